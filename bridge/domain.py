@@ -1,0 +1,53 @@
+"""Plain values that cross module boundaries: what Tessitura holds, what the bridge owns.
+
+Frozen dataclasses, no I/O, no vendor payloads: the clients translate into these, the core reads them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+@dataclass(frozen=True, slots=True)
+class SeatHold:
+    """One hold layer on one Tessitura seat (priority 1 is the top layer)."""
+
+    seat_id: int
+    hold_code_id: int
+    priority: int = 1
+    end_date: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HoldSnapshot:
+    """Every hold layer of one performance, as read in one call, with the seat map it refers to."""
+
+    performance_id: int
+    seat_map_id: int
+    holds: tuple[SeatHold, ...]
+    taken_at: datetime | None = None
+
+
+class Ownership(StrEnum):
+    """How the bridge holds an object in seats.io."""
+
+    CHANNEL = "channel"
+    STATUS = "status"
+    NOT_FOR_SALE = "not_for_sale"
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerEntry:
+    """The bridge put ``label`` of ``event_key`` (an event or a season) into ``target``.
+
+    ``target`` is the channel key, the custom status, or "" for not-for-sale.
+    """
+
+    event_key: str
+    label: str
+    ownership: Ownership
+    target: str
+    since: datetime | None = None
+    performance_id: int | None = None

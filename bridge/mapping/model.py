@@ -1,0 +1,90 @@
+"""The operator's tables, loaded and validated: one immutable value the reconcile core reads."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+SEATSIO_BUILTIN_STATUSES = frozenset({"free", "booked", "reservedByToken", "resale"})
+
+
+class Action(StrEnum):
+    """What a Tessitura hold code becomes in seats.io (product.md, "What a hold code can map to")."""
+
+    CHANNEL = "channel"
+    STATUS = "status"
+    NOT_FOR_SALE = "not_for_sale"
+    IGNORE = "ignore"
+
+
+@dataclass(frozen=True, slots=True)
+class HoldRule:
+    """One row of the hold-code table.
+
+    ``precedence``: for a seat with several layered holds, the rule with the lowest precedence
+    number wins (1 is strongest), whatever Tessitura's layer order.
+    ``target``: channel key (CHANNEL) or custom status (STATUS); None for NOT_FOR_SALE/IGNORE.
+    ``fallback_status``: for a season performance whose holds differ from the season's, the status
+    to show per event instead of the season channel (None: report the difference as a finding).
+    """
+
+    hold_code_id: int
+    action: Action
+    target: str | None
+    precedence: int
+    channel_name: str | None = None
+    channel_color: str | None = None
+    fallback_status: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelSpec:
+    """A channel the bridge manages: created, named and coloured from the hold-code table."""
+
+    key: str
+    name: str
+    color: str
+    index: int
+
+
+@dataclass(frozen=True, slots=True)
+class SeatTable:
+    """Tessitura seat id -> seats.io object label, for one Tessitura seat map."""
+
+    seat_map_id: int
+    labels: Mapping[int, str]
+
+
+@dataclass(frozen=True, slots=True)
+class PerformanceTarget:
+    """Where a Tessitura performance lives in seats.io: its event, and the season holding it."""
+
+    performance_id: int
+    event_key: str
+    season_key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MappingTables:
+    """All operator tables. Lookups that miss return None: the core reports them, never guesses."""
+
+    hold_rules: Mapping[int, HoldRule]
+    seat_tables: Mapping[int, SeatTable]
+    performances: Mapping[int, PerformanceTarget]
+    event_key_template: str | None = None
+    channels: tuple[ChannelSpec, ...] = field(default=())
+
+    def target_for(self, performance_id: int) -> PerformanceTarget | None:
+        """The listed target, else the config's rule (``perf-{performance_id}``), else None."""
+        hit = self.performances.get(performance_id)
+        if hit is not None:
+            return hit
+        if self.event_key_template:
+            return PerformanceTarget(
+                performance_id, self.event_key_template.format(performance_id=performance_id)
+            )
+        return None
+
+    def channel(self, key: str) -> ChannelSpec | None:
+        return next((c for c in self.channels if c.key == key), None)

@@ -1,0 +1,29 @@
+"""The safety settings the planner obeys; built from the config file, defaults from product.md."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class SeasonPolicy(StrEnum):
+    """When a seat enters a season channel: held in every performance (ALL) or in any (ANY)."""
+
+    ALL = "all"
+    ANY = "any"
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """``mass_release_share`` and ``mass_release_floor``: a plan lifting more than that share of an
+    event's bridge-held objects, and at least the floor, is refused unless ``force``.
+    ``owns_all_channels``: event/season keys where the bridge may replace every channel at once.
+    ``for_sale_reserve``: restricting for-sale edits per event per day the bridge leaves unused.
+    """
+
+    mass_release_share: float = 0.20
+    mass_release_floor: int = 50
+    season_policy: SeasonPolicy = SeasonPolicy.ALL
+    owns_all_channels: frozenset[str] = field(default_factory=frozenset)
+    for_sale_reserve: int = 2
+    force: bool = False
