@@ -1,0 +1,76 @@
+"""Emulators of the Tessitura REST API and the seats.io API, seeded from a venue file.
+
+Shipped in the package (like ``structlog.testing``) so tests, the demo, benchmarks and users share
+one faithful sandbox. In-process use::
+
+    sandbox = Sandbox()                                  # the sample venue, dates relative to today
+    async with sandbox.tessitura_client() as http: ...   # httpx.AsyncClient over ASGITransport
+
+On loopback: ``seatbridge sandbox serve`` (see :mod:`bridge.sandbox.serve`).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bridge.sandbox.control import Control
+from bridge.sandbox.venue import Venue, load_venue
+
+TESSITURA_USER = "seatbridge"
+TESSITURA_USER_GROUP = "api"
+TESSITURA_LOCATION = "sandbox"
+TESSITURA_PASSWORD = "sandbox-password"  # noqa: S105 - the sandbox's fixed, public credential
+SEATSIO_SECRET_KEY = "sandbox-secret-key"  # noqa: S105 - the sandbox's fixed, public credential
+
+#: Base URLs used for in-process (ASGI) clients; any host works, these read well in logs.
+TESSITURA_ASGI_BASE = "http://tessitura.sandbox/TessituraService/"
+SEATSIO_ASGI_BASE = "http://seatsio.sandbox"
+
+
+class Sandbox:
+    """Both emulators over one venue, with their state and control surfaces at hand."""
+
+    def __init__(
+        self,
+        venue: Venue | Path | str | None = None,
+        *,
+        today: date | None = None,
+        seatsio_empty: bool = False,
+    ) -> None:
+        from bridge.sandbox.seatsio_app import create_seatsio_app
+        from bridge.sandbox.tessitura_app import create_tessitura_app
+
+        self.venue = venue if isinstance(venue, Venue) else load_venue(venue, today=today)
+        self.tessitura_control = Control()
+        self.tessitura_app = create_tessitura_app(self.venue, self.tessitura_control)
+        self.seatsio_app = create_seatsio_app(self.venue, empty=seatsio_empty)
+        self.seatsio_control: Control = self.seatsio_app.state.control
+
+    def tessitura_client(self, **kw: Any) -> httpx.AsyncClient:
+        """An httpx client wired to the Tessitura emulator in-process (no auth header set)."""
+        transport = httpx.ASGITransport(app=self.tessitura_app)
+        return httpx.AsyncClient(transport=transport, base_url=TESSITURA_ASGI_BASE, **kw)
+
+    def seatsio_client(self, **kw: Any) -> httpx.AsyncClient:
+        """An httpx client wired to the seats.io emulator in-process (no auth header set)."""
+        transport = httpx.ASGITransport(app=self.seatsio_app)
+        return httpx.AsyncClient(transport=transport, base_url=SEATSIO_ASGI_BASE, **kw)
+
+
+__all__ = [
+    "SEATSIO_ASGI_BASE",
+    "SEATSIO_SECRET_KEY",
+    "TESSITURA_ASGI_BASE",
+    "TESSITURA_LOCATION",
+    "TESSITURA_PASSWORD",
+    "TESSITURA_USER",
+    "TESSITURA_USER_GROUP",
+    "Control",
+    "Sandbox",
+    "Venue",
+    "load_venue",
+]

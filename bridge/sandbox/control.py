@@ -1,0 +1,234 @@
+"""The sandbox's control surface: fault injection and a request log, shared by both emulators.
+
+Mounted outside the API paths under ``/_sandbox/``:
+
+- ``GET /_sandbox/requests``: the request log (``entries``), counts per endpoint (``counts``: "METHOD
+  /route/{template}" -> n), and the peak number of requests in flight per lane (``peak_in_flight``).
+- ``DELETE /_sandbox/requests``: clear the log.
+- ``GET|POST|DELETE /_sandbox/faults``: read, set (JSON body, fields of :class:`Faults`), clear faults.
+
+Faults apply to API requests only (never to ``/_sandbox/``), optionally only to paths matching
+``path_pattern`` and only ``count`` times. ``hang_after_apply_s`` lets the handler change state, then
+stalls the answer: the "timeout after the change was applied" a client must survive.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import re
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+CONTROL_PREFIX = "/_sandbox"
+
+
+@dataclass
+class Faults:
+    """What to do to API requests. Rates are shares in [0, 1]; times in seconds."""
+
+    latency_s: float = 0.0
+    error_rate: float = 0.0
+    error_status: int = 500
+    hang_s: float = 0.0
+    hang_after_apply_s: float = 0.0
+    malformed_rate: float = 0.0
+    path_pattern: str | None = None
+    method: str | None = None
+    count: int | None = None
+    seed: int = 0
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Faults:
+        known = {f.name for f in fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"unknown fault fields: {sorted(unknown)}")
+        return cls(**data)
+
+
+@dataclass
+class LogEntry:
+    method: str
+    path: str
+    endpoint: str
+    lane: str | None
+    status: int = 0
+    started: float = 0.0
+    ended: float = 0.0
+    fault: str | None = None
+
+
+@dataclass
+class RequestLog:
+    entries: list[LogEntry] = field(default_factory=list)
+    in_flight: Counter[str] = field(default_factory=Counter)
+    peak_in_flight: Counter[str] = field(default_factory=Counter)
+
+    def counts(self) -> dict[str, int]:
+        return dict(Counter(e.endpoint for e in self.entries))
+
+    def clear(self) -> None:
+        self.entries.clear()
+        self.peak_in_flight.clear()
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "entries": [asdict(e) for e in self.entries],
+            "counts": self.counts(),
+            "peak_in_flight": dict(self.peak_in_flight),
+        }
+
+
+class Control:
+    """Holds the faults and the log of one emulator, and the middleware that applies them.
+
+    ``lane_of(scope)`` names the lane of a request (seats.io: "priority"/"regular"); the log keeps
+    the peak number in flight per lane so tests can check a client's concurrency limits.
+    """
+
+    def __init__(self, lane_of: Any = None) -> None:
+        self.faults = Faults()
+        self.log = RequestLog()
+        self._lane_of = lane_of
+        self._rng = random.Random(0)
+
+    def set_faults(self, faults: Faults) -> None:
+        self.faults = faults
+        self._rng = random.Random(faults.seed)
+
+    def clear_faults(self) -> None:
+        self.set_faults(Faults())
+
+    def _applies(self, method: str, path: str) -> bool:
+        f = self.faults
+        if f.count is not None and f.count <= 0:
+            return False
+        if f.method and f.method.upper() != method:
+            return False
+        return not (f.path_pattern and not re.search(f.path_pattern, path))
+
+    def _consume(self) -> None:
+        if self.faults.count is not None:
+            self.faults.count -= 1
+
+    def routes(self) -> list[Route]:
+        async def requests(request: Request) -> Response:
+            if request.method == "DELETE":
+                self.log.clear()
+                return Response(status_code=204)
+            return JSONResponse(self.log.as_json())
+
+        async def faults(request: Request) -> Response:
+            if request.method == "POST":
+                try:
+                    self.set_faults(Faults.from_json(await request.json()))
+                except (ValueError, TypeError) as exc:
+                    return JSONResponse({"error": str(exc)}, status_code=400)
+            elif request.method == "DELETE":
+                self.clear_faults()
+            return JSONResponse(asdict(self.faults))
+
+        return [
+            Route(f"{CONTROL_PREFIX}/requests", requests, methods=["GET", "DELETE"]),
+            Route(f"{CONTROL_PREFIX}/faults", faults, methods=["GET", "POST", "DELETE"]),
+        ]
+
+    def middleware(self, app: ASGIApp) -> ASGIApp:
+        """Wrap an emulator: log every API request, apply the faults."""
+
+        async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] != "http" or scope["path"].startswith(CONTROL_PREFIX):
+                await app(scope, receive, send)
+                return
+            method, path = scope["method"], scope["path"]
+            lane = self._lane_of(scope) if self._lane_of else None
+            entry = LogEntry(method, path, f"{method} {path}", lane, started=time.monotonic())
+            self.log.entries.append(entry)
+            if lane:
+                self.log.in_flight[lane] += 1
+                self.log.peak_in_flight[lane] = max(
+                    self.log.peak_in_flight[lane], self.log.in_flight[lane]
+                )
+            try:
+                await self._handle(app, scope, receive, send, entry)
+            finally:
+                entry.ended = time.monotonic()
+                if lane:
+                    self.log.in_flight[lane] -= 1
+
+        return wrapped
+
+    async def _handle(
+        self, app: ASGIApp, scope: Scope, receive: Receive, send: Send, entry: LogEntry
+    ) -> None:
+        f = self.faults
+        hit = self._applies(entry.method, entry.path)
+        if hit:
+            self._consume()
+            if f.latency_s:
+                await asyncio.sleep(f.latency_s)
+            if f.hang_s:
+                entry.fault = "hang"
+                await asyncio.sleep(f.hang_s)
+            if f.error_rate and self._rng.random() < f.error_rate:
+                entry.fault = "error"
+                entry.status = f.error_status
+                body = json.dumps({"injected": True, "status": f.error_status}).encode()
+                await _send_plain(send, f.error_status, body, b"application/json")
+                return
+        malformed = hit and f.malformed_rate and self._rng.random() < f.malformed_rate
+        hang_after = f.hang_after_apply_s if hit else 0.0
+        held: list[Message] = []
+
+        async def capture(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                entry.status = int(message["status"])
+                route = scope.get("route")
+                if route is not None and hasattr(route, "path"):
+                    entry.endpoint = f"{entry.method} {route.path}"
+            if malformed or hang_after:
+                held.append(message)
+            else:
+                await send(message)
+
+        await app(scope, receive, capture)
+        if hang_after:
+            entry.fault = "hang_after_apply"
+            await asyncio.sleep(hang_after)
+        if malformed:
+            entry.fault = "malformed"
+            start = next(m for m in held if m["type"] == "http.response.start")
+            body = b"".join(m.get("body", b"") for m in held if m["type"] == "http.response.body")
+            broken = body[: max(1, len(body) // 2)] or b"{"
+            headers = [
+                (k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"
+            ]
+            headers.append((b"content-length", str(len(broken)).encode()))
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
+            await send({"type": "http.response.body", "body": broken})
+            return
+        for message in held:
+            await send(message)
+
+
+async def _send_plain(send: Send, status: int, body: bytes, content_type: bytes) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", content_type),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
