@@ -45,10 +45,13 @@ class Sandbox:
         from bridge.sandbox.tessitura_app import create_tessitura_app
 
         self.venue = venue if isinstance(venue, Venue) else load_venue(venue, today=today)
-        self.tessitura_control = Control()
-        self.tessitura_app = create_tessitura_app(self.venue, self.tessitura_control)
+        self.tessitura_app = create_tessitura_app(self.venue)
         self.seatsio_app = create_seatsio_app(self.venue, empty=seatsio_empty)
+        # Each app exposes its control surface and its in-memory world on ``app.state``.
+        self.tessitura_control: Control = self.tessitura_app.state.control
         self.seatsio_control: Control = self.seatsio_app.state.control
+        self.tessitura_world: Any = self.tessitura_app.state.world
+        self.seatsio_world: Any = self.seatsio_app.state.world
 
     def tessitura_client(self, **kw: Any) -> httpx.AsyncClient:
         """An httpx client wired to the Tessitura emulator in-process (no auth header set)."""
