@@ -7,7 +7,7 @@ import click
 
 def register(main: click.Group) -> None:
     """Add every command group to ``main`` (imports are local so `--help` stays fast)."""
-    from bridge.commands import sandbox
+    from bridge.commands import demo, sandbox
 
     main.add_command(sandbox.sandbox)
-    main.add_command(sandbox.demo)
+    main.add_command(demo.demo)

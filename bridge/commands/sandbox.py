@@ -1,24 +1,67 @@
-"""`seatbridge sandbox serve` and, until the reconcile engine lands, `seatbridge demo`."""
+"""`seatbridge sandbox serve`: both emulators on loopback until interrupted."""
 
 from __future__ import annotations
 
-from collections import Counter
+import asyncio
+import contextlib
+from pathlib import Path
 
 import click
 
-from bridge.sandbox.venue import load_venue
+from bridge.sandbox import (
+    TESSITURA_LOCATION,
+    TESSITURA_USER,
+    TESSITURA_USER_GROUP,
+    Sandbox,
+)
 
 
 @click.group()
 def sandbox() -> None:
-    """The built-in emulators of Tessitura and seats.io."""
+    """The built-in emulators of Tessitura and seats.io (no accounts needed)."""
 
 
-@click.command()
-def demo() -> None:
-    """Show the sample venue the sandbox serves."""
-    venue = load_venue()
-    click.echo(f"{venue.name}: {len(venue.seats)} places, {len(venue.performances)} performances")
-    by_code = Counter(h.hold_code_id for h in venue.holds)
-    for code in venue.hold_codes:
-        click.echo(f"  {code.description:<22} {by_code.get(code.id, 0):>4} seat-holds")
+@sandbox.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--tessitura-port", default=7801, show_default=True, type=int)
+@click.option("--seatsio-port", default=7802, show_default=True, type=int)
+@click.option(
+    "--venue",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Venue file (TOML); the sample Grand Hall when omitted.",
+)
+@click.option(
+    "--seatsio-empty",
+    is_flag=True,
+    help="Start seats.io with the venue's chart but no events or seasons (for provisioning).",
+)
+def serve(
+    host: str, tessitura_port: int, seatsio_port: int, venue: Path | None, seatsio_empty: bool
+) -> None:
+    """Serve both emulators and print their base URLs; runs until interrupted."""
+    box = Sandbox(venue, seatsio_empty=seatsio_empty)
+    v = box.venue
+    click.echo(f"venue      {v.name}: {len(v.seats)} places, {len(v.performances)} performances")
+    click.echo(
+        f"tessitura  http://{host}:{tessitura_port}/TessituraService/  "
+        f"(user {TESSITURA_USER}, group {TESSITURA_USER_GROUP}, location {TESSITURA_LOCATION})"
+    )
+    click.echo(f"seatsio    http://{host}:{seatsio_port}")
+    click.echo("secrets    the fixed sandbox ones, in config/sandbox-secrets/")
+    click.echo(
+        f"control    http://{host}:{seatsio_port}/_sandbox/requests  (and on :{tessitura_port})"
+    )
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_serve_both(box, host, tessitura_port, seatsio_port))
+
+
+async def _serve_both(box: Sandbox, host: str, tessitura_port: int, seatsio_port: int) -> None:
+    import uvicorn
+
+    servers = [
+        uvicorn.Server(
+            uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off")
+        )
+        for app, port in ((box.tessitura_app, tessitura_port), (box.seatsio_app, seatsio_port))
+    ]
+    await asyncio.gather(*(s.serve() for s in servers))

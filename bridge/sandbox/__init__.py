@@ -23,8 +23,8 @@ from bridge.sandbox.venue import Venue, load_venue
 TESSITURA_USER = "seatbridge"
 TESSITURA_USER_GROUP = "api"
 TESSITURA_LOCATION = "sandbox"
-TESSITURA_PASSWORD = "sandbox-password"  # noqa: S105 - the sandbox's fixed, public credential
-SEATSIO_SECRET_KEY = "sandbox-secret-key"  # noqa: S105 - the sandbox's fixed, public credential
+TESSITURA_PASSWORD = "sandbox-password"  # the sandbox's fixed, public credential
+SEATSIO_SECRET_KEY = "sandbox-secret-key"  # the sandbox's fixed, public credential
 
 #: Base URLs used for in-process (ASGI) clients; any host works, these read well in logs.
 TESSITURA_ASGI_BASE = "http://tessitura.sandbox/TessituraService/"

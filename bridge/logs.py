@@ -1,0 +1,45 @@
+"""structlog set-up: JSON lines for daemons, readable lines for people, secrets never printed."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import MutableMapping
+from typing import Any
+
+import structlog
+
+#: Keys whose values are replaced before a log line is written, whatever the caller passed.
+SECRET_KEYS = frozenset({"password", "secret_key", "secret", "authorization", "token"})
+
+
+def redact_secrets(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """A processor that masks values logged under secret-looking keys."""
+    for key in list(event):
+        if key.lower() in SECRET_KEYS:
+            event[key] = "***"
+    return event
+
+
+def configure(level: str = "info", fmt: str = "console") -> None:
+    """Configure structlog once per process; ``fmt`` is "json" or "console"."""
+    renderer: Any = (
+        structlog.processors.JSONRenderer()
+        if fmt == "json"
+        else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+    )
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            redact_secrets,
+            structlog.processors.format_exc_info,
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(
+            logging.getLevelName(level.upper()) if isinstance(level, str) else level
+        ),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        cache_logger_on_first_use=False,
+    )
