@@ -1,0 +1,228 @@
+"""What the bridge remembers between runs, as an interface any backend can implement.
+
+SQLite (``bridge.store.sqlite``) is the default: one file, one machine. Several instances that split
+performances between them need a shared store with real row locking, which is what a PostgreSQL
+backend of this same protocol is for; leases in one SQLite file only exclude processes that open
+that very file on one host (never put it on a network file system).
+
+Every method is one transaction: it either happens completely or not at all, so a crash between
+two calls leaves the store consistent. Datetimes are timezone-aware and returned in UTC; naive
+datetimes are refused (``ValueError``) rather than guessed at. Methods that read or stamp the time
+take ``now``; when it is left out the store's injected clock is asked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from types import TracebackType
+from typing import Protocol, Self
+
+from bridge.domain import LedgerEntry
+
+#: seats.io accepts this many restricting for-sale edits per event within FOR_SALE_WINDOW.
+FOR_SALE_DAILY_LIMIT = 10
+FOR_SALE_WINDOW = timedelta(hours=24)
+
+
+class RunMode(StrEnum):
+    """Whether a reconcile run changed seats.io or only planned."""
+
+    APPLY = "apply"
+    DRY_RUN = "dry-run"
+
+
+class OpState(StrEnum):
+    """Where one operation of a run got to; STARTED after a crash means the outcome is unknown."""
+
+    STARTED = "started"
+    DONE = "done"
+    FAILED = "failed"
+    UNKNOWN = "unknown"
+
+
+class SyncOutcome(StrEnum):
+    """How the last sync of a performance ended, as ``seatbridge status`` shows it."""
+
+    CONVERGED = "converged"
+    CONFLICTS = "conflicts"
+    ERROR = "error"
+    REFUSED = "refused"
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """One reconcile run as journaled; ``finished_at`` is None while running or after a crash."""
+
+    run_id: int
+    mode: RunMode
+    performance_ids: tuple[int, ...]
+    started_at: datetime
+    finished_at: datetime | None = None
+    plan_json: str | None = None
+    summary_json: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class JournalOp:
+    """One operation of a run: written before the seats.io call, finished after it."""
+
+    run_id: int
+    index: int
+    op_json: str
+    state: OpState
+    started_at: datetime
+    finished_at: datetime | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PerformanceStatus:
+    """The last word on one performance: when it synced, how it ended, what is still open.
+
+    ``drift`` counts operations still pending (planned, not applied), ``conflicts`` objects seats.io
+    sold that Tessitura holds, ``errors`` operations or seats that failed. ``event_key`` is None
+    when the performance has no event.
+    """
+
+    performance_id: int
+    last_sync: datetime
+    outcome: SyncOutcome
+    event_key: str | None = None
+    drift: int = 0
+    conflicts: int = 0
+    errors: int = 0
+    last_error: str | None = None
+    run_id: int | None = None
+
+
+class StateStore(Protocol):
+    """The bridge's memory: ledger, journal, per-performance status, for-sale budget, leases."""
+
+    # -- ledger: what the bridge owns in seats.io -------------------------------------------------
+
+    def ledger(self, event_keys: Iterable[str] | None = None) -> dict[tuple[str, str], LedgerEntry]:
+        """Every owned object, or those of ``event_keys``, keyed by (event_key, label)."""
+        ...
+
+    def claim(self, entries: Iterable[LedgerEntry]) -> None:
+        """Record ownership (upsert, last entry per key wins); called BEFORE the seats.io write.
+
+        Forget the entries again only when seats.io definitely refused the write; when the outcome
+        is unknown keep them: the planner re-reads seats.io and never releases what it finds sold.
+        """
+        ...
+
+    def forget(self, keys: Iterable[tuple[str, str]]) -> None:
+        """Drop ownership of (event_key, label) keys; unknown keys are ignored."""
+        ...
+
+    # -- journal: what each run did ---------------------------------------------------------------
+
+    def begin_run(
+        self,
+        performance_ids: Iterable[int],
+        mode: RunMode,
+        plan_json: str | None = None,
+        now: datetime | None = None,
+    ) -> int:
+        """Open a run and return its id (ids only grow, never reused)."""
+        ...
+
+    def op_started(
+        self, run_id: int, index: int, op_json: str, now: datetime | None = None
+    ) -> None:
+        """Write-ahead: operation ``index`` of the run is about to be sent (restarts it if repeated)."""
+        ...
+
+    def op_finished(
+        self,
+        run_id: int,
+        index: int,
+        state: OpState,
+        error: str | None = None,
+        now: datetime | None = None,
+    ) -> None:
+        """Record how a started operation ended (DONE, FAILED or UNKNOWN)."""
+        ...
+
+    def finish_run(self, run_id: int, summary_json: str, now: datetime | None = None) -> None:
+        """Close a run with its outcome summary."""
+        ...
+
+    def runs(self, limit: int = 20, performance_id: int | None = None) -> list[Run]:
+        """The latest runs, newest first, optionally only those covering one performance."""
+        ...
+
+    def ops(self, run_id: int) -> list[JournalOp]:
+        """The operations of one run in index order."""
+        ...
+
+    def unfinished_ops(self, performance_id: int | None = None) -> list[JournalOp]:
+        """Operations still STARTED: left by a crash when no run for them is in flight."""
+        ...
+
+    def prune_runs(self, finished_before: datetime) -> int:
+        """Delete finished runs (and their ops) older than a cutoff; returns how many went."""
+        ...
+
+    # -- per-performance status -------------------------------------------------------------------
+
+    def set_performance_status(self, status: PerformanceStatus) -> None:
+        """Replace the status of ``status.performance_id``."""
+        ...
+
+    def performance_statuses(
+        self, performance_ids: Iterable[int] | None = None
+    ) -> list[PerformanceStatus]:
+        """Statuses ordered by performance id, all or only those asked for."""
+        ...
+
+    # -- for-sale budget --------------------------------------------------------------------------
+
+    def record_for_sale_call(
+        self,
+        event_key: str,
+        now: datetime | None = None,
+        remaining: int | None = None,
+        resets_at: datetime | None = None,
+    ) -> None:
+        """Count one restricting for-sale edit, with the API's remaining figure if it gave one."""
+        ...
+
+    def for_sale_calls_left(self, event_key: str, now: datetime | None = None) -> int:
+        """Restricting for-sale edits the event still allows now (never below 0)."""
+        ...
+
+    # -- leases -----------------------------------------------------------------------------------
+
+    def acquire_lease(
+        self, performance_id: int, holder: str, ttl_s: float, now: datetime | None = None
+    ) -> bool:
+        """Take or renew the performance for ``holder`` for ``ttl_s``; False if someone else has it."""
+        ...
+
+    def release_lease(self, performance_id: int, holder: str) -> None:
+        """Give the performance up, if ``holder`` has it."""
+        ...
+
+    def lease_holder(self, performance_id: int, now: datetime | None = None) -> str | None:
+        """Who holds the performance now, or None if nobody does (or the lease ran out)."""
+        ...
+
+    # -- lifetime ---------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Release the connection; later calls fail."""
+        ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...

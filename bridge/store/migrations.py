@@ -1,0 +1,162 @@
+"""The SQLite schema, versioned: an ordered list of migrations applied in one transaction.
+
+``schema_version`` holds one row per applied migration; the file's version is the highest. A file
+from an older seatbridge is upgraded in place when opened; a file from a newer one is refused, since
+this code cannot know what the newer columns mean. Migrations are append-only: never edit one that
+has shipped, add the next.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from bridge.errors import ConfigError
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    """Schema ``version`` is reached by running ``statements`` in order, on top of version - 1."""
+
+    version: int
+    description: str
+    statements: tuple[str, ...]
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "ledger and journal",
+        (
+            """CREATE TABLE ledger (
+                event_key TEXT NOT NULL,
+                label TEXT NOT NULL,
+                ownership TEXT NOT NULL CHECK (ownership IN ('channel', 'status', 'not_for_sale')),
+                target TEXT NOT NULL,
+                since TEXT,
+                PRIMARY KEY (event_key, label)
+            ) WITHOUT ROWID""",
+            """CREATE TABLE runs (
+                run_id INTEGER PRIMARY KEY AUTOINCREMENT,
+                mode TEXT NOT NULL CHECK (mode IN ('apply', 'dry-run')),
+                performance_ids TEXT NOT NULL CHECK (json_valid(performance_ids)),
+                started_at TEXT NOT NULL,
+                finished_at TEXT,
+                plan TEXT CHECK (plan IS NULL OR json_valid(plan)),
+                summary TEXT CHECK (summary IS NULL OR json_valid(summary))
+            )""",
+            """CREATE TABLE ops (
+                run_id INTEGER NOT NULL REFERENCES runs (run_id) ON DELETE CASCADE,
+                op_index INTEGER NOT NULL,
+                op TEXT NOT NULL CHECK (json_valid(op)),
+                state TEXT NOT NULL CHECK (state IN ('started', 'done', 'failed', 'unknown')),
+                error TEXT,
+                started_at TEXT NOT NULL,
+                finished_at TEXT,
+                PRIMARY KEY (run_id, op_index)
+            ) WITHOUT ROWID""",
+            "CREATE INDEX ops_unfinished ON ops (run_id) WHERE state = 'started'",
+            """CREATE TABLE run_performances (
+                performance_id INTEGER NOT NULL,
+                run_id INTEGER NOT NULL REFERENCES runs (run_id) ON DELETE CASCADE,
+                PRIMARY KEY (performance_id, run_id)
+            ) WITHOUT ROWID""",
+            "CREATE INDEX run_performances_by_run ON run_performances (run_id)",
+        ),
+    ),
+    Migration(
+        2,
+        "ledger performance ids, performance status, for-sale budget, leases",
+        (
+            "ALTER TABLE ledger ADD COLUMN performance_id INTEGER",
+            """CREATE TABLE performance_status (
+                performance_id INTEGER PRIMARY KEY,
+                event_key TEXT,
+                last_sync TEXT NOT NULL,
+                outcome TEXT NOT NULL
+                    CHECK (outcome IN ('converged', 'conflicts', 'error', 'refused')),
+                drift INTEGER NOT NULL CHECK (drift >= 0),
+                conflicts INTEGER NOT NULL CHECK (conflicts >= 0),
+                errors INTEGER NOT NULL CHECK (errors >= 0),
+                last_error TEXT,
+                run_id INTEGER
+            )""",
+            """CREATE TABLE for_sale_calls (
+                call_id INTEGER PRIMARY KEY,
+                event_key TEXT NOT NULL,
+                called_at TEXT NOT NULL,
+                remaining INTEGER,
+                resets_at TEXT
+            )""",
+            "CREATE INDEX for_sale_calls_by_event ON for_sale_calls (event_key, called_at)",
+            """CREATE TABLE leases (
+                performance_id INTEGER PRIMARY KEY,
+                holder TEXT NOT NULL,
+                expires_at TEXT NOT NULL
+            )""",
+        ),
+    ),
+)
+
+LATEST_VERSION = MIGRATIONS[-1].version
+
+_VERSION_TABLE = """CREATE TABLE IF NOT EXISTS schema_version (
+    version INTEGER PRIMARY KEY,
+    description TEXT NOT NULL,
+    applied_at TEXT NOT NULL
+)"""
+
+
+def schema_version(conn: sqlite3.Connection) -> int | None:
+    """The file's schema version: 0 for an empty database, None if it is someone else's database."""
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if "schema_version" not in tables:
+        return 0 if not tables else None
+    (version,) = conn.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()
+    return int(version)
+
+
+def migrate(conn: sqlite3.Connection, source: str, applied_at: str) -> int:
+    """Bring the database up to LATEST_VERSION in one transaction and return the version.
+
+    ``conn`` must be in autocommit mode (isolation_level=None): DDL runs inside our own
+    BEGIN IMMEDIATE, so two processes opening one old file upgrade it once, and a failure leaves
+    the file as it was. ``source`` names the file in error messages; ``applied_at`` is
+    ISO-8601 UTC text.
+    """
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        version = schema_version(conn)
+        if version is None:
+            raise ConfigError(
+                f"{source} is an SQLite database but not a seatbridge state store "
+                "(no schema_version table); refusing to write into it"
+            )
+        if version > LATEST_VERSION:
+            raise ConfigError(
+                f"{source} has state store schema version {version}, newer than this seatbridge "
+                f"knows (up to {LATEST_VERSION}); upgrade seatbridge or point it at another file"
+            )
+        if version < LATEST_VERSION:
+            conn.execute(_VERSION_TABLE)
+            for migration in MIGRATIONS:
+                if migration.version <= version:
+                    continue
+                try:
+                    for statement in migration.statements:
+                        conn.execute(statement)
+                except sqlite3.Error as exc:
+                    raise ConfigError(
+                        f"{source}: upgrading to schema version {migration.version} "
+                        f"({migration.description}) failed, the file is unchanged: {exc}"
+                    ) from exc
+                conn.execute(
+                    "INSERT INTO schema_version (version, description, applied_at) VALUES (?, ?, ?)",
+                    (migration.version, migration.description, applied_at),
+                )
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return LATEST_VERSION

@@ -1,0 +1,554 @@
+"""The default state store: one SQLite file, WAL mode, one transaction per method.
+
+WAL lets the CLI read (``seatbridge status``) while the daemon writes; ``synchronous=FULL`` makes a
+committed claim survive a power cut, because the ledger is written before the seats.io call it
+guards and losing it would leave an object the bridge changed but no longer knows it owns. Writes
+take the lock up front (BEGIN IMMEDIATE), so the busy timeout covers contention instead of a
+deadlock on lock upgrade. One connection is shared by the threads of a process behind a mutex.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Self
+
+from bridge.domain import LedgerEntry, Ownership
+from bridge.errors import ConfigError, RetryableError
+from bridge.store.base import (
+    FOR_SALE_DAILY_LIMIT,
+    FOR_SALE_WINDOW,
+    JournalOp,
+    OpState,
+    PerformanceStatus,
+    Run,
+    RunMode,
+    StateStore,
+    SyncOutcome,
+)
+from bridge.store.migrations import migrate
+
+Clock = Callable[[], datetime]
+
+MEMORY = ":memory:"
+
+# for-sale rows are kept this long: far beyond any reset date seats.io reports, so a call made
+# after a reported figure is still counted against it, yet the table stays a few rows per event.
+_FOR_SALE_RETENTION = timedelta(days=7)
+
+_OWNERSHIP = {member.value: member for member in Ownership}
+_OP_STATE = {member.value: member for member in OpState}
+_SQLITE_BUSY = 5
+_SQLITE_LOCKED = 6
+
+
+def utc_now() -> datetime:
+    """The real clock, timezone-aware."""
+    return datetime.now(UTC)
+
+
+def to_text(moment: datetime) -> str:
+    """ISO-8601 UTC with fixed microseconds, so text order is time order inside SQL."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"naive datetime {moment!r}: the state store needs timezone-aware times")
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def from_text(text: str) -> datetime:
+    """Read back what ``to_text`` wrote."""
+    return datetime.fromisoformat(text)
+
+
+def _maybe_time(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
+
+
+def _no_bare_string(values: object, what: str) -> None:
+    """A str is an Iterable[str] too; passing one key instead of a list is always a mistake."""
+    if isinstance(values, str | bytes):
+        raise TypeError(f"{what} must be a collection, not a single string: {values!r}")
+
+
+def open_store(
+    path: str | Path, *, clock: Clock = utc_now, busy_timeout_s: float = 5.0
+) -> SqliteStore:
+    """Open (creating folders and file, upgrading an older schema) the store at ``path``.
+
+    ``":memory:"`` gives a private in-memory store for tests.
+    """
+    return SqliteStore(path, clock=clock, busy_timeout_s=busy_timeout_s)
+
+
+class SqliteStore:
+    """The StateStore protocol on one SQLite file; see ``bridge.store.base`` for the contract."""
+
+    def __init__(
+        self, path: str | Path, *, clock: Clock = utc_now, busy_timeout_s: float = 5.0
+    ) -> None:
+        self.path = str(path)
+        self._clock = clock
+        self._lock = threading.Lock()
+        if self.path != MEMORY:
+            try:
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise ConfigError(
+                    f"cannot create the folder for state store {self.path}: {exc}"
+                ) from exc
+        try:
+            conn = sqlite3.connect(
+                self.path, timeout=busy_timeout_s, isolation_level=None, check_same_thread=False
+            )
+        except sqlite3.Error as exc:
+            raise ConfigError(f"cannot open state store {self.path}: {exc}") from exc
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")  # the first read: fails on a non-database
+            conn.execute("PRAGMA synchronous = FULL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            self.schema_version = migrate(conn, self.path, to_text(clock()))
+        except ConfigError:
+            conn.close()
+            raise
+        except sqlite3.Error as exc:
+            conn.close()
+            raise ConfigError(f"{self.path} is not a usable seatbridge state store: {exc}") from exc
+        self._conn = conn
+
+    # -- plumbing ---------------------------------------------------------------------------------
+
+    def _now(self, now: datetime | None) -> datetime:
+        return self._clock() if now is None else now
+
+    @contextmanager
+    def _transaction(self, *, write: bool) -> Iterator[sqlite3.Connection]:
+        """One method, one transaction; busy becomes RetryableError, a refused value ValueError."""
+        with self._lock:
+            conn = self._conn
+            try:
+                conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+                try:
+                    yield conn
+                    conn.execute("COMMIT")
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+            except sqlite3.IntegrityError as exc:
+                raise ValueError(f"state store {self.path} refused the value: {exc}") from exc
+            except sqlite3.OperationalError as exc:
+                if exc.sqlite_errorcode & 0xFF in (_SQLITE_BUSY, _SQLITE_LOCKED):
+                    raise RetryableError(f"state store {self.path} is busy: {exc}") from exc
+                raise
+
+    # -- ledger -----------------------------------------------------------------------------------
+
+    def ledger(self, event_keys: Iterable[str] | None = None) -> dict[tuple[str, str], LedgerEntry]:
+        """Every owned object, or those of ``event_keys``, keyed by (event_key, label)."""
+        sql = "SELECT event_key, label, ownership, target, since, performance_id FROM ledger"
+        with self._transaction(write=False) as conn:
+            if event_keys is None:
+                rows = conn.execute(sql).fetchall()
+            else:
+                _no_bare_string(event_keys, "event_keys")
+                keys = json.dumps(list(set(event_keys)))
+                rows = conn.execute(
+                    sql + " WHERE event_key IN (SELECT value FROM json_each(?))", (keys,)
+                ).fetchall()
+        fromiso = datetime.fromisoformat
+        return {
+            (event_key, label): LedgerEntry(
+                event_key,
+                label,
+                _OWNERSHIP[ownership],
+                target,
+                None if since is None else fromiso(since),
+                performance_id,
+            )
+            for event_key, label, ownership, target, since, performance_id in rows
+        }
+
+    def claim(self, entries: Iterable[LedgerEntry]) -> None:
+        """Record ownership (upsert, last entry per key wins); called BEFORE the seats.io write.
+
+        Rows stream into executemany; a bad entry anywhere rolls the whole claim back.
+        """
+        rows = (
+            (
+                e.event_key,
+                e.label,
+                str(e.ownership),
+                e.target,
+                None if e.since is None else to_text(e.since),
+                e.performance_id,
+            )
+            for e in entries
+        )
+        with self._transaction(write=True) as conn:
+            conn.executemany(
+                """INSERT INTO ledger (event_key, label, ownership, target, since, performance_id)
+                VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (event_key, label) DO UPDATE SET
+                    ownership = excluded.ownership, target = excluded.target,
+                    since = excluded.since, performance_id = excluded.performance_id""",
+                rows,
+            )
+
+    def forget(self, keys: Iterable[tuple[str, str]]) -> None:
+        """Drop ownership of (event_key, label) keys; unknown keys are ignored."""
+        rows = [(event_key, label) for event_key, label in keys]
+        with self._transaction(write=True) as conn:
+            conn.executemany("DELETE FROM ledger WHERE event_key = ? AND label = ?", rows)
+
+    # -- journal ----------------------------------------------------------------------------------
+
+    def begin_run(
+        self,
+        performance_ids: Iterable[int],
+        mode: RunMode,
+        plan_json: str | None = None,
+        now: datetime | None = None,
+    ) -> int:
+        """Open a run and return its id (ids only grow, never reused)."""
+        _no_bare_string(performance_ids, "performance_ids")
+        ids = list(dict.fromkeys(int(p) for p in performance_ids))
+        started = to_text(self._now(now))
+        with self._transaction(write=True) as conn:
+            cursor = conn.execute(
+                "INSERT INTO runs (mode, performance_ids, started_at, plan) VALUES (?, ?, ?, ?)",
+                (RunMode(mode).value, json.dumps(ids), started, plan_json),
+            )
+            run_id = cursor.lastrowid
+            assert run_id is not None
+            conn.executemany(
+                "INSERT INTO run_performances (performance_id, run_id) VALUES (?, ?)",
+                [(p, run_id) for p in ids],
+            )
+        return run_id
+
+    def op_started(
+        self, run_id: int, index: int, op_json: str, now: datetime | None = None
+    ) -> None:
+        """Write-ahead: operation ``index`` of the run is about to be sent (restarts it if repeated)."""
+        started = to_text(self._now(now))
+        with self._transaction(write=True) as conn:
+            conn.execute(
+                """INSERT INTO ops (run_id, op_index, op, state, started_at)
+                VALUES (?, ?, ?, 'started', ?)
+                ON CONFLICT (run_id, op_index) DO UPDATE SET
+                    op = excluded.op, state = 'started', error = NULL,
+                    started_at = excluded.started_at, finished_at = NULL""",
+                (run_id, index, op_json, started),
+            )
+
+    def op_finished(
+        self,
+        run_id: int,
+        index: int,
+        state: OpState,
+        error: str | None = None,
+        now: datetime | None = None,
+    ) -> None:
+        """Record how a started operation ended (DONE, FAILED or UNKNOWN)."""
+        state = OpState(state)
+        if state is OpState.STARTED:
+            raise ValueError("op_finished needs an end state: done, failed or unknown")
+        finished = to_text(self._now(now))
+        with self._transaction(write=True) as conn:
+            cursor = conn.execute(
+                """UPDATE ops SET state = ?, error = ?, finished_at = ?
+                WHERE run_id = ? AND op_index = ?""",
+                (state.value, error, finished, run_id, index),
+            )
+            if cursor.rowcount == 0:
+                raise ValueError(f"run {run_id} has no started operation {index}")
+
+    def finish_run(self, run_id: int, summary_json: str, now: datetime | None = None) -> None:
+        """Close a run with its outcome summary."""
+        finished = to_text(self._now(now))
+        with self._transaction(write=True) as conn:
+            cursor = conn.execute(
+                "UPDATE runs SET summary = ?, finished_at = ? WHERE run_id = ?",
+                (summary_json, finished, run_id),
+            )
+            if cursor.rowcount == 0:
+                raise ValueError(f"no run {run_id}")
+
+    def runs(self, limit: int = 20, performance_id: int | None = None) -> list[Run]:
+        """The latest runs, newest first, optionally only those covering one performance."""
+        columns = "run_id, mode, performance_ids, started_at, finished_at, plan, summary"
+        with self._transaction(write=False) as conn:
+            if performance_id is None:
+                rows = conn.execute(
+                    f"SELECT {columns} FROM runs ORDER BY run_id DESC LIMIT ?", (limit,)
+                ).fetchall()
+            else:
+                rows = conn.execute(
+                    f"""SELECT {columns} FROM runs WHERE run_id IN
+                        (SELECT run_id FROM run_performances WHERE performance_id = ?)
+                    ORDER BY run_id DESC LIMIT ?""",
+                    (performance_id, limit),
+                ).fetchall()
+        return [
+            Run(
+                run_id=run_id,
+                mode=RunMode(mode),
+                performance_ids=tuple(json.loads(ids)),
+                started_at=from_text(started),
+                finished_at=_maybe_time(finished),
+                plan_json=plan,
+                summary_json=summary,
+            )
+            for run_id, mode, ids, started, finished, plan, summary in rows
+        ]
+
+    def ops(self, run_id: int) -> list[JournalOp]:
+        """The operations of one run in index order."""
+        with self._transaction(write=False) as conn:
+            rows = conn.execute(
+                f"{_OPS_SELECT} WHERE run_id = ? ORDER BY op_index", (run_id,)
+            ).fetchall()
+        return [_journal_op(row) for row in rows]
+
+    def unfinished_ops(self, performance_id: int | None = None) -> list[JournalOp]:
+        """Operations still STARTED: left by a crash when no run for them is in flight.
+
+        Ops of a run in flight in this process are STARTED too; ask before starting the next run
+        of a performance (one run per performance at a time), filtered by ``performance_id``.
+        """
+        with self._transaction(write=False) as conn:
+            if performance_id is None:
+                rows = conn.execute(
+                    f"{_OPS_SELECT} WHERE state = 'started' ORDER BY run_id, op_index"
+                ).fetchall()
+            else:
+                rows = conn.execute(
+                    f"""{_OPS_SELECT} WHERE state = 'started' AND run_id IN
+                        (SELECT run_id FROM run_performances WHERE performance_id = ?)
+                    ORDER BY run_id, op_index""",
+                    (performance_id,),
+                ).fetchall()
+        return [_journal_op(row) for row in rows]
+
+    def prune_runs(self, finished_before: datetime) -> int:
+        """Delete finished runs (and their ops) older than a cutoff; returns how many went.
+
+        Unfinished runs are kept whatever their age: their STARTED ops are still unresolved.
+        """
+        cutoff = to_text(finished_before)
+        with self._transaction(write=True) as conn:
+            cursor = conn.execute(
+                "DELETE FROM runs WHERE finished_at IS NOT NULL AND finished_at < ?", (cutoff,)
+            )
+            return cursor.rowcount
+
+    # -- per-performance status -------------------------------------------------------------------
+
+    def set_performance_status(self, status: PerformanceStatus) -> None:
+        """Replace the status of ``status.performance_id``."""
+        row = (
+            status.performance_id,
+            status.event_key,
+            to_text(status.last_sync),
+            SyncOutcome(status.outcome).value,
+            status.drift,
+            status.conflicts,
+            status.errors,
+            status.last_error,
+            status.run_id,
+        )
+        with self._transaction(write=True) as conn:
+            conn.execute(
+                """INSERT INTO performance_status (performance_id, event_key, last_sync, outcome,
+                    drift, conflicts, errors, last_error, run_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (performance_id) DO UPDATE SET
+                    event_key = excluded.event_key, last_sync = excluded.last_sync,
+                    outcome = excluded.outcome, drift = excluded.drift,
+                    conflicts = excluded.conflicts, errors = excluded.errors,
+                    last_error = excluded.last_error, run_id = excluded.run_id""",
+                row,
+            )
+
+    def performance_statuses(
+        self, performance_ids: Iterable[int] | None = None
+    ) -> list[PerformanceStatus]:
+        """Statuses ordered by performance id, all or only those asked for."""
+        sql = """SELECT performance_id, event_key, last_sync, outcome, drift, conflicts, errors,
+            last_error, run_id FROM performance_status"""
+        params: tuple[Any, ...] = ()
+        if performance_ids is not None:
+            _no_bare_string(performance_ids, "performance_ids")
+            sql += " WHERE performance_id IN (SELECT value FROM json_each(?))"
+            params = (json.dumps([int(p) for p in performance_ids]),)
+        with self._transaction(write=False) as conn:
+            rows = conn.execute(sql + " ORDER BY performance_id", params).fetchall()
+        return [
+            PerformanceStatus(
+                performance_id=pid,
+                event_key=event_key,
+                last_sync=from_text(last_sync),
+                outcome=SyncOutcome(outcome),
+                drift=drift,
+                conflicts=conflicts,
+                errors=errors,
+                last_error=last_error,
+                run_id=run_id,
+            )
+            for pid, event_key, last_sync, outcome, drift, conflicts, errors, last_error, run_id in rows
+        ]
+
+    # -- for-sale budget --------------------------------------------------------------------------
+
+    def record_for_sale_call(
+        self,
+        event_key: str,
+        now: datetime | None = None,
+        remaining: int | None = None,
+        resets_at: datetime | None = None,
+    ) -> None:
+        """Count one restricting for-sale edit, with the API's remaining figure if it gave one.
+
+        ``remaining`` is what seats.io said is left after this call; ``resets_at`` when its
+        counter resets (without one the figure is trusted for FOR_SALE_WINDOW).
+        """
+        if remaining is not None and remaining < 0:
+            raise ValueError(f"remaining for-sale calls cannot be negative: {remaining}")
+        moment = self._now(now)
+        with self._transaction(write=True) as conn:
+            conn.execute(
+                """INSERT INTO for_sale_calls (event_key, called_at, remaining, resets_at)
+                VALUES (?, ?, ?, ?)""",
+                (event_key, to_text(moment), remaining, _maybe_text(resets_at)),
+            )
+            conn.execute(
+                "DELETE FROM for_sale_calls WHERE event_key = ? AND called_at < ?",
+                (event_key, to_text(moment - _FOR_SALE_RETENTION)),
+            )
+
+    def for_sale_calls_left(self, event_key: str, now: datetime | None = None) -> int:
+        """Restricting for-sale edits the event still allows now (never below 0).
+
+        The API's last reported figure wins while its reset date is ahead, less the calls recorded
+        after it; otherwise FOR_SALE_DAILY_LIMIT less the calls of the last FOR_SALE_WINDOW.
+        """
+        moment = self._now(now)
+        with self._transaction(write=False) as conn:
+            reported = conn.execute(
+                """SELECT call_id, called_at, remaining, resets_at FROM for_sale_calls
+                WHERE event_key = ? AND remaining IS NOT NULL
+                ORDER BY called_at DESC, call_id DESC LIMIT 1""",
+                (event_key,),
+            ).fetchone()
+            if reported is not None:
+                call_id, called_at, remaining, resets_at = reported
+                resets = (
+                    from_text(resets_at)
+                    if resets_at is not None
+                    else from_text(called_at) + FOR_SALE_WINDOW
+                )
+                if resets > moment:
+                    (later,) = conn.execute(
+                        """SELECT count(*) FROM for_sale_calls WHERE event_key = ?
+                        AND (called_at > ? OR (called_at = ? AND call_id > ?))""",
+                        (event_key, called_at, called_at, call_id),
+                    ).fetchone()
+                    return max(0, int(remaining) - int(later))
+            (recent,) = conn.execute(
+                "SELECT count(*) FROM for_sale_calls WHERE event_key = ? AND called_at > ?",
+                (event_key, to_text(moment - FOR_SALE_WINDOW)),
+            ).fetchone()
+        return max(0, FOR_SALE_DAILY_LIMIT - int(recent))
+
+    # -- leases -----------------------------------------------------------------------------------
+
+    def acquire_lease(
+        self, performance_id: int, holder: str, ttl_s: float, now: datetime | None = None
+    ) -> bool:
+        """Take or renew the performance for ``holder`` for ``ttl_s``; False if someone else has it.
+
+        One conditional upsert: free, expired or already ours. Exclusive only among processes
+        sharing this file on one host; instances on several machines need the PostgreSQL backend.
+        """
+        if ttl_s <= 0:
+            raise ValueError(f"lease ttl must be positive: {ttl_s}")
+        moment = self._now(now)
+        with self._transaction(write=True) as conn:
+            row = conn.execute(
+                """INSERT INTO leases (performance_id, holder, expires_at) VALUES (?, ?, ?)
+                ON CONFLICT (performance_id) DO UPDATE SET
+                    holder = excluded.holder, expires_at = excluded.expires_at
+                WHERE leases.holder = excluded.holder OR leases.expires_at <= ?
+                RETURNING holder""",
+                (
+                    performance_id,
+                    holder,
+                    to_text(moment + timedelta(seconds=ttl_s)),
+                    to_text(moment),
+                ),
+            ).fetchone()
+        return row is not None
+
+    def release_lease(self, performance_id: int, holder: str) -> None:
+        """Give the performance up, if ``holder`` has it."""
+        with self._transaction(write=True) as conn:
+            conn.execute(
+                "DELETE FROM leases WHERE performance_id = ? AND holder = ?",
+                (performance_id, holder),
+            )
+
+    def lease_holder(self, performance_id: int, now: datetime | None = None) -> str | None:
+        """Who holds the performance now, or None if nobody does (or the lease ran out)."""
+        with self._transaction(write=False) as conn:
+            row = conn.execute(
+                "SELECT holder FROM leases WHERE performance_id = ? AND expires_at > ?",
+                (performance_id, to_text(self._now(now))),
+            ).fetchone()
+        return None if row is None else str(row[0])
+
+    # -- lifetime ---------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Release the connection (checkpointing the WAL); later calls fail, closing twice is fine."""
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+_OPS_SELECT = "SELECT run_id, op_index, op, state, started_at, finished_at, error FROM ops"
+
+
+def _journal_op(row: tuple[Any, ...]) -> JournalOp:
+    run_id, index, op, state, started, finished, error = row
+    return JournalOp(
+        run_id=run_id,
+        index=index,
+        op_json=op,
+        state=_OP_STATE[state],
+        started_at=from_text(started),
+        finished_at=_maybe_time(finished),
+        error=error,
+    )
+
+
+def _maybe_text(moment: datetime | None) -> str | None:
+    return None if moment is None else to_text(moment)
+
+
+if TYPE_CHECKING:  # mypy proves SqliteStore keeps the StateStore contract
+    _conforms: StateStore = SqliteStore(MEMORY)
