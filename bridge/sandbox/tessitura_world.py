@@ -1,0 +1,253 @@
+"""The fake Tessitura's in-memory state: seat holds in layers, sales, and the box office's verbs.
+
+The HTTP app reads and writes through this object; tests, the demo and benchmarks use the same
+methods directly (``world.sell(101, 10001)``, ``world.hold(...)``) to act as the box office.
+Holds are kept per performance and seat as a list of layers, index 0 being priority 1 (the top).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import IntEnum
+
+from bridge.sandbox.venue import HoldCode, Performance, Seat, Venue
+
+#: HoldCodeId that removes every hold layer from a seat (documented by Tessitura).
+REMOVE_ALL_HOLDS = -1
+
+
+class ReplaceMode(IntEnum):
+    """How a new hold meets the holds a seat already carries (UpdateSeatHoldRequest.ReplaceMode)."""
+
+    ABOVE_EXISTING = 1
+    BELOW_EXISTING = 2
+    IGNORE_IF_HELD = 3
+    REPLACE_EXISTING = 4
+
+
+class SeatStatus(IntEnum):
+    """The seat statuses the sandbox reports (ids as observed on a live server)."""
+
+    AVAILABLE = 0
+    HELD = 4
+    NOT_IN_ALLOCATION = 5
+    BLACKED_OUT = 6
+    RESERVED_UNPAID = 7
+    RESERVED_PAID = 8
+    TICKETED = 13
+
+
+@dataclass(frozen=True, slots=True)
+class HoldLayer:
+    """One hold code on one seat; ``end`` is when it lapses (None: no expiry)."""
+
+    hold_code_id: int
+    end: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NonSeat:
+    """A cell of the seat map that is not a seat (an aisle, a pillar): clients must skip it."""
+
+    id: int
+    section_id: int
+    row: str
+    x: int
+    y: int
+
+
+@dataclass(frozen=True, slots=True)
+class HoldRequest:
+    """One line of an UpdateSeatHoldRequest."""
+
+    seat_id: int
+    hold_code_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class AppliedHold:
+    """One line of the answer to an update: the hold now on the seat (-1 when all were removed)."""
+
+    seat_id: int
+    hold_code_id: int
+    end: datetime | None
+
+
+class HoldRequestError(ValueError):
+    """An update names a seat, a hold code or a mode the venue does not know; nothing was applied."""
+
+    def __init__(self, problems: Sequence[tuple[str, str]]) -> None:
+        super().__init__("; ".join(d for _, d in problems))
+        self.problems = tuple(problems)
+
+
+@dataclass
+class TessituraWorld:
+    """Holds and sales of every performance of one venue, mutable, seeded from the venue file."""
+
+    venue: Venue
+    holds: dict[int, dict[int, list[HoldLayer]]] = field(default_factory=dict)
+    sold: dict[int, set[int]] = field(default_factory=dict)
+    non_seats: tuple[NonSeat, ...] = ()
+
+    @classmethod
+    def from_venue(cls, venue: Venue) -> TessituraWorld:
+        world = cls(venue=venue, non_seats=_aisles(venue))
+        for p in venue.performances:
+            world.holds[p.id] = {}
+            world.sold[p.id] = set()
+        for h in sorted(venue.holds, key=lambda h: h.priority):
+            layers = world.holds[h.performance_id].setdefault(h.seat_id, [])
+            layers.append(HoldLayer(h.hold_code_id))
+        for s in venue.sales:
+            world.sold[s.performance_id].add(s.seat_id)
+        return world
+
+    # -- lookups -----------------------------------------------------------------------------
+
+    def performance(self, performance_id: int) -> Performance | None:
+        return next((p for p in self.venue.performances if p.id == performance_id), None)
+
+    def hold_code(self, hold_code_id: int) -> HoldCode | None:
+        return next((c for c in self.venue.hold_codes if c.id == hold_code_id), None)
+
+    def seat(self, seat_id: int) -> Seat | None:
+        try:
+            return self.venue.seat(seat_id)
+        except KeyError:
+            return None
+
+    def layers(self, performance_id: int, seat_id: int) -> tuple[HoldLayer, ...]:
+        """The hold layers of one seat, top (priority 1) first."""
+        return tuple(self.holds[performance_id].get(seat_id, ()))
+
+    def held_seats(self, performance_id: int) -> dict[int, tuple[HoldLayer, ...]]:
+        return {sid: tuple(ls) for sid, ls in self.holds[performance_id].items() if ls}
+
+    def is_sold(self, performance_id: int, seat_id: int) -> bool:
+        return seat_id in self.sold[performance_id]
+
+    def status(self, performance_id: int, seat_id: int) -> SeatStatus:
+        """Ticketed beats any hold; otherwise the top hold decides held or blacked out."""
+        if self.is_sold(performance_id, seat_id):
+            return SeatStatus.TICKETED
+        layers = self.layers(performance_id, seat_id)
+        if not layers:
+            return SeatStatus.AVAILABLE
+        code = self.hold_code(layers[0].hold_code_id)
+        return SeatStatus.BLACKED_OUT if code and code.blackout else SeatStatus.HELD
+
+    # -- the box office ----------------------------------------------------------------------
+
+    def sell(self, performance_id: int, *seat_ids: int) -> None:
+        """Ticket seats, as a sale at the box office would; holds stay where they are."""
+        self._check_performance(performance_id)
+        for sid in seat_ids:
+            self._check_seat(sid)
+        self.sold[performance_id].update(seat_ids)
+
+    def refund(self, performance_id: int, *seat_ids: int) -> None:
+        """Return seats to inventory."""
+        self._check_performance(performance_id)
+        self.sold[performance_id].difference_update(seat_ids)
+
+    def hold(
+        self,
+        performance_id: int,
+        seat_ids: Iterable[int],
+        hold_code_id: int,
+        *,
+        mode: ReplaceMode = ReplaceMode.ABOVE_EXISTING,
+        until: datetime | None = None,
+        only_available: bool = True,
+    ) -> list[AppliedHold]:
+        """Put one hold code on many seats (a shortcut for :meth:`update`)."""
+        lines = [HoldRequest(sid, hold_code_id) for sid in seat_ids]
+        return self.update(
+            performance_id, lines, mode=mode, until=until, only_available=only_available
+        )
+
+    def release(self, performance_id: int, seat_ids: Iterable[int]) -> list[AppliedHold]:
+        """Lift every hold from the seats."""
+        lines = [HoldRequest(sid, REMOVE_ALL_HOLDS) for sid in seat_ids]
+        return self.update(performance_id, lines)
+
+    def update(
+        self,
+        performance_id: int,
+        lines: Sequence[HoldRequest],
+        *,
+        mode: int = ReplaceMode.ABOVE_EXISTING,
+        until: datetime | None = None,
+        only_available: bool = True,
+    ) -> list[AppliedHold]:
+        """Apply an UpdateSeatHoldRequest: all lines are checked first, then applied in order.
+
+        A line is skipped (and absent from the answer) when the seat is sold and
+        ``only_available`` is set, or when ``mode`` is "ignore if already held" and the seat is.
+        """
+        self._check_performance(performance_id)
+        problems: list[tuple[str, str]] = []
+        if mode not in set(ReplaceMode):
+            problems.append(("InvalidReplaceMode", f"ReplaceMode {mode} is not 1, 2, 3 or 4"))
+        for line in lines:
+            if self.seat(line.seat_id) is None:
+                problems.append(
+                    ("InvalidSeat", f"Seat {line.seat_id} is not a seat of this performance")
+                )
+            if line.hold_code_id != REMOVE_ALL_HOLDS and self.hold_code(line.hold_code_id) is None:
+                problems.append(
+                    ("InvalidHoldCode", f"Hold code {line.hold_code_id} does not exist")
+                )
+        if problems:
+            raise HoldRequestError(problems)
+        replace = ReplaceMode(mode)
+        applied: list[AppliedHold] = []
+        seats = self.holds[performance_id]
+        for line in lines:
+            layers = seats.setdefault(line.seat_id, [])
+            if line.hold_code_id == REMOVE_ALL_HOLDS:
+                layers.clear()
+                applied.append(AppliedHold(line.seat_id, REMOVE_ALL_HOLDS, None))
+                continue
+            if only_available and self.is_sold(performance_id, line.seat_id):
+                continue
+            if replace is ReplaceMode.IGNORE_IF_HELD and layers:
+                continue
+            new = HoldLayer(line.hold_code_id, until)
+            others = [layer for layer in layers if layer.hold_code_id != line.hold_code_id]
+            if replace is ReplaceMode.REPLACE_EXISTING:
+                layers[:] = [new]
+            elif replace is ReplaceMode.BELOW_EXISTING:
+                layers[:] = [*others, new]
+            else:
+                layers[:] = [new, *others]
+            applied.append(AppliedHold(line.seat_id, line.hold_code_id, until))
+        return applied
+
+    # -- checks ------------------------------------------------------------------------------
+
+    def _check_performance(self, performance_id: int) -> None:
+        if performance_id not in self.holds:
+            raise KeyError(f"no performance {performance_id}")
+
+    def _check_seat(self, seat_id: int) -> None:
+        if self.seat(seat_id) is None:
+            raise KeyError(f"no seat {seat_id}")
+
+
+def _aisles(venue: Venue) -> tuple[NonSeat, ...]:
+    """Two aisle cells per section, in its first row, with ids after the last seat."""
+    next_id = max((s.id for s in venue.seats), default=0) + 1
+    cells: list[NonSeat] = []
+    for section in venue.sections:
+        first = next((s for s in venue.seats if s.section_id == section.id), None)
+        if first is None:
+            continue
+        width = max(s.x for s in venue.seats if s.section_id == section.id)
+        for x in (0, width + 1):
+            cells.append(NonSeat(next_id, section.id, first.row, x, first.y))
+            next_id += 1
+    return tuple(cells)

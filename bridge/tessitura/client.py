@@ -1,0 +1,440 @@
+"""An async client for the TessituraService calls the bridge needs, in JSON or XML.
+
+Every call has a timeout (per phase in httpx and on the whole attempt). Reads are repeated on
+timeouts, connection errors, 5xx and 429 within a :class:`RetryPolicy`; 400/401/403/404 are not.
+``update_seat_holds`` is not idempotent in general: once the request may have reached Tessitura, a
+timeout, a broken connection or a 5xx raises :class:`~bridge.errors.OutcomeUnknownError` (re-read
+the holds) instead of being repeated. Transport errors are raised without their httpx cause, which
+holds the request and its Authorization header.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, date, datetime
+from types import TracebackType
+from typing import Any, Literal, TypeVar
+
+import httpx
+import structlog
+from pydantic import BaseModel, SecretStr, TypeAdapter, ValidationError
+
+from bridge.domain import HoldSnapshot, SeatHold
+from bridge.errors import (
+    BridgeError,
+    ConfigError,
+    MalformedResponseError,
+    OutcomeUnknownError,
+    RetryableError,
+)
+from bridge.tessitura import models as m
+from bridge.tessitura.credentials import TessituraAuth, TessituraCredentials
+from bridge.tessitura.errors import body_text, error_for
+from bridge.tessitura.retry import RetryPolicy
+from bridge.tessitura.xml import (
+    VENDOR,
+    collection_data,
+    object_data,
+    parse_document,
+    search_request_xml,
+    update_request_xml,
+)
+
+log = structlog.get_logger(__name__)
+
+Format = Literal["json", "xml"]
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+_ACCEPT = {"json": "application/json", "xml": "application/xml"}
+# The request cannot have reached the server: repeating it never applies a change twice.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+class TessituraClient:
+    """One TessituraService, one login. Use as ``async with TessituraClient(...) as tessitura``."""
+
+    def __init__(
+        self,
+        base_url: str,
+        username: str,
+        user_group: str,
+        location: str,
+        password: str | SecretStr,
+        *,
+        format: Format = "json",
+        timeout: float = 10.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        if format not in _ACCEPT:
+            raise ConfigError(f"Tessitura format must be 'json' or 'xml', not {format!r}")
+        if timeout <= 0:
+            raise ConfigError("Tessitura timeout must be a positive number of seconds")
+        secret = password if isinstance(password, SecretStr) else SecretStr(password)
+        self.credentials = TessituraCredentials(username, user_group, location, secret)
+        self.base_url = base_url if base_url.endswith("/") else base_url + "/"
+        self.format: Format = format
+        self.timeout = timeout
+        self.retry = retry or RetryPolicy()
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url,
+            auth=TessituraAuth(self.credentials),
+            headers={"Accept": _ACCEPT[format], "User-Agent": "seatbridge"},
+            timeout=httpx.Timeout(timeout),
+            transport=transport,
+        )
+
+    def __repr__(self) -> str:
+        return f"TessituraClient({self.base_url!r}, format={self.format!r})"
+
+    async def __aenter__(self) -> TessituraClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    # -- seat holds ----------------------------------------------------------------------------
+
+    async def seat_holds(
+        self,
+        performance_id: int,
+        *,
+        seat_ids: Iterable[int] | None = None,
+        hold_code_ids: Iterable[int] | None = None,
+        include_all_holds: bool = False,
+    ) -> list[m.SeatHoldDetail]:
+        """The holds of a performance: the top layer only, unless ``include_all_holds``."""
+        params: dict[str, str] = {"includeAllHolds": "true" if include_all_holds else "false"}
+        if seat_ids is not None:
+            params["seatIds"] = _ids(seat_ids)
+        if hold_code_ids is not None:
+            params["holdCodeIds"] = _ids(hold_code_ids)
+        response = await self._request(
+            "GET",
+            f"TXN/Performances/{performance_id}/Seats/Holds",
+            f"performance {performance_id}",
+            params=params,
+        )
+        return self._decode_list(response, m.SeatHoldDetail)
+
+    async def hold_snapshot(
+        self,
+        performance_id: int,
+        *,
+        hold_code_ids: Iterable[int] | None = None,
+        include_all_holds: bool = True,
+    ) -> HoldSnapshot:
+        """Every hold layer of a performance, with the seat map its seat ids belong to."""
+        performance = await self.performance(performance_id)
+        if performance.seat_map_id is None:
+            raise MalformedResponseError(
+                f"performance {performance_id} names no Facility.SeatMap.Id", vendor=VENDOR
+            )
+        holds = await self.seat_holds(
+            performance_id, hold_code_ids=hold_code_ids, include_all_holds=include_all_holds
+        )
+        return HoldSnapshot(
+            performance_id=performance_id,
+            seat_map_id=performance.seat_map_id,
+            holds=tuple(SeatHold(h.seat_id, h.hold_code_id, h.priority, h.end_date) for h in holds),
+            taken_at=datetime.now(UTC),
+        )
+
+    async def update_seat_holds(
+        self,
+        performance_id: int,
+        lines: Sequence[m.SeatHoldRequest],
+        *,
+        replace_mode: m.ReplaceMode = m.ReplaceMode.ABOVE_EXISTING,
+        only_affect_available: bool = True,
+        hold_until: datetime | None = None,
+    ) -> list[m.SeatHold]:
+        """Put hold codes on seats (HoldCodeId -1 lifts all); never repeated once it may have landed."""
+        pairs = [(line.seat_id, line.hold_code_id) for line in lines]
+        if self.format == "xml":
+            content = update_request_xml(
+                pairs,
+                replace_mode=int(replace_mode),
+                only_affect_available=only_affect_available,
+                hold_until=hold_until,
+            )
+        else:
+            content = _json_body(
+                {
+                    "HoldUntilDate": hold_until.isoformat() if hold_until else None,
+                    "OnlyAffectAvailable": only_affect_available,
+                    "ReplaceMode": int(replace_mode),
+                    "SeatHolds": [{"SeatId": s, "HoldCodeId": c} for s, c in pairs],
+                }
+            )
+        response = await self._request(
+            "POST",
+            f"TXN/Performances/{performance_id}/Seats/Holds",
+            f"performance {performance_id}",
+            content=content,
+            idempotent=False,
+        )
+        return self._decode_list(response, m.SeatHold)
+
+    async def hold_code(self, hold_code_id: int) -> m.HoldCode:
+        response = await self._request(
+            "GET", f"TXN/HoldCodes/{hold_code_id}", f"hold code {hold_code_id}"
+        )
+        return self._decode_one(response, m.HoldCode)
+
+    # -- seats and reference data --------------------------------------------------------------
+
+    async def seats(
+        self,
+        performance_id: int,
+        *,
+        mode_of_sale_id: int | None = None,
+        constituent_id: int = 0,
+        section_ids: Iterable[int] | None = None,
+    ) -> list[m.Seat]:
+        """Every cell of the performance's seat map; filter on ``is_seat`` for real seats."""
+        params: dict[str, str] = {
+            "constituentId": str(constituent_id),
+            "performanceId": str(performance_id),
+        }
+        if mode_of_sale_id is not None:
+            params["modeOfSaleId"] = str(mode_of_sale_id)
+        if section_ids is not None:
+            params["sectionIds"] = _ids(section_ids)
+        response = await self._request(
+            "GET",
+            f"TXN/Performances/{performance_id}/Seats",
+            f"performance {performance_id}",
+            params=params,
+        )
+        return self._decode_list(response, m.Seat)
+
+    async def sections(self, seat_map_id: int | None = None) -> list[m.Section]:
+        params = {} if seat_map_id is None else {"seatMapId": str(seat_map_id)}
+        response = await self._request(
+            "GET", "ReferenceData/Sections", f"sections of seat map {seat_map_id}", params=params
+        )
+        return self._decode_list(response, m.Section)
+
+    async def seat_statuses(self) -> list[m.SeatStatus]:
+        response = await self._request("GET", "ReferenceData/SeatStatuses", "seat statuses")
+        return self._decode_list(response, m.SeatStatus)
+
+    # -- performances --------------------------------------------------------------------------
+
+    async def performance(self, performance_id: int) -> m.Performance:
+        response = await self._request(
+            "GET", f"TXN/Performances/{performance_id}", f"performance {performance_id}"
+        )
+        return self._decode_one(response, m.Performance)
+
+    async def search_performances(
+        self,
+        *,
+        start: date | datetime | None = None,
+        end: date | datetime | None = None,
+        season_ids: Iterable[int] = (),
+        facility_ids: Iterable[int] = (),
+        production_season_ids: Iterable[int] = (),
+    ) -> list[m.PerformanceSearchResult]:
+        """Performances in a date range (both ends inclusive: a date means the whole day)."""
+        fields: dict[str, str] = {}
+        if start is not None:
+            fields["PerformanceStartDate"] = _bound(start, end_of_day=False)
+        if end is not None:
+            fields["PerformanceEndDate"] = _bound(end, end_of_day=True)
+        for name, ids in (
+            ("SeasonIds", season_ids),
+            ("FacilityIds", facility_ids),
+            ("ProductionSeasonIds", production_season_ids),
+        ):
+            joined = _ids(ids)
+            if joined:
+                fields[name] = joined
+        content = search_request_xml(fields) if self.format == "xml" else _json_body(fields)
+        response = await self._request(
+            "POST", "TXN/Performances/Search", "performance search", content=content
+        )
+        return self._decode_list(response, m.PerformanceSearchResult)
+
+    # -- transport -----------------------------------------------------------------------------
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        what: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        content: bytes | None = None,
+        idempotent: bool = True,
+    ) -> httpx.Response:
+        """A call within the retry policy; a write is repeated only when it cannot have landed."""
+
+        async def attempt() -> httpx.Response:
+            return await self._call(
+                method, path, what, params=params, content=content, idempotent=idempotent
+            )
+
+        return await self.retry.call(attempt, what=f"{method} {path}")
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        what: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        content: bytes | None = None,
+        idempotent: bool = True,
+    ) -> httpx.Response:
+        """One attempt, translated into the bridge's errors."""
+        headers = {}
+        if content is not None:
+            headers["Content-Type"] = f"{_ACCEPT[self.format]}; charset=utf-8"
+        started = time.monotonic()
+        failure: BridgeError | None = None
+        try:
+            async with asyncio.timeout(self.timeout):
+                response = await self._http.request(
+                    method, path, params=params, content=content, headers=headers
+                )
+        except (httpx.TransportError, TimeoutError) as exc:
+            self._log(method, path, None, started, error=type(exc).__name__)
+            failure = self._transport_failure(exc, what, idempotent)
+        if failure is not None:
+            # Raised outside the handler so that no httpx error (it holds the request and its
+            # Authorization header) is chained as cause or context.
+            raise failure
+        self._log(method, path, response.status_code, started)
+        if response.status_code < 400:
+            return response
+        error = error_for(response, what)
+        if not idempotent and response.status_code >= 500:
+            raise OutcomeUnknownError(
+                f"Tessitura failed while writing to {what}: it may have been applied; read the "
+                "holds again before retrying",
+                vendor=VENDOR,
+                status=response.status_code,
+                body=error.body,
+                codes=error.codes,
+            )
+        raise error
+
+    def _transport_failure(self, exc: Exception, what: str, idempotent: bool) -> BridgeError:
+        """What a failure to get any answer means: retry, unknown outcome, or bad config."""
+        kind = type(exc).__name__
+        if isinstance(exc, httpx.UnsupportedProtocol):
+            return ConfigError(
+                f"the Tessitura base URL {self.base_url!r} is not http(s)", vendor=VENDOR
+            )
+        if not idempotent and not isinstance(exc, _NOT_SENT):
+            return OutcomeUnknownError(
+                f"no complete answer while writing to {what} ({kind}, timeout {self.timeout}s): "
+                "it may have been applied; read the holds again before retrying",
+                vendor=VENDOR,
+            )
+        if isinstance(exc, httpx.TimeoutException | TimeoutError):
+            return RetryableError(
+                f"no answer within {self.timeout}s for {what} ({kind})", vendor=VENDOR
+            )
+        return RetryableError(
+            f"cannot reach Tessitura at {self.base_url} for {what} ({kind})", vendor=VENDOR
+        )
+
+    def _log(
+        self, method: str, path: str, status: int | None, started: float, error: str = ""
+    ) -> None:
+        log.debug(
+            "tessitura.call",
+            method=method,
+            path=path,
+            status=status,
+            elapsed_ms=round((time.monotonic() - started) * 1000, 1),
+            error=error or None,
+        )
+
+    # -- decoding ------------------------------------------------------------------------------
+
+    def _is_xml(self, response: httpx.Response) -> bool:
+        content_type = response.headers.get("content-type", "").lower()
+        if "xml" in content_type:
+            return True
+        if "json" in content_type:
+            return False
+        return self.format == "xml"
+
+    def _decode_list(self, response: httpx.Response, model: type[ModelT]) -> list[ModelT]:
+        try:
+            if self._is_xml(response):
+                data: Any = collection_data(parse_document(response.content), model)
+            else:
+                data = _json(response)
+                if not isinstance(data, list):
+                    raise _shape(response, f"expected a list of {model.__name__}")
+            return TypeAdapter(list[model]).validate_python(data)  # type: ignore[valid-type]
+        except ValidationError as exc:
+            raise _shape(response, _first_error(exc, model)) from None
+
+    def _decode_one(self, response: httpx.Response, model: type[ModelT]) -> ModelT:
+        try:
+            if self._is_xml(response):
+                data: Any = object_data(parse_document(response.content), model)
+            else:
+                data = _json(response)
+            return model.model_validate(data)
+        except ValidationError as exc:
+            raise _shape(response, _first_error(exc, model)) from None
+
+
+def _json(response: httpx.Response) -> Any:
+    try:
+        return json.loads(response.content)
+    except (ValueError, UnicodeDecodeError):
+        raise MalformedResponseError(
+            "the answer is not valid JSON",
+            vendor=VENDOR,
+            status=response.status_code,
+            body=body_text(response),
+        ) from None
+
+
+def _shape(response: httpx.Response, problem: str) -> MalformedResponseError:
+    return MalformedResponseError(
+        f"the answer does not have the documented shape: {problem}",
+        vendor=VENDOR,
+        status=response.status_code,
+        body=body_text(response),
+    )
+
+
+def _first_error(exc: ValidationError, model: type[BaseModel]) -> str:
+    first = exc.errors()[0]
+    where = ".".join(str(p) for p in first["loc"])
+    return f"{model.__name__}: {where}: {first['msg']}"
+
+
+def _ids(ids: Iterable[int]) -> str:
+    return ",".join(str(int(i)) for i in ids)
+
+
+def _bound(value: date | datetime, *, end_of_day: bool) -> str:
+    """A search bound; a bare date covers the whole day whatever way the server compares."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return f"{value.isoformat()}T{'23:59:59' if end_of_day else '00:00:00'}"
+
+
+def _json_body(data: Mapping[str, Any]) -> bytes:
+    return json.dumps(data).encode("utf-8")

@@ -1,0 +1,91 @@
+"""Tessitura's refusals translated into the bridge's exception tree, with what to fix.
+
+Error bodies are a collection of ``{Code, Description}`` (JSON array or ``ErrorMessages`` XML), but a
+single object is accepted too, and anything unreadable still gives an error with its raw body.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+from pydantic import ValidationError
+
+from bridge.errors import (
+    BridgeError,
+    ConflictError,
+    CredentialsError,
+    NotFoundError,
+    RateLimitedError,
+    RetryableError,
+    TerminalError,
+)
+from bridge.tessitura.models import ErrorMessage
+from bridge.tessitura.xml import VENDOR, elements, object_data, parse_document
+
+#: How much of a body an exception keeps.
+BODY_LIMIT = 10_000
+
+
+def body_text(response: httpx.Response) -> str:
+    return response.content[:BODY_LIMIT].decode("utf-8", "replace")
+
+
+def error_messages(response: httpx.Response) -> list[ErrorMessage]:
+    """The ``{Code, Description}`` entries of an error body, or none if it has no such shape."""
+    content = response.content
+    try:
+        if content.lstrip()[:1] == b"<":
+            root = parse_document(content)
+            items = [root] if not any(elements(c) for c in elements(root)) else elements(root)
+            raw: list[Any] = [object_data(item, ErrorMessage) for item in items]
+        else:
+            data = json.loads(content)
+            raw = data if isinstance(data, list) else [data]
+        return [ErrorMessage.model_validate(item) for item in raw if isinstance(item, dict)]
+    except (BridgeError, ValueError, ValidationError):
+        return []
+
+
+def retry_after(response: httpx.Response) -> float | None:
+    try:
+        return max(0.0, float(response.headers.get("retry-after", "")))
+    except ValueError:
+        return None
+
+
+def error_for(response: httpx.Response, what: str) -> BridgeError:
+    """The exception for an HTTP error answer to the call that reads or writes ``what``."""
+    status = response.status_code
+    messages = error_messages(response)
+    said = "; ".join(m.description or m.code or "" for m in messages if m.description or m.code)
+    said = f" Tessitura said: {said}" if said else ""
+    kw: dict[str, Any] = {
+        "vendor": VENDOR,
+        "status": status,
+        "body": body_text(response),
+        "codes": tuple(m.code for m in messages if m.code),
+    }
+    if status in (401, 403):
+        return CredentialsError(
+            "Tessitura refused the credentials: check the user name, user group, location and "
+            f"password in the configuration (and that the user belongs to the group).{said}",
+            **kw,
+        )
+    if status == 404:
+        return NotFoundError(f"Tessitura has no {what}: check the id.{said}", **kw)
+    if status == 409:
+        return ConflictError(f"{what} changed in Tessitura meanwhile: read it again.{said}", **kw)
+    if status == 429:
+        return RateLimitedError(
+            f"Tessitura is throttling requests for {what}.{said}",
+            retry_after=retry_after(response),
+            **kw,
+        )
+    if status >= 500:
+        return RetryableError(f"Tessitura failed while serving {what}.{said}", **kw)
+    return TerminalError(
+        f"Tessitura refused the request for {what}: fix the request or the ids it names.{said}",
+        **kw,
+    )
