@@ -1,0 +1,218 @@
+"""The plain values the fake seats.io keeps: chart objects, object states, channels, events, logs.
+
+Records are mutable where seats.io mutates them (an event's channels, its object states); object
+states are frozen so a transaction can undo a change by putting the old value back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from bridge.sandbox.seatsio_forsale import ForSaleConfig
+
+FREE = "free"
+BOOKED = "booked"
+HELD = "reservedByToken"
+RESALE = "resale"
+NO_CHANNEL = "NO_CHANNEL"
+
+
+@dataclass(frozen=True, slots=True)
+class ChartObject:
+    """A bookable seat on the chart; its category is its section."""
+
+    label: str
+    section: str
+    row: str
+    number: str
+    category_key: str
+    category_label: str
+    accessible: bool = False
+    left_neighbour: str | None = None
+    right_neighbour: str | None = None
+    object_type: str = "seat"
+
+
+@dataclass(frozen=True, slots=True)
+class Category:
+    key: str
+    label: str
+    color: str
+    accessible: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    key: str
+    name: str
+    objects: Mapping[str, ChartObject]
+    categories: tuple[Category, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectState:
+    """What one event says about one object; the default value means "free, nothing attached"."""
+
+    status: str = FREE
+    order_id: str | None = None
+    extra_data: Mapping[str, Any] | None = None
+    hold_token: str | None = None
+    ticket_type: str | None = None
+    resale_listing_id: str | None = None
+
+
+FREE_STATE = ObjectState()
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelSpec:
+    """A channel as a request describes it (the server adds its ``id``)."""
+
+    key: str
+    name: str
+    color: str = "#888888"
+    index: int | None = None
+    objects: tuple[str, ...] = ()
+    area_places: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Channel:
+    id: str
+    key: str
+    name: str
+    color: str
+    index: int | None
+    objects: list[str] = field(default_factory=list)
+    area_places: dict[str, int] = field(default_factory=dict)
+
+
+class EventKind(Enum):
+    EVENT = "event"
+    SEASON = "season"
+    PARTIAL_SEASON = "partial_season"
+
+
+@dataclass(slots=True)
+class Event:
+    """An event, a top-level season or a partial season (seats.io: "a season is an event").
+
+    ``season_id`` links an event or a partial season to its top-level season; a season's
+    ``member_ids`` are its events (for a partial season: the subset it groups).
+    """
+
+    id: int
+    key: str
+    name: str | None
+    chart_key: str
+    kind: EventKind
+    created_on: datetime
+    updated_on: datetime | None = None
+    season_id: int | None = None
+    member_ids: list[int] = field(default_factory=list)
+    partial_season_ids: list[int] = field(default_factory=list)
+    channels: list[Channel] = field(default_factory=list)
+    for_sale_config: ForSaleConfig | None = None
+    for_sale_propagated: bool = True
+    table_booking_config: dict[str, Any] = field(default_factory=lambda: {"mode": "INHERIT"})
+    categories: list[dict[str, Any]] = field(default_factory=list)
+    object_categories: dict[str, str] = field(default_factory=dict)
+    states: dict[str, ObjectState] = field(default_factory=dict)
+    overridden: set[str] = field(default_factory=set)
+
+    @property
+    def is_season(self) -> bool:
+        return self.kind is not EventKind.EVENT
+
+    @property
+    def in_season(self) -> bool:
+        """An event of a season: it cannot carry channels of its own."""
+        return self.kind is EventKind.EVENT and self.season_id is not None
+
+    def channel_of(self, label: str) -> Channel | None:
+        return next((c for c in self.channels if label in c.objects), None)
+
+    def channel(self, key: str) -> Channel | None:
+        return next((c for c in self.channels if c.key == key), None)
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChange:
+    """One entry of an event's status-change log (newest first when listed)."""
+
+    id: int
+    event_id: int
+    status: str
+    object_label: str
+    date: datetime
+    order_id: str | None
+    extra_data: Mapping[str, Any] | None
+    hold_token: str | None
+
+
+@dataclass(slots=True)
+class HoldToken:
+    token: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectView:
+    """One object of one event as a reader sees it: what object infos and reports are built from."""
+
+    object: ChartObject
+    state: ObjectState
+    category_key: str
+    category_label: str
+    channel: str | None
+    for_sale: bool
+    season_status_overridden: bool | None
+
+    @property
+    def status(self) -> str:
+        return self.state.status
+
+    @property
+    def is_available(self) -> bool:
+        """Selectable by a buyer with no channel key aside: free (or in resale) and for sale."""
+        return self.for_sale and self.state.status in (FREE, RESALE)
+
+    @property
+    def availability_reason(self) -> str:
+        if self.is_available:
+            return "available"
+        return "not_for_sale" if not self.for_sale else self.state.status
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectSpec:
+    """One object named in a status change: a label, maybe with a ticket type or extra data."""
+
+    label: str
+    ticket_type: str | None = None
+    extra_data: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChangeRequest:
+    """One status change on one or more events, as the world applies it."""
+
+    event_keys: tuple[str, ...]
+    objects: tuple[ObjectSpec, ...]
+    type: str = "CHANGE_STATUS_TO"
+    status: str | None = None
+    hold_token: str | None = None
+    order_id: str | None = None
+    keep_extra_data: bool = False
+    ignore_channels: bool = False
+    channel_keys: tuple[str, ...] | None = None
+    allowed_previous_statuses: tuple[str, ...] | None = None
+    rejected_previous_statuses: tuple[str, ...] | None = None
+    resale_listing_id: str | None = None
+
+    def labels(self) -> Iterator[str]:
+        return (o.label for o in self.objects)
