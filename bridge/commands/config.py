@@ -1,0 +1,119 @@
+"""`seatbridge config check`: validate the config and every table it names, offline or online.
+
+Also home of :func:`config_option`, the ``--config PATH`` option every command that reads the
+config shares (``SEATBRIDGE_CONFIG`` is its environment fallback).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+import click
+
+from bridge.config import CONFIG_ENV, DEFAULT_CONFIG_PATH, BridgeConfig, load_config
+from bridge.errors import BridgeError, ConfigError
+from bridge.mapping.problems import InvalidConfigError, display_path
+
+F = TypeVar("F", bound=Callable[..., object])
+
+
+def config_option(func: F) -> F:
+    """``--config PATH``, falling back to ``$SEATBRIDGE_CONFIG``, then config/bridge.toml."""
+    return click.option(
+        "--config",
+        "config_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        envvar=CONFIG_ENV,
+        default=DEFAULT_CONFIG_PATH,
+        show_default=True,
+        show_envvar=True,
+        help="The configuration file.",
+    )(func)
+
+
+def report_problems(exc: ConfigError) -> None:
+    """Print every problem to stderr, one a line, so editors can jump to file:line:column."""
+    if isinstance(exc, InvalidConfigError):
+        n = len(exc.problems)
+        click.echo(f"{n} problem{'s' if n != 1 else ''}:", err=True)
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+    else:
+        click.echo(str(exc), err=True)
+
+
+def load_or_exit(path: Path, *, require_secrets: bool = True) -> BridgeConfig:
+    """The loaded config, or every problem on stderr and exit status 1."""
+    try:
+        return load_config(path, require_secrets=require_secrets)
+    except ConfigError as exc:
+        report_problems(exc)
+        sys.exit(1)
+
+
+def describe(cfg: BridgeConfig) -> list[str]:
+    """A few lines saying what was loaded, so a clean check still shows it read the right files."""
+    t = cfg.tables
+    by_action: dict[str, int] = {}
+    for rule in t.hold_rules.values():
+        by_action[rule.action.value] = by_action.get(rule.action.value, 0) + 1
+    actions = ", ".join(f"{n} {a}" for a, n in sorted(by_action.items()))
+    template = f" + rule {t.event_key_template!r}" if t.event_key_template else ""
+    seats = ", ".join(
+        f"seat map {sm}: {len(table.labels)} seats" for sm, table in sorted(t.seat_tables.items())
+    )
+    return [
+        f"{display_path(cfg.path)}: OK",
+        f"  hold codes: {len(t.hold_rules)} ({actions}); channels: "
+        + (", ".join(c.key for c in t.channels) or "none"),
+        f"  performances: {len(t.performances)} listed{template}",
+        f"  seat tables: {seats}",
+        f"  tessitura: {cfg.tessitura.base_url} as {cfg.tessitura.username}"
+        f" ({cfg.tessitura.user_group}, {cfg.tessitura.location})",
+        f"  seats.io: {cfg.seatsio.api_url}",
+        f"  store: {display_path(cfg.store.path)}",
+    ]
+
+
+@click.group("config")
+def config() -> None:
+    """Check the configuration file and the mapping tables it names."""
+
+
+@config.command("check")
+@config_option
+@click.option(
+    "--online",
+    is_flag=True,
+    help="Also ask Tessitura and seats.io: hold codes, events, seasons and labels exist.",
+)
+@click.option(
+    "--no-secrets",
+    is_flag=True,
+    help="Do not require the Tessitura password and seats.io secret key (offline checks only).",
+)
+def check(config_path: Path, online: bool, no_secrets: bool) -> None:
+    """Validate the config and tables: exit 0 when clean, 1 with every problem on stderr."""
+    if online and no_secrets:
+        raise click.UsageError("--online needs the secrets; drop --no-secrets")
+    cfg = load_or_exit(config_path, require_secrets=not no_secrets)
+    if online:
+        from bridge.logs import configure
+        from bridge.mapping.online import check_online_sync
+
+        configure(cfg.log.level, "console")
+        try:
+            problems = check_online_sync(cfg)
+        except BridgeError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(1)
+        if problems:
+            report_problems(InvalidConfigError(problems))
+            sys.exit(1)
+    for line in describe(cfg):
+        click.echo(line)
+    if online:
+        click.echo("  online: hold codes, events, seasons and labels all found")

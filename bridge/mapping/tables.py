@@ -1,0 +1,450 @@
+"""Load and validate the operator's mapping tables (CSV) into one :class:`MappingTables` value.
+
+Every reader collects all problems of its file and never stops at the first, so an operator fixes
+a table in one pass. Formats: ``docs/configuration.md``, "Mapping tables".
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from bridge.mapping.csvtable import Row, parse_int, read_table
+from bridge.mapping.model import (
+    SEATSIO_BUILTIN_STATUSES,
+    Action,
+    ChannelSpec,
+    HoldRule,
+    MappingTables,
+    PerformanceTarget,
+    SeatTable,
+)
+from bridge.mapping.problems import InvalidConfigError, Problem
+
+HOLD_CODE_COLUMNS = ("hold_code_id", "action", "precedence")
+HOLD_CODE_OPTIONAL = ("target", "channel_name", "channel_color", "fallback_status")
+PERFORMANCE_COLUMNS = ("performance_id", "event_key")
+PERFORMANCE_OPTIONAL = ("season_key",)
+SEAT_COLUMNS = ("seat_id", "label")
+
+#: Placeholders an ``event_key_template`` may use.
+EVENT_KEY_PLACEHOLDERS = frozenset({"performance_id"})
+
+_COLOR = re.compile(r"#(?:[0-9A-Fa-f]{3}|[0-9A-Fa-f]{6})")
+_BUILTIN_FOLDED = {s.casefold(): s for s in SEATSIO_BUILTIN_STATUSES}
+_ACTIONS = ", ".join(a.value for a in Action)
+
+
+@dataclass(frozen=True, slots=True)
+class HoldCodeTable:
+    """The hold-code table read from one file: the rules and the channels they define."""
+
+    rules: Mapping[int, HoldRule]
+    channels: tuple[ChannelSpec, ...]
+
+
+def _builtin_status(name: str) -> str | None:
+    """The seats.io built-in status ``name`` collides with (case-insensitively), if any."""
+    return _BUILTIN_FOLDED.get(name.casefold())
+
+
+def _builtin_hint() -> str:
+    return (
+        f"seats.io reserves {', '.join(sorted(SEATSIO_BUILTIN_STATUSES))}; choose e.g. 'held-...'"
+    )
+
+
+def read_hold_codes(path: Path, problems: list[Problem]) -> HoldCodeTable:
+    """Read the hold-code table; channels are numbered (seats.io ``index``, from 1) in file order."""
+    table = read_table(
+        path, required=HOLD_CODE_COLUMNS, optional=HOLD_CODE_OPTIONAL, problems=problems
+    )
+    if table is None:
+        return HoldCodeTable({}, ())
+    src = table.source
+    rules: dict[int, HoldRule] = {}
+    rule_line: dict[int, int] = {}
+    precedence_owner: dict[int, tuple[int, int]] = {}  # precedence -> (hold code, line)
+    channels: dict[str, tuple[ChannelSpec, int]] = {}  # key -> (spec, line of first use)
+
+    for row in table.rows:
+        code = parse_int(row, src, "hold_code_id", problems, minimum=0)
+        precedence = parse_int(row, src, "precedence", problems, minimum=1)
+        action = _parse_action(row, src, problems)
+        target = row.cells.get("target") or None
+        name = row.cells.get("channel_name") or None
+        color = row.cells.get("channel_color") or None
+        fallback = row.cells.get("fallback_status") or None
+        ok = code is not None and precedence is not None and action is not None
+
+        if code is not None:
+            if code in rule_line:
+                problems.append(
+                    row.problem(
+                        src,
+                        "hold_code_id",
+                        "hold code mapped twice",
+                        str(code),
+                        f"first at line {rule_line[code]}",
+                    )
+                )
+                ok = False
+            else:
+                rule_line[code] = row.line
+        if precedence is not None:
+            if precedence in precedence_owner:
+                other, line = precedence_owner[precedence]
+                problems.append(
+                    row.problem(
+                        src,
+                        "precedence",
+                        "precedence tie",
+                        str(precedence),
+                        f"hold code {other} at line {line} has it too; each must be unique",
+                    )
+                )
+                ok = False
+            elif code is not None:
+                precedence_owner[precedence] = (code, row.line)
+
+        if action in (Action.CHANNEL, Action.STATUS):
+            if target is None:
+                noun = "a channel key" if action is Action.CHANNEL else "a status name"
+                problems.append(
+                    row.problem(
+                        src,
+                        "target" if "target" in row.columns else "action",
+                        f"{action.value} action with no target",
+                        hint=f"expected {noun} in column target",
+                    )
+                )
+                ok = False
+        elif action is not None and target is not None:
+            problems.append(
+                row.problem(
+                    src,
+                    "target",
+                    f"target given for a {action.value} row",
+                    target,
+                    "only channel and status rows take a target; leave it empty",
+                )
+            )
+            ok = False
+
+        if action is Action.STATUS and target is not None and _builtin_status(target):
+            problems.append(
+                row.problem(
+                    src,
+                    "target",
+                    "status collides with a seats.io built-in",
+                    target,
+                    _builtin_hint(),
+                )
+            )
+            ok = False
+
+        if action is not None and action is not Action.CHANNEL:
+            for column, value in (
+                ("channel_name", name),
+                ("channel_color", color),
+                ("fallback_status", fallback),
+            ):
+                if value is not None:
+                    problems.append(
+                        row.problem(
+                            src,
+                            column,
+                            f"{column} given for a {action.value} row",
+                            value,
+                            "only channel rows take it; leave it empty",
+                        )
+                    )
+                    ok = False
+
+        if fallback is not None and _builtin_status(fallback):
+            problems.append(
+                row.problem(
+                    src,
+                    "fallback_status",
+                    "status collides with a seats.io built-in",
+                    fallback,
+                    _builtin_hint(),
+                )
+            )
+            ok = False
+
+        if color is not None and not _COLOR.fullmatch(color):
+            problems.append(
+                row.problem(
+                    src,
+                    "channel_color",
+                    "malformed colour",
+                    color,
+                    "expected #RRGGBB, e.g. #1F77B4",
+                )
+            )
+            ok = False
+
+        if action is Action.CHANNEL and target is not None:
+            ok = _channel(row, src, target, name, color, channels, problems) and ok
+
+        if ok and code is not None and precedence is not None and action is not None:
+            rules[code] = HoldRule(
+                hold_code_id=code,
+                action=action,
+                target=target,
+                precedence=precedence,
+                channel_name=channels[target][0].name
+                if action is Action.CHANNEL and target
+                else None,
+                channel_color=(
+                    channels[target][0].color if action is Action.CHANNEL and target else None
+                ),
+                fallback_status=fallback,
+            )
+    specs = tuple(spec for spec, _ in sorted(channels.values(), key=lambda v: v[0].index))
+    return HoldCodeTable(rules, specs)
+
+
+def _parse_action(row: Row, src: str, problems: list[Problem]) -> Action | None:
+    text = row.cells.get("action", "")
+    if not text:
+        problems.append(
+            row.problem(src, "action", "missing value for action", hint=f"expected {_ACTIONS}")
+        )
+        return None
+    try:
+        return Action(text)
+    except ValueError:
+        problems.append(row.problem(src, "action", "unknown action", text, f"expected {_ACTIONS}"))
+        return None
+
+
+def _channel(
+    row: Row,
+    src: str,
+    key: str,
+    name: str | None,
+    color: str | None,
+    channels: dict[str, tuple[ChannelSpec, int]],
+    problems: list[Problem],
+) -> bool:
+    """Define channel ``key`` on first use; later rows may repeat its name and colour or omit them."""
+    seen = channels.get(key)
+    if seen is None:
+        missing = [c for c, v in (("channel_name", name), ("channel_color", color)) if v is None]
+        for column in missing:
+            problems.append(
+                row.problem(
+                    src,
+                    column if column in row.columns else "target",
+                    f"channel {key!r} first used with no {column}",
+                    hint="the first row of a channel names it and gives its colour",
+                )
+            )
+        if missing or name is None or color is None:
+            return False
+        channels[key] = (
+            ChannelSpec(key=key, name=name, color=color, index=len(channels) + 1),
+            row.line,
+        )
+        return True
+    spec, line = seen
+    ok = True
+    if name is not None and name != spec.name:
+        problems.append(
+            row.problem(
+                src,
+                "channel_name",
+                f"channel {key!r} reused with another name",
+                name,
+                f"first named {spec.name!r} at line {line}",
+            )
+        )
+        ok = False
+    if color is not None and color.casefold() != spec.color.casefold():
+        problems.append(
+            row.problem(
+                src,
+                "channel_color",
+                f"channel {key!r} reused with another colour",
+                color,
+                f"first coloured {spec.color!r} at line {line}",
+            )
+        )
+        ok = False
+    return ok
+
+
+def read_performances(path: Path, problems: list[Problem]) -> dict[int, PerformanceTarget]:
+    """Read the performance table: each performance once, each event key once."""
+    table = read_table(
+        path, required=PERFORMANCE_COLUMNS, optional=PERFORMANCE_OPTIONAL, problems=problems
+    )
+    if table is None:
+        return {}
+    src = table.source
+    out: dict[int, PerformanceTarget] = {}
+    first_perf: dict[int, int] = {}
+    first_event: dict[str, int] = {}
+    for row in table.rows:
+        pid = parse_int(row, src, "performance_id", problems, minimum=1)
+        event = row.cells.get("event_key", "")
+        season = row.cells.get("season_key") or None
+        ok = pid is not None
+        if pid is not None:
+            if pid in first_perf:
+                problems.append(
+                    row.problem(
+                        src,
+                        "performance_id",
+                        "performance mapped twice",
+                        str(pid),
+                        f"first at line {first_perf[pid]}",
+                    )
+                )
+                ok = False
+            else:
+                first_perf[pid] = row.line
+        if not event:
+            problems.append(row.problem(src, "event_key", "missing value for event_key"))
+            ok = False
+        elif event in first_event:
+            problems.append(
+                row.problem(
+                    src,
+                    "event_key",
+                    "event key mapped twice",
+                    event,
+                    f"first at line {first_event[event]}",
+                )
+            )
+            ok = False
+        else:
+            first_event[event] = row.line
+        if season is not None and season == event:
+            problems.append(
+                row.problem(
+                    src,
+                    "season_key",
+                    "season key equals the event key",
+                    season,
+                    "a seats.io season and its events need distinct keys",
+                )
+            )
+            ok = False
+        if ok and pid is not None:
+            out[pid] = PerformanceTarget(performance_id=pid, event_key=event, season_key=season)
+    return out
+
+
+def read_seat_table(path: Path, seat_map_id: int, problems: list[Problem]) -> SeatTable:
+    """Read one seat map's table: every seat id once, every label once."""
+    table = read_table(path, required=SEAT_COLUMNS, problems=problems)
+    if table is None:
+        return SeatTable(seat_map_id, {})
+    src = table.source
+    labels: dict[int, str] = {}
+    first_seat: dict[int, int] = {}
+    first_label: dict[str, int] = {}
+    for row in table.rows:
+        seat_id = parse_int(row, src, "seat_id", problems, minimum=1)
+        label = row.cells.get("label", "")
+        ok = seat_id is not None
+        if seat_id is not None:
+            if seat_id in first_seat:
+                problems.append(
+                    row.problem(
+                        src,
+                        "seat_id",
+                        "duplicate seat id",
+                        str(seat_id),
+                        f"first at line {first_seat[seat_id]}",
+                    )
+                )
+                ok = False
+            else:
+                first_seat[seat_id] = row.line
+        if not label:
+            problems.append(row.problem(src, "label", "missing value for label"))
+            ok = False
+        elif label in first_label:
+            problems.append(
+                row.problem(
+                    src, "label", "duplicate label", label, f"first at line {first_label[label]}"
+                )
+            )
+            ok = False
+        else:
+            first_label[label] = row.line
+        if ok and seat_id is not None:
+            labels[seat_id] = label
+    return SeatTable(seat_map_id, labels)
+
+
+def template_problem(template: str) -> str | None:
+    """Why ``template`` is not a usable event-key template, or None when it is."""
+    try:
+        fields = [f for _, f, _, _ in string.Formatter().parse(template) if f is not None]
+    except ValueError as exc:
+        return f"malformed template ({exc})"
+    unknown = sorted({f for f in fields if f not in EVENT_KEY_PLACEHOLDERS})
+    if unknown:
+        return f"unknown placeholder {{{unknown[0]}}}"
+    if not fields:
+        return "template has no {performance_id} placeholder, so every performance gets one key"
+    try:
+        template.format(performance_id=1)
+    except (ValueError, IndexError, KeyError) as exc:
+        return f"malformed template ({exc})"
+    return None
+
+
+def load_tables(
+    *,
+    hold_codes: Path,
+    performances: Path | None = None,
+    seat_tables: Mapping[int, Path] | None = None,
+    event_key_template: str | None = None,
+) -> MappingTables:
+    """Read every table; raise :class:`InvalidConfigError` listing all problems, if any."""
+    problems: list[Problem] = []
+    if event_key_template is not None and (why := template_problem(event_key_template)):
+        problems.append(Problem("event_key_template", None, None, why, event_key_template))
+    tables = collect_tables(
+        hold_codes=hold_codes,
+        performances=performances,
+        seat_tables=seat_tables or {},
+        event_key_template=event_key_template,
+        problems=problems,
+    )
+    if problems:
+        raise InvalidConfigError(problems)
+    return tables
+
+
+def collect_tables(
+    *,
+    hold_codes: Path,
+    performances: Path | None,
+    seat_tables: Mapping[int, Path],
+    event_key_template: str | None,
+    problems: list[Problem],
+) -> MappingTables:
+    """Like :func:`load_tables`, but append problems to ``problems`` instead of raising.
+
+    The template is checked by the caller, which knows where in the config it was written.
+    """
+    codes = read_hold_codes(hold_codes, problems)
+    perfs = read_performances(performances, problems) if performances is not None else {}
+    seats = {sm: read_seat_table(p, sm, problems) for sm, p in sorted(seat_tables.items())}
+    return MappingTables(
+        hold_rules=codes.rules,
+        seat_tables=seats,
+        performances=perfs,
+        event_key_template=event_key_template,
+        channels=codes.channels,
+    )
