@@ -1,0 +1,218 @@
+"""One authenticated line to a seats.io account: lanes, timeouts, retries, error translation.
+
+Every request goes through :meth:`Connection.call`, which decides from two facts given by the caller,
+the lane and whether the request is *repeatable*, what to do when it fails:
+
+- 429: always repeated (seats.io rejects it before doing anything), honouring Retry-After.
+- The request never reached the server (connect error, connect or pool timeout): repeated.
+- 5xx, read timeout, broken connection: repeated only if repeatable; otherwise the write may have
+  happened and :class:`~bridge.errors.OutcomeUnknownError` tells the caller to re-read state.
+- A repeatable write that failed that way and is then refused (e.g. ILLEGAL_STATUS_CHANGE because the
+  first attempt did apply) also raises OutcomeUnknownError: the refusal may be our own echo.
+
+Transport errors are re-raised without their httpx cause: it holds the request and its auth header.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import structlog
+
+from bridge.errors import (
+    BridgeError,
+    ConflictError,
+    MalformedResponseError,
+    OutcomeUnknownError,
+    RateLimitedError,
+    RetryableError,
+    TerminalError,
+)
+from bridge.seatsio.lanes import AccountLanes, Lane, LaneLimits, account_id, shared_lanes
+from bridge.seatsio.retry import RetryPolicy
+from bridge.seatsio.stats import CallStats
+from bridge.seatsio.translate import VENDOR, error_from_response
+
+log = structlog.get_logger(__name__)
+
+QueryParams = Mapping[str, str | int | list[str]]
+
+# The request cannot have reached the server: repeating it can never apply a change twice.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+def expand_path(template: str, params: Mapping[str, str]) -> str:
+    """``template`` with each ``{name}`` replaced by the percent-encoded value (``/`` included)."""
+    return template.format(**{name: quote(str(value), safe="") for name, value in params.items()})
+
+
+class Connection:
+    """Sends requests for the API groups of a :class:`~bridge.seatsio.client.SeatsioClient`."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        secret_key: str,
+        workspace_key: str | None = None,
+        timeout_s: float = 10.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+        lane_limits: LaneLimits | None = None,
+        retry: RetryPolicy | None = None,
+        account: str | None = None,
+        stats: CallStats | None = None,
+    ) -> None:
+        headers = {"X-Client-Lib": "seatbridge"}
+        if workspace_key:
+            headers["X-Workspace-Key"] = workspace_key
+        self.base_url = base_url.rstrip("/")
+        self.timeout_s = timeout_s
+        self.lane_limits = lane_limits or LaneLimits()
+        self.retry = retry or RetryPolicy()
+        self.stats = stats or CallStats()
+        self._account = account_id(self.base_url, secret_key, account)
+        self._lanes: AccountLanes | None = None
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url,
+            auth=httpx.BasicAuth(secret_key, ""),
+            headers=headers,
+            timeout=timeout_s,
+            transport=transport,
+        )
+
+    def __repr__(self) -> str:
+        return f"Connection(base_url={self.base_url!r})"
+
+    @property
+    def lanes(self) -> AccountLanes:
+        """The account's shared lanes, bound to the running loop on first use."""
+        if self._lanes is None:
+            self._lanes = shared_lanes(self._account, self.lane_limits)
+        return self._lanes
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def call(
+        self,
+        method: str,
+        template: str,
+        *,
+        lane: Lane,
+        repeatable: bool,
+        path: Mapping[str, str] | None = None,
+        params: QueryParams | None = None,
+        body: Any = None,
+    ) -> httpx.Response:
+        """Send one request, repeating it where that is safe; a 2xx response or a bridge error."""
+        endpoint = f"{method} {template}"
+        url = expand_path(template, path or {})
+        kwargs: dict[str, Any] = {"params": params}
+        if body is not None:
+            kwargs["json"] = body
+        is_write = method != "GET"
+        uncertain = False  # an earlier attempt of this write may have been applied
+        attempt = 0
+        while True:
+            attempt += 1
+            retry_after: float | None = None
+            try:
+                response = await self._send(method, url, lane, endpoint, kwargs)
+            except _NOT_SENT as exc:
+                failure: BridgeError = RetryableError(
+                    f"{endpoint}: {type(exc).__name__}: could not reach seats.io", vendor=VENDOR
+                )
+            except (httpx.TransportError, TimeoutError) as exc:
+                what = "timed out" if _is_timeout(exc) else type(exc).__name__
+                failure = RetryableError(f"{endpoint}: {what}", vendor=VENDOR)
+                if is_write and not repeatable:
+                    raise _unknown(failure, "the change may have been applied") from None
+                uncertain = uncertain or is_write
+            else:
+                if response.is_success:
+                    return response
+                failure = error_from_response(response, endpoint)
+                if isinstance(failure, RateLimitedError):
+                    self.stats.rate_limited(endpoint)
+                    retry_after = failure.retry_after
+                elif isinstance(failure, RetryableError):  # 5xx
+                    if is_write and not repeatable:
+                        raise _unknown(failure, "the change may have been applied") from None
+                    uncertain = uncertain or is_write
+                elif uncertain and isinstance(failure, ConflictError | TerminalError):
+                    raise _unknown(failure, "refused after an attempt whose outcome is unknown")
+                else:
+                    raise failure
+            wait = self.retry.delay(attempt, retry_after)
+            if wait is None:
+                if uncertain:
+                    raise _unknown(failure, "gave up after an attempt whose outcome is unknown")
+                raise failure
+            self.stats.retried(endpoint)
+            log.info(
+                "seatsio.retry",
+                endpoint=endpoint,
+                attempt=attempt,
+                wait_s=round(wait, 3),
+                reason=str(failure),
+            )
+            await self.retry.sleep(wait)
+
+    async def call_json(
+        self,
+        method: str,
+        template: str,
+        *,
+        lane: Lane,
+        repeatable: bool,
+        path: Mapping[str, str] | None = None,
+        params: QueryParams | None = None,
+        body: Any = None,
+    ) -> Any:
+        """:meth:`call`, then the decoded JSON body; MalformedResponseError if it is not JSON.
+
+        A 2xx with a broken body means a write *was* applied; the error says so.
+        """
+        response = await self.call(
+            method, template, lane=lane, repeatable=repeatable, path=path, params=params, body=body
+        )
+        try:
+            return json.loads(response.content)
+        except ValueError:
+            raise MalformedResponseError(
+                f"{method} {template}: HTTP {response.status_code} with a body that is not JSON"
+                + ("; the change was applied" if method != "GET" else ""),
+                vendor=VENDOR,
+                status=response.status_code,
+                body=response.text[:4000],
+            ) from None
+
+    async def _send(
+        self, method: str, url: str, lane: Lane, endpoint: str, kwargs: dict[str, Any]
+    ) -> httpx.Response:
+        # The lane slot is held for one attempt only, never across a backoff sleep; the timeout
+        # starts once the slot is ours, so queueing behind our own limit never times a call out.
+        async with self.lanes.gate(lane).slot():
+            self.stats.sent(endpoint, lane.value)
+            async with asyncio.timeout(self.timeout_s):
+                return await self._http.request(method, url, **kwargs)
+
+
+def _unknown(failure: BridgeError, why: str) -> OutcomeUnknownError:
+    """``failure`` restated as an unknown outcome: the caller must re-read before deciding."""
+    return OutcomeUnknownError(
+        f"{failure.message}; {why}, re-read state",
+        vendor=VENDOR,
+        status=failure.status,
+        body=failure.body,
+        codes=failure.codes,
+    )
+
+
+def _is_timeout(exc: BaseException) -> bool:
+    return isinstance(exc, TimeoutError | httpx.TimeoutException)

@@ -1,0 +1,76 @@
+"""Events: list, retrieve, create (all on the regular lane)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+from pydantic import TypeAdapter
+
+from bridge.seatsio._group import ApiGroup
+from bridge.seatsio.lanes import Lane
+from bridge.seatsio.models import Event, ForSaleConfig, Page, parse
+from bridge.seatsio.requests import ChannelSpec, for_sale_config_json
+
+_EventPage = TypeAdapter(Page[Event])
+_Event = TypeAdapter(Event)
+
+
+class EventsApi(ApiGroup):
+    """The events of the workspace."""
+
+    async def list_page(
+        self, *, limit: int | None = None, start_after_id: int | None = None
+    ) -> Page[Event]:
+        """One page of events; pass the previous page's ``next_page_starts_after`` to go on."""
+        params: dict[str, Any] = {}
+        if limit is not None:
+            params["limit"] = limit
+        if start_after_id is not None:
+            params["start_after_id"] = start_after_id
+        data = await self._conn.call_json(
+            "GET", "/events", lane=Lane.REGULAR, repeatable=True, params=params
+        )
+        return parse(_EventPage, data, "GET /events")
+
+    async def iter_all(self, *, page_size: int | None = None) -> AsyncIterator[Event]:
+        """Every event, page after page, until seats.io gives no next cursor."""
+        cursor: int | None = None
+        while True:
+            page = await self.list_page(limit=page_size, start_after_id=cursor)
+            for event in page.items:
+                yield event
+            if page.next_page_starts_after is None or not page.items:
+                return
+            cursor = page.next_page_starts_after
+
+    async def retrieve(self, key: str) -> Event:
+        """The event or season with its channels, for-sale config and season membership."""
+        data = await self._conn.call_json(
+            "GET", "/events/{key}", lane=Lane.REGULAR, repeatable=True, path={"key": key}
+        )
+        return parse(_Event, data, "GET /events/{key}")
+
+    async def create(
+        self,
+        chart_key: str,
+        *,
+        key: str | None = None,
+        name: str | None = None,
+        channels: Sequence[ChannelSpec] | None = None,
+        for_sale_config: ForSaleConfig | None = None,
+    ) -> Event:
+        """A new event on ``chart_key``. Not repeated on an unknown outcome: re-read by key."""
+        body: dict[str, Any] = {"chartKey": chart_key}
+        if key is not None:
+            body["eventKey"] = key
+        if name is not None:
+            body["name"] = name
+        if channels is not None:
+            body["channels"] = [c.to_json() for c in channels]
+        if for_sale_config is not None:
+            body["forSaleConfig"] = for_sale_config_json(for_sale_config)
+        data = await self._conn.call_json(
+            "POST", "/events", lane=Lane.REGULAR, repeatable=False, body=body
+        )
+        return parse(_Event, data, "POST /events")

@@ -1,0 +1,130 @@
+"""Reads of object state: object infos (priority lane), detailed reports and status-change
+history (regular lane). All reads are repeated on passing failures.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+from pydantic import TypeAdapter
+
+from bridge.seatsio._group import ApiGroup
+from bridge.seatsio.chunking import chunked
+from bridge.seatsio.lanes import Lane
+from bridge.seatsio.models import EventObjectInfo, Page, StatusChangeEntry, parse
+
+_Infos = TypeAdapter(dict[str, EventObjectInfo])
+_Report = TypeAdapter(dict[str, list[EventObjectInfo]])
+_History = TypeAdapter(Page[StatusChangeEntry])
+
+
+class ReportsApi(ApiGroup):
+    """What seats.io says about the objects of an event right now, and how they got there."""
+
+    async def object_infos(
+        self, event_key: str, labels: Sequence[str]
+    ) -> dict[str, EventObjectInfo]:
+        """The named objects by label, read in parts of at most ``labels_per_read``, concurrently
+        (the priority lane bounds how many at once)."""
+        if isinstance(labels, str):
+            raise TypeError("labels must be a sequence of labels, not one string")
+        if not labels:
+            return {}
+        parts = chunked(labels, self._split.labels_per_read)
+        tasks = [asyncio.ensure_future(self._object_infos(event_key, part)) for part in parts]
+        try:
+            found = await asyncio.gather(*tasks)
+        except BaseException:
+            for task in tasks:  # one part failed: the whole read has, stop the others
+                task.cancel()
+            raise
+        merged: dict[str, EventObjectInfo] = {}
+        for infos in found:
+            merged.update(infos)
+        return merged
+
+    async def by_status(
+        self, event_key: str, status: str | None = None
+    ) -> dict[str, list[EventObjectInfo]]:
+        """Every object grouped by status, or only the group of ``status``."""
+        return await self._detailed(event_key, "byStatus", status)
+
+    async def by_channel(
+        self, event_key: str, channel_key: str | None = None
+    ) -> dict[str, list[EventObjectInfo]]:
+        """Every object grouped by channel key (``NO_CHANNEL`` for the rest), or one group."""
+        return await self._detailed(event_key, "byChannel", channel_key)
+
+    async def by_label(
+        self, event_key: str, label: str | None = None
+    ) -> dict[str, list[EventObjectInfo]]:
+        """Every object keyed by label, or only ``label``."""
+        return await self._detailed(event_key, "byLabel", label)
+
+    async def status_changes_page(
+        self,
+        event_key: str,
+        *,
+        limit: int | None = None,
+        start_after_id: int | None = None,
+        filter: str | None = None,
+    ) -> Page[StatusChangeEntry]:
+        """One page of the event's status changes, newest first (seconds behind reality)."""
+        params: dict[str, Any] = {}
+        if limit is not None:
+            params["limit"] = limit
+        if start_after_id is not None:
+            params["start_after_id"] = start_after_id
+        if filter is not None:
+            params["filter"] = filter
+        template = "/events/{key}/status-changes"
+        data = await self._conn.call_json(
+            "GET",
+            template,
+            lane=Lane.REGULAR,
+            repeatable=True,
+            path={"key": event_key},
+            params=params,
+        )
+        return parse(_History, data, f"GET {template}")
+
+    async def iter_status_changes(
+        self, event_key: str, *, page_size: int | None = None, filter: str | None = None
+    ) -> AsyncIterator[StatusChangeEntry]:
+        """Every status change of the event, newest first, page after page."""
+        cursor: int | None = None
+        while True:
+            page = await self.status_changes_page(
+                event_key, limit=page_size, start_after_id=cursor, filter=filter
+            )
+            for item in page.items:
+                yield item
+            if page.next_page_starts_after is None or not page.items:
+                return
+            cursor = page.next_page_starts_after
+
+    async def _object_infos(
+        self, event_key: str, labels: Sequence[str]
+    ) -> dict[str, EventObjectInfo]:
+        template = "/events/{key}/objects"
+        data = await self._conn.call_json(
+            "GET",
+            template,
+            lane=Lane.PRIORITY,
+            repeatable=True,
+            path={"key": event_key},
+            params={"label": list(labels)},
+        )
+        return parse(_Infos, data, f"GET {template}")
+
+    async def _detailed(
+        self, event_key: str, kind: str, group: str | None
+    ) -> dict[str, list[EventObjectInfo]]:
+        template = "/reports/events/{key}/" + kind + ("" if group is None else "/{group}")
+        path = {"key": event_key} if group is None else {"key": event_key, "group": group}
+        data = await self._conn.call_json(
+            "GET", template, lane=Lane.REGULAR, repeatable=True, path=path
+        )
+        return parse(_Report, data, f"GET {template}")

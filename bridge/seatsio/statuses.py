@@ -1,0 +1,108 @@
+"""Object status changes for one or many events, and in batch (priority lane).
+
+Only conditional changes (``allowed_previous_statuses``) are repeated after a 5xx or a timeout:
+seats.io refuses a repeat that would overwrite anything else, so a repeat cannot clobber a sale.
+An unconditional change whose outcome is unknown raises OutcomeUnknownError instead.
+
+Changes carrying more objects than the split limit go out in parts (see :mod:`.chunking`): a
+multi-event change stays all-or-nothing across its events within each part, not across parts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import BaseModel, TypeAdapter
+
+from bridge.errors import MalformedResponseError
+from bridge.seatsio._group import ApiGroup
+from bridge.seatsio.chunking import pack_batch, split_status_change
+from bridge.seatsio.lanes import Lane
+from bridge.seatsio.models import ChangeObjectStatusResult, EventObjectInfo, parse
+from bridge.seatsio.requests import StatusChangeRequest
+from bridge.seatsio.translate import VENDOR
+
+_GROUP = "/events/groups/actions/change-object-status"
+_BATCH = "/events/actions/change-object-status"
+_Result = TypeAdapter(ChangeObjectStatusResult)
+
+
+class _BatchResults(BaseModel):
+    results: list[ChangeObjectStatusResult] = []
+
+
+_Batch = TypeAdapter(_BatchResults)
+
+
+def _expand(expand: bool) -> dict[str, Any]:
+    return {"expand": "objects"} if expand else {}
+
+
+class StatusesApi(ApiGroup):
+    """Status changes; with ``expand`` the results list each object as it is afterwards."""
+
+    async def change(
+        self, change: StatusChangeRequest, *, expand: bool = True
+    ) -> ChangeObjectStatusResult:
+        """Apply one change to all its events at once (all or nothing per part)."""
+        objects: dict[str, EventObjectInfo] = {}
+        if not change.objects:
+            return ChangeObjectStatusResult()
+        for part in split_status_change(change, self._split.objects_per_request):
+            if expand:
+                data = await self._conn.call_json(
+                    "POST",
+                    _GROUP,
+                    lane=Lane.PRIORITY,
+                    repeatable=part.is_conditional,
+                    params=_expand(expand),
+                    body=part.to_json(),
+                )
+                objects.update(parse(_Result, data, f"POST {_GROUP}").objects)
+            else:
+                await self._conn.call(
+                    "POST",
+                    _GROUP,
+                    lane=Lane.PRIORITY,
+                    repeatable=part.is_conditional,
+                    body=part.to_json(),
+                )
+        return ChangeObjectStatusResult(objects=objects)
+
+    async def change_in_batch(
+        self, changes: Sequence[StatusChangeRequest], *, expand: bool = True
+    ) -> list[ChangeObjectStatusResult]:
+        """Independent single-event changes, applied in order, one transaction per request.
+
+        Returns one result per change, in order; a change split across requests has its parts'
+        objects merged.
+        """
+        merged: list[dict[str, EventObjectInfo]] = [{} for _ in changes]
+        for request in pack_batch(changes, self._split.objects_per_request):
+            body = {"statusChanges": [change.to_json(batch=True) for _, change in request]}
+            repeatable = all(change.is_conditional for _, change in request)
+            if not expand:
+                await self._conn.call(
+                    "POST", _BATCH, lane=Lane.PRIORITY, repeatable=repeatable, body=body
+                )
+                continue
+            data = await self._conn.call_json(
+                "POST",
+                _BATCH,
+                lane=Lane.PRIORITY,
+                repeatable=repeatable,
+                params=_expand(expand),
+                body=body,
+            )
+            results = parse(_Batch, data, f"POST {_BATCH}").results
+            if len(results) != len(request):
+                raise MalformedResponseError(
+                    f"POST {_BATCH}: {len(results)} results for {len(request)} changes; "
+                    "the changes were applied",
+                    vendor=VENDOR,
+                    body=str(data)[:4000],
+                )
+            for (index, _), result in zip(request, results, strict=True):
+                merged[index].update(result.objects)
+        return [ChangeObjectStatusResult(objects=objects) for objects in merged]
