@@ -11,3 +11,14 @@ def register(main: click.Group) -> None:
 
     main.add_command(sandbox.sandbox)
     main.add_command(demo.demo)
+
+    from bridge.commands import config, mappings
+
+    main.add_command(config.config)
+    main.add_command(mappings.mappings)
+
+    from bridge.commands import sync
+
+    main.add_command(sync.plan)
+    main.add_command(sync.reconcile_cmd)
+    main.add_command(sync.status)

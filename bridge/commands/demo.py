@@ -1,19 +1,216 @@
-"""`seatbridge demo`: the bridge against the built-in sandbox, start to finish, in seconds."""
+"""`seatbridge demo`: the bridge against the built-in sandbox, start to finish, in seconds.
+
+It starts both emulators in-process, syncs the sample venue, then plays the box office through
+Tessitura's own POST Seats/Holds (a new press hold, a lifted house hold, a hold on a seat already
+sold online, a subscription hold across the season), syncs again, and shows the minimal plan, the
+conflict and what seats.io now says. No accounts, no config edits, nothing left behind.
+"""
 
 from __future__ import annotations
 
-from collections import Counter
+import asyncio
+import tempfile
+import time
+from pathlib import Path
 
 import click
+import httpx
+from rich.console import Console
+from rich.table import Table
 
-from bridge.sandbox.venue import load_venue
+from bridge.commands.config import load_or_exit
+from bridge.commands.render import findings_table, plan_table
+from bridge.config import BridgeConfig
+from bridge.logs import configure
+from bridge.reconcile.run import RunReport, reconcile
+from bridge.runtime import Runtime, connect
+from bridge.sandbox import Sandbox
+from bridge.sandbox.venue import Venue
+from bridge.store import open_store
+from bridge.tessitura.models import ReplaceMode, SeatHoldRequest
+
+#: The repository's sandbox config; the demo only borrows its tables and settings.
+DEFAULT_DEMO_CONFIG = Path(__file__).resolve().parents[2] / "config" / "sandbox.toml"
+
+HOUSE, PRESS, SUBSCRIPTION, LIFT_ALL = 1, 2, 6, -1
 
 
 @click.command()
-def demo() -> None:
-    """Show the sample venue the sandbox serves."""
-    venue = load_venue()
-    click.echo(f"{venue.name}: {len(venue.seats)} places, {len(venue.performances)} performances")
-    by_code = Counter(h.hold_code_id for h in venue.holds)
-    for code in venue.hold_codes:
-        click.echo(f"  {code.description:<22} {by_code.get(code.id, 0):>4} seat-holds")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=DEFAULT_DEMO_CONFIG,
+    show_default="config/sandbox.toml of this checkout",
+    help="Sandbox config whose mapping tables the demo uses.",
+)
+def demo(config_path: Path) -> None:
+    """Run the bridge against the built-in sandbox and tell what it does."""
+    if not config_path.exists():
+        raise click.ClickException(
+            f"{config_path} not found: run the demo from a seatbridge checkout, or pass --config"
+        )
+    configure("error", "console")
+    cfg = load_or_exit(config_path)
+    console = Console()
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="seatbridge-demo-") as tmp:
+        asyncio.run(_story(console, cfg, Path(tmp) / "demo.sqlite3"))
+    console.print(f"\n[bold]Done in {time.perf_counter() - started:.1f} s.[/bold]")
+
+
+async def _story(console: Console, cfg: BridgeConfig, store_path: Path) -> None:
+    box = Sandbox()
+    venue = box.venue
+    ids = [p.id for p in venue.performances]
+    season = sorted(p.id for p in venue.performances if p.seatsio_season_key)
+    tonight = next(p for p in venue.performances if p.seatsio_season_key is None)
+    with open_store(store_path, durable=False) as store:
+        async with connect(
+            cfg,
+            tessitura_transport=httpx.ASGITransport(app=box.tessitura_app),
+            seatsio_transport=httpx.ASGITransport(app=box.seatsio_app),
+            store=store,
+        ) as rt:
+            console.rule("[bold]1. The sample venue")
+            console.print(
+                f"{venue.name}: {len(venue.seats)} places, {len(ids)} performances "
+                f"({len(season)} in the seats.io season {venue.performances[-1].seatsio_season_key}"
+                f", {len(ids) - len(season)} standalone). Tessitura holds "
+                f"{len(venue.holds)} seat-holds; {len(venue.sales)} seats are sold online."
+            )
+
+            console.rule("[bold]2. First sync: seats.io learns the holds")
+            first = await _sync(rt, ids)
+            console.print(plan_table(first.plan, title="Applied"))
+            _summary(console, first)
+
+            console.rule("[bold]3. The box office works in Tessitura")
+            press = _seats(venue, "Orchestra", "H", range(11, 15))
+            house = _seats(venue, "Orchestra", "A", range(1, 5))
+            sold = next(s for s in venue.sales if s.performance_id == tonight.id)
+            subs = _seats(venue, "Mezzanine", "E", range(1, 7))
+            await _hold(rt, tonight.id, press, PRESS)
+            console.print(f"- press hold on {_labels(venue, press)} for {tonight.description}")
+            await _hold(rt, tonight.id, house, LIFT_ALL, replace=ReplaceMode.REPLACE_EXISTING)
+            console.print(
+                f"- house hold lifted from {_labels(venue, house)} for {tonight.description}"
+            )
+            await _hold(rt, tonight.id, [sold.seat_id], PRESS, only_available=False)
+            console.print(
+                f"- press hold on {_labels(venue, [sold.seat_id])}, a seat already sold online"
+            )
+            for pid in season:
+                await _hold(rt, pid, subs, SUBSCRIPTION)
+            console.print(
+                f"- subscription hold on {_labels(venue, subs)} in all {len(season)} season performances"
+            )
+
+            console.rule("[bold]4. What the bridge would change now (plan)")
+            preview = await _sync(rt, ids, apply=False)
+            console.print(plan_table(preview.plan, title="Minimal plan"))
+            for op in preview.plan.api_operations:
+                console.print(
+                    f"  {op.kind.value:<20} {', '.join(op.event_keys):<22} "
+                    f"{op.target or '':<14} {len(op.labels)} objects"
+                    + (
+                        f"  (only if now {'/'.join(op.allowed_previous)})"
+                        if op.allowed_previous
+                        else ""
+                    )
+                )
+            if preview.conflicts:
+                console.print(findings_table(preview.conflicts))
+
+            console.rule("[bold]5. Second sync applies it")
+            second = await _sync(rt, ids)
+            _summary(console, second)
+
+            console.rule("[bold]6. What seats.io shows now")
+            show = press[:2] + house[:2] + [sold.seat_id]
+            infos = await rt.seatsio.reports.object_infos(
+                tonight.event_key, [venue.seat(s).label for s in show]
+            )
+            season_key = venue.performance(season[0]).seatsio_season_key or ""
+            season_infos = await rt.seatsio.reports.object_infos(
+                season_key, [venue.seat(s).label for s in subs[:2]]
+            )
+            table = Table(title="Objects", title_justify="left")
+            for col in ("event / season", "object", "status", "channel", "why"):
+                table.add_column(col)
+            why = {
+                press[0]: "new press hold",
+                press[1]: "new press hold",
+                house[0]: "hold lifted: on sale",
+                house[1]: "hold lifted: on sale",
+                sold.seat_id: "sold: left, reported",
+            }
+            for seat_id in show:
+                info = infos[venue.seat(seat_id).label]
+                table.add_row(
+                    tonight.event_key,
+                    info.label,
+                    info.status or "",
+                    info.channel or "-",
+                    why[seat_id],
+                )
+            for info in season_infos.values():
+                table.add_row(
+                    season_key,
+                    info.label,
+                    info.status or "",
+                    info.channel or "-",
+                    "season-wide hold",
+                )
+            console.print(table)
+
+            console.rule("[bold]7. Converged")
+            third = await _sync(rt, ids, apply=False)
+            state = (
+                "nothing to do"
+                if third.plan.is_empty
+                else f"{len(third.plan.api_operations)} pending"
+            )
+            console.print(
+                f"A third plan: {state}; {len(third.conflicts)} conflict(s) still reported "
+                "until the box office resolves them in Tessitura."
+            )
+            calls = rt.seatsio.stats
+            console.print(f"seats.io calls made in the whole demo: {calls.total}")
+
+
+async def _sync(rt: Runtime, ids: list[int], *, apply: bool = True) -> RunReport:
+    return await reconcile(rt.cfg, rt.tessitura, rt.seatsio, rt.store, ids, apply=apply)
+
+
+def _summary(console: Console, report: RunReport) -> None:
+    done = sum(u.outcome.count("done") for u in report.units if u.outcome)
+    console.print(
+        f"{done} operations applied, {len(report.conflicts)} conflicts, {len(report.errors)} errors"
+    )
+
+
+async def _hold(
+    rt: Runtime,
+    performance_id: int,
+    seat_ids: list[int],
+    code: int,
+    *,
+    replace: ReplaceMode = ReplaceMode.ABOVE_EXISTING,
+    only_available: bool = True,
+) -> None:
+    await rt.tessitura.update_seat_holds(
+        performance_id,
+        [SeatHoldRequest(seat_id=s, hold_code_id=code) for s in seat_ids],
+        replace_mode=replace,
+        only_affect_available=only_available,
+    )
+
+
+def _seats(venue: Venue, section: str, row: str, numbers: range) -> list[int]:
+    return [venue.seat_by_label(f"{section}-{row}-{n}").id for n in numbers]
+
+
+def _labels(venue: Venue, seat_ids: list[int]) -> str:
+    labels = [venue.seat(s).label for s in seat_ids]
+    return labels[0] if len(labels) == 1 else f"{labels[0]}..{labels[-1].rsplit('-', 1)[-1]}"

@@ -1,0 +1,228 @@
+"""Run a plan through the seats.io client, journaling each operation and keeping the ledger.
+
+Crash safety comes from the order of writes (see :func:`bridge.reconcile.plan.ledger_writes`):
+claims are written *before* the call (write-ahead), forgets only after it succeeded. A crash or an
+unknown outcome therefore leaves the ledger claiming at most what may have happened; the next run
+re-observes and either confirms the claim or forgets it (LEDGER_FORGET), with no side effect twice.
+
+After a failed or unknown operation on an event, the lifting operations that follow on that event
+are skipped: a hold is never lifted when the step that was to replace it did not happen.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import structlog
+
+from bridge.domain import LedgerEntry
+from bridge.errors import (
+    BridgeError,
+    ConfigError,
+    ConflictError,
+    TerminalError,
+)
+from bridge.mapping.model import ChannelSpec
+from bridge.reconcile.plan import Operation, OpKind, Plan, ledger_writes, lifting, same_claim
+from bridge.seatsio.client import SeatsioClient
+from bridge.seatsio.requests import ChannelSpec as WireChannel
+from bridge.seatsio.requests import ForSaleEdit, StatusChangeRequest
+from bridge.store.base import OpState, RunMode, StateStore
+
+log = structlog.get_logger("seatbridge.apply")
+
+
+@dataclass(frozen=True, slots=True)
+class OpResult:
+    """What became of one operation: done, failed (definitely not applied), unknown, skipped."""
+
+    op: Operation
+    state: str
+    error: str | None = None
+
+
+@dataclass(slots=True)
+class ApplyOutcome:
+    """Every operation's fate, in plan order, and the run id in the journal."""
+
+    run_id: int | None = None
+    results: list[OpResult] = field(default_factory=list)
+
+    def count(self, state: str) -> int:
+        return sum(1 for r in self.results if r.state == state)
+
+    @property
+    def errors(self) -> list[OpResult]:
+        return [r for r in self.results if r.state in ("failed", "unknown")]
+
+
+async def apply_plan(
+    plan: Plan,
+    seatsio: SeatsioClient,
+    store: StateStore,
+    *,
+    performance_ids: tuple[int, ...] = (),
+) -> ApplyOutcome:
+    """Apply ``plan`` in order; never raises for one operation's failure (CredentialsError and
+    other ConfigErrors do raise: nothing else can succeed either)."""
+    run_id = store.begin_run(performance_ids, RunMode.APPLY, json.dumps(plan.to_json()))
+    outcome = ApplyOutcome(run_id=run_id)
+    ledger: dict[tuple[str, str], LedgerEntry] = dict(store.ledger(_keys(plan)))
+    blocked: dict[str, str] = {}  # event key -> "lift" (skip lifts) or "all" (skip everything)
+    for index, op in enumerate(plan.operations):
+        skip = _blocked(op, blocked)
+        if skip:
+            outcome.results.append(OpResult(op, "skipped", skip))
+            continue
+        writes = ledger_writes(op, ledger)
+        store.op_started(run_id, index, json.dumps(op.to_json()))
+        if writes.claim_before:
+            store.claim(writes.claim_before)
+            ledger.update({(e.event_key, e.label): e for e in writes.claim_before})
+        try:
+            await execute(op, seatsio, store)
+        except ConfigError:
+            store.op_finished(run_id, index, OpState.FAILED, "configuration or credentials")
+            store.finish_run(run_id, json.dumps({"aborted": "configuration or credentials"}))
+            raise
+        except (ConflictError, TerminalError) as exc:
+            # seats.io refused: nothing happened, so the write-ahead claims are void.
+            _forget(store, ledger, writes.claim_before)
+            store.op_finished(run_id, index, OpState.FAILED, str(exc))
+            outcome.results.append(OpResult(op, "failed", str(exc)))
+            _block(blocked, op, "lift")
+            log.warning(
+                "operation refused", kind=op.kind.value, events=op.event_keys, error=str(exc)
+            )
+            continue
+        except BridgeError as exc:
+            # Unknown outcome (timeout after sending, 5xx, retries exhausted): keep the claims,
+            # stop work on these events; the next run re-observes.
+            store.op_finished(run_id, index, OpState.UNKNOWN, str(exc))
+            outcome.results.append(OpResult(op, "unknown", str(exc)))
+            _block(blocked, op, "all")
+            log.warning(
+                "operation outcome unknown",
+                kind=op.kind.value,
+                events=op.event_keys,
+                error=str(exc),
+            )
+            continue
+        if writes.claim_after:
+            store.claim(writes.claim_after)
+            ledger.update({(e.event_key, e.label): e for e in writes.claim_after})
+        _forget(store, ledger, writes.forget_after)
+        store.op_finished(run_id, index, OpState.DONE)
+        outcome.results.append(OpResult(op, "done"))
+    store.finish_run(
+        run_id,
+        json.dumps({s: outcome.count(s) for s in ("done", "failed", "unknown", "skipped")}),
+    )
+    return outcome
+
+
+async def execute(op: Operation, seatsio: SeatsioClient, store: StateStore) -> None:
+    """One operation as seats.io calls (ledger kinds call nothing)."""
+    kind = op.kind
+    labels = list(op.labels)
+    if kind is OpKind.CREATE_CHANNEL:
+        assert op.channel is not None
+        for key in op.event_keys:
+            await seatsio.channels.add(key, _wire(op.channel, labels))
+    elif kind is OpKind.UPDATE_CHANNEL:
+        assert op.channel is not None
+        for key in op.event_keys:
+            await seatsio.channels.update(
+                key, op.channel.key, name=op.channel.name, color=op.channel.color
+            )
+    elif kind is OpKind.ADD_TO_CHANNEL:
+        for key in op.event_keys:
+            await seatsio.channels.add_objects(key, op.target, labels)
+    elif kind is OpKind.REMOVE_FROM_CHANNEL:
+        for key in op.event_keys:
+            await seatsio.channels.remove_objects(key, op.target, labels)
+    elif kind is OpKind.REPLACE_CHANNELS:
+        for key in op.event_keys:
+            await seatsio.channels.replace(
+                key, [_wire(spec, list(objects)) for spec, objects in op.channels]
+            )
+    elif kind is OpKind.CHANGE_STATUS:
+        await seatsio.statuses.change(
+            StatusChangeRequest.change_to(
+                op.target,
+                op.event_keys,
+                labels,
+                allowed_previous_statuses=op.allowed_previous or None,
+                ignore_channels=True,
+                keep_extra_data=True,
+            ),
+            expand=False,
+        )
+    elif kind is OpKind.RELEASE_STATUS:
+        await seatsio.statuses.change(
+            StatusChangeRequest.release(
+                op.event_keys,
+                labels,
+                allowed_previous_statuses=op.allowed_previous or None,
+                ignore_channels=True,
+                keep_extra_data=True,
+            ),
+            expand=False,
+        )
+    elif kind in (OpKind.MARK_NOT_FOR_SALE, OpKind.MARK_FOR_SALE):
+        restricting = kind is OpKind.MARK_NOT_FOR_SALE
+        for key in op.event_keys:
+            edit = ForSaleEdit.of(not_for_sale=labels) if restricting else ForSaleEdit.of(labels)
+            result = await seatsio.for_sale.edit(key, edit)
+            if restricting:
+                info = result.rate_limit_info if result is not None else None
+                store.record_for_sale_call(
+                    key,
+                    remaining=info.rate_limit_remaining_calls if info else None,
+                    resets_at=info.rate_limit_reset_date if info else None,
+                )
+
+
+def _wire(spec: ChannelSpec, objects: list[str]) -> WireChannel:
+    return WireChannel(
+        key=spec.key, name=spec.name, color=spec.color, index=spec.index, objects=tuple(objects)
+    )
+
+
+def _keys(plan: Plan) -> list[str]:
+    return sorted({k for op in plan.operations for k in op.event_keys})
+
+
+def _forget(
+    store: StateStore,
+    ledger: dict[tuple[str, str], LedgerEntry],
+    entries: tuple[LedgerEntry, ...],
+) -> None:
+    """Drop entries that still say what ``entries`` say (never a newer claim)."""
+    gone = [
+        (e.event_key, e.label)
+        for e in entries
+        if (current := ledger.get((e.event_key, e.label))) is not None and same_claim(current, e)
+    ]
+    if gone:
+        store.forget(gone)
+        for key in gone:
+            ledger.pop(key, None)
+
+
+def _block(blocked: dict[str, str], op: Operation, how: str) -> None:
+    for key in op.event_keys:
+        if blocked.get(key) != "all":
+            blocked[key] = how
+
+
+def _blocked(op: Operation, blocked: Mapping[str, str]) -> str | None:
+    for key in op.event_keys:
+        how = blocked.get(key)
+        if how == "all" and op.is_api:
+            return f"an earlier operation on {key} has an unknown outcome"
+        if how == "lift" and lifting(op):
+            return f"an earlier operation on {key} failed; not lifting holds there"
+    return None

@@ -1,0 +1,350 @@
+"""What seats.io should show, computed from Tessitura holds and the operator's tables, and nothing else.
+
+Pure and deterministic: the same snapshots in any order give the same value. Whatever cannot be
+mapped is reported as a finding and left out, never guessed (product.md, "Never guess"); a label
+whose fate cannot be decided is listed as *undecided* so the planner leaves it exactly as it is.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from bridge.domain import HoldSnapshot
+from bridge.mapping.model import Action, HoldRule, MappingTables, PerformanceTarget
+from bridge.reconcile.findings import EXAMPLES, Finding, FindingKind, sorted_findings
+from bridge.reconcile.policy import Policy, SeasonPolicy
+
+
+@dataclass(frozen=True, slots=True)
+class DesiredEvent:
+    """The bridge's wishes for one seats.io event or season (``key``).
+
+    ``channels`` and ``statuses`` map a channel key / custom status to its labels;
+    ``season_key`` is the season an event belongs to (its channels live there);
+    ``undecided`` labels are neither wanted nor unwanted: the planner must not touch them.
+    """
+
+    key: str
+    channels: Mapping[str, frozenset[str]]
+    statuses: Mapping[str, frozenset[str]]
+    not_for_sale: frozenset[str]
+    performance_ids: tuple[int, ...]
+    is_season: bool = False
+    season_key: str | None = None
+    undecided: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def labels(self) -> frozenset[str]:
+        """Every label the bridge wants held here, whatever the way."""
+        out: set[str] = set(self.not_for_sale)
+        for labels in self.channels.values():
+            out |= labels
+        for labels in self.statuses.values():
+            out |= labels
+        return frozenset(out)
+
+
+@dataclass(frozen=True, slots=True)
+class DesiredState:
+    """Desired events and seasons by seats.io key, plus what could not be mapped.
+
+    A key that is absent (unmapped performance, incomplete season) is out of scope: the planner
+    changes nothing there.
+    """
+
+    events: Mapping[str, DesiredEvent]
+    findings: tuple[Finding, ...] = ()
+
+
+def _rank(rule: HoldRule) -> tuple[int, int]:
+    """Lowest precedence wins; the hold code id only breaks ties so the result is deterministic."""
+    return (rule.precedence, rule.hold_code_id)
+
+
+@dataclass(slots=True)
+class _Performance:
+    """One performance resolved to a winning rule per label."""
+
+    performance_id: int
+    target: PerformanceTarget
+    rules: dict[str, HoldRule]
+    undecided: set[str]
+
+
+def _resolve(
+    performance_id: int,
+    target: PerformanceTarget,
+    snapshots: list[HoldSnapshot],
+    tables: MappingTables,
+    findings: list[Finding],
+) -> _Performance | None:
+    """Layered holds -> one rule per label, or None when the seat map has no table at all."""
+    layers: dict[tuple[int, int], set[int]] = defaultdict(set)
+    for snapshot in snapshots:
+        for hold in snapshot.holds:
+            layers[(snapshot.seat_map_id, hold.seat_id)].add(hold.hold_code_id)
+    missing_tables = sorted({s.seat_map_id for s in snapshots} - set(tables.seat_tables))
+    if missing_tables:
+        for seat_map_id in missing_tables:
+            findings.append(
+                Finding(
+                    FindingKind.NO_SEAT_TABLE,
+                    performance_id=performance_id,
+                    event_key=target.event_key,
+                    detail=f"no seat table for seat map {seat_map_id}",
+                )
+            )
+        return None
+
+    unknown: dict[int, set[int]] = defaultdict(set)
+    rules: dict[str, HoldRule] = {}
+    undecided: set[str] = set()
+    for (seat_map_id, seat_id), codes in layers.items():
+        known: list[HoldRule] = []
+        for code in codes:
+            rule = tables.hold_rules.get(code)
+            if rule is None:
+                unknown[code].add(seat_id)
+            else:
+                known.append(rule)
+        best = min(known, key=_rank) if known else None
+        label = tables.seat_tables[seat_map_id].labels.get(seat_id)
+        if label is None:
+            if best is None or best.action is not Action.IGNORE:
+                findings.append(
+                    Finding(
+                        FindingKind.UNMAPPED_SEAT,
+                        performance_id=performance_id,
+                        event_key=target.event_key,
+                        seat_id=seat_id,
+                        hold_code_id=None if best is None else best.hold_code_id,
+                        detail=f"seat {seat_id} is not in the seat table of seat map {seat_map_id}",
+                    )
+                )
+            continue
+        if best is None:
+            # Only unknown codes: what they mean is unknown, so the label is left as it is.
+            undecided.add(label)
+            continue
+        current = rules.get(label)
+        if current is None or _rank(best) < _rank(current):
+            rules[label] = best
+    for code, seats in unknown.items():
+        findings.append(
+            Finding(
+                FindingKind.UNKNOWN_HOLD_CODE,
+                performance_id=performance_id,
+                event_key=target.event_key,
+                hold_code_id=code,
+                count=len(seats),
+                detail=f"hold code {code} has no rule ({len(seats)} seats)",
+            )
+        )
+    for label in undecided:
+        rules.pop(label, None)
+    return _Performance(performance_id, target, rules, undecided)
+
+
+@dataclass(slots=True)
+class _EventDraft:
+    """Mutable accumulator for one event while desired state is being built."""
+
+    key: str
+    season_key: str | None
+    performance_ids: set[int] = field(default_factory=set)
+    best: dict[str, HoldRule] = field(default_factory=dict)
+    fallback: dict[str, str] = field(default_factory=dict)
+    undecided: set[str] = field(default_factory=set)
+
+    def freeze(self) -> DesiredEvent:
+        channels: dict[str, set[str]] = defaultdict(set)
+        statuses: dict[str, set[str]] = defaultdict(set)
+        not_for_sale: set[str] = set()
+        for label, rule in self.best.items():
+            if label in self.undecided:
+                continue
+            if rule.action is Action.STATUS and rule.target:
+                statuses[rule.target].add(label)
+            elif rule.action is Action.NOT_FOR_SALE:
+                not_for_sale.add(label)
+            elif rule.action is Action.CHANNEL and rule.target and self.season_key is None:
+                channels[rule.target].add(label)
+        for label, status in self.fallback.items():
+            if label not in self.undecided:
+                statuses[status].add(label)
+        return DesiredEvent(
+            key=self.key,
+            channels={k: frozenset(v) for k, v in sorted(channels.items())},
+            statuses={k: frozenset(v) for k, v in sorted(statuses.items())},
+            not_for_sale=frozenset(not_for_sale),
+            performance_ids=tuple(sorted(self.performance_ids)),
+            is_season=False,
+            season_key=self.season_key,
+            undecided=frozenset(self.undecided),
+        )
+
+
+def desired_state(
+    snapshots: Iterable[HoldSnapshot], tables: MappingTables, policy: Policy
+) -> DesiredState:
+    """Resolve layered holds per seat, map them to seats.io, and fold season channels."""
+    findings: list[Finding] = []
+    by_performance: dict[int, list[HoldSnapshot]] = defaultdict(list)
+    for snapshot in snapshots:
+        by_performance[snapshot.performance_id].append(snapshot)
+
+    resolved: dict[int, _Performance] = {}
+    unresolved: set[int] = set()
+    for performance_id in sorted(by_performance):
+        target = tables.target_for(performance_id)
+        if target is None:
+            findings.append(
+                Finding(
+                    FindingKind.UNMAPPED_PERFORMANCE,
+                    performance_id=performance_id,
+                    detail=f"performance {performance_id} has no seats.io event",
+                )
+            )
+            continue
+        perf = _resolve(performance_id, target, by_performance[performance_id], tables, findings)
+        if perf is None:
+            unresolved.add(performance_id)
+        else:
+            resolved[performance_id] = perf
+
+    drafts: dict[str, _EventDraft] = {}
+    for perf in resolved.values():
+        draft = drafts.get(perf.target.event_key)
+        if draft is None:
+            draft = drafts[perf.target.event_key] = _EventDraft(
+                perf.target.event_key, perf.target.season_key
+            )
+        draft.performance_ids.add(perf.performance_id)
+        draft.undecided |= perf.undecided
+        for label, rule in perf.rules.items():
+            current = draft.best.get(label)
+            if current is None or _rank(rule) < _rank(current):
+                draft.best[label] = rule
+
+    seasons: list[DesiredEvent] = []
+    season_keys = sorted({p.target.season_key for p in resolved.values() if p.target.season_key})
+    for season_key in season_keys:
+        season = _season(season_key, resolved, unresolved, tables, policy, drafts, findings)
+        if season is not None:
+            seasons.append(season)
+
+    events = {d.key: d.freeze() for d in drafts.values()}
+    for season in seasons:
+        events[season.key] = season
+    return DesiredState(
+        events={k: events[k] for k in sorted(events)}, findings=sorted_findings(findings)
+    )
+
+
+def _season(
+    season_key: str,
+    resolved: Mapping[int, _Performance],
+    unresolved: set[int],
+    tables: MappingTables,
+    policy: Policy,
+    drafts: Mapping[str, _EventDraft],
+    findings: list[Finding],
+) -> DesiredEvent | None:
+    """A season's channels from all its performances; None (and a finding) when one is missing."""
+    members = {p for p, t in tables.performances.items() if t.season_key == season_key}
+    members |= {p for p, perf in resolved.items() if perf.target.season_key == season_key}
+    present = sorted(p for p in members if p in resolved)
+    missing = sorted(members - set(present))
+    if missing:
+        findings.append(
+            Finding(
+                FindingKind.SEASON_INCOMPLETE,
+                event_key=season_key,
+                count=len(missing),
+                detail="no usable holds for performance(s) "
+                + ", ".join(str(p) for p in missing)
+                + (" (also lacking a seat table)" if unresolved & set(missing) else ""),
+            )
+        )
+        # Channel holds of the present performances cannot be decided: keep their fallbacks too.
+        for p in present:
+            perf = resolved[p]
+            channel_labels = {lbl for lbl, r in perf.rules.items() if r.action is Action.CHANNEL}
+            drafts[perf.target.event_key].undecided |= channel_labels
+        return None
+
+    perfs = [resolved[p] for p in present]
+    undecided: set[str] = set()
+    for perf in perfs:
+        undecided |= perf.undecided
+    candidates = sorted(
+        {
+            label
+            for perf in perfs
+            for label, rule in perf.rules.items()
+            if rule.action is Action.CHANNEL and rule.target
+        }
+    )
+    channels: dict[str, set[str]] = defaultdict(set)
+    differs: dict[int, set[str]] = defaultdict(set)
+    for label in candidates:
+        rules = [perf.rules.get(label) for perf in perfs]
+        if label in undecided:
+            for perf, rule in zip(perfs, rules, strict=True):
+                if rule is not None and rule.action is Action.CHANNEL:
+                    drafts[perf.target.event_key].undecided.add(label)
+            continue
+        chosen = _season_channel(rules, policy.season_policy)
+        if chosen is not None:
+            channels[chosen].add(label)
+        for perf, rule in zip(perfs, rules, strict=True):
+            if rule is None or rule.action is not Action.CHANNEL or rule.target == chosen:
+                continue
+            draft = drafts[perf.target.event_key]
+            if draft.best.get(label) != rule:
+                continue  # another performance of the same event won this label
+            if rule.fallback_status:
+                draft.fallback[label] = rule.fallback_status
+            else:
+                differs[rule.hold_code_id].add(label)
+    for code, labels in sorted(differs.items()):
+        ordered = sorted(labels)
+        findings.append(
+            Finding(
+                FindingKind.SEASON_HOLD_DIFFERS,
+                event_key=season_key,
+                hold_code_id=code,
+                labels=tuple(ordered[:EXAMPLES]),
+                count=len(ordered),
+                detail=f"hold code {code} differs between the season's performances "
+                f"on {len(ordered)} seats and has no fallback status",
+            )
+        )
+    return DesiredEvent(
+        key=season_key,
+        channels={k: frozenset(v) for k, v in sorted(channels.items())},
+        statuses={},
+        not_for_sale=frozenset(),
+        performance_ids=tuple(present),
+        is_season=True,
+        season_key=None,
+        undecided=frozenset(undecided),
+    )
+
+
+def _season_channel(rules: list[HoldRule | None], season_policy: SeasonPolicy) -> str | None:
+    """The season channel of one label given its winning rule in each performance."""
+    if season_policy is SeasonPolicy.ALL:
+        first = rules[0]
+        if first is None or first.action is not Action.CHANNEL:
+            return None
+        for rule in rules:
+            if rule is None or rule.action is not Action.CHANNEL or rule.target != first.target:
+                return None
+        return first.target
+    channel_rules = [r for r in rules if r is not None and r.action is Action.CHANNEL]
+    if not channel_rules:
+        return None
+    return min(channel_rules, key=lambda r: (*_rank(r), r.target or "")).target

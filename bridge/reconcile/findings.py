@@ -1,0 +1,140 @@
+"""What the core reports instead of guessing: one value per thing an operator may have to look at.
+
+Findings are data, not log lines: the desired-state and planning steps return them next to their
+result, the CLI prints them, the status store counts them and the metrics export them by kind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+
+class Severity(StrEnum):
+    """How loud a finding is: CONFLICT is counted apart because product.md reports conflicts."""
+
+    INFO = "info"
+    WARNING = "warning"
+    CONFLICT = "conflict"
+    ERROR = "error"
+
+
+class FindingKind(StrEnum):
+    """Every kind of finding the reconcile core emits (desired state first, then the planner)."""
+
+    # desired state (mapping a Tessitura performance)
+    UNMAPPED_PERFORMANCE = "unmapped_performance"
+    NO_SEAT_TABLE = "no_seat_table"
+    UNMAPPED_SEAT = "unmapped_seat"
+    UNKNOWN_HOLD_CODE = "unknown_hold_code"
+    SEASON_INCOMPLETE = "season_incomplete"
+    SEASON_HOLD_DIFFERS = "season_hold_differs"
+    # planner (comparing with seats.io)
+    EVENT_NOT_FOUND = "event_not_found"
+    NOT_ON_CHART = "not_on_chart"
+    CHANNEL_NOT_CONFIGURED = "channel_not_configured"
+    CONFLICT = "conflict"
+    SOLD_WHILE_HELD = "sold_while_held"
+    FOREIGN_CHANNEL = "foreign_channel"
+    UNOWNED_IN_BRIDGE_CHANNEL = "unowned_in_bridge_channel"
+    FOR_SALE_BUDGET_EXHAUSTED = "for_sale_budget_exhausted"
+    MASS_RELEASE_REFUSED = "mass_release_refused"
+
+    @property
+    def severity(self) -> Severity:
+        return _SEVERITY[self]
+
+
+_SEVERITY: Mapping[FindingKind, Severity] = {
+    FindingKind.UNMAPPED_PERFORMANCE: Severity.WARNING,
+    FindingKind.NO_SEAT_TABLE: Severity.ERROR,
+    FindingKind.UNMAPPED_SEAT: Severity.WARNING,
+    FindingKind.UNKNOWN_HOLD_CODE: Severity.WARNING,
+    FindingKind.SEASON_INCOMPLETE: Severity.WARNING,
+    FindingKind.SEASON_HOLD_DIFFERS: Severity.WARNING,
+    FindingKind.EVENT_NOT_FOUND: Severity.ERROR,
+    FindingKind.NOT_ON_CHART: Severity.WARNING,
+    FindingKind.CHANNEL_NOT_CONFIGURED: Severity.ERROR,
+    FindingKind.CONFLICT: Severity.CONFLICT,
+    FindingKind.SOLD_WHILE_HELD: Severity.INFO,
+    FindingKind.FOREIGN_CHANNEL: Severity.WARNING,
+    FindingKind.UNOWNED_IN_BRIDGE_CHANNEL: Severity.WARNING,
+    FindingKind.FOR_SALE_BUDGET_EXHAUSTED: Severity.WARNING,
+    FindingKind.MASS_RELEASE_REFUSED: Severity.ERROR,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One reported fact; fields that do not apply are None (``labels``/``count`` for groups).
+
+    ``labels`` lists the objects of a grouped finding (budget, season differences, mass release),
+    ``count`` is the size of the group when the list is only a sample or there is no list.
+    """
+
+    kind: FindingKind
+    performance_id: int | None = None
+    event_key: str | None = None
+    label: str | None = None
+    seat_id: int | None = None
+    hold_code_id: int | None = None
+    detail: str = ""
+    labels: tuple[str, ...] = ()
+    count: int | None = None
+
+    @property
+    def severity(self) -> Severity:
+        return self.kind.severity
+
+    def sort_key(self) -> tuple[Any, ...]:
+        """Total order over findings, so plans and reports never depend on input order."""
+        return (
+            self.kind.value,
+            self.event_key or "",
+            -1 if self.performance_id is None else self.performance_id,
+            self.label or "",
+            -1 if self.seat_id is None else self.seat_id,
+            -1 if self.hold_code_id is None else self.hold_code_id,
+            self.detail,
+            self.labels,
+            -1 if self.count is None else self.count,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind.value,
+            "severity": self.severity.value,
+            "performance_id": self.performance_id,
+            "event_key": self.event_key,
+            "label": self.label,
+            "seat_id": self.seat_id,
+            "hold_code_id": self.hold_code_id,
+            "detail": self.detail,
+            "labels": list(self.labels),
+            "count": self.count,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Finding:
+        return cls(
+            kind=FindingKind(data["kind"]),
+            performance_id=data.get("performance_id"),
+            event_key=data.get("event_key"),
+            label=data.get("label"),
+            seat_id=data.get("seat_id"),
+            hold_code_id=data.get("hold_code_id"),
+            detail=data.get("detail", ""),
+            labels=tuple(data.get("labels", ())),
+            count=data.get("count"),
+        )
+
+
+def sorted_findings(findings: list[Finding] | tuple[Finding, ...]) -> tuple[Finding, ...]:
+    """Deduplicated and in canonical order."""
+    return tuple(sorted(set(findings), key=Finding.sort_key))
+
+
+#: How many labels a grouped finding lists before it only counts.
+EXAMPLES = 10

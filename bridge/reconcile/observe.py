@@ -1,0 +1,149 @@
+"""Read what seats.io shows for the events and seasons a plan will compare against.
+
+Few calls: one retrieve per event or season, then the status of only the objects that matter
+(wanted, owned, or sitting in a bridge channel), by object infos when they are few and by one
+``byLabel`` report when they are many. A season's object is as free as the least free of the
+season and its events: a seat booked in any one performance is not free for a season hold.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Collection, Iterable, Mapping
+
+from bridge.domain import LedgerEntry
+from bridge.errors import NotFoundError, TerminalError
+from bridge.reconcile.desired import DesiredState
+from bridge.reconcile.observed import FREE, ObjectState, ObservedChannel, ObservedEvent
+from bridge.seatsio.client import SeatsioClient
+from bridge.seatsio.models import Event, EventObjectInfo
+
+#: Above this many labels one whole-event report is cheaper than object-info reads.
+REPORT_THRESHOLD = 400
+
+
+async def observe(
+    seatsio: SeatsioClient,
+    desired: DesiredState,
+    ledger: Mapping[tuple[str, str], LedgerEntry],
+    bridge_channels: Collection[str],
+    *,
+    for_sale_calls_left: Callable[[str], int | None] = lambda _key: None,
+) -> dict[str, ObservedEvent]:
+    """ObservedEvent per desired key; a key seats.io does not know is left out (the planner
+    reports it)."""
+    owned: dict[str, set[str]] = {}
+    for key, label in ledger:
+        owned.setdefault(key, set()).add(label)
+    keys = sorted(desired.events)
+    results = await asyncio.gather(
+        *(
+            _observe_one(
+                seatsio,
+                key,
+                set(desired.events[key].labels)
+                | desired.events[key].undecided
+                | owned.get(key, set()),
+                bridge_channels,
+                for_sale_calls_left(key),
+            )
+            for key in keys
+        )
+    )
+    return {key: seen for key, seen in zip(keys, results, strict=True) if seen is not None}
+
+
+async def _observe_one(
+    seatsio: SeatsioClient,
+    key: str,
+    labels: set[str],
+    bridge_channels: Collection[str],
+    calls_left: int | None,
+) -> ObservedEvent | None:
+    try:
+        event = await seatsio.events.retrieve(key)
+    except NotFoundError:
+        return None
+    for channel in event.channels:
+        if channel.key in bridge_channels:
+            labels |= set(channel.objects)
+    wanted = sorted(labels)
+    infos = await read_objects(seatsio, key, wanted)
+    if event.is_season and event.events:
+        per_event = await asyncio.gather(
+            *(read_objects(seatsio, e.key, wanted) for e in event.events)
+        )
+        infos = least_free(infos, per_event)
+    nfs = not_for_sale(event, wanted)
+    channel_of = {label: c.key for c in event.channels for label in c.objects}
+    objects = {
+        label: ObjectState(
+            label=label,
+            status=info.status or FREE,
+            channel=channel_of.get(label, info.channel),
+            for_sale=label not in nfs,
+        )
+        for label, info in infos.items()
+    }
+    return ObservedEvent(
+        key=key,
+        is_season=event.is_season,
+        season_key=event.top_level_season_key if event.is_event_in_season else None,
+        channels=tuple(
+            ObservedChannel(
+                key=c.key,
+                name=c.name or "",
+                color=c.color or "",
+                index=c.index or 0,
+                objects=frozenset(c.objects),
+            )
+            for c in event.channels
+        ),
+        not_for_sale=frozenset(nfs),
+        objects=objects,
+        for_sale_calls_left=calls_left,
+    )
+
+
+async def read_objects(
+    seatsio: SeatsioClient, key: str, labels: list[str]
+) -> dict[str, EventObjectInfo]:
+    """The objects among ``labels`` that exist on the event, by label."""
+    if not labels:
+        return {}
+    if len(labels) <= REPORT_THRESHOLD:
+        try:
+            return await seatsio.reports.object_infos(key, labels)
+        except NotFoundError:
+            raise
+        except TerminalError:
+            pass  # a label is not on the chart: the report lists what is, the planner the rest
+    report = await seatsio.reports.by_label(key)
+    wanted = set(labels)
+    return {label: infos[0] for label, infos in report.items() if label in wanted and infos}
+
+
+def least_free(
+    season: Mapping[str, EventObjectInfo], events: Iterable[Mapping[str, EventObjectInfo]]
+) -> dict[str, EventObjectInfo]:
+    """The season's objects, each replaced by an event's copy where that one is not free."""
+    out = dict(season)
+    for infos in events:
+        for label, info in infos.items():
+            current = out.get(label)
+            if current is None:
+                continue
+            if (current.status or FREE) == FREE and (info.status or FREE) != FREE:
+                out[label] = current.model_copy(update={"status": info.status})
+    return out
+
+
+def not_for_sale(event: Event, labels: Iterable[str]) -> set[str]:
+    """Which of ``labels`` the event's own for-sale config marks as not for sale."""
+    config = event.for_sale_config
+    if config is None:
+        return set()
+    listed = set(config.objects)
+    if config.for_sale:  # only the listed objects are for sale
+        return {label for label in labels if label not in listed}
+    return {label for label in labels if label in listed}

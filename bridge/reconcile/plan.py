@@ -1,0 +1,735 @@
+"""The planner: the smallest set of seats.io changes from what is to what should be, within what the
+bridge owns. A pure function of plain values; the rules it obeys are product.md's "Rules that
+protect data", each one property-tested in ``tests/reconcile``.
+
+How the ledger moves with a plan is part of the plan's meaning, so it lives here too
+(:func:`ledger_writes`): the apply step and :func:`bridge.reconcile.simulate.simulate` share it.
+The JSON shape of a plan is documented in ``docs/plan-format.md``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from bridge.domain import LedgerEntry, Ownership
+from bridge.mapping.model import ChannelSpec
+from bridge.reconcile.desired import DesiredEvent, DesiredState
+from bridge.reconcile.findings import EXAMPLES, Finding, FindingKind, sorted_findings
+from bridge.reconcile.observed import FREE, ObservedEvent
+from bridge.reconcile.policy import Policy
+
+PLAN_FORMAT_VERSION = 1
+
+
+class OpKind(StrEnum):
+    """Operation kinds, declared in the order a plan runs them (holds added before lifted)."""
+
+    LEDGER_FORGET = "ledger_forget"
+    CREATE_CHANNEL = "create_channel"
+    UPDATE_CHANNEL = "update_channel"
+    ADD_TO_CHANNEL = "add_to_channel"
+    CHANGE_STATUS = "change_status"
+    MARK_NOT_FOR_SALE = "mark_not_for_sale"
+    REPLACE_CHANNELS = "replace_channels"
+    REMOVE_FROM_CHANNEL = "remove_from_channel"
+    RELEASE_STATUS = "release_status"
+    MARK_FOR_SALE = "mark_for_sale"
+    LEDGER_CLAIM = "ledger_claim"
+
+    @property
+    def is_api(self) -> bool:
+        """True when applying it calls seats.io; ledger kinds only touch the bridge's memory."""
+        return self not in (OpKind.LEDGER_FORGET, OpKind.LEDGER_CLAIM)
+
+    @property
+    def phase(self) -> int:
+        return _PHASE[self]
+
+
+_PHASE: Mapping[OpKind, int] = {kind: i for i, kind in enumerate(OpKind)}
+_LIFTS = frozenset({OpKind.REMOVE_FROM_CHANNEL, OpKind.RELEASE_STATUS, OpKind.MARK_FOR_SALE})
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """One step of a plan; one seats.io call for API kinds (``event_keys`` > 1: one multi-event call).
+
+    ``target`` is the channel key (channel kinds), the custom status (status kinds, LEDGER_*), or "".
+    ``allowed_previous`` guards CHANGE_STATUS / RELEASE_STATUS. ``channel`` is the configured spec
+    for CREATE_CHANNEL / UPDATE_CHANNEL. ``channels`` is REPLACE_CHANNELS' complete channel list,
+    whose ``labels`` are the objects it moves. ``ownership`` says what LEDGER_* claim or forget.
+    """
+
+    kind: OpKind
+    event_keys: tuple[str, ...]
+    labels: tuple[str, ...] = ()
+    target: str = ""
+    allowed_previous: tuple[str, ...] = ()
+    channel: ChannelSpec | None = None
+    channels: tuple[tuple[ChannelSpec, tuple[str, ...]], ...] = ()
+    ownership: Ownership | None = None
+
+    @property
+    def is_api(self) -> bool:
+        return self.kind.is_api
+
+    def sort_key(self) -> tuple[Any, ...]:
+        return (
+            self.kind.phase,
+            self.event_keys,
+            self.target,
+            self.allowed_previous,
+            self.ownership.value if self.ownership else "",
+            self.labels,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind.value,
+            "event_keys": list(self.event_keys),
+            "labels": list(self.labels),
+            "target": self.target,
+            "allowed_previous": list(self.allowed_previous),
+            "ownership": self.ownership.value if self.ownership else None,
+            "channel": _spec_json(self.channel) if self.channel else None,
+            "channels": [
+                {"channel": _spec_json(spec), "labels": list(labels)}
+                for spec, labels in self.channels
+            ],
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Operation:
+        channel = data.get("channel")
+        ownership = data.get("ownership")
+        return cls(
+            kind=OpKind(data["kind"]),
+            event_keys=tuple(data["event_keys"]),
+            labels=tuple(data.get("labels", ())),
+            target=data.get("target", ""),
+            allowed_previous=tuple(data.get("allowed_previous", ())),
+            channel=_spec_from_json(channel) if channel else None,
+            channels=tuple(
+                (_spec_from_json(c["channel"]), tuple(c["labels"]))
+                for c in data.get("channels", ())
+            ),
+            ownership=Ownership(ownership) if ownership else None,
+        )
+
+
+def _spec_json(spec: ChannelSpec) -> dict[str, Any]:
+    return {"key": spec.key, "name": spec.name, "color": spec.color, "index": spec.index}
+
+
+def _spec_from_json(data: Mapping[str, Any]) -> ChannelSpec:
+    return ChannelSpec(
+        key=data["key"], name=data["name"], color=data["color"], index=int(data["index"])
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """Operations in the order they must run, and what the planner could not or would not do."""
+
+    operations: tuple[Operation, ...] = ()
+    findings: tuple[Finding, ...] = ()
+
+    @property
+    def api_operations(self) -> tuple[Operation, ...]:
+        return tuple(op for op in self.operations if op.is_api)
+
+    @property
+    def is_empty(self) -> bool:
+        """True when applying the plan would call seats.io zero times (ledger upkeep aside)."""
+        return not any(op.is_api for op in self.operations)
+
+    def counts(self) -> dict[str, int]:
+        """Number of operations per kind."""
+        out: dict[str, int] = defaultdict(int)
+        for op in self.operations:
+            out[op.kind.value] += 1
+        return dict(sorted(out.items()))
+
+    def summary(self) -> dict[str, dict[str, int]]:
+        """Objects touched per event key and operation kind (a multi-event op counts per event)."""
+        out: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        for op in self.operations:
+            for key in op.event_keys:
+                out[key][op.kind.value] += len(op.labels)
+        return {k: dict(sorted(v.items())) for k, v in sorted(out.items())}
+
+    def finding_counts(self) -> dict[str, int]:
+        """Number of findings per kind."""
+        out: dict[str, int] = defaultdict(int)
+        for finding in self.findings:
+            out[finding.kind.value] += 1
+        return dict(sorted(out.items()))
+
+    def to_json(self) -> dict[str, Any]:
+        """The documented, stable shape (docs/plan-format.md); ``summary`` is derived, for readers."""
+        return {
+            "version": PLAN_FORMAT_VERSION,
+            "operations": [op.to_json() for op in self.operations],
+            "findings": [f.to_json() for f in self.findings],
+            "summary": {
+                "api_operations": len(self.api_operations),
+                "ledger_operations": len(self.operations) - len(self.api_operations),
+                "operations": self.counts(),
+                "by_event": self.summary(),
+                "findings": self.finding_counts(),
+            },
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Plan:
+        """Read a saved plan; refuses versions this code does not know."""
+        version = data.get("version")
+        if version != PLAN_FORMAT_VERSION:
+            raise ValueError(f"unsupported plan format version {version!r}")
+        return cls(
+            operations=tuple(Operation.from_json(o) for o in data.get("operations", ())),
+            findings=tuple(Finding.from_json(f) for f in data.get("findings", ())),
+        )
+
+
+# -- ledger semantics ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerWrites:
+    """How one operation moves the ledger.
+
+    ``claim_before``: upsert before the seats.io call (write-ahead; only ever into an empty slot,
+    so a crash never loses track of what the bridge held before). ``claim_after``: upsert once the
+    call succeeded. ``forget_after``: once the call succeeded, drop each (event_key, label) whose
+    entry still has that ownership and target (never a newer claim).
+    """
+
+    claim_before: tuple[LedgerEntry, ...] = ()
+    claim_after: tuple[LedgerEntry, ...] = ()
+    forget_after: tuple[LedgerEntry, ...] = ()
+
+
+def same_claim(a: LedgerEntry, b: LedgerEntry) -> bool:
+    """Same object, same way, same target (timestamps and performance ids aside)."""
+    return (a.event_key, a.label, a.ownership, a.target) == (
+        b.event_key,
+        b.label,
+        b.ownership,
+        b.target,
+    )
+
+
+_ADD_OWNERSHIP: Mapping[OpKind, Ownership] = {
+    OpKind.CREATE_CHANNEL: Ownership.CHANNEL,
+    OpKind.ADD_TO_CHANNEL: Ownership.CHANNEL,
+    OpKind.CHANGE_STATUS: Ownership.STATUS,
+    OpKind.MARK_NOT_FOR_SALE: Ownership.NOT_FOR_SALE,
+}
+_LIFT_OWNERSHIP: Mapping[OpKind, Ownership] = {
+    OpKind.REMOVE_FROM_CHANNEL: Ownership.CHANNEL,
+    OpKind.RELEASE_STATUS: Ownership.STATUS,
+    OpKind.MARK_FOR_SALE: Ownership.NOT_FOR_SALE,
+}
+
+
+def ledger_writes(op: Operation, ledger: Mapping[tuple[str, str], LedgerEntry]) -> LedgerWrites:
+    """The ledger changes that go with ``op``, given the ledger as it is just before it runs."""
+    before: list[LedgerEntry] = []
+    after: list[LedgerEntry] = []
+    forget: list[LedgerEntry] = []
+    if op.kind in _ADD_OWNERSHIP:
+        ownership = _ADD_OWNERSHIP[op.kind]
+        target = "" if ownership is Ownership.NOT_FOR_SALE else op.target
+        for key in op.event_keys:
+            for label in op.labels:
+                if (key, label) not in ledger:
+                    before.append(LedgerEntry(key, label, ownership, target))
+    elif op.kind in _LIFT_OWNERSHIP:
+        ownership = _LIFT_OWNERSHIP[op.kind]
+        target = "" if ownership is Ownership.NOT_FOR_SALE else op.target
+        for key in op.event_keys:
+            for label in op.labels:
+                forget.append(LedgerEntry(key, label, ownership, target))
+    elif op.kind is OpKind.REPLACE_CHANNELS:
+        where = {label: spec.key for spec, labels in op.channels for label in labels}
+        for key in op.event_keys:
+            for label in op.labels:
+                if label in where and (key, label) not in ledger:
+                    before.append(LedgerEntry(key, label, Ownership.CHANNEL, where[label]))
+            for (entry_key, label), entry in ledger.items():
+                if (
+                    entry_key == key
+                    and entry.ownership is Ownership.CHANNEL
+                    and where.get(label) != entry.target
+                ):
+                    forget.append(entry)
+    elif op.kind in (OpKind.LEDGER_CLAIM, OpKind.LEDGER_FORGET) and op.ownership is not None:
+        entries = [
+            LedgerEntry(key, label, op.ownership, op.target)
+            for key in op.event_keys
+            for label in op.labels
+        ]
+        (after if op.kind is OpKind.LEDGER_CLAIM else forget).extend(entries)
+    return LedgerWrites(tuple(before), tuple(after), tuple(forget))
+
+
+# -- planning ----------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _LabelWork:
+    """What the planner wants for one label of one key, before budgets and refusals."""
+
+    adds: list[tuple[OpKind, str, str]] = field(default_factory=list)
+    lifts: list[tuple[OpKind, str, str]] = field(default_factory=list)
+    claims: list[tuple[Ownership, str]] = field(default_factory=list)
+    deferred: list[tuple[Ownership, str]] = field(default_factory=list)
+    forgets: list[tuple[Ownership, str]] = field(default_factory=list)
+
+
+def _shows(entry: LedgerEntry, status: str, channel: str | None, nfs: bool) -> bool:
+    """Whether seats.io still shows what the ledger entry claims."""
+    if entry.ownership is Ownership.CHANNEL:
+        return channel == entry.target
+    if entry.ownership is Ownership.STATUS:
+        return status == entry.target
+    return nfs
+
+
+def _claim(work: _LabelWork, valid: LedgerEntry | None, ownership: Ownership, target: str) -> None:
+    """Record that the label will be held as (ownership, target) once the plan ran."""
+    if valid is None:
+        return  # the adding op claims ahead, or an immediate claim is added by the caller
+    if valid.ownership is ownership and valid.target == target:
+        return
+    work.deferred.append((ownership, target))
+
+
+class _KeyPlanner:
+    """Plans one event or season key; holds the lookups its labels share."""
+
+    def __init__(
+        self,
+        desired: DesiredEvent,
+        observed: ObservedEvent,
+        entries: Mapping[str, LedgerEntry],
+        specs: Mapping[str, ChannelSpec],
+        policy: Policy,
+        season_statuses: Mapping[str, frozenset[str]],
+        held_elsewhere: frozenset[str] = frozenset(),
+    ) -> None:
+        self.d = desired
+        self.o = observed
+        self.entries = entries
+        self.specs = specs
+        self.policy = policy
+        self.season_statuses = season_statuses
+        self.held_elsewhere = held_elsewhere
+        self.in_season = desired.season_key is not None or observed.season_key is not None
+        self.channel_of = {lbl: c for c, lbls in desired.channels.items() for lbl in lbls}
+        self.status_of = {lbl: s for s, lbls in desired.statuses.items() for lbl in lbls}
+        self.findings: list[Finding] = []
+        self.performance_id = (
+            desired.performance_ids[0] if len(desired.performance_ids) == 1 else None
+        )
+
+    def find(self, kind: FindingKind, label: str | None = None, detail: str = "") -> None:
+        self.findings.append(
+            Finding(
+                kind,
+                performance_id=self.performance_id,
+                event_key=self.d.key,
+                label=label,
+                detail=detail,
+            )
+        )
+
+    def labels(self) -> set[str]:
+        out = set(self.d.labels) | set(self.entries)
+        if not self.in_season:
+            for obj in self.o.objects.values():
+                if obj.channel in self.specs:
+                    out.add(obj.label)
+            for channel in self.o.channels:
+                if channel.key in self.specs:
+                    out |= channel.objects
+        return out - self.d.undecided
+
+    def label(self, label: str) -> _LabelWork | None:
+        """Decide one label; None when nothing at all is to be done for it."""
+        dc = self.channel_of.get(label)
+        ds = self.status_of.get(label)
+        dn = label in self.d.not_for_sale
+        wanted = dc is not None or ds is not None or dn
+        entry = self.entries.get(label)
+        obj = self.o.objects.get(label)
+        if obj is None:
+            if wanted or entry is not None:
+                self.find(
+                    FindingKind.NOT_ON_CHART, label, "the chart has no object with this label"
+                )
+            return None
+        status, channel, nfs = obj.status, obj.channel, label in self.o.not_for_sale
+        work = _LabelWork()
+        valid: LedgerEntry | None = None
+        if entry is not None:
+            if _shows(entry, status, channel, nfs):
+                valid = entry
+            else:
+                work.forgets.append((entry.ownership, entry.target))
+        owned_status = valid.target if valid and valid.ownership is Ownership.STATUS else None
+        owned_channel = valid.target if valid and valid.ownership is Ownership.CHANNEL else None
+        owned_nfs = valid is not None and valid.ownership is Ownership.NOT_FOR_SALE
+
+        bridge_set = (owned_status, ds, *self.season_statuses.get(label, ()))
+        if status != FREE and status not in bridge_set:
+            # Never overwrite a sale: booked, reserved, resale or someone else's status.
+            if wanted:
+                self.find(
+                    FindingKind.CONFLICT,
+                    label,
+                    f"Tessitura holds it but seats.io shows status {status!r}",
+                )
+            elif valid is not None and valid.ownership is not Ownership.STATUS:
+                self.find(
+                    FindingKind.SOLD_WHILE_HELD,
+                    label,
+                    f"status {status!r} while the bridge holds it ({valid.ownership.value}); left as is",
+                )
+            return work
+
+        foreign = channel is not None and channel not in self.specs
+        if foreign and (dc is not None or ds is not None):
+            self.find(
+                FindingKind.FOREIGN_CHANNEL,
+                label,
+                f"wanted by the bridge but sits in channel {channel!r}, which it does not manage",
+            )
+            return work
+        if foreign and owned_channel is not None:
+            self.find(
+                FindingKind.FOREIGN_CHANNEL,
+                label,
+                f"the ledger holds it in channel {channel!r}, which is no longer configured",
+            )
+
+        if not self.in_season:
+            if dc is not None:
+                if dc not in self.specs:
+                    self.find(
+                        FindingKind.CHANNEL_NOT_CONFIGURED,
+                        label,
+                        f"channel {dc!r} has no name and colour in the configuration",
+                    )
+                    return work
+                if channel == dc:
+                    self._keep(work, valid, Ownership.CHANNEL, dc)
+                elif channel is None or channel == owned_channel:
+                    work.adds.append((OpKind.ADD_TO_CHANNEL, dc, ""))
+                    _claim(work, valid, Ownership.CHANNEL, dc)
+                else:
+                    self.find(
+                        FindingKind.UNOWNED_IN_BRIDGE_CHANNEL,
+                        label,
+                        f"wanted in {dc!r} but sits in bridge channel {channel!r} without a ledger entry",
+                    )
+                    return work
+            elif channel is not None and channel in self.specs:
+                if channel == owned_channel:
+                    work.lifts.append((OpKind.REMOVE_FROM_CHANNEL, channel, ""))
+                else:
+                    self.find(
+                        FindingKind.UNOWNED_IN_BRIDGE_CHANNEL,
+                        label,
+                        f"sits in bridge channel {channel!r} without a ledger entry; left alone",
+                    )
+
+        if ds is not None:
+            if status == ds:
+                self._keep(work, valid, Ownership.STATUS, ds)
+            else:
+                work.adds.append((OpKind.CHANGE_STATUS, ds, status))
+                _claim(work, valid, Ownership.STATUS, ds)
+        elif owned_status is not None:
+            work.lifts.append((OpKind.RELEASE_STATUS, owned_status, owned_status))
+
+        if dn:
+            if nfs:
+                self._keep(work, valid, Ownership.NOT_FOR_SALE, "")
+            else:
+                work.adds.append((OpKind.MARK_NOT_FOR_SALE, "", ""))
+                _claim(work, valid, Ownership.NOT_FOR_SALE, "")
+        elif owned_nfs:
+            work.lifts.append((OpKind.MARK_FOR_SALE, "", ""))
+        return work
+
+    @staticmethod
+    def _keep(
+        work: _LabelWork, valid: LedgerEntry | None, ownership: Ownership, target: str
+    ) -> None:
+        """seats.io already shows what is wanted: make sure the ledger says so too."""
+        if valid is None:
+            work.claims.append((ownership, target))
+        else:
+            _claim(work, valid, ownership, target)
+
+
+def plan(
+    desired: DesiredState,
+    observed: Mapping[str, ObservedEvent],
+    ledger: Mapping[tuple[str, str], LedgerEntry],
+    policy: Policy,
+    channels: Sequence[ChannelSpec],
+) -> Plan:
+    """Compare, then order: adds before lifts, conditional status writes, refusals as findings."""
+    specs = {c.key: c for c in channels}
+    by_key: dict[str, dict[str, LedgerEntry]] = defaultdict(dict)
+    for (key, label), entry in ledger.items():
+        by_key[key][label] = entry
+    findings: list[Finding] = list(desired.findings)
+    ops: list[Operation] = []
+    season_statuses = _season_statuses(desired, observed, by_key)
+    for key in sorted(desired.events):
+        want = desired.events[key]
+        seen = observed.get(key)
+        if seen is None:
+            findings.append(
+                Finding(
+                    FindingKind.EVENT_NOT_FOUND,
+                    event_key=key,
+                    detail="seats.io has no such event or season",
+                )
+            )
+            continue
+        season = desired.events.get(want.season_key) if want.season_key else None
+        planner = _KeyPlanner(
+            want,
+            seen,
+            by_key.get(key, {}),
+            specs,
+            policy,
+            season_statuses.get(key, {}),
+            season.labels if season is not None else frozenset(),
+        )
+        ops.extend(_plan_key(planner))
+        findings.extend(planner.findings)
+    return Plan(operations=_merge_and_sort(ops), findings=sorted_findings(findings))
+
+
+def _season_statuses(
+    desired: DesiredState,
+    observed: Mapping[str, ObservedEvent],
+    by_key: Mapping[str, Mapping[str, LedgerEntry]],
+) -> dict[str, dict[str, frozenset[str]]]:
+    """Per season, per label: bridge statuses its events show (a season reports the least free)."""
+    members: dict[str, set[str]] = defaultdict(set)
+    for key, event in desired.events.items():
+        if event.season_key:
+            members[event.season_key].add(key)
+    for key, seen in observed.items():
+        if seen.season_key:
+            members[seen.season_key].add(key)
+    out: dict[str, dict[str, frozenset[str]]] = {}
+    for season_key, keys in members.items():
+        per_label: dict[str, set[str]] = defaultdict(set)
+        for key in keys:
+            seen_event = observed.get(key)
+            if seen_event is None:
+                continue
+            wanted = desired.events.get(key)
+            wanted_status = (
+                {lbl: s for s, lbls in wanted.statuses.items() for lbl in lbls} if wanted else {}
+            )
+            for label, entry in by_key.get(key, {}).items():
+                obj = seen_event.objects.get(label)
+                if entry.ownership is Ownership.STATUS and obj and obj.status == entry.target:
+                    per_label[label].add(entry.target)
+            for label, status in wanted_status.items():
+                obj = seen_event.objects.get(label)
+                if obj is not None and obj.status == status:
+                    per_label[label].add(status)
+        out[season_key] = {k: frozenset(v) for k, v in per_label.items()}
+    return out
+
+
+def _plan_key(planner: _KeyPlanner) -> list[Operation]:
+    """Every operation for one key, with the for-sale budget and the mass-release guard applied."""
+    key = planner.d.key
+    policy = planner.policy
+    works: dict[str, _LabelWork] = {}
+    for label in planner.labels():
+        work = planner.label(label)
+        if work is not None:
+            works[label] = work
+
+    # For-sale budget: one coalesced restricting call, or none; a label that cannot be marked
+    # keeps whatever hold it had (its lifts wait too).
+    marks = sorted(
+        lbl for lbl, w in works.items() if any(a[0] is OpKind.MARK_NOT_FOR_SALE for a in w.adds)
+    )
+    left = planner.o.for_sale_calls_left
+    if marks and left is not None and left <= policy.for_sale_reserve:
+        for lbl in marks:
+            w = works[lbl]
+            w.adds = [a for a in w.adds if a[0] is not OpKind.MARK_NOT_FOR_SALE]
+            w.lifts = []
+            w.deferred = []
+        planner.findings.append(
+            Finding(
+                FindingKind.FOR_SALE_BUDGET_EXHAUSTED,
+                performance_id=planner.performance_id,
+                event_key=key,
+                labels=tuple(marks),
+                count=len(marks),
+                detail=f"{left} restricting for-sale edits left today, {policy.for_sale_reserve} "
+                f"kept in reserve: {len(marks)} objects not marked not for sale",
+            )
+        )
+
+    # No mass release by accident: objects that would end up not held by the bridge here.
+    wanted = planner.d.labels | planner.held_elsewhere
+    lifted = sorted(lbl for lbl, w in works.items() if w.lifts and lbl not in wanted)
+    held = sum(
+        1
+        for lbl, entry in planner.entries.items()
+        if (obj := planner.o.objects.get(lbl)) is not None
+        and _shows(entry, obj.status, obj.channel, lbl in planner.o.not_for_sale)
+    )
+    if (
+        lifted
+        and not policy.force
+        and len(lifted) > policy.mass_release_share * held
+        and len(lifted) >= policy.mass_release_floor
+    ):
+        for w in works.values():
+            if w.lifts:
+                w.lifts = []
+                w.deferred = []  # the old hold stays, so the ledger must keep saying so
+        planner.findings.append(
+            Finding(
+                FindingKind.MASS_RELEASE_REFUSED,
+                performance_id=planner.performance_id,
+                event_key=key,
+                labels=tuple(lifted[:EXAMPLES]),
+                count=len(lifted),
+                detail=f"would lift {len(lifted)} of {held} bridge-held objects "
+                f"(limit {policy.mass_release_share:.0%} and at least "
+                f"{policy.mass_release_floor}); rerun with force to allow",
+            )
+        )
+    return _materialize(planner, works)
+
+
+def _materialize(planner: _KeyPlanner, works: Mapping[str, _LabelWork]) -> list[Operation]:
+    """Group label work into operations for one key."""
+    key = planner.d.key
+    keys = (key,)
+    grouped: dict[tuple[OpKind, str, str], list[str]] = defaultdict(list)
+    claims: dict[tuple[Ownership, str], list[str]] = defaultdict(list)
+    forgets: dict[tuple[Ownership, str], list[str]] = defaultdict(list)
+    for label, work in works.items():
+        for item in work.adds:
+            grouped[item].append(label)
+        for item in work.lifts:
+            grouped[item].append(label)
+        for claim in work.claims + work.deferred:
+            claims[claim].append(label)
+        for forget in work.forgets:
+            forgets[forget].append(label)
+
+    ops: list[Operation] = []
+    for (ownership, target), labels in forgets.items():
+        ops.append(Operation(OpKind.LEDGER_FORGET, keys, _t(labels), target, ownership=ownership))
+    for (ownership, target), labels in claims.items():
+        ops.append(Operation(OpKind.LEDGER_CLAIM, keys, _t(labels), target, ownership=ownership))
+
+    channel_adds: dict[str, list[str]] = defaultdict(list)
+    channel_removes: dict[str, list[str]] = defaultdict(list)
+    for (kind, target, previous), labels in grouped.items():
+        if kind is OpKind.ADD_TO_CHANNEL:
+            channel_adds[target] = labels
+        elif kind is OpKind.REMOVE_FROM_CHANNEL:
+            channel_removes[target] = labels
+        elif kind is OpKind.CHANGE_STATUS or kind is OpKind.RELEASE_STATUS:
+            ops.append(Operation(kind, keys, _t(labels), target, allowed_previous=(previous,)))
+        else:
+            ops.append(Operation(kind, keys, _t(labels)))
+
+    if planner.in_season:
+        return ops
+    present = {c.key: c for c in planner.o.channels}
+    updates = [
+        spec
+        for k, spec in sorted(planner.specs.items())
+        if k in present and (present[k].name, present[k].color) != (spec.name, spec.color)
+    ]
+    if key in planner.policy.owns_all_channels:
+        if channel_adds or channel_removes or updates:
+            ops.append(_replace(planner, channel_adds, channel_removes))
+        return ops
+    for spec in updates:
+        ops.append(Operation(OpKind.UPDATE_CHANNEL, keys, (), spec.key, channel=spec))
+    for target, labels in channel_adds.items():
+        if target in present:
+            ops.append(Operation(OpKind.ADD_TO_CHANNEL, keys, _t(labels), target))
+        else:
+            spec = planner.specs[target]
+            ops.append(Operation(OpKind.CREATE_CHANNEL, keys, _t(labels), target, channel=spec))
+    for target, labels in channel_removes.items():
+        ops.append(Operation(OpKind.REMOVE_FROM_CHANNEL, keys, _t(labels), target))
+    return ops
+
+
+def _replace(
+    planner: _KeyPlanner,
+    adds: Mapping[str, list[str]],
+    removes: Mapping[str, list[str]],
+) -> Operation:
+    """One REPLACE_CHANNELS with every channel's full list; foreign channels kept as they are."""
+    lists: dict[str, set[str]] = {c.key: set(c.objects) for c in planner.o.channels}
+    specs: dict[str, ChannelSpec] = {
+        c.key: planner.specs.get(c.key) or ChannelSpec(c.key, c.name, c.color, c.index)
+        for c in planner.o.channels
+    }
+    moved: set[str] = set()
+    for target, labels in removes.items():
+        lists.setdefault(target, set()).difference_update(labels)
+        moved.update(labels)
+    for target, labels in adds.items():
+        for members in lists.values():
+            members.difference_update(labels)
+        lists.setdefault(target, set()).update(labels)
+        specs.setdefault(target, planner.specs[target])
+        moved.update(labels)
+    channels = tuple(
+        (specs[k], _t(lists[k])) for k in sorted(lists, key=lambda k: (specs[k].index, k))
+    )
+    return Operation(OpKind.REPLACE_CHANNELS, (planner.d.key,), _t(moved), channels=channels)
+
+
+def _t(labels: Iterable[str]) -> tuple[str, ...]:
+    return tuple(sorted(labels))
+
+
+def _merge_and_sort(ops: list[Operation]) -> tuple[Operation, ...]:
+    """Same status write on several events -> one multi-event op (all or nothing); then order."""
+    merged: dict[tuple[Any, ...], list[str]] = defaultdict(list)
+    rest: list[Operation] = []
+    for op in ops:
+        if op.kind in (OpKind.CHANGE_STATUS, OpKind.RELEASE_STATUS):
+            merged[(op.kind, op.target, op.allowed_previous, op.labels)].extend(op.event_keys)
+        else:
+            rest.append(op)
+    for (kind, target, previous, labels), keys in merged.items():
+        rest.append(Operation(kind, _t(keys), labels, target, allowed_previous=previous))
+    return tuple(sorted(rest, key=Operation.sort_key))
+
+
+def lifting(op: Operation) -> bool:
+    """True for operations that take a hold away (what the mass-release guard counts)."""
+    return op.kind in _LIFTS

@@ -1,0 +1,186 @@
+"""Apply a plan to observed values instead of seats.io: the model the tests and the benchmark use.
+
+It follows seats.io's documented behaviour closely enough to check the planner's rules: a status
+call is all or nothing across its events and refused when an object's status is not among
+``allowed_previous``; an object sits in at most one channel; a restricting for-sale edit costs
+one call of the day's budget. Ledger writes follow :func:`bridge.reconcile.plan.ledger_writes`.
+Each key is modelled on its own: a season's "least free" view of its events is the observe
+step's business, not this model's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+
+from bridge.domain import LedgerEntry
+from bridge.mapping.model import ChannelSpec
+from bridge.reconcile.observed import FREE, ObjectState, ObservedChannel, ObservedEvent
+from bridge.reconcile.plan import Operation, OpKind, Plan, ledger_writes, same_claim
+
+Ledger = dict[tuple[str, str], LedgerEntry]
+
+
+@dataclass(slots=True)
+class _Event:
+    """Mutable working copy of one observed event."""
+
+    base: ObservedEvent
+    objects: dict[str, ObjectState]
+    channels: dict[str, ObservedChannel]
+    not_for_sale: set[str]
+    calls_left: int | None
+
+    @classmethod
+    def of(cls, event: ObservedEvent) -> _Event:
+        return cls(
+            event,
+            dict(event.objects),
+            {c.key: c for c in event.channels},
+            set(event.not_for_sale),
+            event.for_sale_calls_left,
+        )
+
+    def freeze(self) -> ObservedEvent:
+        channels = tuple(sorted(self.channels.values(), key=lambda c: (c.index, c.key)))
+        return replace(
+            self.base,
+            channels=channels,
+            not_for_sale=frozenset(self.not_for_sale),
+            objects=dict(sorted(self.objects.items())),
+            for_sale_calls_left=self.calls_left,
+        )
+
+    def put_in_channel(self, label: str, key: str | None) -> None:
+        for ck, channel in list(self.channels.items()):
+            if label in channel.objects and ck != key:
+                self.channels[ck] = replace(channel, objects=channel.objects - {label})
+        if key is not None:
+            channel = self.channels[key]
+            self.channels[key] = replace(channel, objects=channel.objects | {label})
+        obj = self.objects.get(label)
+        if obj is not None:
+            self.objects[label] = replace(obj, channel=key)
+
+
+class SimulationError(ValueError):
+    """A strict simulation met an operation seats.io would refuse: the planner emitted a bad call."""
+
+
+def simulate(
+    plan: Plan,
+    observed: Mapping[str, ObservedEvent],
+    ledger: Mapping[tuple[str, str], LedgerEntry],
+    *,
+    crash_at: int | None = None,
+    crash_after_call: bool = True,
+    strict: bool = False,
+    on_step: Callable[[Operation, Mapping[str, ObservedEvent]], None] | None = None,
+) -> tuple[dict[str, ObservedEvent], Ledger]:
+    """Run ``plan`` against copies of ``observed`` and ``ledger`` and return both afterwards.
+
+    ``crash_at`` models a crash during operation ``crash_at``: its write-ahead claims are stored,
+    its call is made only if ``crash_after_call``, its after-call ledger writes are lost, and
+    nothing after it runs. ``strict`` raises :class:`SimulationError` when a call would be
+    refused. ``on_step`` sees the observed state after each call.
+    """
+    events = {k: _Event.of(v) for k, v in observed.items()}
+    led: Ledger = dict(ledger)
+    for index, op in enumerate(plan.operations):
+        if crash_at is not None and index > crash_at:
+            break
+        crashing = crash_at is not None and index == crash_at
+        writes = ledger_writes(op, led)
+        for entry in writes.claim_before:
+            led[(entry.event_key, entry.label)] = entry
+        if crashing and not crash_after_call:
+            break
+        ok = _call(op, events)
+        if not ok and strict:
+            raise SimulationError(f"seats.io would refuse operation {index}: {op}")
+        if on_step is not None:
+            on_step(op, {k: e.freeze() for k, e in events.items()})
+        if not ok or crashing:
+            continue
+        for entry in writes.claim_after:
+            led[(entry.event_key, entry.label)] = entry
+        for entry in writes.forget_after:
+            current = led.get((entry.event_key, entry.label))
+            if current is not None and same_claim(current, entry):
+                del led[(entry.event_key, entry.label)]
+    return {k: e.freeze() for k, e in events.items()}, led
+
+
+def _call(op: Operation, events: dict[str, _Event]) -> bool:
+    """The seats.io side of one operation; False when seats.io would refuse it."""
+    if not op.is_api:
+        return True
+    if any(k not in events for k in op.event_keys):
+        return False
+    targets = [events[k] for k in op.event_keys]
+    if any(label not in e.objects for e in targets for label in op.labels):
+        return False
+    if op.kind in (OpKind.CHANGE_STATUS, OpKind.RELEASE_STATUS):
+        if any(
+            e.objects[lbl].status not in op.allowed_previous for e in targets for lbl in op.labels
+        ):
+            return False  # all or nothing, like seats.io's multi-event status call
+        new = op.target if op.kind is OpKind.CHANGE_STATUS else FREE
+        for e in targets:
+            for lbl in op.labels:
+                e.objects[lbl] = replace(e.objects[lbl], status=new)
+        return True
+    (event,) = targets
+    if op.kind is OpKind.CREATE_CHANNEL:
+        spec = op.channel
+        if spec is None or spec.key in event.channels:
+            return False
+        event.channels[spec.key] = ObservedChannel(spec.key, spec.name, spec.color, spec.index)
+        for lbl in op.labels:
+            event.put_in_channel(lbl, spec.key)
+    elif op.kind is OpKind.UPDATE_CHANNEL:
+        spec = op.channel
+        if spec is None or spec.key not in event.channels:
+            return False
+        event.channels[spec.key] = replace(
+            event.channels[spec.key], name=spec.name, color=spec.color
+        )
+    elif op.kind is OpKind.ADD_TO_CHANNEL:
+        if op.target not in event.channels:
+            return False
+        for lbl in op.labels:
+            event.put_in_channel(lbl, op.target)
+    elif op.kind is OpKind.REMOVE_FROM_CHANNEL:
+        if op.target not in event.channels:
+            return False
+        for lbl in op.labels:
+            if event.objects[lbl].channel == op.target:
+                event.put_in_channel(lbl, None)
+    elif op.kind is OpKind.REPLACE_CHANNELS:
+        _replace_channels(event, op.channels)
+    elif op.kind is OpKind.MARK_NOT_FOR_SALE:
+        if event.calls_left is not None:
+            if event.calls_left <= 0:
+                return False
+            event.calls_left -= 1
+        for lbl in op.labels:
+            event.not_for_sale.add(lbl)
+            event.objects[lbl] = replace(event.objects[lbl], for_sale=False)
+    elif op.kind is OpKind.MARK_FOR_SALE:
+        for lbl in op.labels:
+            event.not_for_sale.discard(lbl)
+            event.objects[lbl] = replace(event.objects[lbl], for_sale=True)
+    return True
+
+
+def _replace_channels(
+    event: _Event, channels: tuple[tuple[ChannelSpec, tuple[str, ...]], ...]
+) -> None:
+    event.channels = {
+        spec.key: ObservedChannel(spec.key, spec.name, spec.color, spec.index, frozenset(labels))
+        for spec, labels in channels
+    }
+    where = {lbl: spec.key for spec, labels in channels for lbl in labels}
+    for lbl, obj in list(event.objects.items()):
+        if obj.channel != where.get(lbl):
+            event.objects[lbl] = replace(obj, channel=where.get(lbl))

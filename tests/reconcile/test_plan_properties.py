@@ -1,0 +1,332 @@
+"""The rules that protect data, as properties over random venues, holds, seats.io states and ledgers."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Mapping
+
+from hypothesis import given
+from hypothesis import strategies as st
+from reconcile_world import PROPERTY, SOLD_STATUSES, SPECS, World, worlds
+
+from bridge.domain import HoldSnapshot, LedgerEntry, Ownership
+from bridge.reconcile.desired import DesiredState
+from bridge.reconcile.findings import FindingKind
+from bridge.reconcile.observed import FREE, ObservedEvent
+from bridge.reconcile.plan import Operation, OpKind, Plan, plan
+from bridge.reconcile.simulate import simulate
+
+BRIDGE_CHANNELS = {s.key for s in SPECS}
+LIFTS = {OpKind.REMOVE_FROM_CHANNEL, OpKind.RELEASE_STATUS, OpKind.MARK_FOR_SALE}
+
+
+def _replan(world: World, desired: DesiredState, observed: Mapping[str, ObservedEvent],
+            led: Mapping[tuple[str, str], LedgerEntry]) -> Plan:  # fmt: skip
+    return plan(desired, observed, led, world.policy, world.specs)
+
+
+def _refused(p: Plan) -> bool:
+    return any(f.kind is FindingKind.MASS_RELEASE_REFUSED for f in p.findings)
+
+
+def _bridge_statuses(
+    desired: DesiredState,
+    observed: Mapping[str, ObservedEvent],
+    led: Mapping[tuple[str, str], LedgerEntry],
+    key: str,
+    label: str,
+) -> set[str]:
+    """Statuses the bridge may treat as its own for (key, label): ledger's, wanted, season's."""
+    out: set[str] = set()
+    entry = led.get((key, label))
+    if entry is not None and entry.ownership is Ownership.STATUS:
+        out.add(entry.target)
+    want = desired.events.get(key)
+    if want is not None:
+        out |= {s for s, labels in want.statuses.items() if label in labels}
+    members = [
+        k
+        for k, d in desired.events.items()
+        if d.season_key == key or (observed.get(k) and observed[k].season_key == key)
+    ]
+    for member in members:
+        seen = observed.get(member)
+        if seen is None or label not in seen.objects:
+            continue
+        status = seen.objects[label].status
+        if status in _bridge_statuses(desired, observed, led, member, label):
+            out.add(status)
+    return out
+
+
+def _touched(op: Operation) -> tuple[str, ...]:
+    if op.kind is OpKind.REPLACE_CHANNELS:
+        return op.labels
+    return op.labels
+
+
+def _assert_safe(
+    p: Plan,
+    desired: DesiredState,
+    observed: Mapping[str, ObservedEvent],
+    led: Mapping[tuple[str, str], LedgerEntry],
+) -> None:
+    """Rules a, b, c: no API operation touches a sold, reserved, resale or unowned object."""
+    for op in p.api_operations:
+        for key in op.event_keys:
+            seen = observed[key]
+            for label in _touched(op):
+                o = seen.objects[label]
+                assert o.status not in SOLD_STATUSES, (op, o)
+                assert o.status == FREE or o.status in _bridge_statuses(
+                    desired, observed, led, key, label
+                ), (op, o)
+                entry = led.get((key, label))
+                if op.kind in LIFTS:
+                    assert entry is not None, op
+                    expected = {
+                        OpKind.REMOVE_FROM_CHANNEL: Ownership.CHANNEL,
+                        OpKind.RELEASE_STATUS: Ownership.STATUS,
+                        OpKind.MARK_FOR_SALE: Ownership.NOT_FOR_SALE,
+                    }[op.kind]
+                    assert entry.ownership is expected and entry.target == op.target, (op, entry)
+                    if expected is Ownership.CHANNEL:
+                        assert o.channel == op.target
+                    elif expected is Ownership.STATUS:
+                        assert o.status == op.target
+                    else:
+                        assert label in seen.not_for_sale
+                if op.kind in (OpKind.ADD_TO_CHANNEL, OpKind.CREATE_CHANNEL):
+                    assert op.target in BRIDGE_CHANNELS
+                    # moving out of a channel is only allowed out of one the bridge owns
+                    assert o.channel is None or (
+                        entry is not None
+                        and entry.ownership is Ownership.CHANNEL
+                        and entry.target == o.channel
+                        and o.channel in BRIDGE_CHANNELS
+                    ), (op, o, entry)
+                if op.kind in (OpKind.CHANGE_STATUS, OpKind.RELEASE_STATUS):
+                    assert op.allowed_previous == (o.status,), (op, o)
+                if op.kind is OpKind.CHANGE_STATUS:
+                    assert o.status == FREE or (
+                        entry is not None
+                        and entry.ownership is Ownership.STATUS
+                        and entry.target == o.status
+                    )
+                if op.kind is OpKind.REPLACE_CHANNELS:
+                    # the object was free of channels or in one the bridge owns
+                    assert o.channel is None or (
+                        entry is not None
+                        and entry.ownership is Ownership.CHANNEL
+                        and entry.target == o.channel
+                        and o.channel in BRIDGE_CHANNELS
+                    ), (op, o, entry)
+            if op.kind is OpKind.REPLACE_CHANNELS:
+                before = {c.key: c.objects for c in seen.channels}
+                for spec, labels in op.channels:
+                    if spec.key not in BRIDGE_CHANNELS:
+                        assert frozenset(labels) == before[spec.key]  # foreign: untouched
+                assert {s.key for s, _ in op.channels} >= set(before)  # no channel deleted
+
+
+@PROPERTY
+@given(worlds())
+def test_applying_a_plan_then_planning_again_changes_nothing(world: World) -> None:
+    desired = world.desired()
+    first = world.plan()
+    observed, led = simulate(first, world.observed, world.ledger, strict=True)
+    second = _replan(world, desired, observed, led)
+    if _refused(first):
+        # held objects grew with the adds, so refused lifts may now pass: nothing else may move
+        lifting = LIFTS | {OpKind.REPLACE_CHANNELS}
+        assert all(op.kind in lifting for op in second.api_operations), second.api_operations
+    else:
+        assert second.operations == (), second.operations
+
+
+@PROPERTY
+@given(worlds())
+def test_no_operation_touches_a_sold_reserved_resale_or_unowned_object(world: World) -> None:
+    _assert_safe(world.plan(), world.desired(), world.observed, world.ledger)
+
+
+@PROPERTY
+@given(worlds(), st.data())
+def test_a_crash_at_any_operation_is_repaired_by_the_next_run(
+    world: World, data: st.DataObject
+) -> None:
+    desired = world.desired()
+    first = world.plan()
+    crash_at = data.draw(st.integers(0, max(0, len(first.operations) - 1)))
+    after_call = data.draw(st.booleans())
+    observed, led = simulate(
+        first, world.observed, world.ledger, crash_at=crash_at, crash_after_call=after_call
+    )
+    second = _replan(world, desired, observed, led)
+    _assert_safe(second, desired, observed, led)
+    observed, led = simulate(second, observed, led, strict=True)
+    third = _replan(world, desired, observed, led)
+    if not (_refused(first) or _refused(second)):
+        assert third.operations == (), third.operations
+
+
+@PROPERTY
+@given(worlds())
+def test_objects_the_bridge_keeps_holding_are_never_buyable_between_two_calls(
+    world: World,
+) -> None:
+    desired = world.desired()
+
+    def held(seen: ObservedEvent, label: str) -> bool:
+        o = seen.objects[label]
+        return o.status != FREE or o.channel is not None or label in seen.not_for_sale
+
+    watched = {
+        (key, label)
+        for key, want in desired.events.items()
+        if key in world.observed
+        for label in want.labels
+        if label in world.observed[key].objects and held(world.observed[key], label)
+    }
+
+    def check(op: Operation, now: Mapping[str, ObservedEvent]) -> None:
+        for key, label in watched:
+            assert held(now[key], label), (op, key, label)
+
+    simulate(world.plan(), world.observed, world.ledger, on_step=check)
+
+
+@PROPERTY
+@given(worlds())
+def test_no_plan_lifts_more_than_the_mass_release_limit_unless_forced(world: World) -> None:
+    p = world.plan()
+    desired = world.desired()
+    if world.policy.force:
+        return
+    for key in {k for op in p.operations for k in op.event_keys}:
+        want = desired.events[key]
+        season = desired.events.get(want.season_key) if want.season_key else None
+        kept = want.labels | (season.labels if season else frozenset())
+        lifted = {
+            label
+            for op in p.operations
+            if op.kind in LIFTS and key in op.event_keys
+            for label in op.labels
+            if label not in kept
+        }
+        seen = world.observed[key]
+        held = sum(
+            1
+            for (k, label), e in world.ledger.items()
+            if k == key
+            and label in seen.objects
+            and (
+                (e.ownership is Ownership.CHANNEL and seen.objects[label].channel == e.target)
+                or (e.ownership is Ownership.STATUS and seen.objects[label].status == e.target)
+                or (e.ownership is Ownership.NOT_FOR_SALE and label in seen.not_for_sale)
+            )
+        )
+        assert (
+            len(lifted) <= world.policy.mass_release_share * held
+            or len(lifted) < world.policy.mass_release_floor
+        )
+
+
+@PROPERTY
+@given(worlds())
+def test_restricting_for_sale_edits_are_one_per_event_and_within_budget(world: World) -> None:
+    p = world.plan()
+    marks = [op for op in p.operations if op.kind is OpKind.MARK_NOT_FOR_SALE]
+    keys = [op.event_keys for op in marks]
+    assert all(len(k) == 1 for k in keys)
+    assert len(keys) == len(set(keys))
+    for op in marks:
+        left = world.observed[op.event_keys[0]].for_sale_calls_left
+        assert left is None or left > world.policy.for_sale_reserve
+
+
+@PROPERTY
+@given(worlds())
+def test_holds_are_added_before_any_hold_is_lifted(world: World) -> None:
+    kinds = [op.kind for op in world.plan().operations]
+    adding = {
+        OpKind.CREATE_CHANNEL,
+        OpKind.ADD_TO_CHANNEL,
+        OpKind.CHANGE_STATUS,
+        OpKind.MARK_NOT_FOR_SALE,
+    }
+    last_add = max((i for i, k in enumerate(kinds) if k in adding), default=-1)
+    first_lift = min((i for i, k in enumerate(kinds) if k in LIFTS), default=len(kinds))
+    assert last_add < first_lift
+
+
+@PROPERTY
+@given(worlds())
+def test_identical_status_writes_on_several_events_go_out_as_one_call(world: World) -> None:
+    p = world.plan()
+    status_ops = [op for op in p.operations if op.kind in (OpKind.CHANGE_STATUS, OpKind.RELEASE_STATUS)]
+    signatures = [(op.kind, op.target, op.allowed_previous, op.labels) for op in status_ops]
+    assert len(signatures) == len(set(signatures))
+    assert all(len(op.event_keys) == 1 for op in p.operations if op not in status_ops)
+    for op in p.operations:
+        assert list(op.event_keys) == sorted(set(op.event_keys))
+        assert list(op.labels) == sorted(set(op.labels))
+
+
+def _shuffled(world: World, seed: int) -> World:
+    rng = random.Random(seed)
+
+    def shuffle_items(d: Mapping[object, object]) -> list[tuple[object, object]]:
+        items = list(d.items())
+        rng.shuffle(items)
+        return items
+
+    snapshots = []
+    for s in world.snapshots:
+        holds = list(s.holds)
+        rng.shuffle(holds)
+        snapshots.append(HoldSnapshot(s.performance_id, s.seat_map_id, tuple(holds), s.taken_at))
+    rng.shuffle(snapshots)
+    observed = {}
+    for key, seen in shuffle_items(world.observed):
+        assert isinstance(seen, ObservedEvent) and isinstance(key, str)
+        channels = list(seen.channels)
+        rng.shuffle(channels)
+        objects = dict(shuffle_items(seen.objects))
+        observed[key] = ObservedEvent(
+            seen.key,
+            seen.is_season,
+            seen.season_key,
+            tuple(channels),
+            seen.not_for_sale,
+            objects,  # type: ignore[arg-type]
+            seen.for_sale_calls_left,
+        )
+    specs = list(world.specs)
+    rng.shuffle(specs)
+    return World(
+        snapshots=tuple(snapshots),
+        tables=world.tables,
+        policy=world.policy,
+        observed=observed,
+        ledger=dict(shuffle_items(world.ledger)),  # type: ignore[arg-type]
+        specs=tuple(specs),
+        labels=world.labels,
+    )
+
+
+@PROPERTY
+@given(worlds(), st.integers(0, 2**32))
+def test_the_plan_does_not_depend_on_input_order(world: World, seed: int) -> None:
+    shuffled = _shuffled(world, seed)
+    assert shuffled.desired() == world.desired()
+    assert shuffled.plan() == world.plan()
+
+
+@PROPERTY
+@given(worlds())
+def test_a_plan_survives_a_json_round_trip(world: World) -> None:
+    p = world.plan()
+    text = json.dumps(p.to_json(), sort_keys=True)
+    assert Plan.from_json(json.loads(text)) == p
