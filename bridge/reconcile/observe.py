@@ -31,49 +31,58 @@ async def observe(
     for_sale_calls_left: Callable[[str], int | None] = lambda _key: None,
 ) -> dict[str, ObservedEvent]:
     """ObservedEvent per desired key; a key seats.io does not know is left out (the planner
-    reports it)."""
-    owned: dict[str, set[str]] = {}
-    for key, label in ledger:
-        owned.setdefault(key, set()).add(label)
+    reports it).
+
+    Three rounds of concurrent calls: retrieve every event and season; read each one's objects
+    once (an event in a season also reads the season's labels, so the season's least-free status
+    costs no extra reads of the events the run observes anyway); build the values.
+    """
     keys = sorted(desired.events)
-    results = await asyncio.gather(
-        *(
-            _observe_one(
-                seatsio,
-                key,
-                set(desired.events[key].labels)
-                | desired.events[key].undecided
-                | owned.get(key, set()),
-                bridge_channels,
-                for_sale_calls_left(key),
-            )
-            for key in keys
-        )
-    )
-    return {key: seen for key, seen in zip(keys, results, strict=True) if seen is not None}
+    retrieved = await asyncio.gather(*(_retrieve(seatsio, key) for key in keys))
+    events = {key: e for key, e in zip(keys, retrieved, strict=True) if e is not None}
+
+    wanted: dict[str, set[str]] = {}
+    for key in keys:
+        want = desired.events[key]
+        wanted[key] = set(want.labels) | set(want.undecided)
+    for key, label in ledger:
+        if key in wanted:
+            wanted[key].add(label)
+    for key, event in events.items():
+        for channel in event.channels:
+            if channel.key in bridge_channels:
+                wanted[key] |= set(channel.objects)
+    reads = {key: set(labels) for key, labels in wanted.items() if key in events}
+    members: dict[str, list[str]] = {}
+    for key, event in events.items():
+        if event.is_season:
+            members[key] = sorted(e.key for e in event.events)
+            for member in members[key]:
+                reads.setdefault(member, set()).update(wanted[key])
+
+    to_read = sorted(reads)
+    read = await asyncio.gather(*(read_objects(seatsio, k, sorted(reads[k])) for k in to_read))
+    infos = dict(zip(to_read, read, strict=True))
+
+    out: dict[str, ObservedEvent] = {}
+    for key, event in events.items():
+        seen = infos.get(key, {})
+        if key in members:
+            seen = least_free(seen, (infos.get(m, {}) for m in members[key]))
+        out[key] = _observed(event, seen, sorted(wanted[key]), for_sale_calls_left(key))
+    return out
 
 
-async def _observe_one(
-    seatsio: SeatsioClient,
-    key: str,
-    labels: set[str],
-    bridge_channels: Collection[str],
-    calls_left: int | None,
-) -> ObservedEvent | None:
+async def _retrieve(seatsio: SeatsioClient, key: str) -> Event | None:
     try:
-        event = await seatsio.events.retrieve(key)
+        return await seatsio.events.retrieve(key)
     except NotFoundError:
         return None
-    for channel in event.channels:
-        if channel.key in bridge_channels:
-            labels |= set(channel.objects)
-    wanted = sorted(labels)
-    infos = await read_objects(seatsio, key, wanted)
-    if event.is_season and event.events:
-        per_event = await asyncio.gather(
-            *(read_objects(seatsio, e.key, wanted) for e in event.events)
-        )
-        infos = least_free(infos, per_event)
+
+
+def _observed(
+    event: Event, infos: Mapping[str, EventObjectInfo], wanted: list[str], calls_left: int | None
+) -> ObservedEvent:
     nfs = not_for_sale(event, wanted)
     channel_of = {label: c.key for c in event.channels for label in c.objects}
     objects = {
@@ -84,9 +93,10 @@ async def _observe_one(
             for_sale=label not in nfs,
         )
         for label, info in infos.items()
+        if label in wanted or label in channel_of
     }
     return ObservedEvent(
-        key=key,
+        key=event.key,
         is_season=event.is_season,
         season_key=event.top_level_season_key if event.is_event_in_season else None,
         channels=tuple(
