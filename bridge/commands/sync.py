@@ -81,7 +81,7 @@ def _report_json(report: RunReport) -> dict[str, object]:
             "applied": None
             if u.outcome is None
             else {s: u.outcome.count(s) for s in ("done", "failed", "unknown", "skipped")},
-            "errors": u.errors,
+            "errors": [str(e) for e in u.errors],
         }
         for u in report.units
     ]

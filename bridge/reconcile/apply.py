@@ -5,15 +5,22 @@ claims are written *before* the call (write-ahead), forgets only after it succee
 unknown outcome therefore leaves the ledger claiming at most what may have happened; the next run
 re-observes and either confirms the claim or forgets it (LEDGER_FORGET), with no side effect twice.
 
-After a failed or unknown operation on an event, the lifting operations that follow on that event
-are skipped: a hold is never lifted when the step that was to replace it did not happen.
+After a refused operation, the follow-ups that come after it in the same plan (lifts, ledger claims,
+a channel replace that takes objects out) are skipped for the objects it touched: a hold is never
+lifted when the step that was to replace it did not happen. Objects are matched by label across the
+whole plan, which is one unit (a performance, or a season with all its events), so a failure on a
+season also stops lifts of those seats on its events. After an unknown outcome every later seats.io
+call of the plan is skipped; the next run re-observes.
+
+A refusal does not void the write-ahead claims: a call split into several requests may have landed in
+part. Claims seats.io does not show are forgotten by the next plan (LEDGER_FORGET).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 import structlog
 
@@ -22,10 +29,11 @@ from bridge.errors import (
     BridgeError,
     ConfigError,
     ConflictError,
+    RateLimitedError,
     TerminalError,
 )
 from bridge.mapping.model import ChannelSpec
-from bridge.reconcile.plan import Operation, OpKind, Plan, ledger_writes, lifting, same_claim
+from bridge.reconcile.plan import Operation, OpKind, Plan, is_follow_up, ledger_writes, same_claim
 from bridge.seatsio.client import SeatsioClient
 from bridge.seatsio.requests import ChannelSpec as WireChannel
 from bridge.seatsio.requests import ForSaleEdit, StatusChangeRequest
@@ -70,11 +78,15 @@ async def apply_plan(
     run_id = store.begin_run(performance_ids, RunMode.APPLY, json.dumps(plan.to_json()))
     outcome = ApplyOutcome(run_id=run_id)
     ledger: dict[tuple[str, str], LedgerEntry] = dict(store.ledger(_keys(plan)))
-    blocked: dict[str, str] = {}  # event key -> "lift" (skip lifts) or "all" (skip everything)
+    refused: set[str] = set()  # labels a refused operation touched: no follow-ups for them
+    unknown: str | None = None  # set after an unknown outcome: no more seats.io calls at all
     for index, op in enumerate(plan.operations):
-        skip = _blocked(op, blocked)
-        if skip:
-            outcome.results.append(OpResult(op, "skipped", skip))
+        if unknown and (op.is_api or op.kind is OpKind.LEDGER_CLAIM):
+            outcome.results.append(OpResult(op, "skipped", unknown))
+            continue
+        if is_follow_up(op) and refused.intersection(op.labels):
+            reason = "an earlier operation on these objects was refused; not lifting their holds"
+            outcome.results.append(OpResult(op, "skipped", reason))
             continue
         writes = ledger_writes(op, ledger)
         store.op_started(run_id, index, json.dumps(op.to_json()))
@@ -87,22 +99,23 @@ async def apply_plan(
             store.op_finished(run_id, index, OpState.FAILED, "configuration or credentials")
             store.finish_run(run_id, json.dumps({"aborted": "configuration or credentials"}))
             raise
-        except (ConflictError, TerminalError) as exc:
-            # seats.io refused: nothing happened, so the write-ahead claims are void.
-            _forget(store, ledger, writes.claim_before)
+        except (ConflictError, TerminalError, RateLimitedError) as exc:
+            # seats.io refused (a 429 is a refusal too). Claims stay: an earlier part may have landed.
+            if isinstance(exc, RateLimitedError) and op.kind is OpKind.MARK_NOT_FOR_SALE:
+                _budget_spent(store, op, exc)
             store.op_finished(run_id, index, OpState.FAILED, str(exc))
             outcome.results.append(OpResult(op, "failed", str(exc)))
-            _block(blocked, op, "lift")
+            refused.update(op.labels)
             log.warning(
                 "operation refused", kind=op.kind.value, events=op.event_keys, error=str(exc)
             )
             continue
         except BridgeError as exc:
             # Unknown outcome (timeout after sending, 5xx, retries exhausted): keep the claims,
-            # stop work on these events; the next run re-observes.
+            # stop calling seats.io for this plan; the next run re-observes.
             store.op_finished(run_id, index, OpState.UNKNOWN, str(exc))
             outcome.results.append(OpResult(op, "unknown", str(exc)))
-            _block(blocked, op, "all")
+            unknown = f"an earlier operation ({op.kind.value}) has an unknown outcome"
             log.warning(
                 "operation outcome unknown",
                 kind=op.kind.value,
@@ -212,17 +225,9 @@ def _forget(
             ledger.pop(key, None)
 
 
-def _block(blocked: dict[str, str], op: Operation, how: str) -> None:
+def _budget_spent(store: StateStore, op: Operation, exc: RateLimitedError) -> None:
+    """seats.io says the day's restricting for-sale edits are used up: remember it until reset."""
+    now = datetime.now(UTC)
+    resets = now + timedelta(seconds=exc.retry_after) if exc.retry_after else None
     for key in op.event_keys:
-        if blocked.get(key) != "all":
-            blocked[key] = how
-
-
-def _blocked(op: Operation, blocked: Mapping[str, str]) -> str | None:
-    for key in op.event_keys:
-        how = blocked.get(key)
-        if how == "all" and op.is_api:
-            return f"an earlier operation on {key} has an unknown outcome"
-        if how == "lift" and lifting(op):
-            return f"an earlier operation on {key} failed; not lifting holds there"
-    return None
+        store.record_for_sale_call(key, now=now, remaining=0, resets_at=resets)

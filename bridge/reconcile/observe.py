@@ -28,6 +28,7 @@ async def observe(
     ledger: Mapping[tuple[str, str], LedgerEntry],
     bridge_channels: Collection[str],
     *,
+    bridge_statuses: Collection[str] = (),
     for_sale_calls_left: Callable[[str], int | None] = lambda _key: None,
 ) -> dict[str, ObservedEvent]:
     """ObservedEvent per desired key; a key seats.io does not know is left out (the planner
@@ -68,7 +69,7 @@ async def observe(
     for key, event in events.items():
         seen = infos.get(key, {})
         if key in members:
-            seen = least_free(seen, (infos.get(m, {}) for m in members[key]))
+            seen = least_free(seen, (infos.get(m, {}) for m in members[key]), bridge_statuses)
         out[key] = _observed(event, seen, sorted(wanted[key]), for_sale_calls_left(key))
     return out
 
@@ -83,14 +84,21 @@ async def _retrieve(seatsio: SeatsioClient, key: str) -> Event | None:
 def _observed(
     event: Event, infos: Mapping[str, EventObjectInfo], wanted: list[str], calls_left: int | None
 ) -> ObservedEvent:
-    nfs = not_for_sale(event, wanted)
+    # seats.io's own per-object answer decides; the event's config is the fallback (sections and
+    # categories in a config are not matched by label)
+    nfs = {label for label in wanted if label in infos and infos[label].for_sale is False}
+    nfs |= {
+        label
+        for label in not_for_sale(event, wanted)
+        if label not in infos or infos[label].for_sale is None
+    }
     channel_of = {label: c.key for c in event.channels for label in c.objects}
     objects = {
         label: ObjectState(
             label=label,
             status=info.status or FREE,
             channel=channel_of.get(label, info.channel),
-            for_sale=label not in nfs,
+            for_sale=info.for_sale if info.for_sale is not None else label not in nfs,
         )
         for label, info in infos.items()
         if label in wanted or label in channel_of
@@ -134,16 +142,25 @@ async def read_objects(
 
 
 def least_free(
-    season: Mapping[str, EventObjectInfo], events: Iterable[Mapping[str, EventObjectInfo]]
+    season: Mapping[str, EventObjectInfo],
+    events: Iterable[Mapping[str, EventObjectInfo]],
+    bridge_statuses: Collection[str] = (),
 ) -> dict[str, EventObjectInfo]:
-    """The season's objects, each replaced by an event's copy where that one is not free."""
+    """The season's objects, each with the least free status found across the season and its
+    events: a status the bridge never sets (a sale, a token hold, someone else's status) wins over
+    the bridge's own statuses, which win over free. A sale in one performance can never hide
+    behind the bridge's hold in another."""
+
+    def rank(status: str | None) -> int:
+        if (status or FREE) == FREE:
+            return 0
+        return 1 if status in bridge_statuses else 2
+
     out = dict(season)
     for infos in events:
         for label, info in infos.items():
             current = out.get(label)
-            if current is None:
-                continue
-            if (current.status or FREE) == FREE and (info.status or FREE) != FREE:
+            if current is not None and rank(info.status) > rank(current.status):
                 out[label] = current.model_copy(update={"status": info.status})
     return out
 

@@ -19,7 +19,7 @@ import structlog
 from bridge.config import BridgeConfig
 from bridge.domain import HoldSnapshot, SeatHold
 from bridge.errors import BridgeError, ConfigError
-from bridge.mapping.model import MappingTables
+from bridge.mapping.model import Action, MappingTables
 from bridge.reconcile.apply import ApplyOutcome, apply_plan
 from bridge.reconcile.desired import desired_state
 from bridge.reconcile.findings import Finding, FindingKind, Severity, sorted_findings
@@ -40,14 +40,29 @@ def instance_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+@dataclass(frozen=True, slots=True)
+class UnitError:
+    """An error of one unit; ``performance_id`` is None when it concerns the whole unit."""
+
+    message: str
+    performance_id: int | None = None
+
+    def __str__(self) -> str:
+        return self.message
+
+
 @dataclass(slots=True)
 class UnitResult:
-    """The plan of one unit, and what applying it did (None in a dry run or when refused)."""
+    """The plan of one unit, and what applying it did (None in a dry run or when refused).
+
+    ``leased_elsewhere``: another instance holds the unit, so nothing was read or recorded.
+    """
 
     performance_ids: tuple[int, ...]
     plan: Plan
     outcome: ApplyOutcome | None = None
-    errors: list[str] = field(default_factory=list)
+    errors: list[UnitError] = field(default_factory=list)
+    leased_elsewhere: bool = False
 
 
 @dataclass(slots=True)
@@ -66,7 +81,14 @@ class RunReport:
 
     @property
     def errors(self) -> list[str]:
-        out = [e for u in self.units for e in u.errors]
+        """Unit errors, failed or unknown operations, and ERROR-severity findings (an event that
+        does not exist, a seat map without a table ...), each as one line."""
+        out = [str(e) for u in self.units for e in u.errors]
+        out += [
+            f"{f.kind.value}: {f.event_key or f'performance {f.performance_id}'}: {f.detail}"
+            for f in self.plan.findings
+            if f.severity is Severity.ERROR and f.kind is not FindingKind.MASS_RELEASE_REFUSED
+        ]
         out += [
             f"{r.op.kind.value} on {', '.join(r.op.event_keys)}: {r.error}"
             for u in self.units
@@ -192,8 +214,12 @@ async def reconcile_unit(
             for pid in unit:
                 if not store.acquire_lease(pid, holder, LEASE_TTL_S):
                     result.errors.append(
-                        f"performance {pid} is being reconciled by {store.lease_holder(pid)}"
+                        UnitError(
+                            f"performance {pid} is being reconciled by {store.lease_holder(pid)}",
+                            pid,
+                        )
                     )
+                    result.leased_elsewhere = True
                     return result
                 leased.append(pid)
                 _settle_crashed_ops(store, pid)
@@ -206,6 +232,7 @@ async def reconcile_unit(
             desired,
             ledger,
             [c.key for c in cfg.tables.channels],
+            bridge_statuses=bridge_statuses(cfg.tables),
             for_sale_calls_left=lambda key: store.for_sale_calls_left(key),
         )
         result.plan = plan(desired, observed, ledger, policy, cfg.tables.channels)
@@ -214,14 +241,28 @@ async def reconcile_unit(
     except ConfigError:
         raise
     except BridgeError as exc:
-        result.errors.append(str(exc))
+        result.errors.append(UnitError(str(exc)))
         log.warning("unit failed", performances=unit, error=str(exc))
+    except Exception as exc:  # one unit's bug or broken store must not sink the others
+        result.errors.append(UnitError(f"unexpected {type(exc).__name__}: {exc}"))
+        log.exception("unit crashed", performances=unit)
     finally:
         for pid in leased:
             store.release_lease(pid, holder)
-    if apply:
+    if apply and not result.leased_elsewhere:
         _record_status(cfg, store, result)
     return result
+
+
+def bridge_statuses(tables: MappingTables) -> frozenset[str]:
+    """Every custom status the bridge may set: status targets and season fallbacks."""
+    out: set[str] = set()
+    for rule in tables.hold_rules.values():
+        if rule.action is Action.STATUS and rule.target:
+            out.add(rule.target)
+        if rule.fallback_status:
+            out.add(rule.fallback_status)
+    return frozenset(out)
 
 
 async def _snapshots(
@@ -239,7 +280,7 @@ async def _snapshots(
         if isinstance(snap, BaseException):
             if not isinstance(snap, BridgeError):
                 raise snap
-            result.errors.append(f"performance {pid}: cannot read holds: {snap}")
+            result.errors.append(UnitError(f"performance {pid}: cannot read holds: {snap}", pid))
             continue
         snaps.append(snap)
     return snaps
@@ -266,12 +307,18 @@ def _record_status(cfg: BridgeConfig, store: StateStore, result: UnitResult) -> 
             for r in (result.outcome.errors if result.outcome else [])
             if keys & set(r.op.event_keys)
         ]
-        errors = [e for e in result.errors if str(pid) in e] + op_errors
+        errors = [e.message for e in result.errors if e.performance_id in (pid, None)]
+        errors += op_errors
+        errors += [
+            f"{f.kind.value}: {f.detail}"
+            for f in findings
+            if f.severity is Severity.ERROR and f.kind is not FindingKind.MASS_RELEASE_REFUSED
+        ]
         refused = any(f.kind is FindingKind.MASS_RELEASE_REFUSED for f in findings)
         pending = len(ops) if result.outcome is None else len(op_errors)
         outcome = (
             SyncOutcome.ERROR
-            if errors or (result.errors and not result.plan.operations)
+            if errors
             else SyncOutcome.REFUSED
             if refused
             else SyncOutcome.CONFLICTS

@@ -5,31 +5,13 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import AsyncIterator
-from pathlib import Path
 
-import httpx
 import pytest
+from sandbox_bench import CONFIG, Bench
 
 from bridge.config import BridgeConfig, load_config
 from bridge.reconcile.findings import FindingKind
-from bridge.reconcile.run import RunReport, reconcile
-from bridge.sandbox import (
-    SEATSIO_SECRET_KEY,
-    TESSITURA_LOCATION,
-    TESSITURA_PASSWORD,
-    TESSITURA_USER,
-    TESSITURA_USER_GROUP,
-    Sandbox,
-)
 from bridge.sandbox.control import Faults
-from bridge.seatsio.client import SeatsioClient
-from bridge.seatsio.retry import RetryPolicy as SeatsioRetry
-from bridge.store import open_store
-from bridge.store.base import StateStore
-from bridge.tessitura.client import TessituraClient
-from bridge.tessitura.retry import RetryPolicy as TessituraRetry
-
-CONFIG = Path(__file__).resolve().parents[2] / "config" / "sandbox.toml"
 
 
 @pytest.fixture(scope="module")
@@ -37,51 +19,11 @@ def cfg() -> BridgeConfig:
     return load_config(CONFIG)
 
 
-class Bench:
-    """A sandbox, fast-retrying clients wired to it in-process, and a fresh store."""
-
-    def __init__(self, cfg: BridgeConfig, fmt: str = "json") -> None:
-        self.cfg = cfg
-        self.box = Sandbox()
-        self.ids = [p.id for p in self.box.venue.performances]
-        self.tessitura = TessituraClient(
-            "http://tessitura.sandbox/TessituraService/",
-            TESSITURA_USER,
-            TESSITURA_USER_GROUP,
-            TESSITURA_LOCATION,
-            TESSITURA_PASSWORD,
-            format=fmt,  # type: ignore[arg-type]
-            transport=httpx.ASGITransport(app=self.box.tessitura_app),
-            retry=TessituraRetry.immediate(attempts=2),
-        )
-        self.seatsio = SeatsioClient(
-            SEATSIO_SECRET_KEY,
-            base_url="http://seatsio.sandbox",
-            transport=httpx.ASGITransport(app=self.box.seatsio_app),
-            retry=SeatsioRetry(max_attempts=2, base_delay_s=0.0, max_delay_s=0.0),
-        )
-        self.store: StateStore = open_store(":memory:")
-
-    async def sync(
-        self, *, apply: bool = True, force: bool = False, cfg: BridgeConfig | None = None
-    ) -> RunReport:
-        return await reconcile(
-            cfg or self.cfg,
-            self.tessitura,
-            self.seatsio,
-            self.store,
-            self.ids,
-            apply=apply,
-            force=force,
-        )
-
-
 @pytest.fixture
 async def bench(cfg: BridgeConfig) -> AsyncIterator[Bench]:
     b = Bench(cfg)
     yield b
-    await b.tessitura.aclose()
-    await b.seatsio.aclose()
+    await b.close()
 
 
 def with_tables(cfg: BridgeConfig, **changes: object) -> BridgeConfig:
@@ -153,8 +95,7 @@ async def test_xml_and_json_give_the_same_plan(cfg: BridgeConfig) -> None:
     for fmt in ("json", "xml"):
         b = Bench(cfg, fmt)
         plans.append((await b.sync(apply=False)).plan.to_json())
-        await b.tessitura.aclose()
-        await b.seatsio.aclose()
+        await b.close()
     assert plans[0] == plans[1] and plans[0]["operations"]
 
 

@@ -1,0 +1,73 @@
+"""A sandbox with fast-retrying clients wired to it in-process, and a fresh store: the test bench
+for reconcile passes (shared by tests/reconcile/test_run*.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+
+from bridge.config import BridgeConfig
+from bridge.reconcile.run import RunReport, reconcile
+from bridge.sandbox import (
+    SEATSIO_SECRET_KEY,
+    TESSITURA_LOCATION,
+    TESSITURA_PASSWORD,
+    TESSITURA_USER,
+    TESSITURA_USER_GROUP,
+    Sandbox,
+)
+from bridge.seatsio.client import SeatsioClient
+from bridge.seatsio.retry import RetryPolicy as SeatsioRetry
+from bridge.store import open_store
+from bridge.store.base import StateStore
+from bridge.tessitura.client import TessituraClient
+from bridge.tessitura.retry import RetryPolicy as TessituraRetry
+
+CONFIG = Path(__file__).resolve().parents[2] / "config" / "sandbox.toml"
+
+
+class Bench:
+    """A sandbox, fast-retrying clients wired to it in-process, and a fresh store."""
+
+    def __init__(self, cfg: BridgeConfig, fmt: str = "json") -> None:
+        self.cfg = cfg
+        self.box = Sandbox()
+        self.ids = [p.id for p in self.box.venue.performances]
+        self.tessitura = TessituraClient(
+            "http://tessitura.sandbox/TessituraService/",
+            TESSITURA_USER,
+            TESSITURA_USER_GROUP,
+            TESSITURA_LOCATION,
+            TESSITURA_PASSWORD,
+            format=fmt,  # type: ignore[arg-type]
+            transport=httpx.ASGITransport(app=self.box.tessitura_app),
+            retry=TessituraRetry.immediate(attempts=2),
+        )
+        self.seatsio = SeatsioClient(
+            SEATSIO_SECRET_KEY,
+            base_url="http://seatsio.sandbox",
+            transport=httpx.ASGITransport(app=self.box.seatsio_app),
+            retry=SeatsioRetry(max_attempts=2, base_delay_s=0.0, max_delay_s=0.0),
+        )
+        self.store: StateStore = open_store(":memory:")
+
+    async def sync(
+        self, *, apply: bool = True, force: bool = False, cfg: BridgeConfig | None = None
+    ) -> RunReport:
+        return await reconcile(
+            cfg or self.cfg,
+            self.tessitura,
+            self.seatsio,
+            self.store,
+            self.ids,
+            apply=apply,
+            force=force,
+        )
+
+    def seat(self, label: str) -> int:
+        return self.box.venue.seat_by_label(label).id
+
+    async def close(self) -> None:
+        await self.tessitura.aclose()
+        await self.seatsio.aclose()

@@ -1,0 +1,117 @@
+"""Regressions from the safety review of the reconcile shell: each test is a way a hold could be
+lifted, a sale hidden, or ownership lost, shown against the in-process sandbox."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from sandbox_bench import CONFIG, Bench
+
+from bridge.config import BridgeConfig, load_config
+from bridge.reconcile.findings import FindingKind
+from bridge.sandbox.control import Faults
+from bridge.sandbox.seatsio_forsale import ForSaleItem
+
+SEASON, SUBSCRIPTION, KILL = "season-2026-27", 6, 5
+SEASON_PERFS = range(101, 109)
+
+
+@pytest.fixture(scope="module")
+def cfg() -> BridgeConfig:
+    return load_config(CONFIG)
+
+
+@pytest.fixture
+async def bench(cfg: BridgeConfig) -> AsyncIterator[Bench]:
+    b = Bench(cfg)
+    yield b
+    await b.close()
+
+
+async def test_a_refused_season_channel_add_does_not_release_the_seat_on_its_events(
+    bench: Bench,
+) -> None:
+    label = "Mezzanine-D-10"  # held for subscribers in 102 and 103 only: a fallback status there
+    await bench.sync()
+    world = bench.box.seatsio_world
+    assert world.object_status("perf-102", label) == "held-subscription"
+    for pid in SEASON_PERFS:  # now season-wide: it should move to the season channel
+        bench.box.tessitura_world.hold(pid, [bench.seat(label)], SUBSCRIPTION)
+    bench.box.seatsio_control.set_faults(
+        Faults(error_rate=1.0, error_status=400, path_pattern="channels", method="POST", count=1)
+    )
+    await bench.sync()
+    assert world.object_status("perf-102", label) == "held-subscription"  # not released
+    bench.box.seatsio_control.clear_faults()
+    await bench.sync()
+    assert world.channel_of(SEASON, label) == "subscribers"
+    assert world.object_status("perf-102", label) == "free"
+
+
+async def test_a_sale_in_one_performance_is_not_hidden_by_a_bridge_status_in_another(
+    bench: Bench,
+) -> None:
+    label = "Mezzanine-D-10"
+    await bench.sync()
+    world = bench.box.seatsio_world
+    world.book("perf-104", [label])
+    for pid in SEASON_PERFS:
+        bench.box.tessitura_world.hold(pid, [bench.seat(label)], SUBSCRIPTION)
+    report = await bench.sync()
+    assert world.channel_of(SEASON, label) is None
+    assert world.object_status("perf-104", label) == "booked"
+    assert any(f.kind is FindingKind.CONFLICT and f.label == label for f in report.plan.findings)
+
+
+async def test_a_spent_for_sale_budget_still_lets_unrelated_holds_lift(bench: Bench) -> None:
+    await bench.sync()
+    world = bench.box.seatsio_world
+    event = "perf-201"
+    for i in range(20):  # someone else spends today's restricting edits in the Event Manager
+        try:
+            world.edit_for_sale_config(event, not_for_sale=[ForSaleItem(f"Balcony-A-{i + 1}")])
+        except Exception:
+            break
+    bench.box.tessitura_world.hold(201, [bench.seat("Orchestra-J-1")], KILL)  # wants not-for-sale
+    bench.box.tessitura_world.release(201, [bench.seat("Orchestra-A-1")])  # house hold lifted
+    await bench.sync()
+    assert world.channel_of(event, "Orchestra-A-1") is None  # the lift went ahead
+    assert world.is_for_sale(event, "Orchestra-J-1")  # could not be marked today
+    assert bench.store.for_sale_calls_left(event) == 0
+    report = await bench.sync()
+    kinds = {f.kind for f in report.plan.findings if f.event_key == event}
+    assert FindingKind.FOR_SALE_BUDGET_EXHAUSTED in kinds
+
+
+async def test_an_event_missing_from_seatsio_is_an_error_not_converged(
+    bench: Bench, cfg: BridgeConfig
+) -> None:
+    import dataclasses
+
+    broken = dataclasses.replace(
+        cfg, tables=dataclasses.replace(cfg.tables, event_key_template="gone-{performance_id}")
+    )
+    report = await bench.sync(cfg=broken)
+    assert any("gone-201" in e for e in report.errors)
+    statuses = {s.performance_id: s.outcome.value for s in bench.store.performance_statuses()}
+    assert statuses[201] == "error" and statuses[101] == "converged"
+
+
+async def test_an_unexpected_failure_in_one_unit_leaves_the_others_and_the_report(
+    bench: Bench, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bridge.reconcile.run as run_module
+
+    real = run_module.desired_state
+
+    def exploding(snapshots, tables, policy):  # type: ignore[no-untyped-def]
+        snapshots = list(snapshots)
+        if any(s.performance_id == 202 for s in snapshots):
+            raise RuntimeError("a bug")
+        return real(snapshots, tables, policy)
+
+    monkeypatch.setattr(run_module, "desired_state", exploding)
+    report = await bench.sync()
+    assert any("RuntimeError" in e for e in report.errors)
+    assert bench.box.seatsio_world.channel_of("perf-201", "Orchestra-A-1") == "house"
