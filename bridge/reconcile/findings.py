@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+#: How many labels a grouped finding lists before it only counts.
+EXAMPLES = 10
+
 
 class Severity(StrEnum):
     """How loud a finding is: CONFLICT is counted apart because product.md reports conflicts."""
@@ -35,6 +38,7 @@ class FindingKind(StrEnum):
     EVENT_NOT_FOUND = "event_not_found"
     NOT_ON_CHART = "not_on_chart"
     CHANNEL_NOT_CONFIGURED = "channel_not_configured"
+    CHANNEL_ON_SEASON_EVENT = "channel_on_season_event"
     CONFLICT = "conflict"
     SOLD_WHILE_HELD = "sold_while_held"
     FOREIGN_CHANNEL = "foreign_channel"
@@ -57,6 +61,7 @@ _SEVERITY: Mapping[FindingKind, Severity] = {
     FindingKind.EVENT_NOT_FOUND: Severity.ERROR,
     FindingKind.NOT_ON_CHART: Severity.WARNING,
     FindingKind.CHANNEL_NOT_CONFIGURED: Severity.ERROR,
+    FindingKind.CHANNEL_ON_SEASON_EVENT: Severity.ERROR,
     FindingKind.CONFLICT: Severity.CONFLICT,
     FindingKind.SOLD_WHILE_HELD: Severity.INFO,
     FindingKind.FOREIGN_CHANNEL: Severity.WARNING,
@@ -134,7 +139,3 @@ class Finding:
 def sorted_findings(findings: list[Finding] | tuple[Finding, ...]) -> tuple[Finding, ...]:
     """Deduplicated and in canonical order."""
     return tuple(sorted(set(findings), key=Finding.sort_key))
-
-
-#: How many labels a grouped finding lists before it only counts.
-EXAMPLES = 10

@@ -311,7 +311,12 @@ def _claim(work: _LabelWork, valid: LedgerEntry | None, ownership: Ownership, ta
 
 
 class _KeyPlanner:
-    """Plans one event or season key; holds the lookups its labels share."""
+    """Plans one event or season key; holds the lookups its labels share.
+
+    ``season_statuses``: for a season, the bridge's statuses per label on its events (see
+    :func:`_season_statuses`). ``held_elsewhere``: for an event in a season, the labels the season
+    holds in a channel, so releasing them on the event is a move, not a lift.
+    """
 
     def __init__(
         self,
@@ -350,6 +355,7 @@ class _KeyPlanner:
         )
 
     def labels(self) -> set[str]:
+        """Labels worth a decision: wanted, owned, or sitting in a bridge channel; never undecided."""
         out = set(self.d.labels) | set(self.entries)
         if not self.in_season:
             for obj in self.o.objects.values():
@@ -418,6 +424,14 @@ class _KeyPlanner:
                 f"the ledger holds it in channel {channel!r}, which is no longer configured",
             )
 
+        if self.in_season and dc is not None:
+            self.find(
+                FindingKind.CHANNEL_ON_SEASON_EVENT,
+                label,
+                f"wanted in channel {dc!r}, but seats.io puts this event in season "
+                f"{self.o.season_key!r}, where channels live: map the performance to its season",
+            )
+            return work
         if not self.in_season:
             if dc is not None:
                 if dc not in self.specs:
@@ -526,7 +540,12 @@ def _season_statuses(
     observed: Mapping[str, ObservedEvent],
     by_key: Mapping[str, Mapping[str, LedgerEntry]],
 ) -> dict[str, dict[str, frozenset[str]]]:
-    """Per season, per label: bridge statuses its events show (a season reports the least free)."""
+    """Per season, per label: the bridge's statuses on the season's events.
+
+    A season reports an object as the least free across its events, so a seat the bridge holds
+    by status on one event (or is about to, in this plan) shows that status on the season too;
+    it is still the bridge's, not a sale, and only decides whether season channel work may go on.
+    """
     members: dict[str, set[str]] = defaultdict(set)
     for key, event in desired.events.items():
         if event.season_key:
@@ -538,21 +557,18 @@ def _season_statuses(
     for season_key, keys in members.items():
         per_label: dict[str, set[str]] = defaultdict(set)
         for key in keys:
+            wanted = desired.events.get(key)
+            if wanted is not None:
+                for status, labels in wanted.statuses.items():
+                    for label in labels:
+                        per_label[label].add(status)
             seen_event = observed.get(key)
             if seen_event is None:
                 continue
-            wanted = desired.events.get(key)
-            wanted_status = (
-                {lbl: s for s, lbls in wanted.statuses.items() for lbl in lbls} if wanted else {}
-            )
             for label, entry in by_key.get(key, {}).items():
                 obj = seen_event.objects.get(label)
                 if entry.ownership is Ownership.STATUS and obj and obj.status == entry.target:
                     per_label[label].add(entry.target)
-            for label, status in wanted_status.items():
-                obj = seen_event.objects.get(label)
-                if obj is not None and obj.status == status:
-                    per_label[label].add(status)
         out[season_key] = {k: frozenset(v) for k, v in per_label.items()}
     return out
 
@@ -733,3 +749,18 @@ def _merge_and_sort(ops: list[Operation]) -> tuple[Operation, ...]:
 def lifting(op: Operation) -> bool:
     """True for operations that take a hold away (what the mass-release guard counts)."""
     return op.kind in _LIFTS
+
+
+def is_follow_up(op: Operation) -> bool:
+    """True when ``op`` assumes every earlier operation on its events succeeded.
+
+    After a refused or unknown call on an event, skip these on that event: lifts (never lift a
+    hold whose replacement did not happen), a REPLACE_CHANNELS that takes objects out of channels,
+    and ledger claims (one may replace the entry of a hold that is still in place).
+    """
+    if op.kind in _LIFTS or op.kind is OpKind.LEDGER_CLAIM:
+        return True
+    if op.kind is OpKind.REPLACE_CHANNELS:
+        kept = {label for _, labels in op.channels for label in labels}
+        return any(label not in kept for label in op.labels)
+    return False

@@ -10,13 +10,20 @@ step's business, not this model's.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, replace
 
 from bridge.domain import LedgerEntry
 from bridge.mapping.model import ChannelSpec
 from bridge.reconcile.observed import FREE, ObjectState, ObservedChannel, ObservedEvent
-from bridge.reconcile.plan import Operation, OpKind, Plan, ledger_writes, same_claim
+from bridge.reconcile.plan import (
+    Operation,
+    OpKind,
+    Plan,
+    is_follow_up,
+    ledger_writes,
+    same_claim,
+)
 
 Ledger = dict[tuple[str, str], LedgerEntry]
 
@@ -74,6 +81,7 @@ def simulate(
     *,
     crash_at: int | None = None,
     crash_after_call: bool = True,
+    refuse: Collection[int] = (),
     strict: bool = False,
     on_step: Callable[[Operation, Mapping[str, ObservedEvent]], None] | None = None,
 ) -> tuple[dict[str, ObservedEvent], Ledger]:
@@ -81,26 +89,37 @@ def simulate(
 
     ``crash_at`` models a crash during operation ``crash_at``: its write-ahead claims are stored,
     its call is made only if ``crash_after_call``, its after-call ledger writes are lost, and
-    nothing after it runs. ``strict`` raises :class:`SimulationError` when a call would be
-    refused. ``on_step`` sees the observed state after each call.
+    nothing after it runs. Operations whose index is in ``refuse`` are refused by seats.io; like
+    the apply step, the run then voids their write-ahead claims and skips the follow-ups
+    (:func:`~bridge.reconcile.plan.is_follow_up`) on their events. ``strict`` raises
+    :class:`SimulationError` when a call would be refused otherwise. ``on_step`` sees the
+    observed state after each call.
     """
     events = {k: _Event.of(v) for k, v in observed.items()}
     led: Ledger = dict(ledger)
+    failed: set[str] = set()
     for index, op in enumerate(plan.operations):
         if crash_at is not None and index > crash_at:
             break
+        if is_follow_up(op) and failed.intersection(op.event_keys):
+            continue
         crashing = crash_at is not None and index == crash_at
         writes = ledger_writes(op, led)
         for entry in writes.claim_before:
             led[(entry.event_key, entry.label)] = entry
         if crashing and not crash_after_call:
             break
-        ok = _call(op, events)
-        if not ok and strict:
+        ok = index not in refuse and _call(op, events)
+        if not ok and strict and index not in refuse:
             raise SimulationError(f"seats.io would refuse operation {index}: {op}")
         if on_step is not None:
             on_step(op, {k: e.freeze() for k, e in events.items()})
-        if not ok or crashing:
+        if not ok:
+            for entry in writes.claim_before:
+                led.pop((entry.event_key, entry.label), None)
+            failed.update(op.event_keys)
+            continue
+        if crashing:
             continue
         for entry in writes.claim_after:
             led[(entry.event_key, entry.label)] = entry

@@ -28,7 +28,7 @@ from bridge.reconcile.policy import Policy, SeasonPolicy
 # a longer hunt. Loaded per test through PROPERTY, so other packages' tests are unaffected.
 settings.register_profile(
     "reconcile",
-    max_examples=60,
+    max_examples=40,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
@@ -107,7 +107,9 @@ def event(
     """An observed event whose channel lists agree with its objects."""
     objs = {o.label: o for o in objects}
     nfs = frozenset(not_for_sale)
-    objs = {lbl: ObjectState(o.label, o.status, o.channel, lbl not in nfs) for lbl, o in objs.items()}
+    objs = {
+        lbl: ObjectState(o.label, o.status, o.channel, lbl not in nfs) for lbl, o in objs.items()
+    }
     chans = tuple(
         ObservedChannel(
             c.key,

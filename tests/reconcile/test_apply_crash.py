@@ -139,7 +139,9 @@ async def run_story(
                     with pytest.raises(Crash):
                         await sync(rt, ids)
                     monkeypatch.undo()
-        with open_store(db, durable=False) as store:  # a new process after the crash, or the plain run
+        with open_store(
+            db, durable=False
+        ) as store:  # a new process after the crash, or the plain run
             async with runtime(cfg, box, store) as rt:
                 report = await sync(rt, ids)
                 applied.append(sum(u.outcome.count("done") for u in report.units if u.outcome))
