@@ -353,6 +353,7 @@ class BridgeConfig:
             owns_all_channels=frozenset(s.owns_all_channels),
             for_sale_reserve=s.for_sale_reserve,
             force=force,
+            bridge_statuses=self.tables.bridge_statuses(),
         )
 
 

@@ -88,3 +88,13 @@ class MappingTables:
 
     def channel(self, key: str) -> ChannelSpec | None:
         return next((c for c in self.channels if c.key == key), None)
+
+    def bridge_statuses(self) -> frozenset[str]:
+        """Every custom status the bridge may set: status targets and season fallbacks."""
+        out: set[str] = set()
+        for rule in self.hold_rules.values():
+            if rule.action is Action.STATUS and rule.target:
+                out.add(rule.target)
+            if rule.fallback_status:
+                out.add(rule.fallback_status)
+        return frozenset(out)

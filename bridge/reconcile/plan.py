@@ -391,6 +391,10 @@ class _KeyPlanner:
         owned_status = valid.target if valid and valid.ownership is Ownership.STATUS else None
         owned_channel = valid.target if valid and valid.ownership is Ownership.CHANNEL else None
         owned_nfs = valid is not None and valid.ownership is Ownership.NOT_FOR_SALE
+        if owned_status is None and valid is not None and status in self.policy.bridge_statuses:
+            # The one-slot ledger holds this object another way, yet it shows one of the bridge's
+            # own statuses: a move whose closing claim a crash cut off. The status is the bridge's.
+            owned_status = status
 
         bridge_set = (owned_status, ds, *self.season_statuses.get(label, ()))
         if status != FREE and status not in bridge_set:

@@ -19,6 +19,9 @@ class Policy:
     event's bridge-held objects, and at least the floor, is refused unless ``force``.
     ``owns_all_channels``: event/season keys where the bridge may replace every channel at once.
     ``for_sale_reserve``: restricting for-sale edits per event per day the bridge leaves unused.
+    ``bridge_statuses``: the custom statuses the hold-code table gives the bridge (targets and
+    season fallbacks); only the bridge sets them, so one it finds on an object it holds another way
+    is its own (see ``plan``).
     """
 
     mass_release_share: float = 0.20
@@ -27,3 +30,4 @@ class Policy:
     owns_all_channels: frozenset[str] = field(default_factory=frozenset)
     for_sale_reserve: int = 2
     force: bool = False
+    bridge_statuses: frozenset[str] = field(default_factory=frozenset)

@@ -19,7 +19,7 @@ import structlog
 from bridge.config import BridgeConfig
 from bridge.domain import HoldSnapshot, SeatHold
 from bridge.errors import BridgeError, ConfigError
-from bridge.mapping.model import Action, MappingTables
+from bridge.mapping.model import MappingTables
 from bridge.reconcile.apply import ApplyOutcome, apply_plan
 from bridge.reconcile.desired import desired_state
 from bridge.reconcile.findings import Finding, FindingKind, Severity, sorted_findings
@@ -232,7 +232,7 @@ async def reconcile_unit(
             desired,
             ledger,
             [c.key for c in cfg.tables.channels],
-            bridge_statuses=bridge_statuses(cfg.tables),
+            bridge_statuses=policy.bridge_statuses,
             for_sale_calls_left=lambda key: store.for_sale_calls_left(key),
         )
         result.plan = plan(desired, observed, ledger, policy, cfg.tables.channels)
@@ -252,17 +252,6 @@ async def reconcile_unit(
     if apply and not result.leased_elsewhere:
         _record_status(cfg, store, result)
     return result
-
-
-def bridge_statuses(tables: MappingTables) -> frozenset[str]:
-    """Every custom status the bridge may set: status targets and season fallbacks."""
-    out: set[str] = set()
-    for rule in tables.hold_rules.values():
-        if rule.action is Action.STATUS and rule.target:
-            out.add(rule.target)
-        if rule.fallback_status:
-            out.add(rule.fallback_status)
-    return frozenset(out)
 
 
 async def _snapshots(

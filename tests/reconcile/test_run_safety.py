@@ -115,3 +115,42 @@ async def test_an_unexpected_failure_in_one_unit_leaves_the_others_and_the_repor
     report = await bench.sync()
     assert any("RuntimeError" in e for e in report.errors)
     assert bench.box.seatsio_world.channel_of("perf-201", "Orchestra-A-1") == "house"
+
+
+class Crash(BaseException):
+    """The process dies mid-apply."""
+
+
+async def test_a_crash_mid_move_then_a_lifted_hold_leaves_nothing_behind(
+    bench: Bench, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bridge.reconcile.apply as apply_module
+    from bridge.reconcile.plan import OpKind
+    from bridge.tessitura.models import ReplaceMode
+
+    label, event, press = "Orchestra-B-1", "perf-201", 2
+    await bench.sync()
+    world = bench.box.seatsio_world
+    assert world.channel_of(event, label) == "artist-comps"
+    seat = bench.seat(label)
+    bench.box.tessitura_world.hold(201, [seat], press, mode=ReplaceMode.REPLACE_EXISTING)
+
+    real = apply_module.execute
+
+    async def execute(op, seatsio, store):  # type: ignore[no-untyped-def]
+        await real(op, seatsio, store)
+        if op.kind is OpKind.CHANGE_STATUS and label in op.labels:
+            raise Crash  # the status landed; the channel removal and the claim never run
+
+    monkeypatch.setattr(apply_module, "execute", execute)
+    with pytest.raises(Crash):
+        await bench.sync()
+    monkeypatch.undo()
+    assert world.object_status(event, label) == "held-press"
+    assert world.channel_of(event, label) == "artist-comps"
+
+    bench.box.tessitura_world.release(201, [seat])  # the box office lifts the press hold
+    report = await bench.sync()
+    assert world.object_status(event, label) == "free"
+    assert world.channel_of(event, label) is None
+    assert not [f for f in report.plan.findings if f.label == label]
