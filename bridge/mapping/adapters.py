@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from types import TracebackType
-from typing import Self
+from typing import Generic, Self, TypeVar
 
 import httpx
 
+from bridge.closing import AsyncClosing
 from bridge.config import BridgeConfig
 from bridge.errors import MalformedResponseError, NotFoundError, TerminalError
 from bridge.mapping.online import EventFacts
@@ -19,26 +19,27 @@ from bridge.tessitura.client import TessituraClient
 #: Section id given to a seat Tessitura sends without one: reported as an unknown section.
 NO_SECTION = -1
 
+ClientT = TypeVar("ClientT", bound=AsyncClosing)
 
-class TessituraReader:
-    """Tessitura reads for the online checks, over a :class:`TessituraClient`."""
 
-    def __init__(self, client: TessituraClient) -> None:
+class _ClientReader(AsyncClosing, Generic[ClientT]):
+    """A reader over one client, which it closes."""
+
+    def __init__(self, client: ClientT) -> None:
         self.client = client
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+
+class TessituraReader(_ClientReader[TessituraClient]):
+    """Tessitura reads for the online checks, over a :class:`TessituraClient`."""
 
     @classmethod
     def from_config(
         cls, cfg: BridgeConfig, *, transport: httpx.AsyncBaseTransport | None = None
     ) -> Self:
         return cls(cfg.tessitura_client(transport=transport))
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.client.aclose()
 
     async def seat_map_of(self, performance_id: int) -> int:
         performance = await self.client.performance(performance_id)
@@ -80,25 +81,14 @@ class TessituraReader:
         return True
 
 
-class SeatsioReader:
+class SeatsioReader(_ClientReader[SeatsioClient]):
     """seats.io reads for the online checks, over a :class:`SeatsioClient`."""
-
-    def __init__(self, client: SeatsioClient) -> None:
-        self.client = client
 
     @classmethod
     def from_config(
         cls, cfg: BridgeConfig, *, transport: httpx.AsyncBaseTransport | None = None
     ) -> Self:
         return cls(cfg.seatsio_client(transport=transport))
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.client.aclose()
 
     async def event(self, key: str) -> EventFacts | None:
         try:

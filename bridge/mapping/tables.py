@@ -11,6 +11,7 @@ import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from bridge.mapping.csvtable import Row, parse_int, read_table
 from bridge.mapping.model import (
@@ -37,6 +38,8 @@ _COLOR = re.compile(r"#(?:[0-9A-Fa-f]{3}|[0-9A-Fa-f]{6})")
 _BUILTIN_FOLDED = {s.casefold(): s for s in SEATSIO_BUILTIN_STATUSES}
 _ACTIONS = ", ".join(a.value for a in Action)
 
+K = TypeVar("K", int, str)
+
 
 @dataclass(frozen=True, slots=True)
 class HoldCodeTable:
@@ -44,6 +47,23 @@ class HoldCodeTable:
 
     rules: Mapping[int, HoldRule]
     channels: tuple[ChannelSpec, ...]
+
+
+def _first_use(
+    first: dict[K, int],
+    key: K,
+    row: Row,
+    src: str,
+    column: str,
+    message: str,
+    problems: list[Problem],
+) -> bool:
+    """Note the line ``key`` is first used on; if it was used before, a problem and False."""
+    if key in first:
+        problems.append(row.problem(src, column, message, str(key), f"first at line {first[key]}"))
+        return False
+    first[key] = row.line
+    return True
 
 
 def _builtin_status(name: str) -> str | None:
@@ -80,20 +100,10 @@ def read_hold_codes(path: Path, problems: list[Problem]) -> HoldCodeTable:
         fallback = row.cells.get("fallback_status") or None
         ok = code is not None and precedence is not None and action is not None
 
-        if code is not None:
-            if code in rule_line:
-                problems.append(
-                    row.problem(
-                        src,
-                        "hold_code_id",
-                        "hold code mapped twice",
-                        str(code),
-                        f"first at line {rule_line[code]}",
-                    )
-                )
-                ok = False
-            else:
-                rule_line[code] = row.line
+        if code is not None and not _first_use(
+            rule_line, code, row, src, "hold_code_id", "hold code mapped twice", problems
+        ):
+            ok = False
         if precedence is not None:
             if precedence in precedence_owner:
                 other, line = precedence_owner[precedence]
@@ -295,36 +305,17 @@ def read_performances(path: Path, problems: list[Problem]) -> dict[int, Performa
         event = row.cells.get("event_key", "")
         season = row.cells.get("season_key") or None
         ok = pid is not None
-        if pid is not None:
-            if pid in first_perf:
-                problems.append(
-                    row.problem(
-                        src,
-                        "performance_id",
-                        "performance mapped twice",
-                        str(pid),
-                        f"first at line {first_perf[pid]}",
-                    )
-                )
-                ok = False
-            else:
-                first_perf[pid] = row.line
+        if pid is not None and not _first_use(
+            first_perf, pid, row, src, "performance_id", "performance mapped twice", problems
+        ):
+            ok = False
         if not event:
             problems.append(row.problem(src, "event_key", "missing value for event_key"))
             ok = False
-        elif event in first_event:
-            problems.append(
-                row.problem(
-                    src,
-                    "event_key",
-                    "event key mapped twice",
-                    event,
-                    f"first at line {first_event[event]}",
-                )
-            )
+        elif not _first_use(
+            first_event, event, row, src, "event_key", "event key mapped twice", problems
+        ):
             ok = False
-        else:
-            first_event[event] = row.line
         if season is not None and season == event:
             problems.append(
                 row.problem(
@@ -354,32 +345,15 @@ def read_seat_table(path: Path, seat_map_id: int, problems: list[Problem]) -> Se
         seat_id = parse_int(row, src, "seat_id", problems, minimum=1)
         label = row.cells.get("label", "")
         ok = seat_id is not None
-        if seat_id is not None:
-            if seat_id in first_seat:
-                problems.append(
-                    row.problem(
-                        src,
-                        "seat_id",
-                        "duplicate seat id",
-                        str(seat_id),
-                        f"first at line {first_seat[seat_id]}",
-                    )
-                )
-                ok = False
-            else:
-                first_seat[seat_id] = row.line
+        if seat_id is not None and not _first_use(
+            first_seat, seat_id, row, src, "seat_id", "duplicate seat id", problems
+        ):
+            ok = False
         if not label:
             problems.append(row.problem(src, "label", "missing value for label"))
             ok = False
-        elif label in first_label:
-            problems.append(
-                row.problem(
-                    src, "label", "duplicate label", label, f"first at line {first_label[label]}"
-                )
-            )
+        elif not _first_use(first_label, label, row, src, "label", "duplicate label", problems):
             ok = False
-        else:
-            first_label[label] = row.line
         if ok and seat_id is not None:
             labels[seat_id] = label
     return SeatTable(seat_map_id, labels)

@@ -13,10 +13,9 @@ package sees httpx. ``stats`` counts requests per endpoint and lane.
 
 from __future__ import annotations
 
-from types import TracebackType
-
 import httpx
 
+from bridge.closing import AsyncClosing
 from bridge.errors import ConfigError
 from bridge.seatsio.channels import ChannelsApi
 from bridge.seatsio.chunking import SplitLimits
@@ -40,7 +39,7 @@ def region_url(region: str) -> str:
     return f"https://api-{region}.seatsio.net"
 
 
-class SeatsioClient:
+class SeatsioClient(AsyncClosing):
     """Async seats.io client: typed calls, shared concurrency lanes, safe retries.
 
     Give ``region`` or ``base_url`` (the sandbox, a proxy). ``timeout_s`` bounds every attempt;
@@ -105,14 +104,3 @@ class SeatsioClient:
 
     async def aclose(self) -> None:
         await self._conn.aclose()
-
-    async def __aenter__(self) -> SeatsioClient:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()

@@ -7,10 +7,10 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from bridge.seatsio._group import ApiGroup
+from bridge.seatsio._group import ApiGroup, every_item
 from bridge.seatsio.lanes import Lane
 from bridge.seatsio.models import Event, ForSaleConfig, Page, parse
-from bridge.seatsio.requests import ChannelSpec, for_sale_config_json
+from bridge.seatsio.requests import ChannelSpec, new_event_json
 
 _EventPage = TypeAdapter(Page[Event])
 _Event = TypeAdapter(Event)
@@ -35,14 +35,10 @@ class EventsApi(ApiGroup):
 
     async def iter_all(self, *, page_size: int | None = None) -> AsyncIterator[Event]:
         """Every event, page after page, until seats.io gives no next cursor."""
-        cursor: int | None = None
-        while True:
-            page = await self.list_page(limit=page_size, start_after_id=cursor)
-            for event in page.items:
-                yield event
-            if page.next_page_starts_after is None or not page.items:
-                return
-            cursor = page.next_page_starts_after
+        async for event in every_item(
+            lambda cursor: self.list_page(limit=page_size, start_after_id=cursor)
+        ):
+            yield event
 
     async def retrieve(self, key: str) -> Event:
         """The event or season with its channels, for-sale config and season membership."""
@@ -64,12 +60,7 @@ class EventsApi(ApiGroup):
         body: dict[str, Any] = {"chartKey": chart_key}
         if key is not None:
             body["eventKey"] = key
-        if name is not None:
-            body["name"] = name
-        if channels is not None:
-            body["channels"] = [c.to_json() for c in channels]
-        if for_sale_config is not None:
-            body["forSaleConfig"] = for_sale_config_json(for_sale_config)
+        body.update(new_event_json(name, channels, for_sale_config))
         data = await self._conn.call_json(
             "POST", "/events", lane=Lane.REGULAR, repeatable=False, body=body
         )

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from bridge.seatsio._group import ApiGroup
+from bridge.seatsio._group import ApiGroup, every_item
 from bridge.seatsio.chunking import chunked
 from bridge.seatsio.lanes import Lane
 from bridge.seatsio.models import EventObjectInfo, Page, StatusChangeEntry, parse
@@ -94,16 +94,12 @@ class ReportsApi(ApiGroup):
         self, event_key: str, *, page_size: int | None = None, filter: str | None = None
     ) -> AsyncIterator[StatusChangeEntry]:
         """Every status change of the event, newest first, page after page."""
-        cursor: int | None = None
-        while True:
-            page = await self.status_changes_page(
+        async for item in every_item(
+            lambda cursor: self.status_changes_page(
                 event_key, limit=page_size, start_after_id=cursor, filter=filter
             )
-            for item in page.items:
-                yield item
-            if page.next_page_starts_after is None or not page.items:
-                return
-            cursor = page.next_page_starts_after
+        ):
+            yield item
 
     async def _object_infos(
         self, event_key: str, labels: Sequence[str]

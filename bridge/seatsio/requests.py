@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from bridge.seatsio.models import ForSaleConfig
 
@@ -53,6 +53,17 @@ class StatusChangeType(StrEnum):
     RELEASE = "RELEASE"
 
 
+class StatusChangeOptions(TypedDict, total=False):
+    """The optional keywords of :meth:`StatusChangeRequest.change_to` and ``release``."""
+
+    allowed_previous_statuses: Sequence[str] | None
+    rejected_previous_statuses: Sequence[str] | None
+    channel_keys: Sequence[str] | None
+    ignore_channels: bool | None
+    keep_extra_data: bool | None
+    order_id: str | None
+
+
 @dataclass(frozen=True, slots=True)
 class StatusChangeRequest:
     """One status change of some objects in one or more events (or seasons).
@@ -89,32 +100,24 @@ class StatusChangeRequest:
         status: str,
         events: Sequence[str],
         objects: Sequence[str | ObjectRef],
-        *,
-        allowed_previous_statuses: Sequence[str] | None = None,
-        rejected_previous_statuses: Sequence[str] | None = None,
-        channel_keys: Sequence[str] | None = None,
-        ignore_channels: bool | None = None,
-        keep_extra_data: bool | None = None,
-        order_id: str | None = None,
+        **options: Unpack[StatusChangeOptions],
     ) -> StatusChangeRequest:
-        return cls(
-            events=_strings(events, "events"),
-            objects=object_refs(objects),
-            type=StatusChangeType.CHANGE_STATUS_TO,
-            status=status,
-            allowed_previous_statuses=_opt(allowed_previous_statuses, "allowed_previous_statuses"),
-            rejected_previous_statuses=_opt(
-                rejected_previous_statuses, "rejected_previous_statuses"
-            ),
-            channel_keys=_opt(channel_keys, "channel_keys"),
-            ignore_channels=ignore_channels,
-            keep_extra_data=keep_extra_data,
-            order_id=order_id,
-        )
+        return cls._of(StatusChangeType.CHANGE_STATUS_TO, status, events, objects, **options)
 
     @classmethod
     def release(
         cls,
+        events: Sequence[str],
+        objects: Sequence[str | ObjectRef],
+        **options: Unpack[StatusChangeOptions],
+    ) -> StatusChangeRequest:
+        return cls._of(StatusChangeType.RELEASE, None, events, objects, **options)
+
+    @classmethod
+    def _of(
+        cls,
+        type: StatusChangeType,
+        status: str | None,
         events: Sequence[str],
         objects: Sequence[str | ObjectRef],
         *,
@@ -128,7 +131,8 @@ class StatusChangeRequest:
         return cls(
             events=_strings(events, "events"),
             objects=object_refs(objects),
-            type=StatusChangeType.RELEASE,
+            type=type,
+            status=status,
             allowed_previous_statuses=_opt(allowed_previous_statuses, "allowed_previous_statuses"),
             rejected_previous_statuses=_opt(
                 rejected_previous_statuses, "rejected_previous_statuses"
@@ -240,6 +244,22 @@ class Category:
 
 def for_sale_config_json(config: ForSaleConfig) -> dict[str, Any]:
     return config.model_dump(by_alias=True, mode="json")
+
+
+def new_event_json(
+    name: str | None,
+    channels: Sequence[ChannelSpec] | None,
+    for_sale_config: ForSaleConfig | None,
+) -> dict[str, Any]:
+    """The fields an event and a season are both created with, those given."""
+    body: dict[str, Any] = {}
+    if name is not None:
+        body["name"] = name
+    if channels is not None:
+        body["channels"] = [c.to_json() for c in channels]
+    if for_sale_config is not None:
+        body["forSaleConfig"] = for_sale_config_json(for_sale_config)
+    return body
 
 
 def _opt(values: Sequence[str] | None, what: str) -> tuple[str, ...] | None:

@@ -14,7 +14,7 @@ from bridge.errors import TerminalError
 from bridge.seatsio._group import ApiGroup
 from bridge.seatsio.lanes import Lane
 from bridge.seatsio.models import Event, ForSaleConfig, Season, parse
-from bridge.seatsio.requests import Category, ChannelSpec, for_sale_config_json
+from bridge.seatsio.requests import Category, ChannelSpec, new_event_json
 from bridge.seatsio.translate import VENDOR
 
 _Season = TypeAdapter(Event)
@@ -61,12 +61,7 @@ class SeasonsApi(ApiGroup):
         body.update(_event_keys_or_count(event_keys, number_of_events))
         if key is not None:
             body["key"] = key
-        if name is not None:
-            body["name"] = name
-        if channels is not None:
-            body["channels"] = [c.to_json() for c in channels]
-        if for_sale_config is not None:
-            body["forSaleConfig"] = for_sale_config_json(for_sale_config)
+        body.update(new_event_json(name, channels, for_sale_config))
         if for_sale_propagated is not None:
             body["forSalePropagated"] = for_sale_propagated
         data = await self._conn.call_json(

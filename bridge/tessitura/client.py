@@ -15,13 +15,13 @@ import json
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
-from types import TracebackType
 from typing import Any, Literal, TypeVar
 
 import httpx
 import structlog
 from pydantic import BaseModel, SecretStr, TypeAdapter, ValidationError
 
+from bridge.closing import AsyncClosing
 from bridge.domain import HoldSnapshot, SeatHold
 from bridge.errors import (
     BridgeError,
@@ -53,7 +53,7 @@ _ACCEPT = {"json": "application/json", "xml": "application/xml"}
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
-class TessituraClient:
+class TessituraClient(AsyncClosing):
     """One TessituraService, one login. Use as ``async with TessituraClient(...) as tessitura``."""
 
     def __init__(
@@ -89,17 +89,6 @@ class TessituraClient:
 
     def __repr__(self) -> str:
         return f"TessituraClient({self.base_url!r}, format={self.format!r})"
-
-    async def __aenter__(self) -> TessituraClient:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     async def aclose(self) -> None:
         await self._http.aclose()

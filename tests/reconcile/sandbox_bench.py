@@ -1,13 +1,21 @@
 """A sandbox with fast-retrying clients wired to it in-process, and a fresh store: the test bench
-for reconcile passes (shared by tests/reconcile/test_run*.py)."""
+for reconcile passes (shared by tests/reconcile/test_run*.py).
+
+The fixtures ``cfg`` (the sandbox config) and ``bench`` (a fresh bench per test) are imported by
+their function names::
+
+    from sandbox_bench import bench_fixture, cfg_fixture  # noqa: F401
+"""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
+import pytest
 
-from bridge.config import BridgeConfig
+from bridge.config import BridgeConfig, load_config
 from bridge.reconcile.run import RunReport, reconcile
 from bridge.sandbox import (
     SEATSIO_SECRET_KEY,
@@ -71,3 +79,15 @@ class Bench:
     async def close(self) -> None:
         await self.tessitura.aclose()
         await self.seatsio.aclose()
+
+
+@pytest.fixture(name="cfg", scope="module")
+def cfg_fixture() -> BridgeConfig:
+    return load_config(CONFIG)
+
+
+@pytest.fixture(name="bench")
+async def bench_fixture(cfg: BridgeConfig) -> AsyncIterator[Bench]:
+    b = Bench(cfg)
+    yield b
+    await b.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import TypeVar
 
@@ -138,6 +138,47 @@ def _assert_safe(
                 assert {s.key for s, _ in op.channels} >= set(before)  # no channel deleted
 
 
+def _held(seen: ObservedEvent, label: str) -> bool:
+    o = seen.objects[label]
+    return o.status != FREE or o.channel is not None or label in seen.not_for_sale
+
+
+def _kept_holds_stay_held(
+    world: World, desired: DesiredState
+) -> Callable[[Operation, Mapping[str, ObservedEvent]], None]:
+    """An ``on_step`` check: every object held now that the bridge keeps holding stays held."""
+    watched = {
+        (key, label)
+        for key, want in desired.events.items()
+        if key in world.observed
+        for label in want.labels
+        if label in world.observed[key].objects and _held(world.observed[key], label)
+    }
+
+    def check(op: Operation, now: Mapping[str, ObservedEvent]) -> None:
+        for key, label in watched:
+            assert _held(now[key], label), (op, key, label)
+
+    return check
+
+
+def _assert_next_runs_repair(
+    world: World,
+    desired: DesiredState,
+    first: Plan,
+    observed: Mapping[str, ObservedEvent],
+    led: Mapping[tuple[str, str], LedgerEntry],
+) -> None:
+    """After a broken ``first`` run: the next plan is safe, and once it is applied nothing is left
+    to do (unless a mass release was refused)."""
+    second = _replan(world, desired, observed, led)
+    _assert_safe(second, desired, observed, led)
+    observed, led = simulate(second, observed, led, strict=True)
+    third = _replan(world, desired, observed, led)
+    if not (_refused(first) or _refused(second)):
+        assert third.operations == (), third.operations
+
+
 @PROPERTY
 @given(worlds())
 def test_applying_a_plan_then_planning_again_changes_nothing(world: World) -> None:
@@ -171,12 +212,7 @@ def test_a_crash_at_any_operation_is_repaired_by_the_next_run(
     observed, led = simulate(
         first, world.observed, world.ledger, crash_at=crash_at, crash_after_call=after_call
     )
-    second = _replan(world, desired, observed, led)
-    _assert_safe(second, desired, observed, led)
-    observed, led = simulate(second, observed, led, strict=True)
-    third = _replan(world, desired, observed, led)
-    if not (_refused(first) or _refused(second)):
-        assert third.operations == (), third.operations
+    _assert_next_runs_repair(world, desired, first, observed, led)
 
 
 @PROPERTY
@@ -184,24 +220,7 @@ def test_a_crash_at_any_operation_is_repaired_by_the_next_run(
 def test_objects_the_bridge_keeps_holding_are_never_buyable_between_two_calls(
     world: World,
 ) -> None:
-    desired = world.desired()
-
-    def held(seen: ObservedEvent, label: str) -> bool:
-        o = seen.objects[label]
-        return o.status != FREE or o.channel is not None or label in seen.not_for_sale
-
-    watched = {
-        (key, label)
-        for key, want in desired.events.items()
-        if key in world.observed
-        for label in want.labels
-        if label in world.observed[key].objects and held(world.observed[key], label)
-    }
-
-    def check(op: Operation, now: Mapping[str, ObservedEvent]) -> None:
-        for key, label in watched:
-            assert held(now[key], label), (op, key, label)
-
+    check = _kept_holds_stay_held(world, world.desired())
     simulate(world.plan(), world.observed, world.ledger, on_step=check)
 
 
@@ -348,27 +367,6 @@ def test_a_refused_call_never_leaves_a_kept_hold_lifted_and_the_next_run_repairs
     first = world.plan()
     api = [i for i, op in enumerate(first.operations) if op.is_api]
     refuse = data.draw(st.sets(st.sampled_from(api), max_size=2)) if api else set()
-
-    def held(seen: ObservedEvent, label: str) -> bool:
-        o = seen.objects[label]
-        return o.status != FREE or o.channel is not None or label in seen.not_for_sale
-
-    watched = {
-        (key, label)
-        for key, want in desired.events.items()
-        if key in world.observed
-        for label in want.labels
-        if label in world.observed[key].objects and held(world.observed[key], label)
-    }
-
-    def check(op: Operation, now: Mapping[str, ObservedEvent]) -> None:
-        for key, label in watched:
-            assert held(now[key], label), (op, key, label)
-
+    check = _kept_holds_stay_held(world, desired)
     observed, led = simulate(first, world.observed, world.ledger, refuse=refuse, on_step=check)
-    second = _replan(world, desired, observed, led)
-    _assert_safe(second, desired, observed, led)
-    observed, led = simulate(second, observed, led, strict=True)
-    third = _replan(world, desired, observed, led)
-    if not (_refused(first) or _refused(second)):
-        assert third.operations == (), third.operations
+    _assert_next_runs_repair(world, desired, first, observed, led)

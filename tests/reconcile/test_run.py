@@ -4,26 +4,12 @@ guards end to end, and findings instead of guesses."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator
 
-import pytest
-from sandbox_bench import CONFIG, Bench
+from sandbox_bench import Bench, bench_fixture, cfg_fixture  # noqa: F401
 
-from bridge.config import BridgeConfig, load_config
+from bridge.config import BridgeConfig
 from bridge.reconcile.findings import FindingKind
 from bridge.sandbox.control import Faults
-
-
-@pytest.fixture(scope="module")
-def cfg() -> BridgeConfig:
-    return load_config(CONFIG)
-
-
-@pytest.fixture
-async def bench(cfg: BridgeConfig) -> AsyncIterator[Bench]:
-    b = Bench(cfg)
-    yield b
-    await b.close()
 
 
 def with_tables(cfg: BridgeConfig, **changes: object) -> BridgeConfig:

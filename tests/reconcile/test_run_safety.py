@@ -3,30 +3,16 @@ lifted, a sale hidden, or ownership lost, shown against the in-process sandbox."
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
-from sandbox_bench import CONFIG, Bench
+from sandbox_bench import Bench, bench_fixture, cfg_fixture  # noqa: F401
 
-from bridge.config import BridgeConfig, load_config
+from bridge.config import BridgeConfig
 from bridge.reconcile.findings import FindingKind
 from bridge.sandbox.control import Faults
 from bridge.sandbox.seatsio_forsale import ForSaleItem
 
 SEASON, SUBSCRIPTION, KILL = "season-2026-27", 6, 5
 SEASON_PERFS = range(101, 109)
-
-
-@pytest.fixture(scope="module")
-def cfg() -> BridgeConfig:
-    return load_config(CONFIG)
-
-
-@pytest.fixture
-async def bench(cfg: BridgeConfig) -> AsyncIterator[Bench]:
-    b = Bench(cfg)
-    yield b
-    await b.close()
 
 
 async def test_a_refused_season_channel_add_does_not_release_the_seat_on_its_events(

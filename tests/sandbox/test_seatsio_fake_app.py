@@ -3,36 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import date
-from functools import cache
 from typing import Any
 
 import httpx
 import pytest
+from seatsio_fixtures import clock_fixture, venue  # noqa: F401
 from starlette.applications import Starlette
 
 from bridge.sandbox import SEATSIO_SECRET_KEY
 from bridge.sandbox.seatsio_app import WORKSPACE_KEY, create_seatsio_app
 from bridge.sandbox.seatsio_clock import ManualClock
 from bridge.sandbox.seatsio_world import SeatsioWorld
-from bridge.sandbox.venue import Venue, load_venue
 
-TODAY = date(2026, 11, 21)
 SEASON = "season-2026-27"
 GALA, JAZZ, FAMILY = "perf-201", "perf-202", "perf-203"
 S1, S2 = "perf-101", "perf-102"
 A1, A2 = "Orchestra-A-1", "Orchestra-A-2"
 CHART = "grand-hall-chart"
-
-
-@cache
-def venue() -> Venue:
-    return load_venue(today=TODAY)
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
 
 
 @pytest.fixture

@@ -5,27 +5,19 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator
-from datetime import date
-from functools import cache
 
 import httpx
 import pytest
+from seatsio_fixtures import venue
 from starlette.applications import Starlette
 
 from bridge.sandbox import SEATSIO_SECRET_KEY
 from bridge.sandbox.seatsio_app import create_seatsio_app
 from bridge.sandbox.seatsio_lanes import lane_of
 from bridge.sandbox.seatsio_world import SeatsioWorld
-from bridge.sandbox.venue import Venue, load_venue
 
-TODAY = date(2026, 11, 21)
 FAMILY = "perf-203"
 A1 = "Orchestra-A-1"
-
-
-@cache
-def venue() -> Venue:
-    return load_venue(today=TODAY)
 
 
 @pytest.fixture

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-from functools import cache
+from datetime import timedelta
 
 import pytest
+from seatsio_fixtures import clock_fixture, venue  # noqa: F401
 
 from bridge.sandbox.seatsio_clock import ManualClock
 from bridge.sandbox.seatsio_errors import SeatsioApiError
@@ -13,25 +13,13 @@ from bridge.sandbox.seatsio_forsale import ForSaleConfig, ForSaleItem
 from bridge.sandbox.seatsio_model import ChannelSpec, ObjectSpec, StatusChangeRequest
 from bridge.sandbox.seatsio_seed import world_from_venue
 from bridge.sandbox.seatsio_world import SeatsioWorld
-from bridge.sandbox.venue import Venue, load_venue
 
-TODAY = date(2026, 11, 21)
 SEASON = "season-2026-27"
 GALA = "perf-201"  # standalone, Orchestra G 10-20 and Mezzanine A 1-8 sold
 JAZZ = "perf-202"  # standalone, Balcony A 1-10 in the foreign channel "partner-presale"
 FAMILY = "perf-203"  # standalone, nothing sold
 S1, S2 = "perf-101", "perf-102"  # events of the season, Orchestra D 20-21 sold in each
 A1, A2, A3 = "Orchestra-A-1", "Orchestra-A-2", "Orchestra-A-3"
-
-
-@cache
-def venue() -> Venue:
-    return load_venue(today=TODAY)
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
 
 
 @pytest.fixture

@@ -2,57 +2,24 @@
 
 from __future__ import annotations
 
-import base64
 import re
-from collections.abc import AsyncIterator
-from datetime import date
 from typing import Any
 
 import httpx
 import pytest
+from tessitura_fixtures import CREDENTIALS, app_fixture, basic, http_fixture, world_fixture  # noqa: F401
 
 from bridge.sandbox import (
     TESSITURA_ASGI_BASE,
-    TESSITURA_LOCATION,
     TESSITURA_PASSWORD,
     TESSITURA_USER,
-    TESSITURA_USER_GROUP,
 )
-from bridge.sandbox.tessitura_app import TessituraSandboxApp, create_tessitura_app
 from bridge.sandbox.tessitura_world import SeatStatus, TessituraWorld
-from bridge.sandbox.venue import load_venue
 
-TODAY = date(2026, 11, 21)
 GALA = 201
 HOUSE, PRESS, ARTIST, KILL = 1, 2, 3, 5
-CREDENTIALS = (TESSITURA_USER, TESSITURA_USER_GROUP, TESSITURA_LOCATION, TESSITURA_PASSWORD)
 HOST = TESSITURA_ASGI_BASE.split("/TessituraService")[0]
 SEVEN_DIGITS_WITH_OFFSET = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{7}[+-]\d\d:\d\d$")
-
-
-def basic(*parts: str) -> str:
-    return "Basic " + base64.b64encode(":".join(parts).encode()).decode()
-
-
-@pytest.fixture
-def app() -> TessituraSandboxApp:
-    return create_tessitura_app(load_venue(today=TODAY))
-
-
-@pytest.fixture
-def world(app: TessituraSandboxApp) -> TessituraWorld:
-    world: TessituraWorld = app.state.world
-    return world
-
-
-@pytest.fixture
-async def http(app: TessituraSandboxApp) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app),
-        base_url=TESSITURA_ASGI_BASE,
-        headers={"Authorization": basic(*CREDENTIALS)},
-    ) as client:
-        yield client
 
 
 def seat(world: TessituraWorld, label: str) -> int:

@@ -2,56 +2,22 @@
 
 from __future__ import annotations
 
-import base64
 import time
-from collections.abc import AsyncIterator
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from lxml import etree
+from tessitura_fixtures import app_fixture, http_fixture, world_fixture  # noqa: F401
 
-from bridge.sandbox import (
-    TESSITURA_ASGI_BASE,
-    TESSITURA_LOCATION,
-    TESSITURA_PASSWORD,
-    TESSITURA_USER,
-    TESSITURA_USER_GROUP,
-)
-from bridge.sandbox.tessitura_app import TessituraSandboxApp, create_tessitura_app
 from bridge.sandbox.tessitura_world import TessituraWorld
 from bridge.sandbox.tessitura_xml import TXN_NAMESPACE, XSI
-from bridge.sandbox.venue import load_venue
 
-TODAY = date(2026, 11, 21)
 GALA = 201
 PRESS = 2
 XML = {"Accept": "application/xml"}
 XML_BODY = {"Content-Type": "application/xml"}
-AUTH = ":".join((TESSITURA_USER, TESSITURA_USER_GROUP, TESSITURA_LOCATION, TESSITURA_PASSWORD))
-
-
-@pytest.fixture
-def app() -> TessituraSandboxApp:
-    return create_tessitura_app(load_venue(today=TODAY))
-
-
-@pytest.fixture
-def world(app: TessituraSandboxApp) -> TessituraWorld:
-    world: TessituraWorld = app.state.world
-    return world
-
-
-@pytest.fixture
-async def http(app: TessituraSandboxApp) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app),
-        base_url=TESSITURA_ASGI_BASE,
-        headers={"Authorization": "Basic " + base64.b64encode(AUTH.encode()).decode()},
-    ) as client:
-        yield client
 
 
 def as_text(value: Any) -> Any:
