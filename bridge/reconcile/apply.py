@@ -36,7 +36,7 @@ from bridge.mapping.model import ChannelSpec
 from bridge.reconcile.plan import Operation, OpKind, Plan, is_follow_up, ledger_writes, same_claim
 from bridge.seatsio.client import SeatsioClient
 from bridge.seatsio.requests import ChannelSpec as WireChannel
-from bridge.seatsio.requests import ForSaleEdit, StatusChangeRequest
+from bridge.seatsio.requests import ForSaleEdit, StatusChangeOptions, StatusChangeRequest
 from bridge.store.base import OpState, RunMode, StateStore
 
 log = structlog.get_logger("seatbridge.apply")
@@ -161,29 +161,19 @@ async def execute(op: Operation, seatsio: SeatsioClient, store: StateStore) -> N
             await seatsio.channels.replace(
                 key, [_wire(spec, list(objects)) for spec, objects in op.channels]
             )
-    elif kind is OpKind.CHANGE_STATUS:
-        await seatsio.statuses.change(
-            StatusChangeRequest.change_to(
-                op.target,
-                op.event_keys,
-                labels,
-                allowed_previous_statuses=op.allowed_previous or None,
-                ignore_channels=True,
-                keep_extra_data=True,
-            ),
-            expand=False,
+    elif kind in (OpKind.CHANGE_STATUS, OpKind.RELEASE_STATUS):
+        # Back-office writes: past any channel, extra data kept, and only from the status seen.
+        guard: StatusChangeOptions = {
+            "allowed_previous_statuses": op.allowed_previous or None,
+            "ignore_channels": True,
+            "keep_extra_data": True,
+        }
+        request = (
+            StatusChangeRequest.change_to(op.target, op.event_keys, labels, **guard)
+            if kind is OpKind.CHANGE_STATUS
+            else StatusChangeRequest.release(op.event_keys, labels, **guard)
         )
-    elif kind is OpKind.RELEASE_STATUS:
-        await seatsio.statuses.change(
-            StatusChangeRequest.release(
-                op.event_keys,
-                labels,
-                allowed_previous_statuses=op.allowed_previous or None,
-                ignore_channels=True,
-                keep_extra_data=True,
-            ),
-            expand=False,
-        )
+        await seatsio.statuses.change(request, expand=False)
     elif kind in (OpKind.MARK_NOT_FOR_SALE, OpKind.MARK_FOR_SALE):
         restricting = kind is OpKind.MARK_NOT_FOR_SALE
         for key in op.event_keys:
