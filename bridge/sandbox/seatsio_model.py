@@ -55,7 +55,10 @@ class Chart:
 
 @dataclass(frozen=True, slots=True)
 class ObjectState:
-    """What one event says about one object; the default value means "free, nothing attached"."""
+    """What one event says about one object; the default value means "free, nothing attached".
+
+    ``selectable``: the buyable status (free or resale) a RELEASE returns the object to.
+    """
 
     status: str = FREE
     order_id: str | None = None
@@ -63,6 +66,7 @@ class ObjectState:
     hold_token: str | None = None
     ticket_type: str | None = None
     resale_listing_id: str | None = None
+    selectable: str = FREE
 
 
 FREE_STATE = ObjectState()

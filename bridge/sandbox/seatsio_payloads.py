@@ -92,6 +92,10 @@ def event_json(world: SeatsioWorld, ev: Event, *, with_members: bool = True) -> 
         "topLevelSeasonKey": top.key if top else None,
         "partialSeasonKeysForEvent": [p.key for p in world.partial_seasons_of(ev)],
     }
+    if ev.in_season and top is not None:
+        # the season's for-sale config as it applies here: null unless propagated (api-seatsio §4)
+        propagated = top.for_sale_config if top.for_sale_propagated else None
+        body["season"] = {"key": top.key, "forSaleConfig": for_sale_json(propagated)}
     if ev.is_season:
         body["forSalePropagated"] = ev.for_sale_propagated
         body["partialSeasonKeys"] = [p.key for p in world.partial_seasons(ev)]

@@ -104,21 +104,44 @@ def next_state(
     if target == FREE:
         if prev == FREE:
             raise _illegal(prev, target, f"{spec.label} is already free")
+        # RELEASE returns the object to its previous selectable status: free, or resale
+        back = FREE if prev == RESALE else previous.selectable
+        if back == RESALE:
+            return ObjectState(
+                status=RESALE,
+                extra_data=extra,
+                resale_listing_id=previous.resale_listing_id,
+                selectable=RESALE,
+            )
         return ObjectState(extra_data=extra) if extra is not None else FREE_STATE
     if prev != HELD:
         _check_transition(prev, target, allowed, spec.label)
+    selectable = (
+        RESALE
+        if target == RESALE
+        else FREE
+        if target == BOOKED
+        else prev
+        if prev in (FREE, RESALE)
+        else previous.selectable
+    )
     return ObjectState(
+        selectable=selectable,
         status=target,
         order_id=request.order_id,
         extra_data=spec.extra_data if spec.extra_data is not None else extra,
         hold_token=request.hold_token if target == HELD else None,
         ticket_type=spec.ticket_type,
-        resale_listing_id=request.resale_listing_id if target == RESALE else None,
+        resale_listing_id=request.resale_listing_id
+        if target == RESALE
+        else previous.resale_listing_id
+        if selectable == RESALE
+        else None,
     )
 
 
 def _check_transition(prev: str, target: str, allowed: tuple[str, ...] | None, label: str) -> None:
-    """Booking and holding need a free seat (booking: or one in resale); a custom status needs
+    """Booking and holding need a free seat or one in resale; a custom status needs
     a free seat unless the caller named the current status in allowedPreviousStatuses."""
     if prev == FREE:
         return
@@ -126,8 +149,10 @@ def _check_transition(prev: str, target: str, allowed: tuple[str, ...] | None, l
         if prev != RESALE:
             raise _illegal(prev, target, f"{label} is not free")
         return
-    if target == HELD:
-        raise _illegal(prev, target, f"{label} is not free")
+    if target == HELD:  # resale seats stay selectable: a buyer may hold one
+        if prev != RESALE:
+            raise _illegal(prev, target, f"{label} is not free")
+        return
     if allowed is None or prev not in allowed:
         raise _illegal(
             prev,

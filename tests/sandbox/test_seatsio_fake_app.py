@@ -193,6 +193,18 @@ async def test_event_in_a_season_shows_its_season_and_the_seasons_channels(
     assert [c["key"] for c in event["channels"]] == ["h"]
 
 
+async def test_event_in_a_season_carries_the_seasons_for_sale_config_only_when_propagated(
+    http: httpx.AsyncClient,
+) -> None:
+    body = {"notForSale": [{"object": "Orchestra-A-1"}]}
+    await http.post(f"/events/{SEASON}/actions/edit-for-sale-config", json=body)
+    season_block = (await http.get(f"/events/{S1}")).json()["season"]
+    assert season_block["key"] == SEASON
+    assert season_block["forSaleConfig"]["objects"] == ["Orchestra-A-1"]
+    await http.post(f"/events/{SEASON}", json={"forSalePropagated": False})
+    assert (await http.get(f"/events/{S1}")).json()["season"]["forSaleConfig"] is None
+
+
 async def test_season_shows_its_events_and_flags(http: httpx.AsyncClient) -> None:
     season = (await http.get(f"/events/{SEASON}")).json()
     assert (season["isSeason"], season["isTopLevelSeason"], season["isPartialSeason"]) == (

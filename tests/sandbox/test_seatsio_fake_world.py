@@ -568,3 +568,25 @@ def test_status_changes_are_listed_newest_first_per_event_and_object(world: Seat
         (A1, "held-press"),
     ]
     assert [c.status for c in world.status_changes(FAMILY, A1)] == ["free", "held-press"]
+
+
+def test_release_returns_a_resale_seat_to_resale_not_free(world: SeatsioWorld) -> None:
+    world.set_status(GALA, [A1], "resale")
+    world.set_status(GALA, [A1], "held-press", allowed_previous_statuses=["resale"])
+    world.release(GALA, [A1])
+    assert world.object_status(GALA, A1) == "resale"
+
+
+def test_releasing_a_resale_listing_makes_the_seat_free(world: SeatsioWorld) -> None:
+    world.set_status(GALA, [A1], "resale")
+    world.release(GALA, [A1])
+    assert world.object_status(GALA, A1) == "free"
+
+
+def test_a_resale_seat_stays_selectable_and_can_be_held(world: SeatsioWorld) -> None:
+    world.set_status(GALA, [A1], "resale")
+    token = world.create_hold_token().token
+    world.hold(GALA, [A1], token)
+    assert world.object_status(GALA, A1) == "reservedByToken"
+    world.release(GALA, [A1], hold_token=token)
+    assert world.object_status(GALA, A1) == "resale"
