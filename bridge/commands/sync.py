@@ -15,12 +15,13 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.progress import Progress
 
 from bridge.commands.config import config_option, load_or_exit, report_problems
 from bridge.commands.render import print_plan, print_report, status_table
 from bridge.errors import BridgeError, ConfigError
 from bridge.logs import configure
-from bridge.reconcile.run import RunReport, discover, reconcile
+from bridge.reconcile.run import RunReport, discover, reconcile, units_of
 from bridge.runtime import Runtime, connect
 from bridge.store import open_store
 
@@ -46,8 +47,18 @@ async def _selected(rt: Runtime, performances: tuple[int, ...], all_: bool) -> l
     return sorted(set(performances))
 
 
+#: Above this many units (a performance, or a season), reconcile shows a progress bar.
+PROGRESS_FROM = 4
+
+
 def _run(
-    config_path: Path, performances: tuple[int, ...], all_: bool, *, apply: bool, force: bool
+    config_path: Path,
+    performances: tuple[int, ...],
+    all_: bool,
+    *,
+    apply: bool,
+    force: bool,
+    progress: bool = False,
 ) -> RunReport:
     if not performances and not all_:
         # exit 1, not click's usage code 2: for `plan`, 2 means "changes pending"
@@ -58,9 +69,23 @@ def _run(
     async def go() -> RunReport:
         async with connect(cfg) as rt:
             ids = await _selected(rt, performances, all_)
-            return await reconcile(
-                cfg, rt.tessitura, rt.seatsio, rt.store, ids, apply=apply, force=force
-            )
+            units = len(units_of(ids, cfg.tables))
+            if not progress or units < PROGRESS_FROM:
+                return await reconcile(
+                    cfg, rt.tessitura, rt.seatsio, rt.store, ids, apply=apply, force=force
+                )
+            with Progress(transient=True, console=Console(stderr=True)) as bar:
+                task = bar.add_task("reconciling", total=units)
+                return await reconcile(
+                    cfg,
+                    rt.tessitura,
+                    rt.seatsio,
+                    rt.store,
+                    ids,
+                    apply=apply,
+                    force=force,
+                    on_unit_done=lambda _result, _total: bar.advance(task),
+                )
 
     try:
         return asyncio.run(go())
@@ -132,7 +157,9 @@ def reconcile_cmd(
     force: bool,
 ) -> None:
     """Plan and apply now. Exit 0 converged, 3 converged except for conflicts, 1 errors."""
-    report = _run(config_path, performances, all_, apply=not dry_run, force=force)
+    report = _run(
+        config_path, performances, all_, apply=not dry_run, force=force, progress=not as_json
+    )
     if as_json:
         click.echo(json.dumps(_report_json(report), indent=2))
     else:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -177,20 +177,27 @@ async def reconcile(
     force: bool = False,
     concurrency: int = 4,
     seat_maps: SeatMapCache | None = None,
+    on_unit_done: Callable[[UnitResult, int], None] | None = None,
 ) -> RunReport:
-    """Plan (and, with ``apply``, apply) every unit the performances fall into."""
+    """Plan (and, with ``apply``, apply) every unit the performances fall into.
+
+    ``on_unit_done(result, units_total)`` is called as each unit finishes (a progress bar)."""
     policy = cfg.policy(force=force)
     cache = seat_maps or SeatMapCache()
     gate = asyncio.Semaphore(concurrency)
     holder = instance_id()
 
+    units = units_of(performance_ids, cfg.tables)
+
     async def one(unit: tuple[int, ...]) -> UnitResult:
         async with gate:
-            return await reconcile_unit(
+            result = await reconcile_unit(
                 cfg, tessitura, seatsio, store, unit, policy, cache, apply=apply, holder=holder
             )
+        if on_unit_done is not None:
+            on_unit_done(result, len(units))
+        return result
 
-    units = units_of(performance_ids, cfg.tables)
     return RunReport(units=list(await asyncio.gather(*(one(u) for u in units))))
 
 

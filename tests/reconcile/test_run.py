@@ -97,3 +97,26 @@ async def test_a_converged_venue_costs_no_writes(bench: Bench) -> None:
         if not endpoint.startswith("GET")
     }
     assert not any(writes.values()), writes
+
+
+async def test_progress_is_reported_once_per_unit(bench: Bench) -> None:
+    from bridge.reconcile.run import reconcile
+
+    seen: list[tuple[tuple[int, ...], int]] = []
+    await reconcile(
+        bench.cfg,
+        bench.tessitura,
+        bench.seatsio,
+        bench.store,
+        bench.ids,
+        apply=False,
+        on_unit_done=lambda result, total: seen.append((result.performance_ids, total)),
+    )
+    assert sorted(unit for unit, _ in seen) == [
+        tuple(range(101, 109)),
+        (201,),
+        (202,),
+        (203,),
+        (204,),
+    ]
+    assert {total for _, total in seen} == {5}
