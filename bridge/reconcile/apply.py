@@ -19,6 +19,7 @@ part. Claims seats.io does not show are forgotten by the next plan (LEDGER_FORGE
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -33,7 +34,15 @@ from bridge.errors import (
     TerminalError,
 )
 from bridge.mapping.model import ChannelSpec
-from bridge.reconcile.plan import Operation, OpKind, Plan, is_follow_up, ledger_writes, same_claim
+from bridge.reconcile.plan import (
+    LedgerWrites,
+    Operation,
+    OpKind,
+    Plan,
+    is_follow_up,
+    ledger_writes,
+    same_claim,
+)
 from bridge.seatsio.client import SeatsioClient
 from bridge.seatsio.requests import ChannelSpec as WireChannel
 from bridge.seatsio.requests import ForSaleEdit, StatusChangeOptions, StatusChangeRequest
@@ -66,6 +75,25 @@ class ApplyOutcome:
         return [r for r in self.results if r.state in ("failed", "unknown")]
 
 
+#: Kinds whose consecutive operations go out as one call: status changes as one batch (one
+#: transaction), for-sale edits as one multi-event edit.
+BATCHED = frozenset(
+    {OpKind.CHANGE_STATUS, OpKind.RELEASE_STATUS, OpKind.MARK_NOT_FOR_SALE, OpKind.MARK_FOR_SALE}
+)
+
+
+def steps(operations: Sequence[Operation]) -> list[list[tuple[int, Operation]]]:
+    """The plan cut into calls: a run of consecutive operations of one batched kind is one step,
+    any other operation a step of its own. Plan order is kept."""
+    out: list[list[tuple[int, Operation]]] = []
+    for index, op in enumerate(operations):
+        if out and op.kind in BATCHED and out[-1][-1][1].kind is op.kind:
+            out[-1].append((index, op))
+        else:
+            out.append([(index, op)])
+    return out
+
+
 async def apply_plan(
     plan: Plan,
     seatsio: SeatsioClient,
@@ -80,55 +108,60 @@ async def apply_plan(
     ledger: dict[tuple[str, str], LedgerEntry] = dict(store.ledger(_keys(plan)))
     refused: set[str] = set()  # labels a refused operation touched: no follow-ups for them
     unknown: str | None = None  # set after an unknown outcome: no more seats.io calls at all
-    for index, op in enumerate(plan.operations):
-        if unknown and (op.is_api or op.kind is OpKind.LEDGER_CLAIM):
-            outcome.results.append(OpResult(op, "skipped", unknown))
+    for step in steps(plan.operations):
+        live: list[tuple[int, Operation, LedgerWrites]] = []
+        for index, op in step:
+            if unknown and (op.is_api or op.kind is OpKind.LEDGER_CLAIM):
+                outcome.results.append(OpResult(op, "skipped", unknown))
+                continue
+            if is_follow_up(op) and refused.intersection(op.labels):
+                reason = (
+                    "an earlier operation on these objects was refused; not lifting their holds"
+                )
+                outcome.results.append(OpResult(op, "skipped", reason))
+                continue
+            writes = ledger_writes(op, ledger)
+            store.op_started(run_id, index, json.dumps(op.to_json()))
+            if writes.claim_before:
+                store.claim(writes.claim_before)
+                ledger.update({(e.event_key, e.label): e for e in writes.claim_before})
+            live.append((index, op, writes))
+        if not live:
             continue
-        if is_follow_up(op) and refused.intersection(op.labels):
-            reason = "an earlier operation on these objects was refused; not lifting their holds"
-            outcome.results.append(OpResult(op, "skipped", reason))
-            continue
-        writes = ledger_writes(op, ledger)
-        store.op_started(run_id, index, json.dumps(op.to_json()))
-        if writes.claim_before:
-            store.claim(writes.claim_before)
-            ledger.update({(e.event_key, e.label): e for e in writes.claim_before})
+        ops = [op for _, op, _ in live]
         try:
-            await execute(op, seatsio, store)
+            await send(ops, seatsio, store)
         except ConfigError:
-            store.op_finished(run_id, index, OpState.FAILED, "configuration or credentials")
+            for index, _, _ in live:
+                store.op_finished(run_id, index, OpState.FAILED, "configuration or credentials")
             store.finish_run(run_id, json.dumps({"aborted": "configuration or credentials"}))
             raise
         except (ConflictError, TerminalError, RateLimitedError) as exc:
             # seats.io refused (a 429 is a refusal too). Claims stay: an earlier part may have landed.
-            if isinstance(exc, RateLimitedError) and op.kind is OpKind.MARK_NOT_FOR_SALE:
-                _budget_spent(store, op, exc)
-            store.op_finished(run_id, index, OpState.FAILED, str(exc))
-            outcome.results.append(OpResult(op, "failed", str(exc)))
-            refused.update(op.labels)
-            log.warning(
-                "operation refused", kind=op.kind.value, events=op.event_keys, error=str(exc)
-            )
+            if isinstance(exc, RateLimitedError):
+                _budget_spent(store, ops, exc)
+            for index, op, _ in live:
+                store.op_finished(run_id, index, OpState.FAILED, str(exc))
+                outcome.results.append(OpResult(op, "failed", str(exc)))
+                refused.update(op.labels)
+            log.warning("operation refused", kinds=_kinds(ops), error=str(exc))
             continue
         except BridgeError as exc:
             # Unknown outcome (timeout after sending, 5xx, retries exhausted): keep the claims,
             # stop calling seats.io for this plan; the next run re-observes.
-            store.op_finished(run_id, index, OpState.UNKNOWN, str(exc))
-            outcome.results.append(OpResult(op, "unknown", str(exc)))
-            unknown = f"an earlier operation ({op.kind.value}) has an unknown outcome"
-            log.warning(
-                "operation outcome unknown",
-                kind=op.kind.value,
-                events=op.event_keys,
-                error=str(exc),
-            )
+            for index, op, _ in live:
+                store.op_finished(run_id, index, OpState.UNKNOWN, str(exc))
+                outcome.results.append(OpResult(op, "unknown", str(exc)))
+            unknown = f"an earlier operation ({_kinds(ops)}) has an unknown outcome"
+            log.warning("operation outcome unknown", kinds=_kinds(ops), error=str(exc))
             continue
-        if writes.claim_after:
-            store.claim(writes.claim_after)
-            ledger.update({(e.event_key, e.label): e for e in writes.claim_after})
-        _forget(store, ledger, writes.forget_after)
-        store.op_finished(run_id, index, OpState.DONE)
-        outcome.results.append(OpResult(op, "done"))
+        for index, op, writes in live:
+            if writes.claim_after:
+                store.claim(writes.claim_after)
+                ledger.update({(e.event_key, e.label): e for e in writes.claim_after})
+            _forget(store, ledger, writes.forget_after)
+            store.op_finished(run_id, index, OpState.DONE)
+            outcome.results.append(OpResult(op, "done"))
     store.finish_run(
         run_id,
         json.dumps({s: outcome.count(s) for s in ("done", "failed", "unknown", "skipped")}),
@@ -136,8 +169,56 @@ async def apply_plan(
     return outcome
 
 
-async def execute(op: Operation, seatsio: SeatsioClient, store: StateStore) -> None:
-    """One operation as seats.io calls (ledger kinds call nothing)."""
+async def send(ops: Sequence[Operation], seatsio: SeatsioClient, store: StateStore) -> None:
+    """One step as one seats.io call (ledger kinds call nothing)."""
+    kind = ops[0].kind
+    if kind in (OpKind.CHANGE_STATUS, OpKind.RELEASE_STATUS):
+        if len(ops) == 1:  # one change, its events all or nothing
+            await seatsio.statuses.change(_status_request(ops[0], ops[0].event_keys), expand=False)
+        else:  # independent changes, one transaction, in order
+            changes = [_status_request(op, (key,)) for op in ops for key in op.event_keys]
+            await seatsio.statuses.change_in_batch(changes, expand=False)
+    elif kind in (OpKind.MARK_NOT_FOR_SALE, OpKind.MARK_FOR_SALE):
+        restricting = kind is OpKind.MARK_NOT_FOR_SALE
+        edits = {
+            key: ForSaleEdit.of(not_for_sale=op.labels)
+            if restricting
+            else ForSaleEdit.of(op.labels)
+            for op in ops
+            for key in op.event_keys
+        }
+        if len(edits) == 1:
+            ((key, edit),) = edits.items()
+            result = await seatsio.for_sale.edit(key, edit)
+            results = {key: result} if result is not None else {}
+        else:
+            results = dict(await seatsio.for_sale.edit_for_events(edits))
+        if restricting:
+            for key in edits:
+                info = results[key].rate_limit_info if key in results else None
+                store.record_for_sale_call(
+                    key,
+                    remaining=info.rate_limit_remaining_calls if info else None,
+                    resets_at=info.rate_limit_reset_date if info else None,
+                )
+    else:
+        for op in ops:
+            await _channel_call(op, seatsio)
+
+
+def _status_request(op: Operation, events: Sequence[str]) -> StatusChangeRequest:
+    """Back-office writes: past any channel, extra data kept, and only from the status seen."""
+    guard: StatusChangeOptions = {
+        "allowed_previous_statuses": op.allowed_previous or None,
+        "ignore_channels": True,
+        "keep_extra_data": True,
+    }
+    if op.kind is OpKind.CHANGE_STATUS:
+        return StatusChangeRequest.change_to(op.target, events, op.labels, **guard)
+    return StatusChangeRequest.release(events, op.labels, **guard)
+
+
+async def _channel_call(op: Operation, seatsio: SeatsioClient) -> None:
     kind = op.kind
     labels = list(op.labels)
     if kind is OpKind.CREATE_CHANNEL:
@@ -161,31 +242,10 @@ async def execute(op: Operation, seatsio: SeatsioClient, store: StateStore) -> N
             await seatsio.channels.replace(
                 key, [_wire(spec, list(objects)) for spec, objects in op.channels]
             )
-    elif kind in (OpKind.CHANGE_STATUS, OpKind.RELEASE_STATUS):
-        # Back-office writes: past any channel, extra data kept, and only from the status seen.
-        guard: StatusChangeOptions = {
-            "allowed_previous_statuses": op.allowed_previous or None,
-            "ignore_channels": True,
-            "keep_extra_data": True,
-        }
-        request = (
-            StatusChangeRequest.change_to(op.target, op.event_keys, labels, **guard)
-            if kind is OpKind.CHANGE_STATUS
-            else StatusChangeRequest.release(op.event_keys, labels, **guard)
-        )
-        await seatsio.statuses.change(request, expand=False)
-    elif kind in (OpKind.MARK_NOT_FOR_SALE, OpKind.MARK_FOR_SALE):
-        restricting = kind is OpKind.MARK_NOT_FOR_SALE
-        for key in op.event_keys:
-            edit = ForSaleEdit.of(not_for_sale=labels) if restricting else ForSaleEdit.of(labels)
-            result = await seatsio.for_sale.edit(key, edit)
-            if restricting:
-                info = result.rate_limit_info if result is not None else None
-                store.record_for_sale_call(
-                    key,
-                    remaining=info.rate_limit_remaining_calls if info else None,
-                    resets_at=info.rate_limit_reset_date if info else None,
-                )
+
+
+def _kinds(ops: Sequence[Operation]) -> str:
+    return ",".join(sorted({op.kind.value for op in ops}))
 
 
 def _wire(spec: ChannelSpec, objects: list[str]) -> WireChannel:
@@ -215,9 +275,11 @@ def _forget(
             ledger.pop(key, None)
 
 
-def _budget_spent(store: StateStore, op: Operation, exc: RateLimitedError) -> None:
+def _budget_spent(store: StateStore, ops: Sequence[Operation], exc: RateLimitedError) -> None:
     """seats.io says the day's restricting for-sale edits are used up: remember it until reset."""
+    if ops[0].kind is not OpKind.MARK_NOT_FOR_SALE:
+        return
     now = datetime.now(UTC)
     resets = now + timedelta(seconds=exc.retry_after) if exc.retry_after else None
-    for key in op.event_keys:
+    for key in {k for op in ops for k in op.event_keys}:
         store.record_for_sale_call(key, now=now, remaining=0, resets_at=resets)

@@ -100,20 +100,31 @@ async def box_office_changes(rt: Runtime, box: Sandbox) -> None:
 
 
 def crash_at(monkeypatch: pytest.MonkeyPatch, n: int, *, landed: bool) -> None:
-    """Kill apply at its n-th seats.io operation, before or after the call reaches seats.io."""
-    real = apply_module.execute
-    seen = {"api": 0}
+    """Kill apply at its n-th seats.io call, before or after the call reaches seats.io."""
+    real = apply_module.send
+    seen = {"calls": 0}
 
-    async def execute(op: Operation, seatsio: Any, store: Any) -> None:
-        if op.is_api and seen["api"] == n:
+    async def send(ops: list[Operation], seatsio: Any, store: Any) -> None:
+        api = any(op.is_api for op in ops)
+        if api and seen["calls"] == n:
             if landed:
-                await real(op, seatsio, store)
+                await real(ops, seatsio, store)
             raise Crash
-        if op.is_api:
-            seen["api"] += 1
-        await real(op, seatsio, store)
+        seen["calls"] += api
+        await real(ops, seatsio, store)
 
-    monkeypatch.setattr(apply_module, "execute", execute)
+    monkeypatch.setattr(apply_module, "send", send)
+
+
+def count_calls(monkeypatch: pytest.MonkeyPatch, calls: list[int]) -> None:
+    """Count the seats.io calls apply makes (a batched step is one call)."""
+    real = apply_module.send
+
+    async def send(ops: list[Operation], seatsio: Any, store: Any) -> None:
+        calls[-1] += any(op.is_api for op in ops)
+        await real(ops, seatsio, store)
+
+    monkeypatch.setattr(apply_module, "send", send)
 
 
 async def run_story(
@@ -125,10 +136,10 @@ async def run_story(
 ) -> tuple[Sandbox, list[int]]:
     """First sync, box-office changes, second sync; ``crash`` = (run, operation, landed) kills
     that run at that operation, then resumes in a fresh process (new clients, same store).
-    Returns the sandbox and, per run, the number of seats.io operations it applied."""
+    Returns the sandbox and, per run, the number of seats.io calls its apply made."""
     box = Sandbox()
     ids = performance_ids(box)
-    applied = []
+    calls: list[int] = []
     for run in (0, 1):
         with open_store(db, durable=False) as store:
             async with runtime(cfg, box, store) as rt:
@@ -139,20 +150,21 @@ async def run_story(
                     with pytest.raises(Crash):
                         await sync(rt, ids)
                     monkeypatch.undo()
-        with open_store(
-            db, durable=False
-        ) as store:  # a new process after the crash, or the plain run
+        # a new process after the crash, or the plain run
+        with open_store(db, durable=False) as store:
             async with runtime(cfg, box, store) as rt:
-                report = await sync(rt, ids)
-                applied.append(sum(u.outcome.count("done") for u in report.units if u.outcome))
-    return box, applied
+                calls.append(0)
+                with monkeypatch.context() as counting:
+                    count_calls(counting, calls)
+                    await sync(rt, ids)
+    return box, calls
 
 
 async def test_an_uninterrupted_story_converges_and_lifts_holds(
     cfg: BridgeConfig, tmp_path: Path
 ) -> None:
-    box, applied = await run_story(cfg, tmp_path / "s.sqlite3", pytest.MonkeyPatch())
-    assert applied[0] > 10 and applied[1] >= 4
+    box, calls = await run_story(cfg, tmp_path / "s.sqlite3", pytest.MonkeyPatch())
+    assert calls[0] > 10 and calls[1] >= 4
     world = box.seatsio_world
     assert world.channel_of("perf-201", "Orchestra-B-1") is None
     assert world.object_status("perf-203", "Orchestra-F-15") == "free"
@@ -167,13 +179,13 @@ async def test_an_uninterrupted_story_converges_and_lifts_holds(
 async def test_a_crash_at_any_operation_is_repaired_without_repeating_a_status_change(
     cfg: BridgeConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Every operation of the second run (adds and lifts) and a spread of the first, each killed
-    once after its call landed and once before, alternating over the first run."""
-    reference, applied = await run_story(cfg, tmp_path / "ref.sqlite3", monkeypatch)
+    """Every call of the second run (adds and lifts) and every other call of the first, killed
+    after the call landed and before it did (both for the second run, alternating for the first)."""
+    reference, calls = await run_story(cfg, tmp_path / "ref.sqlite3", monkeypatch)
     want_state = world_state(reference)
     want_changes = status_change_counts(reference)
-    crashes = [(0, n, n % 2 == 0) for n in range(0, applied[0], 4)]
-    crashes += [(1, n, landed) for n in range(applied[1]) for landed in (True, False)]
+    crashes = [(0, n, n % 4 == 0) for n in range(0, calls[0], 2)]
+    crashes += [(1, n, landed) for n in range(calls[1]) for landed in (True, False)]
     for run, n, landed in crashes:
         db = tmp_path / f"crash-{run}-{n}-{landed}.sqlite3"
         box, _ = await run_story(cfg, db, monkeypatch, crash=(run, n, landed))

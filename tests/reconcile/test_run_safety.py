@@ -121,14 +121,14 @@ async def test_a_crash_mid_move_then_a_lifted_hold_leaves_nothing_behind(
     seat = bench.seat(label)
     bench.box.tessitura_world.hold(201, [seat], press, mode=ReplaceMode.REPLACE_EXISTING)
 
-    real = apply_module.execute
+    real = apply_module.send
 
-    async def execute(op, seatsio, store):  # type: ignore[no-untyped-def]
-        await real(op, seatsio, store)
-        if op.kind is OpKind.CHANGE_STATUS and label in op.labels:
+    async def send(ops, seatsio, store):  # type: ignore[no-untyped-def]
+        await real(ops, seatsio, store)
+        if any(op.kind is OpKind.CHANGE_STATUS and label in op.labels for op in ops):
             raise Crash  # the status landed; the channel removal and the claim never run
 
-    monkeypatch.setattr(apply_module, "execute", execute)
+    monkeypatch.setattr(apply_module, "send", send)
     with pytest.raises(Crash):
         await bench.sync()
     monkeypatch.undo()
