@@ -90,8 +90,9 @@ def simulate(
     ``crash_at`` models a crash during operation ``crash_at``: its write-ahead claims are stored,
     its call is made only if ``crash_after_call``, its after-call ledger writes are lost, and
     nothing after it runs. Operations whose index is in ``refuse`` are refused by seats.io; like
-    the apply step, the run then voids their write-ahead claims and skips the follow-ups
-    (:func:`~bridge.reconcile.plan.is_follow_up`) on their events. ``strict`` raises
+    the apply step, the run keeps their write-ahead claims (a split call may have landed in part;
+    the next plan forgets what seats.io does not show) and skips the follow-ups
+    (:func:`~bridge.reconcile.plan.is_follow_up`) that touch the same objects, on any key. ``strict`` raises
     :class:`SimulationError` when a call would be refused otherwise. ``on_step`` sees the
     observed state after each call.
     """
@@ -101,7 +102,7 @@ def simulate(
     for index, op in enumerate(plan.operations):
         if crash_at is not None and index > crash_at:
             break
-        if is_follow_up(op) and failed.intersection(op.event_keys):
+        if is_follow_up(op) and failed.intersection(op.labels):
             continue
         crashing = crash_at is not None and index == crash_at
         writes = ledger_writes(op, led)
@@ -115,9 +116,7 @@ def simulate(
         if on_step is not None:
             on_step(op, {k: e.freeze() for k, e in events.items()})
         if not ok:
-            for entry in writes.claim_before:
-                led.pop((entry.event_key, entry.label), None)
-            failed.update(op.event_keys)
+            failed.update(op.labels)
             continue
         if crashing:
             continue
