@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from bridge.errors import ConfigError
 from bridge.sandbox import (
     TESSITURA_LOCATION,
     TESSITURA_USER,
@@ -39,7 +40,10 @@ def serve(
     host: str, tessitura_port: int, seatsio_port: int, venue: Path | None, seatsio_empty: bool
 ) -> None:
     """Serve both emulators and print their base URLs; runs until interrupted."""
-    box = Sandbox(venue, seatsio_empty=seatsio_empty)
+    try:
+        box = Sandbox(venue, seatsio_empty=seatsio_empty)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
     v = box.venue
     click.echo(f"venue      {v.name}: {len(v.seats)} places, {len(v.performances)} performances")
     click.echo(

@@ -154,7 +154,9 @@ def load_venue(path: Path | str | None = None, *, today: date | None = None) -> 
         raise ConfigError(f"cannot read venue file {p}: {exc}") from exc
     try:
         return expand_venue(raw, today=today or date.today())
-    except (KeyError, ValueError, TypeError) as exc:
+    except KeyError as exc:
+        raise ConfigError(f"venue file {p}: missing key {exc} (see docs/venue-format.md)") from exc
+    except (ValueError, TypeError) as exc:
         raise ConfigError(f"venue file {p}: {exc}") from exc
 
 
