@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -391,7 +391,12 @@ class _KeyPlanner:
         owned_status = valid.target if valid and valid.ownership is Ownership.STATUS else None
         owned_channel = valid.target if valid and valid.ownership is Ownership.CHANNEL else None
         owned_nfs = valid is not None and valid.ownership is Ownership.NOT_FOR_SALE
-        if owned_status is None and valid is not None and status in self.policy.bridge_statuses:
+        if (
+            owned_status is None
+            and valid is not None
+            and not self.o.is_season  # a season shows its events' statuses; they are not its own
+            and status in self.policy.bridge_statuses
+        ):
             # The one-slot ledger holds this object another way, yet it shows one of the bridge's
             # own statuses: a move whose closing claim a crash cut off. The status is the bridge's.
             owned_status = status
@@ -512,7 +517,9 @@ def plan(
     findings: list[Finding] = list(desired.findings)
     ops: list[Operation] = []
     season_statuses = _season_statuses(desired, observed, by_key)
-    for key in sorted(desired.events):
+    placed: dict[str, frozenset[str]] = {}  # season key -> labels its channels hold after this plan
+    # Seasons first: an event may hand a seat over to its season only once the season holds it.
+    for key in sorted(desired.events, key=lambda k: (not desired.events[k].is_season, k)):
         want = desired.events[key]
         seen = observed.get(key)
         if seen is None:
@@ -525,6 +532,14 @@ def plan(
             )
             continue
         season = desired.events.get(want.season_key) if want.season_key else None
+        held_elsewhere: frozenset[str] = frozenset()
+        if season is not None:
+            held_elsewhere = placed.get(season.key, frozenset())
+            waiting = season.labels - held_elsewhere - want.labels
+            if waiting:
+                # The season cannot hold these (missing, conflict, foreign channel ...): the event
+                # keeps whatever it holds, so no seat becomes buyable while Tessitura holds it.
+                want = replace(want, undecided=want.undecided | waiting)
         planner = _KeyPlanner(
             want,
             seen,
@@ -532,11 +547,41 @@ def plan(
             specs,
             policy,
             season_statuses.get(key, {}),
-            season.labels if season is not None else frozenset(),
+            held_elsewhere,
         )
-        ops.extend(_plan_key(planner))
+        key_ops = _plan_key(planner)
+        if want.is_season:
+            placed[key] = _in_season_channel(want, seen) | _channel_adds(want, key_ops)
+        ops.extend(key_ops)
         findings.extend(planner.findings)
     return Plan(operations=_merge_and_sort(ops), findings=sorted_findings(findings))
+
+
+def _in_season_channel(season: DesiredEvent, seen: ObservedEvent | None) -> frozenset[str]:
+    """The season's desired channel labels that seats.io already shows in that channel."""
+    if seen is None:
+        return frozenset()
+    return frozenset(
+        label
+        for channel, labels in season.channels.items()
+        for label in labels
+        if (obj := seen.objects.get(label)) is not None and obj.channel == channel
+    )
+
+
+def _channel_adds(season: DesiredEvent, ops: Iterable[Operation]) -> frozenset[str]:
+    """Labels these operations put into the channel the season wants them in (adds run before
+    any lift of a plan; a refused add stops the lifts of its objects, see docs/plan-format.md)."""
+    out: set[str] = set()
+    for op in ops:
+        if op.kind is OpKind.ADD_TO_CHANNEL:
+            out.update(season.channels.get(op.target, frozenset()) & set(op.labels))
+        elif op.kind is OpKind.CREATE_CHANNEL and op.channel is not None:
+            out.update(season.channels.get(op.channel.key, frozenset()) & set(op.labels))
+        elif op.kind is OpKind.REPLACE_CHANNELS:
+            for spec, labels in op.channels:
+                out.update(season.channels.get(spec.key, frozenset()) & set(labels))
+    return frozenset(out)
 
 
 def _season_statuses(

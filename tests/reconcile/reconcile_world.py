@@ -337,6 +337,7 @@ def worlds(draw: st.DrawFn, *, max_labels: int = 24) -> World:
         owns_all_channels=frozenset(draw(st.sets(st.sampled_from(keys)))),
         for_sale_reserve=2,
         force=draw(st.booleans()),
+        bridge_statuses=mapped.bridge_statuses() if draw(st.booleans()) else frozenset(),
     )
     world = World(tuple(snapshots), mapped, policy, observed, led, labels=labels)
     if draw(st.booleans()):

@@ -30,7 +30,7 @@ async def test_a_refused_season_channel_add_does_not_release_the_seat_on_its_eve
     await bench.sync()
     assert world.object_status("perf-102", label) == "held-subscription"  # not released
     bench.box.seatsio_control.clear_faults()
-    await bench.sync()
+    await bench.sync()  # the season channel add runs first, then the event statuses go
     assert world.channel_of(SEASON, label) == "subscribers"
     assert world.object_status("perf-102", label) == "free"
 
