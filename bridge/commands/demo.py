@@ -63,7 +63,8 @@ async def _story(console: Console, cfg: BridgeConfig, store_path: Path) -> None:
     box = Sandbox()
     venue = box.venue
     ids = [p.id for p in venue.performances]
-    season = sorted(p.id for p in venue.performances if p.seatsio_season_key)
+    season_key, season_performances = next(iter(venue.seasons().items()))
+    season = [p.id for p in season_performances]
     tonight = next(p for p in venue.performances if p.seatsio_season_key is None)
     with open_store(store_path, durable=False) as store:
         async with connect(
@@ -75,7 +76,7 @@ async def _story(console: Console, cfg: BridgeConfig, store_path: Path) -> None:
             console.rule("[bold]1. The sample venue")
             console.print(
                 f"{venue.name}: {len(venue.seats)} places, {len(ids)} performances "
-                f"({len(season)} in the seats.io season {venue.performances[-1].seatsio_season_key}"
+                f"({len(season)} in the seats.io season {season_key}"
                 f", {len(ids) - len(season)} standalone). Tessitura holds "
                 f"{len(venue.holds)} seat-holds; {len(venue.sales)} seats are sold online."
             )
@@ -131,7 +132,6 @@ async def _story(console: Console, cfg: BridgeConfig, store_path: Path) -> None:
             infos = await rt.seatsio.reports.object_infos(
                 tonight.event_key, [venue.seat(s).label for s in show]
             )
-            season_key = venue.performance(season[0]).seatsio_season_key or ""
             season_infos = await rt.seatsio.reports.object_infos(
                 season_key, [venue.seat(s).label for s in subs[:2]]
             )

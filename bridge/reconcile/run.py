@@ -13,6 +13,7 @@ import socket
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import cached_property
 
 import structlog
 
@@ -65,13 +66,13 @@ class UnitResult:
     leased_elsewhere: bool = False
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True)
 class RunReport:
-    """Everything one pass planned and did, per unit."""
+    """Everything one pass planned and did, per unit (built once, when the pass is over)."""
 
-    units: list[UnitResult] = field(default_factory=list)
+    units: tuple[UnitResult, ...] = ()
 
-    @property
+    @cached_property
     def plan(self) -> Plan:
         """All units' plans as one (their event keys never overlap)."""
         return Plan(
@@ -198,7 +199,7 @@ async def reconcile(
             on_unit_done(result, len(units))
         return result
 
-    return RunReport(units=list(await asyncio.gather(*(one(u) for u in units))))
+    return RunReport(units=tuple(await asyncio.gather(*(one(u) for u in units))))
 
 
 async def reconcile_unit(
