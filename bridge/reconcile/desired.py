@@ -3,6 +3,12 @@
 Pure and deterministic: the same snapshots in any order give the same value. Whatever cannot be
 mapped is reported as a finding and left out, never guessed (product.md, "Never guess"); a label
 whose fate cannot be decided is listed as *undecided* so the planner leaves it exactly as it is.
+
+Unknown is never free. A label outside the seat table (``known``) has a hold state the bridge cannot
+read, so the planner keeps whatever it holds there; an empty seat table, or one the caller found
+shrunk (``refused_tables``), makes its performances unreadable, exactly like a failed read. In a
+season, a channel hold that differs between performances is held per event in every performance
+that holds it (the rule's fallback status, else not for sale), never left buyable.
 """
 
 from __future__ import annotations
@@ -24,6 +30,8 @@ class DesiredEvent:
     ``channels`` and ``statuses`` map a channel key / custom status to its labels;
     ``season_key`` is the season an event belongs to (its channels live there);
     ``undecided`` labels are neither wanted nor unwanted: the planner must not touch them.
+    ``known``: the labels whose hold state the bridge can read (its seat tables' labels); any other
+    label is undecided too. None means every label is known.
     """
 
     key: str
@@ -34,6 +42,11 @@ class DesiredEvent:
     is_season: bool = False
     season_key: str | None = None
     undecided: frozenset[str] = field(default_factory=frozenset)
+    known: frozenset[str] | None = None
+
+    def decides(self, label: str) -> bool:
+        """Whether the bridge may act on ``label`` here: known and not undecided."""
+        return label not in self.undecided and (self.known is None or label in self.known)
 
     @property
     def labels(self) -> frozenset[str]:
@@ -71,6 +84,7 @@ class _Performance:
     target: PerformanceTarget
     rules: dict[str, HoldRule]
     undecided: set[str]
+    known: frozenset[str]
 
 
 def _resolve(
@@ -79,8 +93,10 @@ def _resolve(
     snapshots: list[HoldSnapshot],
     tables: MappingTables,
     findings: list[Finding],
+    refused_tables: Mapping[int, str],
 ) -> _Performance | None:
-    """Layered holds -> one rule per label, or None when the seat map has no table at all."""
+    """Layered holds -> one rule per label, or None when a seat table is missing, empty or refused
+    (the performance is then as unreadable as a failed read)."""
     layers: dict[tuple[int, int], set[int]] = defaultdict(set)
     for snapshot in snapshots:
         for hold in snapshot.holds:
@@ -97,6 +113,27 @@ def _resolve(
                 )
             )
         return None
+    seat_maps = sorted({s.seat_map_id for s in snapshots})
+    unusable = False
+    for seat_map_id in seat_maps:
+        reason = refused_tables.get(seat_map_id)
+        if reason is None and not tables.seat_tables[seat_map_id].labels:
+            reason = "the seat table has no rows"
+        if reason is not None:
+            unusable = True
+            findings.append(
+                Finding(
+                    FindingKind.SEAT_TABLE_UNUSABLE,
+                    performance_id=performance_id,
+                    event_key=target.event_key,
+                    detail=f"seat map {seat_map_id}: {reason}; nothing is lifted until it is fixed",
+                )
+            )
+    if unusable:
+        return None
+    table_labels = frozenset(
+        label for m in seat_maps for label in tables.seat_tables[m].labels.values()
+    )
 
     unknown: dict[int, set[int]] = defaultdict(set)
     rules: dict[str, HoldRule] = {}
@@ -144,7 +181,7 @@ def _resolve(
         )
     for label in undecided:
         rules.pop(label, None)
-    return _Performance(performance_id, target, rules, undecided)
+    return _Performance(performance_id, target, rules, undecided, table_labels)
 
 
 @dataclass(slots=True)
@@ -156,7 +193,13 @@ class _EventDraft:
     performance_ids: set[int] = field(default_factory=set)
     best: dict[str, HoldRule] = field(default_factory=dict)
     fallback: dict[str, str] = field(default_factory=dict)
+    fallback_not_for_sale: set[str] = field(default_factory=set)
     undecided: set[str] = field(default_factory=set)
+    known: frozenset[str] | None = None
+
+    def add_known(self, labels: frozenset[str]) -> None:
+        """An event of several performances knows only what every one of them knows."""
+        self.known = labels if self.known is None else self.known & labels
 
     def freeze(self) -> DesiredEvent:
         channels: dict[str, set[str]] = defaultdict(set)
@@ -174,6 +217,7 @@ class _EventDraft:
         for label, status in self.fallback.items():
             if label not in self.undecided:
                 statuses[status].add(label)
+        not_for_sale |= self.fallback_not_for_sale - self.undecided
         return DesiredEvent(
             key=self.key,
             channels={k: frozenset(v) for k, v in sorted(channels.items())},
@@ -183,13 +227,20 @@ class _EventDraft:
             is_season=False,
             season_key=self.season_key,
             undecided=frozenset(self.undecided),
+            known=self.known,
         )
 
 
 def desired_state(
-    snapshots: Iterable[HoldSnapshot], tables: MappingTables, policy: Policy
+    snapshots: Iterable[HoldSnapshot],
+    tables: MappingTables,
+    policy: Policy,
+    refused_tables: Mapping[int, str] | None = None,
 ) -> DesiredState:
-    """Resolve layered holds per seat, map them to seats.io, and fold season channels."""
+    """Resolve layered holds per seat, map them to seats.io, and fold season channels.
+
+    ``refused_tables``: seat map id -> why its table cannot be trusted this run (it shrank).
+    """
     findings: list[Finding] = []
     by_performance: dict[int, list[HoldSnapshot]] = defaultdict(list)
     for snapshot in snapshots:
@@ -208,7 +259,14 @@ def desired_state(
                 )
             )
             continue
-        perf = _resolve(performance_id, target, by_performance[performance_id], tables, findings)
+        perf = _resolve(
+            performance_id,
+            target,
+            by_performance[performance_id],
+            tables,
+            findings,
+            refused_tables or {},
+        )
         if perf is None:
             unresolved.add(performance_id)
         else:
@@ -223,6 +281,7 @@ def desired_state(
             )
         draft.performance_ids.add(perf.performance_id)
         draft.undecided |= perf.undecided
+        draft.add_known(perf.known)
         for label, rule in perf.rules.items():
             current = draft.best.get(label)
             if current is None or _rank(rule) < _rank(current):
@@ -277,8 +336,10 @@ def _season(
 
     perfs = [resolved[p] for p in present]
     undecided: set[str] = set()
+    known = perfs[0].known if perfs else frozenset()
     for perf in perfs:
         undecided |= perf.undecided
+        known &= perf.known
     candidates = sorted(
         {
             label
@@ -308,6 +369,8 @@ def _season(
             if rule.fallback_status:
                 draft.fallback[label] = rule.fallback_status
             else:
+                # no per-event status configured: not for sale in this event, never buyable
+                draft.fallback_not_for_sale.add(label)
                 differs[rule.hold_code_id].add(label)
     for code, labels in sorted(differs.items()):
         ordered = sorted(labels)
@@ -319,7 +382,8 @@ def _season(
                 labels=tuple(ordered[:EXAMPLES]),
                 count=len(ordered),
                 detail=f"hold code {code} differs between the season's performances "
-                f"on {len(ordered)} seats and has no fallback status",
+                f"on {len(ordered)} seats and has no fallback status: held per event as "
+                "not for sale (give the code a fallback_status)",
             )
         )
     return DesiredEvent(
@@ -331,6 +395,7 @@ def _season(
         is_season=True,
         season_key=None,
         undecided=frozenset(undecided),
+        known=known,
     )
 
 

@@ -30,6 +30,7 @@ class FindingKind(StrEnum):
     # desired state (mapping a Tessitura performance)
     UNMAPPED_PERFORMANCE = "unmapped_performance"
     NO_SEAT_TABLE = "no_seat_table"
+    SEAT_TABLE_UNUSABLE = "seat_table_unusable"
     UNMAPPED_SEAT = "unmapped_seat"
     UNKNOWN_HOLD_CODE = "unknown_hold_code"
     SEASON_INCOMPLETE = "season_incomplete"
@@ -45,6 +46,9 @@ class FindingKind(StrEnum):
     UNOWNED_IN_BRIDGE_CHANNEL = "unowned_in_bridge_channel"
     FOR_SALE_BUDGET_EXHAUSTED = "for_sale_budget_exhausted"
     MASS_RELEASE_REFUSED = "mass_release_refused"
+    HELD_OUTSIDE_TABLE = "held_outside_table"
+    SEASON_RELEASE_WAITS = "season_release_waits"
+    BOOKED_DURING_RUN = "booked_during_run"
 
     @property
     def severity(self) -> Severity:
@@ -54,9 +58,10 @@ class FindingKind(StrEnum):
 _SEVERITY: Mapping[FindingKind, Severity] = {
     FindingKind.UNMAPPED_PERFORMANCE: Severity.WARNING,
     FindingKind.NO_SEAT_TABLE: Severity.ERROR,
+    FindingKind.SEAT_TABLE_UNUSABLE: Severity.ERROR,
     FindingKind.UNMAPPED_SEAT: Severity.WARNING,
     FindingKind.UNKNOWN_HOLD_CODE: Severity.WARNING,
-    FindingKind.SEASON_INCOMPLETE: Severity.WARNING,
+    FindingKind.SEASON_INCOMPLETE: Severity.ERROR,
     FindingKind.SEASON_HOLD_DIFFERS: Severity.WARNING,
     FindingKind.EVENT_NOT_FOUND: Severity.ERROR,
     FindingKind.NOT_ON_CHART: Severity.WARNING,
@@ -66,8 +71,11 @@ _SEVERITY: Mapping[FindingKind, Severity] = {
     FindingKind.SOLD_WHILE_HELD: Severity.INFO,
     FindingKind.FOREIGN_CHANNEL: Severity.WARNING,
     FindingKind.UNOWNED_IN_BRIDGE_CHANNEL: Severity.WARNING,
-    FindingKind.FOR_SALE_BUDGET_EXHAUSTED: Severity.WARNING,
+    FindingKind.FOR_SALE_BUDGET_EXHAUSTED: Severity.ERROR,
     FindingKind.MASS_RELEASE_REFUSED: Severity.ERROR,
+    FindingKind.HELD_OUTSIDE_TABLE: Severity.WARNING,
+    FindingKind.SEASON_RELEASE_WAITS: Severity.WARNING,
+    FindingKind.BOOKED_DURING_RUN: Severity.CONFLICT,
 }
 
 

@@ -355,7 +355,8 @@ class _KeyPlanner:
         )
 
     def labels(self) -> set[str]:
-        """Labels worth a decision: wanted, owned, or sitting in a bridge channel; never undecided."""
+        """Labels worth a decision: wanted, owned, or sitting in a bridge channel; never undecided,
+        and never one outside the seat table, whose hold state the bridge cannot know."""
         out = set(self.d.labels) | set(self.entries)
         if not self.in_season:
             for obj in self.o.objects.values():
@@ -364,6 +365,22 @@ class _KeyPlanner:
             for channel in self.o.channels:
                 if channel.key in self.specs:
                     out |= channel.objects
+        known = self.d.known
+        if known is not None:
+            outside = sorted(lbl for lbl in self.entries if lbl not in known)
+            if outside:
+                self.findings.append(
+                    Finding(
+                        FindingKind.HELD_OUTSIDE_TABLE,
+                        performance_id=self.performance_id,
+                        event_key=self.d.key,
+                        labels=tuple(outside[:EXAMPLES]),
+                        count=len(outside),
+                        detail=f"{len(outside)} objects the bridge holds are in no seat table "
+                        "row: their holds are kept until the table lists them again",
+                    )
+                )
+            out &= known
         return out - self.d.undecided
 
     def label(self, label: str) -> _LabelWork | None:
@@ -418,7 +435,9 @@ class _KeyPlanner:
                 )
             return work
 
-        foreign = channel is not None and channel not in self.specs
+        # A channel the ledger says the bridge filled stays the bridge's after its key left the
+        # configuration (a renamed channel, a code edited to another action): its objects move.
+        foreign = channel is not None and channel not in self.specs and channel != owned_channel
         if foreign and (dc is not None or ds is not None):
             self.find(
                 FindingKind.FOREIGN_CHANNEL,
@@ -426,12 +445,6 @@ class _KeyPlanner:
                 f"wanted by the bridge but sits in channel {channel!r}, which it does not manage",
             )
             return work
-        if foreign and owned_channel is not None:
-            self.find(
-                FindingKind.FOREIGN_CHANNEL,
-                label,
-                f"the ledger holds it in channel {channel!r}, which is no longer configured",
-            )
 
         if self.in_season and dc is not None:
             self.find(
@@ -462,7 +475,7 @@ class _KeyPlanner:
                         f"wanted in {dc!r} but sits in bridge channel {channel!r} without a ledger entry",
                     )
                     return work
-            elif channel is not None and channel in self.specs:
+            elif channel is not None and (channel in self.specs or channel == owned_channel):
                 if channel == owned_channel:
                     work.lifts.append((OpKind.REMOVE_FROM_CHANNEL, channel, ""))
                 else:
@@ -509,16 +522,21 @@ def plan(
     policy: Policy,
     channels: Sequence[ChannelSpec],
 ) -> Plan:
-    """Compare, then order: adds before lifts, conditional status writes, refusals as findings."""
+    """Compare, then order: adds before lifts, conditional status writes, refusals as findings.
+
+    Three stages: every key's label work (seasons first: an event hands a seat over to its season
+    only once the season holds it); then the checks that span keys (a season releases a seat only
+    where each event that still holds it has its per-event hold in place, and the mass-release
+    guard counts what would become buyable on every event); then operations.
+    """
     specs = {c.key: c for c in channels}
     by_key: dict[str, dict[str, LedgerEntry]] = defaultdict(dict)
     for (key, label), entry in ledger.items():
         by_key[key][label] = entry
     findings: list[Finding] = list(desired.findings)
-    ops: list[Operation] = []
     season_statuses = _season_statuses(desired, observed, by_key)
     placed: dict[str, frozenset[str]] = {}  # season key -> labels its channels hold after this plan
-    # Seasons first: an event may hand a seat over to its season only once the season holds it.
+    planned: dict[str, tuple[_KeyPlanner, dict[str, _LabelWork]]] = {}
     for key in sorted(desired.events, key=lambda k: (not desired.events[k].is_season, k)):
         want = desired.events[key]
         seen = observed.get(key)
@@ -549,10 +567,15 @@ def plan(
             season_statuses.get(key, {}),
             held_elsewhere,
         )
-        key_ops = _plan_key(planner)
+        works = _label_works(planner)
         if want.is_season:
-            placed[key] = _in_season_channel(want, seen) | _channel_adds(want, key_ops)
-        ops.extend(key_ops)
+            placed[key] = _in_season_channel(want, seen) | _channel_adds(want, works)
+        planned[key] = (planner, works)
+    _season_releases_wait(planned)
+    findings.extend(_mass_release_guard(planned, policy))
+    ops: list[Operation] = []
+    for planner, works in planned.values():
+        ops.extend(_materialize(planner, works))
         findings.extend(planner.findings)
     return Plan(operations=_merge_and_sort(ops), findings=sorted_findings(findings))
 
@@ -569,19 +592,15 @@ def _in_season_channel(season: DesiredEvent, seen: ObservedEvent | None) -> froz
     )
 
 
-def _channel_adds(season: DesiredEvent, ops: Iterable[Operation]) -> frozenset[str]:
-    """Labels these operations put into the channel the season wants them in (adds run before
-    any lift of a plan; a refused add stops the lifts of its objects, see docs/plan-format.md)."""
-    out: set[str] = set()
-    for op in ops:
-        if op.kind is OpKind.ADD_TO_CHANNEL:
-            out.update(season.channels.get(op.target, frozenset()) & set(op.labels))
-        elif op.kind is OpKind.CREATE_CHANNEL and op.channel is not None:
-            out.update(season.channels.get(op.channel.key, frozenset()) & set(op.labels))
-        elif op.kind is OpKind.REPLACE_CHANNELS:
-            for spec, labels in op.channels:
-                out.update(season.channels.get(spec.key, frozenset()) & set(labels))
-    return frozenset(out)
+def _channel_adds(season: DesiredEvent, works: Mapping[str, _LabelWork]) -> frozenset[str]:
+    """Labels this plan puts into the channel the season wants them in (adds run before any
+    lift of a plan; a refused add stops the lifts of its objects, see docs/plan-format.md)."""
+    return frozenset(
+        label
+        for label, work in works.items()
+        for kind, target, _ in work.adds
+        if kind is OpKind.ADD_TO_CHANNEL and label in season.channels.get(target, frozenset())
+    )
 
 
 def _season_statuses(
@@ -622,8 +641,8 @@ def _season_statuses(
     return out
 
 
-def _plan_key(planner: _KeyPlanner) -> list[Operation]:
-    """Every operation for one key, with the for-sale budget and the mass-release guard applied."""
+def _label_works(planner: _KeyPlanner) -> dict[str, _LabelWork]:
+    """Every label's work for one key, with the for-sale budget applied."""
     key = planner.d.key
     policy = planner.policy
     works: dict[str, _LabelWork] = {}
@@ -649,45 +668,139 @@ def _plan_key(planner: _KeyPlanner) -> list[Operation]:
                 FindingKind.FOR_SALE_BUDGET_EXHAUSTED,
                 performance_id=planner.performance_id,
                 event_key=key,
-                labels=tuple(marks),
+                labels=tuple(marks[:EXAMPLES]),
                 count=len(marks),
                 detail=f"{left} restricting for-sale edits left today, {policy.for_sale_reserve} "
-                f"kept in reserve: {len(marks)} objects not marked not for sale",
+                f"kept in reserve: {len(marks)} objects not marked not for sale yet",
             )
         )
+    return works
 
-    # No mass release by accident: objects that would end up not held by the bridge here.
-    wanted = planner.d.labels | planner.held_elsewhere
-    lifted = sorted(lbl for lbl, w in works.items() if w.lifts and lbl not in wanted)
-    held = sum(
-        1
+
+def _held_after(planner: _KeyPlanner, work: _LabelWork | None, label: str) -> bool:
+    """Whether ``label`` is unbuyable on this event once the plan ran: a hold it shows and keeps,
+    or one this plan adds."""
+    obj = planner.o.objects.get(label)
+    if obj is None:
+        return True  # not on this event's chart: nothing to buy
+    lifts = {kind for kind, _, _ in work.lifts} if work else set()
+    if work is not None and work.adds:
+        return True
+    if obj.status != FREE and OpKind.RELEASE_STATUS not in lifts:
+        return True
+    return label in planner.o.not_for_sale and OpKind.MARK_FOR_SALE not in lifts
+
+
+def _season_releases_wait(planned: Mapping[str, tuple[_KeyPlanner, dict[str, _LabelWork]]]) -> None:
+    """A season takes a seat out of its channel only where every event that still holds the seat
+    has its per-event hold (fallback status, not for sale) in place or in this plan."""
+    members: dict[str, list[tuple[_KeyPlanner, dict[str, _LabelWork]]]] = defaultdict(list)
+    for planner, works in planned.values():
+        if planner.d.season_key:
+            members[planner.d.season_key].append((planner, works))
+    for key, (season, works) in planned.items():
+        if not season.d.is_season:
+            continue
+        waiting: list[str] = []
+        for label, work in works.items():
+            if not work.lifts or label in season.d.labels:
+                continue
+            for event, event_works in members.get(key, []):
+                if label in event.d.labels and not _held_after(
+                    event, event_works.get(label), label
+                ):
+                    work.lifts = []
+                    work.deferred = []
+                    waiting.append(label)
+                    break
+        if waiting:
+            season.findings.append(
+                Finding(
+                    FindingKind.SEASON_RELEASE_WAITS,
+                    event_key=key,
+                    labels=tuple(sorted(waiting)[:EXAMPLES]),
+                    count=len(waiting),
+                    detail=f"{len(waiting)} objects stay in the season's channels until every "
+                    "event that holds them shows its own hold",
+                )
+            )
+
+
+def _valid_holds(planner: _KeyPlanner) -> set[str]:
+    """Labels the bridge holds here now: ledger entries seats.io still shows."""
+    return {
+        lbl
         for lbl, entry in planner.entries.items()
         if (obj := planner.o.objects.get(lbl)) is not None
         and _shows(entry, obj.status, obj.channel, lbl in planner.o.not_for_sale)
-    )
-    if (
-        lifted
-        and not policy.force
-        and len(lifted) > policy.mass_release_share * held
-        and len(lifted) >= policy.mass_release_floor
-    ):
-        for w in works.values():
-            if w.lifts:
-                w.lifts = []
-                w.deferred = []  # the old hold stays, so the ledger must keep saying so
-        planner.findings.append(
+    }
+
+
+def _freed(planner: _KeyPlanner, works: Mapping[str, _LabelWork]) -> set[str]:
+    """Labels whose hold here this plan lifts without holding them another way."""
+    kept = planner.d.labels | planner.held_elsewhere
+    return {lbl for lbl, w in works.items() if w.lifts and lbl not in kept}
+
+
+def _mass_release_guard(
+    planned: Mapping[str, tuple[_KeyPlanner, dict[str, _LabelWork]]], policy: Policy
+) -> list[Finding]:
+    """No mass release by accident, counted on every event: a season's release lands on each of
+    its events. A group (an event alone, or a season with its events) whose plan would make more
+    than the allowed share buyable on any one event, or across the group, lifts nothing."""
+    if policy.force:
+        return []
+    groups: dict[str, list[str]] = defaultdict(list)
+    for key, (planner, _) in planned.items():
+        season_key = planner.d.season_key if planner.d.season_key in planned else None
+        groups[season_key or key].append(key)
+    findings: list[Finding] = []
+    for group_key, keys in sorted(groups.items()):
+        season = planned[group_key] if planned[group_key][0].d.is_season else None
+        season_held = _valid_holds(season[0]) if season else set()
+        season_freed = _freed(*season) if season else set()
+        events = [k for k in keys if not planned[k][0].d.is_season] or [group_key]
+        per_event: list[tuple[str, int, int]] = []
+        freed_all: set[tuple[str, str]] = set()
+        for key in events:
+            planner, works = planned[key]
+            if planner.d.is_season:  # a season without events in this plan counts as one
+                held, freed = season_held, season_freed
+            else:
+                held = _valid_holds(planner) | season_held
+                freed = _freed(planner, works) | (season_freed - planner.d.labels)
+            per_event.append((key, len(freed), len(held)))
+            freed_all |= {(key, lbl) for lbl in freed}
+        total_freed = len(freed_all)
+        total_held = sum(h for _, _, h in per_event)
+
+        def trips(freed: int, held: int) -> bool:
+            return freed > policy.mass_release_share * held and freed >= policy.mass_release_floor
+
+        worst = max(per_event, key=lambda e: (e[1], e[0]))
+        if not (any(trips(f, h) for _, f, h in per_event) or trips(total_freed, total_held)):
+            continue
+        for key in keys:
+            for w in planned[key][1].values():
+                if w.lifts:
+                    w.lifts = []
+                    w.deferred = []  # the old hold stays, so the ledger must keep saying so
+        sample = sorted({lbl for _, lbl in freed_all})
+        lone = planned[group_key][0]
+        findings.append(
             Finding(
                 FindingKind.MASS_RELEASE_REFUSED,
-                performance_id=planner.performance_id,
-                event_key=key,
-                labels=tuple(lifted[:EXAMPLES]),
-                count=len(lifted),
-                detail=f"would lift {len(lifted)} of {held} bridge-held objects "
+                performance_id=lone.performance_id if len(keys) == 1 else None,
+                event_key=group_key,
+                labels=tuple(sample[:EXAMPLES]),
+                count=total_freed,
+                detail=f"would make {total_freed} of {total_held} bridge-held objects buyable "
+                f"across {len(per_event)} event(s), {worst[1]} of {worst[2]} on {worst[0]} "
                 f"(limit {policy.mass_release_share:.0%} and at least "
                 f"{policy.mass_release_floor}); rerun with force to allow",
             )
         )
-    return _materialize(planner, works)
+    return findings
 
 
 def _materialize(planner: _KeyPlanner, works: Mapping[str, _LabelWork]) -> list[Operation]:
