@@ -6,7 +6,9 @@ Nothing above the clients knows about HTTP. Callers decide what to do from the c
     ├── ConfigError                 the operator must fix a file or a setting; never retried
     │   └── CredentialsError        401/403: wrong user, user group, location, password or key
     ├── RetryableError              try again later (timeouts, connection errors, 5xx, 429)
-    │   └── RateLimitedError        429; ``retry_after`` seconds when the server said so
+    │   └── RateLimitedError        429 of any kind; ``retry_after`` seconds when the server said so
+    │       └── ForSaleLimitError   seats.io's daily budget of restricting for-sale edits on an
+    │                               event is spent; raised only when positively identified
     ├── TerminalError               the request is wrong and repeating it will not help (400, 404)
     │   └── NotFoundError           the performance, event or season does not exist
     ├── ConflictError               the world changed under us (409, ILLEGAL_STATUS_CHANGE)
@@ -14,9 +16,18 @@ Nothing above the clients knows about HTTP. Callers decide what to do from the c
     └── MalformedResponseError      the vendor answered something we cannot parse
 
 Every error keeps the vendor's raw body (``body``) for logs, and never carries a credential.
+
+A 429 is a :class:`ForSaleLimitError` only when the seats.io client has positively identified the
+daily for-sale limit (see :mod:`bridge.seatsio.translate`); any other 429, a concurrency refusal
+included, is a plain :class:`RateLimitedError` and says nothing about that budget.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 
 class BridgeError(Exception):
@@ -64,6 +75,14 @@ class RateLimitedError(RetryableError):
         self.retry_after = retry_after
 
 
+class ForSaleLimitError(RateLimitedError):
+    """seats.io's daily limit of restricting for-sale edits on an event is reached (429).
+
+    ``retry_after`` is always set: it is part of what identifies this refusal. Only this error may
+    be recorded as "no restricting edits left today"; any other 429 may not.
+    """
+
+
 class TerminalError(BridgeError):
     """The request itself is wrong; repeating it will not help."""
 
@@ -82,3 +101,36 @@ class OutcomeUnknownError(BridgeError):
 
 class MalformedResponseError(BridgeError):
     """The vendor answered with a body we cannot parse (or refuse to parse, like hostile XML)."""
+
+
+def validation_summary(exc: ValidationError, root: str) -> str:
+    """A vendor payload's first validation problem as one line naming the field and what was found
+    there, e.g. ``SeatHoldDetail[0].SeatId: Input should be a valid integer (got a boolean)``.
+
+    Never the pydantic dump, which repeats the input and can run to pages.
+    """
+    errors = exc.errors(include_url=False)
+    if not errors:
+        return f"{root}: invalid"
+    first = errors[0]
+    where = root + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in first["loc"])
+    line = f"{where}: {' '.join(str(first['msg']).split())[:160]}"
+    if first["type"] not in ("missing", "value_error"):
+        line += f" (got {_found(first.get('input'))})"
+    more = len(errors) - 1
+    return line + (f" (and {more} more problem{'s' if more > 1 else ''})" if more else "")
+
+
+def _found(value: Any) -> str:
+    """What a payload held instead, named as a reader of the body would (short text quoted)."""
+    if isinstance(value, str):
+        return f"the string {value!r}" if len(value) <= 24 else "a string"
+    kind = type(value).__name__
+    return {
+        "bool": "a boolean",
+        "int": "an integer",
+        "float": "a number with a fraction",
+        "list": "a list",
+        "dict": "an object",
+        "NoneType": "null",
+    }.get(kind, kind)

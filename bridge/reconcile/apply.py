@@ -30,6 +30,7 @@ from bridge.errors import (
     BridgeError,
     ConfigError,
     ConflictError,
+    ForSaleLimitError,
     RateLimitedError,
     TerminalError,
 )
@@ -138,7 +139,9 @@ async def apply_plan(
             raise
         except (ConflictError, TerminalError, RateLimitedError) as exc:
             # seats.io refused (a 429 is a refusal too). Claims stay: an earlier part may have landed.
-            if isinstance(exc, RateLimitedError):
+            # Only the identified daily for-sale limit spends the budget; any other 429 (a
+            # concurrency refusal whose retries ran out) is a failed call and records nothing.
+            if isinstance(exc, ForSaleLimitError):
                 _budget_spent(store, ops, exc)
             for index, op, _ in live:
                 store.op_finished(run_id, index, OpState.FAILED, str(exc))
@@ -275,9 +278,13 @@ def _forget(
             ledger.pop(key, None)
 
 
-def _budget_spent(store: StateStore, ops: Sequence[Operation], exc: RateLimitedError) -> None:
-    """seats.io says the day's restricting for-sale edits are used up: remember it until reset."""
-    if ops[0].kind is not OpKind.MARK_NOT_FOR_SALE:
+def _budget_spent(store: StateStore, ops: Sequence[Operation], exc: ForSaleLimitError) -> None:
+    """seats.io says the day's restricting for-sale edits are used up: remember it until reset.
+
+    Only for :class:`ForSaleLimitError`, the 429 the client positively identified as that limit;
+    a multi-event edit does not say which event ran out, so every event of the call is recorded.
+    """
+    if not isinstance(exc, ForSaleLimitError) or ops[0].kind is not OpKind.MARK_NOT_FOR_SALE:
         return
     now = datetime.now(UTC)
     resets = now + timedelta(seconds=exc.retry_after) if exc.retry_after else None

@@ -6,20 +6,29 @@ Mounted outside the API paths under ``/_sandbox/``:
   /route/{template}" -> n), and the peak number of requests in flight per lane (``peak_in_flight``).
 - ``DELETE /_sandbox/requests``: clear the log.
 - ``GET|POST|DELETE /_sandbox/faults``: read, set (JSON body, fields of :class:`Faults`), clear faults.
+- ``GET|POST|DELETE /_sandbox/overrides``: list, add (JSON body, fields of :class:`Override`), clear
+  answer overrides.
 
 Faults apply to API requests only (never to ``/_sandbox/``), optionally only to paths matching
 ``path_pattern`` and only ``count`` times. ``hang_after_apply_s`` lets the handler change state, then
 stalls the answer: the "timeout after the change was applied" a client must survive.
+
+Overrides change fields of an answer's payload before it is written, so a wrong *type* reaches the
+client in either format (``{"SeatId": true}`` in JSON, ``<SeatId>true</SeatId>`` in XML): the
+malformed answer a client must refuse rather than coerce. Only emulators that call
+:meth:`Control.patch` on their payloads apply them (the Tessitura emulator does).
 """
 
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import random
 import re
 import time
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
@@ -38,6 +47,10 @@ class Faults:
     latency_s: float = 0.0
     error_rate: float = 0.0
     error_status: int = 500
+    #: The JSON body of an injected error (default ``{"injected": true, "status": ...}``) and
+    #: headers to send with it, e.g. to answer exactly as a vendor's own refusal would.
+    error_body: Any = None
+    error_headers: dict[str, str] = field(default_factory=dict)
     hang_s: float = 0.0
     hang_after_apply_s: float = 0.0
     malformed_rate: float = 0.0
@@ -53,6 +66,73 @@ class Faults:
         if unknown:
             raise ValueError(f"unknown fault fields: {sorted(unknown)}")
         return cls(**data)
+
+
+@dataclass
+class Override:
+    """Set fields of the payload answered to matching requests, whatever their type.
+
+    ``set`` maps a field name (dotted for nested objects: ``"HoldCodeDetail.Id"``) to the value to
+    write. In a list answer every item is patched, or only items whose fields equal ``where``
+    (dotted names too); an object answer is patched when it matches ``where``. ``count`` limits how
+    many answers are patched.
+    """
+
+    path_pattern: str
+    set: dict[str, Any]
+    where: dict[str, Any] = field(default_factory=dict)
+    method: str | None = None
+    count: int | None = None
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Override:
+        known = {f.name for f in fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"unknown override fields: {sorted(unknown)}")
+        if not isinstance(data.get("set"), dict) or not data["set"]:
+            raise ValueError("an override needs a non-empty 'set' object")
+        return cls(**data)
+
+    def applies(self, method: str, path: str) -> bool:
+        if self.count is not None and self.count <= 0:
+            return False
+        if self.method and self.method.upper() != method:
+            return False
+        return re.search(self.path_pattern, path) is not None
+
+    def patch(self, data: Any) -> Any:
+        """A patched deep copy of ``data`` (a list of objects or one object)."""
+        patched = copy.deepcopy(data)
+        items = patched if isinstance(patched, list) else [patched]
+        for item in items:
+            if isinstance(item, dict) and all(_get(item, k) == v for k, v in self.where.items()):
+                for name, value in self.set.items():
+                    _put(item, name, value)
+        return patched
+
+
+_MISSING = object()
+
+
+def _get(data: Mapping[str, Any], dotted: str) -> Any:
+    value: Any = data
+    for part in dotted.split("."):
+        if not isinstance(value, Mapping) or part not in value:
+            return _MISSING
+        value = value[part]
+    return value
+
+
+def _put(data: dict[str, Any], dotted: str, value: Any) -> None:
+    *parents, last = dotted.split(".")
+    target = data
+    for part in parents:
+        child = target.get(part)
+        if not isinstance(child, dict):
+            child = target[part] = {}
+        target = child
+    target[last] = value
 
 
 @dataclass
@@ -97,9 +177,25 @@ class Control:
 
     def __init__(self, lane_of: Any = None) -> None:
         self.faults = Faults()
+        self.overrides: list[Override] = []
         self.log = RequestLog()
         self._lane_of = lane_of
         self._rng = random.Random(0)
+
+    def add_override(self, override: Override) -> None:
+        self.overrides.append(override)
+
+    def clear_overrides(self) -> None:
+        self.overrides.clear()
+
+    def patch(self, method: str, path: str, data: Any) -> Any:
+        """``data`` as answered to ``method path``, with every override that applies."""
+        for override in self.overrides:
+            if override.applies(method, path):
+                if override.count is not None:
+                    override.count -= 1
+                data = override.patch(data)
+        return data
 
     def set_faults(self, faults: Faults) -> None:
         self.faults = faults
@@ -137,9 +233,20 @@ class Control:
                 self.clear_faults()
             return JSONResponse(asdict(self.faults))
 
+        async def overrides(request: Request) -> Response:
+            if request.method == "POST":
+                try:
+                    self.add_override(Override.from_json(await request.json()))
+                except (ValueError, TypeError) as exc:
+                    return JSONResponse({"error": str(exc)}, status_code=400)
+            elif request.method == "DELETE":
+                self.clear_overrides()
+            return JSONResponse({"overrides": [asdict(o) for o in self.overrides]})
+
         return [
             Route(f"{CONTROL_PREFIX}/requests", requests, methods=["GET", "DELETE"]),
             Route(f"{CONTROL_PREFIX}/faults", faults, methods=["GET", "POST", "DELETE"]),
+            Route(f"{CONTROL_PREFIX}/overrides", overrides, methods=["GET", "POST", "DELETE"]),
         ]
 
     def middleware(self, app: ASGIApp) -> ASGIApp:
@@ -182,8 +289,11 @@ class Control:
             if f.error_rate and self._rng.random() < f.error_rate:
                 entry.fault = "error"
                 entry.status = f.error_status
-                body = json.dumps({"injected": True, "status": f.error_status}).encode()
-                await _send_plain(send, f.error_status, body, b"application/json")
+                payload = f.error_body
+                if payload is None:
+                    payload = {"injected": True, "status": f.error_status}
+                body = json.dumps(payload).encode()
+                await _send_plain(send, f.error_status, body, b"application/json", f.error_headers)
                 return
         malformed = hit and f.malformed_rate and self._rng.random() < f.malformed_rate
         hang_after = f.hang_after_apply_s if hit else 0.0
@@ -220,15 +330,17 @@ class Control:
             await send(message)
 
 
-async def _send_plain(send: Send, status: int, body: bytes, content_type: bytes) -> None:
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", content_type),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
+async def _send_plain(
+    send: Send,
+    status: int,
+    body: bytes,
+    content_type: bytes,
+    extra_headers: Mapping[str, str] | None = None,
+) -> None:
+    headers = [
+        (b"content-type", content_type),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    headers += [(k.lower().encode(), v.encode()) for k, v in (extra_headers or {}).items()]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

@@ -4,7 +4,7 @@ Served under ``/TessituraService/`` with HTTP Basic on the four-part user
 ``UserName:UserGroup:Location:Password``; paths match case-insensitively as on IIS. Answers follow
 the Accept header (``application/xml`` or ``text/xml``: XML, otherwise JSON); bodies are read as
 XML when their Content-Type says so. Errors are a collection of ``{Code, Description}``.
-The control surface (faults, request log) is mounted under ``/_sandbox/``.
+The control surface (faults, answer overrides, request log) is mounted under ``/_sandbox/``.
 """
 
 from __future__ import annotations
@@ -151,6 +151,9 @@ def wants_xml(request: Request) -> bool:
 
 
 def respond(request: Request, data: Any, shape: Shape, status: int = 200) -> Response:
+    control: Control | None = getattr(request.app.state, "control", None)
+    if control is not None and control.overrides:
+        data = control.patch(request.method, request.url.path, data)
     if wants_xml(request):
         body = render(shape.root, data, item=shape.item, namespace=shape.namespace)
         return Response(body, status, media_type="application/xml; charset=utf-8")

@@ -3,7 +3,10 @@
 Every request goes through :meth:`Connection.call`, which decides from two facts given by the caller,
 the lane and whether the request is *repeatable*, what to do when it fails:
 
-- 429: always repeated (seats.io rejects it before doing anything), honouring Retry-After.
+- 429: always repeated (seats.io rejects it before doing anything), honouring Retry-After. Only
+  the daily for-sale limit (:class:`~bridge.errors.ForSaleLimitError`) is handed back at once when
+  its Retry-After is beyond the policy's ceiling; any other 429 with such a Retry-After is retried
+  on the backoff schedule, and when the attempts run out it is a plain RateLimitedError.
 - The request never reached the server (connect error, connect or pool timeout): repeated.
 - 5xx, read timeout, broken connection: repeated only if repeatable; otherwise the write may have
   happened and :class:`~bridge.errors.OutcomeUnknownError` tells the caller to re-read state.
@@ -27,6 +30,7 @@ import structlog
 from bridge.errors import (
     BridgeError,
     ConflictError,
+    ForSaleLimitError,
     MalformedResponseError,
     OutcomeUnknownError,
     RateLimitedError,
@@ -140,6 +144,12 @@ class Connection:
                 if isinstance(failure, RateLimitedError):
                     self.stats.rate_limited(endpoint)
                     retry_after = failure.retry_after
+                    if (
+                        not isinstance(failure, ForSaleLimitError)
+                        and retry_after is not None
+                        and retry_after > self.retry.max_retry_after_s
+                    ):
+                        retry_after = None  # not known to be the daily limit: back off instead
                 elif isinstance(failure, RetryableError):  # 5xx
                     if is_write and not repeatable:
                         raise _unknown(failure, "the change may have been applied") from None

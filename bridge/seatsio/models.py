@@ -2,26 +2,61 @@
 
 seats.io speaks camelCase; fields here are snake_case with camelCase aliases (both accepted).
 A season is an event with ``is_season`` set and the season-only fields filled, as in the API.
+
+Validation is strict: a key, label, status, id or flag of the wrong JSON type (``1`` for a label,
+``"1"`` or ``true`` for an id, ``"false"`` for a flag) makes the answer malformed; nothing is
+coerced. Dates are ISO-8601 strings with ``Z`` or an offset; one without is refused.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+)
 from pydantic.alias_generators import to_camel
 
-from bridge.errors import MalformedResponseError
+from bridge.errors import MalformedResponseError, validation_summary
 
 T = TypeVar("T")
 
 
+def _timestamp(value: Any) -> Any:
+    """An ISO-8601 string with ``Z`` or an offset as a datetime; anything else is left to strict
+    validation, which refuses it."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    try:
+        moment = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
+    except ValueError:
+        raise ValueError(f"not an ISO-8601 date: {text[:40]!r}") from None
+    if moment.tzinfo is None:
+        raise ValueError(f"date without a UTC offset: {text[:40]!r}")
+    return moment
+
+
+Timestamp = Annotated[datetime, BeforeValidator(_timestamp)]
+
+
 class SeatsioModel(BaseModel):
-    """Base of every payload model: camelCase on the wire, extra fields ignored, immutable."""
+    """Base of every payload model: camelCase on the wire, extra fields ignored, immutable, and
+    no type coercion."""
 
     model_config = ConfigDict(
-        alias_generator=to_camel, populate_by_name=True, extra="ignore", frozen=True
+        alias_generator=to_camel,
+        populate_by_name=True,
+        extra="ignore",
+        frozen=True,
+        strict=True,
     )
 
 
@@ -73,8 +108,8 @@ class Event(SeatsioModel):
     events: list[Event] = []
     partial_season_keys: list[str] = []
     for_sale_propagated: bool | None = None
-    created_on: datetime | None = None
-    updated_on: datetime | None = None
+    created_on: Timestamp | None = None
+    updated_on: Timestamp | None = None
 
     def channel(self, key: str) -> Channel | None:
         """The channel with ``key``, if the event has it."""
@@ -113,7 +148,7 @@ class RateLimitInfo(SeatsioModel):
     """The daily budget of restricting for-sale edits left on an event."""
 
     rate_limit_remaining_calls: int | None = None
-    rate_limit_reset_date: datetime | None = None
+    rate_limit_reset_date: Timestamp | None = None
 
 
 class EditForSaleConfigResult(SeatsioModel):
@@ -142,7 +177,7 @@ class StatusChangeEntry(SeatsioModel):
     status: str | None = None
     quantity: int | None = None
     object_label: str | None = None
-    date: datetime | None = None
+    date: Timestamp | None = None
     order_id: str | None = None
     extra_data: dict[str, Any] | None = None
     hold_token: str | None = None
@@ -154,7 +189,7 @@ class StatusChangeEntry(SeatsioModel):
 class Page(BaseModel, Generic[T]):
     """One page of a list endpoint; cursors are the ids of the last and first item."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, strict=True)
 
     items: list[T] = []
     next_page_starts_after: int | None = None
@@ -162,13 +197,13 @@ class Page(BaseModel, Generic[T]):
 
 
 def parse(adapter: TypeAdapter[T], data: Any, what: str) -> T:
-    """``data`` validated as ``adapter``'s type; MalformedResponseError naming ``what`` otherwise."""
+    """``data`` validated as ``adapter``'s type; otherwise a MalformedResponseError naming
+    ``what`` and, in one line, the first field that is wrong."""
     try:
         return adapter.validate_python(data)
     except ValidationError as exc:
         raise MalformedResponseError(
-            f"{what}: unexpected response shape ({exc.error_count()} problems): "
-            f"{exc.errors(include_url=False)[:3]}",
+            f"{what}: unexpected response shape: {validation_summary(exc, 'answer')}",
             vendor="seats.io",
             body=str(data)[:4000],
         ) from None

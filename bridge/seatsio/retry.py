@@ -3,7 +3,9 @@
 The default schedule is the official SDK's (0.4 s doubling to 6.4 s), with jitter so that many
 callers throttled at once do not come back at once. A server's Retry-After wins when present; one
 longer than ``max_retry_after_s`` (the daily for-sale budget answers in hours) is not waited out but
-handed to the caller. ``sleep`` is injectable so tests can record waits instead of spending them.
+handed to the caller. The connection passes such a Retry-After on only for a 429 identified as the
+daily for-sale limit; for any other it uses the backoff schedule. ``sleep`` is injectable so tests
+can record waits instead of spending them.
 """
 
 from __future__ import annotations

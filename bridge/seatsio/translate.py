@@ -2,6 +2,15 @@
 
 seats.io's error body is ``{"status", "messages", "errors": [{"code", "message"}], "requestId"}``;
 401/403 come with an empty body. The codes and the raw body are kept on every error.
+
+Two different limits answer 429: the account's concurrency lanes (retry shortly) and an event's
+daily budget of 10 restricting for-sale edits (retry in hours). seats.io documents no marker that
+tells them apart beyond the daily limit's Retry-After, so a 429 is read as the daily limit
+(:class:`~bridge.errors.ForSaleLimitError`) only when every marker we know of says so: a for-sale
+edit endpoint, a Retry-After, an error code naming that limit, and nothing that speaks of
+concurrency. Anything less is a plain :class:`~bridge.errors.RateLimitedError`: the dangerous
+mistake is recording "no edits left today" for a passing concurrency refusal, which would leave
+kills for sale for a day; the opposite mistake costs a refused call per run.
 """
 
 from __future__ import annotations
@@ -15,6 +24,7 @@ from bridge.errors import (
     BridgeError,
     ConflictError,
     CredentialsError,
+    ForSaleLimitError,
     NotFoundError,
     RateLimitedError,
     RetryableError,
@@ -24,6 +34,21 @@ from bridge.seatsio.retry import parse_retry_after
 
 VENDOR = "seats.io"
 CONFLICT_CODES = frozenset({"ILLEGAL_STATUS_CHANGE"})
+#: The calls that spend an event's daily budget of restricting for-sale edits ("METHOD /template").
+FOR_SALE_ENDPOINTS = frozenset(
+    {
+        "POST /events/{key}/actions/edit-for-sale-config",
+        "POST /events/actions/edit-for-sale-config",
+        "POST /events/{key}/actions/mark-as-not-for-sale",
+        "POST /events/{key}/actions/mark-as-for-sale",
+        "POST /events/{key}/actions/mark-everything-as-not-for-sale",
+    }
+)
+#: Error codes naming the daily for-sale limit. seats.io publishes none: this is the sandbox's
+#: spelling, to be checked against a real account (docs/api-assumptions.md).
+FOR_SALE_LIMIT_CODES = frozenset({"RATE_LIMIT_EXCEEDED"})
+#: Error codes naming the concurrency limit (the sandbox's spelling); they rule the daily limit out.
+CONCURRENCY_CODES = frozenset({"TOO_MANY_CONCURRENT_REQUESTS"})
 MAX_BODY_CHARS = 4000
 CREDENTIALS_HINT = "seats.io refused the credentials: check the secret key and workspace key"
 
@@ -61,6 +86,8 @@ def error_from_response(response: httpx.Response, endpoint: str) -> BridgeError:
         return CredentialsError(f"{endpoint}: {CREDENTIALS_HINT}", **kw)
     if status == 429:
         retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        if is_for_sale_limit(endpoint, codes, body, retry_after):
+            return ForSaleLimitError(message, retry_after=retry_after, **kw)
         return RateLimitedError(message, retry_after=retry_after, **kw)
     if status == 409 or CONFLICT_CODES.intersection(codes):
         return ConflictError(message, **kw)
@@ -69,3 +96,16 @@ def error_from_response(response: httpx.Response, endpoint: str) -> BridgeError:
     if status >= 500:
         return RetryableError(message, **kw)
     return TerminalError(message, **kw)
+
+
+def is_for_sale_limit(
+    endpoint: str, codes: tuple[str, ...], body: str, retry_after: float | None
+) -> bool:
+    """Whether a 429 is positively the daily for-sale limit: every marker for, none against."""
+    return (
+        endpoint in FOR_SALE_ENDPOINTS
+        and retry_after is not None
+        and bool(FOR_SALE_LIMIT_CODES.intersection(codes))
+        and not CONCURRENCY_CODES.intersection(codes)
+        and "concurren" not in body.lower()
+    )

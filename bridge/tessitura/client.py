@@ -29,6 +29,7 @@ from bridge.errors import (
     MalformedResponseError,
     OutcomeUnknownError,
     RetryableError,
+    validation_summary,
 )
 from bridge.tessitura import models as m
 from bridge.tessitura.credentials import TessituraAuth, TessituraCredentials
@@ -237,7 +238,12 @@ class TessituraClient(AsyncClosing):
         facility_ids: Iterable[int] = (),
         production_season_ids: Iterable[int] = (),
     ) -> list[m.PerformanceSearchResult]:
-        """Performances in a date range (both ends inclusive: a date means the whole day)."""
+        """Performances in a date range (both ends inclusive: a date means the whole day).
+
+        Tessitura reads a bound without a UTC offset (a ``date``, a naive ``datetime``) as the
+        venue's local time, so pass the venue's local dates (see
+        :func:`bridge.reconcile.discovery.search_window`); an aware ``datetime`` is sent with its
+        offset."""
         fields: dict[str, str] = {}
         if start is not None:
             fields["PerformanceStartDate"] = _bound(start, end_of_day=False)
@@ -375,6 +381,8 @@ class TessituraClient(AsyncClosing):
             return TypeAdapter(list[model]).validate_python(data)  # type: ignore[valid-type]
         except ValidationError as exc:
             raise _shape(response, _first_error(exc, model)) from None
+        except MalformedResponseError as exc:
+            raise _with_answer(exc, response) from None
 
     def _decode_one(self, response: httpx.Response, model: type[ModelT]) -> ModelT:
         try:
@@ -385,6 +393,8 @@ class TessituraClient(AsyncClosing):
             return model.model_validate(data)
         except ValidationError as exc:
             raise _shape(response, _first_error(exc, model)) from None
+        except MalformedResponseError as exc:
+            raise _with_answer(exc, response) from None
 
 
 def _json(response: httpx.Response) -> Any:
@@ -408,10 +418,15 @@ def _shape(response: httpx.Response, problem: str) -> MalformedResponseError:
     )
 
 
+def _with_answer(exc: MalformedResponseError, response: httpx.Response) -> MalformedResponseError:
+    """A parse error raised below the client, given the status and body it was about."""
+    if exc.body is not None:
+        return exc
+    return _shape(response, exc.message)
+
+
 def _first_error(exc: ValidationError, model: type[BaseModel]) -> str:
-    first = exc.errors()[0]
-    where = ".".join(str(p) for p in first["loc"])
-    return f"{model.__name__}: {where}: {first['msg']}"
+    return validation_summary(exc, model.__name__)
 
 
 def _ids(ids: Iterable[int]) -> str:

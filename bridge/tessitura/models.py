@@ -3,6 +3,12 @@
 Field names are snake_case; their aliases are the API's PascalCase names. Strings lose the space
 padding of CHAR columns, dates keep their offsets (7-digit fractions are cut to microseconds), and
 every field the notes show as optional or nullable may be absent or null.
+
+Validation is strict: a value of the wrong JSON type is a malformed answer, never coerced. ``true``,
+``1.0`` or ``"1"`` for an id is refused rather than read as seat 1 (the XML reader converts text to
+the declared types itself, see :mod:`bridge.tessitura.xml`). A date must be an ISO-8601 string
+with a UTC offset or ``Z``: a date without one is refused too, since guessing the venue's zone could
+move a hold's end by hours.
 """
 
 from __future__ import annotations
@@ -20,16 +26,28 @@ def _strip(value: Any) -> Any:
 
 
 def _timestamp(value: Any) -> Any:
-    """ISO-8601 with an offset or ``Z``; Python's parser takes the 7-digit .NET fractions."""
+    """ISO-8601 with an offset or ``Z``; Python's parser takes the 7-digit .NET fractions.
+
+    Anything but a string is left to strict validation, which refuses it (a number is not a date).
+    """
     if isinstance(value, str):
         text = value.strip()
         if not text:
             return None
-        return datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
+        try:
+            moment = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
+        except ValueError:
+            raise ValueError(f"not an ISO-8601 date: {text[:40]!r}") from None
+        if moment.tzinfo is None:
+            raise ValueError(f"date without a UTC offset: {text[:40]!r}")
+        return moment
     return value
 
 
 def _code(value: Any) -> Any:
+    """An error code, sent as a number or a string; read as text (a bool is neither)."""
+    if isinstance(value, bool):
+        return value
     return str(value).strip() if isinstance(value, int | str) else value
 
 
@@ -40,7 +58,7 @@ MaybeTimestamp = Annotated[datetime | None, BeforeValidator(_timestamp)]
 
 
 class TessituraModel(BaseModel):
-    """Base: PascalCase aliases, unknown fields ignored, immutable."""
+    """Base: PascalCase aliases, unknown fields ignored, immutable, no type coercion."""
 
     model_config = ConfigDict(
         alias_generator=to_pascal,
@@ -48,6 +66,7 @@ class TessituraModel(BaseModel):
         validate_by_alias=True,
         frozen=True,
         extra="ignore",
+        strict=True,
     )
 
 

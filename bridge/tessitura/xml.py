@@ -5,10 +5,17 @@ nested types may switch with prefixes), so elements are matched by local name on
 entities, DTD loading and the network off, and any DOCTYPE is refused: a billion-laughs or XXE
 answer fails at once with :class:`~bridge.errors.MalformedResponseError` and reads no file.
 Which children form a list and which an object is taken from the target pydantic model.
+
+XML carries only text, so the reader converts it to the type the model declares, and nothing more
+liberal than the models' strict JSON reading: an ``int`` field takes a plain integer literal
+(``12``, ``-1``; not ``1.0``, ``1e3``, ``true`` or ``""``), a ``bool`` field ``true`` or
+``false``. Text that does not convert is passed on as text, so strict validation refuses it with
+the field's name; dates stay text for the models' own date parser.
 """
 
 from __future__ import annotations
 
+import re
 import types
 from collections.abc import Sequence
 from datetime import datetime
@@ -21,6 +28,10 @@ from bridge.errors import MalformedResponseError
 
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 VENDOR = "tessitura"
+#: xs:int as DataContract writes it: optional sign, ASCII digits, surrounding whitespace allowed.
+#: At most 18 digits: Tessitura's ids are 32-bit, and longer text never reaches int().
+_INTEGER = re.compile(r"[+-]?[0-9]{1,18}")
+_BOOLEANS = {"true": True, "false": False}
 
 
 def parse_document(body: bytes) -> etree._Element:
@@ -60,12 +71,19 @@ def is_nil(element: etree._Element) -> bool:
 
 
 def object_data(element: etree._Element, model: type[BaseModel]) -> dict[str, Any]:
-    """An element's children as the alias-keyed dict ``model`` validates; unknown names skipped."""
+    """An element's children as the alias-keyed dict ``model`` validates; unknown names skipped.
+
+    A known member given twice is a MalformedResponseError: picking either value would be a guess.
+    """
     fields = {(f.alias or name): f.annotation for name, f in model.model_fields.items()}
     out: dict[str, Any] = {}
     for c in elements(element):
         name = local_name(c)
         if name in fields:
+            if name in out:
+                raise MalformedResponseError(
+                    f"{model.__name__}: {name} appears twice in one element", vendor=VENDOR
+                )
             out[name] = _value(c, fields[name])
     return out
 
@@ -84,7 +102,20 @@ def _value(element: etree._Element, annotation: Any) -> Any:
     if get_origin(target) in (list, tuple):
         (item, *_) = get_args(target)
         return [_value(c, item) for c in elements(element)]
-    return element.text or ""
+    if elements(element):
+        return {}  # an object where a scalar belongs: strict validation refuses it by name
+    return _scalar(element.text or "", target)
+
+
+def _scalar(text: str, target: Any) -> Any:
+    """Element text as the declared scalar type; text that is not one is left for strict
+    validation to refuse (by field name), never guessed at."""
+    if target is bool:
+        return _BOOLEANS.get(text.strip(), text)
+    if target is int:
+        stripped = text.strip()
+        return int(stripped) if _INTEGER.fullmatch(stripped) else text
+    return text
 
 
 def _concrete(annotation: Any) -> Any:

@@ -1,0 +1,114 @@
+"""Fail closed at the vendor edge, end to end over the in-process sandbox: a Tessitura answer of the
+wrong type makes that performance unreadable (its holds stay), and only seats.io's identified daily
+for-sale limit is remembered as a spent budget; a concurrency 429 is a failed call that the next
+run repeats."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sandbox_bench import Bench, cfg_fixture  # noqa: F401
+
+from bridge.config import BridgeConfig
+from bridge.sandbox.control import Faults, Override
+from bridge.sandbox.seatsio_forsale import ForSaleItem
+
+EVENT, KILL, HOUSE = "perf-201", 5, "house"
+#: The fake seats.io's own answer past the regular lane's limit (bridge/sandbox/seatsio_app.py).
+LANE_REFUSAL = {
+    "status": 429,
+    "messages": ["Too many concurrent requests on the regular lane (at most 10)"],
+    "errors": [
+        {
+            "code": "TOO_MANY_CONCURRENT_REQUESTS",
+            "message": "Too many concurrent requests on the regular lane (at most 10)",
+            "data": {},
+        }
+    ],
+    "warnings": [],
+    "requestId": "sandbox",
+}
+
+
+@pytest.fixture(params=["json", "xml"])
+async def bench(cfg: BridgeConfig, request: pytest.FixtureRequest) -> AsyncIterator[Bench]:
+    b = Bench(cfg, request.param)
+    yield b
+    await b.close()
+
+
+def outcomes(bench: Bench) -> dict[int, str]:
+    return {s.performance_id: s.outcome.value for s in bench.store.performance_statuses()}
+
+
+async def test_seat_id_true_makes_the_performance_unreadable_and_its_holds_stay(
+    bench: Bench,
+) -> None:
+    await bench.sync()
+    world = bench.box.seatsio_world
+    seat = bench.seat("Orchestra-A-1")
+    assert world.channel_of(EVENT, "Orchestra-A-1") == HOUSE
+    # Tessitura answers tonight's house hold on Orchestra-A-1 with "SeatId": true. Read laxly that
+    # is seat 1 (in no seat table), so Orchestra-A-1 would look unheld and be released.
+    bench.box.tessitura_control.add_override(
+        Override(r"Performances/201/Seats/Holds$", {"SeatId": True}, where={"SeatId": seat})
+    )
+    bench.box.tessitura_world.release(202, [seat])  # meanwhile, another performance changes
+    report = await bench.sync()
+
+    assert world.channel_of(EVENT, "Orchestra-A-1") == HOUSE  # still held
+    (error,) = [e for e in report.errors if "201" in e]
+    assert "cannot read holds" in error and "SeatId" in error and "\n" not in error
+    assert world.channel_of("perf-202", "Orchestra-A-1") is None  # the others still sync
+    statuses = outcomes(bench)
+    assert statuses[201] == "error" and statuses[202] == "converged"
+
+    bench.box.tessitura_control.clear_overrides()
+    assert not (await bench.sync()).errors
+    assert world.channel_of(EVENT, "Orchestra-A-1") == HOUSE
+
+
+async def test_a_lane_429_on_the_for_sale_edit_records_no_budget_and_the_next_run_marks(
+    bench: Bench,
+) -> None:
+    await bench.sync()
+    world = bench.box.seatsio_world
+    left = bench.store.for_sale_calls_left(EVENT)
+    bench.box.tessitura_world.hold(201, [bench.seat("Orchestra-J-1")], KILL)
+    bench.box.seatsio_control.set_faults(  # every attempt of the bench's retry policy refused
+        Faults(
+            error_rate=1.0,
+            error_status=429,
+            error_body=LANE_REFUSAL,
+            path_pattern="edit-for-sale-config",
+            count=2,
+        )
+    )
+    report = await bench.sync()
+    assert world.is_for_sale(EVENT, "Orchestra-J-1")
+    assert any("mark_not_for_sale" in e and "concurrent" in e for e in report.errors)
+    assert bench.store.for_sale_calls_left(EVENT) == left  # no "0 left today"
+    assert outcomes(bench)[201] == "error"
+
+    again = await bench.sync()
+    assert not world.is_for_sale(EVENT, "Orchestra-J-1")  # the kill is marked next run
+    assert not again.errors and outcomes(bench)[201] == "converged"
+
+
+async def test_the_daily_limit_429_records_the_budget_until_it_resets(bench: Bench) -> None:
+    await bench.sync()
+    world = bench.box.seatsio_world
+    for i in range(20):  # someone else spends today's restricting edits in the Event Manager
+        try:
+            world.edit_for_sale_config(EVENT, not_for_sale=[ForSaleItem(f"Balcony-A-{i + 1}")])
+        except Exception:
+            break
+    bench.box.tessitura_world.hold(201, [bench.seat("Orchestra-J-1")], KILL)
+    report = await bench.sync()
+    assert world.is_for_sale(EVENT, "Orchestra-J-1")
+    assert any("mark_not_for_sale" in e for e in report.errors)
+    assert bench.store.for_sale_calls_left(EVENT) == 0
+    tomorrow = datetime.now(UTC) + timedelta(hours=24, minutes=5)
+    assert bench.store.for_sale_calls_left(EVENT, now=tomorrow) > 0
