@@ -16,8 +16,10 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AfterValidator,
@@ -63,6 +65,8 @@ __all__ = [
     "StoreSettings",
     "TessituraSettings",
     "load_config",
+    "redact",
+    "redact_url",
     "resolve_config_path",
 ]
 
@@ -110,6 +114,59 @@ def _with_slash(value: str) -> str:
 
 
 HttpUrlText = Annotated[str, AfterValidator(_http_url)]
+
+#: ``scheme://`` at the start of a setting: the value is a URL, and may not carry credentials.
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+def redact_url(url: str) -> str:
+    """``url`` with any ``user[:password]@`` replaced by ``***@`` (everything up to the last "@"
+    after the scheme: a password may itself contain "/", "?" or "@")."""
+    m = _URL.match(url)
+    if not m or "@" not in url[m.end() :]:
+        return url
+    return f"{m[0]}***@{url.rsplit('@', 1)[1]}"
+
+
+#: Secret values this process has loaded; :func:`redact` masks them wherever they turn up.
+_LOADED_SECRETS: set[str] = set()
+#: Secrets at least this long are masked inside any text; shorter ones only as whole tokens.
+_SUBSTRING_FROM = 8
+
+#: An Authorization header's value, as text or as a dict's repr: ``Authorization: Basic dTpw...``.
+_AUTH_HEADER = re.compile(
+    r"""(authorization['"]?\s*[:=]\s*['"]?)(?:(Basic|Bearer)\s+)?[^\s'",}]+""", re.IGNORECASE
+)
+_URL_IN_TEXT = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>]*@")
+
+
+def redact(text: str, environ: Mapping[str, str] | None = None) -> str:
+    """``text`` fit to show: every secret loaded by :func:`load_config` (and the values of the
+    secret environment variables), credentials in URLs and Basic/Bearer tokens become ``***``."""
+    env = os.environ if environ is None else environ
+    secrets = set(_LOADED_SECRETS)
+    secrets.update(v for k in (TESSITURA_PASSWORD_ENV, SEATSIO_SECRET_ENV) if (v := env.get(k)))
+    for secret in sorted(secrets, key=len, reverse=True):  # longest first: one may contain another
+        if len(secret) >= _SUBSTRING_FROM:
+            text = text.replace(secret, "***")
+        else:  # a short one only as a whole token, or every "p" of a message would go
+            text = re.sub(rf"(?<![\w-]){re.escape(secret)}(?![\w-])", "***", text)
+    text = _URL_IN_TEXT.sub(lambda m: m[0].split("://", 1)[0] + "://***@", text)
+    return _AUTH_HEADER.sub(lambda m: f"{m[1]}{m[2] + ' ' if m[2] else ''}***", text)
+
+
+def _time_zone(value: str) -> str:
+    """An IANA time zone name the system's database knows (``America/Los_Angeles``)."""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            "not an IANA time zone name, e.g. 'America/Los_Angeles' or 'Europe/London' "
+            "(the system's time zone database, or the tzdata package, must be installed)"
+        ) from None
+    return value
+
+
 NonEmpty = Annotated[str, Field(min_length=1)]
 
 
@@ -172,11 +229,22 @@ class MappingSettings(_Section):
 
 
 class DiscoverySettings(_Section):
-    """Which Tessitura performances the daemon looks for (empty lists: no filter on that)."""
+    """Which Tessitura performances the daemon looks for (empty lists: no filter on that).
+
+    ``time_zone`` is the venue's IANA time zone, the one Tessitura's performance dates are in:
+    "today" and the search bounds are counted in it. Unset means UTC, which the one-day margin of
+    :func:`bridge.reconcile.discovery.search_window` still covers; `config check` warns about it.
+    """
 
     facility_ids: tuple[int, ...] = ()
     season_ids: tuple[int, ...] = ()
     horizon_days: int = Field(365, ge=1)
+    time_zone: Annotated[str, AfterValidator(_time_zone)] | None = None
+
+    @property
+    def zone(self) -> tzinfo:
+        """The venue's time zone (UTC when ``time_zone`` is unset)."""
+        return UTC if self.time_zone is None else ZoneInfo(self.time_zone)
 
 
 class StoreSettings(_Section):
@@ -385,12 +453,16 @@ def load_config(
     path = Path(path)
     source = display_path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except OSError as exc:
         hint = f"pass --config PATH or set {CONFIG_ENV}"
         raise InvalidConfigError(
             [Problem(source, None, None, f"cannot read config: {exc.strerror or exc}", hint=hint)]
         ) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidConfigError([_encoding_problem(source, data, exc)]) from None
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -410,6 +482,7 @@ def load_config(
         return Problem(source, line, col, message, value, hint)
 
     _refuse_secrets(raw, (), at, problems)
+    _refuse_url_credentials(raw, (), at, problems)
 
     sections: dict[str, _Section] = {}
     ctx = {"base_dir": path.absolute().parent}
@@ -593,6 +666,7 @@ def _secret(
         if not env[env_name]:
             problems.append(Problem(f"${env_name}", None, None, f"{what}: the variable is empty"))
             return None
+        _LOADED_SECRETS.add(env[env_name])
         return SecretStr(env[env_name])
     if file is None:
         if required:
@@ -615,6 +689,7 @@ def _secret(
     if not value:
         problems.append(at(keys, f"the {what} file is empty", value=display_path(file)))
         return None
+    _LOADED_SECRETS.add(value)
     return SecretStr(value)
 
 
@@ -638,6 +713,39 @@ def _refuse_secrets(
             del raw[name]
         elif isinstance(raw[name], dict):
             _refuse_secrets(raw[name], keys, at, problems)
+
+
+def _refuse_url_credentials(
+    raw: Any, prefix: tuple[str | int, ...], at: _At, problems: list[Problem]
+) -> None:
+    """Report every URL-valued setting carrying ``user[:password]@`` (the value shown with the
+    credentials masked), and strip them so that validation does not echo them either."""
+    items: list[tuple[str | int, Any]]
+    if isinstance(raw, dict):
+        items = list(raw.items())
+    elif isinstance(raw, list):
+        items = list(enumerate(raw))
+    else:
+        return
+    for name, value in items:
+        keys = (*prefix, name)
+        if isinstance(value, str) and _URL.match(value) and redact_url(value) != value:
+            dotted = ".".join(str(k) for k in keys)
+            where = {
+                "tessitura": f"the password comes from {TESSITURA_PASSWORD_ENV} or password_file"
+            }
+            hint = where.get(str(keys[0]), "credentials come from environment variables or files")
+            problems.append(
+                at(
+                    keys,
+                    f"{dotted}: credentials in a URL",
+                    value=redact_url(value),
+                    hint=f"remove 'user:password@' from the URL; {hint}",
+                )
+            )
+            raw[name] = redact_url(value).replace("***@", "", 1)
+        else:
+            _refuse_url_credentials(value, keys, at, problems)
 
 
 def _pydantic_problems(
@@ -687,6 +795,20 @@ def _expected(name: str, allowed: list[str]) -> str:
     close = difflib.get_close_matches(name, allowed, n=1)
     guess = f"did you mean {close[0]!r}? " if close else ""
     return f"{guess}expected one of: {', '.join(allowed)}" if allowed else guess.strip()
+
+
+def _encoding_problem(source: str, data: bytes, exc: UnicodeDecodeError) -> Problem:
+    """Where the first byte that is not UTF-8 is (line, column in characters), and which it is."""
+    before = data[: exc.start].decode("utf-8", errors="replace")
+    line = before.count("\n") + 1
+    col = len(before) - (before.rfind("\n") + 1) + 1
+    return Problem(
+        source,
+        line,
+        col,
+        f"not UTF-8 text: byte 0x{data[exc.start]:02x}",
+        hint="save the file as UTF-8",
+    )
 
 
 def _toml_problem(source: str, exc: tomllib.TOMLDecodeError) -> Problem:

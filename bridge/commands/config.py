@@ -13,7 +13,14 @@ from typing import TypeVar
 
 import click
 
-from bridge.config import CONFIG_ENV, DEFAULT_CONFIG_PATH, BridgeConfig, load_config
+from bridge.config import (
+    CONFIG_ENV,
+    DEFAULT_CONFIG_PATH,
+    BridgeConfig,
+    load_config,
+    redact,
+    redact_url,
+)
 from bridge.errors import BridgeError, ConfigError
 from bridge.mapping.problems import InvalidConfigError, display_path
 
@@ -35,14 +42,16 @@ def config_option(func: F) -> F:
 
 
 def report_problems(exc: ConfigError) -> None:
-    """Print every problem to stderr, one a line, so editors can jump to file:line:column."""
+    """Print every problem to stderr, one a line, so editors can jump to file:line:column (a
+    count first when there are several). Secrets are masked, whatever a message quotes."""
     if isinstance(exc, InvalidConfigError):
         n = len(exc.problems)
-        click.echo(f"{n} problem{'s' if n != 1 else ''}:", err=True)
+        if n != 1:
+            click.echo(f"{n} problems:", err=True)
         for problem in exc.problems:
-            click.echo(str(problem), err=True)
+            click.echo(redact(str(problem)), err=True)
     else:
-        click.echo(str(exc), err=True)
+        click.echo(redact(str(exc)), err=True)
 
 
 def load_or_exit(path: Path, *, require_secrets: bool = True) -> BridgeConfig:
@@ -71,11 +80,33 @@ def describe(cfg: BridgeConfig) -> list[str]:
         + (", ".join(c.key for c in t.channels) or "none"),
         f"  performances: {len(t.performances)} listed{template}",
         f"  seat tables: {seats}",
-        f"  tessitura: {cfg.tessitura.base_url} as {cfg.tessitura.username}"
+        f"  tessitura: {redact_url(cfg.tessitura.base_url)} as {cfg.tessitura.username}"
         f" ({cfg.tessitura.user_group}, {cfg.tessitura.location})",
-        f"  seats.io: {cfg.seatsio.api_url}",
+        f"  seats.io: {redact_url(cfg.seatsio.api_url)}",
         f"  store: {display_path(cfg.store.path)}",
+        f"  discovery: {_discovery(cfg)}",
     ]
+
+
+def _discovery(cfg: BridgeConfig) -> str:
+    d = cfg.discovery
+    if not (d.facility_ids or d.season_ids):
+        return "off (no facility_ids or season_ids): the performance table only"
+    zone = d.time_zone or "UTC (discovery.time_zone not set)"
+    return f"{d.horizon_days} days ahead, counted in {zone}"
+
+
+def warnings(cfg: BridgeConfig) -> list[str]:
+    """What is valid but probably not meant; printed on stderr, the exit status stays 0."""
+    out: list[str] = []
+    d = cfg.discovery
+    if (d.facility_ids or d.season_ids) and d.time_zone is None:
+        out.append(
+            f'{display_path(cfg.path)}: warning: discovery.time_zone is not set: "today" is '
+            "counted in UTC (a day of margin still finds tonight's shows); set the venue's "
+            'IANA zone, e.g. time_zone = "America/Los_Angeles"'
+        )
+    return out
 
 
 @click.group("config")
@@ -96,7 +127,14 @@ def config() -> None:
     help="Do not require the Tessitura password and seats.io secret key (offline checks only).",
 )
 def check(config_path: Path, online: bool, no_secrets: bool) -> None:
-    """Validate the config and tables: exit 0 when clean, 1 with every problem on stderr."""
+    """Validate the config and tables, every problem on stderr as file:line:col.
+
+    \b
+    Exit codes:
+      0   clean (warnings, if any, on stderr)
+      1   problems (or, with --online, an API could not be asked)
+      64  usage error
+    """
     if online and no_secrets:
         raise click.UsageError("--online needs the secrets; drop --no-secrets")
     cfg = load_or_exit(config_path, require_secrets=not no_secrets)
@@ -108,12 +146,14 @@ def check(config_path: Path, online: bool, no_secrets: bool) -> None:
         try:
             problems = check_online_sync(cfg)
         except BridgeError as exc:
-            click.echo(f"error: {exc}", err=True)
+            click.echo(f"error: {redact(str(exc))}", err=True)
             sys.exit(1)
         if problems:
             report_problems(InvalidConfigError(problems))
             sys.exit(1)
     for line in describe(cfg):
         click.echo(line)
+    for line in warnings(cfg):
+        click.echo(line, err=True)
     if online:
         click.echo("  online: hold codes, events, seasons and labels all found")

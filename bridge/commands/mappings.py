@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from bridge.commands.config import config_option, load_or_exit
+from bridge.config import redact
 from bridge.errors import BridgeError
 from bridge.mapping.problems import display_path
 from bridge.mapping.seat_table import (
@@ -62,11 +63,18 @@ def seats(
     """Join the performance's Tessitura seats to the labels of its seats.io event.
 
     Seats without a label on the chart, chart labels without a seat, and duplicate
-    section/row/number triples are listed on stderr (and as comments in the CSV); exit 0 when
-    everything matched, 2 when the table was written with findings, 1 on error.
+    section/row/number triples are listed on stderr (and as comments in the CSV).
+
+    \b
+    Exit codes:
+      0   the table was written and everything matched
+      2   the table was written with findings
+      1   error: a bad config or --template, an API failed, --out cannot be
+          written (the table then goes to stdout)
+      64  usage error
     """
     why = template_problem(template)
-    if why:  # exit 1, not click's 2, which here means "written with findings"
+    if why:  # a semantic check of the value: exit 1, like every other refused input here
         click.echo(f"error: --template {template!r}: {why}", err=True)
         sys.exit(1)
     cfg = load_or_exit(config_path)
@@ -80,7 +88,7 @@ def seats(
             cfg, performance_id, template=template, section_field=SectionField(section_field)
         )
     except BridgeError as exc:
-        click.echo(f"error: {exc}", err=True)
+        click.echo(f"error: {redact(str(exc))}", err=True)
         sys.exit(1)
     result = generated.result
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -91,13 +99,21 @@ def seats(
             f"from Tessitura and seats.io event {generated.event_key!r}"
         ),
     )
+    written = True
     if out is None:
         click.echo(text, nl=False)
     else:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text, encoding="utf-8")
-        click.echo(f"wrote {display_path(out)}", err=True)
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(text, encoding="utf-8")
+            click.echo(f"wrote {display_path(out)}", err=True)
+        except OSError as exc:  # the generated table is not lost: it goes to stdout
+            click.echo(f"error: --out {str(out)!r}: {exc.strerror or exc}", err=True)
+            click.echo(text, nl=False)
+            written = False
     for line in result.summary():
         click.echo(line, err=True)
+    if not written:
+        sys.exit(1)
     if not result.clean:
         sys.exit(2)

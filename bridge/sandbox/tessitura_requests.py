@@ -214,14 +214,21 @@ _SEARCH_FIELDS = (
 
 
 def parse_search_request(body: bytes, content_type: str, venue: Venue) -> PerformanceSearch:
-    """An end date at local midnight (or date-only) covers that whole day: "on or before"."""
+    """Bounds as Tessitura reads them: one without an offset (or date-only) is the venue's local
+    time, one with an offset is converted to it; an end at local midnight covers that whole
+    local day ("on or before")."""
     if _is_xml(content_type):
         root = _xml_root(body, ("PerformanceSearchRequest",))
         fields: dict[str, Any] = {name: xml_text(root, name) for name in _SEARCH_FIELDS}
     else:
         fields = _json_object(body)
-    start = _date_time(fields.get("PerformanceStartDate"), "PerformanceStartDate", venue)
-    end = _date_time(fields.get("PerformanceEndDate"), "PerformanceEndDate", venue)
+
+    def local(name: str) -> datetime | None:
+        value = _date_time(fields.get(name), name, venue)
+        return None if value is None else value.astimezone(venue.utc_offset)
+
+    start = local("PerformanceStartDate")
+    end = local("PerformanceEndDate")
     if end is not None and end.timetz().replace(tzinfo=None) == time.min:
         end = datetime.combine(end.date(), time.max, tzinfo=end.tzinfo)
 
