@@ -22,6 +22,7 @@ from bridge.config import (
     redact_url,
 )
 from bridge.errors import BridgeError, ConfigError
+from bridge.mapping.model import Action
 from bridge.mapping.problems import InvalidConfigError, display_path
 
 F = TypeVar("F", bound=Callable[..., object])
@@ -106,6 +107,21 @@ def warnings(cfg: BridgeConfig) -> list[str]:
             "counted in UTC (a day of margin still finds tonight's shows); set the venue's "
             'IANA zone, e.g. time_zone = "America/Los_Angeles"'
         )
+    t = cfg.tables
+    if any(target.season_key for target in t.performances.values()):
+        bare = sorted(
+            r.hold_code_id
+            for r in t.hold_rules.values()
+            if r.action is Action.CHANNEL and not r.fallback_status
+        )
+        if bare:
+            out.append(
+                f"{display_path(cfg.path)}: warning: channel hold code(s) "
+                + ", ".join(map(str, bare))
+                + " have no fallback_status: where a season's performances disagree, their seats "
+                "are held per event as not for sale, which spends seats.io's 10 restricting "
+                "for-sale edits per event per day; a fallback status costs nothing"
+            )
     return out
 
 

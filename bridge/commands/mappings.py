@@ -69,8 +69,8 @@ def seats(
     Exit codes:
       0   the table was written and everything matched
       2   the table was written with findings
-      1   error: a bad config or --template, an API failed, --out cannot be
-          written (the table then goes to stdout)
+      1   error: a bad config or --template, an API failed, no seat matched
+          (nothing written), --out cannot be written (the table then goes to stdout)
       64  usage error
     """
     why = template_problem(template)
@@ -91,6 +91,15 @@ def seats(
         click.echo(f"error: {redact(str(exc))}", err=True)
         sys.exit(1)
     result = generated.result
+    if not result.labels:  # an empty table would make every hold of the seat map unknown
+        for line in result.summary():
+            click.echo(line, err=True)
+        click.echo(
+            f"error: no seat matched a chart label with --template {template!r}: "
+            "nothing written (an empty seat table is refused)",
+            err=True,
+        )
+        sys.exit(1)
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     text = render_seat_table_csv(
         result,

@@ -356,6 +356,16 @@ def read_seat_table(path: Path, seat_map_id: int, problems: list[Problem]) -> Se
             ok = False
         if ok and seat_id is not None:
             labels[seat_id] = label
+    if not table.rows:
+        problems.append(
+            Problem(
+                src,
+                None,
+                None,
+                "the seat table has no rows: every hold on its seat map would be unknown",
+                hint="regenerate it with `seatbridge mappings seats`",
+            )
+        )
     return SeatTable(seat_map_id, labels)
 
 

@@ -132,3 +132,16 @@ def test_config_check_warns_when_discovery_has_no_time_zone(sandbox_copy: Path) 
     assert code == 0
     assert "counted in UTC" in out
     assert "warning: discovery.time_zone is not set" in err
+
+
+def test_an_empty_seat_table_is_a_config_problem(tmp_path: Path) -> None:
+    from bridge.mapping.problems import Problem
+    from bridge.mapping.tables import read_seat_table
+
+    empty = tmp_path / "seats-12.csv"
+    empty.write_text("seat_id,label\n", encoding="utf-8")
+    problems: list[Problem] = []
+    read_seat_table(empty, 12, problems)
+    assert [p.message for p in problems] == [
+        "the seat table has no rows: every hold on its seat map would be unknown"
+    ]

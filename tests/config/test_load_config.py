@@ -243,7 +243,9 @@ def test_safety_section_builds_the_policy(sandbox_copy: Path) -> None:
         owns_all_channels=frozenset({"perf-201"}),
         for_sale_reserve=2,
         force=True,
-        bridge_statuses=frozenset({"held-press", "held-subscription"}),
+        bridge_statuses=frozenset(
+            {"held-press", "held-subscription", "held-house", "held-access", "held-comps"}
+        ),
     )
 
 
@@ -253,7 +255,11 @@ def test_defaults_fill_optional_sections(sandbox_copy: Path) -> None:
     cfg = load_config(sandbox_copy, environ=NO_ENV)
     assert cfg.http.host == "127.0.0.1" and cfg.http.port == 9464
     assert cfg.log.format == "json"
-    assert cfg.policy() == Policy(bridge_statuses=frozenset({"held-press", "held-subscription"}))
+    assert cfg.policy() == Policy(
+        bridge_statuses=frozenset(
+            {"held-press", "held-subscription", "held-house", "held-access", "held-comps"}
+        )
+    )
     assert cfg.store.path == sandbox_copy.parent / "state" / "seatbridge.sqlite3"
 
 

@@ -127,19 +127,23 @@ def test_mappings_seats_writes_the_sample_table_from_the_sandbox(
 
 
 @pytest.mark.loopback
-def test_mappings_seats_exits_two_and_lists_seats_the_chart_lacks(
+def test_mappings_seats_with_a_template_that_matches_nothing_writes_no_empty_table(
     tmp_path: Path, loopback: Callable[[Any], str]
 ) -> None:
     sandbox = Sandbox()
     path = loopback_config(tmp_path, loopback(sandbox.tessitura_app), loopback(sandbox.seatsio_app))
+    out = tmp_path / "seats-12.csv"
+    out.write_text("seat_id,label\n1,Orchestra-A-1\n", encoding="utf-8")
     result = CliRunner().invoke(
         main,
-        ["mappings", "seats", "--performance", "201", "--config", str(path), *SHORT],
-    )
-    assert result.exit_code == 2
+        ["mappings", "seats", "--performance", "201", "--config", str(path), *SHORT,
+         "--out", str(out)],
+    )  # fmt: skip
+    assert result.exit_code == 1
     assert "2000 seats without a label on the chart: 10001 'ORCH-A-1'" in result.stderr
     assert "2000 chart labels without a seat" in result.stderr
-    assert "# 10001,ORCH-A-1\n" in result.stdout
+    assert "nothing written" in result.stderr
+    assert out.read_text(encoding="utf-8") == "seat_id,label\n1,Orchestra-A-1\n"  # kept
 
 
 def test_mappings_seats_refuses_a_template_with_an_unknown_placeholder() -> None:

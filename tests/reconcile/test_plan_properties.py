@@ -134,12 +134,12 @@ def _assert_safe(
                         assert label in seen.not_for_sale
                 if op.kind in (OpKind.ADD_TO_CHANNEL, OpKind.CREATE_CHANNEL):
                     assert op.target in BRIDGE_CHANNELS
-                    # moving out of a channel is only allowed out of one the bridge owns
+                    # moving out of a channel is only allowed out of one the bridge filled (the
+                    # ledger says so), even after its key left the configuration
                     assert o.channel is None or (
                         entry is not None
                         and entry.ownership is Ownership.CHANNEL
                         and entry.target == o.channel
-                        and o.channel in BRIDGE_CHANNELS
                     ), (op, o, entry)
                 if op.kind in (OpKind.CHANGE_STATUS, OpKind.RELEASE_STATUS):
                     assert op.allowed_previous == (o.status,), (op, o)
@@ -159,7 +159,6 @@ def _assert_safe(
                         entry is not None
                         and entry.ownership is Ownership.CHANNEL
                         and entry.target == o.channel
-                        and o.channel in BRIDGE_CHANNELS
                     ), (op, o, entry)
             if op.kind is OpKind.REPLACE_CHANNELS:
                 before = {c.key: c.objects for c in seen.channels}
