@@ -295,6 +295,8 @@ class SafetySettings(_Section):
     season_policy: SeasonPolicy = SeasonPolicy.ALL
     owns_all_channels: tuple[NonEmpty, ...] = ()
     for_sale_reserve: int = Field(2, ge=0, le=10)
+    #: A seat table that lost more than this share of its rows since the last run is refused.
+    table_shrink_share: float = Field(0.1, ge=0, le=1)
 
 
 def _listen(value: str) -> str:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from rich.console import Console
 from rich.table import Table
 
 from bridge.reconcile.findings import Finding, Severity
 from bridge.reconcile.plan import OpKind, Plan
-from bridge.reconcile.run import RunReport
+from bridge.reconcile.run import LeaseState, RunReport
 from bridge.store.base import PerformanceStatus
 
 #: Column title -> the kinds it counts objects of ("+" holds added, "-" holds lifted).
@@ -72,9 +72,13 @@ def findings_table(findings: Sequence[Finding]) -> Table:
     return table
 
 
-def print_plan(console: Console, plan: Plan) -> None:
-    if plan.is_empty:
+def print_plan(console: Console, plan: Plan, *, failed: bool = False) -> None:
+    """The plan's table and findings. ``failed``: the run fell short (errors, a refusal), so an
+    empty plan is not "nothing to do": what could not be read or planned is not in it."""
+    if plan.is_empty and not failed:
         console.print("Nothing to do: seats.io matches Tessitura.")
+    elif plan.is_empty:
+        console.print("[red]No changes planned, but the run did not complete:[/red] see below.")
     else:
         console.print(plan_table(plan))
     if plan.findings:
@@ -100,22 +104,84 @@ def print_report(console: Console, report: RunReport) -> None:
         console.print(findings_table(plan.findings))
     for error in report.errors:
         console.print(f"[red]error[/red] {error}")
+    for refusal in report.refused:
+        console.print(
+            f"[red]refused[/red] {refusal.event_key}: a mass release of {refusal.count} "
+            "objects (see the findings); reconcile --force applies it if it is meant"
+        )
 
 
-def status_table(statuses: Sequence[PerformanceStatus]) -> Table:
+def status_table(
+    statuses: Sequence[PerformanceStatus], states: Mapping[int, LeaseState] | None = None
+) -> Table:
+    """One row per performance. With ``states`` (see :func:`bridge.reconcile.run.lease_states`)
+    the outcome cell gains a line for a performance a run holds ("leased"), one whose holder is
+    dead ("stale lease") and one whose last run the journal shows unfinished ("interrupted"), in
+    red; a performance with such a state but no recorded sync gets a row too. The details are
+    :func:`lease_lines`."""
+    states = states or {}
     table = Table(title="Performances", title_justify="left")
     for col in ("perf", "event", "last sync UTC", "outcome", "drift", "conflicts", "errors"):
         table.add_column(col, no_wrap=True)
     table.add_column("last error")
-    for s in statuses:
-        table.add_row(
-            str(s.performance_id),
-            s.event_key or "-",
-            s.last_sync.strftime("%m-%d %H:%M:%S"),
-            s.outcome.value,
-            str(s.drift),
-            str(s.conflicts),
-            str(s.errors),
-            (s.last_error or "")[:80],
+    by_id = {s.performance_id: s for s in statuses}
+    for pid in sorted(set(by_id) | set(states)):
+        s = by_id.get(pid)
+        state = states.get(pid)
+        outcome = "\n".join([s.outcome.value if s else "-", *_lease_flags(state)])
+        row = (
+            [
+                str(pid),
+                s.event_key or "-",
+                s.last_sync.strftime("%m-%d %H:%M:%S"),
+                outcome,
+                str(s.drift),
+                str(s.conflicts),
+                str(s.errors),
+                (s.last_error or "")[:80],
+            ]
+            if s
+            else [str(pid), "-", "never", outcome, "-", "-", "-", ""]
         )
+        bad = state is not None and (state.stale or state.interrupted_run is not None)
+        table.add_row(*row, style="red" if bad else None)
     return table
+
+
+def _lease_flags(state: LeaseState | None) -> list[str]:
+    flags = []
+    if state is not None and state.holder:
+        flags.append("stale lease" if state.stale else "leased")
+    if state is not None and state.interrupted_run is not None:
+        flags.append("interrupted")
+    return flags
+
+
+def lease_lines(states: Mapping[int, LeaseState]) -> list[str]:
+    """The details behind those flags: one line per lease holder (who, until when, stale) and per
+    interrupted run (a season's performances share one)."""
+    leases: dict[tuple[str, str, bool], list[int]] = defaultdict(list)
+    runs: dict[tuple[int, str], list[int]] = defaultdict(list)
+    for pid, state in sorted(states.items()):
+        if state.holder:
+            until = state.expires_at.strftime("%m-%d %H:%M:%S") if state.expires_at else "?"
+            leases[(state.holder, until, state.stale)].append(pid)
+        if state.interrupted_run is not None:
+            at = state.interrupted_at.strftime("%m-%d %H:%M:%S") if state.interrupted_at else "?"
+            runs[(state.interrupted_run, at)].append(pid)
+    lines = []
+    for (holder, until, stale), pids in leases.items():
+        line = f"{_perfs(pids)}: leased by {holder} until {until} UTC"
+        if stale:
+            line += " (stale: that process is dead; the next run takes the lease over)"
+        lines.append(line)
+    for (run_id, at), pids in runs.items():
+        lines.append(
+            f"{_perfs(pids)}: run {run_id} (started {at} UTC) was interrupted; "
+            "the next run settles what it left in flight"
+        )
+    return lines
+
+
+def _perfs(pids: Sequence[int]) -> str:
+    return f"performance{'s' if len(pids) > 1 else ''} {', '.join(map(str, pids))}"

@@ -3,25 +3,33 @@
 
 Exit codes (Terraform's ``-detailed-exitcode`` style, for scripts):
 plan: 0 nothing to do, 2 changes pending, 1 error. reconcile: 0 converged, 3 converged except for
-conflicts, 1 errors (or a mass release refused: rerun with --force if it is meant).
+conflicts, 1 errors (or a mass release refused: rerun with --force if it is meant). For both, 1
+wins: any unit error, ERROR finding or refused mass release makes the run a failure, whatever else
+it planned. 64: a usage error (bad option or value; see bridge/cli.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
 import sys
+from collections.abc import Coroutine
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.console import Console
 from rich.progress import Progress
 
 from bridge.commands.config import config_option, load_or_exit, report_problems
-from bridge.commands.render import print_plan, print_report, status_table
+from bridge.commands.render import lease_lines, print_plan, print_report, status_table
+from bridge.config import redact
 from bridge.errors import BridgeError, ConfigError
 from bridge.logs import configure
-from bridge.reconcile.run import RunReport, discover, reconcile, units_of
+from bridge.reconcile.findings import Severity
+from bridge.reconcile.run import RunReport, discover, lease_states, reconcile, units_of
 from bridge.runtime import Runtime, connect
 from bridge.store import open_store
 
@@ -51,6 +59,33 @@ async def _selected(rt: Runtime, performances: tuple[int, ...], all_: bool) -> l
 PROGRESS_FROM = 4
 
 
+async def _until_signalled(run: Coroutine[Any, Any, RunReport], received: list[int]) -> RunReport:
+    """Await ``run``, cancelling it on the first SIGTERM or SIGINT (the signal goes to
+    ``received``): the cancellation unwinds every unit, each releasing its leases while the store
+    is still open; the operations left in flight are settled by the next run, as after a crash."""
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    assert task is not None
+
+    def on_signal(signum: int) -> None:
+        if not received:
+            received.append(signum)
+            task.cancel()
+
+    installed: list[signal.Signals] = []
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        try:
+            loop.add_signal_handler(sig, on_signal, int(sig))
+        except (NotImplementedError, RuntimeError, ValueError):
+            continue  # not the main thread, or no such support (Windows)
+        installed.append(sig)
+    try:
+        return await run
+    finally:
+        for sig in installed:
+            loop.remove_signal_handler(sig)
+
+
 def _run(
     config_path: Path,
     performances: tuple[int, ...],
@@ -74,7 +109,8 @@ def _run(
                 return await reconcile(
                     cfg, rt.tessitura, rt.seatsio, rt.store, ids, apply=apply, force=force
                 )
-            with Progress(transient=True, console=Console(stderr=True)) as bar:
+            err = Console(stderr=True)
+            with Progress(transient=True, console=err, disable=not err.is_terminal) as bar:
                 task = bar.add_task("reconciling", total=units)
                 return await reconcile(
                     cfg,
@@ -87,13 +123,48 @@ def _run(
                     on_unit_done=lambda _result, _total: bar.advance(task),
                 )
 
+    received: list[int] = []
     try:
-        return asyncio.run(go())
+        return asyncio.run(_until_signalled(go(), received))
+    except asyncio.CancelledError:
+        name = signal.Signals(received[0]).name if received else "a cancellation"
+        click.echo(
+            f"error: interrupted by {name}: stopped, leases released; "
+            "the next run settles what was in flight",
+            err=True,
+        )
+        sys.exit(EXIT_ERROR)
     except ConfigError as exc:
         report_problems(exc)
         sys.exit(EXIT_ERROR)
     except BridgeError as exc:
-        click.echo(f"error: {exc}", err=True)
+        click.echo(f"error: {redact(str(exc))}", err=True)
+        sys.exit(EXIT_ERROR)
+
+
+def run_failed(report: RunReport) -> bool:
+    """The run fell short (exit 1): a unit could not be read, planned or applied, a finding is an
+    ERROR (an event that does not exist, a seat map without a table ...), an operation failed or
+    its outcome is unknown, or the mass-release guard refused a plan."""
+    return bool(
+        report.errors
+        or report.refused
+        or any(u.errors for u in report.units)
+        or any(f.severity is Severity.ERROR for f in report.plan.findings)
+    )
+
+
+def _writable_or_exit(out: Path) -> None:
+    """Refuse, before the run, an --out file that could not be written (a missing folder, no
+    permission): a plan that took minutes to compute is never computed only to be lost."""
+    folder = out.parent
+    problem = None
+    if not folder.is_dir():
+        problem = f"no such folder {str(folder)!r} (create it first)"
+    elif not os.access(folder, os.W_OK | os.X_OK) or (out.exists() and not os.access(out, os.W_OK)):
+        problem = "not writable"
+    if problem:
+        click.echo(f"error: --out {str(out)!r}: {problem}", err=True)
         sys.exit(EXIT_ERROR)
 
 
@@ -124,19 +195,40 @@ def _report_json(report: RunReport) -> dict[str, object]:
 def plan(
     config_path: Path, performances: tuple[int, ...], all_: bool, as_json: bool, out: Path | None
 ) -> None:
-    """Dry run: what reconcile would change. Exit 0 nothing to do, 2 changes pending, 1 error."""
+    """Dry run: what reconcile would change, per event, and every finding.
+
+    \b
+    Exit codes:
+      0   nothing to do: seats.io matches Tessitura
+      2   changes pending (and nothing failed)
+      1   error: a performance could not be read or planned, an ERROR finding, a
+          mass release refused, a bad config, an --out file that cannot be written
+      64  usage error
+    """
+    if out is not None:
+        _writable_or_exit(out)
     report = _run(config_path, performances, all_, apply=False, force=False)
     data = _report_json(report)
-    if out is not None:
-        out.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    bad = run_failed(report)
     if as_json:
         click.echo(json.dumps(data, indent=2))
     else:
         console = Console()
-        print_plan(console, report.plan)
+        print_plan(console, report.plan, failed=bad)
         for error in report.errors:
             console.print(f"[red]error[/red] {error}")
-    if report.errors:
+        for refusal in report.refused:
+            console.print(
+                f"[red]refused[/red] {refusal.event_key}: a mass release of {refusal.count} "
+                "objects (see the findings); reconcile --force applies it if it is meant"
+            )
+    if out is not None:
+        try:
+            out.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+        except OSError as exc:
+            click.echo(f"error: --out {str(out)!r}: {exc.strerror or exc}", err=True)
+            sys.exit(EXIT_ERROR)
+    if bad:
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_OK if report.plan.is_empty else EXIT_PENDING)
 
@@ -156,7 +248,17 @@ def reconcile_cmd(
     dry_run: bool,
     force: bool,
 ) -> None:
-    """Plan and apply now. Exit 0 converged, 3 converged except for conflicts, 1 errors."""
+    """Plan and apply now.
+
+    \b
+    Exit codes:
+      0   converged
+      3   converged except for conflicts (holds on seats sold online)
+      2   --dry-run only: changes pending
+      1   error: a unit error, an ERROR finding, a failed or unknown operation,
+          a mass release refused (rerun with --force if it is meant), a bad config
+      64  usage error
+    """
     report = _run(
         config_path, performances, all_, apply=not dry_run, force=force, progress=not as_json
     )
@@ -164,7 +266,7 @@ def reconcile_cmd(
         click.echo(json.dumps(_report_json(report), indent=2))
     else:
         print_report(Console(), report)
-    if report.errors or report.refused:
+    if run_failed(report):
         sys.exit(EXIT_ERROR)
     if dry_run and not report.plan.is_empty:
         sys.exit(EXIT_PENDING)
@@ -175,30 +277,55 @@ def reconcile_cmd(
 @config_option
 @json_option
 def status(config_path: Path, as_json: bool) -> None:
-    """Last sync, drift, conflicts and errors per performance (from the state store)."""
+    """Last sync, drift, conflicts and errors per performance (from the state store), and what is
+    not over: a performance leased by a run (stale when that process is dead), a run interrupted
+    before it finished."""
     cfg = load_or_exit(config_path, require_secrets=False)
     with open_store(cfg.store.path) as store:
         statuses = store.performance_statuses()
+        states = lease_states(store, statuses)
     if as_json:
-        click.echo(
-            json.dumps(
-                [
-                    {
-                        "performance_id": s.performance_id,
-                        "event_key": s.event_key,
-                        "last_sync": s.last_sync.isoformat(),
-                        "outcome": s.outcome.value,
-                        "drift": s.drift,
-                        "conflicts": s.conflicts,
-                        "errors": s.errors,
-                        "last_error": s.last_error,
-                    }
-                    for s in statuses
-                ],
-                indent=2,
+        by_id = {s.performance_id: s for s in statuses}
+        rows: list[dict[str, object]] = []
+        for pid in sorted(set(by_id) | set(states)):
+            s = by_id.get(pid)
+            # a performance leased or interrupted before its first recorded sync: unknowns as null
+            row: dict[str, object] = {
+                "performance_id": pid,
+                "event_key": s.event_key if s else None,
+                "last_sync": s.last_sync.isoformat() if s else None,
+                "outcome": s.outcome.value if s else None,
+                "drift": s.drift if s else None,
+                "conflicts": s.conflicts if s else None,
+                "errors": s.errors if s else None,
+                "last_error": s.last_error if s else None,
+            }
+            state = states.get(pid)
+            row["lease"] = (
+                {
+                    "holder": state.holder,
+                    "expires_at": state.expires_at.isoformat() if state.expires_at else None,
+                    "stale": state.stale,
+                }
+                if state and state.holder
+                else None
             )
-        )
-    elif not statuses:
+            row["interrupted"] = (
+                {
+                    "run_id": state.interrupted_run,
+                    "started_at": state.interrupted_at.isoformat()
+                    if state.interrupted_at
+                    else None,
+                }
+                if state and state.interrupted_run is not None
+                else None
+            )
+            rows.append(row)
+        click.echo(json.dumps(rows, indent=2))
+    elif not statuses and not states:
         click.echo("No performance has been reconciled yet.")
     else:
-        Console().print(status_table(statuses))
+        console = Console()
+        console.print(status_table(statuses, states))
+        for line in lease_lines(states):
+            console.print(line, highlight=False, soft_wrap=True)

@@ -19,7 +19,7 @@ part. Claims seats.io does not show are forgotten by the next plan (LEDGER_FORGE
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -101,15 +101,21 @@ async def apply_plan(
     store: StateStore,
     *,
     performance_ids: tuple[int, ...] = (),
+    before_step: Callable[[], None] | None = None,
 ) -> ApplyOutcome:
     """Apply ``plan`` in order; never raises for one operation's failure (CredentialsError and
-    other ConfigErrors do raise: nothing else can succeed either)."""
+    other ConfigErrors do raise: nothing else can succeed either).
+
+    ``before_step`` is called before each step (before its journal entry and seats.io call); what
+    it raises (e.g. the run's lease was lost) stops the plan there and propagates."""
     run_id = store.begin_run(performance_ids, RunMode.APPLY, json.dumps(plan.to_json()))
     outcome = ApplyOutcome(run_id=run_id)
     ledger: dict[tuple[str, str], LedgerEntry] = dict(store.ledger(_keys(plan)))
     refused: set[str] = set()  # labels a refused operation touched: no follow-ups for them
     unknown: str | None = None  # set after an unknown outcome: no more seats.io calls at all
     for step in steps(plan.operations):
+        if before_step is not None:
+            before_step()
         live: list[tuple[int, Operation, LedgerWrites]] = []
         for index, op in step:
             if unknown and (op.is_api or op.kind is OpKind.LEDGER_CLAIM):

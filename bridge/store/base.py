@@ -13,7 +13,7 @@ take ``now``; when it is left out the store's injected clock is asked.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -98,6 +98,19 @@ class PerformanceStatus:
     run_id: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Lease:
+    """Who holds a performance, and until when unless renewed.
+
+    ``holder`` is opaque to the store; the bridge writes ``host:pid:token`` (see
+    :func:`bridge.reconcile.run.instance_id`), older rows ``host:pid``.
+    """
+
+    performance_id: int
+    holder: str
+    expires_at: datetime
+
+
 class StateStore(Protocol):
     """The bridge's memory: ledger, journal, per-performance status, for-sale budget, leases."""
 
@@ -156,6 +169,10 @@ class StateStore(Protocol):
         """The latest runs, newest first, optionally only those covering one performance."""
         ...
 
+    def unfinished_runs(self) -> list[Run]:
+        """Runs never finished (in flight, or left by a crash or an interruption), oldest first."""
+        ...
+
     def ops(self, run_id: int) -> list[JournalOp]:
         """The operations of one run in index order."""
         ...
@@ -196,12 +213,39 @@ class StateStore(Protocol):
         """Restricting for-sale edits the event still allows now (never below 0)."""
         ...
 
+    # -- seat tables ------------------------------------------------------------------------------
+
+    def seat_table_rows(self) -> dict[int, int]:
+        """Rows each seat map's table had at the last run that recorded it."""
+        ...
+
+    def record_seat_table_rows(self, rows: Mapping[int, int], now: datetime | None = None) -> None:
+        """Remember how many rows each seat map's table has now."""
+        ...
+
     # -- leases -----------------------------------------------------------------------------------
 
     def acquire_lease(
+        self,
+        performance_id: int,
+        holder: str,
+        ttl_s: float,
+        now: datetime | None = None,
+        *,
+        reclaim_from: str | None = None,
+    ) -> bool:
+        """Take or renew the performance for ``holder`` for ``ttl_s``; False if someone else has it.
+
+        ``reclaim_from``: also take it over while exactly that holder still has it (a holder the
+        caller knows to be dead); never from anyone else.
+        """
+        ...
+
+    def renew_lease(
         self, performance_id: int, holder: str, ttl_s: float, now: datetime | None = None
     ) -> bool:
-        """Take or renew the performance for ``holder`` for ``ttl_s``; False if someone else has it."""
+        """Extend ``holder``'s lease to ``now + ttl_s``; False (and nothing changed) unless the
+        lease is still ``holder``'s: nobody has taken it, nor has it been released, since."""
         ...
 
     def release_lease(self, performance_id: int, holder: str) -> None:
@@ -210,6 +254,10 @@ class StateStore(Protocol):
 
     def lease_holder(self, performance_id: int, now: datetime | None = None) -> str | None:
         """Who holds the performance now, or None if nobody does (or the lease ran out)."""
+        ...
+
+    def leases(self, now: datetime | None = None) -> list[Lease]:
+        """Every lease not yet run out, ordered by performance id."""
         ...
 
     # -- lifetime ---------------------------------------------------------------------------------

@@ -96,6 +96,17 @@ MIGRATIONS: tuple[Migration, ...] = (
             )""",
         ),
     ),
+    Migration(
+        3,
+        "seat table sizes, so a table that lost rows since the last run is noticed",
+        (
+            """CREATE TABLE seat_tables (
+                seat_map_id INTEGER PRIMARY KEY,
+                row_count INTEGER NOT NULL,
+                recorded_at TEXT NOT NULL
+            )""",
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,6 +25,7 @@ from bridge.store.base import (
     FOR_SALE_DAILY_LIMIT,
     FOR_SALE_WINDOW,
     JournalOp,
+    Lease,
     OpState,
     PerformanceStatus,
     Run,
@@ -318,6 +319,24 @@ class SqliteStore:
             for run_id, mode, ids, started, finished, plan, summary in rows
         ]
 
+    def unfinished_runs(self) -> list[Run]:
+        """Runs never finished (in flight, or left by a crash or an interruption), oldest first."""
+        with self._transaction(write=False) as conn:
+            rows = conn.execute(
+                """SELECT run_id, mode, performance_ids, started_at, plan FROM runs
+                WHERE finished_at IS NULL ORDER BY run_id"""
+            ).fetchall()
+        return [
+            Run(
+                run_id=run_id,
+                mode=RunMode(mode),
+                performance_ids=tuple(json.loads(ids)),
+                started_at=from_text(started),
+                plan_json=plan,
+            )
+            for run_id, mode, ids, started, plan in rows
+        ]
+
     def ops(self, run_id: int) -> list[JournalOp]:
         """The operations of one run in index order."""
         with self._transaction(write=False) as conn:
@@ -476,15 +495,42 @@ class SqliteStore:
             ).fetchone()
         return max(0, FOR_SALE_DAILY_LIMIT - int(recent))
 
+    # -- seat tables ------------------------------------------------------------------------------
+
+    def seat_table_rows(self) -> dict[int, int]:
+        """Rows each seat map's table had at the last run that recorded it."""
+        with self._transaction(write=False) as conn:
+            rows = conn.execute("SELECT seat_map_id, row_count FROM seat_tables").fetchall()
+        return {int(m): int(n) for m, n in rows}
+
+    def record_seat_table_rows(self, rows: Mapping[int, int], now: datetime | None = None) -> None:
+        """Remember how many rows each seat map's table has now."""
+        moment = to_text(self._now(now))
+        with self._transaction(write=True) as conn:
+            conn.executemany(
+                """INSERT INTO seat_tables (seat_map_id, row_count, recorded_at) VALUES (?, ?, ?)
+                ON CONFLICT (seat_map_id) DO UPDATE
+                SET row_count = excluded.row_count, recorded_at = excluded.recorded_at""",
+                [(m, n, moment) for m, n in sorted(rows.items())],
+            )
+
     # -- leases -----------------------------------------------------------------------------------
 
     def acquire_lease(
-        self, performance_id: int, holder: str, ttl_s: float, now: datetime | None = None
+        self,
+        performance_id: int,
+        holder: str,
+        ttl_s: float,
+        now: datetime | None = None,
+        *,
+        reclaim_from: str | None = None,
     ) -> bool:
         """Take or renew the performance for ``holder`` for ``ttl_s``; False if someone else has it.
 
-        One conditional upsert: free, expired or already ours. Exclusive only among processes
-        sharing this file on one host; instances on several machines need the PostgreSQL backend.
+        One conditional upsert: free, expired, already ours, or (``reclaim_from``) still held by
+        exactly the holder the caller found dead, so two processes reclaiming one dead holder's
+        lease cannot both win. Exclusive only among processes sharing this file on one host;
+        instances on several machines need the PostgreSQL backend.
         """
         if ttl_s <= 0:
             raise ValueError(f"lease ttl must be positive: {ttl_s}")
@@ -495,15 +541,36 @@ class SqliteStore:
                 ON CONFLICT (performance_id) DO UPDATE SET
                     holder = excluded.holder, expires_at = excluded.expires_at
                 WHERE leases.holder = excluded.holder OR leases.expires_at <= ?
+                    OR leases.holder = ?
                 RETURNING holder""",
                 (
                     performance_id,
                     holder,
                     to_text(moment + timedelta(seconds=ttl_s)),
                     to_text(moment),
+                    reclaim_from,
                 ),
             ).fetchone()
         return row is not None
+
+    def renew_lease(
+        self, performance_id: int, holder: str, ttl_s: float, now: datetime | None = None
+    ) -> bool:
+        """Extend ``holder``'s lease to ``now + ttl_s``; False (and nothing changed) unless the
+        lease is still ``holder``'s: nobody has taken it, nor has it been released, since.
+
+        A lease that ran out but that nobody took is still the holder's row, so it is renewed:
+        nobody else can have acted on the performance meanwhile, since taking it rewrites the row.
+        """
+        if ttl_s <= 0:
+            raise ValueError(f"lease ttl must be positive: {ttl_s}")
+        moment = self._now(now)
+        with self._transaction(write=True) as conn:
+            cursor = conn.execute(
+                "UPDATE leases SET expires_at = ? WHERE performance_id = ? AND holder = ?",
+                (to_text(moment + timedelta(seconds=ttl_s)), performance_id, holder),
+            )
+            return cursor.rowcount == 1
 
     def release_lease(self, performance_id: int, holder: str) -> None:
         """Give the performance up, if ``holder`` has it."""
@@ -521,6 +588,16 @@ class SqliteStore:
                 (performance_id, to_text(self._now(now))),
             ).fetchone()
         return None if row is None else str(row[0])
+
+    def leases(self, now: datetime | None = None) -> list[Lease]:
+        """Every lease not yet run out, ordered by performance id."""
+        with self._transaction(write=False) as conn:
+            rows = conn.execute(
+                """SELECT performance_id, holder, expires_at FROM leases WHERE expires_at > ?
+                ORDER BY performance_id""",
+                (to_text(self._now(now)),),
+            ).fetchall()
+        return [Lease(pid, str(holder), from_text(expires)) for pid, holder, expires in rows]
 
     # -- lifetime ---------------------------------------------------------------------------------
 

@@ -361,3 +361,77 @@ def worlds(draw: st.DrawFn, *, max_labels: int = 24) -> World:
     lost = draw(st.sets(st.sampled_from(sorted(led) or [("-", "-")]), max_size=3))
     led = {k: v for k, v in led.items() if k not in lost}
     return World(tuple(snapshots), mapped, policy, observed, led, labels=labels)
+
+
+# -- what a buyer sees, computed from seats.io state alone (never from the planner) --------------
+
+
+def buyable(observed: Mapping[str, ObservedEvent], event_key: str, season_key: str | None,
+            label: str) -> bool:  # fmt: skip
+    """Can a buyer take ``label`` in this event? Free, in no channel (the season's channels count
+    for its events), and for sale."""
+    event = observed.get(event_key)
+    if event is None or label not in event.objects:
+        return False
+    obj = event.objects[label]
+    if obj.status != FREE or obj.channel is not None or label in event.not_for_sale:
+        return False
+    season = observed.get(season_key) if season_key else None
+    if season is not None and (s := season.objects.get(label)) is not None:
+        return s.channel is None and label not in season.not_for_sale
+    return True
+
+
+def bridge_held(
+    observed: Mapping[str, ObservedEvent],
+    led: Mapping[tuple[str, str], LedgerEntry],
+    key: str,
+) -> set[str]:
+    """Labels of ``key`` the ledger holds and seats.io still shows that way."""
+    seen = observed.get(key)
+    out: set[str] = set()
+    for (k, label), e in led.items():
+        if k != key or seen is None or label not in seen.objects:
+            continue
+        o = seen.objects[label]
+        if (
+            (e.ownership is Ownership.CHANNEL and o.channel == e.target)
+            or (e.ownership is Ownership.STATUS and o.status == e.target)
+            or (e.ownership is Ownership.NOT_FOR_SALE and label in seen.not_for_sale)
+        ):
+            out.add(label)
+    return out
+
+
+def freed_beyond_guard(
+    before: Mapping[str, ObservedEvent],
+    after: Mapping[str, ObservedEvent],
+    led: Mapping[tuple[str, str], LedgerEntry],
+    targets: Iterable[tuple[str, str | None]],
+    policy: Policy,
+) -> list[tuple[str, int, int]]:
+    """(event or season, objects made buyable, bridge-held objects) for every event and every
+    season group where a run freed more than the mass-release guard allows."""
+    share, floor = policy.mass_release_share, policy.mass_release_floor
+    groups: dict[str, list[tuple[str, str | None]]] = {}
+    for event_key, season_key in sorted(set(targets), key=lambda t: (t[0], t[1] or "")):
+        groups.setdefault(season_key or event_key, []).append((event_key, season_key))
+    out: list[tuple[str, int, int]] = []
+    for group_key, members in sorted(groups.items()):
+        total_freed = total_held = 0
+        for event_key, season_key in members:
+            keys = [event_key] + ([season_key] if season_key else [])
+            held = set().union(*(bridge_held(before, led, k) for k in keys))
+            freed = {
+                label
+                for label in held
+                if not buyable(before, event_key, season_key, label)
+                and buyable(after, event_key, season_key, label)
+            }
+            if len(freed) > share * len(held) and len(freed) >= floor:
+                out.append((event_key, len(freed), len(held)))
+            total_freed += len(freed)
+            total_held += len(held)
+        if total_freed > share * total_held and total_freed >= floor:
+            out.append((group_key, total_freed, total_held))
+    return out

@@ -21,16 +21,18 @@ from reconcile_world import (
     UNKNOWN_CODE,
     _draw_ledger,
     _draw_observed,
+    buyable,
+    freed_beyond_guard,
     hold_rules,
     snapshot,
     tables,
 )
 
-from bridge.domain import HoldSnapshot, LedgerEntry, Ownership
+from bridge.domain import HoldSnapshot, LedgerEntry
 from bridge.mapping.model import Action, MappingTables, PerformanceTarget, SeatTable
 from bridge.reconcile.desired import desired_state
 from bridge.reconcile.findings import FindingKind, Severity
-from bridge.reconcile.observed import FREE, ObservedEvent
+from bridge.reconcile.observed import ObservedEvent
 from bridge.reconcile.plan import Plan, plan
 from bridge.reconcile.policy import Policy, SeasonPolicy
 from bridge.reconcile.simulate import simulate
@@ -130,18 +132,7 @@ def _second(run: TwoRuns) -> tuple[Plan, dict[str, ObservedEvent], Ledger]:
 
 
 def _buyable(observed: Observed, target: PerformanceTarget, label: str) -> bool:
-    """Can a buyer take ``label`` in this performance's event? Free, in no channel (the season's
-    channels count for its events), and for sale."""
-    event = observed.get(target.event_key)
-    if event is None or label not in event.objects:
-        return False
-    obj = event.objects[label]
-    if obj.status != FREE or obj.channel is not None or label in event.not_for_sale:
-        return False
-    season = observed.get(target.season_key) if target.season_key else None
-    if season is not None and (s := season.objects.get(label)) is not None:
-        return s.channel is None and label not in season.not_for_sale
-    return True
+    return buyable(observed, target.event_key, target.season_key, label)
 
 
 def _visible(p: Plan, refused: frozenset[int], target: PerformanceTarget) -> bool:
@@ -192,50 +183,20 @@ def test_a_held_or_unknown_seat_is_never_left_buyable_unnoticed(run: TwoRuns) ->
             if _buyable(after, target, label):
                 assert _visible(p, refused, target), (target, label, p)
         for label in sorted(unknown):
-            if event is not None and label in event.objects:
-                if not _buyable(run.observed, target, label):
-                    assert not _buyable(after, target, label), (target, label, p)
-
-
-def _bridge_held(observed: Observed, ledger: Ledger, key: str) -> set[str]:
-    """Labels of ``key`` the ledger holds and seats.io still shows that way."""
-    seen = observed.get(key)
-    out: set[str] = set()
-    for (k, label), e in ledger.items():
-        if k != key or seen is None or label not in seen.objects:
-            continue
-        o = seen.objects[label]
-        if (
-            (e.ownership is Ownership.CHANNEL and o.channel == e.target)
-            or (e.ownership is Ownership.STATUS and o.status == e.target)
-            or (e.ownership is Ownership.NOT_FOR_SALE and label in seen.not_for_sale)
-        ):
-            out.add(label)
-    return out
+            if (
+                event is not None
+                and label in event.objects
+                and not _buyable(run.observed, target, label)
+            ):
+                assert not _buyable(after, target, label), (target, label, p)
 
 
 @PROPERTY
 @given(two_runs())
 def test_no_run_frees_more_than_the_guard_allows_counted_on_every_event(run: TwoRuns) -> None:
     p, after, _ = _second(run)
-    share, floor = run.policy.mass_release_share, run.policy.mass_release_floor
-    groups: dict[str, list[PerformanceTarget]] = {}
-    for target in run.targets:
-        groups.setdefault(target.season_key or target.event_key, []).append(target)
-    for group in groups.values():
-        total_freed = total_held = 0
-        for target in group:
-            keys = [target.event_key] + ([target.season_key] if target.season_key else [])
-            held = set().union(*(_bridge_held(run.observed, run.ledger, k) for k in keys))
-            freed = {
-                label
-                for label in held
-                if not _buyable(run.observed, target, label) and _buyable(after, target, label)
-            }
-            assert len(freed) <= share * len(held) or len(freed) < floor, (target, freed, p)
-            total_freed += len(freed)
-            total_held += len(held)
-        assert total_freed <= share * total_held or total_freed < floor, (group, p)
+    targets = [(t.event_key, t.season_key) for t in run.targets]
+    assert freed_beyond_guard(run.observed, after, run.ledger, targets, run.policy) == [], p
 
 
 @PROPERTY
@@ -250,4 +211,3 @@ def test_a_run_that_could_not_read_or_trust_a_performance_is_never_quiet(run: Tw
         if not rows:
             kinds = {f.kind for f in p.findings if f.performance_id == target.performance_id}
             assert FindingKind.SEAT_TABLE_UNUSABLE in kinds
-

@@ -91,11 +91,11 @@ async def test_an_unexpected_failure_in_one_unit_leaves_the_others_and_the_repor
 
     real = run_module.desired_state
 
-    def exploding(snapshots, tables, policy):  # type: ignore[no-untyped-def]
+    def exploding(snapshots, tables, policy, *rest):  # type: ignore[no-untyped-def]
         snapshots = list(snapshots)
         if any(s.performance_id == 202 for s in snapshots):
             raise RuntimeError("a bug")
-        return real(snapshots, tables, policy)
+        return real(snapshots, tables, policy, *rest)
 
     monkeypatch.setattr(run_module, "desired_state", exploding)
     report = await bench.sync()

@@ -1,0 +1,178 @@
+"""Leases tied to a live holder, as an operator meets them: a real `seatbridge reconcile` process
+against the sandbox on loopback, killed (SIGKILL), stopped (SIGTERM) or refused by seats.io (401)
+in the middle of its writes, then the next run and `seatbridge status`."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bridge.cli import main
+from bridge.sandbox import Sandbox
+from bridge.sandbox.control import Faults
+from bridge.sandbox.serve import serve_in_thread
+from bridge.store import open_store
+
+REPO = Path(__file__).resolve().parents[2]
+#: seats.io applies each write, then holds its answer this long: the process is caught mid-call.
+HANG_S = 8.0
+#: A guard against a hung test, never a measure of speed.
+DEADLINE_S = 60.0
+
+
+def sandbox_config(tmp_path: Path, tessitura: str, seatsio: str) -> Path:
+    """config/sandbox.toml pointed at the served emulators and a store in ``tmp_path``."""
+    text = (REPO / "config" / "sandbox.toml").read_text()
+    text = text.replace("http://127.0.0.1:7801", tessitura).replace(
+        "http://127.0.0.1:7802", seatsio
+    )
+    text = re.sub(
+        r'"(\.\./mappings/[^"]+|sandbox-secrets/[^"]+)"',
+        lambda m: f'"{REPO / "config" / m[1]}"',
+        text,
+    )
+    text = text.replace(
+        'path = "state/seatbridge.sqlite3"', f'path = "{tmp_path / "state.sqlite3"}"'
+    )
+    config = tmp_path / "bridge.toml"
+    config.write_text(text)
+    return config
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[Sandbox, Path]]:
+    box = Sandbox()
+    with ExitStack() as stack:
+        tessitura = stack.enter_context(serve_in_thread(box.tessitura_app))
+        seatsio = stack.enter_context(serve_in_thread(box.seatsio_app))
+        yield box, sandbox_config(tmp_path, tessitura, seatsio)
+
+
+def store_path(config: Path) -> Path:
+    return config.parent / "state.sqlite3"
+
+
+def spawn(config: Path, *args: str) -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SEATBRIDGE_")}
+    return subprocess.Popen(
+        [sys.executable, "-m", "bridge", *args, "--config", str(config)],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def cli(config: Path, *args: str) -> tuple[int, str]:
+    """Exit code and stdout of an in-process command (logs go to stderr)."""
+    result = CliRunner().invoke(main, [*args, "--config", str(config)])
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout
+
+
+def caught_mid_write(box: Sandbox, proc: subprocess.Popen[str]) -> None:
+    """Wait until seats.io has applied a write whose answer the process is still waiting for."""
+    box.seatsio_control.set_faults(Faults(hang_after_apply_s=HANG_S, method="POST"))
+    deadline = time.monotonic() + DEADLINE_S
+    while not any(e.fault == "hang_after_apply" for e in box.seatsio_control.log.entries):
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "the run never reached a seats.io write"
+        time.sleep(0.02)
+
+
+def lease_count(config: Path) -> int:
+    with open_store(store_path(config)) as store:
+        return len(store.leases())
+
+
+def status_rows(config: Path) -> dict[int, dict[str, object]]:
+    code, out = cli(config, "status", "--json")
+    assert code == 0, out
+    return {row["performance_id"]: row for row in json.loads(out)}
+
+
+def test_a_killed_run_does_not_lock_out_the_next_one_and_status_shows_it(
+    served: tuple[Sandbox, Path],
+) -> None:
+    box, config = served
+    proc = spawn(config, "reconcile", "--all", "--json")
+    caught_mid_write(box, proc)
+    proc.kill()
+    proc.wait()
+    box.seatsio_control.clear_faults()
+    assert lease_count(config) > 0  # the dead process could not give them up
+
+    rows = status_rows(config)
+    leased = [row for row in rows.values() if row["lease"]]
+    assert leased and all(row["lease"]["stale"] for row in leased)  # type: ignore[index]
+    assert all(str(proc.pid) in row["lease"]["holder"] for row in leased)  # type: ignore[index]
+    assert any(row["interrupted"] for row in rows.values())
+    code, out = cli(config, "status")
+    assert "stale" in out and "interrupted" in out
+
+    code, out = cli(config, "reconcile", "--all", "--json")
+    assert code == 0, out  # no "being reconciled by" a dead process, and converged
+    assert not json.loads(out)["errors"]
+    code, out = cli(config, "plan", "--all")
+    assert code == 0 and "Nothing to do" in out, out
+    assert lease_count(config) == 0
+    rows = status_rows(config)
+    assert not any(row["lease"] or row["interrupted"] for row in rows.values())
+    assert {row["outcome"] for row in rows.values()} == {"converged"}
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_stop_signal_ends_the_run_with_exit_1_and_releases_every_lease(
+    served: tuple[Sandbox, Path], signum: signal.Signals
+) -> None:
+    box, config = served
+    proc = spawn(config, "reconcile", "--all")
+    caught_mid_write(box, proc)
+    proc.send_signal(signum)
+    _, err = proc.communicate(timeout=DEADLINE_S)
+    box.seatsio_control.clear_faults()
+    assert proc.returncode == 1, err
+    assert "Traceback" not in err
+    assert f"interrupted by {signum.name}" in err.splitlines()[-1]
+    assert lease_count(config) == 0
+    rows = status_rows(config)
+    assert any(row["interrupted"] for row in rows.values())
+    assert not any(row["lease"] for row in rows.values())
+
+    code, out = cli(config, "reconcile", "--all", "--json")
+    assert code == 0, out
+    with open_store(store_path(config)) as store:
+        assert store.unfinished_ops() == []
+
+
+def test_a_401_mid_run_ends_the_run_with_one_line_and_no_lease_left(
+    served: tuple[Sandbox, Path],
+) -> None:
+    box, config = served
+    # channels are written first, then statuses: seats.io refuses the key half-way through
+    box.seatsio_control.set_faults(
+        Faults(error_rate=1.0, error_status=401, method="POST", path_pattern="change-object-status")
+    )
+    proc = spawn(config, "reconcile", "--all", "--json")
+    _, err = proc.communicate(timeout=DEADLINE_S)
+    assert proc.returncode == 1, err
+    assert "Traceback" not in err and "closed database" not in err
+    assert len(err.splitlines()) == 1, err
+    assert "401" in err
+    assert any(
+        e.endpoint.startswith("POST") and e.status < 300 for e in box.seatsio_control.log.entries
+    )
+    assert lease_count(config) == 0
