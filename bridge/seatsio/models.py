@@ -25,6 +25,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from bridge.errors import MalformedResponseError, validation_summary
+from bridge.timestamps import aware
 
 T = TypeVar("T")
 
@@ -32,16 +33,7 @@ T = TypeVar("T")
 def _timestamp(value: Any) -> Any:
     """An ISO-8601 string with ``Z`` or an offset as a datetime; anything else is left to strict
     validation, which refuses it."""
-    if not isinstance(value, str):
-        return value
-    text = value.strip()
-    try:
-        moment = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
-    except ValueError:
-        raise ValueError(f"not an ISO-8601 date: {text[:40]!r}") from None
-    if moment.tzinfo is None:
-        raise ValueError(f"date without a UTC offset: {text[:40]!r}")
-    return moment
+    return aware(value) if isinstance(value, str) else value
 
 
 Timestamp = Annotated[datetime, BeforeValidator(_timestamp)]

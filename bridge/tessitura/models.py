@@ -20,6 +20,8 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic.alias_generators import to_pascal
 
+from bridge.timestamps import aware
+
 
 def _strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
@@ -31,16 +33,7 @@ def _timestamp(value: Any) -> Any:
     Anything but a string is left to strict validation, which refuses it (a number is not a date).
     """
     if isinstance(value, str):
-        text = value.strip()
-        if not text:
-            return None
-        try:
-            moment = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
-        except ValueError:
-            raise ValueError(f"not an ISO-8601 date: {text[:40]!r}") from None
-        if moment.tzinfo is None:
-            raise ValueError(f"date without a UTC offset: {text[:40]!r}")
-        return moment
+        return aware(value) if value.strip() else None
     return value
 
 

@@ -4,48 +4,22 @@ served on loopback (`plan`/`reconcile`), or against broken files (config, store,
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
-from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from served_sandbox import sandbox_config, served_sandbox
 
 from bridge.cli import EX_USAGE, main
 from bridge.sandbox import Sandbox
-from bridge.sandbox.serve import serve_in_thread
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-def sandbox_config(tmp_path: Path, tessitura: str, seatsio: str, *, floor: int = 50) -> Path:
-    text = (REPO / "config" / "sandbox.toml").read_text()
-    text = text.replace("http://127.0.0.1:7801", tessitura).replace(
-        "http://127.0.0.1:7802", seatsio
-    )
-    text = re.sub(
-        r'"(\.\./mappings/[^"]+|sandbox-secrets/[^"]+)"',
-        lambda m: f'"{REPO / "config" / m[1]}"',
-        text,
-    )
-    text = text.replace(
-        'path = "state/seatbridge.sqlite3"', f'path = "{tmp_path / "state.sqlite3"}"'
-    )
-    text = text.replace("mass_release_floor = 50", f"mass_release_floor = {floor}")
-    config = tmp_path / "bridge.toml"
-    config.write_text(text)
-    return config
 
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[Sandbox, Path]]:
     """Both emulators on loopback, and a config with no mass-release floor (share 20 %)."""
-    box = Sandbox()
-    with ExitStack() as stack:
-        tessitura = stack.enter_context(serve_in_thread(box.tessitura_app))
-        seatsio = stack.enter_context(serve_in_thread(box.seatsio_app))
-        yield box, sandbox_config(tmp_path, tessitura, seatsio, floor=0)
+    with served_sandbox(tmp_path, floor=0) as both:
+        yield both
 
 
 def invoke(*args: str, env: dict[str, str] | None = None) -> Result:

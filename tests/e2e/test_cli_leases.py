@@ -6,57 +6,32 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from served_sandbox import REPO, served_sandbox
 
 from bridge.cli import main
 from bridge.sandbox import Sandbox
 from bridge.sandbox.control import Faults
-from bridge.sandbox.serve import serve_in_thread
 from bridge.store import open_store
 
-REPO = Path(__file__).resolve().parents[2]
 #: seats.io applies each write, then holds its answer this long: the process is caught mid-call.
 HANG_S = 8.0
 #: A guard against a hung test, never a measure of speed.
 DEADLINE_S = 60.0
 
 
-def sandbox_config(tmp_path: Path, tessitura: str, seatsio: str) -> Path:
-    """config/sandbox.toml pointed at the served emulators and a store in ``tmp_path``."""
-    text = (REPO / "config" / "sandbox.toml").read_text()
-    text = text.replace("http://127.0.0.1:7801", tessitura).replace(
-        "http://127.0.0.1:7802", seatsio
-    )
-    text = re.sub(
-        r'"(\.\./mappings/[^"]+|sandbox-secrets/[^"]+)"',
-        lambda m: f'"{REPO / "config" / m[1]}"',
-        text,
-    )
-    text = text.replace(
-        'path = "state/seatbridge.sqlite3"', f'path = "{tmp_path / "state.sqlite3"}"'
-    )
-    config = tmp_path / "bridge.toml"
-    config.write_text(text)
-    return config
-
-
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[Sandbox, Path]]:
-    box = Sandbox()
-    with ExitStack() as stack:
-        tessitura = stack.enter_context(serve_in_thread(box.tessitura_app))
-        seatsio = stack.enter_context(serve_in_thread(box.seatsio_app))
-        yield box, sandbox_config(tmp_path, tessitura, seatsio)
+    with served_sandbox(tmp_path) as both:
+        yield both
 
 
 def store_path(config: Path) -> Path:

@@ -4,43 +4,22 @@ served on real loopback TCP, configured by a file like config/sandbox.toml."""
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
-from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from served_sandbox import served_sandbox
 
 from bridge.cli import main
 from bridge.sandbox import Sandbox
-from bridge.sandbox.serve import serve_in_thread
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[Sandbox, Path]]:
     """Both emulators on ephemeral loopback ports, and a config file pointing at them."""
-    box = Sandbox()
-    with ExitStack() as stack:
-        tessitura = stack.enter_context(serve_in_thread(box.tessitura_app))
-        seatsio = stack.enter_context(serve_in_thread(box.seatsio_app))
-        text = (REPO / "config" / "sandbox.toml").read_text()
-        text = text.replace("http://127.0.0.1:7801", tessitura).replace(
-            "http://127.0.0.1:7802", seatsio
-        )
-        text = re.sub(
-            r'"(\.\./mappings/[^"]+|sandbox-secrets/[^"]+)"',
-            lambda m: f'"{REPO / "config" / m[1]}"',
-            text,
-        )
-        text = text.replace(
-            'path = "state/seatbridge.sqlite3"', f'path = "{tmp_path / "state.sqlite3"}"'
-        )
-        config = tmp_path / "bridge.toml"
-        config.write_text(text)
-        yield box, config
+    with served_sandbox(tmp_path) as both:
+        yield both
 
 
 def run(config: Path, *args: str) -> tuple[int, str]:
