@@ -7,8 +7,9 @@ Tests pass a zero policy so that retries cost no time.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 import structlog
@@ -36,6 +37,8 @@ class RetryPolicy:
     max_wait_s: float = 8.0
     jitter_s: float = 0.5
     total_s: float = 30.0
+    #: How a wait is spent; tests pass a recorder instead of sleeping for real.
+    sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep, compare=False)
 
     @classmethod
     def immediate(cls, attempts: int = 4) -> RetryPolicy:
@@ -71,6 +74,7 @@ class RetryPolicy:
             stop=stop_after_attempt(self.attempts) | stop_before_delay(self.total_s),
             wait=wait,
             before_sleep=before_sleep,
+            sleep=self.sleep,
             reraise=True,
         )
         result: T = await retrying(attempt)

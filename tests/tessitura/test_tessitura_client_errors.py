@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import itertools
 import json
 import logging
 import time
@@ -85,32 +84,39 @@ async def test_a_429_is_retried_and_its_retry_after_is_kept(
     def throttled(request: httpx.Request) -> httpx.Response:
         return httpx.Response(429, headers={"Retry-After": "7"}, json=[])
 
-    policy = RetryPolicy(attempts=3, first_wait_s=0, max_wait_s=0, jitter_s=0, total_s=1.0)
-    started = time.monotonic()
+    waits: list[float] = []
+
+    async def record(seconds: float) -> None:
+        waits.append(seconds)
+
+    policy = RetryPolicy(
+        attempts=3, first_wait_s=0, max_wait_s=0, jitter_s=0, total_s=1.0, sleep=record
+    )
     async with mock_client(throttled) as slow:
         slow.retry = policy
         with pytest.raises(RateLimitedError) as caught:
             await slow.seat_statuses()
     assert caught.value.retry_after == 7.0
-    assert time.monotonic() - started < 1.0  # a 7 s wait does not fit the 1 s budget: not started
+    assert waits == []  # a 7 s wait does not fit the 1 s budget: not started
 
 
 async def test_waits_grow_between_attempts_within_the_cap() -> None:
-    seen: list[float] = []
+    waits: list[float] = []
+
+    async def record(seconds: float) -> None:  # the injected clock: no real sleeping
+        waits.append(seconds)
 
     def failing(request: httpx.Request) -> httpx.Response:
-        seen.append(time.monotonic())
         return httpx.Response(503, json=[])
 
     async with mock_client(failing) as client:
         client.retry = RetryPolicy(
-            attempts=3, first_wait_s=0.05, max_wait_s=0.15, jitter_s=0.0, total_s=5.0
-        )
+            attempts=4, first_wait_s=0.05, max_wait_s=0.15, jitter_s=0.0, total_s=5.0,
+            sleep=record,
+        )  # fmt: skip
         with pytest.raises(RetryableError):
             await client.seat_statuses()
-    gaps = [b - a for a, b in itertools.pairwise(seen)]
-    assert len(gaps) == 2
-    assert 0.04 <= gaps[0] < gaps[1] <= 0.3
+    assert waits == [0.05, 0.1, 0.15]  # doubling, then capped
 
 
 @pytest.mark.parametrize(
@@ -321,7 +327,7 @@ async def test_a_billion_laughs_answer_fails_cleanly_and_fast() -> None:
     async with mock_client(lambda request: answer, fmt="xml") as client:
         with pytest.raises(MalformedResponseError, match="DOCTYPE"):
             await client.seat_statuses()
-    assert time.monotonic() - started < 0.5
+    assert time.monotonic() - started < 5.0  # a guard against expanding it, not a speed test
 
 
 async def test_an_xxe_answer_fails_without_reading_the_file(tmp_path: Path) -> None:
