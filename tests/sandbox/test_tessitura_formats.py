@@ -216,7 +216,7 @@ async def test_a_billion_laughs_body_is_refused_quickly(http: httpx.AsyncClient)
     started = time.monotonic()
     r = await http.post("TXN/Performances/Search", content=BILLION_LAUGHS, headers=XML_BODY)
     assert r.status_code == 400
-    assert time.monotonic() - started < 1.0
+    assert time.monotonic() - started < 5.0  # a guard against expanding it, not a speed test
 
 
 async def test_an_xxe_body_is_refused_without_reading_the_file(
