@@ -32,6 +32,9 @@ class DesiredEvent:
     ``undecided`` labels are neither wanted nor unwanted: the planner must not touch them.
     ``known``: the labels whose hold state the bridge can read (its seat tables' labels); any other
     label is undecided too. None means every label is known.
+    ``season_fallbacks``: channel-held labels of an event whose season cannot be planned (a
+    performance unreadable): label -> fallback status ("" for not for sale). They are undecided;
+    the planner holds one per event when the season does not already hold it in a channel.
     """
 
     key: str
@@ -43,6 +46,7 @@ class DesiredEvent:
     season_key: str | None = None
     undecided: frozenset[str] = field(default_factory=frozenset)
     known: frozenset[str] | None = None
+    season_fallbacks: Mapping[str, str] = field(default_factory=dict)
 
     def decides(self, label: str) -> bool:
         """Whether the bridge may act on ``label`` here: known and not undecided."""
@@ -196,6 +200,7 @@ class _EventDraft:
     fallback_not_for_sale: set[str] = field(default_factory=set)
     undecided: set[str] = field(default_factory=set)
     known: frozenset[str] | None = None
+    season_fallbacks: dict[str, str] = field(default_factory=dict)
 
     def add_known(self, labels: frozenset[str]) -> None:
         """An event of several performances knows only what every one of them knows."""
@@ -228,6 +233,7 @@ class _EventDraft:
             season_key=self.season_key,
             undecided=frozenset(self.undecided),
             known=self.known,
+            season_fallbacks=dict(sorted(self.season_fallbacks.items())),
         )
 
 
@@ -327,11 +333,16 @@ def _season(
                 + (" (also lacking a seat table)" if unresolved & set(missing) else ""),
             )
         )
-        # Channel holds of the present performances cannot be decided: keep their fallbacks too.
+        # The season's channels cannot be decided: they stay as they are, and each readable
+        # performance's channel holds are held per event unless the season already holds them.
         for p in present:
             perf = resolved[p]
-            channel_labels = {lbl for lbl, r in perf.rules.items() if r.action is Action.CHANNEL}
-            drafts[perf.target.event_key].undecided |= channel_labels
+            draft = drafts[perf.target.event_key]
+            for label, held in perf.rules.items():
+                if held.action is Action.CHANNEL:
+                    draft.undecided.add(label)
+                    if draft.best.get(label) == held:
+                        draft.season_fallbacks[label] = held.fallback_status or ""
         return None
 
     perfs = [resolved[p] for p in present]
@@ -352,12 +363,9 @@ def _season(
     differs: dict[int, set[str]] = defaultdict(set)
     for label in candidates:
         rules = [perf.rules.get(label) for perf in perfs]
-        if label in undecided:
-            for perf, rule in zip(perfs, rules, strict=True):
-                if rule is not None and rule.action is Action.CHANNEL:
-                    drafts[perf.target.event_key].undecided.add(label)
-            continue
-        chosen = _season_channel(rules, policy.season_policy)
+        # undecided somewhere in the season (an unknown code): the season leaves the label as it
+        # is, and every performance that holds it with a channel code holds it per event
+        chosen = None if label in undecided else _season_channel(rules, policy.season_policy)
         if chosen is not None:
             channels[chosen].add(label)
         for perf, rule in zip(perfs, rules, strict=True):

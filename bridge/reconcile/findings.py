@@ -38,6 +38,8 @@ class FindingKind(StrEnum):
     # planner (comparing with seats.io)
     EVENT_NOT_FOUND = "event_not_found"
     NOT_ON_CHART = "not_on_chart"
+    OWNED_NOT_ON_CHART = "owned_not_on_chart"
+    NOT_ON_SEASON_CHART = "not_on_season_chart"
     CHANNEL_NOT_CONFIGURED = "channel_not_configured"
     CHANNEL_ON_SEASON_EVENT = "channel_on_season_event"
     CONFLICT = "conflict"
@@ -59,12 +61,14 @@ _SEVERITY: Mapping[FindingKind, Severity] = {
     FindingKind.UNMAPPED_PERFORMANCE: Severity.WARNING,
     FindingKind.NO_SEAT_TABLE: Severity.ERROR,
     FindingKind.SEAT_TABLE_UNUSABLE: Severity.ERROR,
-    FindingKind.UNMAPPED_SEAT: Severity.WARNING,
+    FindingKind.UNMAPPED_SEAT: Severity.ERROR,
     FindingKind.UNKNOWN_HOLD_CODE: Severity.WARNING,
     FindingKind.SEASON_INCOMPLETE: Severity.ERROR,
     FindingKind.SEASON_HOLD_DIFFERS: Severity.WARNING,
     FindingKind.EVENT_NOT_FOUND: Severity.ERROR,
-    FindingKind.NOT_ON_CHART: Severity.WARNING,
+    FindingKind.NOT_ON_CHART: Severity.ERROR,
+    FindingKind.OWNED_NOT_ON_CHART: Severity.WARNING,
+    FindingKind.NOT_ON_SEASON_CHART: Severity.ERROR,
     FindingKind.CHANNEL_NOT_CONFIGURED: Severity.ERROR,
     FindingKind.CHANNEL_ON_SEASON_EVENT: Severity.ERROR,
     FindingKind.CONFLICT: Severity.CONFLICT,
@@ -74,7 +78,7 @@ _SEVERITY: Mapping[FindingKind, Severity] = {
     FindingKind.FOR_SALE_BUDGET_EXHAUSTED: Severity.ERROR,
     FindingKind.MASS_RELEASE_REFUSED: Severity.ERROR,
     FindingKind.HELD_OUTSIDE_TABLE: Severity.WARNING,
-    FindingKind.SEASON_RELEASE_WAITS: Severity.WARNING,
+    FindingKind.SEASON_RELEASE_WAITS: Severity.ERROR,
     FindingKind.BOOKED_DURING_RUN: Severity.CONFLICT,
 }
 

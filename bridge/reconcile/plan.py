@@ -327,6 +327,7 @@ class _KeyPlanner:
         policy: Policy,
         season_statuses: Mapping[str, frozenset[str]],
         held_elsewhere: frozenset[str] = frozenset(),
+        season_entries: Mapping[str, LedgerEntry] | None = None,
     ) -> None:
         self.d = desired
         self.o = observed
@@ -335,6 +336,12 @@ class _KeyPlanner:
         self.policy = policy
         self.season_statuses = season_statuses
         self.held_elsewhere = held_elsewhere
+        # for an event in a season: the channels the ledger says the bridge filled on the season
+        self.season_channels = {
+            lbl: e.target
+            for lbl, e in (season_entries or {}).items()
+            if e.ownership is Ownership.CHANNEL
+        }
         self.in_season = desired.season_key is not None or observed.season_key is not None
         self.channel_of = {lbl: c for c, lbls in desired.channels.items() for lbl in lbls}
         self.status_of = {lbl: s for s, lbls in desired.statuses.items() for lbl in lbls}
@@ -392,9 +399,25 @@ class _KeyPlanner:
         entry = self.entries.get(label)
         obj = self.o.objects.get(label)
         if obj is None:
-            if wanted or entry is not None:
+            if wanted and self.d.is_season:
+                # its events keep what they hold, but a seat they hand over cannot be held here
                 self.find(
-                    FindingKind.NOT_ON_CHART, label, "the chart has no object with this label"
+                    FindingKind.NOT_ON_SEASON_CHART,
+                    label,
+                    "the season's chart has no object with this label, so the season cannot "
+                    "hold it for its events",
+                )
+            elif wanted:  # Tessitura holds a seat whose label the chart lacks: a wrong table?
+                self.find(
+                    FindingKind.NOT_ON_CHART,
+                    label,
+                    "Tessitura holds this seat but the chart has no object with this label",
+                )
+            elif entry is not None:
+                self.find(
+                    FindingKind.OWNED_NOT_ON_CHART,
+                    label,
+                    "the ledger holds an object the chart no longer has",
                 )
             return None
         status, channel, nfs = obj.status, obj.channel, label in self.o.not_for_sale
@@ -437,7 +460,12 @@ class _KeyPlanner:
 
         # A channel the ledger says the bridge filled stays the bridge's after its key left the
         # configuration (a renamed channel, a code edited to another action): its objects move.
-        foreign = channel is not None and channel not in self.specs and channel != owned_channel
+        foreign = (
+            channel is not None
+            and channel not in self.specs
+            and channel != owned_channel
+            and channel != self.season_channels.get(label)
+        )
         if foreign and (dc is not None or ds is not None):
             self.find(
                 FindingKind.FOREIGN_CHANNEL,
@@ -551,6 +579,8 @@ def plan(
             continue
         season = desired.events.get(want.season_key) if want.season_key else None
         held_elsewhere: frozenset[str] = frozenset()
+        if want.season_fallbacks and season is None:
+            want = _held_per_event(want, seen)
         if season is not None:
             held_elsewhere = placed.get(season.key, frozenset())
             waiting = season.labels - held_elsewhere - want.labels
@@ -566,6 +596,7 @@ def plan(
             policy,
             season_statuses.get(key, {}),
             held_elsewhere,
+            by_key.get(want.season_key or seen.season_key or "", {}),
         )
         works = _label_works(planner)
         if want.is_season:
@@ -578,6 +609,29 @@ def plan(
         ops.extend(_materialize(planner, works))
         findings.extend(planner.findings)
     return Plan(operations=_merge_and_sort(ops), findings=sorted_findings(findings))
+
+
+def _held_per_event(want: DesiredEvent, seen: ObservedEvent) -> DesiredEvent:
+    """An event whose season cannot be planned: a seat Tessitura holds with a channel code that
+    sits in no channel now is held on the event itself (fallback status, else not for sale)."""
+    statuses = {k: set(v) for k, v in want.statuses.items()}
+    not_for_sale = set(want.not_for_sale)
+    undecided = set(want.undecided)
+    for label, status in want.season_fallbacks.items():
+        obj = seen.objects.get(label)
+        if obj is None or obj.channel is not None:
+            continue  # the season's channel (or someone's) holds it: left as it is
+        undecided.discard(label)
+        if status:
+            statuses.setdefault(status, set()).add(label)
+        else:
+            not_for_sale.add(label)
+    return replace(
+        want,
+        statuses={k: frozenset(v) for k, v in sorted(statuses.items())},
+        not_for_sale=frozenset(not_for_sale),
+        undecided=frozenset(undecided),
+    )
 
 
 def _in_season_channel(season: DesiredEvent, seen: ObservedEvent | None) -> frozenset[str]:

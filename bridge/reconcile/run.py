@@ -556,7 +556,11 @@ async def reconcile_unit(
             )
             leases.check()
             await _undo_booked(result, seatsio, store, policy, desired, unit)
-    except ConfigError:
+    except ConfigError as exc:
+        # the pass ends here; the status must not go on saying the last good run's word
+        result.errors.append(UnitError(str(exc)))
+        if apply and not result.leased_elsewhere and leases.lost is None:
+            _record_status(cfg, store, result)
         raise
     except BridgeError as exc:
         result.errors.append(UnitError(str(exc)))

@@ -103,8 +103,12 @@ def test_a_season_performance_without_a_seat_table_makes_the_season_incomplete()
     assert "season-1" not in state.events
 
 
-def test_a_seat_undecided_in_one_performance_is_undecided_for_the_season() -> None:
+def test_a_seat_undecided_in_one_performance_is_undecided_for_the_season_and_held_per_event(
+) -> None:  # fmt: skip
     state = _season({11: {1: [1]}, 12: {1: [1]}, 13: {1: [99]}})
     assert state.events["season-1"].undecided == frozenset({"A-1"})
     assert state.events["season-1"].channels == {}
-    assert "A-1" in state.events["ev-11"].undecided
+    # where Tessitura holds it with a channel code, the event holds it itself: never buyable
+    assert state.events["ev-11"].statuses == {"held-vip": frozenset({"A-1"})}
+    assert state.events["ev-12"].statuses == {"held-vip": frozenset({"A-1"})}
+    assert "A-1" in state.events["ev-13"].undecided  # the unknown code: left as it is

@@ -9,9 +9,11 @@ import pytest
 from sandbox_bench import Bench, bench_fixture, cfg_fixture  # noqa: F401
 
 from bridge.config import BridgeConfig
+from bridge.errors import ConfigError
 from bridge.mapping.model import Action, SeatTable
 from bridge.reconcile import run as run_module
 from bridge.reconcile.findings import FindingKind
+from bridge.sandbox.control import Faults
 from bridge.sandbox.seatsio_world import SeatsioWorld
 
 SEASON = "season-2026-27"
@@ -212,3 +214,82 @@ async def test_a_seat_booked_between_observe_and_apply_is_reported_and_moved_bac
     booked = [f for f in report.plan.findings if f.kind is FindingKind.BOOKED_DURING_RUN]
     assert booked and label in booked[0].labels
     assert report.conflicts
+
+
+async def test_new_season_holds_are_held_per_event_while_another_performance_is_unreadable(
+    bench: Bench,
+) -> None:
+    await bench.sync()
+    new = ["Orchestra-A-11", "Orchestra-A-12", "Orchestra-A-13"]
+    bench.box.tessitura_world.hold(103, [bench.seat(lbl) for lbl in new], HOUSE)
+    bench.box.tessitura_control.set_faults(
+        Faults(error_rate=1.0, error_status=500, path_pattern="Performances/102")
+    )
+    report = await bench.sync()
+    assert any(f.kind is FindingKind.SEASON_INCOMPLETE for f in report.plan.findings)
+    assert report.errors  # not converged, said out loud
+    world = bench.box.seatsio_world
+    for label in new:  # the season cannot take them; perf-103 holds them itself meanwhile
+        assert world.object_status("perf-103", label) == "held-house"
+    assert_nothing_held_is_buyable(bench, [p for p in SEASON_PERFS if p != 102])
+    bench.box.tessitura_control.clear_faults()
+    await bench.sync()  # all readable again: not season-wide, so they stay held per event
+    for label in new:
+        assert not buyable(world, "perf-103", label)
+    assert (await bench.sync(apply=False)).plan.is_empty
+
+
+async def test_a_season_channel_code_edited_to_a_status_converges(
+    bench: Bench, cfg: BridgeConfig
+) -> None:
+    await bench.sync()
+    rules = dict(cfg.tables.hold_rules)
+    rules[HOUSE] = dataclasses.replace(
+        rules[HOUSE], action=Action.STATUS, target="held-house", channel_name=None,
+        channel_color=None, fallback_status=None,
+    )  # fmt: skip
+    channels = tuple(c for c in cfg.tables.channels if c.key != "house")
+    edited = dataclasses.replace(
+        cfg, tables=dataclasses.replace(cfg.tables, hold_rules=rules, channels=channels)
+    )
+    report = await bench.sync(cfg=edited)
+    world = bench.box.seatsio_world
+    house = sorted(held_labels(bench, 101, {HOUSE}))
+    assert_nothing_held_is_buyable(bench, bench.ids)
+    again = await bench.sync(cfg=edited)  # the season lets go once its events hold them
+    assert_nothing_held_is_buyable(bench, bench.ids)
+    for label in house:
+        assert world.channel_of("perf-101", label) is None
+        assert world.object_status("perf-101", label) == "held-house"
+    final = await bench.sync(cfg=edited, apply=False)
+    assert final.plan.is_empty, (report.errors, again.errors, final.plan.operations)
+    assert not final.errors
+
+
+async def test_a_held_seat_missing_from_the_table_is_an_error_not_converged(
+    bench: Bench, cfg: BridgeConfig
+) -> None:
+    await bench.sync()
+    seat = bench.seat("Orchestra-H-20")
+    labels = {s: lbl for s, lbl in cfg.tables.seat_tables[12].labels.items() if s != seat}
+    edited = dataclasses.replace(
+        cfg, tables=dataclasses.replace(cfg.tables, seat_tables={12: SeatTable(12, labels)})
+    )
+    bench.box.tessitura_world.hold(201, [seat], KILL)
+    report = await bench.sync(cfg=edited)
+    assert any(f.kind is FindingKind.UNMAPPED_SEAT for f in report.plan.findings)
+    assert report.errors
+    statuses = {s.performance_id: s.outcome.value for s in bench.store.performance_statuses()}
+    assert statuses[201] == "error"
+
+
+async def test_a_401_mid_run_leaves_no_performance_saying_converged(bench: Bench) -> None:
+    await bench.sync()
+    bench.box.tessitura_world.hold(201, [bench.seat("Orchestra-H-20")], KILL)
+    bench.box.seatsio_control.set_faults(
+        Faults(error_rate=1.0, error_status=401, path_pattern="for-sale", count=1)
+    )
+    with pytest.raises(ConfigError):
+        await bench.sync()
+    statuses = {s.performance_id: s.outcome.value for s in bench.store.performance_statuses()}
+    assert statuses[201] == "error"
