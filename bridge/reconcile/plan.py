@@ -137,6 +137,8 @@ class Plan:
 
     operations: tuple[Operation, ...] = ()
     findings: tuple[Finding, ...] = ()
+    #: Objects applying it makes buyable, counted on every event (not part of the saved format).
+    released: int = field(default=0, compare=False)
 
     @property
     def api_operations(self) -> tuple[Operation, ...]:
@@ -603,12 +605,15 @@ def plan(
             placed[key] = _in_season_channel(want, seen) | _channel_adds(want, works)
         planned[key] = (planner, works)
     _season_releases_wait(planned)
-    findings.extend(_mass_release_guard(planned, policy))
+    refusals, released = _mass_release_guard(planned, policy)
+    findings.extend(refusals)
     ops: list[Operation] = []
     for planner, works in planned.values():
         ops.extend(_materialize(planner, works))
         findings.extend(planner.findings)
-    return Plan(operations=_merge_and_sort(ops), findings=sorted_findings(findings))
+    return Plan(
+        operations=_merge_and_sort(ops), findings=sorted_findings(findings), released=released
+    )
 
 
 def _held_per_event(want: DesiredEvent, seen: ObservedEvent) -> DesiredEvent:
@@ -798,12 +803,13 @@ def _freed(planner: _KeyPlanner, works: Mapping[str, _LabelWork]) -> set[str]:
 
 def _mass_release_guard(
     planned: Mapping[str, tuple[_KeyPlanner, dict[str, _LabelWork]]], policy: Policy
-) -> list[Finding]:
+) -> tuple[list[Finding], int]:
     """No mass release by accident, counted on every event: a season's release lands on each of
     its events. A group (an event alone, or a season with its events) whose plan would make more
-    than the allowed share buyable on any one event, or across the group, lifts nothing."""
-    if policy.force:
-        return []
+    than the allowed share buyable on any one event, or across the group, lifts nothing; so does
+    every group that frees anything when the pass-wide guard refused (``pass_refusal``).
+    Returns the refusals and how many objects the lifts that stay make buyable."""
+    released = 0
     groups: dict[str, list[str]] = defaultdict(list)
     for key, (planner, _) in planned.items():
         season_key = planner.d.season_key if planner.d.season_key in planned else None
@@ -832,7 +838,10 @@ def _mass_release_guard(
             return freed > policy.mass_release_share * held and freed >= policy.mass_release_floor
 
         worst = max(per_event, key=lambda e: (e[1], e[0]))
-        if not (any(trips(f, h) for _, f, h in per_event) or trips(total_freed, total_held)):
+        over = any(trips(f, h) for _, f, h in per_event) or trips(total_freed, total_held)
+        refused_by_pass = bool(policy.pass_refusal) and total_freed > 0
+        if policy.force or not (over or refused_by_pass):
+            released += total_freed
             continue
         for key in keys:
             for w in planned[key][1].values():
@@ -850,11 +859,16 @@ def _mass_release_guard(
                 count=total_freed,
                 detail=f"would make {total_freed} of {total_held} bridge-held objects buyable "
                 f"across {len(per_event)} event(s), {worst[1]} of {worst[2]} on {worst[0]} "
-                f"(limit {policy.mass_release_share:.0%} and at least "
-                f"{policy.mass_release_floor}); rerun with force to allow",
+                + (
+                    f"(limit {policy.mass_release_share:.0%} and at least "
+                    f"{policy.mass_release_floor})"
+                    if over
+                    else f"({policy.pass_refusal})"
+                )
+                + "; rerun with force to allow",
             )
         )
-    return findings
+    return findings, released
 
 
 def _materialize(planner: _KeyPlanner, works: Mapping[str, _LabelWork]) -> list[Operation]:

@@ -22,6 +22,9 @@ class Policy:
     ``bridge_statuses``: the custom statuses the hold-code table gives the bridge (targets and
     season fallbacks); only the bridge sets them, so one it finds on an object it holds another way
     is its own (see ``plan``).
+    ``pass_refusal``: set when the pass as a whole has freed its share already (see
+    ``bridge.reconcile.run.ReleaseBreaker``): every lift that would free an object is refused,
+    and this says why.
     """
 
     mass_release_share: float = 0.20
@@ -31,3 +34,4 @@ class Policy:
     for_sale_reserve: int = 2
     force: bool = False
     bridge_statuses: frozenset[str] = field(default_factory=frozenset)
+    pass_refusal: str = ""

@@ -438,6 +438,7 @@ async def reconcile(
     units = units_of(performance_ids, cfg.tables)
     sizes = {m: len(t.labels) for m, t in cfg.tables.seat_tables.items()}
     shrunk = {} if force else shrunk_tables(sizes, store.seat_table_rows(), cfg.safety)
+    breaker = None if force else ReleaseBreaker.for_pass(cfg, store, units)
 
     async def one(unit: tuple[int, ...]) -> UnitResult:
         async with gate:
@@ -452,6 +453,7 @@ async def reconcile(
                 apply=apply,
                 holder=holder,
                 refused_tables=shrunk,
+                breaker=breaker,
             )
         if on_unit_done is not None:
             on_unit_done(result, len(units))
@@ -471,6 +473,52 @@ async def reconcile(
     if apply:  # the sizes the next run compares with; a refused table keeps its old size
         store.record_seat_table_rows({m: n for m, n in sizes.items() if m not in shrunk})
     return RunReport(units=tuple(task.result() for task in tasks))
+
+
+@dataclass(slots=True)
+class ReleaseBreaker:
+    """The mass-release guard across a whole pass: units may free objects until the pass has
+    freed more than the share of all the bridge holds in it (and at least the floor); the units
+    after that lift nothing, so a glitch that empties many small performances at once is caught
+    even where each one alone stays under the floor."""
+
+    share: float
+    floor: int
+    held: int
+    freed: int = 0
+
+    @classmethod
+    def for_pass(
+        cls, cfg: BridgeConfig, store: StateStore, units: Iterable[tuple[int, ...]]
+    ) -> ReleaseBreaker:
+        keys: set[str] = set()
+        for unit in units:
+            for pid in unit:
+                target = cfg.tables.target_for(pid)
+                if target is not None:
+                    keys.add(target.event_key)
+                    if target.season_key:
+                        keys.add(target.season_key)
+        held = len(store.ledger(sorted(keys))) if keys else 0
+        s = cfg.safety
+        return cls(s.mass_release_share, s.mass_release_floor, held)
+
+    def admit(self, released: int) -> bool:
+        """Whether a unit may make ``released`` more objects buyable; counted if so."""
+        if released == 0:
+            return True
+        total = self.freed + released
+        if total > self.share * self.held and total >= self.floor:
+            return False
+        self.freed = total
+        return True
+
+    def reason(self, released: int) -> str:
+        return (
+            f"this pass has freed {self.freed} and would free {released} more of the "
+            f"{self.held} objects the bridge holds in it: over {self.share:.0%} and at least "
+            f"{self.floor}"
+        )
 
 
 def shrunk_tables(
@@ -517,6 +565,7 @@ async def reconcile_unit(
     apply: bool,
     holder: str,
     refused_tables: Mapping[int, str] | None = None,
+    breaker: ReleaseBreaker | None = None,
 ) -> UnitResult:
     """Read, plan, maybe apply one unit; errors are recorded, never raised (ConfigError aside).
 
@@ -550,6 +599,9 @@ async def reconcile_unit(
             for_sale_calls_left=lambda key: store.for_sale_calls_left(key),
         )
         result.plan = plan(desired, observed, ledger, policy, cfg.tables.channels)
+        if breaker is not None and not breaker.admit(result.plan.released):
+            refused = replace(policy, pass_refusal=breaker.reason(result.plan.released))
+            result.plan = plan(desired, observed, ledger, refused, cfg.tables.channels)
         if apply and result.plan.operations:
             result.outcome = await apply_plan(
                 result.plan, seatsio, store, performance_ids=unit, before_step=leases.check

@@ -293,3 +293,22 @@ async def test_a_401_mid_run_leaves_no_performance_saying_converged(bench: Bench
         await bench.sync()
     statuses = {s.performance_id: s.outcome.value for s in bench.store.performance_statuses()}
     assert statuses[201] == "error"
+
+
+async def test_many_small_releases_in_one_pass_are_refused_together(bench: Bench) -> None:
+    await bench.sync()
+    tessitura = bench.box.tessitura_world
+    standalone = [201, 202, 203, 204]  # each below the 50-seat floor on its own
+    for pid in standalone:
+        tessitura.release(pid, list(tessitura.held_seats(pid)))
+    report = await bench.sync()
+    refused = [f for f in report.plan.findings if f.kind is FindingKind.MASS_RELEASE_REFUSED]
+    assert refused and any("this pass has freed" in f.detail for f in refused)
+    assert report.refused
+    world = bench.box.seatsio_world
+    still_held = [pid for pid in standalone if not buyable(world, f"perf-{pid}", "Orchestra-A-1")]
+    assert still_held  # the pass stopped freeing before it opened every house
+    forced = await bench.sync(force=True)
+    assert not forced.refused
+    for pid in standalone:
+        assert buyable(world, f"perf-{pid}", "Orchestra-A-1")
