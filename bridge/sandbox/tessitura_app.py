@@ -3,7 +3,10 @@
 Served under ``/TessituraService/`` with HTTP Basic on the four-part user
 ``UserName:UserGroup:Location:Password``; paths match case-insensitively as on IIS. Answers follow
 the Accept header (``application/xml`` or ``text/xml``: XML, otherwise JSON); bodies are read as
-XML when their Content-Type says so. Errors are a collection of ``{Code, Description}``.
+XML when their Content-Type says so. Errors are a collection of ``{Code, Description}``
+(``docs/tessitura-fake.md``): 401 for a wrong login, 403 for a user group without the right to the
+resource and verb, 400 for a bad request, 404 for an unknown id, 409 for a hold change on a seat
+locked by another user's transaction.
 The control surface (faults, answer overrides, request log) is mounted under ``/_sandbox/``.
 """
 
@@ -29,7 +32,6 @@ from bridge.sandbox import (
     TESSITURA_LOCATION,
     TESSITURA_PASSWORD,
     TESSITURA_USER,
-    TESSITURA_USER_GROUP,
 )
 from bridge.sandbox import tessitura_payloads as payloads
 from bridge.sandbox.control import Control
@@ -41,7 +43,13 @@ from bridge.sandbox.tessitura_requests import (
     query_bool,
     query_int,
 )
-from bridge.sandbox.tessitura_world import HoldRequestError, TessituraWorld
+from bridge.sandbox.tessitura_world import (
+    RESOURCES,
+    HoldConflictError,
+    HoldRequestError,
+    Permission,
+    TessituraWorld,
+)
 from bridge.sandbox.tessitura_xml import TXN_NAMESPACE, render
 from bridge.sandbox.venue import Venue
 
@@ -180,37 +188,59 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return error(request, status, [problem])
 
 
-def _authorised(request: Request) -> bool:
-    """Basic auth over the four-part user; compared in constant time, never logged."""
+UNAUTHORIZED = ("Unauthorized", "Authorization header is not present or the values are not valid.")
+
+
+def _user_group(request: Request, world: TessituraWorld) -> str | None:
+    """The user group of a valid four-part Basic login, None for any other header.
+
+    The user, location and password are compared in constant time and never logged; the group
+    must be one the sandbox user belongs to (:attr:`TessituraWorld.user_groups`)."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "basic" or not token:
-        return False
+        return None
     try:
         decoded = base64.b64decode(token.strip(), validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError):
-        return False
-    expected = ":".join(
-        (TESSITURA_USER, TESSITURA_USER_GROUP, TESSITURA_LOCATION, TESSITURA_PASSWORD)
+        return None
+    parts = decoded.split(":", 3)
+    if len(parts) != 4:
+        return None
+    user, group, location, password = parts
+    expected = ":".join((TESSITURA_USER, TESSITURA_LOCATION, TESSITURA_PASSWORD))
+    login_ok = hmac.compare_digest(f"{user}:{location}:{password}".encode(), expected.encode())
+    return group if login_ok and group in world.user_groups else None
+
+
+def forbidden(user_group: str, resource: str, permission: Permission) -> tuple[str, str]:
+    """The ``(Code, Description)`` of a 403: the group lacks ``permission`` on ``resource``."""
+    return (
+        "Forbidden",
+        f"User group {user_group} does not have {permission.value} rights to {resource}.",
     )
-    return hmac.compare_digest(decoded.encode(), expected.encode())
 
 
-def _guarded(endpoint: Endpoint) -> Endpoint:
-    """Refuse unauthenticated calls with 401 and turn request parse errors into 400."""
+def resource_of(path: str) -> str:
+    """The Security resource a path belongs to: ``TXN/Performances`` for every
+    ``TXN/Performances/...`` route (Search and Seats/Holds included)."""
+    rest = path[len(BASE) :].strip("/").split("/")
+    name = "/".join(rest[:2])
+    return next((r for r in RESOURCES if r.lower() == name.lower()), name)
+
+
+def _guarded(world: TessituraWorld, endpoint: Endpoint) -> Endpoint:
+    """Refuse a bad login with 401, a user group without the right to the resource and verb with
+    403, and turn request parse errors into 400."""
 
     async def guarded(request: Request) -> Response:
-        if not _authorised(request):
-            return error(
-                request,
-                401,
-                [
-                    (
-                        "Unauthorized",
-                        "Authorization header is not present or the values are not valid.",
-                    )
-                ],
-            )
+        group = _user_group(request, world)
+        if group is None:
+            return error(request, 401, [UNAUTHORIZED])
+        resource = resource_of(request.url.path)
+        permission = Permission.for_method(request.method)
+        if not world.may(group, resource, permission):
+            return error(request, 403, [forbidden(group, resource, permission)])
         try:
             return await endpoint(request)
         except BadRequest as exc:
@@ -227,13 +257,13 @@ class _Api:
 
     def __init__(self, world: TessituraWorld) -> None:
         self.world = world
-        self.performance = _guarded(self._performance)
-        self.search = _guarded(self._search)
-        self.seats = _guarded(self._seats)
-        self.holds = _guarded(self._holds)
-        self.hold_code = _guarded(self._hold_code)
-        self.sections = _guarded(self._sections)
-        self.seat_statuses = _guarded(self._seat_statuses)
+        self.performance = _guarded(world, self._performance)
+        self.search = _guarded(world, self._search)
+        self.seats = _guarded(world, self._seats)
+        self.holds = _guarded(world, self._holds)
+        self.hold_code = _guarded(world, self._hold_code)
+        self.sections = _guarded(world, self._sections)
+        self.seat_statuses = _guarded(world, self._seat_statuses)
 
     def _performance_or_404(self, request: Request) -> int:
         performance_id = int(request.path_params["performance_id"])
@@ -300,7 +330,10 @@ class _Api:
                 mode=update.replace_mode,
                 until=update.hold_until,
                 only_available=update.only_affect_available,
+                until_ticks=update.hold_until_ticks,
             )
+        except HoldConflictError as exc:
+            return error(request, 409, exc.problems)
         except HoldRequestError as exc:
             return error(request, 400, exc.problems)
         return respond(

@@ -1,12 +1,13 @@
 """The fake Tessitura's resources as JSON-shaped dicts, with the field names the API uses.
 
-Pure functions of the world: the app turns them into JSON or XML. Dates carry the venue's offset;
-audit and hold dates use the 7-digit fractions TessituraService writes; CHAR columns are padded.
+Pure functions of the world: the app turns them into JSON or XML. Dates carry the venue's offset
+and are written as .NET writes them (up to seven fractional digits, trailing zeros trimmed, none on
+a whole second); CHAR columns are padded.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 from typing import Any
 
 from bridge.sandbox.tessitura_world import (
@@ -24,17 +25,25 @@ _AUDIT_TIME = datetime(2025, 6, 2, 9, 12, 44, 123456)
 _AUDIT_USER = "seatbrdg"
 
 
-def datacontract_time(dt: datetime, offset: timezone) -> str:
-    """``2025-04-24T05:25:27.4679001-07:00``: seven fractional digits and the venue's offset."""
+def datacontract_time(dt: datetime, offset: timezone, ticks: int = 0) -> str:
+    """A date as .NET writes it (Json.NET's default ``yyyy-MM-ddTHH:mm:ss.FFFFFFFK``, and the
+    DataContract XML writer alike), in the venue's offset: up to seven fractional digits with
+    trailing zeros trimmed, and no fraction at all on a whole second.
+
+    ``2025-04-24T05:25:27.4679001-07:00``, ``...51.715629-07:00``, ``2024-10-19T19:30:00-04:00``.
+    ``ticks`` is the seventh digit Python cannot hold: 100-ns ticks past ``dt``'s microsecond.
+    """
+    if not 0 <= ticks <= 9:
+        raise ValueError(f"ticks past the microsecond must be 0-9, not {ticks}")
     local = dt.astimezone(offset) if dt.tzinfo else dt.replace(tzinfo=offset)
     stamp = local.strftime("%Y-%m-%dT%H:%M:%S")
-    return f"{stamp}.{local.microsecond * 10:07d}{_offset(local)}"
+    digits = f"{local.microsecond * 10 + ticks:07d}".rstrip("0")
+    return f"{stamp}{'.' + digits if digits else ''}{_offset(local)}"
 
 
 def plain_time(dt: datetime, offset: timezone) -> str:
-    """``2024-10-19T19:30:00-04:00``: how performance dates come back."""
-    local = dt.astimezone(offset)
-    return local.strftime("%Y-%m-%dT%H:%M:%S") + _offset(local)
+    """``2024-10-19T19:30:00-04:00``: a performance's dates (whole minutes, so no fraction)."""
+    return datacontract_time(dt, offset)
 
 
 def _offset(dt: datetime) -> str:
@@ -108,15 +117,16 @@ def seat_hold_details(
 
 
 def _end(layer: HoldLayer, offset: timezone) -> str | None:
-    return datacontract_time(layer.end, offset) if layer.end else None
+    return datacontract_time(layer.end, offset, layer.end_ticks) if layer.end else None
 
 
 def seat_holds(applied: list[AppliedHold], offset: timezone) -> list[Json]:
+    """The answer to POST Seats/Holds: each end date echoed to the tick it was sent with."""
     return [
         {
             "SeatId": a.seat_id,
             "HoldCodeId": a.hold_code_id,
-            "EndDate": datacontract_time(a.end, offset) if a.end else None,
+            "EndDate": datacontract_time(a.end, offset, a.end_ticks) if a.end else None,
         }
         for a in applied
     ]
@@ -257,11 +267,29 @@ def _zone_map(venue: Venue) -> Json:
     return {"Id": venue.seat_map_id + 100, "Description": f"{venue.name} zones"}
 
 
+#: TR_RANK_TYPE and TR_PERF_TYPE rows every performance of the sandbox uses (a new database's
+#: defaults carry these descriptions, as in the public fixture of POST TXN/Performances/Search).
+_RANK_TYPE = {"Id": 1, "Description": "Default TR_RANK_TYPE"}
+_PERFORMANCE_TYPE = {"Id": 1, "Description": "Default TR_PERF_TYPE", "Inactive": False}
+
+
+def _publish_client(world: TessituraWorld, p: Performance) -> tuple[str, str]:
+    """When the performance shows in the client: from local midnight 90 days before its season's
+    first performance until 90 minutes after its own start (the fixture's pattern)."""
+    offset = world.venue.utc_offset
+    first = min(q.start for q in world.venue.performances if q.season_id == p.season_id)
+    opens = datetime.combine((first - timedelta(days=90)).astimezone(offset).date(), time.min)
+    return plain_time(opens.replace(tzinfo=offset), offset), plain_time(
+        p.start + timedelta(minutes=90), offset
+    )
+
+
 def performance(world: TessituraWorld, p: Performance) -> Json:
     """The Performance model of GET TXN/Performances/{id}."""
     venue = world.venue
     offset = venue.utc_offset
     season = _season(world, p)
+    publish_start, publish_end = _publish_client(world, p)
     return {
         "Id": p.id,
         "Code": p.code,
@@ -288,11 +316,11 @@ def performance(world: TessituraWorld, p: Performance) -> Json:
             "Description": p.description,
             "Season": season,
         },
-        "PublishClientStartDate": None,
-        "PublishClientEndDate": None,
+        "PublishClientStartDate": publish_start,
+        "PublishClientEndDate": publish_end,
         "PublishWebApiStartDate": None,
         "PublishWebApiEndDate": None,
-        "RankType": None,
+        "RankType": {**_RANK_TYPE, "Inactive": False},
         "SalesNotes": None,
         "SalesNotesRequired": False,
         "Season": season,
@@ -303,41 +331,65 @@ def performance(world: TessituraWorld, p: Performance) -> Json:
         "Text4": None,
         "TimeSlot": _time_slot(p),
         "TvIndicator": False,
-        "Type": {"Id": 1, "Description": "Performance"},
+        "Type": _PERFORMANCE_TYPE,
         "ZoneMap": _zone_map(venue),
         **_audit(venue),
     }
 
 
 def search_result(world: TessituraWorld, p: Performance) -> Json:
-    """One item of POST TXN/Performances/Search (its own field names, unlike Performance)."""
+    """One item of POST TXN/Performances/Search: its own field names, unlike Performance, and every
+    member a live server sends (the public fixture's keys, in its order), most of them unused.
+
+    The mode-of-sale members stay null: the sandbox has no modes of sale, so a ModeOfSaleId in the
+    request filters nothing and dates nothing. ConstituentInterestWeight is null (it is computed
+    only for a ConstituentId, which the bridge never sends)."""
     venue = world.venue
+    offset = venue.utc_offset
     zone_map = _zone_map(venue)
     time_slot = _time_slot(p)
+    publish_start, publish_end = _publish_client(world, p)
     return {
         "PerformanceId": p.id,
         "PerformanceCode": p.code,
-        "PerformanceDate": plain_time(p.start, venue.utc_offset),
-        "PerformanceDescription": p.description,
+        "PerformanceDate": plain_time(p.start, offset),
         "Facility": {"Id": venue.facility_id, "Description": venue.name},
         "FacilityDescription": venue.name,
+        "PerformanceDescription": p.description,
+        "PerformanceShortName": p.description[:20],
         "ProductionSeason": {"Id": p.production_season_id, "Description": p.description},
-        "Season": _season(world, p),
+        "BusinessUnitId": 1,
         "ZoneMap": zone_map,
         "ZoneMapDescription": zone_map["Description"],
         "AvailSaleIndicator": "Y",
-        "BusinessUnitId": 1,
+        "ConstituentInterestWeight": None,
+        "Season": _season(world, p),
+        "PublishClientStartDate": publish_start,
+        "PublishClientEndDate": publish_end,
+        "PublishWebApiStartDate": None,
+        "PublishWebApiEndDate": None,
+        "DoorsOpen": plain_time(p.start - timedelta(minutes=45), offset),
+        "DoorsClose": None,
+        "Duration": 120,
+        "SalesNotes": None,
+        "SalesNotesRequired": False,
+        "Text1": None,
+        "Text2": None,
+        "Text3": None,
+        "Text4": None,
+        "RankType": _RANK_TYPE,
+        "RankTypeDescription": _RANK_TYPE["Description"],
+        "PerformanceType": _PERFORMANCE_TYPE,
         "PerformanceStatus": {"Id": 1, "Description": "On Sale"},
         "PerformanceStatusDescription": "On Sale",
         "TimeSlot": time_slot,
         "TimeSlotDescription": time_slot["Description"],
-        "Duration": 120,
-        "DoorsOpen": plain_time(p.start - timedelta(minutes=45), venue.utc_offset),
-        "DoorsClose": None,
         "ModeOfSale": None,
+        "ModeOfSaleDescription": None,
+        "ModeOfSaleStartDate": None,
+        "ModeOfSaleEndDate": None,
         "IsRestricted": False,
-        "PublishWebApiStartDate": None,
-        "PublishWebApiEndDate": None,
+        "ValidCountries": None,
     }
 
 

@@ -7,6 +7,7 @@ problems, which the app answers with 400.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time
@@ -100,15 +101,32 @@ def _xml_root(body: bytes, roots: Sequence[str]) -> etree._Element:
     return root
 
 
+#: A fraction of a second in a request date: .NET keeps seven digits (100-ns ticks).
+_FRACTION = re.compile(r"(T\d\d:\d\d:\d\d)\.(\d+)")
+
+
 def _date_time(raw: Any, name: str, venue: Venue) -> datetime | None:
     """A request date: date-only or naive values are the venue's local time."""
+    return _net_date_time(raw, name, venue)[0]
+
+
+def _net_date_time(raw: Any, name: str, venue: Venue) -> tuple[datetime | None, int]:
+    """A request date and the 100-ns ticks past its microsecond (the seventh fractional digit,
+    which .NET keeps and echoes); digits past the seventh are dropped, as .NET cannot hold them."""
     if raw is None or raw == "":
-        return None
+        return None, 0
+    text = str(raw).strip()
+    ticks = 0
+    fraction = _FRACTION.search(text)
+    if fraction is not None:
+        digits = fraction[2][:7].ljust(7, "0")
+        ticks = int(digits[6])
+        text = f"{text[: fraction.start()]}{fraction[1]}.{digits[:6]}{text[fraction.end() :]}"
     try:
-        parsed = datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise BadRequest(("InvalidParameter", f"{name} is not a date: {raw!r}")) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=venue.utc_offset)
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=venue.utc_offset)), ticks
 
 
 def _bool(raw: Any, name: str, default: bool) -> bool:
@@ -138,6 +156,8 @@ class SeatHoldUpdate:
     replace_mode: int
     hold_until: datetime | None
     only_affect_available: bool
+    #: The 100-ns ticks of HoldUntilDate past its microsecond (0-9), echoed in the answer.
+    hold_until_ticks: int = 0
 
 
 def parse_update_request(body: bytes, content_type: str, venue: Venue) -> SeatHoldUpdate:
@@ -171,13 +191,15 @@ def parse_update_request(body: bytes, content_type: str, venue: Venue) -> SeatHo
     mode = (
         int(ReplaceMode.ABOVE_EXISTING) if mode_raw in (None, "") else _int(mode_raw, "ReplaceMode")
     )
+    hold_until, ticks = _net_date_time(fields.get("HoldUntilDate"), "HoldUntilDate", venue)
     return SeatHoldUpdate(
         lines=tuple(
             HoldRequest(_int(seat, "SeatId"), _int(code, "HoldCodeId")) for seat, code in raw_lines
         ),
         replace_mode=mode,
-        hold_until=_date_time(fields.get("HoldUntilDate"), "HoldUntilDate", venue),
+        hold_until=hold_until,
         only_affect_available=_bool(fields.get("OnlyAffectAvailable"), "OnlyAffectAvailable", True),
+        hold_until_ticks=ticks,
     )
 
 
@@ -210,6 +232,7 @@ _SEARCH_FIELDS = (
     "SeasonIds",
     "ProductionSeasonIds",
     "FacilityIds",
+    "ModeOfSaleId",
 )
 
 
@@ -227,6 +250,9 @@ def parse_search_request(body: bytes, content_type: str, venue: Venue) -> Perfor
         value = _date_time(fields.get(name), name, venue)
         return None if value is None else value.astimezone(venue.utc_offset)
 
+    mode_of_sale = fields.get("ModeOfSaleId")
+    if mode_of_sale not in (None, ""):
+        _int(mode_of_sale, "ModeOfSaleId")  # checked; the sandbox has no modes of sale to filter by
     start = local("PerformanceStartDate")
     end = local("PerformanceEndDate")
     if end is not None and end.timetz().replace(tzinfo=None) == time.min:

@@ -3,6 +3,11 @@
 The HTTP app reads and writes through this object; tests, the demo and benchmarks use the same
 methods directly (``world.sell(101, 10001)``, ``world.hold(...)``) to act as the box office.
 Holds are kept per performance and seat as a list of layers, index 0 being priority 1 (the top).
+
+It also keeps what the box office's other users do to the API user: the rights of each user group
+(Tessitura's Security application grants View/Add/Edit/Delete per REST resource; a call without
+the right is 403) and seats locked by another user's pending transaction (a hold change on one is
+409: ``world.lock(201, 10001)``).
 """
 
 from __future__ import annotations
@@ -10,12 +15,44 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import IntEnum
+from enum import IntEnum, StrEnum
 
+from bridge.sandbox import TESSITURA_USER_GROUP
 from bridge.sandbox.venue import HoldCode, Performance, Seat, Venue
 
 #: HoldCodeId that removes every hold layer from a seat (documented by Tessitura).
 REMOVE_ALL_HOLDS = -1
+
+#: A second user group the sandbox user belongs to, with no rights to any resource: every call
+#: made with it authenticates and is then refused with 403.
+NO_RIGHTS_USER_GROUP = "norights"
+
+#: The REST resources the fake serves, as the Security application's Services window names them.
+RESOURCES = (
+    "TXN/Performances",
+    "TXN/HoldCodes",
+    "ReferenceData/Sections",
+    "ReferenceData/SeatStatuses",
+)
+
+
+class Permission(StrEnum):
+    """A right on a REST resource; each HTTP verb needs its own (Add for POST, View for GET)."""
+
+    VIEW = "View"
+    ADD = "Add"
+    EDIT = "Edit"
+    DELETE = "Delete"
+
+    @classmethod
+    def for_method(cls, method: str) -> Permission:
+        return {"POST": cls.ADD, "PUT": cls.EDIT, "DELETE": cls.DELETE}.get(
+            method.upper(), cls.VIEW
+        )
+
+
+def all_rights() -> set[tuple[str, Permission]]:
+    return {(resource, p) for resource in RESOURCES for p in Permission}
 
 
 class ReplaceMode(IntEnum):
@@ -41,10 +78,14 @@ class SeatStatus(IntEnum):
 
 @dataclass(frozen=True, slots=True)
 class HoldLayer:
-    """One hold code on one seat; ``end`` is when it lapses (None: no expiry)."""
+    """One hold code on one seat; ``end`` is when it lapses (None: no expiry).
+
+    ``end_ticks`` keeps what .NET keeps and Python cannot: the 100-ns ticks past ``end``'s
+    microsecond (0-9), so ``.4679001`` is echoed as sent, not as ``.4679``."""
 
     hold_code_id: int
     end: datetime | None = None
+    end_ticks: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +114,7 @@ class AppliedHold:
     seat_id: int
     hold_code_id: int
     end: datetime | None
+    end_ticks: int = 0
 
 
 class HoldRequestError(ValueError):
@@ -83,6 +125,11 @@ class HoldRequestError(ValueError):
         self.problems = tuple(problems)
 
 
+class HoldConflictError(HoldRequestError):
+    """An update touches a seat locked by another user's pending transaction (HTTP 409); nothing
+    was applied."""
+
+
 @dataclass
 class TessituraWorld:
     """Holds and sales of every performance of one venue, mutable, seeded from the venue file."""
@@ -91,13 +138,22 @@ class TessituraWorld:
     holds: dict[int, dict[int, list[HoldLayer]]] = field(default_factory=dict)
     sold: dict[int, set[int]] = field(default_factory=dict)
     non_seats: tuple[NonSeat, ...] = ()
+    #: Seats locked by another user's pending transaction (reserve, release or return), per
+    #: performance: their holds cannot change until :meth:`unlock`.
+    locked: dict[int, set[int]] = field(default_factory=dict)
+    #: The rights of each user group the sandbox user belongs to (a group not listed here is not
+    #: one of the user's: 401). Seeded by :meth:`from_venue` with the API group, which may do
+    #: everything, and :data:`NO_RIGHTS_USER_GROUP`, which may do nothing.
+    user_groups: dict[str, set[tuple[str, Permission]]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_venue(cls, venue: Venue) -> TessituraWorld:
         world = cls(venue=venue, non_seats=_aisles(venue))
+        world.user_groups = {TESSITURA_USER_GROUP: all_rights(), NO_RIGHTS_USER_GROUP: set()}
         for p in venue.performances:
             world.holds[p.id] = {}
             world.sold[p.id] = set()
+            world.locked[p.id] = set()
         for h in sorted(venue.holds, key=lambda h: h.priority):
             layers = world.holds[h.performance_id].setdefault(h.seat_id, [])
             layers.append(HoldLayer(h.hold_code_id))
@@ -129,6 +185,29 @@ class TessituraWorld:
     def is_sold(self, performance_id: int, seat_id: int) -> bool:
         return seat_id in self.sold[performance_id]
 
+    def is_locked(self, performance_id: int, seat_id: int) -> bool:
+        return seat_id in self.locked[performance_id]
+
+    def may(self, user_group: str, resource: str, permission: Permission) -> bool:
+        return (resource, permission) in self.user_groups.get(user_group, set())
+
+    # -- the security application ------------------------------------------------------------
+
+    def grant(self, user_group: str, resource: str, *permissions: Permission) -> None:
+        """Give a user group rights on a resource (every right when none is named)."""
+        rights = self.user_groups.setdefault(user_group, set())
+        rights.update((resource, p) for p in permissions or tuple(Permission))
+
+    def revoke(
+        self, user_group: str, resource: str | None = None, *permissions: Permission
+    ) -> None:
+        """Take rights away: every right on ``resource`` unless some are named; every right on
+        every resource when no resource is named. The group stays one of the user's."""
+        rights = self.user_groups.setdefault(user_group, set())
+        for res, p in list(rights):
+            if resource in (None, res) and (not permissions or p in permissions):
+                rights.discard((res, p))
+
     def status(self, performance_id: int, seat_id: int) -> SeatStatus:
         """Ticketed beats any hold; otherwise the top hold decides held or blacked out."""
         if self.is_sold(performance_id, seat_id):
@@ -152,6 +231,21 @@ class TessituraWorld:
         """Return seats to inventory."""
         self._check_performance(performance_id)
         self.sold[performance_id].difference_update(seat_ids)
+
+    def lock(self, performance_id: int, *seat_ids: int) -> None:
+        """Lock seats as another user's pending transaction does (a seat in someone's order)."""
+        self._check_performance(performance_id)
+        for sid in seat_ids:
+            self._check_seat(sid)
+        self.locked[performance_id].update(seat_ids)
+
+    def unlock(self, performance_id: int, *seat_ids: int) -> None:
+        """End the pending transaction on the seats (all of them when none are named)."""
+        self._check_performance(performance_id)
+        if seat_ids:
+            self.locked[performance_id].difference_update(seat_ids)
+        else:
+            self.locked[performance_id].clear()
 
     def hold(
         self,
@@ -182,11 +276,14 @@ class TessituraWorld:
         mode: int = ReplaceMode.ABOVE_EXISTING,
         until: datetime | None = None,
         only_available: bool = True,
+        until_ticks: int = 0,
     ) -> list[AppliedHold]:
         """Apply an UpdateSeatHoldRequest: all lines are checked first, then applied in order.
 
         A line is skipped (and absent from the answer) when the seat is sold and
         ``only_available`` is set, or when ``mode`` is "ignore if already held" and the seat is.
+        A request naming an unknown seat, code or mode raises :class:`HoldRequestError` (400); one
+        naming a locked seat raises :class:`HoldConflictError` (409). Either way nothing changes.
         """
         self._check_performance(performance_id)
         problems: list[tuple[str, str]] = []
@@ -203,6 +300,17 @@ class TessituraWorld:
                 )
         if problems:
             raise HoldRequestError(problems)
+        conflicts = [
+            (
+                "SeatLocked",
+                f"Seat {seat_id} is locked by a pending transaction of another user "
+                f"in performance {performance_id}",
+            )
+            for seat_id in dict.fromkeys(line.seat_id for line in lines)
+            if self.is_locked(performance_id, seat_id)
+        ]
+        if conflicts:
+            raise HoldConflictError(conflicts)
         replace = ReplaceMode(mode)
         applied: list[AppliedHold] = []
         seats = self.holds[performance_id]
@@ -216,7 +324,8 @@ class TessituraWorld:
                 continue
             if replace is ReplaceMode.IGNORE_IF_HELD and layers:
                 continue
-            new = HoldLayer(line.hold_code_id, until)
+            ticks = until_ticks if until is not None else 0
+            new = HoldLayer(line.hold_code_id, until, ticks)
             others = [layer for layer in layers if layer.hold_code_id != line.hold_code_id]
             if replace is ReplaceMode.REPLACE_EXISTING:
                 layers[:] = [new]
@@ -224,7 +333,7 @@ class TessituraWorld:
                 layers[:] = [*others, new]
             else:
                 layers[:] = [new, *others]
-            applied.append(AppliedHold(line.seat_id, line.hold_code_id, until))
+            applied.append(AppliedHold(line.seat_id, line.hold_code_id, until, ticks))
         return applied
 
     # -- checks ------------------------------------------------------------------------------

@@ -363,12 +363,14 @@ class TessituraClient(AsyncClosing):
     # -- decoding ------------------------------------------------------------------------------
 
     def _is_xml(self, response: httpx.Response) -> bool:
+        """The answer must be in the format asked for: a JSON client handed XML (or the other
+        way) is talking to something else, a gateway's error page, say."""
         content_type = response.headers.get("content-type", "").lower()
-        if "xml" in content_type:
-            return True
-        if "json" in content_type:
-            return False
-        return self.format == "xml"
+        wants_xml = self.format == "xml"
+        says = "xml" if "xml" in content_type else "json" if "json" in content_type else None
+        if says is not None and (says == "xml") != wants_xml:
+            raise _shape(response, f"asked for {self.format}, the answer is {says}")
+        return wants_xml
 
     def _decode_list(self, response: httpx.Response, model: type[ModelT]) -> list[ModelT]:
         try:

@@ -2,6 +2,8 @@
 
 Error bodies are a collection of ``{Code, Description}`` (JSON array or ``ErrorMessages`` XML), but a
 single object is accepted too, and anything unreadable still gives an error with its raw body.
+401 and 403 are :class:`~bridge.errors.CredentialsError` (a configuration error that ends a pass);
+409 is a :class:`~bridge.errors.ConflictError`, never retried.
 """
 
 from __future__ import annotations
@@ -67,16 +69,31 @@ def error_for(response: httpx.Response, what: str) -> BridgeError:
         "body": body_text(response),
         "codes": tuple(m.code for m in messages if m.code),
     }
-    if status in (401, 403):
+    if status == 401:
         return CredentialsError(
             "Tessitura refused the credentials: check the user name, user group, location and "
             f"password in the configuration (and that the user belongs to the group).{said}",
             **kw,
         )
+    if status == 403:
+        # A user group without the right to this resource and verb, or (ErrorHandling page) a
+        # header Tessitura would not accept: either way only an operator can fix it.
+        return CredentialsError(
+            f"Tessitura refused {what} to the configured user group: grant the group View rights "
+            "(Add for POST calls) on the resource in Tessitura's Security application, or check "
+            f"the credentials in the configuration.{said}",
+            **kw,
+        )
     if status == 404:
         return NotFoundError(f"Tessitura has no {what}: check the id.{said}", **kw)
     if status == 409:
-        return ConflictError(f"{what} changed in Tessitura meanwhile: read it again.{said}", **kw)
+        # On a write: a seat locked by another user's pending transaction, or the resource
+        # changed since it was read. Never retried; re-read before trying again.
+        return ConflictError(
+            f"Tessitura refused the change to {what}: a seat is locked by another transaction or "
+            f"it changed meanwhile; read it again.{said}",
+            **kw,
+        )
     if status == 429:
         return RateLimitedError(
             f"Tessitura is throttling requests for {what}.{said}",

@@ -1,8 +1,11 @@
 """TessituraService payloads as frozen pydantic models, read from JSON or XML alike.
 
 Field names are snake_case; their aliases are the API's PascalCase names. Strings lose the space
-padding of CHAR columns, dates keep their offsets (7-digit fractions are cut to microseconds), and
-every field the notes show as optional or nullable may be absent or null.
+padding of CHAR columns, dates keep their offsets (.NET writes 0 to 7 fractional digits, trailing
+zeros trimmed; they are cut to microseconds), and every field the notes show as optional or
+nullable may be absent or null. Members a model does not declare are ignored, so the many fields a
+server adds (Search items carry PerformanceShortName, Text1-4, RankType, ValidCountries ...) never
+make an answer malformed.
 
 Validation is strict: a value of the wrong JSON type is a malformed answer, never coerced. ``true``,
 ``1.0`` or ``"1"`` for an id is refused rather than read as seat 1 (the XML reader converts text to
@@ -28,7 +31,7 @@ def _strip(value: Any) -> Any:
 
 
 def _timestamp(value: Any) -> Any:
-    """ISO-8601 with an offset or ``Z``; Python's parser takes the 7-digit .NET fractions.
+    """ISO-8601 with an offset or ``Z`` and 0 to 7 fractional digits (see :func:`aware`).
 
     Anything but a string is left to strict validation, which refuses it (a number is not a date).
     """

@@ -89,8 +89,21 @@ def object_data(element: etree._Element, model: type[BaseModel]) -> dict[str, An
 
 
 def collection_data(root: etree._Element, model: type[BaseModel]) -> list[dict[str, Any]]:
-    """A pluralised root's items, whatever the root and item elements are called."""
-    return [object_data(c, model) for c in elements(root)]
+    """A pluralised root's items, whatever the root and item elements are called.
+
+    Only a collection is read as one: a root named like one (``...s``, ``ArrayOf...``), with no
+    text of its own and items of one kind. A gateway's ``<string>Service unavailable</string>``
+    or an empty ``<html/>`` is a malformed answer, never an empty list of holds."""
+    name = etree.QName(root).localname
+    if not (name.endswith("s") or name.startswith("ArrayOf")):
+        raise _malformed(f"expected a collection of {model.__name__}, got <{name}>", b"")
+    if (root.text or "").strip():
+        raise _malformed(f"expected a collection of {model.__name__}, <{name}> holds text", b"")
+    items = elements(root)
+    kinds = {etree.QName(c).localname for c in items}
+    if len(kinds) > 1:
+        raise _malformed(f"<{name}> mixes elements: {', '.join(sorted(kinds))}", b"")
+    return [object_data(c, model) for c in items]
 
 
 def _value(element: etree._Element, annotation: Any) -> Any:

@@ -375,6 +375,8 @@ async def test_the_format_drives_accept_and_the_request_body(
 
     def record(request: httpx.Request) -> httpx.Response:
         seen.append(request)
+        if fmt == "xml":
+            return httpx.Response(200, content=b"<SeatHolds/>", headers={"Content-Type": media})
         return httpx.Response(200, json=[])
 
     async with mock_client(record, fmt=fmt) as client:
@@ -386,3 +388,29 @@ async def test_the_format_drives_accept_and_the_request_body(
     assert request.url.path == f"/TessituraService/TXN/Performances/{GALA}/Seats/Holds"
     token = request.headers["Authorization"].removeprefix("Basic ")
     assert base64.b64decode(token) == b"user:group:location:hunter2-secret"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'<string xmlns="http://schemas.microsoft.com/2003/10/Serialization/">'
+        b"Service temporarily unavailable</string>",
+        b"<html>Down for maintenance</html>",
+        b"<html/>",
+        b"<SeatHolds>maintenance</SeatHolds>",
+        b"<SeatHolds><SeatHold><SeatId>1</SeatId><HoldCodeId>2</HoldCodeId></SeatHold>"
+        b"<Error>x</Error></SeatHolds>",
+    ],
+)
+async def test_an_xml_answer_that_is_no_collection_is_malformed_never_no_holds(body: bytes) -> None:
+    answer = httpx.Response(200, content=body, headers={"Content-Type": "application/xml"})
+    async with mock_client(lambda request: answer, fmt="xml") as client:
+        with pytest.raises(MalformedResponseError):
+            await client.seat_holds(GALA)
+
+
+async def test_an_answer_in_the_other_format_is_malformed() -> None:
+    answer = httpx.Response(200, content=b"<SeatHolds/>", headers={"Content-Type": "text/xml"})
+    async with mock_client(lambda request: answer, fmt="json") as client:
+        with pytest.raises(MalformedResponseError, match="asked for json"):
+            await client.seat_holds(GALA)

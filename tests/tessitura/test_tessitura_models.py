@@ -77,8 +77,9 @@ def test_xml_is_read_by_local_name_whatever_the_namespaces() -> None:
 
 
 def test_an_xml_collection_is_read_whatever_its_item_elements_are_called() -> None:
-    xml = b"""<Whatever><Item><SeatId>1</SeatId><HoldCodeId>2</HoldCodeId>
-      <EndDate xmlns:i="http://www.w3.org/2001/XMLSchema-instance" i:nil="true"/></Item></Whatever>"""
+    xml = b"""<ArrayOfWhatever><Item><SeatId>1</SeatId><HoldCodeId>2</HoldCodeId>
+      <EndDate xmlns:i="http://www.w3.org/2001/XMLSchema-instance" i:nil="true"/></Item>
+      </ArrayOfWhatever>"""
     (data,) = collection_data(etree.fromstring(xml), SeatHold)
     assert SeatHold.model_validate(data) == SeatHold(seat_id=1, hold_code_id=2)
 
