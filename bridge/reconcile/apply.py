@@ -216,9 +216,17 @@ async def send(ops: Sequence[Operation], seatsio: SeatsioClient, store: StateSto
 
 
 def _status_request(op: Operation, events: Sequence[str]) -> StatusChangeRequest:
-    """Back-office writes: past any channel, extra data kept, and only from the status seen."""
+    """Back-office writes: past any channel, extra data kept, and only from the status seen.
+
+    seats.io applies an unguarded status change over anything, a sale included, so a status
+    operation without ``allowed_previous`` (a hand-edited saved plan, say) is refused here."""
+    if not op.allowed_previous:
+        raise TerminalError(
+            f"{op.kind.value} on {', '.join(events)} has no allowed previous status; "
+            "an unguarded status change could overwrite a sale, so it is not sent"
+        )
     guard: StatusChangeOptions = {
-        "allowed_previous_statuses": op.allowed_previous or None,
+        "allowed_previous_statuses": op.allowed_previous,
         "ignore_channels": True,
         "keep_extra_data": True,
     }

@@ -312,3 +312,15 @@ async def test_many_small_releases_in_one_pass_are_refused_together(bench: Bench
     assert not forced.refused
     for pid in standalone:
         assert buyable(world, f"perf-{pid}", "Orchestra-A-1")
+
+
+async def test_a_saved_plan_with_an_unguarded_status_change_is_not_sent(bench: Bench) -> None:
+    from bridge.reconcile.apply import apply_plan
+    from bridge.reconcile.plan import Operation, OpKind, Plan
+
+    world = bench.box.seatsio_world
+    world.book("perf-201", ["Orchestra-J-5"])
+    unguarded = Operation(OpKind.CHANGE_STATUS, ("perf-201",), ("Orchestra-J-5",), "held-press")
+    outcome = await apply_plan(Plan(operations=(unguarded,)), bench.seatsio, bench.store)
+    assert [r.state for r in outcome.results] == ["failed"]
+    assert world.object_status("perf-201", "Orchestra-J-5") == "booked"  # the sale stands
