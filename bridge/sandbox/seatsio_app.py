@@ -13,10 +13,18 @@ object; reads, updates (``POST /events/{key}``), season actions, ``edit-for-sale
 ``mark-everything-as-for-sale`` and the season-status overrides answer 204; status changes answer
 204, or 200 with ``{"objects": {...}}`` (batch: ``{"results": [...]}``) given ``?expand=objects``.
 
+Known behaviour, from the seats.io docs and the official SDK's tests (which seats.io runs against
+its real API), is done exactly; guesses follow the principle at the top of
+``docs/api-assumptions.md``. Among the known: ``create-events`` answers the new events newest
+first; ``GET /events/{key}/status-changes`` honours ``sort`` (``objectLabel``, ``date`` or
+``status``, ``:asc`` by default or ``:desc``) and pages by position in that order; summary reports
+(``/reports/events/{key}/{type}/summary[/deep]``) answer per group a count and its breakdowns;
+the daily for-sale budget resets at a daily boundary, and only its 429 carries ``Retry-After``.
+
 Guessed behaviour
 -----------------
-Where the seats.io docs are silent the sandbox guesses, choosing what is stricter for a client
-(a bridge that copes with the stricter guess also copes with the real thing):
+Where the seats.io docs are silent the sandbox guesses (see ``docs/api-assumptions.md`` for which
+way each guess leans and why):
 
 - Error codes other than EVENT_NOT_FOUND, CHART_NOT_FOUND and ILLEGAL_STATUS_CHANGE are the
   sandbox's own (listed in :mod:`bridge.sandbox.seatsio_errors`). Clients should branch on the
@@ -27,10 +35,16 @@ Where the seats.io docs are silent the sandbox guesses, choosing what is stricte
   default workspace.
 - Concurrency: the request past the lane limit (11th regular, 101st priority, counted per secret
   key from arrival to answer) gets 429 with the documented error body, code
-  TOO_MANY_CONCURRENT_REQUESTS and **no Retry-After**: clients must back off on their own.
-- Status transitions: booking needs a free object (or one in resale, or held with the same hold
-  token); holding needs a free object; a custom status needs a free object unless the current
-  status is named in ``allowedPreviousStatuses``. Any other change is 400 ILLEGAL_STATUS_CHANGE.
+  TOO_MANY_CONCURRENT_REQUESTS, **no Retry-After** and no rate-limit info: clients must back off
+  on their own.
+- Status transitions (:mod:`bridge.sandbox.seatsio_status` names the evidence): booking and
+  holding need a free object, one in resale (even in a channel, without its key) or one held
+  with the same hold token; a custom status replaces any status, booked included, unless
+  ``allowedPreviousStatuses`` / ``rejectedPreviousStatuses``, a hold token, the channel rule or
+  the for-sale config refuse it. RELEASE returns to the previous selectable status (resale or
+  free) and keeps the order id. Refusals are 400 ILLEGAL_STATUS_CHANGE.
+- Season tickets (``POST /seasons/actions/change-object-status``, ``/book``, ``/release``,
+  ``/hold``): the documented body only, one all-or-nothing change on every event named, 204.
 - RELEASE of an object that is already free is 400 ILLEGAL_STATUS_CHANGE (not a silent no-op).
 - A status that an event inherits from its season can only be overridden
   (OVERRIDE_SEASON_STATUS), not changed or released on the event (400 ILLEGAL_STATUS_CHANGE);
@@ -48,8 +62,10 @@ Where the seats.io docs are silent the sandbox guesses, choosing what is stricte
   400. Removing an unknown channel is 404 CHANNEL_NOT_FOUND; removing objects a channel does not
   hold is ignored. Replace gives channels new ids. Channel calls on an event in a season or on a
   partial season are 400 CHANNELS_NOT_ALLOWED_ON_EVENT_IN_SEASON.
-- For-sale budget: a sliding 24 h window per event (each counted call frees its slot 24 h later);
-  ``rateLimitResetDate`` is when the next slot frees. Counted: any edit with ``notForSale``
+- For-sale budget: 10 counted calls per event per day, every counter starting afresh at 23:00 UTC
+  (the time of day of the docs' example ``rateLimitResetDate``); past it, 429 with
+  ``Retry-After`` (seconds to the reset) and ``{rateLimitRemainingCalls: 0, rateLimitResetDate}``
+  as the error's data. Counted: any edit with ``notForSale``
   entries, every ``mark-as-not-for-sale`` and ``mark-everything-as-not-for-sale``, a
   ``mark-as-for-sale`` that takes anything off sale, and creating an event or season with a
   restricting ``forSaleConfig``. A multi-event edit is all or nothing. An incremental edit that
@@ -63,7 +79,8 @@ Where the seats.io docs are silent the sandbox guesses, choosing what is stricte
   A change made on a season is logged on the season only, not on each of its events.
 - Hold tokens expire after 15 minutes; held objects whose token expired read as free.
 - Status changes on several events answer object infos from the first event named.
-- A report filtered to a group with no objects answers ``{group: []}``.
+- A report filtered to a group with no objects answers ``{group: []}``; byObjectType lists all
+  four object types, empty or not. The sandbox's charts have no zones: byZone is ``NO_ZONE``.
 """
 
 from __future__ import annotations
@@ -74,6 +91,7 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from pydantic import Field
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -88,17 +106,25 @@ from bridge.sandbox.seatsio_clock import Clock, utc_now
 from bridge.sandbox.seatsio_errors import (
     METHOD_NOT_ALLOWED,
     NOT_FOUND,
-    TOO_MANY_CONCURRENT_REQUESTS,
     SeatsioApiError,
     invalid,
 )
-from bridge.sandbox.seatsio_lanes import LIMITS, REFUSED, LaneGate, lane_of
-from bridge.sandbox.seatsio_model import BOOKED, HELD, RESALE, StatusChangeRequest
+from bridge.sandbox.seatsio_lanes import REFUSED, LaneGate, lane_of, lane_refusal
+from bridge.sandbox.seatsio_model import (
+    BOOKED,
+    HELD,
+    RESALE,
+    ObjectSpec,
+    StatusChange,
+    StatusChangeRequest,
+)
 from bridge.sandbox.seatsio_payloads import (
     chart_report,
+    chart_summary,
     error_body,
     event_json,
     event_report,
+    event_summary,
     for_sale_json,
     hold_token_json,
     object_info_json,
@@ -108,6 +134,7 @@ from bridge.sandbox.seatsio_payloads import (
 )
 from bridge.sandbox.seatsio_requests import (
     BatchBody,
+    Body,
     ChannelObjectsBody,
     CreateEventBody,
     CreateEventsInSeasonBody,
@@ -136,11 +163,8 @@ from bridge.sandbox.seatsio_status import (
     RELEASE,
     USE_SEASON_STATUS,
 )
-from bridge.sandbox.seatsio_world import UNSET, SeatsioWorld
+from bridge.sandbox.seatsio_world import UNSET, WORKSPACE_KEY, SeatsioWorld
 from bridge.sandbox.venue import Venue
-
-#: The public key of the sandbox's one workspace (optional ``X-Workspace-Key`` header).
-WORKSPACE_KEY = "sandbox-workspace"
 
 Handler = Callable[[Request, SeatsioWorld], Awaitable[Response]]
 
@@ -173,13 +197,7 @@ def _api(world: SeatsioWorld, handler: Handler) -> Callable[[Request], Awaitable
             return Response(status_code=401)
         lane = request.scope.get(REFUSED)
         if lane:
-            return error_response(
-                SeatsioApiError(
-                    429,
-                    TOO_MANY_CONCURRENT_REQUESTS,
-                    f"Too many concurrent requests on the {lane} lane (at most {LIMITS[lane]})",
-                )
-            )
+            return error_response(lane_refusal(lane))
         try:
             return await handler(request, world)
         except SeatsioApiError as err:
@@ -247,6 +265,7 @@ async def create_event(request: Request, world: SeatsioWorld) -> Response:
         table_booking_config=body.table_booking_config,
         categories=body.categories,
         object_categories=body.object_categories,
+        date=body.date,
     )
     return JSONResponse(event_json(world, ev), status_code=201)
 
@@ -271,6 +290,8 @@ async def update_event(request: Request, world: SeatsioWorld) -> Response:
             else UNSET
         ),
         for_sale_propagated=body.for_sale_propagated if "for_sale_propagated" in sent else UNSET,
+        date=body.date if "date" in sent else UNSET,
+        is_in_the_past=body.is_in_the_past if "is_in_the_past" in sent else UNSET,
     )
     return JSONResponse(event_json(world, ev))
 
@@ -296,7 +317,8 @@ async def create_season(request: Request, world: SeatsioWorld) -> Response:
 async def create_events_in_season(request: Request, world: SeatsioWorld) -> Response:
     body = parse(CreateEventsInSeasonBody, await _json(request))
     events = world.create_events_in_season(_key(request), body.event_keys, body.number_of_events)
-    return JSONResponse({"events": [event_json(world, e) for e in events]})
+    # newest first (seatsio-python testCreateEventsInSeason: keys e1, e2 come back e2, e1)
+    return JSONResponse({"events": [event_json(world, e) for e in reversed(events)]})
 
 
 async def create_partial_season(request: Request, world: SeatsioWorld) -> Response:
@@ -411,6 +433,48 @@ def _season_status(type_: str) -> Handler:
     return handler
 
 
+class SeasonTicketsBody(Body):
+    """``POST /seasons/actions/{change-object-status,book,release,hold}``, exactly as documented
+    (../shared/reference/seatsio-season-tickets-change-object-status.md): object ids, event keys,
+    ``status`` (change-object-status only), optional ``holdToken`` and ``orderId``. Anything else,
+    channelKeys and allowedPreviousStatuses included, is a 400: the page lists no such field, so
+    the real API could ignore it, and a client relying on one must fail here first."""
+
+    objects: list[str] = Field(min_length=1)
+    events: list[str] = Field(min_length=1)
+    hold_token: str | None = None
+    order_id: str | None = None
+
+
+class SeasonTicketsStatusBody(SeasonTicketsBody):
+    status: str
+
+
+def _season_tickets(type_: str, status: str | None) -> Handler:
+    """One status change on every event named, all or nothing; 204 No Content as documented.
+    The events need not share a season; the rules are those of any status change."""
+
+    async def handler(request: Request, world: SeatsioWorld) -> Response:
+        data = await _json(request)
+        body = (
+            parse(SeasonTicketsStatusBody, data)
+            if type_ == CHANGE_STATUS_TO and status is None
+            else parse(SeasonTicketsBody, data)
+        )
+        change = StatusChangeRequest(
+            event_keys=tuple(body.events),
+            objects=tuple(ObjectSpec(label) for label in body.objects),
+            type=type_,
+            status=body.status if isinstance(body, SeasonTicketsStatusBody) else status,
+            hold_token=body.hold_token,
+            order_id=body.order_id,
+        )
+        world.change_status([change])
+        return _no_content()
+
+    return handler
+
+
 async def object_infos(request: Request, world: SeatsioWorld) -> Response:
     labels = request.query_params.getlist("label")
     if not labels:
@@ -418,13 +482,42 @@ async def object_infos(request: Request, world: SeatsioWorld) -> Response:
     return JSONResponse(_objects(world, _key(request), labels))
 
 
+_CHANGE_SORTS: dict[str, Callable[[StatusChange], Any]] = {
+    "objectLabel": lambda c: c.object_label,
+    "date": lambda c: c.date,
+    "status": lambda c: c.status,
+}
+
+
+def _sorted_changes(changes: list[StatusChange], sort: str | None) -> list[StatusChange]:
+    """``sort=field[:asc|:desc]`` (ascending unless told; ties newest last when ascending, as the
+    ids run); without it the log's own order, newest first. Anything else is a 400."""
+    if sort is None:
+        return changes
+    field, _, direction = sort.partition(":")
+    key_of = _CHANGE_SORTS.get(field)
+    if key_of is None or direction not in ("", "asc", "desc"):
+        raise invalid(
+            f"sort must be one of {', '.join(_CHANGE_SORTS)}, optionally with :asc or :desc; "
+            f"not {sort!r}"
+        )
+    return sorted(changes, key=lambda c: (key_of(c), c.id), reverse=direction == "desc")
+
+
 async def status_changes(request: Request, world: SeatsioWorld) -> Response:
     changes = world.status_changes(_key(request))
     needle = request.query_params.get("filter")
     if needle:
         changes = [c for c in changes if needle in c.object_label]
+    sort = request.query_params.get("sort")
     return JSONResponse(
-        page(changes, lambda c: c.id, status_change_json, dict(request.query_params))
+        page(
+            _sorted_changes(changes, sort),
+            lambda c: c.id,
+            status_change_json,
+            dict(request.query_params),
+            ordered=sort is not None,
+        )
     )
 
 
@@ -496,6 +589,21 @@ async def event_report_route(request: Request, world: SeatsioWorld) -> Response:
     only = request.path_params.get("filter")
     views = world.object_views(_key(request))
     return JSONResponse(event_report(views, _key(request, "report"), only))
+
+
+async def event_summary_route(request: Request, world: SeatsioWorld) -> Response:
+    views = world.object_views(_key(request))
+    return JSONResponse(event_summary(views, _key(request, "report")))
+
+
+async def event_deep_summary_route(request: Request, world: SeatsioWorld) -> Response:
+    views = world.object_views(_key(request))
+    return JSONResponse(event_summary(views, _key(request, "report"), deep=True))
+
+
+async def chart_summary_route(request: Request, world: SeatsioWorld) -> Response:
+    chart = world.chart(_key(request))
+    return JSONResponse(chart_summary(list(chart.objects.values()), _key(request, "report")))
 
 
 async def chart_report_route(request: Request, world: SeatsioWorld) -> Response:
@@ -573,12 +681,20 @@ def _routes(world: SeatsioWorld) -> list[Route]:
         r(ch + "/objects", remove_channel_objects, "DELETE"),
         r("/seasons", create_season, "POST"),
         r("/seasons/{key}/actions/create-events", create_events_in_season, "POST"),
+        r("/seasons/actions/change-object-status", _season_tickets(CHANGE_STATUS_TO, None), "POST"),
+        r("/seasons/actions/book", _season_tickets(CHANGE_STATUS_TO, BOOKED), "POST"),
+        r("/seasons/actions/release", _season_tickets(RELEASE, None), "POST"),
+        r("/seasons/actions/hold", _season_tickets(CHANGE_STATUS_TO, HELD), "POST"),
         r("/seasons/{key}/partial-seasons", create_partial_season, "POST"),
         r(ps + "/actions/add-events", add_events_to_partial_season, "POST"),
         r(ps + "/events/{event}", remove_event_from_partial_season, "DELETE"),
         r("/reports/events/{key}/{report}", event_report_route, "GET"),
+        # the summaries before the filtered report, which would read "summary" as a group
+        r("/reports/events/{key}/{report}/summary", event_summary_route, "GET"),
+        r("/reports/events/{key}/{report}/summary/deep", event_deep_summary_route, "GET"),
         r("/reports/events/{key}/{report}/{filter}", event_report_route, "GET"),
         r("/reports/charts/{key}/{report}", chart_report_route, "GET"),
+        r("/reports/charts/{key}/{report}/summary", chart_summary_route, "GET"),
         r("/reports/charts/{key}/{report}/{filter}", chart_report_route, "GET"),
         r("/charts/{key}", retrieve_chart, "GET"),
         r("/hold-tokens", create_hold_token, "POST"),

@@ -1,9 +1,12 @@
 """The fake seats.io's error type: every refusal carries an HTTP status and a seats.io error code.
 
 The world raises :class:`SeatsioApiError`; the HTTP layer turns it into the documented body
-``{status, messages, errors: [{code, message, data}], warnings, requestId}``. Codes other than
-``EVENT_NOT_FOUND``, ``CHART_NOT_FOUND`` and ``ILLEGAL_STATUS_CHANGE`` are the sandbox's own
-(seats.io does not publish its list); they are listed here so clients and tests share one spelling.
+``{status, messages, errors: [{code, message}], warnings, requestId}`` (docs "error handling").
+An error item carries ``data`` only when there is data to carry: the docs call it optional, and the
+SDK tests compare ``ILLEGAL_STATUS_CHANGE`` items to exactly ``{code, message}``
+(seatsio-python ``tests/events/testChangeObjectStatus.py``). Codes other than ``EVENT_NOT_FOUND``,
+``CHART_NOT_FOUND`` and ``ILLEGAL_STATUS_CHANGE`` are the sandbox's own (seats.io does not publish
+its list); they are listed here so clients and tests share one spelling.
 """
 
 from __future__ import annotations
@@ -70,3 +73,11 @@ def invalid(message: str) -> SeatsioApiError:
 
 def event_not_found(key: str) -> SeatsioApiError:
     return SeatsioApiError(404, EVENT_NOT_FOUND, f"Event not found: {key}")
+
+
+def chart_not_found(key: str, workspace: str) -> SeatsioApiError:
+    """seats.io names the workspace it looked in (seatsio-python ``tests/testErrorHandling.py``:
+    "Chart not found: unexistingChart was not found in workspace ...")."""
+    return SeatsioApiError(
+        404, CHART_NOT_FOUND, f"Chart not found: {key} was not found in workspace {workspace}"
+    )

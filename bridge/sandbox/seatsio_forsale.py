@@ -1,8 +1,15 @@
-"""For-sale configs and seats.io's budget of 10 restricting for-sale calls per event per 24 h.
+"""For-sale configs and seats.io's budget of 10 restricting for-sale calls per event per day.
 
 A config ``{forSale: false, objects}`` lists what is NOT for sale; ``{forSale: true, objects}``
 lists the only things that ARE for sale. ``objects`` may name seats or sections (not validated,
 as seats.io documents); ``categories`` name category keys or labels.
+
+The budget is a calendar day, not a sliding 24 h: "10 calls per day per event", and the docs'
+example answer ``{"rateLimitRemainingCalls": 9, "rateLimitResetDate": "2021-10-01T23:00:00Z"}``
+resets on the hour (docs "mark all objects as not for sale"). Every event's counter resets at
+:data:`RESET_TIME` (UTC), the time of day of that example; which time zone seats.io counts days
+in is not documented, and a day that does not end at midnight UTC catches a client that computes
+the reset itself instead of reading ``rateLimitResetDate`` / ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -10,12 +17,26 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from bridge.sandbox.seatsio_errors import RATE_LIMIT_EXCEEDED, SeatsioApiError
 
 DAILY_LIMIT = 10
-WINDOW = timedelta(hours=24)
+#: When every event's daily budget starts afresh (UTC), as in the docs' example reset date.
+RESET_TIME = time(23, 0)
+DAY = timedelta(days=1)
+
+
+def next_reset(now: datetime, reset_time: time = RESET_TIME) -> datetime:
+    """The first daily boundary strictly after ``now``."""
+    now = now.astimezone(UTC)
+    boundary = datetime.combine(now.date(), reset_time, tzinfo=UTC)
+    return boundary if boundary > now else boundary + DAY
+
+
+def reset_date_text(moment: datetime) -> str:
+    """``rateLimitResetDate`` as the docs print it: whole seconds, UTC, ``Z``."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,39 +129,43 @@ def restricts_more(
 
 @dataclass(slots=True)
 class ForSaleBudget:
-    """Counted for-sale calls per event; a call past the limit within 24 h is refused with 429.
+    """Counted for-sale calls per event per calendar day; a call past the limit is refused with 429.
 
-    A sliding window: each counted call frees its slot 24 h after it was made.
+    The day runs from one :data:`RESET_TIME` to the next; at the boundary every slot frees at once.
     """
 
     limit: int = DAILY_LIMIT
+    reset_time: time = RESET_TIME
     calls: dict[int, list[datetime]] = field(default_factory=dict)
 
-    def _recent(self, event_id: int, now: datetime) -> list[datetime]:
-        recent = [t for t in self.calls.get(event_id, []) if t + WINDOW > now]
-        self.calls[event_id] = recent
-        return recent
+    def _today(self, event_id: int, now: datetime) -> list[datetime]:
+        start = next_reset(now, self.reset_time) - DAY
+        today = [t for t in self.calls.get(event_id, []) if t >= start]
+        self.calls[event_id] = today
+        return today
 
     def remaining(self, event_id: int, now: datetime) -> int:
-        return max(0, self.limit - len(self._recent(event_id, now)))
+        return max(0, self.limit - len(self._today(event_id, now)))
 
     def reset_date(self, event_id: int, now: datetime) -> datetime:
-        """When the next slot frees up (now + 24 h when none is in use)."""
-        recent = self._recent(event_id, now)
-        return (min(recent) if recent else now) + WINDOW
+        """When the event's counter starts afresh: the next daily boundary."""
+        return next_reset(now, self.reset_time)
 
     def check(self, event_id: int, event_key: str, now: datetime) -> None:
-        """Refuse a counted call when the budget is spent: 429 with Retry-After in seconds."""
+        """Refuse a counted call when the day's budget is spent: 429 with ``Retry-After`` (seconds,
+        as the docs say) and the rate-limit info the for-sale answers carry, as the error's data."""
         if self.remaining(event_id, now) > 0:
             return
-        wait = max(1, math.ceil((self.reset_date(event_id, now) - now).total_seconds()))
+        reset = self.reset_date(event_id, now)
+        wait = max(1, math.ceil((reset - now).total_seconds()))
         raise SeatsioApiError(
             429,
             RATE_LIMIT_EXCEEDED,
             f"Too many for-sale configuration changes for event {event_key}: "
-            f"{self.limit} per 24 hours; retry after {wait} seconds",
+            f"{self.limit} per day; retry after {wait} seconds",
+            data={"rateLimitRemainingCalls": 0, "rateLimitResetDate": reset_date_text(reset)},
             headers={"Retry-After": str(wait)},
         )
 
     def spend(self, event_id: int, now: datetime) -> None:
-        self._recent(event_id, now).append(now)
+        self._today(event_id, now).append(now)

@@ -7,6 +7,11 @@ secret key and lane from the moment they arrive until their answer is sent, and 
 over the limit; the API handler answers those with 429 after routing, so the sandbox request log
 still shows which endpoint was refused. The gate sits outside the control middleware, so
 injected latency and hangs keep a slot busy exactly as a slow server would.
+
+The refusal (:func:`lane_refusal`) is what the docs ("rate limit") describe and nothing more:
+status 429, the documented error body, no ``Retry-After`` and no rate-limit info. Only the daily
+for-sale limit carries those (:mod:`bridge.sandbox.seatsio_forsale`), so they are what tells the
+two 429s apart.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from collections.abc import Callable, Mapping
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bridge.sandbox.control import CONTROL_PREFIX
+from bridge.sandbox.seatsio_errors import TOO_MANY_CONCURRENT_REQUESTS, SeatsioApiError
 
 PRIORITY = "priority"
 REGULAR = "regular"
@@ -36,6 +42,15 @@ _PRIORITY_ROUTES = (
     ("GET", re.compile(r"^/events/[^/]+/objects$")),
     (None, re.compile(r"^/hold-tokens(/[^/]+)?$")),
 )
+
+
+def lane_refusal(lane: str) -> SeatsioApiError:
+    """The 429 for a request past its lane's limit: no Retry-After, no rate-limit info."""
+    return SeatsioApiError(
+        429,
+        TOO_MANY_CONCURRENT_REQUESTS,
+        f"Too many concurrent requests on the {lane} lane (at most {LIMITS[lane]})",
+    )
 
 
 def lane_of(scope: Scope) -> str | None:

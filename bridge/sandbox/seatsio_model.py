@@ -57,7 +57,8 @@ class Chart:
 class ObjectState:
     """What one event says about one object; the default value means "free, nothing attached".
 
-    ``selectable``: the buyable status (free or resale) a RELEASE returns the object to.
+    ``selectable``: the buyable status (free or resale) a RELEASE returns the object to. A free
+    object may still carry an ``order_id``: a RELEASE keeps it (seatsio-python release tests).
     """
 
     status: str = FREE
@@ -124,9 +125,13 @@ class Event:
     for_sale_propagated: bool = True
     table_booking_config: dict[str, Any] = field(default_factory=lambda: {"mode": "INHERIT"})
     categories: list[dict[str, Any]] = field(default_factory=list)
-    object_categories: dict[str, str] = field(default_factory=dict)
+    #: label -> category key, as sent: a number or a string (seats.io echoes either)
+    object_categories: dict[str, str | int] = field(default_factory=dict)
     states: dict[str, ObjectState] = field(default_factory=dict)
     overridden: set[str] = field(default_factory=set)
+    #: ``YYYY-MM-DD`` or None; stored and returned as sent
+    date: str | None = None
+    is_in_the_past: bool = False
 
     @property
     def is_season(self) -> bool:
@@ -187,9 +192,12 @@ class ObjectView:
 
     @property
     def availability_reason(self) -> str:
+        """``available``, else the status; ``not_for_sale`` only for a free object. Docs (event
+        reports, by availability reason): "Objects that have a non-free status AND are marked
+        as not for sale get that custom status as availability reason (instead of not_for_sale)"."""
         if self.is_available:
             return "available"
-        return "not_for_sale" if not self.for_sale else self.state.status
+        return self.state.status if self.state.status != FREE else "not_for_sale"
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,23 +1,27 @@
 """JSON shapes the fake seats.io answers with: events, seasons, channels, object infos, reports, pages.
 
 Field names and nesting follow the SDKs' parsers (seatsio-python ``domain.py``, seatsio-js
-``EventObjectInfo``). Optional fields seats.io may leave out are left out here too (an object's
-``channel`` when it has none, neighbours at a row's end), so clients must not index them blindly.
+``EventObjectInfo``) and the official SDK's tests against the real API (seatsio-python
+``tests/reports/events/*``, ``tests/events/testRetrieveEvent.py``). Optional fields seats.io may
+leave out are left out here too (an object's ``channel`` when it has none, neighbours at a row's
+end), so clients must not index them blindly.
 """
 
 from __future__ import annotations
 
+import math
 import uuid
-from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
 from bridge.sandbox.seatsio_clock import iso
 from bridge.sandbox.seatsio_errors import NOT_FOUND, SeatsioApiError, invalid
-from bridge.sandbox.seatsio_forsale import ForSaleConfig
+from bridge.sandbox.seatsio_forsale import ForSaleConfig, reset_date_text
 from bridge.sandbox.seatsio_model import (
     NO_CHANNEL,
+    Category,
     Channel,
     ChartObject,
     Event,
@@ -34,11 +38,18 @@ MAX_PAGE = 1000
 
 
 def error_body(err: SeatsioApiError) -> JSON:
-    """The documented error body: status, messages, errors[{code, message, data}], requestId."""
+    """The documented error body: status, messages, errors[{code, message}], warnings, requestId.
+
+    An item is exactly ``{code, message}`` unless the error has data to carry (the docs' optional
+    ``data``): the SDK tests compare ``ILLEGAL_STATUS_CHANGE`` items to exactly that.
+    """
+    item: JSON = {"code": err.code, "message": err.message}
+    if err.data:
+        item["data"] = dict(err.data)
     return {
         "status": err.status,
         "messages": [err.message],
-        "errors": [{"code": err.code, "message": err.message, "data": err.data}],
+        "errors": [item],
         "warnings": [],
         "requestId": str(uuid.uuid4()),
     }
@@ -67,31 +78,57 @@ def for_sale_json(cfg: ForSaleConfig | None) -> JSON | None:
     }
 
 
+def category_json(category: Category) -> JSON:
+    """A chart category; a numeric key is a JSON number, as the SDK tests read the sample chart's
+    (``Category(9, 'Cat1', ...)`` next to ``Category('string11', ...)``)."""
+    key: str | int = int(category.key) if category.key.isdecimal() else category.key
+    return {
+        "key": key,
+        "label": category.label,
+        "color": category.color,
+        "accessible": category.accessible,
+    }
+
+
 def event_json(world: SeatsioWorld, ev: Event, *, with_members: bool = True) -> JSON:
-    """An event or season as GET /events/{key} shows it; an event in a season shows the
-    season's channels, since those are the ones that apply to it."""
+    """An event or season as GET /events/{key} shows it.
+
+    ``channels`` are the event's own: none for an event in a season, whose channels live on the
+    season (its objects' infos name the season's channel). Whether seats.io repeats the season's
+    channels here is not documented; an empty list makes a bridge that reads a member event's
+    channels instead of its season's plan wrongly in a test, where the season's would hide it.
+
+    ``categories`` are the chart's followed by the event's own (seatsio-python
+    ``testRetrieveEvent``: the sample chart's three; ``testCreateEvent``: three plus one), numeric
+    keys as numbers (docs "retrieve an event"). ``objectCategories`` and ``date`` come back as
+    sent, null when unset.
+    """
     top = world.top_season(ev)
+    chart = world.chart(ev.chart_key)
     body: JSON = {
         "id": ev.id,
         "key": ev.key,
         "name": ev.name,
+        "date": ev.date,
         "chartKey": ev.chart_key,
         "tableBookingConfig": dict(ev.table_booking_config),
         "supportsBestAvailable": True,
         "forSaleConfig": for_sale_json(ev.for_sale_config),
-        "channels": [channel_json(c) for c in world.channels(ev.key)],
-        "categories": [dict(c) for c in ev.categories],
+        "channels": [channel_json(c) for c in ev.channels],
+        "categories": [category_json(c) for c in chart.categories]
+        + [dict(c) for c in ev.categories],
         "objectCategories": dict(ev.object_categories) or None,
         "createdOn": iso(ev.created_on),
         "updatedOn": iso(ev.updated_on) if ev.updated_on else None,
-        "isInThePast": False,
+        "isInThePast": ev.is_in_the_past,
         "isSeason": ev.is_season,
         "isTopLevelSeason": ev.kind is EventKind.SEASON,
         "isPartialSeason": ev.kind is EventKind.PARTIAL_SEASON,
         "isEventInSeason": ev.in_season,
         "topLevelSeasonKey": top.key if top else None,
-        "partialSeasonKeysForEvent": [p.key for p in world.partial_seasons_of(ev)],
     }
+    if ev.in_season:  # docs "retrieve an event": "Not present if the event is not part of a season"
+        body["partialSeasonKeysForEvent"] = [p.key for p in world.partial_seasons_of(ev)]
     if ev.in_season and top is not None:
         # the season's for-sale config as it applies here: null unless propagated (api-seatsio §4)
         propagated = top.for_sale_config if top.for_sale_propagated else None
@@ -136,12 +173,32 @@ def chart_object_json(o: ChartObject, category_key: str, category_label: str) ->
     return body
 
 
+def distance_to_focal_point(o: ChartObject) -> float:
+    """A stand-in for the designer's distance from a seat to the stage: the sandbox's charts have
+    no coordinates, so rows are 1 m deep and seats 0.5 m wide, seen from the row's first seat."""
+    row = int(o.row) if o.row.isdecimal() else sum(ord(ch) - 64 for ch in o.row.upper())
+    number = int(o.number) if o.number.isdecimal() else 0
+    return round(math.hypot(float(row), number * 0.5), 2)
+
+
 def object_info_json(view: ObjectView) -> JSON:
-    """EventObjectInfo: the chart object plus its status in the event."""
+    """EventObjectInfo: the chart object plus its status in the event.
+
+    Every seat carries the documented accessibility flags (false on the sandbox's charts unless
+    the venue marks it accessible) and ``distanceToFocalPoint``; ``seasonStatusOverriddenQuantity``
+    is 0 outside seasons and for objects that follow their season (seatsio-python
+    ``tests/reports/events/testEventReports.py``, ``test_reportItemProperties``).
+    """
     state = view.state
     body = chart_object_json(view.object, view.category_key, view.category_label)
     body.update(
         {
+            "hasLiftUpArmrests": False,
+            "isHearingImpaired": False,
+            "isSemiAmbulatorySeat": False,
+            "hasSignLanguageInterpretation": False,
+            "isPlusSize": False,
+            "distanceToFocalPoint": distance_to_focal_point(view.object),
             "status": state.status,
             "forSale": view.for_sale,
             "isAvailable": view.is_available,
@@ -150,14 +207,13 @@ def object_info_json(view: ObjectView) -> JSON:
             "ticketType": state.ticket_type,
             "holdToken": state.hold_token,
             "extraData": dict(state.extra_data) if state.extra_data is not None else None,
+            "seasonStatusOverriddenQuantity": int(bool(view.season_status_overridden)),
         }
     )
     if state.resale_listing_id is not None:
         body["resaleListingId"] = state.resale_listing_id
     if view.channel is not None:
         body["channel"] = view.channel
-    if view.season_status_overridden is not None:
-        body["seasonStatusOverriddenQuantity"] = int(view.season_status_overridden)
     return body
 
 
@@ -188,13 +244,22 @@ def hold_token_json(token: HoldToken, now: datetime, workspace_key: str) -> JSON
 
 
 def rate_limit_json(info: RateLimitInfo) -> JSON:
+    """As the docs print it: ``{"rateLimitRemainingCalls": 9, "rateLimitResetDate":
+    "2021-10-01T23:00:00Z"}`` (whole seconds)."""
     return {
         "rateLimitRemainingCalls": info.remaining_calls,
-        "rateLimitResetDate": iso(info.reset_date),
+        "rateLimitResetDate": reset_date_text(info.reset_date),
     }
 
 
 # ---------------------------------------------------------------- reports
+
+NO_SECTION = "NO_SECTION"
+NO_ZONE = "NO_ZONE"
+NO_ORDER_ID = "NO_ORDER_ID"
+#: The object types a chart can hold (docs, detailed event reports): byObjectType lists each, even
+#: when empty (seatsio-python ``testByObjectType``: ``table`` and ``booth`` with 0 objects).
+OBJECT_TYPES = ("seat", "table", "generalAdmission", "booth")
 
 _EVENT_REPORTS: dict[str, Callable[[ObjectView], str]] = {
     "byStatus": lambda v: v.status,
@@ -203,8 +268,9 @@ _EVENT_REPORTS: dict[str, Callable[[ObjectView], str]] = {
     "byObjectType": lambda v: v.object.object_type,
     "byCategoryKey": lambda v: v.category_key,
     "byCategoryLabel": lambda v: v.category_label,
-    "bySection": lambda v: v.object.section,
-    "byOrderId": lambda v: v.state.order_id or "NO_ORDER_ID",
+    "bySection": lambda v: v.object.section or NO_SECTION,
+    "byZone": lambda v: NO_ZONE,  # the sandbox's charts have no zones
+    "byOrderId": lambda v: v.state.order_id or NO_ORDER_ID,
     "byAvailability": lambda v: "available" if v.is_available else "not_available",
     "byAvailabilityReason": lambda v: v.availability_reason,
 }
@@ -214,8 +280,37 @@ _CHART_REPORTS: dict[str, Callable[[ChartObject], str]] = {
     "byObjectType": lambda o: o.object_type,
     "byCategoryKey": lambda o: o.category_key,
     "byCategoryLabel": lambda o: o.category_label,
-    "bySection": lambda o: o.section,
+    "bySection": lambda o: o.section or NO_SECTION,
+    "byZone": lambda o: NO_ZONE,
 }
+
+#: Report types with a summary, and the breakdowns inside each group. A group breaks down by every
+#: dimension but its own: the docs' byAvailabilityReason example (bySection, byCategoryLabel,
+#: byCategoryKey, byStatus, byChannel, byAvailability), the SDK tests (byObjectType has byStatus,
+#: bySection has byZone) and the docs' deep-summary example (byObjectType).
+_EVENT_SUMMARY_TYPES = (
+    "byStatus",
+    "byObjectType",
+    "byCategoryKey",
+    "byCategoryLabel",
+    "bySection",
+    "byZone",
+    "byAvailability",
+    "byAvailabilityReason",
+    "byChannel",
+)
+_EVENT_BREAKDOWNS = (
+    "bySection",
+    "byCategoryKey",
+    "byCategoryLabel",
+    "byStatus",
+    "byChannel",
+    "byAvailability",
+    "byObjectType",
+    "byZone",
+)
+_CHART_SUMMARY_TYPES = ("byObjectType", "byCategoryKey", "byCategoryLabel", "bySection", "byZone")
+_CHART_BREAKDOWNS = ("bySection", "byCategoryKey", "byCategoryLabel", "byObjectType", "byZone")
 
 
 def event_report(views: Sequence[ObjectView], report: str, only: str | None) -> JSON:
@@ -223,7 +318,7 @@ def event_report(views: Sequence[ObjectView], report: str, only: str | None) -> 
     group_of = _EVENT_REPORTS.get(report)
     if group_of is None:
         raise SeatsioApiError(404, NOT_FOUND, f"Unknown event report: {report}")
-    return _grouped(views, group_of, object_info_json, only)
+    return _grouped(views, group_of, object_info_json, only, _empty_groups(report))
 
 
 def chart_report(objects: Sequence[ChartObject], report: str, only: str | None) -> JSON:
@@ -231,21 +326,85 @@ def chart_report(objects: Sequence[ChartObject], report: str, only: str | None) 
     if group_of is None:
         raise SeatsioApiError(404, NOT_FOUND, f"Unknown chart report: {report}")
     return _grouped(
-        objects, group_of, lambda o: chart_object_json(o, o.category_key, o.category_label), only
+        objects,
+        group_of,
+        lambda o: chart_object_json(o, o.category_key, o.category_label),
+        only,
+        _empty_groups(report),
     )
 
 
+def event_summary(views: Sequence[ObjectView], report: str, *, deep: bool = False) -> JSON:
+    """``/reports/events/{key}/{report}/summary[/deep]``: per group a ``count`` and, for every
+    other dimension, the counts per value (deep: per value a count and the other breakdowns)."""
+    if report not in _EVENT_SUMMARY_TYPES:
+        raise SeatsioApiError(404, NOT_FOUND, f"No summary for event report: {report}")
+    return _summary(views, _EVENT_REPORTS, report, _EVENT_BREAKDOWNS, deep)
+
+
+def chart_summary(objects: Sequence[ChartObject], report: str) -> JSON:
+    """``/reports/charts/{key}/{report}/summary``: as the event summary, over the chart's objects."""
+    if report not in _CHART_SUMMARY_TYPES:
+        raise SeatsioApiError(404, NOT_FOUND, f"No summary for chart report: {report}")
+    return _summary(objects, _CHART_REPORTS, report, _CHART_BREAKDOWNS, False)
+
+
+def _empty_groups(report: str) -> tuple[str, ...]:
+    return OBJECT_TYPES if report == "byObjectType" else ()
+
+
 def _grouped(
-    items: Sequence[T], group_of: Callable[[T], str], to_json: Callable[[T], JSON], only: str | None
+    items: Sequence[T],
+    group_of: Callable[[T], str],
+    to_json: Callable[[T], JSON],
+    only: str | None,
+    always: Iterable[str] = (),
 ) -> JSON:
-    groups: dict[str, list[JSON]] = defaultdict(list)
+    groups: dict[str, list[JSON]] = {group: [] for group in always}
     for item in items:
         group = group_of(item)
         if only is None or group == only:
-            groups[group].append(to_json(item))
+            groups.setdefault(group, []).append(to_json(item))
     if only is not None:
         return {only: groups.get(only, [])}
-    return dict(groups)
+    return groups
+
+
+def _summary(
+    items: Sequence[T],
+    dimensions: Mapping[str, Callable[[T], str]],
+    report: str,
+    breakdowns: Sequence[str],
+    deep: bool,
+) -> JSON:
+    group_of = dimensions[report]
+    members: dict[str, list[T]] = {group: [] for group in _empty_groups(report)}
+    for item in items:
+        members.setdefault(group_of(item), []).append(item)
+    inner = [d for d in breakdowns if d != report]
+    return {group: _breakdown(found, dimensions, inner, deep) for group, found in members.items()}
+
+
+def _breakdown(
+    items: Sequence[T],
+    dimensions: Mapping[str, Callable[[T], str]],
+    breakdowns: Sequence[str],
+    deep: bool,
+) -> JSON:
+    body: JSON = {"count": len(items)}
+    for dimension in breakdowns:
+        of = dimensions[dimension]
+        if not deep:
+            body[dimension] = dict(Counter(of(item) for item in items))
+            continue
+        values: dict[str, list[T]] = {}
+        for item in items:
+            values.setdefault(of(item), []).append(item)
+        rest = [d for d in breakdowns if d != dimension]
+        body[dimension] = {
+            value: _breakdown(found, dimensions, rest, False) for value, found in values.items()
+        }
+    return body
 
 
 # ---------------------------------------------------------------- pages
@@ -255,12 +414,17 @@ def page(
     items: Sequence[T],
     id_of: Callable[[T], int],
     to_json: Callable[[T], JSON],
-    query: dict[str, str],
+    query: Mapping[str, str],
+    *,
+    ordered: bool = False,
 ) -> JSON:
-    """One page of a list shown newest first (ids descending), with seats.io's cursors.
+    """One page of a list, with seats.io's cursors.
 
-    ``start_after_id`` gives the items after that id in list order, ``end_before_id`` the ones
-    just before it; ``limit`` is 1-1000 (default 1000). Cursors appear only when there is more.
+    The list is ``items`` as given when ``ordered`` (a requested sort), else newest first (ids
+    descending). ``start_after_id`` gives the items after the one with that id in list order,
+    ``end_before_id`` the ones just before it (seatsio-python ``testListStatusChanges``: with
+    ``sort=objectLabel`` the page after the first label holds the second and third); ``limit`` is
+    1-1000 (default 1000). Cursors appear only when there is more that way.
     """
     limit = _int_param(query, "limit", MAX_PAGE)
     if not 1 <= limit <= MAX_PAGE:
@@ -269,26 +433,36 @@ def page(
     before = _int_param(query, "end_before_id", None)
     if after is not None and before is not None:
         raise invalid("start_after_id and end_before_id cannot be used together")
-    ordered = sorted(items, key=id_of, reverse=True)
+    listed = list(items) if ordered else sorted(items, key=id_of, reverse=True)
+    ids = [id_of(i) for i in listed]
     if after is not None:
-        window = [i for i in ordered if id_of(i) < after]
-        chosen = window[:limit]
+        start = _position(ids, after, ordered, "start_after_id", after=True)
+        end = min(len(listed), start + limit)
     elif before is not None:
-        window = [i for i in ordered if id_of(i) > before]
-        chosen = window[-limit:]
+        end = _position(ids, before, ordered, "end_before_id", after=False)
+        start = max(0, end - limit)
     else:
-        chosen = ordered[:limit]
+        start, end = 0, min(len(listed), limit)
+    chosen = listed[start:end]
     body: JSON = {"items": [to_json(i) for i in chosen]}
     if chosen:
-        first, last = id_of(chosen[0]), id_of(chosen[-1])
-        if any(id_of(i) < last for i in ordered):
-            body["next_page_starts_after"] = last
-        if any(id_of(i) > first for i in ordered):
-            body["previous_page_ends_before"] = first
+        if end < len(listed):
+            body["next_page_starts_after"] = id_of(chosen[-1])
+        if start > 0:
+            body["previous_page_ends_before"] = id_of(chosen[0])
     return body
 
 
-def _int_param(query: dict[str, str], name: str, default: int | None) -> Any:
+def _position(ids: Sequence[int], cursor: int, ordered: bool, name: str, *, after: bool) -> int:
+    """Where a page after (or before) ``cursor`` starts (or ends) in the list."""
+    if cursor in ids:
+        return ids.index(cursor) + (1 if after else 0)
+    if not ordered:  # newest first: an id that is gone still has its place among the others
+        return sum(1 for i in ids if i > cursor)
+    raise invalid(f"{name} {cursor} is not an item of this list")
+
+
+def _int_param(query: Mapping[str, str], name: str, default: int | None) -> Any:
     raw = query.get(name)
     if raw is None:
         return default

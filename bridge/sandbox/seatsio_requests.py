@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, ValidationError
 from pydantic.alias_generators import to_camel
 
 from bridge.sandbox.seatsio_errors import invalid
@@ -224,12 +224,16 @@ class MarkForSaleBody(Body):
 
 # ---------------------------------------------------------------- events and seasons
 
+#: A category key in ``objectCategories``: a chart's keys are numbers (``{"A-1": 10}`` in the SDK
+#: tests) or strings; either is echoed as sent.
+CategoryKey = StrictStr | StrictInt
+
 
 class _EventFields(Body):
     name: str | None = None
     table_booking_config: dict[str, Any] | None = None
     categories: list[dict[str, Any]] | None = None
-    object_categories: dict[str, str] | None = None
+    object_categories: dict[str, CategoryKey] | None = None
 
 
 class CreateEventBody(_EventFields):
@@ -258,8 +262,9 @@ class UpdateEventBody(Body):
     date: str | None = None
     table_booking_config: dict[str, Any] | None = None
     categories: list[dict[str, Any]] | None = None
-    object_categories: dict[str, str] | list[Any] | None = None
+    object_categories: dict[str, CategoryKey] | list[Any] | None = None
     for_sale_propagated: bool | None = None
+    is_in_the_past: StrictBool | None = None
 
 
 class CreateEventsInSeasonBody(Body):

@@ -3,9 +3,27 @@
 Pure: the world looks up the object's current state, channel and for-sale flag and asks
 :func:`next_state`. Checks run in this order, so the first failing one names the error: season
 inheritance, allowed/rejected previous statuses, channels, for sale, hold token, transition.
+
+What refuses, and why (evidence in tests/sandbox/test_seatsio_fake_status_semantics.py):
+
+- A custom status (or ``resale``) replaces any status, booked and other custom ones included,
+  unless ``allowedPreviousStatuses`` / ``rejectedPreviousStatuses``, a hold token, the channel
+  rule or the for-sale config refuse it. Known for custom over custom (seatsio-python
+  ``testListStatusChanges``: status1, status2, status3 on one object in one batch). Booked ->
+  custom is in no SDK test: the fake applies it, so only a client's own guard protects a sale.
+- Booking and holding need a free object, one in ``resale``, or (with its token) a held one:
+  "you cannot hold already booked seats directly" (docs, change object status in batch).
+- ``resale`` objects are booked and held without the key of a channel they sit in (docs, resale).
+- RELEASE returns an object to its previous selectable status: ``resale`` if it was in resale
+  before (then booked, held or given a custom status), else ``free``; releasing the resale
+  listing itself makes the object free (docs, release objects). The object keeps its order id, or
+  takes the one the release carries (seatsio-python ``testReleaseObjects`` ``test_withOrderId``).
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
 
 from bridge.sandbox.seatsio_errors import (
     CHANNEL_KEYS_MISMATCH,
@@ -17,7 +35,6 @@ from bridge.sandbox.seatsio_errors import (
 from bridge.sandbox.seatsio_model import (
     BOOKED,
     FREE,
-    FREE_STATE,
     HELD,
     NO_CHANNEL,
     RESALE,
@@ -91,7 +108,10 @@ def next_state(
         raise _illegal(prev, target, f"{prev} is not in the list of allowed previous statuses")
     if rejected is not None and prev in rejected:
         raise _illegal(prev, target, f"{prev} is in the list of rejected previous statuses")
-    check_channel(request, spec.label, channel_key)
+    # resale seats (and a buyer's hold on one) are booked and held without their channel's key
+    resale = prev == RESALE or (prev == HELD and previous.selectable == RESALE)
+    if not (resale and target in (BOOKED, HELD)):
+        check_channel(request, spec.label, channel_key)
     if target in SELLING and not for_sale:
         raise bad_request(
             OBJECT_NOT_FOR_SALE, f"Object {spec.label} is not for sale", object=spec.label
@@ -104,26 +124,12 @@ def next_state(
     if target == FREE:
         if prev == FREE:
             raise _illegal(prev, target, f"{spec.label} is already free")
-        # RELEASE returns the object to its previous selectable status: free, or resale
-        back = FREE if prev == RESALE else previous.selectable
-        if back == RESALE:
-            return ObjectState(
-                status=RESALE,
-                extra_data=extra,
-                resale_listing_id=previous.resale_listing_id,
-                selectable=RESALE,
-            )
-        return ObjectState(extra_data=extra) if extra is not None else FREE_STATE
+        return _released(request, previous, extra)
     if prev != HELD:
-        _check_transition(prev, target, allowed, spec.label)
+        _check_transition(prev, target, spec.label)
+    # the selectable status a later RELEASE returns to: the last one the object was in
     selectable = (
-        RESALE
-        if target == RESALE
-        else FREE
-        if target == BOOKED
-        else prev
-        if prev in (FREE, RESALE)
-        else previous.selectable
+        RESALE if target == RESALE else prev if prev in (FREE, RESALE) else previous.selectable
     )
     return ObjectState(
         selectable=selectable,
@@ -140,22 +146,26 @@ def next_state(
     )
 
 
-def _check_transition(prev: str, target: str, allowed: tuple[str, ...] | None, label: str) -> None:
-    """Booking and holding need a free seat or one in resale; a custom status needs
-    a free seat unless the caller named the current status in allowedPreviousStatuses."""
-    if prev == FREE:
-        return
-    if target == BOOKED:
-        if prev != RESALE:
-            raise _illegal(prev, target, f"{label} is not free")
-        return
-    if target == HELD:  # resale seats stay selectable: a buyer may hold one
-        if prev != RESALE:
-            raise _illegal(prev, target, f"{label} is not free")
-        return
-    if allowed is None or prev not in allowed:
-        raise _illegal(
-            prev,
-            target,
-            f"{label} is not free; name {prev} in allowedPreviousStatuses to change it",
+def _released(
+    request: StatusChangeRequest, previous: ObjectState, extra: Mapping[str, Any] | None
+) -> ObjectState:
+    """RELEASE: back to the previous selectable status (resale, or free when the resale listing
+    itself is released), keeping the order id unless the request brings one."""
+    order_id = request.order_id if request.order_id is not None else previous.order_id
+    if previous.status != RESALE and previous.selectable == RESALE:
+        return ObjectState(
+            status=RESALE,
+            order_id=order_id,
+            extra_data=extra,
+            resale_listing_id=previous.resale_listing_id,
+            selectable=RESALE,
         )
+    return ObjectState(order_id=order_id, extra_data=extra)
+
+
+def _check_transition(prev: str, target: str, label: str) -> None:
+    """Booking and holding need a free seat or one in resale ("you cannot hold already booked
+    seats directly"); any other status (custom, resale) replaces whatever the object has."""
+    if prev in (FREE, RESALE) or target not in (BOOKED, HELD):
+        return
+    raise _illegal(prev, target, f"{label} is not free")

@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import Enum
 from functools import partial
 from typing import Any
@@ -26,7 +26,6 @@ from bridge.sandbox.seatsio_errors import (
     CHANNEL_ALREADY_EXISTS,
     CHANNEL_NOT_FOUND,
     CHANNELS_NOT_ALLOWED_ON_EVENT_IN_SEASON,
-    CHART_NOT_FOUND,
     EVENT_KEY_ALREADY_EXISTS,
     EVENT_NOT_IN_SEASON,
     HOLD_TOKEN_EXPIRED,
@@ -37,6 +36,7 @@ from bridge.sandbox.seatsio_errors import (
     SEASON_NOT_FOUND,
     SeatsioApiError,
     bad_request,
+    chart_not_found,
     event_not_found,
     invalid,
 )
@@ -74,6 +74,8 @@ from bridge.sandbox.seatsio_status import (
 )
 
 STATUS_CHANGE_TYPES = (CHANGE_STATUS_TO, RELEASE, OVERRIDE_SEASON_STATUS, USE_SEASON_STATUS)
+#: The public key of the sandbox's one workspace (the optional ``X-Workspace-Key`` header).
+WORKSPACE_KEY = "sandbox-workspace"
 
 
 class Unset(Enum):
@@ -94,9 +96,12 @@ class RateLimitInfo:
 class SeatsioWorld:
     """One seats.io workspace in memory. ``clock`` is injectable so tests can move time."""
 
-    def __init__(self, chart: Chart, *, clock: Clock = utc_now) -> None:
+    def __init__(
+        self, chart: Chart, *, clock: Clock = utc_now, workspace_key: str = WORKSPACE_KEY
+    ) -> None:
         self.charts: dict[str, Chart] = {chart.key: chart}
         self.clock = clock
+        self.workspace_key = workspace_key
         self.hold_token_ttl = timedelta(minutes=15)
         self.budget = ForSaleBudget()
         self._events: dict[int, Event] = {}
@@ -114,7 +119,7 @@ class SeatsioWorld:
         try:
             return self.charts[key]
         except KeyError:
-            raise SeatsioApiError(404, CHART_NOT_FOUND, f"Chart not found: {key}") from None
+            raise chart_not_found(key, self.workspace_key) from None
 
     def event(self, key: str) -> Event:
         """The event or season with this key, or 404 EVENT_NOT_FOUND."""
@@ -167,12 +172,15 @@ class SeatsioWorld:
         for_sale_config: ForSaleConfig | None = None,
         table_booking_config: Mapping[str, Any] | None = None,
         categories: Sequence[Mapping[str, Any]] | None = None,
-        object_categories: Mapping[str, str] | None = None,
+        object_categories: Mapping[str, str | int] | None = None,
+        date: str | None = None,
     ) -> Event:
         chart = self.chart(chart_key)
         self._check_new_keys([key] if key is not None else [])
         self._check_channel_specs(chart, channels, existing=())
+        _check_date(date)
         ev = self._new_event(chart_key, key, name, EventKind.EVENT)
+        ev.date = date
         self._configure(ev, table_booking_config, categories, object_categories)
         for spec in channels:
             self._add_channel(ev, spec)
@@ -192,7 +200,7 @@ class SeatsioWorld:
         for_sale_propagated: bool = True,
         table_booking_config: Mapping[str, Any] | None = None,
         categories: Sequence[Mapping[str, Any]] | None = None,
-        object_categories: Mapping[str, str] | None = None,
+        object_categories: Mapping[str, str | int] | None = None,
     ) -> Event:
         """A season and its events, which must not exist yet (seats.io creates them)."""
         chart = self.chart(chart_key)
@@ -215,6 +223,7 @@ class SeatsioWorld:
         event_keys: Sequence[str] | None = None,
         number_of_events: int | None = None,
     ) -> list[Event]:
+        """New events in the season, in the order created (seats.io answers them newest first)."""
         season = self.season(season_key)
         keys = self._new_member_keys(event_keys, number_of_events)
         self._check_new_keys(keys)
@@ -268,13 +277,23 @@ class SeatsioWorld:
         name: str | Unset | None = UNSET,
         table_booking_config: Mapping[str, Any] | Unset | None = UNSET,
         categories: Sequence[Mapping[str, Any]] | Unset | None = UNSET,
-        object_categories: Mapping[str, str] | Unset | None = UNSET,
+        object_categories: Mapping[str, str | int] | Unset | None = UNSET,
         for_sale_propagated: bool | Unset | None = UNSET,
+        date: str | Unset | None = UNSET,
+        is_in_the_past: bool | Unset | None = UNSET,
     ) -> Event:
         """Change only the fields passed; null or empty categories clear them."""
         ev = self.event(key)
         if isinstance(for_sale_propagated, bool) and not ev.is_season:
             raise bad_request(NOT_A_SEASON, f"{key} is not a season: forSalePropagated")
+        if not isinstance(date, Unset):
+            _check_date(date)
+        if isinstance(is_in_the_past, bool) and not ev.in_season:
+            # docs "retrieve a season": "only applicable for events in a season, seasons
+            # themselves cannot be marked as in the past"
+            raise bad_request(
+                EVENT_NOT_IN_SEASON, f"{key} is not an event in a season: isInThePast"
+            )
         if isinstance(new_key, str) and new_key != ev.key:
             self._check_new_keys([new_key])
             del self._ids[ev.key]
@@ -290,6 +309,10 @@ class SeatsioWorld:
             ev.object_categories = dict(object_categories or {})
         if isinstance(for_sale_propagated, bool):
             ev.for_sale_propagated = for_sale_propagated
+        if not isinstance(date, Unset):
+            ev.date = date
+        if isinstance(is_in_the_past, bool):
+            ev.is_in_the_past = is_in_the_past
         ev.updated_on = self.clock()
         return ev
 
@@ -320,7 +343,7 @@ class SeatsioWorld:
         ev: Event,
         table_booking_config: Mapping[str, Any] | None,
         categories: Sequence[Mapping[str, Any]] | None,
-        object_categories: Mapping[str, str] | None,
+        object_categories: Mapping[str, str | int] | None,
     ) -> None:
         if table_booking_config is not None:
             ev.table_booking_config = dict(table_booking_config)
@@ -912,6 +935,19 @@ class SeatsioWorld:
         else:
             ev.overridden.discard(label)
             self._put_state(ev, label, FREE_STATE)
+
+
+def _check_date(value: str | None) -> None:
+    """An event date is a calendar date, ``YYYY-MM-DD`` (what the SDKs send); anything else is a
+    400 rather than a value stored and echoed unread."""
+    if value is None:
+        return
+    try:
+        parsed = date.fromisoformat(value)
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.isoformat() != value:
+        raise invalid(f"date must be a calendar date like 2022-01-10, not {value!r}")
 
 
 def _restore(states: dict[str, ObjectState], label: str, old: ObjectState | None) -> None:

@@ -4,13 +4,16 @@ seats.io's error body is ``{"status", "messages", "errors": [{"code", "message"}
 401/403 come with an empty body. The codes and the raw body are kept on every error.
 
 Two different limits answer 429: the account's concurrency lanes (retry shortly) and an event's
-daily budget of 10 restricting for-sale edits (retry in hours). seats.io documents no marker that
-tells them apart beyond the daily limit's Retry-After, so a 429 is read as the daily limit
-(:class:`~bridge.errors.ForSaleLimitError`) only when every marker we know of says so: a for-sale
-edit endpoint, a Retry-After, an error code naming that limit, and nothing that speaks of
-concurrency. Anything less is a plain :class:`~bridge.errors.RateLimitedError`: the dangerous
-mistake is recording "no edits left today" for a passing concurrency refusal, which would leave
-kills for sale for a day; the opposite mistake costs a refused call per run.
+daily budget of 10 restricting for-sale edits (retry in hours). The docs give only the daily
+limit a ``Retry-After`` ("rate limit" page: the concurrency 429 is a bare 429; for-sale pages: "The
+Retry-After header indicates how many seconds you have to wait"), and publish no error code for
+either. So a 429 is read as the daily limit (:class:`~bridge.errors.ForSaleLimitError`) only when
+every marker we know of says so: a for-sale edit endpoint, a Retry-After, an error code naming
+that limit, and nothing against it: no code or message that speaks of concurrency, and no
+rate-limit info in the error's data saying calls are left. Anything less is a plain
+:class:`~bridge.errors.RateLimitedError`: the dangerous mistake is recording "no edits left today"
+for a passing concurrency refusal, which would leave kills for sale for a day; the opposite
+mistake costs a refused call per run.
 """
 
 from __future__ import annotations
@@ -98,14 +101,32 @@ def error_from_response(response: httpx.Response, endpoint: str) -> BridgeError:
     return TerminalError(message, **kw)
 
 
+def calls_left_in(body: str) -> int | None:
+    """The most ``rateLimitRemainingCalls`` any error item's ``data`` reports, if one does."""
+    try:
+        data: Any = json.loads(body)
+    except ValueError:
+        return None
+    items = data.get("errors") if isinstance(data, dict) else None
+    found: list[int] = []
+    for item in items if isinstance(items, list) else []:
+        extra = item.get("data") if isinstance(item, dict) else None
+        left = extra.get("rateLimitRemainingCalls") if isinstance(extra, dict) else None
+        if type(left) is int:
+            found.append(left)
+    return max(found) if found else None
+
+
 def is_for_sale_limit(
     endpoint: str, codes: tuple[str, ...], body: str, retry_after: float | None
 ) -> bool:
     """Whether a 429 is positively the daily for-sale limit: every marker for, none against."""
+    left = calls_left_in(body)
     return (
         endpoint in FOR_SALE_ENDPOINTS
         and retry_after is not None
         and bool(FOR_SALE_LIMIT_CODES.intersection(codes))
         and not CONCURRENCY_CODES.intersection(codes)
         and "concurren" not in body.lower()
+        and (left is None or left == 0)
     )

@@ -48,6 +48,8 @@ def _bridge_statuses(
     want = desired.events.get(key)
     if want is not None:
         out |= {s for s, labels in want.statuses.items() if label in labels}
+        # an event whose season cannot be planned may hold the label by its fallback status
+        out |= {s for lbl, s in want.season_fallbacks.items() if lbl == label and s}
     members = [
         k
         for k, d in desired.events.items()

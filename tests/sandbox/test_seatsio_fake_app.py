@@ -13,6 +13,7 @@ from starlette.applications import Starlette
 from bridge.sandbox import SEATSIO_SECRET_KEY
 from bridge.sandbox.seatsio_app import WORKSPACE_KEY, create_seatsio_app
 from bridge.sandbox.seatsio_clock import ManualClock
+from bridge.sandbox.seatsio_payloads import category_json
 from bridge.sandbox.seatsio_world import SeatsioWorld
 
 SEASON = "season-2026-27"
@@ -85,9 +86,7 @@ async def test_unknown_event_answers_the_documented_error_body(
     body = response.json()
     assert set(body) == {"status", "messages", "errors", "warnings", "requestId"}
     assert body["status"] == 404
-    assert body["errors"] == [
-        {"code": "EVENT_NOT_FOUND", "message": "Event not found: nope", "data": {}}
-    ]
+    assert body["errors"] == [{"code": "EVENT_NOT_FOUND", "message": "Event not found: nope"}]
     assert body["messages"] == ["Event not found: nope"]
 
 
@@ -182,15 +181,19 @@ async def test_event_without_for_sale_config_shows_null(http: httpx.AsyncClient)
     assert (await http.get(f"/events/{FAMILY}")).json()["forSaleConfig"] is None
 
 
-async def test_event_in_a_season_shows_its_season_and_the_seasons_channels(
+async def test_event_in_a_season_shows_its_season_and_no_channels_of_its_own(
     http: httpx.AsyncClient,
 ) -> None:
-    await http.post(f"/events/{SEASON}/channels", json={"key": "h", "name": "House"})
+    await http.post(
+        f"/events/{SEASON}/channels", json={"key": "h", "name": "House", "objects": [A1]}
+    )
     event = (await http.get(f"/events/{S1}")).json()
     assert event["isEventInSeason"] is True
     assert event["topLevelSeasonKey"] == SEASON
     assert event["partialSeasonKeysForEvent"] == []
-    assert [c["key"] for c in event["channels"]] == ["h"]
+    assert event["channels"] == []  # the season's channels live on the season
+    infos = (await http.get(f"/events/{S1}/objects", params={"label": A1})).json()
+    assert infos[A1]["channel"] == "h"  # and apply to its events
 
 
 async def test_event_in_a_season_carries_the_seasons_for_sale_config_only_when_propagated(
@@ -231,7 +234,7 @@ async def test_create_season_creates_its_events(http: httpx.AsyncClient) -> None
     assert response.status_code == 201
     assert [e["key"] for e in response.json()["events"]] == ["e1", "e2"]
     e1 = (await http.get("/events/e1")).json()
-    assert (e1["topLevelSeasonKey"], e1["channels"][0]["key"]) == ("s2", "c")
+    assert (e1["topLevelSeasonKey"], e1["channels"]) == ("s2", [])
 
 
 async def test_create_season_refuses_existing_event_keys_and_both_forms(
@@ -245,7 +248,9 @@ async def test_create_season_refuses_existing_event_keys_and_both_forms(
     assert (both.status_code, error_code(both)) == (400, "VALIDATION_ERROR")
 
 
-async def test_update_season_changes_only_what_is_sent(http: httpx.AsyncClient) -> None:
+async def test_update_season_changes_only_what_is_sent(
+    http: httpx.AsyncClient, world: SeatsioWorld
+) -> None:
     response = await http.post(
         f"/events/{SEASON}",
         json={
@@ -261,9 +266,11 @@ async def test_update_season_changes_only_what_is_sent(http: httpx.AsyncClient) 
         False,
         SEASON,
     )
-    assert season["categories"] == [{"key": "k", "label": "K", "color": "#000"}]
+    # the chart's categories, then the season's own
+    chart_categories = [category_json(c) for c in world.chart(CHART).categories]
+    assert season["categories"] == [*chart_categories, {"key": "k", "label": "K", "color": "#000"}]
     await http.post(f"/events/{SEASON}", json={"categories": None})
-    assert (await http.get(f"/events/{SEASON}")).json()["categories"] == []
+    assert (await http.get(f"/events/{SEASON}")).json()["categories"] == chart_categories
 
 
 async def test_create_events_in_a_season(http: httpx.AsyncClient) -> None:
@@ -524,7 +531,8 @@ async def test_edit_for_sale_config_answers_config_and_rate_limit_info(
         "categories": [],
     }
     assert body["rateLimitInfo"]["rateLimitRemainingCalls"] == 9
-    assert body["rateLimitInfo"]["rateLimitResetDate"] == "2026-01-02T12:00:00.000Z"
+    # the day's budget starts afresh at 23:00 UTC, printed as the docs print it
+    assert body["rateLimitInfo"]["rateLimitResetDate"] == "2026-01-01T23:00:00Z"
 
 
 async def test_edit_for_sale_config_for_several_events(http: httpx.AsyncClient) -> None:
@@ -549,8 +557,12 @@ async def test_for_sale_limit_answers_429_with_retry_after(http: httpx.AsyncClie
         assert (await http.post(url, json={"notForSale": [{"object": A1}]})).status_code == 200
     response = await http.post(url, json={"notForSale": [{"object": A2}]})
     assert response.status_code == 429
-    assert response.headers["Retry-After"] == str(24 * 3600)
+    assert response.headers["Retry-After"] == str(11 * 3600)  # 12:00 to the 23:00 UTC reset
     assert error_code(response) == "RATE_LIMIT_EXCEEDED"
+    assert response.json()["errors"][0]["data"] == {
+        "rateLimitRemainingCalls": 0,
+        "rateLimitResetDate": "2026-01-01T23:00:00Z",
+    }
     lifted = await http.post(url, json={"forSale": [{"object": A1}]})
     assert lifted.status_code == 200
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from seatsio_fixtures import clock_fixture, venue  # noqa: F401
@@ -123,11 +123,14 @@ def test_release_guarded_by_allowed_previous_statuses_only_lifts_that_status(
     assert world.object_status(GALA, "Orchestra-G-10") == "booked"
 
 
-def test_a_custom_status_replaces_another_only_when_named_as_allowed(world: SeatsioWorld) -> None:
+def test_a_custom_status_replaces_another_unless_a_guard_refuses_it(world: SeatsioWorld) -> None:
+    """Known (SDK testListStatusChanges: status1, status2, status3 on one object all apply): only
+    allowed/rejectedPreviousStatuses refuse, so the bridge's own guard is what protects a hold."""
     world.set_status(FAMILY, [A1], "held-press")
+    world.set_status(FAMILY, [A1], "held-house")  # no guard: applied
+    assert world.object_status(FAMILY, A1) == "held-house"
     with refused("ILLEGAL_STATUS_CHANGE"):
-        world.set_status(FAMILY, [A1], "held-house")
-    world.set_status(FAMILY, [A1], "held-house", allowed_previous_statuses=["held-press"])
+        world.set_status(FAMILY, [A1], "held-vip", allowed_previous_statuses=["held-press"])
     assert world.object_status(FAMILY, A1) == "held-house"
 
 
@@ -505,7 +508,12 @@ def test_ten_restricting_for_sale_calls_a_day_then_429_with_retry_after(
     with pytest.raises(SeatsioApiError) as err:
         world.edit_for_sale_config(FAMILY, not_for_sale=[ForSaleItem(A1)])
     assert err.value.status == 429
-    assert int(err.value.headers["Retry-After"]) == 24 * 3600 - 600
+    # the day ends at 23:00 UTC (the docs' example reset date); the clock reads 12:10
+    assert int(err.value.headers["Retry-After"]) == 11 * 3600 - 600
+    assert err.value.data == {
+        "rateLimitRemainingCalls": 0,
+        "rateLimitResetDate": "2026-01-01T23:00:00Z",
+    }
     assert world.is_for_sale(FAMILY, A1)
 
 
@@ -519,17 +527,21 @@ def test_marking_objects_for_sale_is_not_counted_and_not_refused(
     assert world.is_for_sale(FAMILY, A1)
 
 
-def test_for_sale_budget_frees_up_24_hours_after_each_call(
+def test_for_sale_budget_starts_afresh_at_the_daily_reset(
     world: SeatsioWorld, clock: ManualClock
 ) -> None:
-    world.edit_for_sale_config(FAMILY, not_for_sale=[ForSaleItem(A1)])
+    world.edit_for_sale_config(FAMILY, not_for_sale=[ForSaleItem(A1)])  # 12:00
     clock.advance(timedelta(hours=1))
     for _ in range(9):
         world.edit_for_sale_config(FAMILY, not_for_sale=[ForSaleItem(A2)])
-    clock.advance(timedelta(hours=23))
-    assert world.rate_limit_info(FAMILY).remaining_calls == 1
+    clock.advance(timedelta(hours=9, minutes=59, seconds=59))  # 22:59:59: still today
+    info = world.rate_limit_info(FAMILY)
+    assert (info.remaining_calls, info.reset_date) == (0, datetime(2026, 1, 1, 23, tzinfo=UTC))
+    clock.advance(1)  # 23:00: every slot frees at once, not one by one 24 h after each call
+    info = world.rate_limit_info(FAMILY)
+    assert (info.remaining_calls, info.reset_date) == (10, datetime(2026, 1, 2, 23, tzinfo=UTC))
     world.edit_for_sale_config(FAMILY, not_for_sale=[ForSaleItem(A3)])
-    assert world.rate_limit_info(FAMILY).remaining_calls == 0
+    assert world.rate_limit_info(FAMILY).remaining_calls == 9
 
 
 def test_for_sale_budget_is_per_event(world: SeatsioWorld) -> None:

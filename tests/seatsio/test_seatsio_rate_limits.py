@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -16,6 +17,7 @@ from seatsio_sandbox_control import CHART, SECRET, SandboxControl
 
 from bridge.errors import ForSaleLimitError, RateLimitedError
 from bridge.sandbox import SEATSIO_ASGI_BASE, Sandbox
+from bridge.sandbox.seatsio_forsale import next_reset
 from bridge.seatsio import ChannelSpec, ForSaleEdit, LaneLimits, RetryPolicy, SeatsioClient
 from bridge.seatsio.translate import is_for_sale_limit
 
@@ -179,4 +181,6 @@ async def test_the_fakes_spent_daily_budget_is_a_for_sale_limit_error(make: Any)
         await seatsio.for_sale.edit("e1", ForSaleEdit.of(not_for_sale=[f"Orchestra-A-{n + 1}"]))
     with pytest.raises(ForSaleLimitError) as info:
         await seatsio.for_sale.edit("e1", ForSaleEdit.of(not_for_sale=["Orchestra-B-1"]))
-    assert info.value.retry_after is not None and info.value.retry_after > 23 * 3600
+    now = datetime.now(UTC)
+    left = (next_reset(now) - now).total_seconds()  # until the day's budget starts afresh
+    assert info.value.retry_after is not None and left <= info.value.retry_after <= left + 5

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -15,6 +15,7 @@ from bridge.errors import ConflictError, OutcomeUnknownError, RateLimitedError, 
 from bridge.sandbox import SEATSIO_ASGI_BASE, Sandbox
 from bridge.sandbox.seatsio_app import create_seatsio_app
 from bridge.sandbox.seatsio_clock import ManualClock
+from bridge.sandbox.seatsio_forsale import next_reset
 from bridge.seatsio import (
     Category,
     ChannelSpec,
@@ -301,7 +302,8 @@ async def test_a_429_with_retry_after_is_waited_out_then_the_edit_applies(
     await seatsio.events.create(CHART, key="e1")
     for n in range(10):  # spend the day's budget of restricting edits
         await seatsio.for_sale.edit("e1", ForSaleEdit.of(not_for_sale=[f"Orchestra-A-{n + 1}"]))
-    clock.advance(timedelta(hours=24) - timedelta(seconds=5))
+    # 5 s before the day's budget starts afresh (a daily boundary, as in the docs' example)
+    clock.advance(next_reset(clock.now) - clock.now - timedelta(seconds=5))
     result = await seatsio.for_sale.edit("e1", ForSaleEdit.of(not_for_sale=["Orchestra-B-1"]))
     assert waits == [5.0]
     assert result is not None and result.for_sale_config is not None
@@ -316,7 +318,9 @@ async def test_a_spent_for_sale_budget_is_reported_with_its_retry_after(
         await seatsio.for_sale.edit("e1", ForSaleEdit.of(not_for_sale=[f"Orchestra-A-{n + 1}"]))
     with pytest.raises(RateLimitedError) as info:
         await seatsio.for_sale.edit("e1", ForSaleEdit.of(not_for_sale=["Orchestra-B-1"]))
-    assert info.value.retry_after is not None and info.value.retry_after > 23 * 3600
+    now = datetime.now(UTC)
+    left = (next_reset(now) - now).total_seconds()  # until the day's budget starts afresh
+    assert info.value.retry_after is not None and left <= info.value.retry_after <= left + 5
     assert info.value.codes == ("RATE_LIMIT_EXCEEDED",)
 
 
