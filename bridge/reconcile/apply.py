@@ -1,7 +1,8 @@
 """Run a plan through the seats.io client, journaling each operation and keeping the ledger.
 
-Crash safety comes from the order of writes (see :func:`bridge.reconcile.plan.ledger_writes`):
-claims are written *before* the call (write-ahead), forgets only after it succeeded. A crash or an
+Crash safety comes from the order of writes (see
+:func:`bridge.reconcile.ledger_rules.ledger_writes`): claims are written *before* the call
+(write-ahead), forgets only after it succeeded. A crash or an
 unknown outcome therefore leaves the ledger claiming at most what may have happened; the next run
 re-observes and either confirms the claim or forgets it (LEDGER_FORGET), with no side effect twice.
 
@@ -10,7 +11,8 @@ a channel replace that takes objects out) are skipped for the objects it touched
 lifted when the step that was to replace it did not happen. Objects are matched by label across the
 whole plan, which is one unit (a performance, or a season with all its events), so a failure on a
 season also stops lifts of those seats on its events. After an unknown outcome every later seats.io
-call of the plan is skipped; the next run re-observes.
+call of the plan is skipped; the next run re-observes. Both rules are
+:class:`bridge.reconcile.apply_rules.ApplyRules`, which the simulation shares.
 
 A refusal does not void the write-ahead claims: a call split into several requests may have landed in
 part. Claims seats.io does not show are forgotten by the next plan (LEDGER_FORGET).
@@ -35,15 +37,9 @@ from bridge.errors import (
     TerminalError,
 )
 from bridge.mapping.model import ChannelSpec
-from bridge.reconcile.plan import (
-    LedgerWrites,
-    Operation,
-    OpKind,
-    Plan,
-    is_follow_up,
-    ledger_writes,
-    same_claim,
-)
+from bridge.reconcile.apply_rules import ApplyRules, Outcome
+from bridge.reconcile.ledger_rules import LedgerWrites, ledger_writes, same_claim
+from bridge.reconcile.plan_model import Operation, OpKind, Plan
 from bridge.seatsio.client import SeatsioClient
 from bridge.seatsio.requests import ChannelSpec as WireChannel
 from bridge.seatsio.requests import ForSaleEdit, StatusChangeOptions, StatusChangeRequest
@@ -111,21 +107,15 @@ async def apply_plan(
     run_id = store.begin_run(performance_ids, RunMode.APPLY, json.dumps(plan.to_json()))
     outcome = ApplyOutcome(run_id=run_id)
     ledger: dict[tuple[str, str], LedgerEntry] = dict(store.ledger(_keys(plan)))
-    refused: set[str] = set()  # labels a refused operation touched: no follow-ups for them
-    unknown: str | None = None  # set after an unknown outcome: no more seats.io calls at all
+    rules = ApplyRules()  # skip follow-ups after a refusal, seats.io calls after an unknown
     for step in steps(plan.operations):
         if before_step is not None:
             before_step()
         live: list[tuple[int, Operation, LedgerWrites]] = []
         for index, op in step:
-            if unknown and (op.is_api or op.kind is OpKind.LEDGER_CLAIM):
-                outcome.results.append(OpResult(op, "skipped", unknown))
-                continue
-            if is_follow_up(op) and refused.intersection(op.labels):
-                reason = (
-                    "an earlier operation on these objects was refused; not lifting their holds"
-                )
-                outcome.results.append(OpResult(op, "skipped", reason))
+            decision = rules.decide(op)
+            if not decision.run:
+                outcome.results.append(OpResult(op, "skipped", decision.skip))
                 continue
             writes = ledger_writes(op, ledger)
             store.op_started(run_id, index, json.dumps(op.to_json()))
@@ -152,7 +142,7 @@ async def apply_plan(
             for index, op, _ in live:
                 store.op_finished(run_id, index, OpState.FAILED, str(exc))
                 outcome.results.append(OpResult(op, "failed", str(exc)))
-                refused.update(op.labels)
+            rules.record(ops, Outcome.REFUSED)
             log.warning("operation refused", kinds=_kinds(ops), error=str(exc))
             continue
         except BridgeError as exc:
@@ -161,7 +151,7 @@ async def apply_plan(
             for index, op, _ in live:
                 store.op_finished(run_id, index, OpState.UNKNOWN, str(exc))
                 outcome.results.append(OpResult(op, "unknown", str(exc)))
-            unknown = f"an earlier operation ({_kinds(ops)}) has an unknown outcome"
+            rules.record(ops, Outcome.UNKNOWN)
             log.warning("operation outcome unknown", kinds=_kinds(ops), error=str(exc))
             continue
         for index, op, writes in live:
@@ -171,6 +161,7 @@ async def apply_plan(
             _forget(store, ledger, writes.forget_after)
             store.op_finished(run_id, index, OpState.DONE)
             outcome.results.append(OpResult(op, "done"))
+        rules.record(ops, Outcome.DONE)
     store.finish_run(
         run_id,
         json.dumps({s: outcome.count(s) for s in ("done", "failed", "unknown", "skipped")}),

@@ -2,9 +2,10 @@
 bridge owns. A pure function of plain values; the rules it obeys are product.md's "Rules that
 protect data", each one property-tested in ``tests/reconcile``.
 
-How the ledger moves with a plan is part of the plan's meaning, so it lives here too
-(:func:`ledger_writes`): the apply step and :func:`bridge.reconcile.simulate.simulate` share it.
-The JSON shape of a plan is documented in ``docs/plan-format.md``.
+The plan it returns is :mod:`bridge.reconcile.plan_model` (with its JSON, documented in
+``docs/plan-format.md``); how the ledger moves with a plan is :mod:`bridge.reconcile.ledger_rules`,
+which the apply step and :func:`bridge.reconcile.simulate.simulate` share. Both are re-exported
+here, so ``from bridge.reconcile.plan import Plan, plan`` keeps working.
 """
 
 from __future__ import annotations
@@ -12,275 +13,36 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from enum import StrEnum
 from typing import Any
 
 from bridge.domain import LedgerEntry, Ownership
 from bridge.mapping.model import ChannelSpec
 from bridge.reconcile.desired import DesiredEvent, DesiredState
 from bridge.reconcile.findings import EXAMPLES, Finding, FindingKind, sorted_findings
+from bridge.reconcile.ledger_rules import LedgerWrites, ledger_writes, same_claim
 from bridge.reconcile.observed import FREE, ObservedEvent
+from bridge.reconcile.plan_model import (
+    PLAN_FORMAT_VERSION,
+    Operation,
+    OpKind,
+    Plan,
+    is_follow_up,
+    lifting,
+)
 from bridge.reconcile.policy import Policy
 
-PLAN_FORMAT_VERSION = 1
-
-
-class OpKind(StrEnum):
-    """Operation kinds, declared in the order a plan runs them (holds added before lifted)."""
-
-    LEDGER_FORGET = "ledger_forget"
-    CREATE_CHANNEL = "create_channel"
-    UPDATE_CHANNEL = "update_channel"
-    ADD_TO_CHANNEL = "add_to_channel"
-    CHANGE_STATUS = "change_status"
-    MARK_NOT_FOR_SALE = "mark_not_for_sale"
-    REPLACE_CHANNELS = "replace_channels"
-    REMOVE_FROM_CHANNEL = "remove_from_channel"
-    RELEASE_STATUS = "release_status"
-    MARK_FOR_SALE = "mark_for_sale"
-    LEDGER_CLAIM = "ledger_claim"
-
-    @property
-    def is_api(self) -> bool:
-        """True when applying it calls seats.io; ledger kinds only touch the bridge's memory."""
-        return self not in (OpKind.LEDGER_FORGET, OpKind.LEDGER_CLAIM)
-
-    @property
-    def phase(self) -> int:
-        return _PHASE[self]
-
-
-_PHASE: Mapping[OpKind, int] = {kind: i for i, kind in enumerate(OpKind)}
-_LIFTS = frozenset({OpKind.REMOVE_FROM_CHANNEL, OpKind.RELEASE_STATUS, OpKind.MARK_FOR_SALE})
-
-
-@dataclass(frozen=True, slots=True)
-class Operation:
-    """One step of a plan; one seats.io call for API kinds (``event_keys`` > 1: one multi-event call).
-
-    ``target`` is the channel key (channel kinds), the custom status (status kinds, LEDGER_*), or "".
-    ``allowed_previous`` guards CHANGE_STATUS / RELEASE_STATUS. ``channel`` is the configured spec
-    for CREATE_CHANNEL / UPDATE_CHANNEL. ``channels`` is REPLACE_CHANNELS' complete channel list,
-    whose ``labels`` are the objects it moves. ``ownership`` says what LEDGER_* claim or forget.
-    """
-
-    kind: OpKind
-    event_keys: tuple[str, ...]
-    labels: tuple[str, ...] = ()
-    target: str = ""
-    allowed_previous: tuple[str, ...] = ()
-    channel: ChannelSpec | None = None
-    channels: tuple[tuple[ChannelSpec, tuple[str, ...]], ...] = ()
-    ownership: Ownership | None = None
-
-    @property
-    def is_api(self) -> bool:
-        return self.kind.is_api
-
-    def sort_key(self) -> tuple[Any, ...]:
-        return (
-            self.kind.phase,
-            self.event_keys,
-            self.target,
-            self.allowed_previous,
-            self.ownership.value if self.ownership else "",
-            self.labels,
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind.value,
-            "event_keys": list(self.event_keys),
-            "labels": list(self.labels),
-            "target": self.target,
-            "allowed_previous": list(self.allowed_previous),
-            "ownership": self.ownership.value if self.ownership else None,
-            "channel": _spec_json(self.channel) if self.channel else None,
-            "channels": [
-                {"channel": _spec_json(spec), "labels": list(labels)}
-                for spec, labels in self.channels
-            ],
-        }
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Operation:
-        channel = data.get("channel")
-        ownership = data.get("ownership")
-        return cls(
-            kind=OpKind(data["kind"]),
-            event_keys=tuple(data["event_keys"]),
-            labels=tuple(data.get("labels", ())),
-            target=data.get("target", ""),
-            allowed_previous=tuple(data.get("allowed_previous", ())),
-            channel=_spec_from_json(channel) if channel else None,
-            channels=tuple(
-                (_spec_from_json(c["channel"]), tuple(c["labels"]))
-                for c in data.get("channels", ())
-            ),
-            ownership=Ownership(ownership) if ownership else None,
-        )
-
-
-def _spec_json(spec: ChannelSpec) -> dict[str, Any]:
-    return {"key": spec.key, "name": spec.name, "color": spec.color, "index": spec.index}
-
-
-def _spec_from_json(data: Mapping[str, Any]) -> ChannelSpec:
-    return ChannelSpec(
-        key=data["key"], name=data["name"], color=data["color"], index=int(data["index"])
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class Plan:
-    """Operations in the order they must run, and what the planner could not or would not do."""
-
-    operations: tuple[Operation, ...] = ()
-    findings: tuple[Finding, ...] = ()
-    #: Objects applying it makes buyable, counted on every event (not part of the saved format).
-    released: int = field(default=0, compare=False)
-
-    @property
-    def api_operations(self) -> tuple[Operation, ...]:
-        return tuple(op for op in self.operations if op.is_api)
-
-    @property
-    def is_empty(self) -> bool:
-        """True when applying the plan would call seats.io zero times (ledger upkeep aside)."""
-        return not any(op.is_api for op in self.operations)
-
-    def counts(self) -> dict[str, int]:
-        """Number of operations per kind."""
-        out: dict[str, int] = defaultdict(int)
-        for op in self.operations:
-            out[op.kind.value] += 1
-        return dict(sorted(out.items()))
-
-    def summary(self) -> dict[str, dict[str, int]]:
-        """Objects touched per event key and operation kind (a multi-event op counts per event)."""
-        out: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-        for op in self.operations:
-            for key in op.event_keys:
-                out[key][op.kind.value] += len(op.labels)
-        return {k: dict(sorted(v.items())) for k, v in sorted(out.items())}
-
-    def finding_counts(self) -> dict[str, int]:
-        """Number of findings per kind."""
-        out: dict[str, int] = defaultdict(int)
-        for finding in self.findings:
-            out[finding.kind.value] += 1
-        return dict(sorted(out.items()))
-
-    def to_json(self) -> dict[str, Any]:
-        """The documented, stable shape (docs/plan-format.md); ``summary`` is derived, for readers."""
-        return {
-            "version": PLAN_FORMAT_VERSION,
-            "operations": [op.to_json() for op in self.operations],
-            "findings": [f.to_json() for f in self.findings],
-            "summary": {
-                "api_operations": len(self.api_operations),
-                "ledger_operations": len(self.operations) - len(self.api_operations),
-                "operations": self.counts(),
-                "by_event": self.summary(),
-                "findings": self.finding_counts(),
-            },
-        }
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Plan:
-        """Read a saved plan; refuses versions this code does not know."""
-        version = data.get("version")
-        if version != PLAN_FORMAT_VERSION:
-            raise ValueError(f"unsupported plan format version {version!r}")
-        return cls(
-            operations=tuple(Operation.from_json(o) for o in data.get("operations", ())),
-            findings=tuple(Finding.from_json(f) for f in data.get("findings", ())),
-        )
-
-
-# -- ledger semantics ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class LedgerWrites:
-    """How one operation moves the ledger.
-
-    ``claim_before``: upsert before the seats.io call (write-ahead; only ever into an empty slot,
-    so a crash never loses track of what the bridge held before). ``claim_after``: upsert once the
-    call succeeded. ``forget_after``: once the call succeeded, drop each (event_key, label) whose
-    entry still has that ownership and target (never a newer claim).
-    """
-
-    claim_before: tuple[LedgerEntry, ...] = ()
-    claim_after: tuple[LedgerEntry, ...] = ()
-    forget_after: tuple[LedgerEntry, ...] = ()
-
-
-def same_claim(a: LedgerEntry, b: LedgerEntry) -> bool:
-    """Same object, same way, same target (timestamps and performance ids aside)."""
-    return (a.event_key, a.label, a.ownership, a.target) == (
-        b.event_key,
-        b.label,
-        b.ownership,
-        b.target,
-    )
-
-
-_ADD_OWNERSHIP: Mapping[OpKind, Ownership] = {
-    OpKind.CREATE_CHANNEL: Ownership.CHANNEL,
-    OpKind.ADD_TO_CHANNEL: Ownership.CHANNEL,
-    OpKind.CHANGE_STATUS: Ownership.STATUS,
-    OpKind.MARK_NOT_FOR_SALE: Ownership.NOT_FOR_SALE,
-}
-_LIFT_OWNERSHIP: Mapping[OpKind, Ownership] = {
-    OpKind.REMOVE_FROM_CHANNEL: Ownership.CHANNEL,
-    OpKind.RELEASE_STATUS: Ownership.STATUS,
-    OpKind.MARK_FOR_SALE: Ownership.NOT_FOR_SALE,
-}
-
-
-def ledger_writes(op: Operation, ledger: Mapping[tuple[str, str], LedgerEntry]) -> LedgerWrites:
-    """The ledger changes that go with ``op``, given the ledger as it is just before it runs."""
-    before: list[LedgerEntry] = []
-    after: list[LedgerEntry] = []
-    forget: list[LedgerEntry] = []
-    if op.kind in _ADD_OWNERSHIP:
-        ownership = _ADD_OWNERSHIP[op.kind]
-        target = "" if ownership is Ownership.NOT_FOR_SALE else op.target
-        for key in op.event_keys:
-            for label in op.labels:
-                if (key, label) not in ledger:
-                    before.append(LedgerEntry(key, label, ownership, target))
-    elif op.kind in _LIFT_OWNERSHIP:
-        ownership = _LIFT_OWNERSHIP[op.kind]
-        target = "" if ownership is Ownership.NOT_FOR_SALE else op.target
-        for key in op.event_keys:
-            for label in op.labels:
-                forget.append(LedgerEntry(key, label, ownership, target))
-    elif op.kind is OpKind.REPLACE_CHANNELS:
-        where = {label: spec.key for spec, labels in op.channels for label in labels}
-        for key in op.event_keys:
-            for label in op.labels:
-                if label in where and (key, label) not in ledger:
-                    before.append(LedgerEntry(key, label, Ownership.CHANNEL, where[label]))
-            for (entry_key, label), entry in ledger.items():
-                if (
-                    entry_key == key
-                    and entry.ownership is Ownership.CHANNEL
-                    and where.get(label) != entry.target
-                ):
-                    forget.append(entry)
-    elif op.kind in (OpKind.LEDGER_CLAIM, OpKind.LEDGER_FORGET) and op.ownership is not None:
-        entries = [
-            LedgerEntry(key, label, op.ownership, op.target)
-            for key in op.event_keys
-            for label in op.labels
-        ]
-        (after if op.kind is OpKind.LEDGER_CLAIM else forget).extend(entries)
-    return LedgerWrites(tuple(before), tuple(after), tuple(forget))
-
-
-# -- planning ----------------------------------------------------------------------------------
+__all__ = [
+    "PLAN_FORMAT_VERSION",
+    "LedgerWrites",
+    "OpKind",
+    "Operation",
+    "Plan",
+    "is_follow_up",
+    "ledger_writes",
+    "lifting",
+    "plan",
+    "same_claim",
+]
 
 
 @dataclass(slots=True)
@@ -331,8 +93,8 @@ class _KeyPlanner:
         held_elsewhere: frozenset[str] = frozenset(),
         season_entries: Mapping[str, LedgerEntry] | None = None,
     ) -> None:
-        self.d = desired
-        self.o = observed
+        self.desired = desired
+        self.seen = observed
         self.entries = entries
         self.specs = specs
         self.policy = policy
@@ -357,7 +119,7 @@ class _KeyPlanner:
             Finding(
                 kind,
                 performance_id=self.performance_id,
-                event_key=self.d.key,
+                event_key=self.desired.key,
                 label=label,
                 detail=detail,
             )
@@ -366,15 +128,15 @@ class _KeyPlanner:
     def labels(self) -> set[str]:
         """Labels worth a decision: wanted, owned, or sitting in a bridge channel; never undecided,
         and never one outside the seat table, whose hold state the bridge cannot know."""
-        out = set(self.d.labels) | set(self.entries)
+        out = set(self.desired.labels) | set(self.entries)
         if not self.in_season:
-            for obj in self.o.objects.values():
+            for obj in self.seen.objects.values():
                 if obj.channel in self.specs:
                     out.add(obj.label)
-            for channel in self.o.channels:
+            for channel in self.seen.channels:
                 if channel.key in self.specs:
                     out |= channel.objects
-        known = self.d.known
+        known = self.desired.known
         if known is not None:
             outside = sorted(lbl for lbl in self.entries if lbl not in known)
             if outside:
@@ -382,7 +144,7 @@ class _KeyPlanner:
                     Finding(
                         FindingKind.HELD_OUTSIDE_TABLE,
                         performance_id=self.performance_id,
-                        event_key=self.d.key,
+                        event_key=self.desired.key,
                         labels=tuple(outside[:EXAMPLES]),
                         count=len(outside),
                         detail=f"{len(outside)} objects the bridge holds are in no seat table "
@@ -390,18 +152,18 @@ class _KeyPlanner:
                     )
                 )
             out &= known
-        return out - self.d.undecided
+        return out - self.desired.undecided
 
     def label(self, label: str) -> _LabelWork | None:
         """Decide one label; None when nothing at all is to be done for it."""
-        dc = self.channel_of.get(label)
-        ds = self.status_of.get(label)
-        dn = label in self.d.not_for_sale
-        wanted = dc is not None or ds is not None or dn
+        want_channel = self.channel_of.get(label)
+        want_status = self.status_of.get(label)
+        want_not_for_sale = label in self.desired.not_for_sale
+        wanted = want_channel is not None or want_status is not None or want_not_for_sale
         entry = self.entries.get(label)
-        obj = self.o.objects.get(label)
+        obj = self.seen.objects.get(label)
         if obj is None:
-            if wanted and self.d.is_season:
+            if wanted and self.desired.is_season:
                 # its events keep what they hold, but a seat they hand over cannot be held here
                 self.find(
                     FindingKind.NOT_ON_SEASON_CHART,
@@ -422,7 +184,7 @@ class _KeyPlanner:
                     "the ledger holds an object the chart no longer has",
                 )
             return None
-        status, channel, nfs = obj.status, obj.channel, label in self.o.not_for_sale
+        status, channel, nfs = obj.status, obj.channel, label in self.seen.not_for_sale
         work = _LabelWork()
         valid: LedgerEntry | None = None
         if entry is not None:
@@ -436,14 +198,14 @@ class _KeyPlanner:
         if (
             owned_status is None
             and valid is not None
-            and not self.o.is_season  # a season shows its events' statuses; they are not its own
+            and not self.seen.is_season  # a season shows its events' statuses; they are not its own
             and status in self.policy.bridge_statuses
         ):
             # The one-slot ledger holds this object another way, yet it shows one of the bridge's
             # own statuses: a move whose closing claim a crash cut off. The status is the bridge's.
             owned_status = status
 
-        bridge_set = (owned_status, ds, *self.season_statuses.get(label, ()))
+        bridge_set = (owned_status, want_status, *self.season_statuses.get(label, ()))
         if status != FREE and status not in bridge_set:
             # Never overwrite a sale: booked, reserved, resale or someone else's status.
             if wanted:
@@ -468,7 +230,7 @@ class _KeyPlanner:
             and channel != owned_channel
             and channel != self.season_channels.get(label)
         )
-        if foreign and (dc is not None or ds is not None):
+        if foreign and (want_channel is not None or want_status is not None):
             self.find(
                 FindingKind.FOREIGN_CHANNEL,
                 label,
@@ -476,33 +238,33 @@ class _KeyPlanner:
             )
             return work
 
-        if self.in_season and dc is not None:
+        if self.in_season and want_channel is not None:
             self.find(
                 FindingKind.CHANNEL_ON_SEASON_EVENT,
                 label,
-                f"wanted in channel {dc!r}, but seats.io puts this event in season "
-                f"{self.o.season_key!r}, where channels live: map the performance to its season",
+                f"wanted in channel {want_channel!r}, but seats.io puts this event in season "
+                f"{self.seen.season_key!r}, where channels live: map the performance to its season",
             )
             return work
         if not self.in_season:
-            if dc is not None:
-                if dc not in self.specs:
+            if want_channel is not None:
+                if want_channel not in self.specs:
                     self.find(
                         FindingKind.CHANNEL_NOT_CONFIGURED,
                         label,
-                        f"channel {dc!r} has no name and colour in the configuration",
+                        f"channel {want_channel!r} has no name and colour in the configuration",
                     )
                     return work
-                if channel == dc:
-                    self._keep(work, valid, Ownership.CHANNEL, dc)
+                if channel == want_channel:
+                    self._keep(work, valid, Ownership.CHANNEL, want_channel)
                 elif channel is None or channel == owned_channel:
-                    work.adds.append((OpKind.ADD_TO_CHANNEL, dc, ""))
-                    _claim(work, valid, Ownership.CHANNEL, dc)
+                    work.adds.append((OpKind.ADD_TO_CHANNEL, want_channel, ""))
+                    _claim(work, valid, Ownership.CHANNEL, want_channel)
                 else:
                     self.find(
                         FindingKind.UNOWNED_IN_BRIDGE_CHANNEL,
                         label,
-                        f"wanted in {dc!r} but sits in bridge channel {channel!r} without a ledger entry",
+                        f"wanted in {want_channel!r} but sits in bridge channel {channel!r} without a ledger entry",
                     )
                     return work
             elif channel is not None and (channel in self.specs or channel == owned_channel):
@@ -515,16 +277,16 @@ class _KeyPlanner:
                         f"sits in bridge channel {channel!r} without a ledger entry; left alone",
                     )
 
-        if ds is not None:
-            if status == ds:
-                self._keep(work, valid, Ownership.STATUS, ds)
+        if want_status is not None:
+            if status == want_status:
+                self._keep(work, valid, Ownership.STATUS, want_status)
             else:
-                work.adds.append((OpKind.CHANGE_STATUS, ds, status))
-                _claim(work, valid, Ownership.STATUS, ds)
+                work.adds.append((OpKind.CHANGE_STATUS, want_status, status))
+                _claim(work, valid, Ownership.STATUS, want_status)
         elif owned_status is not None:
             work.lifts.append((OpKind.RELEASE_STATUS, owned_status, owned_status))
 
-        if dn:
+        if want_not_for_sale:
             if nfs:
                 self._keep(work, valid, Ownership.NOT_FOR_SALE, "")
             else:
@@ -702,7 +464,7 @@ def _season_statuses(
 
 def _label_works(planner: _KeyPlanner) -> dict[str, _LabelWork]:
     """Every label's work for one key, with the for-sale budget applied."""
-    key = planner.d.key
+    key = planner.desired.key
     policy = planner.policy
     works: dict[str, _LabelWork] = {}
     for label in planner.labels():
@@ -715,7 +477,7 @@ def _label_works(planner: _KeyPlanner) -> dict[str, _LabelWork]:
     marks = sorted(
         lbl for lbl, w in works.items() if any(a[0] is OpKind.MARK_NOT_FOR_SALE for a in w.adds)
     )
-    left = planner.o.for_sale_calls_left
+    left = planner.seen.for_sale_calls_left
     if marks and left is not None and left <= policy.for_sale_reserve:
         for lbl in marks:
             w = works[lbl]
@@ -739,7 +501,7 @@ def _label_works(planner: _KeyPlanner) -> dict[str, _LabelWork]:
 def _held_after(planner: _KeyPlanner, work: _LabelWork | None, label: str) -> bool:
     """Whether ``label`` is unbuyable on this event once the plan ran: a hold it shows and keeps,
     or one this plan adds."""
-    obj = planner.o.objects.get(label)
+    obj = planner.seen.objects.get(label)
     if obj is None:
         return True  # not on this event's chart: nothing to buy
     lifts = {kind for kind, _, _ in work.lifts} if work else set()
@@ -747,7 +509,7 @@ def _held_after(planner: _KeyPlanner, work: _LabelWork | None, label: str) -> bo
         return True
     if obj.status != FREE and OpKind.RELEASE_STATUS not in lifts:
         return True
-    return label in planner.o.not_for_sale and OpKind.MARK_FOR_SALE not in lifts
+    return label in planner.seen.not_for_sale and OpKind.MARK_FOR_SALE not in lifts
 
 
 def _season_releases_wait(planned: Mapping[str, tuple[_KeyPlanner, dict[str, _LabelWork]]]) -> None:
@@ -755,17 +517,17 @@ def _season_releases_wait(planned: Mapping[str, tuple[_KeyPlanner, dict[str, _La
     has its per-event hold (fallback status, not for sale) in place or in this plan."""
     members: dict[str, list[tuple[_KeyPlanner, dict[str, _LabelWork]]]] = defaultdict(list)
     for planner, works in planned.values():
-        if planner.d.season_key:
-            members[planner.d.season_key].append((planner, works))
+        if planner.desired.season_key:
+            members[planner.desired.season_key].append((planner, works))
     for key, (season, works) in planned.items():
-        if not season.d.is_season:
+        if not season.desired.is_season:
             continue
         waiting: list[str] = []
         for label, work in works.items():
-            if not work.lifts or label in season.d.labels:
+            if not work.lifts or label in season.desired.labels:
                 continue
             for event, event_works in members.get(key, []):
-                if label in event.d.labels and not _held_after(
+                if label in event.desired.labels and not _held_after(
                     event, event_works.get(label), label
                 ):
                     work.lifts = []
@@ -790,14 +552,14 @@ def _valid_holds(planner: _KeyPlanner) -> set[str]:
     return {
         lbl
         for lbl, entry in planner.entries.items()
-        if (obj := planner.o.objects.get(lbl)) is not None
-        and _shows(entry, obj.status, obj.channel, lbl in planner.o.not_for_sale)
+        if (obj := planner.seen.objects.get(lbl)) is not None
+        and _shows(entry, obj.status, obj.channel, lbl in planner.seen.not_for_sale)
     }
 
 
 def _freed(planner: _KeyPlanner, works: Mapping[str, _LabelWork]) -> set[str]:
     """Labels whose hold here this plan lifts without holding them another way."""
-    kept = planner.d.labels | planner.held_elsewhere
+    kept = planner.desired.labels | planner.held_elsewhere
     return {lbl for lbl, w in works.items() if w.lifts and lbl not in kept}
 
 
@@ -812,23 +574,23 @@ def _mass_release_guard(
     released = 0
     groups: dict[str, list[str]] = defaultdict(list)
     for key, (planner, _) in planned.items():
-        season_key = planner.d.season_key if planner.d.season_key in planned else None
+        season_key = planner.desired.season_key if planner.desired.season_key in planned else None
         groups[season_key or key].append(key)
     findings: list[Finding] = []
     for group_key, keys in sorted(groups.items()):
-        season = planned[group_key] if planned[group_key][0].d.is_season else None
+        season = planned[group_key] if planned[group_key][0].desired.is_season else None
         season_held = _valid_holds(season[0]) if season else set()
         season_freed = _freed(*season) if season else set()
-        events = [k for k in keys if not planned[k][0].d.is_season] or [group_key]
+        events = [k for k in keys if not planned[k][0].desired.is_season] or [group_key]
         per_event: list[tuple[str, int, int]] = []
         freed_all: set[tuple[str, str]] = set()
         for key in events:
             planner, works = planned[key]
-            if planner.d.is_season:  # a season without events in this plan counts as one
+            if planner.desired.is_season:  # a season without events in this plan counts as one
                 held, freed = season_held, season_freed
             else:
                 held = _valid_holds(planner) | season_held
-                freed = _freed(planner, works) | (season_freed - planner.d.labels)
+                freed = _freed(planner, works) | (season_freed - planner.desired.labels)
             per_event.append((key, len(freed), len(held)))
             freed_all |= {(key, lbl) for lbl in freed}
         total_freed = len(freed_all)
@@ -873,7 +635,7 @@ def _mass_release_guard(
 
 def _materialize(planner: _KeyPlanner, works: Mapping[str, _LabelWork]) -> list[Operation]:
     """Group label work into operations for one key."""
-    key = planner.d.key
+    key = planner.desired.key
     keys = (key,)
     grouped: dict[tuple[OpKind, str, str], list[str]] = defaultdict(list)
     claims: dict[tuple[Ownership, str], list[str]] = defaultdict(list)
@@ -908,7 +670,7 @@ def _materialize(planner: _KeyPlanner, works: Mapping[str, _LabelWork]) -> list[
 
     if planner.in_season:
         return ops
-    present = {c.key: c for c in planner.o.channels}
+    present = {c.key: c for c in planner.seen.channels}
     updates = [
         spec
         for k, spec in sorted(planner.specs.items())
@@ -937,10 +699,10 @@ def _replace(
     removes: Mapping[str, list[str]],
 ) -> Operation:
     """One REPLACE_CHANNELS with every channel's full list; foreign channels kept as they are."""
-    lists: dict[str, set[str]] = {c.key: set(c.objects) for c in planner.o.channels}
+    lists: dict[str, set[str]] = {c.key: set(c.objects) for c in planner.seen.channels}
     specs: dict[str, ChannelSpec] = {
         c.key: planner.specs.get(c.key) or ChannelSpec(c.key, c.name, c.color, c.index)
-        for c in planner.o.channels
+        for c in planner.seen.channels
     }
     moved: set[str] = set()
     for target, labels in removes.items():
@@ -955,7 +717,7 @@ def _replace(
     channels = tuple(
         (specs[k], _t(lists[k])) for k in sorted(lists, key=lambda k: (specs[k].index, k))
     )
-    return Operation(OpKind.REPLACE_CHANNELS, (planner.d.key,), _t(moved), channels=channels)
+    return Operation(OpKind.REPLACE_CHANNELS, (planner.desired.key,), _t(moved), channels=channels)
 
 
 def _t(labels: Iterable[str]) -> tuple[str, ...]:
@@ -974,23 +736,3 @@ def _merge_and_sort(ops: list[Operation]) -> tuple[Operation, ...]:
     for (kind, target, previous, labels), keys in merged.items():
         rest.append(Operation(kind, _t(keys), labels, target, allowed_previous=previous))
     return tuple(sorted(rest, key=Operation.sort_key))
-
-
-def lifting(op: Operation) -> bool:
-    """True for operations that take a hold away (what the mass-release guard counts)."""
-    return op.kind in _LIFTS
-
-
-def is_follow_up(op: Operation) -> bool:
-    """True when ``op`` assumes every earlier operation on its events succeeded.
-
-    After a refused or unknown call on an event, skip these on that event: lifts (never lift a
-    hold whose replacement did not happen), a REPLACE_CHANNELS that takes objects out of channels,
-    and ledger claims (one may replace the entry of a hold that is still in place).
-    """
-    if op.kind in _LIFTS or op.kind is OpKind.LEDGER_CLAIM:
-        return True
-    if op.kind is OpKind.REPLACE_CHANNELS:
-        kept = {label for _, labels in op.channels for label in labels}
-        return any(label not in kept for label in op.labels)
-    return False

@@ -3,7 +3,9 @@
 It follows seats.io's documented behaviour closely enough to check the planner's rules: a status
 call is all or nothing across its events and refused when an object's status is not among
 ``allowed_previous``; an object sits in at most one channel; a restricting for-sale edit costs
-one call of the day's budget. Ledger writes follow :func:`bridge.reconcile.plan.ledger_writes`.
+one call of the day's budget. Ledger writes follow
+:func:`bridge.reconcile.ledger_rules.ledger_writes`, and which operations still run after a
+refusal :class:`bridge.reconcile.apply_rules.ApplyRules`, as in the apply step.
 Each key is modelled on its own: a season's "least free" view of its events is the observe
 step's business, not this model's.
 """
@@ -15,15 +17,10 @@ from dataclasses import dataclass, replace
 
 from bridge.domain import LedgerEntry
 from bridge.mapping.model import ChannelSpec
+from bridge.reconcile.apply_rules import ApplyRules, Outcome
+from bridge.reconcile.ledger_rules import ledger_writes, same_claim
 from bridge.reconcile.observed import FREE, ObjectState, ObservedChannel, ObservedEvent
-from bridge.reconcile.plan import (
-    Operation,
-    OpKind,
-    Plan,
-    is_follow_up,
-    ledger_writes,
-    same_claim,
-)
+from bridge.reconcile.plan_model import Operation, OpKind, Plan
 
 Ledger = dict[tuple[str, str], LedgerEntry]
 
@@ -92,17 +89,17 @@ def simulate(
     nothing after it runs. Operations whose index is in ``refuse`` are refused by seats.io; like
     the apply step, the run keeps their write-ahead claims (a split call may have landed in part;
     the next plan forgets what seats.io does not show) and skips the follow-ups
-    (:func:`~bridge.reconcile.plan.is_follow_up`) that touch the same objects, on any key. ``strict`` raises
+    (:func:`~bridge.reconcile.plan_model.is_follow_up`) that touch the same objects, on any key. ``strict`` raises
     :class:`SimulationError` when a call would be refused otherwise. ``on_step`` sees the
     observed state after each call.
     """
     events = {k: _Event.of(v) for k, v in observed.items()}
     led: Ledger = dict(ledger)
-    failed: set[str] = set()
+    rules = ApplyRules()
     for index, op in enumerate(plan.operations):
         if crash_at is not None and index > crash_at:
             break
-        if is_follow_up(op) and failed.intersection(op.labels):
+        if not rules.decide(op).run:
             continue
         crashing = crash_at is not None and index == crash_at
         writes = ledger_writes(op, led)
@@ -116,8 +113,9 @@ def simulate(
         if on_step is not None:
             on_step(op, {k: e.freeze() for k, e in events.items()})
         if not ok:
-            failed.update(op.labels)
+            rules.record((op,), Outcome.REFUSED)
             continue
+        rules.record((op,), Outcome.DONE)
         if crashing:
             continue
         for entry in writes.claim_after:
