@@ -103,7 +103,17 @@ def _unexpected(ctx: click.Context, exc: Exception) -> None:
 
 @click.group(cls=SeatbridgeGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="seatbridge")
-def main() -> None:
+@click.option(
+    "--log-level",
+    type=click.Choice(["debug", "info", "warning", "error", "critical"], case_sensitive=False),
+    help="Log level for this run; wins over the config's [log] level.",
+)
+@click.option(
+    "--log-format",
+    type=click.Choice(["console", "json"]),
+    help="Log lines as JSON objects or for people; wins over the config's [log] format.",
+)
+def main(log_level: str | None, log_format: str | None) -> None:
     """Keep seats.io seating charts in step with Tessitura seat holds.
 
     \b
@@ -114,6 +124,9 @@ def main() -> None:
       3   reconcile: converged except for conflicts
       64  usage error: an unknown option, a bad value, a missing argument
     """
+    from bridge.logs import override
+
+    override(log_level, log_format)
 
 
 register(main)

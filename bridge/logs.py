@@ -21,8 +21,22 @@ def redact_secrets(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableM
     return event
 
 
+#: Set by the top-level ``--log-level`` / ``--log-format`` options; win over the config's ``[log]``.
+_overrides: dict[str, str | None] = {"level": None, "fmt": None}
+
+
+def override(level: str | None = None, fmt: str | None = None) -> None:
+    """Make every later :func:`configure` use ``level`` / ``fmt`` (None: what the caller says)."""
+    _overrides["level"] = level.lower() if level else None
+    _overrides["fmt"] = fmt
+
+
 def configure(level: str = "info", fmt: str = "console") -> None:
-    """Configure structlog once per process; ``fmt`` is "json" or "console"."""
+    """Configure structlog once per process; ``fmt`` is "json" or "console".
+
+    The command line's ``--log-level`` / ``--log-format`` (see :func:`override`) win over both."""
+    level = _overrides["level"] or level
+    fmt = _overrides["fmt"] or fmt
     renderer: Any = (
         structlog.processors.JSONRenderer()
         if fmt == "json"

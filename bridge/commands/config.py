@@ -158,7 +158,7 @@ def check(config_path: Path, online: bool, no_secrets: bool) -> None:
         from bridge.logs import configure
         from bridge.mapping.online import check_online_sync
 
-        configure(cfg.log.level, "console")
+        configure(cfg.log.level, cfg.log.format)
         try:
             problems = check_online_sync(cfg)
         except BridgeError as exc:

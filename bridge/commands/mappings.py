@@ -81,7 +81,7 @@ def seats(
     from bridge.logs import configure
     from bridge.mapping.online import generate_seat_table_sync
 
-    configure(cfg.log.level, "console")
+    configure(cfg.log.level, cfg.log.format)
 
     try:
         generated = generate_seat_table_sync(

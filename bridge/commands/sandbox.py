@@ -24,8 +24,16 @@ def sandbox() -> None:
 
 @sandbox.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--tessitura-port", default=7801, show_default=True, type=int)
-@click.option("--seatsio-port", default=7802, show_default=True, type=int)
+@click.option(
+    "--tessitura-port",
+    default=7801,
+    show_default=True,
+    type=int,
+    help="Port of the Tessitura fake.",
+)
+@click.option(
+    "--seatsio-port", default=7802, show_default=True, type=int, help="Port of the seats.io fake."
+)
 @click.option(
     "--venue",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),

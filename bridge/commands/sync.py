@@ -99,7 +99,7 @@ def _run(
         # exit 1, not click's usage code 2: for `plan`, 2 means "changes pending"
         raise click.ClickException("give --performance ID (repeatable) or --all")
     cfg = load_or_exit(config_path)
-    configure(cfg.log.level if cfg.log.level != "debug" else "debug", "console")
+    configure(cfg.log.level, cfg.log.format)
 
     async def go() -> RunReport:
         async with connect(cfg) as rt:

@@ -430,49 +430,53 @@ async def reconcile(
     """Plan (and, with ``apply``, apply) every unit the performances fall into.
 
     ``on_unit_done(result, units_total)`` is called as each unit finishes (a progress bar)."""
-    policy = cfg.policy(force=force)
-    cache = seat_maps or SeatMapCache()
-    gate = asyncio.Semaphore(concurrency)
-    holder = instance_id()
+    # Every line logged during the pass carries its run_id; each unit's lines its unit too
+    # (bound inside the unit's own task, so concurrent units never see each other's).
+    with structlog.contextvars.bound_contextvars(run_id=secrets.token_hex(4)):
+        policy = cfg.policy(force=force)
+        cache = seat_maps or SeatMapCache()
+        gate = asyncio.Semaphore(concurrency)
+        holder = instance_id()
 
-    units = units_of(performance_ids, cfg.tables)
-    sizes = {m: len(t.labels) for m, t in cfg.tables.seat_tables.items()}
-    shrunk = {} if force else shrunk_tables(sizes, store.seat_table_rows(), cfg.safety)
-    breaker = None if force else ReleaseBreaker.for_pass(cfg, store, units)
+        units = units_of(performance_ids, cfg.tables)
+        sizes = {m: len(t.labels) for m, t in cfg.tables.seat_tables.items()}
+        shrunk = {} if force else shrunk_tables(sizes, store.seat_table_rows(), cfg.safety)
+        breaker = None if force else ReleaseBreaker.for_pass(cfg, store, units)
 
-    async def one(unit: tuple[int, ...]) -> UnitResult:
-        async with gate:
-            result = await reconcile_unit(
-                cfg,
-                tessitura,
-                seatsio,
-                store,
-                unit,
-                policy,
-                cache,
-                apply=apply,
-                holder=holder,
-                refused_tables=shrunk,
-                breaker=breaker,
-            )
-        if on_unit_done is not None:
-            on_unit_done(result, len(units))
-        return result
+        async def one(unit: tuple[int, ...]) -> UnitResult:
+            with structlog.contextvars.bound_contextvars(unit=list(unit)):
+                async with gate:
+                    result = await reconcile_unit(
+                        cfg,
+                        tessitura,
+                        seatsio,
+                        store,
+                        unit,
+                        policy,
+                        cache,
+                        apply=apply,
+                        holder=holder,
+                        refused_tables=shrunk,
+                        breaker=breaker,
+                    )
+            if on_unit_done is not None:
+                on_unit_done(result, len(units))
+            return result
 
-    # A TaskGroup, not gather: when a unit raises (a ConfigError: bad credentials, nothing else
-    # can succeed), the other units are cancelled and awaited here, so each releases its leases
-    # while the store is still open, before the error leaves the pass.
-    fatal: BaseException | None = None
-    try:
-        async with asyncio.TaskGroup() as group:
-            tasks = [group.create_task(one(u)) for u in units]
-    except BaseExceptionGroup as failed:
-        fatal = _fatal(failed)
-    if fatal is not None:
-        raise fatal
-    if apply:  # the sizes the next run compares with; a refused table keeps its old size
-        store.record_seat_table_rows({m: n for m, n in sizes.items() if m not in shrunk})
-    return RunReport(units=tuple(task.result() for task in tasks))
+        # A TaskGroup, not gather: when a unit raises (a ConfigError: bad credentials, nothing else
+        # can succeed), the other units are cancelled and awaited here, so each releases its leases
+        # while the store is still open, before the error leaves the pass.
+        fatal: BaseException | None = None
+        try:
+            async with asyncio.TaskGroup() as group:
+                tasks = [group.create_task(one(u)) for u in units]
+        except BaseExceptionGroup as failed:
+            fatal = _fatal(failed)
+        if fatal is not None:
+            raise fatal
+        if apply:  # the sizes the next run compares with; a refused table keeps its old size
+            store.record_seat_table_rows({m: n for m, n in sizes.items() if m not in shrunk})
+        return RunReport(units=tuple(task.result() for task in tasks))
 
 
 @dataclass(slots=True)

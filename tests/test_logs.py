@@ -1,0 +1,68 @@
+"""`[log]` and the global `--log-level` / `--log-format`: the options win, for every command."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import structlog
+from click.testing import CliRunner
+
+from bridge import logs
+from bridge.cli import main
+
+SANDBOX = Path(__file__).resolve().parents[1] / "config" / "sandbox.toml"
+
+
+@pytest.fixture(autouse=True)
+def _restore() -> Iterator[None]:
+    saved = structlog.get_config()
+    yield
+    logs.override(None, None)
+    structlog.configure(**saved)
+
+
+def _renderer() -> object:
+    return structlog.get_config()["processors"][-1]
+
+
+def _level() -> int:
+    return int(structlog.get_logger().bind().get_effective_level())
+
+
+def test_configure_follows_the_config_without_options() -> None:
+    logs.configure("warning", "json")
+    assert isinstance(_renderer(), structlog.processors.JSONRenderer)
+    assert _level() == logging.WARNING
+    logs.configure("info", "console")
+    assert isinstance(_renderer(), structlog.dev.ConsoleRenderer)
+
+
+def test_the_options_win_over_the_config() -> None:
+    logs.override("DEBUG", "json")
+    logs.configure("error", "console")
+    assert isinstance(_renderer(), structlog.processors.JSONRenderer)
+    assert _level() == logging.DEBUG
+
+
+@pytest.mark.parametrize("argv", [["config", "check"], ["status"], ["demo"]])
+def test_every_command_takes_the_global_options(argv: list[str]) -> None:
+    result = CliRunner().invoke(
+        main, ["--log-level", "critical", "--log-format", "json", *argv, "--help"]
+    )
+    assert result.exit_code == 0, result.output
+    assert logs._overrides == {"level": "critical", "fmt": "json"}
+
+
+def test_a_bad_level_is_a_usage_error() -> None:
+    result = CliRunner().invoke(main, ["--log-level", "loud", "status"])
+    assert result.exit_code == 64
+
+
+def test_a_command_run_without_options_uses_the_config() -> None:
+    logs.override("debug", "json")
+    result = CliRunner().invoke(main, ["config", "check", "--config", str(SANDBOX), "--no-secrets"])
+    assert result.exit_code == 0, result.output
+    assert logs._overrides == {"level": None, "fmt": None}  # each run starts from the config
