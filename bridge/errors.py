@@ -16,6 +16,10 @@ Nothing above the clients knows about HTTP. Callers decide what to do from the c
     └── MalformedResponseError      the vendor answered something we cannot parse
 
 Every error keeps the vendor's raw body (``body``) for logs, and never carries a credential.
+Vendor errors name the concrete request (``GET /events/perf-101``, query secrets redacted), never
+the URL template: transport failures get it in :func:`bridge.http.map_transport_error`, HTTP error
+answers in each vendor's translation (:func:`bridge.seatsio.translate.error_from_response`,
+:func:`bridge.tessitura.errors.error_for`) from :func:`bridge.http.request_line`.
 
 A 429 is a :class:`ForSaleLimitError` only when the seats.io client has positively identified the
 daily for-sale limit (see :mod:`bridge.seatsio.translate`); any other 429, a concurrency refusal

@@ -13,12 +13,13 @@ the lane and whether the request is *repeatable*, what to do when it fails:
 - A repeatable write that failed that way and is then refused (e.g. ILLEGAL_STATUS_CHANGE because the
   first attempt did apply) also raises OutcomeUnknownError: the refusal may be our own echo.
 
-Transport errors are re-raised without their httpx cause: it holds the request and its auth header.
+Each attempt goes through :func:`bridge.http.send` (timing, the shared log schema, transport errors
+mapped without their httpx cause, which holds the request and its auth header); errors name the
+concrete request (``GET /events/perf-101``), stats and the for-sale rules the template.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -29,6 +30,7 @@ import structlog
 
 from bridge.errors import (
     BridgeError,
+    ConfigError,
     ConflictError,
     ForSaleLimitError,
     MalformedResponseError,
@@ -37,6 +39,7 @@ from bridge.errors import (
     RetryableError,
     TerminalError,
 )
+from bridge.http import Sent, log_event, request_line, send
 from bridge.seatsio.lanes import AccountLanes, Lane, LaneLimits, account_id, shared_lanes
 from bridge.seatsio.retry import RetryPolicy
 from bridge.seatsio.stats import CallStats
@@ -45,9 +48,6 @@ from bridge.seatsio.translate import VENDOR, error_from_response
 log = structlog.get_logger(__name__)
 
 QueryParams = Mapping[str, str | int | list[str]]
-
-# The request cannot have reached the server: repeating it can never apply a change twice.
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
 def expand_path(template: str, params: Mapping[str, str]) -> str:
@@ -114,7 +114,7 @@ class Connection:
         body: Any = None,
     ) -> httpx.Response:
         """Send one request, repeating it where that is safe; a 2xx response or a bridge error."""
-        endpoint = f"{method} {template}"
+        endpoint = f"{method} {template}"  # stats and the for-sale rules name the template
         url = expand_path(template, path or {})
         kwargs: dict[str, Any] = {"params": params}
         if body is not None:
@@ -125,22 +125,22 @@ class Connection:
         while True:
             attempt += 1
             retry_after: float | None = None
-            try:
-                response = await self._send(method, url, lane, endpoint, kwargs)
-            except _NOT_SENT as exc:
-                failure: BridgeError = RetryableError(
-                    f"{endpoint}: {type(exc).__name__}: could not reach seats.io", vendor=VENDOR
-                )
-            except (httpx.TransportError, TimeoutError) as exc:
-                what = "timed out" if _is_timeout(exc) else type(exc).__name__
-                failure = RetryableError(f"{endpoint}: {what}", vendor=VENDOR)
-                if is_write and not repeatable:
-                    raise _unknown(failure, "the change may have been applied") from None
-                uncertain = uncertain or is_write
+            sent = await self._send(method, url, lane, endpoint, attempt, repeatable, kwargs)
+            if sent.response is None:
+                assert sent.failure is not None
+                failure: BridgeError = sent.failure
+                if isinstance(failure, OutcomeUnknownError | ConfigError):
+                    raise failure
+                uncertain = uncertain or (is_write and sent.reached)
+                status: int | None = None
             else:
+                response = sent.response
                 if response.is_success:
                     return response
-                failure = error_from_response(response, endpoint)
+                status = response.status_code
+                failure = error_from_response(
+                    response, endpoint, request=request_line(method, response.request.url)
+                )
                 if isinstance(failure, RateLimitedError):
                     self.stats.rate_limited(endpoint)
                     retry_after = failure.retry_after
@@ -164,12 +164,17 @@ class Connection:
                     raise _unknown(failure, "gave up after an attempt whose outcome is unknown")
                 raise failure
             self.stats.retried(endpoint)
-            log.info(
-                "seatsio.retry",
-                endpoint=endpoint,
+            log_event(
+                "vendor.retry",
+                vendor=VENDOR,
+                method=method,
+                url=self._http.build_request(method, url, params=params).url,
+                status=status,
                 attempt=attempt,
+                elapsed_ms=None,
+                level="info",
+                error=type(failure).__name__,
                 wait_s=round(wait, 3),
-                reason=str(failure),
             )
             await self.retry.sleep(wait)
 
@@ -195,22 +200,37 @@ class Connection:
             return json.loads(response.content)
         except ValueError:
             raise MalformedResponseError(
-                f"{method} {template}: HTTP {response.status_code} with a body that is not JSON"
-                + ("; the change was applied" if method != "GET" else ""),
+                f"{request_line(method, response.request.url)}: HTTP {response.status_code} with a "
+                "body that is not JSON" + ("; the change was applied" if method != "GET" else ""),
                 vendor=VENDOR,
                 status=response.status_code,
                 body=response.text[:4000],
             ) from None
 
     async def _send(
-        self, method: str, url: str, lane: Lane, endpoint: str, kwargs: dict[str, Any]
-    ) -> httpx.Response:
+        self,
+        method: str,
+        url: str,
+        lane: Lane,
+        endpoint: str,
+        attempt: int,
+        repeatable: bool,
+        kwargs: dict[str, Any],
+    ) -> Sent:
         # The lane slot is held for one attempt only, never across a backoff sleep; the timeout
         # starts once the slot is ours, so queueing behind our own limit never times a call out.
         async with self.lanes.gate(lane).slot():
             self.stats.sent(endpoint, lane.value)
-            async with asyncio.timeout(self.timeout_s):
-                return await self._http.request(method, url, **kwargs)
+            return await send(
+                self._http,
+                method,
+                url,
+                vendor=VENDOR,
+                timeout_s=self.timeout_s,
+                attempt=attempt,
+                may_have_applied=method != "GET" and not repeatable,
+                **kwargs,
+            )
 
 
 def _unknown(failure: BridgeError, why: str) -> OutcomeUnknownError:
@@ -222,7 +242,3 @@ def _unknown(failure: BridgeError, why: str) -> OutcomeUnknownError:
         body=failure.body,
         codes=failure.codes,
     )
-
-
-def _is_timeout(exc: BaseException) -> bool:
-    return isinstance(exc, TimeoutError | httpx.TimeoutException)

@@ -33,7 +33,7 @@ from bridge.errors import (
     RetryableError,
     TerminalError,
 )
-from bridge.seatsio.retry import parse_retry_after
+from bridge.http import parse_retry_after
 
 VENDOR = "seats.io"
 CONFLICT_CODES = frozenset({"ILLEGAL_STATUS_CHANGE"})
@@ -78,15 +78,21 @@ def error_codes_and_message(body: str) -> tuple[tuple[str, ...], str | None]:
     return tuple(codes), (messages[0] if messages else None)
 
 
-def error_from_response(response: httpx.Response, endpoint: str) -> BridgeError:
-    """The bridge error for a non-2xx answer to ``endpoint`` ("METHOD /path/{template}")."""
+def error_from_response(
+    response: httpx.Response, endpoint: str, *, request: str | None = None
+) -> BridgeError:
+    """The bridge error for a non-2xx answer to ``endpoint`` ("METHOD /path/{template}").
+
+    The message names ``request``, the concrete request (``GET /events/perf-101``, see
+    :func:`bridge.http.request_line`), when given; the for-sale rules read the template."""
     status = response.status_code
     body = response.text[:MAX_BODY_CHARS]
     codes, vendor_message = error_codes_and_message(body)
-    message = f"{endpoint}: {vendor_message or response.reason_phrase or 'error'}"
+    named = request or endpoint
+    message = f"{named}: {vendor_message or response.reason_phrase or 'error'}"
     kw: dict[str, Any] = {"vendor": VENDOR, "status": status, "body": body, "codes": codes}
     if status in (401, 403):
-        return CredentialsError(f"{endpoint}: {CREDENTIALS_HINT}", **kw)
+        return CredentialsError(f"{named}: {CREDENTIALS_HINT}", **kw)
     if status == 429:
         retry_after = parse_retry_after(response.headers.get("Retry-After"))
         if is_for_sale_limit(endpoint, codes, body, retry_after):

@@ -10,9 +10,7 @@ holds the request and its Authorization header.
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, Literal, TypeVar
@@ -24,13 +22,12 @@ from pydantic import BaseModel, SecretStr, TypeAdapter, ValidationError
 from bridge.closing import AsyncClosing
 from bridge.domain import HoldSnapshot, SeatHold
 from bridge.errors import (
-    BridgeError,
     ConfigError,
     MalformedResponseError,
     OutcomeUnknownError,
-    RetryableError,
     validation_summary,
 )
+from bridge.http import request_line, send
 from bridge.tessitura import models as m
 from bridge.tessitura.credentials import TessituraAuth, TessituraCredentials
 from bridge.tessitura.errors import body_text, error_for
@@ -50,8 +47,6 @@ Format = Literal["json", "xml"]
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
 _ACCEPT = {"json": "application/json", "xml": "application/xml"}
-# The request cannot have reached the server: repeating it never applies a change twice.
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
 class TessituraClient(AsyncClosing):
@@ -276,13 +271,20 @@ class TessituraClient(AsyncClosing):
         idempotent: bool = True,
     ) -> httpx.Response:
         """A call within the retry policy; a write is repeated only when it cannot have landed."""
+        url = str(self._http.build_request(method, path, params=params).url)
 
-        async def attempt() -> httpx.Response:
+        async def attempt(number: int) -> httpx.Response:
             return await self._call(
-                method, path, what, params=params, content=content, idempotent=idempotent
+                method,
+                path,
+                what,
+                params=params,
+                content=content,
+                idempotent=idempotent,
+                attempt=number,
             )
 
-        return await self.retry.call(attempt, what=f"{method} {path}")
+        return await self.retry.call(attempt, vendor=VENDOR, method=method, url=url)
 
     async def _call(
         self,
@@ -293,72 +295,43 @@ class TessituraClient(AsyncClosing):
         params: Mapping[str, str] | None = None,
         content: bytes | None = None,
         idempotent: bool = True,
+        attempt: int = 1,
     ) -> httpx.Response:
-        """One attempt, translated into the bridge's errors."""
+        """One attempt through :func:`bridge.http.send`, translated into the bridge's errors."""
         headers = {}
         if content is not None:
             headers["Content-Type"] = f"{_ACCEPT[self.format]}; charset=utf-8"
-        started = time.monotonic()
-        failure: BridgeError | None = None
-        try:
-            async with asyncio.timeout(self.timeout):
-                response = await self._http.request(
-                    method, path, params=params, content=content, headers=headers
-                )
-        except (httpx.TransportError, TimeoutError) as exc:
-            self._log(method, path, None, started, error=type(exc).__name__)
-            failure = self._transport_failure(exc, what, idempotent)
-        if failure is not None:
-            # Raised outside the handler so that no httpx error (it holds the request and its
-            # Authorization header) is chained as cause or context.
-            raise failure
-        self._log(method, path, response.status_code, started)
+        sent = await send(
+            self._http,
+            method,
+            path,
+            vendor=VENDOR,
+            timeout_s=self.timeout,
+            attempt=attempt,
+            may_have_applied=not idempotent,
+            unknown_hint="read the holds again before retrying",
+            params=params,
+            content=content,
+            headers=headers,
+        )
+        if sent.failure is not None:
+            raise sent.failure
+        assert sent.response is not None
+        response = sent.response
         if response.status_code < 400:
             return response
-        error = error_for(response, what)
+        req = request_line(method, response.request.url)
+        error = error_for(response, what, request=req)
         if not idempotent and response.status_code >= 500:
             raise OutcomeUnknownError(
-                f"Tessitura failed while writing to {what}: it may have been applied; read the "
-                "holds again before retrying",
+                f"{req}: Tessitura failed while writing to {what}: it may have been applied; read "
+                "the holds again before retrying",
                 vendor=VENDOR,
                 status=response.status_code,
                 body=error.body,
                 codes=error.codes,
             )
         raise error
-
-    def _transport_failure(self, exc: Exception, what: str, idempotent: bool) -> BridgeError:
-        """What a failure to get any answer means: retry, unknown outcome, or bad config."""
-        kind = type(exc).__name__
-        if isinstance(exc, httpx.UnsupportedProtocol):
-            return ConfigError(
-                f"the Tessitura base URL {self.base_url!r} is not http(s)", vendor=VENDOR
-            )
-        if not idempotent and not isinstance(exc, _NOT_SENT):
-            return OutcomeUnknownError(
-                f"no complete answer while writing to {what} ({kind}, timeout {self.timeout}s): "
-                "it may have been applied; read the holds again before retrying",
-                vendor=VENDOR,
-            )
-        if isinstance(exc, httpx.TimeoutException | TimeoutError):
-            return RetryableError(
-                f"no answer within {self.timeout}s for {what} ({kind})", vendor=VENDOR
-            )
-        return RetryableError(
-            f"cannot reach Tessitura at {self.base_url} for {what} ({kind})", vendor=VENDOR
-        )
-
-    def _log(
-        self, method: str, path: str, status: int | None, started: float, error: str = ""
-    ) -> None:
-        log.debug(
-            "tessitura.call",
-            method=method,
-            path=path,
-            status=status,
-            elapsed_ms=round((time.monotonic() - started) * 1000, 1),
-            error=error or None,
-        )
 
     # -- decoding ------------------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ from bridge.errors import (
     RetryableError,
     TerminalError,
 )
+from bridge.http import parse_retry_after
 from bridge.tessitura.models import ErrorMessage
 from bridge.tessitura.xml import VENDOR, elements, object_data, parse_document
 
@@ -51,14 +52,23 @@ def error_messages(response: httpx.Response) -> list[ErrorMessage]:
 
 
 def retry_after(response: httpx.Response) -> float | None:
-    try:
-        return max(0.0, float(response.headers.get("retry-after", "")))
-    except ValueError:
-        return None
+    """The answer's Retry-After in seconds (see :func:`bridge.http.parse_retry_after`)."""
+    return parse_retry_after(response.headers.get("retry-after"))
 
 
-def error_for(response: httpx.Response, what: str) -> BridgeError:
-    """The exception for an HTTP error answer to the call that reads or writes ``what``."""
+def error_for(response: httpx.Response, what: str, *, request: str = "") -> BridgeError:
+    """The exception for an HTTP error answer to the call that reads or writes ``what``.
+
+    ``request`` (the concrete ``METHOD /path``, see :func:`bridge.http.request_line`) leads the
+    message when given."""
+    error = _error_for(response, what)
+    if request:
+        error.message = f"{request}: {error.message}"
+        error.args = (error.message,)
+    return error
+
+
+def _error_for(response: httpx.Response, what: str) -> BridgeError:
     status = response.status_code
     messages = error_messages(response)
     said = "; ".join(m.description or m.code or "" for m in messages if m.description or m.code)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -146,9 +145,9 @@ async def test_a_hung_server_times_out_and_the_read_is_retried(
 ) -> None:
     client = make_client(base_url=loopback(app) + "/TessituraService/", timeout=0.2)
     app.state.control.set_faults(Faults(hang_s=3.0, count=1))
-    started = time.monotonic()
     assert await client.seat_statuses()
-    assert time.monotonic() - started < 2.5  # the retry did not wait out the 3 s hang
+    # Two requests and an answer: the first was cut by the timeout (had it waited out the 3 s
+    # hang, it would have answered alone), the retry answered. No wall-clock assertion.
     assert gets(app) == 2
 
 
@@ -323,11 +322,9 @@ async def test_a_billion_laughs_answer_fails_cleanly_and_fast() -> None:
     answer = httpx.Response(
         200, content=BILLION_LAUGHS, headers={"Content-Type": "application/xml"}
     )
-    started = time.monotonic()
     async with mock_client(lambda request: answer, fmt="xml") as client:
         with pytest.raises(MalformedResponseError, match="DOCTYPE"):
-            await client.seat_statuses()
-    assert time.monotonic() - started < 5.0  # a guard against expanding it, not a speed test
+            await client.seat_statuses()  # refused before any entity is expanded
 
 
 async def test_an_xxe_answer_fails_without_reading_the_file(tmp_path: Path) -> None:

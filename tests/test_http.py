@@ -1,0 +1,243 @@
+"""The shared vendor HTTP layer: transport mapping, Retry-After, the log schema, secret-free URLs."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+
+import httpx
+import pytest
+import structlog
+
+from bridge.errors import (
+    ConfigError,
+    OutcomeUnknownError,
+    RateLimitedError,
+    RetryableError,
+    TerminalError,
+)
+from bridge.http import (
+    RetryPolicy,
+    map_transport_error,
+    parse_retry_after,
+    redact_url,
+    request_line,
+    send,
+)
+
+URL = "https://api.example.test/events/perf-101?secretKey=hunter2&page=2"
+NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+
+
+def _map(exc: Exception, *, may_have_applied: bool = False) -> Exception:
+    return map_transport_error(
+        exc,
+        vendor="seats.io",
+        method="POST",
+        url=URL,
+        timeout_s=2.0,
+        may_have_applied=may_have_applied,
+    )
+
+
+# -- transport failures -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "exc", [httpx.ConnectError("refused"), httpx.ConnectTimeout("slow"), httpx.PoolTimeout("full")]
+)
+@pytest.mark.parametrize("may_have_applied", [False, True])
+def test_a_request_never_sent_is_retryable_even_for_a_write(
+    exc: Exception, may_have_applied: bool
+) -> None:
+    error = _map(exc, may_have_applied=may_have_applied)
+    assert type(error) is RetryableError
+    assert "could not reach seats.io" in str(error) and type(exc).__name__ in str(error)
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [
+        httpx.ReadTimeout("slow"),
+        httpx.WriteTimeout("slow"),
+        TimeoutError(),
+        httpx.ReadError("reset"),
+        httpx.WriteError("reset"),
+        httpx.RemoteProtocolError("bad"),
+        httpx.LocalProtocolError("bad"),
+        httpx.ProxyError("proxy"),
+    ],
+)
+def test_a_request_that_may_have_landed_is_retryable_or_unknown(exc: Exception) -> None:
+    read = _map(exc)
+    assert type(read) is RetryableError
+    write = _map(exc, may_have_applied=True)
+    assert type(write) is OutcomeUnknownError and "may have been applied" in str(write)
+    if isinstance(exc, TimeoutError | httpx.TimeoutException):
+        assert "timed out" in str(read) and "2.0s" in str(read)
+
+
+@pytest.mark.parametrize("exc", [httpx.UnsupportedProtocol("ftp"), httpx.InvalidURL("bad")])
+def test_a_url_that_is_not_http_is_a_config_error(exc: Exception) -> None:
+    assert type(_map(exc, may_have_applied=True)) is ConfigError
+
+
+def test_errors_name_the_concrete_request_without_secrets() -> None:
+    error = _map(httpx.ReadError("reset"))
+    text = str(error)
+    assert "POST /events/perf-101?secretKey=REDACTED&page=2" in text
+    assert "hunter2" not in text
+    assert error.__cause__ is None and error.__context__ is None
+
+
+# -- Retry-After ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [("7", 7.0), (" 12 ", 12.0), ("0", 0.0), ("-3", 0.0), ("1.5", 1.5)],
+)
+def test_retry_after_as_seconds(value: str, seconds: float) -> None:
+    assert parse_retry_after(value) == seconds
+
+
+def test_retry_after_as_an_http_date() -> None:
+    later = format_datetime(NOW + timedelta(seconds=90), usegmt=True)
+    assert parse_retry_after(later, now=NOW) == 90.0
+    earlier = format_datetime(NOW - timedelta(seconds=90), usegmt=True)
+    assert parse_retry_after(earlier, now=NOW) == 0.0
+
+
+@pytest.mark.parametrize("value", [None, "", "soon", "nan", "inf", "Mon, 99 Foo 2026", "1e999"])
+def test_garbage_retry_after_is_none(value: str | None) -> None:
+    assert parse_retry_after(value, now=NOW) is None
+
+
+# -- URLs --------------------------------------------------------------------------------------
+
+
+def test_redact_url_drops_user_info_and_masks_secret_params() -> None:
+    url = "https://user:pw@h.test/p?token=abc&api_key=k&password=x&page=1"
+    redacted = redact_url(url)
+    for secret in ("user", "pw@", "abc", "=k", "=x&"):
+        assert secret not in redacted
+    assert redacted.endswith("/p?token=REDACTED&api_key=REDACTED&password=REDACTED&page=1")
+
+
+def test_request_line_is_method_and_concrete_path() -> None:
+    assert request_line("GET", "https://h.test/events/perf-101") == "GET /events/perf-101"
+
+
+# -- one attempt: timing and the log schema ----------------------------------------------------
+
+SCHEMA = {"vendor", "method", "url", "status", "attempt", "elapsed_ms"}
+
+
+@pytest.fixture
+def debug_logs() -> Iterator[None]:
+    """Let debug lines through whatever level an earlier test configured; restored after."""
+    saved = structlog.get_config()
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.DEBUG))
+    yield
+    structlog.configure(**saved)
+
+
+def _client(handler: httpx.MockTransport) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        base_url="https://h.test", transport=handler, auth=httpx.BasicAuth("hunter2", "")
+    )
+
+
+@pytest.mark.usefixtures("debug_logs")
+async def test_send_logs_one_line_in_the_shared_schema() -> None:
+    ticks = iter([10.0, 10.25])
+    transport = httpx.MockTransport(lambda request: httpx.Response(503))
+    async with _client(transport) as http:
+        with structlog.testing.capture_logs() as logs:
+            sent = await send(
+                http,
+                "GET",
+                "/events/perf-101",
+                vendor="seats.io",
+                timeout_s=1.0,
+                attempt=2,
+                clock=lambda: next(ticks),
+                params={"secretKey": "hunter2"},
+            )
+    assert sent.response is not None and sent.response.status_code == 503
+    (line,) = logs
+    assert set(line) >= SCHEMA and line["event"] == "vendor.call"
+    assert line["vendor"] == "seats.io" and line["method"] == "GET" and line["status"] == 503
+    assert line["attempt"] == 2 and line["elapsed_ms"] == 250.0
+    assert line["url"] == "https://h.test/events/perf-101?secretKey=REDACTED"
+    assert "hunter2" not in repr(logs)
+
+
+@pytest.mark.usefixtures("debug_logs")
+async def test_send_maps_a_transport_failure_and_logs_it() -> None:
+    def broken(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadError("reset", request=request)
+
+    async with _client(httpx.MockTransport(broken)) as http:
+        with structlog.testing.capture_logs() as logs:
+            sent = await send(
+                http, "POST", "/events/e1", vendor="seats.io", timeout_s=1.0, may_have_applied=True
+            )
+    assert sent.response is None and sent.reached
+    assert isinstance(sent.failure, OutcomeUnknownError)
+    assert "POST /events/e1" in str(sent.failure) and sent.failure.__context__ is None
+    assert logs[0]["status"] is None and logs[0]["error"] == "ReadError"
+    assert set(logs[0]) >= SCHEMA
+
+
+async def test_send_marks_a_request_never_sent() -> None:
+    def refused(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused", request=request)
+
+    async with _client(httpx.MockTransport(refused)) as http:
+        sent = await send(http, "POST", "/x", vendor="v", timeout_s=1.0, may_have_applied=True)
+    assert not sent.reached and type(sent.failure) is RetryableError
+
+
+# -- the retry policy --------------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("debug_logs")
+async def test_the_policy_retries_with_injected_sleep_and_logs_the_schema() -> None:
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    calls: list[int] = []
+
+    async def attempt(number: int) -> str:
+        calls.append(number)
+        if number < 3:
+            raise RateLimitedError("busy", vendor="v", status=429, retry_after=0.5)
+        return "ok"
+
+    policy = RetryPolicy(attempts=4, first_wait_s=0.1, max_wait_s=0.2, jitter_s=0.0, sleep=sleep)
+    with structlog.testing.capture_logs() as logs:
+        result = await policy.call(
+            attempt, vendor="v", method="GET", url="https://h.test/a?password=pw"
+        )
+    assert result == "ok" and calls == [1, 2, 3] and waits == [0.5, 0.5]
+    retries = [line for line in logs if line["event"] == "vendor.retry"]
+    assert [line["attempt"] for line in retries] == [1, 2]
+    assert all(set(line) >= SCHEMA and line["status"] == 429 for line in retries)
+    assert "pw" not in repr(logs).replace("password", "")
+
+
+async def test_the_policy_does_not_repeat_a_terminal_error() -> None:
+    calls: list[int] = []
+
+    async def attempt(number: int) -> str:
+        calls.append(number)
+        raise TerminalError("no", vendor="v", status=400)
+
+    with pytest.raises(TerminalError):
+        await RetryPolicy.immediate().call(attempt, vendor="v", method="GET", url="https://h/")
+    assert calls == [1]
