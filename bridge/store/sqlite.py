@@ -61,6 +61,23 @@ def to_text(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
+_RUN_COLUMNS = "run_id, mode, performance_ids, started_at, finished_at, plan, summary"
+
+
+def _run(row: tuple[Any, ...]) -> Run:
+    """One ``runs`` row, selected as _RUN_COLUMNS."""
+    run_id, mode, ids, started, finished, plan, summary = row
+    return Run(
+        run_id=run_id,
+        mode=RunMode(mode),
+        performance_ids=tuple(json.loads(ids)),
+        started_at=from_text(started),
+        finished_at=_maybe_time(finished),
+        plan_json=plan,
+        summary_json=summary,
+    )
+
+
 def from_text(text: str) -> datetime:
     """Read back what ``to_text`` wrote."""
     return datetime.fromisoformat(text)
@@ -293,7 +310,7 @@ class SqliteStore:
 
     def runs(self, limit: int = 20, performance_id: int | None = None) -> list[Run]:
         """The latest runs, newest first, optionally only those covering one performance."""
-        columns = "run_id, mode, performance_ids, started_at, finished_at, plan, summary"
+        columns = _RUN_COLUMNS
         with self._transaction(write=False) as conn:
             if performance_id is None:
                 rows = conn.execute(
@@ -306,36 +323,15 @@ class SqliteStore:
                     ORDER BY run_id DESC LIMIT ?""",
                     (performance_id, limit),
                 ).fetchall()
-        return [
-            Run(
-                run_id=run_id,
-                mode=RunMode(mode),
-                performance_ids=tuple(json.loads(ids)),
-                started_at=from_text(started),
-                finished_at=_maybe_time(finished),
-                plan_json=plan,
-                summary_json=summary,
-            )
-            for run_id, mode, ids, started, finished, plan, summary in rows
-        ]
+        return [_run(row) for row in rows]
 
     def unfinished_runs(self) -> list[Run]:
         """Runs never finished (in flight, or left by a crash or an interruption), oldest first."""
         with self._transaction(write=False) as conn:
             rows = conn.execute(
-                """SELECT run_id, mode, performance_ids, started_at, plan FROM runs
-                WHERE finished_at IS NULL ORDER BY run_id"""
+                f"SELECT {_RUN_COLUMNS} FROM runs WHERE finished_at IS NULL ORDER BY run_id"
             ).fetchall()
-        return [
-            Run(
-                run_id=run_id,
-                mode=RunMode(mode),
-                performance_ids=tuple(json.loads(ids)),
-                started_at=from_text(started),
-                plan_json=plan,
-            )
-            for run_id, mode, ids, started, plan in rows
-        ]
+        return [_run(row) for row in rows]
 
     def ops(self, run_id: int) -> list[JournalOp]:
         """The operations of one run in index order."""
