@@ -34,11 +34,11 @@ from pydantic import (
     model_validator,
 )
 
+from bridge.domain import SeasonPolicy
 from bridge.errors import ConfigError
 from bridge.mapping.model import MappingTables
 from bridge.mapping.problems import InvalidConfigError, Problem, display_path
 from bridge.mapping.tables import collect_tables, template_problem
-from bridge.reconcile.policy import Policy, SeasonPolicy
 
 if TYPE_CHECKING:
     import httpx
@@ -288,7 +288,7 @@ class ScheduleSettings(_Section):
 
 
 class SafetySettings(_Section):
-    """The planner's limits (see :class:`bridge.reconcile.policy.Policy`)."""
+    """The planner's limits (``bridge.reconcile.policy.policy_of`` builds its Policy from them)."""
 
     mass_release_share: float = Field(0.2, gt=0, le=1)
     mass_release_floor: int = Field(50, ge=0)
@@ -411,19 +411,6 @@ class BridgeConfig:
             lane_limits=LaneLimits(priority=s.priority_lane_limit, regular=s.regular_lane_limit),
             split=SplitLimits(objects_per_request=s.max_objects_per_request),
             transport=transport,
-        )
-
-    def policy(self, *, force: bool = False) -> Policy:
-        """The planner's policy from ``[safety]``; ``force`` lifts the mass-release guard."""
-        s = self.safety
-        return Policy(
-            mass_release_share=s.mass_release_share,
-            mass_release_floor=s.mass_release_floor,
-            season_policy=s.season_policy,
-            owns_all_channels=frozenset(s.owns_all_channels),
-            for_sale_reserve=s.for_sale_reserve,
-            force=force,
-            bridge_statuses=self.tables.bridge_statuses(),
         )
 
 

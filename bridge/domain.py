@@ -51,3 +51,10 @@ class LedgerEntry:
     target: str
     since: datetime | None = None
     performance_id: int | None = None
+
+
+class SeasonPolicy(StrEnum):
+    """When a seat enters a season channel: held in every performance (ALL) or in any (ANY)."""
+
+    ALL = "all"
+    ANY = "any"

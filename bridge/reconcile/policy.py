@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import StrEnum
+from typing import TYPE_CHECKING
 
+from bridge.domain import SeasonPolicy
 
-class SeasonPolicy(StrEnum):
-    """When a seat enters a season channel: held in every performance (ALL) or in any (ANY)."""
+if TYPE_CHECKING:
+    from bridge.config import BridgeConfig
 
-    ALL = "all"
-    ANY = "any"
+__all__ = ["Policy", "SeasonPolicy", "policy_of"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,3 +35,18 @@ class Policy:
     force: bool = False
     bridge_statuses: frozenset[str] = field(default_factory=frozenset)
     pass_refusal: str = ""
+
+
+def policy_of(cfg: BridgeConfig, *, force: bool = False) -> Policy:
+    """The planner's policy from the config's ``[safety]`` and tables; ``force`` lifts the
+    mass-release guard. Lives here, above the config, so the config knows nothing of the planner."""
+    s = cfg.safety
+    return Policy(
+        mass_release_share=s.mass_release_share,
+        mass_release_floor=s.mass_release_floor,
+        season_policy=s.season_policy,
+        owns_all_channels=frozenset(s.owns_all_channels),
+        for_sale_reserve=s.for_sale_reserve,
+        force=force,
+        bridge_statuses=cfg.tables.bridge_statuses(),
+    )

@@ -29,7 +29,7 @@ from bridge.reconcile.discovery import discover as discover  # re-exported: move
 from bridge.reconcile.findings import Finding, FindingKind, Severity, sorted_findings
 from bridge.reconcile.observe import observe
 from bridge.reconcile.plan import Plan, plan
-from bridge.reconcile.policy import Policy
+from bridge.reconcile.policy import Policy, policy_of
 from bridge.reconcile.verify import booked_during_run
 from bridge.seatsio.client import SeatsioClient
 from bridge.store.base import OpState, PerformanceStatus, RunMode, StateStore, SyncOutcome
@@ -433,7 +433,7 @@ async def reconcile(
     # Every line logged during the pass carries its run_id; each unit's lines its unit too
     # (bound inside the unit's own task, so concurrent units never see each other's).
     with structlog.contextvars.bound_contextvars(run_id=secrets.token_hex(4)):
-        policy = cfg.policy(force=force)
+        policy = policy_of(cfg, force=force)
         cache = seat_maps or SeatMapCache()
         gate = asyncio.Semaphore(concurrency)
         holder = instance_id()

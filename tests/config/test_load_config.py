@@ -13,7 +13,7 @@ from bridge.config import (
     load_config,
     resolve_config_path,
 )
-from bridge.reconcile.policy import Policy, SeasonPolicy
+from bridge.reconcile.policy import Policy, SeasonPolicy, policy_of
 
 NO_ENV: dict[str, str] = {}
 
@@ -236,7 +236,7 @@ def test_safety_section_builds_the_policy(sandbox_copy: Path) -> None:
     edit(sandbox_copy, 'season_policy = "all"', 'season_policy = "any"')
     edit(sandbox_copy, "owns_all_channels = []", 'owns_all_channels = ["perf-201"]')
     cfg = load_config(sandbox_copy, environ=NO_ENV)
-    assert cfg.policy(force=True) == Policy(
+    assert policy_of(cfg, force=True) == Policy(
         mass_release_share=0.2,
         mass_release_floor=50,
         season_policy=SeasonPolicy.ANY,
@@ -255,7 +255,7 @@ def test_defaults_fill_optional_sections(sandbox_copy: Path) -> None:
     cfg = load_config(sandbox_copy, environ=NO_ENV)
     assert cfg.http.host == "127.0.0.1" and cfg.http.port == 9464
     assert cfg.log.format == "json"
-    assert cfg.policy() == Policy(
+    assert policy_of(cfg) == Policy(
         bridge_statuses=frozenset(
             {"held-press", "held-subscription", "held-house", "held-access", "held-comps"}
         )
