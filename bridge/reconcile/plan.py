@@ -574,11 +574,16 @@ def _mass_release_guard(
     released = 0
     groups: dict[str, list[str]] = defaultdict(list)
     for key, (planner, _) in planned.items():
-        season_key = planner.desired.season_key if planner.desired.season_key in planned else None
+        # a season's events form one group even when the season itself is not planned
+        season_key = planner.desired.season_key or planner.seen.season_key
         groups[season_key or key].append(key)
     findings: list[Finding] = []
     for group_key, keys in sorted(groups.items()):
-        season = planned[group_key] if planned[group_key][0].desired.is_season else None
+        season = (
+            planned[group_key]
+            if group_key in planned and planned[group_key][0].desired.is_season
+            else None
+        )
         season_held = _valid_holds(season[0]) if season else set()
         season_freed = _freed(*season) if season else set()
         events = [k for k in keys if not planned[k][0].desired.is_season] or [group_key]
@@ -611,11 +616,11 @@ def _mass_release_guard(
                     w.lifts = []
                     w.deferred = []  # the old hold stays, so the ledger must keep saying so
         sample = sorted({lbl for _, lbl in freed_all})
-        lone = planned[group_key][0]
+        lone = planned[keys[0]][0] if len(keys) == 1 and group_key in planned else None
         findings.append(
             Finding(
                 FindingKind.MASS_RELEASE_REFUSED,
-                performance_id=lone.performance_id if len(keys) == 1 else None,
+                performance_id=lone.performance_id if lone is not None else None,
                 event_key=group_key,
                 labels=tuple(sample[:EXAMPLES]),
                 count=total_freed,
