@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -212,11 +211,12 @@ def xxe(path: Path) -> bytes:
 <PerformanceSearchRequest><SeasonIds>&xxe;</SeasonIds></PerformanceSearchRequest>""".encode()
 
 
-async def test_a_billion_laughs_body_is_refused_quickly(http: httpx.AsyncClient) -> None:
-    started = time.monotonic()
+async def test_a_billion_laughs_body_is_refused_before_any_expansion(
+    http: httpx.AsyncClient,
+) -> None:
     r = await http.post("TXN/Performances/Search", content=BILLION_LAUGHS, headers=XML_BODY)
     assert r.status_code == 400
-    assert time.monotonic() - started < 5.0  # a guard against expanding it, not a speed test
+    assert "DOCTYPE" in r.text  # refused by the declaration check, never parsed or expanded
 
 
 async def test_an_xxe_body_is_refused_without_reading_the_file(
