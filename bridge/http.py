@@ -209,49 +209,56 @@ async def send(
     Never raises for a transport failure: the caller decides, from ``Sent``, whether to repeat.
     """
     started = clock()
-    full_url: str | httpx.URL = url
-    failure: BridgeError | None = None
-    reached = True
     try:
-        full_url = http.build_request(method, url, params=kwargs.get("params")).url
         async with asyncio.timeout(timeout_s):
             response = await http.request(method, url, **kwargs)
     except (httpx.TransportError, httpx.InvalidURL, TimeoutError) as exc:
-        reached = not isinstance(exc, NOT_SENT)
-        failure = map_transport_error(
-            exc,
-            vendor=vendor,
-            method=method,
-            url=full_url,
-            timeout_s=timeout_s,
-            may_have_applied=may_have_applied,
-            unknown_hint=unknown_hint,
-        )
-        error = type(exc).__name__
+        caught: BaseException | None = exc
+    else:
+        caught = None
     elapsed_ms = round((clock() - started) * 1000, 1)
-    if failure is not None:
-        # Built outside the handler, so that no httpx error is chained as cause or context.
+    if caught is None:
         log_event(
             "vendor.call",
             vendor=vendor,
             method=method,
-            url=full_url,
-            status=None,
+            url=response.request.url,
+            status=response.status_code,
             attempt=attempt,
             elapsed_ms=elapsed_ms,
-            error=error,
         )
-        return Sent(None, failure, reached)
+        return Sent(response)
+    # The concrete URL is built only for a failure (a response carries its own request), and the
+    # error outside the handler, so that no httpx error is chained as cause or context.
+    full_url = _concrete_url(http, method, url, kwargs.get("params"))
+    failure = map_transport_error(
+        caught,
+        vendor=vendor,
+        method=method,
+        url=full_url,
+        timeout_s=timeout_s,
+        may_have_applied=may_have_applied,
+        unknown_hint=unknown_hint,
+    )
     log_event(
         "vendor.call",
         vendor=vendor,
         method=method,
-        url=response.request.url,
-        status=response.status_code,
+        url=full_url,
+        status=None,
         attempt=attempt,
         elapsed_ms=elapsed_ms,
+        error=type(caught).__name__,
     )
-    return Sent(response)
+    return Sent(None, failure, not isinstance(caught, NOT_SENT))
+
+
+def _concrete_url(http: httpx.AsyncClient, method: str, url: str, params: Any) -> str | httpx.URL:
+    """The URL a request went to, with base URL and query; the template if it cannot be built."""
+    try:
+        return http.build_request(method, url, params=params).url
+    except (httpx.InvalidURL, ValueError):
+        return url
 
 
 # -- retry policy ------------------------------------------------------------------------------
