@@ -75,6 +75,19 @@ class DesiredState:
     findings: tuple[Finding, ...] = ()
 
 
+class _LabelSets(dict[int, frozenset[str]]):
+    """Seat map id -> its table's labels, built on first use."""
+
+    def __init__(self, tables: MappingTables) -> None:
+        super().__init__()
+        self._tables = tables
+
+    def __missing__(self, seat_map_id: int) -> frozenset[str]:
+        labels = frozenset(self._tables.seat_tables[seat_map_id].labels.values())
+        self[seat_map_id] = labels
+        return labels
+
+
 def _rank(rule: HoldRule) -> tuple[int, int]:
     """Lowest precedence wins; the hold code id only breaks ties so the result is deterministic."""
     return (rule.precedence, rule.hold_code_id)
@@ -98,6 +111,7 @@ def _resolve(
     tables: MappingTables,
     findings: list[Finding],
     refused_tables: Mapping[int, str],
+    labels_of: Mapping[int, frozenset[str]],
 ) -> _Performance | None:
     """Layered holds -> one rule per label, or None when a seat table is missing, empty or refused
     (the performance is then as unreadable as a failed read)."""
@@ -135,9 +149,10 @@ def _resolve(
             )
     if unusable:
         return None
-    table_labels = frozenset(
-        label for m in seat_maps for label in tables.seat_tables[m].labels.values()
-    )
+    if len(seat_maps) == 1:
+        table_labels = labels_of[seat_maps[0]]
+    else:
+        table_labels = frozenset().union(*(labels_of[m] for m in seat_maps))
 
     unknown: dict[int, set[int]] = defaultdict(set)
     rules: dict[str, HoldRule] = {}
@@ -204,7 +219,10 @@ class _EventDraft:
 
     def add_known(self, labels: frozenset[str]) -> None:
         """An event of several performances knows only what every one of them knows."""
-        self.known = labels if self.known is None else self.known & labels
+        if self.known is None or self.known is labels:
+            self.known = labels
+        else:
+            self.known = self.known & labels
 
     def freeze(self) -> DesiredEvent:
         channels: dict[str, set[str]] = defaultdict(set)
@@ -252,6 +270,8 @@ def desired_state(
     for snapshot in snapshots:
         by_performance[snapshot.performance_id].append(snapshot)
 
+    # each seat table's label set once per call, not once per performance that uses it
+    labels_of = _LabelSets(tables)
     resolved: dict[int, _Performance] = {}
     unresolved: set[int] = set()
     for performance_id in sorted(by_performance):
@@ -272,6 +292,7 @@ def desired_state(
             tables,
             findings,
             refused_tables or {},
+            labels_of,
         )
         if perf is None:
             unresolved.add(performance_id)
@@ -350,7 +371,8 @@ def _season(
     known = perfs[0].known if perfs else frozenset()
     for perf in perfs:
         undecided |= perf.undecided
-        known &= perf.known
+        if perf.known is not known:
+            known &= perf.known
     candidates = sorted(
         {
             label
