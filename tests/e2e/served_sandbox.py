@@ -3,13 +3,17 @@ set-up shared by the CLI tests (tests/e2e/test_cli_*.py)."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from bridge.sandbox import Sandbox
 from bridge.sandbox.serve import serve_in_thread
+from bridge.store import open_store
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -46,3 +50,35 @@ def served_sandbox(tmp_path: Path, *, floor: int | None = None) -> Iterator[tupl
         tessitura = stack.enter_context(serve_in_thread(box.tessitura_app))
         seatsio = stack.enter_context(serve_in_thread(box.seatsio_app))
         yield box, sandbox_config(tmp_path, tessitura, seatsio, floor=floor)
+
+
+def store_path(config: Path) -> Path:
+    """The state store a config from :func:`sandbox_config` points at."""
+    return config.parent / "state.sqlite3"
+
+
+def lease_count(config: Path) -> int:
+    with open_store(store_path(config)) as store:
+        return len(store.leases())
+
+
+def _command(config: Path, args: tuple[str, ...]) -> tuple[list[str], dict[str, str]]:
+    """``python -m bridge ARGS --config CONFIG`` with no SEATBRIDGE_ variable of the caller's."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SEATBRIDGE_")}
+    return [sys.executable, "-m", "bridge", *args, "--config", str(config)], env
+
+
+def spawn(config: Path, *args: str) -> subprocess.Popen[str]:
+    """The CLI as a child process, its output piped."""
+    argv, env = _command(config, args)
+    return subprocess.Popen(
+        argv, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+
+
+def run(config: Path, *args: str, timeout_s: float = 60.0) -> subprocess.CompletedProcess[str]:
+    """The CLI as a child process, to its end (``timeout_s`` guards against a hang)."""
+    argv, env = _command(config, args)
+    return subprocess.run(
+        argv, cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout_s
+    )

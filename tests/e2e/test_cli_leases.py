@@ -5,17 +5,15 @@ in the middle of its writes, then the next run and `seatbridge status`."""
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from served_sandbox import REPO, served_sandbox
+from served_sandbox import lease_count, served_sandbox, spawn, store_path
 
 from bridge.cli import main
 from bridge.sandbox import Sandbox
@@ -36,22 +34,6 @@ def served(tmp_path: Path) -> Iterator[tuple[Sandbox, Path]]:
         yield both
 
 
-def store_path(config: Path) -> Path:
-    return config.parent / "state.sqlite3"
-
-
-def spawn(config: Path, *args: str) -> subprocess.Popen[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SEATBRIDGE_")}
-    return subprocess.Popen(
-        [sys.executable, "-m", "bridge", *args, "--config", str(config)],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
 def cli(config: Path, *args: str) -> tuple[int, str]:
     """Exit code and stdout of an in-process command (logs go to stderr)."""
     result = CliRunner().invoke(main, [*args, "--config", str(config)])
@@ -69,11 +51,6 @@ def caught_mid_write(box: Sandbox, proc: subprocess.Popen[str]) -> None:
         assert proc.poll() is None, proc.communicate()
         time.sleep(0.02)
     raise AssertionError("the run never reached a seats.io write")
-
-
-def lease_count(config: Path) -> int:
-    with open_store(store_path(config)) as store:
-        return len(store.leases())
 
 
 def status_rows(config: Path) -> dict[int, dict[str, object]]:

@@ -4,23 +4,17 @@ does (tests/e2e/test_cli_leases.py), and leaves no lease behind."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from served_sandbox import REPO, served_sandbox
+from served_sandbox import lease_count, run, served_sandbox
 
 from bridge.sandbox import TESSITURA_USER_GROUP, Sandbox
 from bridge.sandbox.control import Faults
 from bridge.sandbox.tessitura_app import forbidden
 from bridge.sandbox.tessitura_world import NO_RIGHTS_USER_GROUP, Permission
-from bridge.store import open_store
 
-#: A guard against a hung test, never a measure of speed.
-DEADLINE_S = 60.0
 #: The fifth of the sample venue's five units (a season, 201-204): with four running at once it
 #: starts only once another has applied its writes.
 LAST_UNIT = 204
@@ -30,23 +24,6 @@ LAST_UNIT = 204
 def served(tmp_path: Path) -> Iterator[tuple[Sandbox, Path]]:
     with served_sandbox(tmp_path) as both:
         yield both
-
-
-def run(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SEATBRIDGE_")}
-    return subprocess.run(
-        [sys.executable, "-m", "bridge", *args, "--config", str(config)],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=DEADLINE_S,
-    )
-
-
-def lease_count(config: Path) -> int:
-    with open_store(config.parent / "state.sqlite3") as store:
-        return len(store.leases())
 
 
 def forbidden_body() -> list[dict[str, str]]:
