@@ -10,7 +10,10 @@ bodies decode and how HTTP statuses translate. This module owns what they share:
 - :func:`redact_url`: a URL without user info and with secret-looking query values masked.
 - one log schema for every attempt and retry: ``vendor``, ``method``, ``url``, ``status``,
   ``attempt``, ``elapsed_ms`` (events ``vendor.call`` and ``vendor.retry``).
-- :class:`RetryPolicy`: bounds on repeating a call, on tenacity, with an injectable sleep and clock.
+- :class:`RetryPolicy`: bounds on repeating a call, on tenacity, with an injectable sleep and clock,
+  a Retry-After ceiling and a hook for the vendor's decision of which failures may repeat; its
+  ``vendor.retry`` line is the one both vendors log.
+- :func:`observe_requests`: a process-wide hook told of every attempt (:class:`Exchange`).
 
 No httpx exception is ever chained to a bridge error: it holds the request and its auth header.
 """
@@ -18,24 +21,18 @@ No httpx exception is ever chained to a bridge error: it holds the request and i
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
 import httpx
 import structlog
-from tenacity import (
-    AsyncRetrying,
-    RetryCallState,
-    retry_if_exception_type,
-    stop_after_attempt,
-    stop_before_delay,
-    wait_exponential_jitter,
-)
+from tenacity import AsyncRetrying, RetryCallState, wait_exponential_jitter
 
 from bridge.errors import (
     BridgeError,
@@ -50,6 +47,10 @@ log = structlog.get_logger(__name__)
 T = TypeVar("T")
 Sleep = Callable[[float], Awaitable[None]]
 Clock = Callable[[], float]
+#: The vendor's decision whether a failed attempt may be repeated (bounds apart).
+MayRepeat = Callable[[BaseException], bool]
+#: Told of each failure about to be repeated, with the wait before the next attempt.
+OnRetry = Callable[[BaseException, float], None]
 
 #: The request cannot have reached the server: repeating it can never apply a change twice.
 NOT_SENT: tuple[type[Exception], ...] = (
@@ -153,6 +154,49 @@ def map_transport_error(
     return RetryableError(f"{req}: {what}", vendor=vendor)
 
 
+# -- observing requests -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Exchange:
+    """One attempt as observers see it: no URL, no body, nothing secret.
+
+    ``endpoint`` is the method and path template (``GET /events/{key}``) when the client gave one,
+    else the method and concrete path; ``error`` the class name of the transport failure, if any.
+    """
+
+    vendor: str
+    method: str
+    endpoint: str
+    status: int | None
+    elapsed_s: float
+    error: str | None = None
+
+
+Observer = Callable[[Exchange], None]
+_observers: list[Observer] = []
+
+
+def observe_requests(fn: Observer) -> Callable[[], None]:
+    """Call ``fn`` once per attempt of every vendor request in this process; returns an
+    unsubscribe. An observer that raises is ignored: it never breaks a request."""
+    _observers.append(fn)
+
+    def unsubscribe() -> None:
+        with contextlib.suppress(ValueError):
+            _observers.remove(fn)
+
+    return unsubscribe
+
+
+def _notify(exchange: Exchange) -> None:
+    for fn in tuple(_observers):
+        try:
+            fn(exchange)
+        except Exception:  # an observer must never break a request
+            log.debug("vendor.observer_failed", observer=repr(fn), exc_info=True)
+
+
 # -- one attempt ------------------------------------------------------------------------------
 
 
@@ -201,10 +245,12 @@ async def send(
     attempt: int = 1,
     may_have_applied: bool = False,
     unknown_hint: str = "re-read state before retrying",
+    endpoint: str | None = None,
     clock: Clock = time.monotonic,
     **kwargs: Any,
 ) -> Sent:
-    """Send one attempt under a whole-attempt timeout, log it, and map a transport failure.
+    """Send one attempt under a whole-attempt timeout, log it, tell the observers (``endpoint``:
+    the method and path template, when the caller has one) and map a transport failure.
 
     Never raises for a transport failure: the caller decides, from ``Sent``, whether to repeat.
     """
@@ -216,8 +262,18 @@ async def send(
         caught: BaseException | None = exc
     else:
         caught = None
-    elapsed_ms = round((clock() - started) * 1000, 1)
+    elapsed_s = clock() - started
+    elapsed_ms = round(elapsed_s * 1000, 1)
     if caught is None:
+        _notify(
+            Exchange(
+                vendor,
+                method,
+                endpoint or f"{method} {response.request.url.path}",
+                response.status_code,
+                elapsed_s,
+            )
+        )
         log_event(
             "vendor.call",
             vendor=vendor,
@@ -230,7 +286,7 @@ async def send(
         return Sent(response)
     # The concrete URL is built only for a failure (a response carries its own request), and the
     # error outside the handler, so that no httpx error is chained as cause or context.
-    full_url = _concrete_url(http, method, url, kwargs.get("params"))
+    full_url = concrete_url(http, method, url, kwargs.get("params"))
     failure = map_transport_error(
         caught,
         vendor=vendor,
@@ -239,6 +295,16 @@ async def send(
         timeout_s=timeout_s,
         may_have_applied=may_have_applied,
         unknown_hint=unknown_hint,
+    )
+    _notify(
+        Exchange(
+            vendor,
+            method,
+            endpoint or f"{method} {httpx.URL(str(full_url)).path}",
+            None,
+            elapsed_s,
+            type(caught).__name__,
+        )
     )
     log_event(
         "vendor.call",
@@ -253,7 +319,7 @@ async def send(
     return Sent(None, failure, not isinstance(caught, NOT_SENT))
 
 
-def _concrete_url(http: httpx.AsyncClient, method: str, url: str, params: Any) -> str | httpx.URL:
+def concrete_url(http: httpx.AsyncClient, method: str, url: str, params: Any) -> str | httpx.URL:
     """The URL a request went to, with base URL and query; the template if it cannot be built."""
     try:
         return http.build_request(method, url, params=params).url
@@ -264,13 +330,25 @@ def _concrete_url(http: httpx.AsyncClient, method: str, url: str, params: Any) -
 # -- retry policy ------------------------------------------------------------------------------
 
 
+def may_repeat(exc: BaseException) -> bool:
+    """The default decision: a :class:`~bridge.errors.RetryableError` may be repeated."""
+    return isinstance(exc, RetryableError)
+
+
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
     """Bounds on repeating one call, on tenacity. ``attempts`` counts the first try.
 
-    Exponential backoff with jitter, capped per wait, in attempts and in total time (a wait that
-    would overrun the total is not started). A 429's Retry-After is waited out when it fits in that
-    total. ``sleep`` is injectable so tests record waits instead of spending them.
+    The wait after failed attempt ``n`` is ``first_wait_s * 2 ** (n - 1)`` plus up to ``jitter_s``
+    at random, capped at ``max_wait_s``. A 429's Retry-After (:class:`~bridge.errors.RateLimitedError`
+    ``retry_after``) is the wait instead, unless it is beyond ``max_retry_after_s``: such a wait is
+    not spent, the backoff is (and the vendor's ``may_repeat`` hook may hand the error back at once
+    instead, as seats.io does for its daily for-sale limit). A wait that would
+    overrun ``total_s`` since the first attempt (by ``clock``, or by the waits already spent if
+    that is more) is not started: the last error is raised.
+
+    ``sleep`` and ``clock`` are injectable so tests record waits instead of spending them.
+    The defaults are Tessitura's; :meth:`seatsio` is the seats.io SDK's schedule.
     """
 
     attempts: int = 4
@@ -278,31 +356,80 @@ class RetryPolicy:
     max_wait_s: float = 8.0
     jitter_s: float = 0.5
     total_s: float = 30.0
+    #: A Retry-After longer than this is not waited out; None: any that fits in ``total_s`` is.
+    max_retry_after_s: float | None = None
     #: How a wait is spent; tests pass a recorder instead of sleeping for real.
     sleep: Sleep = field(default=asyncio.sleep, compare=False)
+    #: Seconds, monotonic; measures ``total_s``.
+    clock: Clock = field(default=time.monotonic, compare=False)
 
     @classmethod
     def immediate(cls, attempts: int = 4) -> RetryPolicy:
         """No waiting at all: for tests."""
         return cls(attempts=attempts, first_wait_s=0.0, max_wait_s=0.0, jitter_s=0.0)
 
+    @classmethod
+    def seatsio(cls, **overrides: Any) -> RetryPolicy:
+        """The seats.io SDK's schedule: 6 attempts, 0.4 s doubling to 6.4 s (plus up to 0.4 s of
+        jitter, so that callers throttled together do not come back together), a Retry-After
+        waited out up to 30 s, and at most 2 minutes in all; ``overrides`` replace any field."""
+        policy = cls(
+            attempts=6,
+            first_wait_s=0.4,
+            max_wait_s=6.4,
+            jitter_s=0.4,
+            total_s=120.0,
+            max_retry_after_s=30.0,
+        )
+        return replace(policy, **overrides)
+
+    def honours(self, retry_after: float | None) -> bool:
+        """Whether a Retry-After of ``retry_after`` seconds is within the ceiling."""
+        return retry_after is not None and (
+            self.max_retry_after_s is None or retry_after <= self.max_retry_after_s
+        )
+
     async def call(
-        self, attempt: Callable[[int], Awaitable[T]], *, vendor: str, method: str, url: str
+        self,
+        attempt: Callable[[int], Awaitable[T]],
+        *,
+        vendor: str,
+        method: str,
+        url: str | httpx.URL,
+        may_repeat: MayRepeat = may_repeat,
+        on_retry: OnRetry | None = None,
     ) -> T:
-        """Run ``attempt(n)`` until it succeeds, raises a non-retryable error, or a bound is hit."""
+        """Run ``attempt(n)`` until it succeeds, raises what ``may_repeat`` refuses, or a bound is
+        hit; then the last error is raised as it is. Each repeat is logged (``vendor.retry``, the
+        concrete ``url`` redacted) and told to ``on_retry`` before its wait."""
+        started = self.clock()
         backoff = wait_exponential_jitter(
             multiplier=self.first_wait_s, max=self.max_wait_s, jitter=self.jitter_s
         )
 
+        def elapsed(spent: float) -> float:
+            return max(self.clock() - started, spent)
+
         def wait(state: RetryCallState) -> float:
-            delay = backoff(state)
             exc = state.outcome.exception() if state.outcome else None
-            if isinstance(exc, RateLimitedError) and exc.retry_after is not None:
-                delay = max(delay, exc.retry_after)
-            return float(delay)
+            retry_after = exc.retry_after if isinstance(exc, RateLimitedError) else None
+            if retry_after is not None and self.honours(retry_after):
+                return retry_after  # the server's word wins over the schedule
+            return float(backoff(state))
+
+        def stop(state: RetryCallState) -> bool:
+            return (
+                state.attempt_number >= self.attempts
+                or elapsed(state.idle_for) + state.upcoming_sleep >= self.total_s
+            )
+
+        def retry(state: RetryCallState) -> bool:
+            exc = state.outcome.exception() if state.outcome else None
+            return exc is not None and may_repeat(exc)
 
         def before_sleep(state: RetryCallState) -> None:
             exc = state.outcome.exception() if state.outcome else None
+            assert exc is not None
             log_event(
                 "vendor.retry",
                 vendor=vendor,
@@ -310,15 +437,18 @@ class RetryPolicy:
                 url=url,
                 status=getattr(exc, "status", None),
                 attempt=state.attempt_number,
-                elapsed_ms=round((state.seconds_since_start or 0.0) * 1000, 1),
+                # tenacity has already added the upcoming wait to ``idle_for``
+                elapsed_ms=round(elapsed(state.idle_for - state.upcoming_sleep) * 1000, 1),
                 level="info",
                 error=type(exc).__name__,
                 wait_s=round(state.upcoming_sleep, 3),
             )
+            if on_retry is not None:
+                on_retry(exc, state.upcoming_sleep)
 
         retrying = AsyncRetrying(
-            retry=retry_if_exception_type(RetryableError),
-            stop=stop_after_attempt(self.attempts) | stop_before_delay(self.total_s),
+            retry=retry,
+            stop=stop,
             wait=wait,
             before_sleep=before_sleep,
             sleep=self.sleep,

@@ -19,8 +19,10 @@ from bridge.errors import (
     TerminalError,
 )
 from bridge.http import (
+    Exchange,
     RetryPolicy,
     map_transport_error,
+    observe_requests,
     parse_retry_after,
     redact_url,
     request_line,
@@ -241,3 +243,127 @@ async def test_the_policy_does_not_repeat_a_terminal_error() -> None:
     with pytest.raises(TerminalError):
         await RetryPolicy.immediate().call(attempt, vendor="v", method="GET", url="https://h/")
     assert calls == [1]
+
+
+async def test_the_policy_hands_back_what_the_vendor_says_may_not_repeat() -> None:
+    calls: list[int] = []
+    retried: list[tuple[str, float]] = []
+
+    async def attempt(number: int) -> str:
+        calls.append(number)
+        if number == 1:
+            raise RetryableError("flaky", vendor="v", status=503)
+        raise RateLimitedError("daily", vendor="v", status=429, retry_after=7200.0)
+
+    async def sleep(seconds: float) -> None:
+        pass
+
+    policy = RetryPolicy(attempts=5, jitter_s=0.0, first_wait_s=0.1, sleep=sleep)
+    with pytest.raises(RateLimitedError):
+        await policy.call(
+            attempt,
+            vendor="v",
+            method="POST",
+            url="https://h/",
+            may_repeat=lambda exc: not isinstance(exc, RateLimitedError),
+            on_retry=lambda exc, wait: retried.append((type(exc).__name__, wait)),
+        )
+    assert calls == [1, 2] and retried == [("RetryableError", 0.1)]
+
+
+async def test_a_retry_after_beyond_the_ceiling_is_not_waited_out() -> None:
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    async def attempt(number: int) -> str:
+        if number < 3:
+            raise RateLimitedError("busy", vendor="v", status=429, retry_after=3600.0)
+        return "ok"
+
+    policy = RetryPolicy(
+        attempts=3, first_wait_s=0.2, jitter_s=0.0, max_retry_after_s=30.0, sleep=sleep
+    )
+    assert await policy.call(attempt, vendor="v", method="GET", url="https://h/") == "ok"
+    assert waits == [0.2, 0.4]  # the backoff, not the hour
+
+
+async def test_the_total_budget_counts_the_clock() -> None:
+    now = [100.0]
+
+    async def sleep(seconds: float) -> None:
+        now[0] += seconds  # the injected clock moves with each recorded wait
+
+    calls: list[int] = []
+
+    async def attempt(number: int) -> str:
+        calls.append(number)
+        now[0] += 4.0  # each attempt "takes" 4 s
+        raise RetryableError("slow", vendor="v")
+
+    policy = RetryPolicy(
+        attempts=10, first_wait_s=1.0, max_wait_s=1.0, jitter_s=0.0, total_s=12.0,
+        sleep=sleep, clock=lambda: now[0],
+    )  # fmt: skip
+    with pytest.raises(RetryableError):
+        await policy.call(attempt, vendor="v", method="GET", url="https://h/")
+    # attempt 1 fails at 4 s, 2 at 9 s (each then waits 1 s); attempt 3 fails at 14 s: a wait
+    # then would overrun the 12 s budget, so none is started though attempts remain
+    assert calls == [1, 2, 3] and now[0] == 114.0
+
+
+# -- observing requests ------------------------------------------------------------------------
+
+
+async def test_observers_see_each_attempt_and_may_not_break_it() -> None:
+    seen: list[Exchange] = []
+
+    def broken_observer(exchange: Exchange) -> None:
+        raise RuntimeError("observer bug")
+
+    answers = iter([httpx.Response(503), httpx.Response(200, json={})])
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return next(answers)
+
+    unsubscribe = observe_requests(seen.append)
+    unsubscribe_broken = observe_requests(broken_observer)
+    try:
+        async with _client(httpx.MockTransport(answer)) as http:
+            for _ in range(2):
+                sent = await send(
+                    http,
+                    "GET",
+                    "/events/perf-101",
+                    vendor="seats.io",
+                    timeout_s=1.0,
+                    endpoint="GET /events/{key}",
+                    params={"secretKey": "hunter2"},
+                )
+                assert sent.response is not None  # the raising observer broke nothing
+    finally:
+        unsubscribe()
+        unsubscribe_broken()
+    assert [(e.vendor, e.endpoint, e.status, e.error) for e in seen] == [
+        ("seats.io", "GET /events/{key}", 503, None),
+        ("seats.io", "GET /events/{key}", 200, None),
+    ]
+    assert all(e.elapsed_s >= 0 for e in seen) and "hunter2" not in repr(seen)
+
+
+async def test_an_observer_sees_a_transport_failure_and_the_path_without_a_template() -> None:
+    seen: list[Exchange] = []
+
+    def refused(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused", request=request)
+
+    unsubscribe = observe_requests(seen.append)
+    async with _client(httpx.MockTransport(refused)) as http:
+        await send(http, "POST", "/holds/7", vendor="v", timeout_s=1.0)
+        unsubscribe()
+        unsubscribe()  # twice is harmless
+        await send(http, "POST", "/holds/7", vendor="v", timeout_s=1.0)
+    assert [(e.method, e.endpoint, e.status, e.error) for e in seen] == [
+        ("POST", "POST /holds/7", None, "ConnectError")
+    ]

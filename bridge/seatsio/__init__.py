@@ -1,5 +1,6 @@
 """The seats.io adapter: an async client with typed payloads, shared lanes and safe retries."""
 
+from bridge.http import RetryPolicy
 from bridge.seatsio.chunking import SplitLimits
 from bridge.seatsio.client import REGIONS, SeatsioClient, region_url
 from bridge.seatsio.lanes import Lane, LaneLimits
@@ -23,7 +24,6 @@ from bridge.seatsio.requests import (
     StatusChangeRequest,
     StatusChangeType,
 )
-from bridge.seatsio.retry import RetryPolicy
 from bridge.seatsio.stats import CallStats
 
 __all__ = [

@@ -17,6 +17,7 @@ import httpx
 
 from bridge.closing import AsyncClosing
 from bridge.errors import ConfigError
+from bridge.http import RetryPolicy
 from bridge.seatsio.channels import ChannelsApi
 from bridge.seatsio.chunking import SplitLimits
 from bridge.seatsio.connection import Connection
@@ -24,7 +25,6 @@ from bridge.seatsio.events import EventsApi
 from bridge.seatsio.for_sale import ForSaleApi
 from bridge.seatsio.lanes import LaneLimits
 from bridge.seatsio.reports import ReportsApi
-from bridge.seatsio.retry import RetryPolicy
 from bridge.seatsio.seasons import SeasonsApi
 from bridge.seatsio.stats import CallStats
 from bridge.seatsio.statuses import StatusesApi

@@ -5,28 +5,34 @@ the lane and whether the request is *repeatable*, what to do when it fails:
 
 - 429: always repeated (seats.io rejects it before doing anything), honouring Retry-After. Only
   the daily for-sale limit (:class:`~bridge.errors.ForSaleLimitError`) is handed back at once when
-  its Retry-After is beyond the policy's ceiling; any other 429 with such a Retry-After is retried
-  on the backoff schedule, and when the attempts run out it is a plain RateLimitedError.
+  its Retry-After is beyond the policy's ceiling (``max_retry_after_s``); any other 429 with such a
+  Retry-After is retried on the backoff schedule, and when the attempts run out it is a plain
+  RateLimitedError.
 - The request never reached the server (connect error, connect or pool timeout): repeated.
 - 5xx, read timeout, broken connection: repeated only if repeatable; otherwise the write may have
   happened and :class:`~bridge.errors.OutcomeUnknownError` tells the caller to re-read state.
 - A repeatable write that failed that way and is then refused (e.g. ILLEGAL_STATUS_CHANGE because the
   first attempt did apply) also raises OutcomeUnknownError: the refusal may be our own echo.
 
-Each attempt goes through :func:`bridge.http.send` (timing, the shared log schema, transport errors
-mapped without their httpx cause, which holds the request and its auth header); errors name the
-concrete request (``GET /events/perf-101``), stats and the for-sale rules the template.
+The repeating itself is the shared :class:`bridge.http.RetryPolicy` (on tenacity, default
+:meth:`~bridge.http.RetryPolicy.seatsio`: the SDK's 0.4 s doubling to 6.4 s, 6 attempts), which
+logs each retry in the one ``vendor.retry`` schema; the lane slot is held for one attempt only,
+never across its waits. Each attempt goes through :func:`bridge.http.send` (timing, the shared log
+schema, request observers, transport errors mapped without their httpx cause, which holds the
+request and its auth header); errors name the concrete request (``GET /events/perf-101``), stats,
+observers and the for-sale rules the template.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import httpx
 import structlog
+from pydantic import TypeAdapter
 
 from bridge.errors import (
     BridgeError,
@@ -39,15 +45,16 @@ from bridge.errors import (
     RetryableError,
     TerminalError,
 )
-from bridge.http import Sent, log_event, request_line, send
+from bridge.http import RetryPolicy, Sent, concrete_url, request_line, send
 from bridge.seatsio.lanes import AccountLanes, Lane, LaneLimits, account_id, shared_lanes
-from bridge.seatsio.retry import RetryPolicy
+from bridge.seatsio.models import parse
 from bridge.seatsio.stats import CallStats
 from bridge.seatsio.translate import VENDOR, error_from_response
 
 log = structlog.get_logger(__name__)
 
 QueryParams = Mapping[str, str | int | list[str]]
+T = TypeVar("T")
 
 
 def expand_path(template: str, params: Mapping[str, str]) -> str:
@@ -77,7 +84,7 @@ class Connection:
         self.base_url = base_url.rstrip("/")
         self.timeout_s = timeout_s
         self.lane_limits = lane_limits or LaneLimits()
-        self.retry = retry or RetryPolicy()
+        self.retry = retry or RetryPolicy.seatsio()
         self.stats = stats or CallStats()
         self._account = account_id(self.base_url, secret_key, account)
         self._lanes: AccountLanes | None = None
@@ -113,7 +120,10 @@ class Connection:
         params: QueryParams | None = None,
         body: Any = None,
     ) -> httpx.Response:
-        """Send one request, repeating it where that is safe; a 2xx response or a bridge error."""
+        """Send one request, repeating it where that is safe; a 2xx response or a bridge error.
+
+        The repeating is :class:`bridge.http.RetryPolicy`'s; this method decides what each failed
+        attempt means and which may repeat."""
         endpoint = f"{method} {template}"  # stats and the for-sale rules name the template
         url = expand_path(template, path or {})
         kwargs: dict[str, Any] = {"params": params}
@@ -121,62 +131,51 @@ class Connection:
             kwargs["json"] = body
         is_write = method != "GET"
         uncertain = False  # an earlier attempt of this write may have been applied
-        attempt = 0
-        while True:
-            attempt += 1
-            retry_after: float | None = None
-            sent = await self._send(method, url, lane, endpoint, attempt, repeatable, kwargs)
+
+        async def attempt(number: int) -> httpx.Response:
+            nonlocal uncertain
+            sent = await self._send(method, url, lane, endpoint, number, repeatable, kwargs)
             if sent.response is None:
                 assert sent.failure is not None
-                failure: BridgeError = sent.failure
-                if isinstance(failure, OutcomeUnknownError | ConfigError):
-                    raise failure
-                uncertain = uncertain or (is_write and sent.reached)
-                status: int | None = None
-            else:
-                response = sent.response
-                if response.is_success:
-                    return response
-                status = response.status_code
-                failure = error_from_response(
-                    response, endpoint, request=request_line(method, response.request.url)
-                )
-                if isinstance(failure, RateLimitedError):
-                    self.stats.rate_limited(endpoint)
-                    retry_after = failure.retry_after
-                    if (
-                        not isinstance(failure, ForSaleLimitError)
-                        and retry_after is not None
-                        and retry_after > self.retry.max_retry_after_s
-                    ):
-                        retry_after = None  # not known to be the daily limit: back off instead
-                elif isinstance(failure, RetryableError):  # 5xx
-                    if is_write and not repeatable:
-                        raise _unknown(failure, "the change may have been applied") from None
-                    uncertain = uncertain or is_write
-                elif uncertain and isinstance(failure, ConflictError | TerminalError):
-                    raise _unknown(failure, "refused after an attempt whose outcome is unknown")
-                else:
-                    raise failure
-            wait = self.retry.delay(attempt, retry_after)
-            if wait is None:
-                if uncertain:
-                    raise _unknown(failure, "gave up after an attempt whose outcome is unknown")
-                raise failure
-            self.stats.retried(endpoint)
-            log_event(
-                "vendor.retry",
+                if not isinstance(sent.failure, OutcomeUnknownError | ConfigError):
+                    uncertain = uncertain or (is_write and sent.reached)
+                raise sent.failure
+            response = sent.response
+            if response.is_success:
+                return response
+            failure = error_from_response(
+                response, endpoint, request=request_line(method, response.request.url)
+            )
+            if isinstance(failure, RateLimitedError):
+                self.stats.rate_limited(endpoint)
+            elif isinstance(failure, RetryableError):  # 5xx
+                if is_write and not repeatable:
+                    raise _unknown(failure, "the change may have been applied")
+                uncertain = uncertain or is_write
+            elif uncertain and isinstance(failure, ConflictError | TerminalError):
+                raise _unknown(failure, "refused after an attempt whose outcome is unknown")
+            raise failure
+
+        def may_repeat(exc: BaseException) -> bool:
+            # The daily for-sale limit answers in hours: handed back for the caller to record.
+            # Any other 429 with such a Retry-After is repeated on the backoff schedule.
+            if isinstance(exc, ForSaleLimitError) and not self.retry.honours(exc.retry_after):
+                return False
+            return isinstance(exc, RetryableError)
+
+        try:
+            return await self.retry.call(
+                attempt,
                 vendor=VENDOR,
                 method=method,
-                url=self._http.build_request(method, url, params=params).url,
-                status=status,
-                attempt=attempt,
-                elapsed_ms=None,
-                level="info",
-                error=type(failure).__name__,
-                wait_s=round(wait, 3),
+                url=concrete_url(self._http, method, url, params),
+                may_repeat=may_repeat,
+                on_retry=lambda _exc, _wait: self.stats.retried(endpoint),
             )
-            await self.retry.sleep(wait)
+        except RetryableError as exc:
+            if uncertain:
+                raise _unknown(exc, "gave up after an attempt whose outcome is unknown") from None
+            raise
 
     async def call_json(
         self,
@@ -196,16 +195,44 @@ class Connection:
         response = await self.call(
             method, template, lane=lane, repeatable=repeatable, path=path, params=params, body=body
         )
-        try:
-            return json.loads(response.content)
-        except ValueError:
-            raise MalformedResponseError(
-                f"{request_line(method, response.request.url)}: HTTP {response.status_code} with a "
-                "body that is not JSON" + ("; the change was applied" if method != "GET" else ""),
-                vendor=VENDOR,
-                status=response.status_code,
-                body=response.text[:4000],
-            ) from None
+        return _decode(method, response)
+
+    async def call_parsed(
+        self,
+        adapter: TypeAdapter[T],
+        method: str,
+        template: str,
+        *,
+        lane: Lane,
+        repeatable: bool,
+        path: Mapping[str, str] | None = None,
+        params: QueryParams | None = None,
+        body: Any = None,
+    ) -> T:
+        """:meth:`call_json`, validated as ``adapter``'s type; a MalformedResponseError names the
+        concrete request (``GET /events/perf-101``), never the template."""
+        response = await self.call(
+            method, template, lane=lane, repeatable=repeatable, path=path, params=params, body=body
+        )
+        return parse(
+            adapter,
+            _decode(method, response),
+            request_line(method, response.request.url),
+            status=response.status_code,
+            applied=method != "GET",
+        )
+
+    def describe(
+        self,
+        method: str,
+        template: str,
+        *,
+        path: Mapping[str, str] | None = None,
+        params: QueryParams | None = None,
+    ) -> str:
+        """The concrete request as errors name it (``POST /events/e1/channels``), query redacted."""
+        url = concrete_url(self._http, method, expand_path(template, path or {}), params)
+        return request_line(method, url)
 
     async def _send(
         self,
@@ -229,6 +256,7 @@ class Connection:
                 timeout_s=self.timeout_s,
                 attempt=attempt,
                 may_have_applied=method != "GET" and not repeatable,
+                endpoint=endpoint,
                 **kwargs,
             )
 
@@ -242,3 +270,17 @@ def _unknown(failure: BridgeError, why: str) -> OutcomeUnknownError:
         body=failure.body,
         codes=failure.codes,
     )
+
+
+def _decode(method: str, response: httpx.Response) -> Any:
+    """The JSON body of a 2xx response; MalformedResponseError naming the concrete request."""
+    try:
+        return json.loads(response.content)
+    except ValueError:
+        raise MalformedResponseError(
+            f"{request_line(method, response.request.url)}: HTTP {response.status_code} with a "
+            "body that is not JSON" + ("; the change was applied" if method != "GET" else ""),
+            vendor=VENDOR,
+            status=response.status_code,
+            body=response.text[:4000],
+        ) from None

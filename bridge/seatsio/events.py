@@ -9,7 +9,7 @@ from pydantic import TypeAdapter
 
 from bridge.seatsio._group import ApiGroup, every_item
 from bridge.seatsio.lanes import Lane
-from bridge.seatsio.models import Event, ForSaleConfig, Page, parse
+from bridge.seatsio.models import Event, ForSaleConfig, Page
 from bridge.seatsio.requests import ChannelSpec, new_event_json
 
 _EventPage = TypeAdapter(Page[Event])
@@ -28,10 +28,9 @@ class EventsApi(ApiGroup):
             params["limit"] = limit
         if start_after_id is not None:
             params["start_after_id"] = start_after_id
-        data = await self._conn.call_json(
-            "GET", "/events", lane=Lane.REGULAR, repeatable=True, params=params
+        return await self._conn.call_parsed(
+            _EventPage, "GET", "/events", lane=Lane.REGULAR, repeatable=True, params=params
         )
-        return parse(_EventPage, data, "GET /events")
 
     async def iter_all(self, *, page_size: int | None = None) -> AsyncIterator[Event]:
         """Every event, page after page, until seats.io gives no next cursor."""
@@ -42,10 +41,9 @@ class EventsApi(ApiGroup):
 
     async def retrieve(self, key: str) -> Event:
         """The event or season with its channels, for-sale config and season membership."""
-        data = await self._conn.call_json(
-            "GET", "/events/{key}", lane=Lane.REGULAR, repeatable=True, path={"key": key}
+        return await self._conn.call_parsed(
+            _Event, "GET", "/events/{key}", lane=Lane.REGULAR, repeatable=True, path={"key": key}
         )
-        return parse(_Event, data, "GET /events/{key}")
 
     async def create(
         self,
@@ -61,7 +59,6 @@ class EventsApi(ApiGroup):
         if key is not None:
             body["eventKey"] = key
         body.update(new_event_json(name, channels, for_sale_config))
-        data = await self._conn.call_json(
-            "POST", "/events", lane=Lane.REGULAR, repeatable=False, body=body
+        return await self._conn.call_parsed(
+            _Event, "POST", "/events", lane=Lane.REGULAR, repeatable=False, body=body
         )
-        return parse(_Event, data, "POST /events")

@@ -15,7 +15,7 @@ from pydantic import TypeAdapter
 from bridge.seatsio._group import ApiGroup
 from bridge.seatsio.chunking import split_for_sale
 from bridge.seatsio.lanes import Lane
-from bridge.seatsio.models import EditForSaleConfigResult, parse
+from bridge.seatsio.models import EditForSaleConfigResult
 from bridge.seatsio.requests import ForSaleEdit
 
 _ONE = "/events/{key}/actions/edit-for-sale-config"
@@ -31,7 +31,8 @@ class ForSaleApi(ApiGroup):
         """Apply the edit; the result of the last part (config and budget left), None if empty."""
         result: EditForSaleConfigResult | None = None
         for part in split_for_sale({event_key: edit}, self._split.objects_per_request):
-            data = await self._conn.call_json(
+            result = await self._conn.call_parsed(
+                _Result,
                 "POST",
                 _ONE,
                 lane=Lane.REGULAR,
@@ -39,7 +40,6 @@ class ForSaleApi(ApiGroup):
                 path={"key": event_key},
                 body=part[event_key].to_json(),
             )
-            result = parse(_Result, data, f"POST {_ONE}")
         return result
 
     async def edit_for_events(
@@ -49,9 +49,8 @@ class ForSaleApi(ApiGroup):
         results: dict[str, EditForSaleConfigResult] = {}
         for part in split_for_sale(edits, self._split.objects_per_request):
             body = {"events": {key: edit.to_json() for key, edit in part.items()}}
-            data = await self._conn.call_json(
-                "POST", _MANY, lane=Lane.REGULAR, repeatable=False, body=body
+            answered = await self._conn.call_parsed(
+                _Results, "POST", _MANY, lane=Lane.REGULAR, repeatable=False, body=body
             )
-            answered: dict[str, EditForSaleConfigResult] = parse(_Results, data, f"POST {_MANY}")
             results.update(answered)
         return results

@@ -188,14 +188,24 @@ class Page(BaseModel, Generic[T]):
     previous_page_ends_before: int | None = None
 
 
-def parse(adapter: TypeAdapter[T], data: Any, what: str) -> T:
+def parse(
+    adapter: TypeAdapter[T],
+    data: Any,
+    what: str,
+    *,
+    status: int | None = None,
+    applied: bool = False,
+) -> T:
     """``data`` validated as ``adapter``'s type; otherwise a MalformedResponseError naming
-    ``what`` and, in one line, the first field that is wrong."""
+    ``what`` (the concrete request, ``GET /events/perf-101``) and, in one line, the first field
+    that is wrong; ``applied``: the request was a write, and it was applied."""
     try:
         return adapter.validate_python(data)
     except ValidationError as exc:
         raise MalformedResponseError(
-            f"{what}: unexpected response shape: {validation_summary(exc, 'answer')}",
+            f"{what}: unexpected response shape: {validation_summary(exc, 'answer')}"
+            + ("; the change was applied" if applied else ""),
             vendor="seats.io",
+            status=status,
             body=str(data)[:4000],
         ) from None

@@ -13,7 +13,7 @@ from pydantic import TypeAdapter
 from bridge.seatsio._group import ApiGroup, every_item
 from bridge.seatsio.chunking import chunked
 from bridge.seatsio.lanes import Lane
-from bridge.seatsio.models import EventObjectInfo, Page, StatusChangeEntry, parse
+from bridge.seatsio.models import EventObjectInfo, Page, StatusChangeEntry
 
 _Infos = TypeAdapter(dict[str, EventObjectInfo])
 _Report = TypeAdapter(dict[str, list[EventObjectInfo]])
@@ -79,16 +79,15 @@ class ReportsApi(ApiGroup):
             params["start_after_id"] = start_after_id
         if filter is not None:
             params["filter"] = filter
-        template = "/events/{key}/status-changes"
-        data = await self._conn.call_json(
+        return await self._conn.call_parsed(
+            _History,
             "GET",
-            template,
+            "/events/{key}/status-changes",
             lane=Lane.REGULAR,
             repeatable=True,
             path={"key": event_key},
             params=params,
         )
-        return parse(_History, data, f"GET {template}")
 
     async def iter_status_changes(
         self, event_key: str, *, page_size: int | None = None, filter: str | None = None
@@ -104,23 +103,21 @@ class ReportsApi(ApiGroup):
     async def _object_infos(
         self, event_key: str, labels: Sequence[str]
     ) -> dict[str, EventObjectInfo]:
-        template = "/events/{key}/objects"
-        data = await self._conn.call_json(
+        return await self._conn.call_parsed(
+            _Infos,
             "GET",
-            template,
+            "/events/{key}/objects",
             lane=Lane.PRIORITY,
             repeatable=True,
             path={"key": event_key},
             params={"label": list(labels)},
         )
-        return parse(_Infos, data, f"GET {template}")
 
     async def _detailed(
         self, event_key: str, kind: str, group: str | None
     ) -> dict[str, list[EventObjectInfo]]:
         template = "/reports/events/{key}/" + kind + ("" if group is None else "/{group}")
         path = {"key": event_key} if group is None else {"key": event_key, "group": group}
-        data = await self._conn.call_json(
-            "GET", template, lane=Lane.REGULAR, repeatable=True, path=path
+        return await self._conn.call_parsed(
+            _Report, "GET", template, lane=Lane.REGULAR, repeatable=True, path=path
         )
-        return parse(_Report, data, f"GET {template}")

@@ -13,7 +13,7 @@ from pydantic import BaseModel, TypeAdapter
 from bridge.errors import TerminalError
 from bridge.seatsio._group import ApiGroup
 from bridge.seatsio.lanes import Lane
-from bridge.seatsio.models import Event, ForSaleConfig, Season, parse
+from bridge.seatsio.models import Event, ForSaleConfig, Season
 from bridge.seatsio.requests import Category, ChannelSpec, new_event_json
 from bridge.seatsio.translate import VENDOR
 
@@ -64,17 +64,15 @@ class SeasonsApi(ApiGroup):
         body.update(new_event_json(name, channels, for_sale_config))
         if for_sale_propagated is not None:
             body["forSalePropagated"] = for_sale_propagated
-        data = await self._conn.call_json(
-            "POST", "/seasons", lane=Lane.REGULAR, repeatable=False, body=body
+        return await self._conn.call_parsed(
+            _Season, "POST", "/seasons", lane=Lane.REGULAR, repeatable=False, body=body
         )
-        return parse(_Season, data, "POST /seasons")
 
     async def retrieve(self, key: str) -> Season:
         """The season with its events; TerminalError if ``key`` is a plain event."""
-        data = await self._conn.call_json(
-            "GET", "/events/{key}", lane=Lane.REGULAR, repeatable=True, path={"key": key}
+        season = await self._conn.call_parsed(
+            _Season, "GET", "/events/{key}", lane=Lane.REGULAR, repeatable=True, path={"key": key}
         )
-        season = parse(_Season, data, "GET /events/{key}")
         if not season.is_season:
             raise TerminalError(f"{key!r} is an event, not a season", vendor=VENDOR)
         return season
@@ -118,7 +116,8 @@ class SeasonsApi(ApiGroup):
         body = _event_keys_or_count(event_keys, number_of_events)
         if not body:
             raise ValueError("give event_keys or number_of_events")
-        data = await self._conn.call_json(
+        created = await self._conn.call_parsed(
+            _Created,
             "POST",
             "/seasons/{key}/actions/create-events",
             lane=Lane.REGULAR,
@@ -126,4 +125,4 @@ class SeasonsApi(ApiGroup):
             path={"key": key},
             body=body,
         )
-        return parse(_Created, data, "POST /seasons/{key}/actions/create-events").events
+        return created.events

@@ -19,7 +19,7 @@ from bridge.errors import MalformedResponseError
 from bridge.seatsio._group import ApiGroup
 from bridge.seatsio.chunking import pack_batch, split_status_change
 from bridge.seatsio.lanes import Lane
-from bridge.seatsio.models import ChangeObjectStatusResult, EventObjectInfo, parse
+from bridge.seatsio.models import ChangeObjectStatusResult, EventObjectInfo
 from bridge.seatsio.requests import StatusChangeRequest
 from bridge.seatsio.translate import VENDOR
 
@@ -51,7 +51,8 @@ class StatusesApi(ApiGroup):
             return ChangeObjectStatusResult()
         for part in split_status_change(change, self._split.objects_per_request):
             if expand:
-                data = await self._conn.call_json(
+                result = await self._conn.call_parsed(
+                    _Result,
                     "POST",
                     _GROUP,
                     lane=Lane.PRIORITY,
@@ -59,7 +60,7 @@ class StatusesApi(ApiGroup):
                     params=_expand(expand),
                     body=part.to_json(),
                 )
-                objects.update(parse(_Result, data, f"POST {_GROUP}").objects)
+                objects.update(result.objects)
             else:
                 await self._conn.call(
                     "POST",
@@ -87,7 +88,8 @@ class StatusesApi(ApiGroup):
                     "POST", _BATCH, lane=Lane.PRIORITY, repeatable=repeatable, body=body
                 )
                 continue
-            data = await self._conn.call_json(
+            batch = await self._conn.call_parsed(
+                _Batch,
                 "POST",
                 _BATCH,
                 lane=Lane.PRIORITY,
@@ -95,13 +97,14 @@ class StatusesApi(ApiGroup):
                 params=_expand(expand),
                 body=body,
             )
-            results = parse(_Batch, data, f"POST {_BATCH}").results
+            results = batch.results
             if len(results) != len(request):
+                sent = self._conn.describe("POST", _BATCH, params=_expand(expand))
                 raise MalformedResponseError(
-                    f"POST {_BATCH}: {len(results)} results for {len(request)} changes; "
+                    f"{sent}: {len(results)} results for {len(request)} changes; "
                     "the changes were applied",
                     vendor=VENDOR,
-                    body=str(data)[:4000],
+                    body=batch.model_dump_json()[:4000],
                 )
             for (index, _), result in zip(request, results, strict=True):
                 merged[index].update(result.objects)

@@ -11,6 +11,7 @@ holds the request and its Authorization header.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, Literal, TypeVar
@@ -27,11 +28,10 @@ from bridge.errors import (
     OutcomeUnknownError,
     validation_summary,
 )
-from bridge.http import request_line, send
+from bridge.http import RetryPolicy, request_line, send
 from bridge.tessitura import models as m
 from bridge.tessitura.credentials import TessituraAuth, TessituraCredentials
 from bridge.tessitura.errors import body_text, error_for
-from bridge.tessitura.retry import RetryPolicy
 from bridge.tessitura.xml import (
     VENDOR,
     collection_data,
@@ -47,6 +47,8 @@ Format = Literal["json", "xml"]
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
 _ACCEPT = {"json": "application/json", "xml": "application/xml"}
+#: A numeric path segment (``TXN/Performances/123``): an id, named ``{id}`` in endpoint templates.
+_ID_SEGMENT = re.compile(r"(?<=/)\d+(?=/|$)")
 
 
 class TessituraClient(AsyncClosing):
@@ -272,6 +274,7 @@ class TessituraClient(AsyncClosing):
     ) -> httpx.Response:
         """A call within the retry policy; a write is repeated only when it cannot have landed."""
         url = str(self._http.build_request(method, path, params=params).url)
+        endpoint = f"{method} {_ID_SEGMENT.sub('{id}', path)}"  # observers see the template
 
         async def attempt(number: int) -> httpx.Response:
             return await self._call(
@@ -282,6 +285,7 @@ class TessituraClient(AsyncClosing):
                 content=content,
                 idempotent=idempotent,
                 attempt=number,
+                endpoint=endpoint,
             )
 
         return await self.retry.call(attempt, vendor=VENDOR, method=method, url=url)
@@ -296,6 +300,7 @@ class TessituraClient(AsyncClosing):
         content: bytes | None = None,
         idempotent: bool = True,
         attempt: int = 1,
+        endpoint: str | None = None,
     ) -> httpx.Response:
         """One attempt through :func:`bridge.http.send`, translated into the bridge's errors."""
         headers = {}
@@ -310,6 +315,7 @@ class TessituraClient(AsyncClosing):
             attempt=attempt,
             may_have_applied=not idempotent,
             unknown_hint="read the holds again before retrying",
+            endpoint=endpoint,
             params=params,
             content=content,
             headers=headers,

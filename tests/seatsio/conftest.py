@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import random
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
-from seatsio_mock import BASE, SECRET, Handler, MakeClient, Recorder, RecordingSleep
+from seatsio_mock import BASE, SECRET, Handler, MakeClient, Recorder
 
 from bridge.seatsio import LaneLimits, RetryPolicy, SeatsioClient, SplitLimits
+from bridge.testing import RecordingSleep
 
 
 @pytest.fixture
@@ -20,7 +20,7 @@ def sleeps() -> RecordingSleep:
 
 @pytest.fixture
 def retry(sleeps: RecordingSleep) -> RetryPolicy:
-    return RetryPolicy(sleep=sleeps, rng=random.Random(7))
+    return RetryPolicy.seatsio(sleep=sleeps)
 
 
 @pytest.fixture

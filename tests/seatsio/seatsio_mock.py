@@ -9,21 +9,24 @@ from typing import Any
 import httpx
 
 from bridge.seatsio import SeatsioClient
+from bridge.testing import RecordingSleep
+
+__all__ = [
+    "BASE",
+    "SECRET",
+    "Handler",
+    "MakeClient",
+    "Recorder",
+    "RecordingSleep",  # moved to bridge.testing; re-exported for the tests importing it here
+    "error",
+    "ok",
+    "replies",
+]
 
 SECRET = "sk-test-7f3a9c1e5b"
 BASE = "https://seatsio.test"
 
 Handler = Callable[[httpx.Request], httpx.Response | Awaitable[httpx.Response]]
-
-
-class RecordingSleep:
-    """Stands in for asyncio.sleep: remembers the waits the client asked for, spends none."""
-
-    def __init__(self) -> None:
-        self.waits: list[float] = []
-
-    async def __call__(self, seconds: float) -> None:
-        self.waits.append(seconds)
 
 
 class Recorder:

@@ -25,6 +25,7 @@ from bridge.errors import (
     RetryableError,
     TerminalError,
 )
+from bridge.http import Exchange, observe_requests
 from bridge.seatsio import ChannelSpec, ForSaleEdit, RetryPolicy, StatusChangeRequest
 
 UNCONDITIONAL = StatusChangeRequest.change_to("held", ["e1"], ["A-1"])
@@ -100,14 +101,16 @@ async def test_429_with_retry_after_waits_the_given_seconds_then_succeeds(
 async def test_429_without_retry_after_backs_off_exponentially_within_bounds(
     make_client: MakeClient, sleeps: RecordingSleep
 ) -> None:
-    retry = RetryPolicy(max_attempts=6, base_delay_s=0.4, max_delay_s=1.6, sleep=sleeps)
+    retry = RetryPolicy.seatsio(
+        attempts=6, first_wait_s=0.4, max_wait_s=1.6, jitter_s=0.4, sleep=sleeps
+    )
     client, rec = make_client(replies(error(429)), retry=retry)
     with pytest.raises(RateLimitedError):
         await client.events.retrieve("e1")
     assert len(rec.requests) == 6
-    ceilings = [0.4, 0.8, 1.6, 1.6, 1.6]
+    doubling = [0.4, 0.8, 1.6, 1.6, 1.6]  # plus up to 0.4 s of jitter, never beyond the cap
     assert len(sleeps.waits) == 5
-    assert all(c / 2 <= w <= c for w, c in zip(sleeps.waits, ceilings, strict=True))
+    assert all(b <= w <= min(b + 0.4, 1.6) for w, b in zip(sleeps.waits, doubling, strict=True))
 
 
 async def test_429_with_a_retry_after_beyond_the_ceiling_is_handed_back_at_once(
@@ -134,7 +137,7 @@ async def test_5xx_on_a_read_that_persists_raises_retryable(make_client: MakeCli
     with pytest.raises(RetryableError) as info:
         await client.reports.by_status("e1")
     assert info.value.status == 502
-    assert len(rec.requests) == RetryPolicy().max_attempts
+    assert len(rec.requests) == RetryPolicy.seatsio().attempts
 
 
 async def test_5xx_on_an_unconditional_status_change_is_an_unknown_outcome_sent_once(
@@ -245,8 +248,26 @@ async def test_a_hanging_unguarded_write_is_an_unknown_outcome(make_client: Make
 
 async def test_a_body_that_is_not_json_is_malformed(make_client: MakeClient) -> None:
     client, _ = make_client(replies(httpx.Response(200, content=b'{"key": "ev')))
-    with pytest.raises(MalformedResponseError):
-        await client.events.retrieve("e1")
+    with pytest.raises(MalformedResponseError) as caught:
+        await client.events.retrieve("perf-101")
+    assert "GET /events/perf-101:" in caught.value.message and "{key}" not in str(caught.value)
+
+
+async def test_a_malformed_event_names_the_concrete_request_not_the_template(
+    make_client: MakeClient,
+) -> None:
+    client, _ = make_client(replies(ok({"id": "not a number", "key": "perf-101"})))
+    with pytest.raises(MalformedResponseError, match="unexpected response shape") as caught:
+        await client.events.retrieve("perf-101")
+    assert caught.value.message.startswith("GET /events/perf-101: ")
+    assert "{key}" not in str(caught.value) and caught.value.status == 200
+
+
+async def test_a_malformed_answer_to_a_write_names_its_event(make_client: MakeClient) -> None:
+    client, _ = make_client(replies(ok({"forSaleConfig": "not an object"})))
+    with pytest.raises(MalformedResponseError, match="applied") as caught:
+        await client.for_sale.edit("perf-101", ForSaleEdit.of(not_for_sale=["A-1"]))
+    assert "POST /events/perf-101/actions/edit-for-sale-config" in caught.value.message
 
 
 async def test_a_json_body_of_the_wrong_shape_is_malformed(make_client: MakeClient) -> None:
@@ -298,7 +319,7 @@ async def test_a_repeatable_write_that_keeps_failing_ends_as_an_unknown_outcome(
     client, rec = make_client(replies(error(503)))
     with pytest.raises(OutcomeUnknownError, match="gave up"):
         await client.channels.replace("e1", [ChannelSpec("ck", "House")])
-    assert len(rec.requests) == RetryPolicy().max_attempts
+    assert len(rec.requests) == RetryPolicy.seatsio().attempts
 
 
 async def test_retries_are_logged_without_the_secret_key(make_client: MakeClient) -> None:
@@ -315,3 +336,20 @@ async def test_retries_are_logged_without_the_secret_key(make_client: MakeClient
     assert retries[0]["vendor"] == "seats.io" and retries[0]["method"] == "GET"
     assert retries[0]["url"].endswith("/events/evt1") and retries[0]["status"] == 503
     assert SECRET not in repr(logs)
+
+
+async def test_each_attempt_is_observed_under_its_template(
+    make_client: MakeClient, sleeps: RecordingSleep
+) -> None:
+    client, _ = make_client(replies(error(503), ok(EVENT)))
+    seen: list[Exchange] = []
+    unsubscribe = observe_requests(seen.append)
+    try:
+        await client.events.retrieve("evt1")
+    finally:
+        unsubscribe()
+    assert [(e.vendor, e.endpoint, e.status) for e in seen] == [
+        ("seats.io", "GET /events/{key}", 503),
+        ("seats.io", "GET /events/{key}", 200),
+    ]
+    assert len(sleeps.waits) == 1 and client.stats.retries["GET /events/{key}"] == 1

@@ -18,7 +18,7 @@ from bridge.seatsio import LaneLimits, RetryPolicy, SeatsioClient, StatusChangeR
 
 pytestmark = pytest.mark.loopback
 
-FAST = RetryPolicy(base_delay_s=0.005, max_delay_s=0.05, max_attempts=10)
+FAST = RetryPolicy.seatsio(first_wait_s=0.005, max_wait_s=0.05, jitter_s=0.005, attempts=10)
 LIMITS = LaneLimits(priority=8, regular=3)
 SHORT_TIMEOUT_S = 0.2
 HANG_S = 0.6

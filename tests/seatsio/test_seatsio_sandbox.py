@@ -27,7 +27,7 @@ from bridge.seatsio import (
     StatusChangeRequest,
 )
 
-FAST = RetryPolicy(base_delay_s=0.005, max_delay_s=0.05, max_attempts=40)
+FAST = RetryPolicy.seatsio(first_wait_s=0.005, max_wait_s=0.05, jitter_s=0.005, attempts=40)
 MakeClient = Callable[..., SeatsioClient]
 
 
@@ -298,7 +298,7 @@ async def test_a_429_with_retry_after_is_waited_out_then_the_edit_applies(
         waits.append(seconds)
         clock.advance(seconds)
 
-    seatsio = make(app, retry=RetryPolicy(sleep=sleep, max_retry_after_s=60))
+    seatsio = make(app, retry=RetryPolicy.seatsio(sleep=sleep, max_retry_after_s=60))
     await seatsio.events.create(CHART, key="e1")
     for n in range(10):  # spend the day's budget of restricting edits
         await seatsio.for_sale.edit("e1", ForSaleEdit.of(not_for_sale=[f"Orchestra-A-{n + 1}"]))

@@ -53,7 +53,8 @@ async def test_an_event_with_a_wrong_type_is_malformed_naming_the_field(
     with pytest.raises(MalformedResponseError) as caught:
         await client.events.retrieve("evt1")
     message = one_line(caught.value)
-    assert "GET /events/{key}" in message and field in message and f"(got {found})" in message
+    assert "GET /events/evt1:" in message and "{key}" not in message  # the concrete request
+    assert field in message and f"(got {found})" in message
 
 
 @pytest.mark.parametrize(
