@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 from bridge.sandbox.seatsio_clock import iso
 from bridge.sandbox.seatsio_errors import NOT_FOUND, SeatsioApiError, invalid
 from bridge.sandbox.seatsio_forsale import ForSaleConfig, reset_date_text
+from bridge.sandbox.seatsio_forsale_configs import RateLimitInfo
 from bridge.sandbox.seatsio_model import (
     NO_CHANNEL,
     Category,
@@ -30,7 +31,7 @@ from bridge.sandbox.seatsio_model import (
     ObjectView,
     StatusChange,
 )
-from bridge.sandbox.seatsio_world import RateLimitInfo, SeatsioWorld
+from bridge.sandbox.seatsio_world import SeatsioWorld
 
 T = TypeVar("T")
 JSON = dict[str, Any]
