@@ -29,7 +29,7 @@ from bridge.config import BridgeConfig, load_config
 from bridge.logs import configure
 from bridge.mapping.sample import venue_seat_table
 from bridge.mapping.seat_table import render_seat_table_csv
-from bridge.reconcile.run import reconcile
+from bridge.runtime import reconciler_for
 from bridge.sandbox import Sandbox
 from bridge.sandbox.venue import Venue, load_venue
 from bridge.store import open_store
@@ -192,13 +192,13 @@ async def one_pass(
         async with t, s:
             ids = [p.id for p in box.venue.performances]
             if converged:
-                await reconcile(cfg, t, s, store, ids, apply=True)
+                await reconciler_for(cfg, t, s, store).reconcile(ids, apply=True)
             box.seatsio_control.log.clear()
             box.tessitura_control.log.clear()
             if trace_memory:
                 tracemalloc.start()
             started = time.perf_counter()
-            report = await reconcile(cfg, t, s, store, ids, apply=True)
+            report = await reconciler_for(cfg, t, s, store).reconcile(ids, apply=True)
             wall = time.perf_counter() - started
             peak = tracemalloc.get_traced_memory()[1] if trace_memory else 0
             tracemalloc.stop()

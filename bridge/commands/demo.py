@@ -22,7 +22,7 @@ from bridge.commands.config import load_or_exit
 from bridge.commands.render import findings_table, plan_table
 from bridge.config import BridgeConfig
 from bridge.logs import configure
-from bridge.reconcile.run import RunReport, reconcile
+from bridge.reconcile.outcome import RunReport
 from bridge.runtime import Runtime, connect
 from bridge.sandbox import Sandbox
 from bridge.sandbox.venue import Venue
@@ -180,7 +180,7 @@ async def _story(console: Console, cfg: BridgeConfig, store_path: Path) -> None:
 
 
 async def _sync(rt: Runtime, ids: list[int], *, apply: bool = True) -> RunReport:
-    return await reconcile(rt.cfg, rt.tessitura, rt.seatsio, rt.store, ids, apply=apply)
+    return await rt.reconciler().reconcile(ids, apply=apply)
 
 
 def _summary(console: Console, report: RunReport) -> None:

@@ -9,8 +9,9 @@ from rich.console import Console
 from rich.table import Table
 
 from bridge.reconcile.findings import Finding, Severity
+from bridge.reconcile.leases import LeaseState
+from bridge.reconcile.outcome import RunReport
 from bridge.reconcile.plan import OpKind, Plan
-from bridge.reconcile.run import LeaseState, RunReport
 from bridge.store.base import PerformanceStatus
 
 #: Column title -> the kinds it counts objects of ("+" holds added, "-" holds lifted).

@@ -28,8 +28,11 @@ from bridge.commands.render import lease_lines, print_plan, print_report, status
 from bridge.config import redact
 from bridge.errors import BridgeError, ConfigError
 from bridge.logs import configure
+from bridge.reconcile.discovery import discover
 from bridge.reconcile.findings import Severity
-from bridge.reconcile.run import RunReport, discover, lease_states, reconcile, units_of
+from bridge.reconcile.leases import lease_states
+from bridge.reconcile.outcome import RunReport
+from bridge.reconcile.run import units_of
 from bridge.runtime import Runtime, connect
 from bridge.store import open_store
 
@@ -51,7 +54,7 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON i
 
 async def _selected(rt: Runtime, performances: tuple[int, ...], all_: bool) -> list[int]:
     if all_:
-        return sorted(set(await discover(rt.cfg, rt.tessitura)) | set(performances))
+        return sorted(set(await discover(rt.cfg.tables, rt.cfg.discovery, rt.tessitura)) | set(performances))
     return sorted(set(performances))
 
 
@@ -106,20 +109,13 @@ def _run(
             ids = await _selected(rt, performances, all_)
             units = len(units_of(ids, cfg.tables))
             if not progress or units < PROGRESS_FROM:
-                return await reconcile(
-                    cfg, rt.tessitura, rt.seatsio, rt.store, ids, apply=apply, force=force
-                )
+                return await rt.reconciler(force=force).reconcile(ids, apply=apply)
             err = Console(stderr=True)
             with Progress(transient=True, console=err, disable=not err.is_terminal) as bar:
                 task = bar.add_task("reconciling", total=units)
-                return await reconcile(
-                    cfg,
-                    rt.tessitura,
-                    rt.seatsio,
-                    rt.store,
+                return await rt.reconciler(force=force).reconcile(
                     ids,
                     apply=apply,
-                    force=force,
                     on_unit_done=lambda _result, _total: bar.advance(task),
                 )
 

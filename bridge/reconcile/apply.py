@@ -55,6 +55,8 @@ class OpResult:
     op: Operation
     state: str
     error: str | None = None
+    #: what seats.io raised, so the run can tell a refusal to wait out from one to fix
+    exc: BaseException | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(slots=True)
@@ -141,7 +143,7 @@ async def apply_plan(
                 _budget_spent(store, ops, exc)
             for index, op, _ in live:
                 store.op_finished(run_id, index, OpState.FAILED, str(exc))
-                outcome.results.append(OpResult(op, "failed", str(exc)))
+                outcome.results.append(OpResult(op, "failed", str(exc), exc))
             rules.record(ops, Outcome.REFUSED)
             log.warning("operation refused", kinds=_kinds(ops), error=str(exc))
             continue
@@ -150,7 +152,7 @@ async def apply_plan(
             # stop calling seats.io for this plan; the next run re-observes.
             for index, op, _ in live:
                 store.op_finished(run_id, index, OpState.UNKNOWN, str(exc))
-                outcome.results.append(OpResult(op, "unknown", str(exc)))
+                outcome.results.append(OpResult(op, "unknown", str(exc), exc))
             rules.record(ops, Outcome.UNKNOWN)
             log.warning("operation outcome unknown", kinds=_kinds(ops), error=str(exc))
             continue

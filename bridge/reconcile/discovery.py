@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from bridge.config import BridgeConfig, DiscoverySettings
+from bridge.config import DiscoverySettings
+from bridge.mapping.model import MappingTables
 from bridge.tessitura.client import TessituraClient
 
 __all__ = ["MARGIN_DAYS", "discover", "search_window"]
@@ -31,13 +32,17 @@ def search_window(settings: DiscoverySettings, now: datetime) -> tuple[date, dat
 
 
 async def discover(
-    cfg: BridgeConfig, tessitura: TessituraClient, *, now: datetime | None = None
+    tables: MappingTables,
+    settings: DiscoverySettings,
+    tessitura: TessituraClient,
+    *,
+    now: datetime | None = None,
 ) -> list[int]:
     """Every performance the bridge should look after: those in the performance table, plus those
     Tessitura lists for the configured facilities or seasons within the horizon, counted from
     ``now`` (default: the clock) in the venue's time zone."""
-    ids = set(cfg.tables.performances)
-    d = cfg.discovery
+    ids = set(tables.performances)
+    d = settings
     if d.facility_ids or d.season_ids:
         start, end = search_window(d, now or datetime.now(UTC))
         # dates, not instants: the client sends them without an offset, as venue-local days

@@ -1,16 +1,13 @@
-"""The safety settings the planner obeys; built from the config file, defaults from product.md."""
+"""The safety settings the planner obeys; :func:`bridge.runtime.policy_of` builds them from the
+config file, the defaults are product.md's."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from bridge.domain import SeasonPolicy
 
-if TYPE_CHECKING:
-    from bridge.config import BridgeConfig
-
-__all__ = ["Policy", "SeasonPolicy", "policy_of"]
+__all__ = ["Policy", "SeasonPolicy"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,8 +19,10 @@ class Policy:
     ``bridge_statuses``: the custom statuses the hold-code table gives the bridge (targets and
     season fallbacks); only the bridge sets them, so one it finds on an object it holds another way
     is its own (see ``plan``).
+    ``table_shrink_share``: a seat table that lost more than this share of its rows since the last
+    run is not trusted (its performances are not planned) unless ``force``.
     ``pass_refusal``: set when the pass as a whole has freed its share already (see
-    ``bridge.reconcile.run.ReleaseBreaker``): every lift that would free an object is refused,
+    ``bridge.reconcile.guards.ReleaseBreaker``): every lift that would free an object is refused,
     and this says why.
     """
 
@@ -35,18 +34,4 @@ class Policy:
     force: bool = False
     bridge_statuses: frozenset[str] = field(default_factory=frozenset)
     pass_refusal: str = ""
-
-
-def policy_of(cfg: BridgeConfig, *, force: bool = False) -> Policy:
-    """The planner's policy from the config's ``[safety]`` and tables; ``force`` lifts the
-    mass-release guard. Lives here, above the config, so the config knows nothing of the planner."""
-    s = cfg.safety
-    return Policy(
-        mass_release_share=s.mass_release_share,
-        mass_release_floor=s.mass_release_floor,
-        season_policy=s.season_policy,
-        owns_all_channels=frozenset(s.owns_all_channels),
-        for_sale_reserve=s.for_sale_reserve,
-        force=force,
-        bridge_statuses=cfg.tables.bridge_statuses(),
-    )
+    table_shrink_share: float = 0.1

@@ -111,6 +111,21 @@ class Lease:
     expires_at: datetime
 
 
+#: The lease id of the daemon's writer role: one active daemon per store, the others stand by.
+#: Tessitura performance ids are positive, so it never meets a performance's lease.
+WRITER_LEASE = 0
+
+
+@dataclass(frozen=True, slots=True)
+class DaemonNote:
+    """A JSON value a daemon keeps for `seatbridge status` (its role, the next runs, the last
+    refused config edit), with when it was written."""
+
+    key: str
+    value: str
+    updated_at: datetime
+
+
 class StateStore(Protocol):
     """The bridge's memory: ledger, journal, per-performance status, for-sale budget, leases."""
 
@@ -221,6 +236,20 @@ class StateStore(Protocol):
 
     def record_seat_table_rows(self, rows: Mapping[int, int], now: datetime | None = None) -> None:
         """Remember how many rows each seat map's table has now."""
+        ...
+
+    # -- daemon notes -----------------------------------------------------------------------------
+
+    def put_note(self, key: str, value: str, now: datetime | None = None) -> None:
+        """Set the note ``key`` to the JSON text ``value``."""
+        ...
+
+    def notes(self, prefix: str = "") -> list[DaemonNote]:
+        """Every note whose key starts with ``prefix``, by key."""
+        ...
+
+    def delete_note(self, key: str) -> None:
+        """Drop the note ``key`` if there is one."""
         ...
 
     # -- leases -----------------------------------------------------------------------------------

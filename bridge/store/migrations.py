@@ -107,6 +107,17 @@ MIGRATIONS: tuple[Migration, ...] = (
             )""",
         ),
     ),
+    Migration(
+        4,
+        "daemon notes: what a running daemon tells `seatbridge status` (role, next runs, refusals)",
+        (
+            """CREATE TABLE daemon_notes (
+                key TEXT PRIMARY KEY,
+                value TEXT NOT NULL,
+                updated_at TEXT NOT NULL
+            )""",
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

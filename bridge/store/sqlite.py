@@ -24,6 +24,7 @@ from bridge.errors import ConfigError, RetryableError
 from bridge.store.base import (
     FOR_SALE_DAILY_LIMIT,
     FOR_SALE_WINDOW,
+    DaemonNote,
     JournalOp,
     Lease,
     OpState,
@@ -509,6 +510,33 @@ class SqliteStore:
                 SET row_count = excluded.row_count, recorded_at = excluded.recorded_at""",
                 [(m, n, moment) for m, n in sorted(rows.items())],
             )
+
+    # -- daemon notes -----------------------------------------------------------------------------
+
+    def put_note(self, key: str, value: str, now: datetime | None = None) -> None:
+        """Set the note ``key`` to the JSON text ``value``."""
+        with self._transaction(write=True) as conn:
+            conn.execute(
+                """INSERT INTO daemon_notes (key, value, updated_at) VALUES (?, ?, ?)
+                ON CONFLICT (key) DO UPDATE
+                SET value = excluded.value, updated_at = excluded.updated_at""",
+                (key, value, to_text(self._now(now))),
+            )
+
+    def notes(self, prefix: str = "") -> list[DaemonNote]:
+        """Every note whose key starts with ``prefix``, by key."""
+        with self._transaction(write=False) as conn:
+            rows = conn.execute(
+                "SELECT key, value, updated_at FROM daemon_notes WHERE substr(key, 1, ?) = ? "
+                "ORDER BY key",
+                (len(prefix), prefix),
+            ).fetchall()
+        return [DaemonNote(str(k), str(v), from_text(at)) for k, v, at in rows]
+
+    def delete_note(self, key: str) -> None:
+        """Drop the note ``key`` if there is one."""
+        with self._transaction(write=True) as conn:
+            conn.execute("DELETE FROM daemon_notes WHERE key = ?", (key,))
 
     # -- leases -----------------------------------------------------------------------------------
 

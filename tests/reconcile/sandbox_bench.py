@@ -16,7 +16,10 @@ import httpx
 import pytest
 
 from bridge.config import BridgeConfig, load_config
-from bridge.reconcile.run import RunReport, reconcile
+from bridge.http import RetryPolicy as SeatsioRetry
+from bridge.http import RetryPolicy as TessituraRetry
+from bridge.reconcile.outcome import RunReport
+from bridge.runtime import reconciler_for
 from bridge.sandbox import (
     SEATSIO_SECRET_KEY,
     TESSITURA_LOCATION,
@@ -26,11 +29,9 @@ from bridge.sandbox import (
     Sandbox,
 )
 from bridge.seatsio.client import SeatsioClient
-from bridge.seatsio.retry import RetryPolicy as SeatsioRetry
 from bridge.store import open_store
 from bridge.store.base import StateStore
 from bridge.tessitura.client import TessituraClient
-from bridge.tessitura.retry import RetryPolicy as TessituraRetry
 
 CONFIG = Path(__file__).resolve().parents[2] / "config" / "sandbox.toml"
 
@@ -56,22 +57,16 @@ class Bench:
             SEATSIO_SECRET_KEY,
             base_url="http://seatsio.sandbox",
             transport=httpx.ASGITransport(app=self.box.seatsio_app),
-            retry=SeatsioRetry(max_attempts=2, base_delay_s=0.0, max_delay_s=0.0),
+            retry=SeatsioRetry.seatsio(attempts=2, first_wait_s=0.0, max_wait_s=0.0, jitter_s=0.0),
         )
         self.store: StateStore = open_store(":memory:")
 
     async def sync(
         self, *, apply: bool = True, force: bool = False, cfg: BridgeConfig | None = None
     ) -> RunReport:
-        return await reconcile(
-            cfg or self.cfg,
-            self.tessitura,
-            self.seatsio,
-            self.store,
-            self.ids,
-            apply=apply,
-            force=force,
-        )
+        return await reconciler_for(
+            cfg or self.cfg, self.tessitura, self.seatsio, self.store, force=force
+        ).reconcile(self.ids, apply=apply)
 
     def seat(self, label: str) -> int:
         return self.box.venue.seat_by_label(label).id

@@ -13,8 +13,8 @@ import pytest
 
 import bridge.reconcile.apply as apply_module
 from bridge.config import BridgeConfig, load_config
+from bridge.reconcile.outcome import RunReport
 from bridge.reconcile.plan import Operation
-from bridge.reconcile.run import RunReport, reconcile
 from bridge.runtime import Runtime, connect
 from bridge.sandbox import Sandbox
 from bridge.store import open_store
@@ -50,7 +50,7 @@ def performance_ids(box: Sandbox) -> list[int]:
 
 
 async def sync(rt: Runtime, ids: list[int], *, apply: bool = True) -> RunReport:
-    return await reconcile(rt.cfg, rt.tessitura, rt.seatsio, rt.store, ids, apply=apply)
+    return await rt.reconciler().reconcile(ids, apply=apply)
 
 
 def world_state(box: Sandbox) -> dict[str, Any]:

@@ -15,7 +15,6 @@ import pytest
 
 from bridge.config import BridgeConfig, DiscoverySettings, load_config
 from bridge.reconcile.discovery import discover, search_window
-from bridge.reconcile.run import discover as discover_from_run
 from bridge.sandbox import (
     TESSITURA_ASGI_BASE,
     TESSITURA_LOCATION,
@@ -81,7 +80,7 @@ async def test_tonights_late_show_west_of_utc_is_discovered(
     cfg = config(
         tmp_path, 'facility_ids = [47]\nhorizon_days = 30\ntime_zone = "America/Los_Angeles"'
     )
-    found = await discover(cfg, tessitura, now=NOW)
+    found = await discover(cfg.tables, cfg.discovery, tessitura, now=NOW)
     assert LATE_SHOW in found
 
     # the old bounds, "today" as a UTC date sent without an offset, missed it:
@@ -97,7 +96,7 @@ async def test_without_a_time_zone_the_margin_still_finds_it(
 ) -> None:
     cfg = config(tmp_path, "facility_ids = [47]\nhorizon_days = 30")
     assert cfg.discovery.zone is UTC
-    assert LATE_SHOW in await discover(cfg, tessitura, now=NOW)
+    assert LATE_SHOW in await discover(cfg.tables, cfg.discovery, tessitura, now=NOW)
 
 
 async def test_the_horizon_ends_a_day_after_horizon_days_local(
@@ -107,15 +106,9 @@ async def test_the_horizon_ends_a_day_after_horizon_days_local(
     cfg = config(
         tmp_path, 'facility_ids = [47]\nhorizon_days = 1\ntime_zone = "America/Los_Angeles"'
     )
-    found = await discover(cfg, tessitura, now=NOW)
+    found = await discover(cfg.tables, cfg.discovery, tessitura, now=NOW)
     assert {LATE_SHOW, 202} <= set(found)
     assert 203 not in found  # day 5
-
-
-async def test_run_still_exports_discover(tessitura: TessituraClient, tmp_path: Path) -> None:
-    assert discover_from_run is discover
-    cfg = config(tmp_path, "")
-    assert await discover(cfg, tessitura, now=NOW) == sorted(cfg.tables.performances)
 
 
 @pytest.mark.parametrize(

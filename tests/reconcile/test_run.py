@@ -100,14 +100,10 @@ async def test_a_converged_venue_costs_no_writes(bench: Bench) -> None:
 
 
 async def test_progress_is_reported_once_per_unit(bench: Bench) -> None:
-    from bridge.reconcile.run import reconcile
+    from bridge.runtime import reconciler_for
 
     seen: list[tuple[tuple[int, ...], int]] = []
-    await reconcile(
-        bench.cfg,
-        bench.tessitura,
-        bench.seatsio,
-        bench.store,
+    await reconciler_for(bench.cfg, bench.tessitura, bench.seatsio, bench.store).reconcile(
         bench.ids,
         apply=False,
         on_unit_done=lambda result, total: seen.append((result.performance_ids, total)),

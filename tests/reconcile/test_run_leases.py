@@ -18,8 +18,9 @@ import pytest
 from sandbox_bench import Bench, bench_fixture, cfg_fixture  # noqa: F401
 
 from bridge.errors import CredentialsError
-from bridge.reconcile import run as run_module
-from bridge.reconcile.run import (
+from bridge.http import RetryPolicy
+from bridge.reconcile import leases as run_module
+from bridge.reconcile.leases import (
     HolderId,
     LeaseLostError,
     Liveness,
@@ -27,12 +28,11 @@ from bridge.reconcile.run import (
     holder_liveness,
     instance_id,
     lease_states,
-    reconcile,
 )
+from bridge.runtime import reconciler_for
 from bridge.sandbox import SEATSIO_SECRET_KEY
 from bridge.sandbox.control import Faults
 from bridge.seatsio.client import SeatsioClient
-from bridge.seatsio.retry import RetryPolicy
 from bridge.store import open_store
 from bridge.store.base import RunMode
 
@@ -83,7 +83,7 @@ def seatsio_through(bench: Bench, on_write: Callable[[], Awaitable[None]]) -> Se
         SEATSIO_SECRET_KEY,
         base_url="http://seatsio.sandbox",
         transport=httpx.ASGITransport(app=wrapped),
-        retry=RetryPolicy(max_attempts=2, base_delay_s=0.0, max_delay_s=0.0),
+        retry=RetryPolicy.seatsio(attempts=2, first_wait_s=0.0, max_wait_s=0.0, jitter_s=0.0),
     )
 
 
@@ -211,8 +211,8 @@ async def test_a_lost_lease_stops_the_unit_before_its_next_seatsio_write(bench: 
 
     seatsio = seatsio_through(bench, steal_after_the_first_write)
     try:
-        report = await reconcile(
-            bench.cfg, bench.tessitura, seatsio, bench.store, [201], apply=True
+        report = await reconciler_for(bench.cfg, bench.tessitura, seatsio, bench.store).reconcile(
+            [201], apply=True
         )
     finally:
         await seatsio.aclose()
@@ -250,7 +250,9 @@ async def test_a_cancelled_pass_releases_every_lease_and_status_shows_it_interru
     seatsio = seatsio_through(bench, hang_on_the_first_write)
     try:
         task = asyncio.create_task(
-            reconcile(bench.cfg, bench.tessitura, seatsio, bench.store, bench.ids, apply=True)
+            reconciler_for(bench.cfg, bench.tessitura, seatsio, bench.store).reconcile(
+                bench.ids, apply=True
+            )
         )
         await blocked.wait()
         assert bench.store.leases() != []

@@ -12,9 +12,10 @@ import pytest
 import structlog
 from sandbox_bench import Bench, bench_fixture, cfg_fixture  # noqa: F401
 
-from bridge.reconcile import run as run_module
+from bridge.reconcile.outcome import UnitResult
 from bridge.reconcile.plan import Plan
-from bridge.reconcile.run import UnitResult
+from bridge.reconcile.run import Reconciler
+from bridge.runtime import reconciler_for
 
 CONTEXT = [structlog.contextvars.merge_contextvars]
 
@@ -36,16 +37,16 @@ async def test_concurrent_units_log_their_own_unit(
     log = structlog.get_logger("test")
 
     async def fake_unit(*args: Any, **kwargs: Any) -> UnitResult:
-        unit: tuple[int, ...] = args[4]
+        unit: tuple[int, ...] = args[1]
         log.info("unit starts", performances=list(unit))
         await both_started.wait()  # the other unit has logged in between
         log.info("unit ends", performances=list(unit))
         return UnitResult(unit, Plan(operations=(), findings=()))
 
-    monkeypatch.setattr(run_module, "reconcile_unit", fake_unit)
+    monkeypatch.setattr(Reconciler, "reconcile_unit", fake_unit)
     with structlog.testing.capture_logs(processors=CONTEXT) as logs:
-        await run_module.reconcile(
-            bench.cfg, bench.tessitura, bench.seatsio, bench.store, [201, 202], apply=False
+        await reconciler_for(bench.cfg, bench.tessitura, bench.seatsio, bench.store).reconcile(
+            [201, 202], apply=False
         )
     lines = [line for line in logs if line["event"] in ("unit starts", "unit ends")]
     assert len(lines) == 4

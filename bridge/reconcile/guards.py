@@ -1,0 +1,76 @@
+"""Guards that hold a whole pass back: the mass-release breaker across units, and seat tables that
+shrank since the last run (a lost row makes its seat's hold unknowable)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from bridge.mapping.model import MappingTables
+from bridge.reconcile.policy import Policy
+from bridge.store.base import StateStore
+
+
+@dataclass(slots=True)
+class ReleaseBreaker:
+    """The mass-release guard across a whole pass: units may free objects until the pass has
+    freed more than the share of all the bridge holds in it (and at least the floor); the units
+    after that lift nothing, so a glitch that empties many small performances at once is caught
+    even where each one alone stays under the floor."""
+
+    share: float
+    floor: int
+    held: int
+    freed: int = 0
+
+    @classmethod
+    def for_pass(
+        cls,
+        policy: Policy,
+        tables: MappingTables,
+        store: StateStore,
+        units: Iterable[tuple[int, ...]],
+    ) -> ReleaseBreaker:
+        keys: set[str] = set()
+        for unit in units:
+            for pid in unit:
+                target = tables.target_for(pid)
+                if target is not None:
+                    keys.add(target.event_key)
+                    if target.season_key:
+                        keys.add(target.season_key)
+        held = len(store.ledger(sorted(keys))) if keys else 0
+        return cls(policy.mass_release_share, policy.mass_release_floor, held)
+
+    def admit(self, released: int) -> bool:
+        """Whether a unit may make ``released`` more objects buyable; counted if so."""
+        if released == 0:
+            return True
+        total = self.freed + released
+        if total > self.share * self.held and total >= self.floor:
+            return False
+        self.freed = total
+        return True
+
+    def reason(self, released: int) -> str:
+        return (
+            f"this pass has freed {self.freed} and would free {released} more of the "
+            f"{self.held} objects the bridge holds in it: over {self.share:.0%} and at least "
+            f"{self.floor}"
+        )
+
+
+def shrunk_tables(
+    sizes: Mapping[int, int], last: Mapping[int, int], shrink_share: float
+) -> dict[int, str]:
+    """Seat maps whose table lost more than ``shrink_share`` of its rows since the last run: a
+    lost row makes its seat's hold unknowable, so the table is not trusted (``--force`` is)."""
+    out: dict[int, str] = {}
+    for seat_map_id, rows in sorted(sizes.items()):
+        before = last.get(seat_map_id)
+        if before and rows < before * (1 - shrink_share):
+            out[seat_map_id] = (
+                f"the seat table has {rows} rows, {before} at the last run (more than "
+                f"{shrink_share:.0%} lost); reconcile --force accepts it"
+            )
+    return out

@@ -1,0 +1,194 @@
+"""What one reconcile pass returns: per unit, its plan, what applying it did, its errors by kind,
+and when the unit wants to run again (controller-runtime's ``Result{RequeueAfter}``).
+
+The daemon schedules from :attr:`UnitResult.requeue` alone; the CLI reads the same report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import cached_property
+
+from bridge.errors import (
+    BridgeError,
+    ConfigError,
+    ConflictError,
+    OutcomeUnknownError,
+    RateLimitedError,
+    TerminalError,
+)
+from bridge.reconcile.apply import ApplyOutcome
+from bridge.reconcile.findings import Finding, FindingKind, Severity, sorted_findings
+from bridge.reconcile.plan import Plan
+
+__all__ = [
+    "HELD_BACK",
+    "ErrorKind",
+    "Requeue",
+    "RunReport",
+    "UnitError",
+    "UnitResult",
+    "kind_of",
+]
+
+
+class ErrorKind(StrEnum):
+    """How a failure bears on the next run, worst last (see :meth:`Requeue.of`)."""
+
+    #: a passing fault (timeout, 5xx, 429, a lost lease, a bug): back off and try again
+    RETRYABLE = "retryable"
+    #: a write may have happened: the next run re-reads before it decides, soon
+    OUTCOME_UNKNOWN = "outcome_unknown"
+    #: the request or the mapping is wrong: repeating will not help until the config changes
+    TERMINAL = "terminal"
+
+
+def kind_of(exc: BaseException) -> ErrorKind:
+    """The kind of an error a unit met. A conflict means the world moved: re-read soon (retryable).
+    A vendor answer we could not parse may be a passing fault, so it is retried too."""
+    if isinstance(exc, OutcomeUnknownError):
+        return ErrorKind.OUTCOME_UNKNOWN
+    if isinstance(exc, ConfigError | TerminalError) and not isinstance(exc, ConflictError):
+        return ErrorKind.TERMINAL
+    return ErrorKind.RETRYABLE
+
+
+def retry_after_of(exc: BaseException) -> float | None:
+    """The server's Retry-After, when it sent one with a 429."""
+    return exc.retry_after if isinstance(exc, RateLimitedError) else None
+
+
+@dataclass(frozen=True, slots=True)
+class UnitError:
+    """An error of one unit; ``performance_id`` is None when it concerns the whole unit."""
+
+    message: str
+    performance_id: int | None = None
+    kind: ErrorKind = ErrorKind.RETRYABLE
+    #: seconds the vendor asked us to wait (a 429's Retry-After)
+    retry_after_s: float | None = None
+
+    @classmethod
+    def of(
+        cls, exc: BaseException, performance_id: int | None = None, *, prefix: str = ""
+    ) -> UnitError:
+        message = (
+            str(exc) if isinstance(exc, BridgeError) else f"unexpected {type(exc).__name__}: {exc}"
+        )
+        return cls(prefix + message, performance_id, kind_of(exc), retry_after_of(exc))
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass(frozen=True, slots=True)
+class Requeue:
+    """When a unit wants to run again.
+
+    ``kind`` None: all went through, come back on the unit's cadence. Otherwise the worst kind
+    among its errors: RETRYABLE backs off (at least ``after_s`` when the vendor said so),
+    OUTCOME_UNKNOWN comes back soon to re-read, TERMINAL waits for a config change.
+    """
+
+    kind: ErrorKind | None = None
+    after_s: float | None = None
+    reason: str = ""
+
+    @classmethod
+    def of(cls, errors: list[UnitError]) -> Requeue:
+        if not errors:
+            return cls()
+        order = list(ErrorKind)
+        worst = max(errors, key=lambda e: order.index(e.kind))
+        waits = [e.retry_after_s for e in errors if e.retry_after_s is not None]
+        return cls(worst.kind, max(waits) if waits else None, worst.message)
+
+
+#: Findings that stand for changes the planner wanted but held back this run.
+HELD_BACK = frozenset(
+    {
+        FindingKind.FOR_SALE_BUDGET_EXHAUSTED,
+        FindingKind.MASS_RELEASE_REFUSED,
+        FindingKind.SEASON_RELEASE_WAITS,
+    }
+)
+
+
+@dataclass(slots=True)
+class UnitResult:
+    """The plan of one unit, and what applying it did (None in a dry run or when refused).
+
+    ``leased_elsewhere``: another instance holds the unit, so nothing was read or recorded.
+    """
+
+    performance_ids: tuple[int, ...]
+    plan: Plan
+    outcome: ApplyOutcome | None = None
+    errors: list[UnitError] = field(default_factory=list)
+    leased_elsewhere: bool = False
+
+    @property
+    def all_errors(self) -> list[UnitError]:
+        """The unit's own errors and its failed or unknown operations, each with its kind."""
+        out = list(self.errors)
+        for r in self.outcome.errors if self.outcome else []:
+            text = f"{r.op.kind.value} on {', '.join(r.op.event_keys)}: {r.error}"
+            if r.state == "unknown":
+                out.append(UnitError(text, kind=ErrorKind.OUTCOME_UNKNOWN))
+            elif r.exc is not None:
+                out.append(
+                    UnitError(text, kind=kind_of(r.exc), retry_after_s=retry_after_of(r.exc))
+                )
+            else:
+                out.append(UnitError(text))
+        return out
+
+    @property
+    def requeue(self) -> Requeue:
+        """When this unit wants to run again (see :class:`Requeue`). A unit leased by another
+        instance is not an error: it comes back on its cadence."""
+        if self.leased_elsewhere:
+            return Requeue()
+        return Requeue.of(self.all_errors)
+
+
+@dataclass(frozen=True)
+class RunReport:
+    """Everything one pass planned and did, per unit (built once, when the pass is over)."""
+
+    units: tuple[UnitResult, ...] = ()
+
+    @cached_property
+    def plan(self) -> Plan:
+        """All units' plans as one (their event keys never overlap)."""
+        return Plan(
+            operations=tuple(op for u in self.units for op in u.plan.operations),
+            findings=sorted_findings([f for u in self.units for f in u.plan.findings]),
+        )
+
+    @property
+    def errors(self) -> list[str]:
+        """Unit errors, failed or unknown operations, and ERROR-severity findings (an event that
+        does not exist, a seat map without a table ...), each as one line."""
+        out = [str(e) for u in self.units for e in u.errors]
+        out += [
+            f"{f.kind.value}: {f.event_key or f'performance {f.performance_id}'}: {f.detail}"
+            for f in self.plan.findings
+            if f.severity is Severity.ERROR and f.kind is not FindingKind.MASS_RELEASE_REFUSED
+        ]
+        out += [
+            f"{r.op.kind.value} on {', '.join(r.op.event_keys)}: {r.error}"
+            for u in self.units
+            if u.outcome
+            for r in u.outcome.errors
+        ]
+        return out
+
+    @property
+    def conflicts(self) -> list[Finding]:
+        return [f for f in self.plan.findings if f.severity is Severity.CONFLICT]
+
+    @property
+    def refused(self) -> list[Finding]:
+        return [f for f in self.plan.findings if f.kind is FindingKind.MASS_RELEASE_REFUSED]

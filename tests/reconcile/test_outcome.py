@@ -1,0 +1,87 @@
+"""What a unit's result tells the daemon: the kind of each error and when to come back."""
+
+from __future__ import annotations
+
+import pytest
+
+from bridge.errors import (
+    ConfigError,
+    ConflictError,
+    CredentialsError,
+    ForSaleLimitError,
+    MalformedResponseError,
+    NotFoundError,
+    OutcomeUnknownError,
+    RateLimitedError,
+    RetryableError,
+    TerminalError,
+)
+from bridge.reconcile.apply import ApplyOutcome, OpResult
+from bridge.reconcile.outcome import ErrorKind, Requeue, UnitError, UnitResult, kind_of
+from bridge.reconcile.plan_model import Operation, OpKind, Plan
+
+EMPTY = Plan(operations=(), findings=())
+HOLD = Operation(OpKind.CHANGE_STATUS, ("perf-101",), ("A-1",), "held-house")
+
+
+@pytest.mark.parametrize(
+    ("exc", "kind"),
+    [
+        (RetryableError("timeout"), ErrorKind.RETRYABLE),
+        (RateLimitedError("429", retry_after=3.0), ErrorKind.RETRYABLE),
+        (ConflictError("the world moved"), ErrorKind.RETRYABLE),
+        (MalformedResponseError("garbage"), ErrorKind.RETRYABLE),
+        (RuntimeError("a bug"), ErrorKind.RETRYABLE),
+        (OutcomeUnknownError("5xx after sending"), ErrorKind.OUTCOME_UNKNOWN),
+        (TerminalError("400"), ErrorKind.TERMINAL),
+        (NotFoundError("no such event"), ErrorKind.TERMINAL),
+        (ConfigError("bad table"), ErrorKind.TERMINAL),
+        (CredentialsError("401"), ErrorKind.TERMINAL),
+    ],
+)
+def test_each_error_class_has_the_kind_the_scheduler_acts_on(
+    exc: BaseException, kind: ErrorKind
+) -> None:
+    assert kind_of(exc) is kind
+
+
+def test_a_clean_unit_comes_back_on_its_cadence() -> None:
+    assert UnitResult((101,), EMPTY).requeue == Requeue()
+
+
+def test_the_worst_kind_wins_and_the_longest_retry_after_is_kept() -> None:
+    errors = [
+        UnitError.of(RateLimitedError("429", retry_after=4.0), 101),
+        UnitError.of(OutcomeUnknownError("timeout after sending"), 102),
+        UnitError.of(RateLimitedError("429", retry_after=9.0), 102),
+    ]
+    requeue = UnitResult((101, 102), EMPTY, errors=errors).requeue
+    assert requeue.kind is ErrorKind.OUTCOME_UNKNOWN
+    assert requeue.after_s == 9.0
+    terminal = [*errors, UnitError.of(NotFoundError("no event perf-102"), 102)]
+    assert UnitResult((101, 102), EMPTY, errors=terminal).requeue.kind is ErrorKind.TERMINAL
+
+
+def test_failed_and_unknown_operations_count_with_their_own_kind() -> None:
+    limit = ForSaleLimitError("daily for-sale limit", retry_after=3600.0)
+    outcome = ApplyOutcome(
+        run_id=1, results=[OpResult(HOLD, "done"), OpResult(HOLD, "failed", str(limit), limit)]
+    )
+    requeue = UnitResult((101,), EMPTY, outcome=outcome).requeue
+    assert requeue == Requeue(ErrorKind.RETRYABLE, 3600.0, requeue.reason)
+    assert "change_status on perf-101" in requeue.reason
+    outcome.results.append(OpResult(HOLD, "unknown", "read timeout"))
+    assert UnitResult((101,), EMPTY, outcome=outcome).requeue.kind is ErrorKind.OUTCOME_UNKNOWN
+
+
+def test_a_unit_leased_elsewhere_is_not_backed_off() -> None:
+    busy = UnitResult(
+        (101,), EMPTY, errors=[UnitError("held by b:2:x", 101)], leased_elsewhere=True
+    )
+    assert busy.requeue == Requeue()
+
+
+def test_unexpected_errors_say_what_they_were() -> None:
+    error = UnitError.of(KeyError("seat"), 101, prefix="performance 101: ")
+    assert error.message == "performance 101: unexpected KeyError: 'seat'"
+    assert error.kind is ErrorKind.RETRYABLE
