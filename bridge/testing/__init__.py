@@ -1,0 +1,44 @@
+"""Test helpers for seatbridge's own tests, its benchmarks and your tests of code around it.
+
+- :mod:`bridge.testing.clock`: :class:`ManualClock`, a clock that moves only when told to, and
+  :class:`RecordingSleep`, an ``asyncio.sleep`` that records its waits and spends none (pass it
+  as ``RetryPolicy(sleep=...)`` to either client).
+- :mod:`bridge.testing.sandbox`: the sample venue on a fixed day, the fake Tessitura's
+  credentials, and :func:`served_sandbox`: both fakes on loopback ports with a config file
+  pointing at them, for running the CLI against them.
+- :mod:`bridge.testing.fixtures`: the same as pytest fixtures (``sandbox``, ``served``,
+  ``clock``, ``sleeps``, and the fake Tessitura's ``app``, ``world``, ``http``). Needs pytest.
+- :mod:`bridge.testing.worlds`: builders and Hypothesis strategies for the reconcile core
+  (random Tessitura holds, mapping tables, seats.io states and ledgers). Needs Hypothesis.
+
+This package imports neither pytest nor Hypothesis (the dev dependencies); its ``fixtures`` and
+``worlds`` modules do, and nothing outside ``bridge.testing`` imports them. The fakes themselves
+are :mod:`bridge.sandbox`.
+"""
+
+from __future__ import annotations
+
+from bridge.testing.clock import ManualClock, RecordingSleep
+from bridge.testing.sandbox import (
+    CREDENTIALS,
+    TODAY,
+    basic,
+    lease_count,
+    sandbox_config,
+    served_sandbox,
+    store_path,
+    venue,
+)
+
+__all__ = [
+    "CREDENTIALS",
+    "TODAY",
+    "ManualClock",
+    "RecordingSleep",
+    "basic",
+    "lease_count",
+    "sandbox_config",
+    "served_sandbox",
+    "store_path",
+    "venue",
+]
