@@ -29,7 +29,7 @@ from bridge.config import BridgeConfig, load_config
 from bridge.logs import configure
 from bridge.mapping.sample import venue_seat_table
 from bridge.mapping.seat_table import render_seat_table_csv
-from bridge.runtime import reconciler_for
+from bridge.runtime import reconciler_for, seatsio_client, tessitura_client
 from bridge.sandbox import Sandbox
 from bridge.sandbox.venue import Venue, load_venue
 from bridge.store import open_store
@@ -187,8 +187,8 @@ async def one_pass(
 ) -> Pass:
     """One timed pass; memory is traced only when asked, since tracing slows Python down."""
     with open_store(store_path, durable=False) as store:
-        t = cfg.tessitura_client(transport=httpx.ASGITransport(app=box.tessitura_app))
-        s = cfg.seatsio_client(transport=httpx.ASGITransport(app=box.seatsio_app))
+        t = tessitura_client(cfg, transport=httpx.ASGITransport(app=box.tessitura_app))
+        s = seatsio_client(cfg, transport=httpx.ASGITransport(app=box.seatsio_app))
         async with t, s:
             ids = [p.id for p in box.venue.performances]
             if converged:

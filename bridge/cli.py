@@ -85,8 +85,7 @@ def _unexpected(ctx: click.Context, exc: Exception) -> None:
     if _debug():
         raise exc
     from bridge.commands.config import report_problems
-    from bridge.errors import BridgeError
-    from bridge.mapping.problems import InvalidConfigError
+    from bridge.errors import BridgeError, InvalidConfigError
 
     if isinstance(exc, InvalidConfigError):  # files to fix: one file:line:col line each
         report_problems(exc)

@@ -4,6 +4,8 @@ Nothing above the clients knows about HTTP. Callers decide what to do from the c
 
     BridgeError
     ├── ConfigError                 the operator must fix a file or a setting; never retried
+    │   ├── InvalidConfigError      the config or a mapping table has problems: ``problems`` lists
+    │   │                           every one (a :class:`Problem`: file, line, column, what)
     │   └── CredentialsError        401/403: wrong user, user group, location, password or key
     ├── RetryableError              try again later (timeouts, connection errors, 5xx, 429)
     │   └── RateLimitedError        429 of any kind; ``retry_after`` seconds when the server said so
@@ -28,6 +30,8 @@ included, is a plain :class:`RateLimitedError` and says nothing about that budge
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -61,6 +65,47 @@ class BridgeError(Exception):
 
 class ConfigError(BridgeError):
     """The configuration, a mapping table or a credential is wrong; an operator must act."""
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong in a config file or mapping table.
+
+    ``source`` is the file as the operator should see it (relative to the working directory when
+    it is below it); ``line`` and ``column`` are 1-based (the column of a CSV cell is its field
+    number). ``value`` is what was found (never a secret); ``hint`` says what was expected or
+    where the first occurrence was.
+    """
+
+    source: str
+    line: int | None
+    column: int | None
+    message: str
+    value: str | None = None
+    hint: str | None = None
+
+    def __str__(self) -> str:
+        where = self.source
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        text = f"{where}: {self.message}"
+        if self.value is not None:
+            text += f" {self.value!r}"
+        if self.hint:
+            text += f" ({self.hint})"
+        return text
+
+
+class InvalidConfigError(ConfigError):
+    """The config or a mapping table has problems; ``problems`` lists every one, in file order."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems = tuple(problems)
+        n = len(self.problems)
+        head = f"{n} problem{'s' if n != 1 else ''} in the configuration"
+        super().__init__("\n".join([head + ":", *(f"  {p}" for p in self.problems)]))
 
 
 class CredentialsError(ConfigError):

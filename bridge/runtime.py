@@ -1,4 +1,8 @@
-"""The live pieces one process works with: config, both clients and the store, opened together."""
+"""The live pieces one process works with, built from the config in this one place: both clients
+(:func:`tessitura_client`, :func:`seatsio_client`), the store (:func:`state_store`), the three
+opened together (:func:`connect`), the online checks' readers (:func:`open_sources`) and the
+reconciler over them (:func:`reconciler_for`). Nothing below this module builds a client from a
+:class:`~bridge.config.BridgeConfig`."""
 
 from __future__ import annotations
 
@@ -8,13 +12,73 @@ from dataclasses import dataclass
 
 import httpx
 
-from bridge.config import BridgeConfig
+from bridge.config import SEATSIO_SECRET_ENV, TESSITURA_PASSWORD_ENV, BridgeConfig
+from bridge.errors import ConfigError
+from bridge.mapping.adapters import SeatsioReader, TessituraReader
 from bridge.reconcile.policy import Policy
 from bridge.reconcile.run import Reconciler
+from bridge.seatsio.chunking import SplitLimits
 from bridge.seatsio.client import SeatsioClient
+from bridge.seatsio.lanes import LaneLimits
 from bridge.store import open_store
 from bridge.store.base import StateStore
 from bridge.tessitura.client import TessituraClient
+
+__all__ = [
+    "Runtime",
+    "connect",
+    "open_sources",
+    "policy_of",
+    "reconciler_for",
+    "seatsio_client",
+    "state_store",
+    "tessitura_client",
+]
+
+
+def tessitura_client(
+    cfg: BridgeConfig, *, transport: httpx.AsyncBaseTransport | None = None
+) -> TessituraClient:
+    """A Tessitura client for the config's ``[tessitura]`` and password (``transport`` replaces
+    the network in tests)."""
+    if cfg.tessitura_password is None:
+        raise ConfigError(f"no Tessitura password: set {TESSITURA_PASSWORD_ENV}")
+    t = cfg.tessitura
+    return TessituraClient(
+        t.base_url,
+        t.username,
+        t.user_group,
+        t.location,
+        cfg.tessitura_password,
+        format=t.format,
+        timeout=t.timeout_s,
+        transport=transport,
+    )
+
+
+def seatsio_client(
+    cfg: BridgeConfig, *, transport: httpx.AsyncBaseTransport | None = None
+) -> SeatsioClient:
+    """A seats.io client for the config's ``[seatsio]`` and secret key (``transport`` replaces
+    the network in tests)."""
+    if cfg.seatsio_secret_key is None:
+        raise ConfigError(f"no seats.io secret key: set {SEATSIO_SECRET_ENV}")
+    s = cfg.seatsio
+    return SeatsioClient(
+        cfg.seatsio_secret_key.get_secret_value(),
+        region=s.region,
+        base_url=s.base_url,
+        workspace_key=s.workspace_key,
+        timeout_s=s.timeout_s,
+        lane_limits=LaneLimits(priority=s.priority_lane_limit, regular=s.regular_lane_limit),
+        split=SplitLimits(objects_per_request=s.max_objects_per_request),
+        transport=transport,
+    )
+
+
+def state_store(cfg: BridgeConfig) -> StateStore:
+    """The state store the config's ``[store]`` names, opened (the caller closes it)."""
+    return open_store(cfg.store.path)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,13 +142,30 @@ async def connect(
 ) -> AsyncIterator[Runtime]:
     """Open both clients and the store named in the config (or the one given); close them after."""
     own_store = store is None
-    st = store if store is not None else open_store(cfg.store.path)
+    st = store if store is not None else state_store(cfg)
     try:
         async with (
-            cfg.tessitura_client(transport=tessitura_transport) as tessitura,
-            cfg.seatsio_client(transport=seatsio_transport) as seatsio,
+            tessitura_client(cfg, transport=tessitura_transport) as tessitura,
+            seatsio_client(cfg, transport=seatsio_transport) as seatsio,
         ):
             yield Runtime(cfg, tessitura, seatsio, st)
     finally:
         if own_store:
             st.close()
+
+
+@asynccontextmanager
+async def open_sources(
+    cfg: BridgeConfig,
+    *,
+    tessitura_transport: httpx.AsyncBaseTransport | None = None,
+    seatsio_transport: httpx.AsyncBaseTransport | None = None,
+) -> AsyncIterator[tuple[TessituraReader, SeatsioReader]]:
+    """The real clients, built from ``cfg``, behind the reader protocols of
+    :mod:`bridge.mapping.online` (the transports replace the network, e.g.
+    ``httpx.ASGITransport(app=sandbox.tessitura_app)``); closed after."""
+    async with (
+        TessituraReader(tessitura_client(cfg, transport=tessitura_transport)) as tess,
+        SeatsioReader(seatsio_client(cfg, transport=seatsio_transport)) as sio,
+    ):
+        yield tess, sio

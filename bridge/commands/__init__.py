@@ -22,3 +22,7 @@ def register(main: click.Group) -> None:
     main.add_command(sync.plan)
     main.add_command(sync.reconcile_cmd)
     main.add_command(sync.status)
+
+    from bridge.commands import daemon
+
+    main.add_command(daemon.run_daemon)

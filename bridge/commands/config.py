@@ -6,6 +6,7 @@ config shares (``SEATBRIDGE_CONFIG`` is its environment fallback).
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -23,7 +24,7 @@ from bridge.config import (
 )
 from bridge.errors import BridgeError, ConfigError
 from bridge.mapping.model import Action
-from bridge.mapping.problems import InvalidConfigError, display_path
+from bridge.mapping.problems import InvalidConfigError, Problem, display_path
 
 F = TypeVar("F", bound=Callable[..., object])
 
@@ -156,11 +157,10 @@ def check(config_path: Path, online: bool, no_secrets: bool) -> None:
     cfg = load_or_exit(config_path, require_secrets=not no_secrets)
     if online:
         from bridge.logs import configure
-        from bridge.mapping.online import check_online_sync
 
         configure(cfg.log.level, cfg.log.format)
         try:
-            problems = check_online_sync(cfg)
+            problems = asyncio.run(_check_online(cfg))
         except BridgeError as exc:
             click.echo(f"error: {redact(str(exc))}", err=True)
             sys.exit(1)
@@ -173,3 +173,12 @@ def check(config_path: Path, online: bool, no_secrets: bool) -> None:
         click.echo(line, err=True)
     if online:
         click.echo("  online: hold codes, events, seasons and labels all found")
+
+
+async def _check_online(cfg: BridgeConfig) -> list[Problem]:
+    """:func:`bridge.mapping.online.check_online` against the real APIs."""
+    from bridge.mapping.online import check_online
+    from bridge.runtime import open_sources
+
+    async with open_sources(cfg) as (tessitura, seatsio):
+        return await check_online(cfg.tables, cfg.mappings, tessitura, seatsio)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from bridge.commands.config import config_option, load_or_exit
-from bridge.config import redact
+from bridge.config import BridgeConfig, redact
 from bridge.errors import BridgeError
 from bridge.mapping.problems import display_path
 from bridge.mapping.seat_table import (
@@ -18,6 +20,9 @@ from bridge.mapping.seat_table import (
     render_seat_table_csv,
     template_problem,
 )
+
+if TYPE_CHECKING:
+    from bridge.mapping.online import GeneratedSeatTable
 
 
 @click.group("mappings")
@@ -79,13 +84,12 @@ def seats(
         sys.exit(1)
     cfg = load_or_exit(config_path)
     from bridge.logs import configure
-    from bridge.mapping.online import generate_seat_table_sync
 
     configure(cfg.log.level, cfg.log.format)
 
     try:
-        generated = generate_seat_table_sync(
-            cfg, performance_id, template=template, section_field=SectionField(section_field)
+        generated = asyncio.run(
+            _generate(cfg, performance_id, template, SectionField(section_field))
         )
     except BridgeError as exc:
         click.echo(f"error: {redact(str(exc))}", err=True)
@@ -126,3 +130,21 @@ def seats(
         sys.exit(1)
     if not result.clean:
         sys.exit(2)
+
+
+async def _generate(
+    cfg: BridgeConfig, performance_id: int, template: str, section_field: SectionField
+) -> GeneratedSeatTable:
+    """:func:`bridge.mapping.online.generate_seat_table` against the real APIs."""
+    from bridge.mapping.online import generate_seat_table
+    from bridge.runtime import open_sources
+
+    async with open_sources(cfg) as (tessitura, seatsio):
+        return await generate_seat_table(
+            cfg.tables,
+            performance_id,
+            tessitura,
+            seatsio,
+            template=template,
+            section_field=section_field,
+        )

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from rich.console import Console
 from rich.table import Table
 
+from bridge.daemon.notes import DaemonView
 from bridge.reconcile.findings import Finding, Severity
 from bridge.reconcile.leases import LeaseState
 from bridge.reconcile.outcome import RunReport
@@ -113,17 +114,22 @@ def print_report(console: Console, report: RunReport) -> None:
 
 
 def status_table(
-    statuses: Sequence[PerformanceStatus], states: Mapping[int, LeaseState] | None = None
+    statuses: Sequence[PerformanceStatus],
+    states: Mapping[int, LeaseState] | None = None,
+    next_runs: Mapping[int, str] | None = None,
 ) -> Table:
     """One row per performance. With ``states`` (see :func:`bridge.reconcile.run.lease_states`)
     the outcome cell gains a line for a performance a run holds ("leased"), one whose holder is
     dead ("stale lease") and one whose last run the journal shows unfinished ("interrupted"), in
     red; a performance with such a state but no recorded sync gets a row too. The details are
-    :func:`lease_lines`."""
+    :func:`lease_lines`. With ``next_runs`` (a running daemon's) a "next run UTC" column shows
+    when each performance syncs next."""
     states = states or {}
     table = Table(title="Performances", title_justify="left")
     for col in ("perf", "event", "last sync UTC", "outcome", "drift", "conflicts", "errors"):
         table.add_column(col, no_wrap=True)
+    if next_runs:
+        table.add_column("next run UTC", no_wrap=True)
     table.add_column("last error")
     by_id = {s.performance_id: s for s in statuses}
     for pid in sorted(set(by_id) | set(states)):
@@ -144,6 +150,8 @@ def status_table(
             if s
             else [str(pid), "-", "never", outcome, "-", "-", "-", ""]
         )
+        if next_runs:
+            row.insert(7, next_runs.get(pid, "-"))
         bad = state is not None and (state.stale or state.interrupted_run is not None)
         table.add_row(*row, style="red" if bad else None)
     return table
@@ -186,3 +194,18 @@ def lease_lines(states: Mapping[int, LeaseState]) -> list[str]:
 
 def _perfs(pids: Sequence[int]) -> str:
     return f"performance{'s' if len(pids) > 1 else ''} {', '.join(map(str, pids))}"
+
+
+def daemon_lines(view: DaemonView) -> list[str]:
+    """The daemons on the store (active or standby, and where they answer), and the config edit
+    the active one refused, if that still stands."""
+    lines = []
+    for d in view.daemons:
+        state = d.role if d.live else f"{d.role}, but gone (its process stopped or was killed)"
+        lines.append(f"daemon {d.holder}: {state}; /readyz and /metrics on {d.listen}")
+    if view.refused_config is not None:
+        at, errors = view.refused_config
+        when = at.strftime("%m-%d %H:%M:%S UTC") if at else "?"
+        lines.append(f"config edit refused at {when}; the last good config keeps running:")
+        lines += [f"  {e}" for e in errors]
+    return lines

@@ -24,7 +24,7 @@ from rich.console import Console
 from rich.progress import Progress
 
 from bridge.commands.config import config_option, load_or_exit, report_problems
-from bridge.commands.render import lease_lines, print_plan, print_report, status_table
+from bridge.commands.render import daemon_lines, lease_lines, print_plan, print_report, status_table
 from bridge.config import redact
 from bridge.errors import BridgeError, ConfigError
 from bridge.logs import configure
@@ -54,7 +54,9 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON i
 
 async def _selected(rt: Runtime, performances: tuple[int, ...], all_: bool) -> list[int]:
     if all_:
-        return sorted(set(await discover(rt.cfg.tables, rt.cfg.discovery, rt.tessitura)) | set(performances))
+        return sorted(
+            set(await discover(rt.cfg.tables, rt.cfg.discovery, rt.tessitura)) | set(performances)
+        )
     return sorted(set(performances))
 
 
@@ -276,10 +278,18 @@ def status(config_path: Path, as_json: bool) -> None:
     """Last sync, drift, conflicts and errors per performance (from the state store), and what is
     not over: a performance leased by a run (stale when that process is dead), a run interrupted
     before it finished."""
+    from bridge.daemon import notes
+
     cfg = load_or_exit(config_path, require_secrets=False)
     with open_store(cfg.store.path) as store:
         statuses = store.performance_statuses()
         states = lease_states(store, statuses)
+        view = notes.read(store)
+    next_runs = {
+        pid: (r.at.strftime("%m-%d %H:%M:%S") if r.at else "soon")
+        + (" (waits for a config fix)" if r.waits_for_config else "")
+        for pid, r in view.next_runs.items()
+    }
     if as_json:
         by_id = {s.performance_id: s for s in statuses}
         rows: list[dict[str, object]] = []
@@ -316,12 +326,25 @@ def status(config_path: Path, as_json: bool) -> None:
                 if state and state.interrupted_run is not None
                 else None
             )
+            run = view.next_runs.get(pid)
+            row["next_run"] = (
+                {
+                    "at": run.at.isoformat() if run.at else None,
+                    "reason": run.reason,
+                    "waits_for_config": run.waits_for_config,
+                }
+                if run
+                else None
+            )
             rows.append(row)
         click.echo(json.dumps(rows, indent=2))
-    elif not statuses and not states:
-        click.echo("No performance has been reconciled yet.")
     else:
         console = Console()
-        console.print(status_table(statuses, states))
-        for line in lease_lines(states):
+        if not statuses and not states:
+            click.echo("No performance has been reconciled yet.")
+        else:
+            console.print(status_table(statuses, states, next_runs))
+            for line in lease_lines(states):
+                console.print(line, highlight=False, soft_wrap=True)
+        for line in daemon_lines(view):
             console.print(line, highlight=False, soft_wrap=True)

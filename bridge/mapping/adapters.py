@@ -1,15 +1,13 @@
 """The real Tessitura and seats.io clients behind the reader protocols of
-:mod:`bridge.mapping.online` (which the tests satisfy with the in-process sandbox)."""
+:mod:`bridge.mapping.online` (which the tests satisfy with the in-process sandbox). Each reader
+takes a client and closes it; :func:`bridge.runtime.open_sources` builds both from the config."""
 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from typing import Generic, Self, TypeVar
-
-import httpx
+from typing import Generic, TypeVar
 
 from bridge.closing import AsyncClosing
-from bridge.config import BridgeConfig
 from bridge.errors import MalformedResponseError, NotFoundError, TerminalError
 from bridge.mapping.online import EventFacts
 from bridge.mapping.seat_table import TessituraSeat, TessituraSection
@@ -34,12 +32,6 @@ class _ClientReader(AsyncClosing, Generic[ClientT]):
 
 class TessituraReader(_ClientReader[TessituraClient]):
     """Tessitura reads for the online checks, over a :class:`TessituraClient`."""
-
-    @classmethod
-    def from_config(
-        cls, cfg: BridgeConfig, *, transport: httpx.AsyncBaseTransport | None = None
-    ) -> Self:
-        return cls(cfg.tessitura_client(transport=transport))
 
     async def seat_map_of(self, performance_id: int) -> int:
         performance = await self.client.performance(performance_id)
@@ -83,12 +75,6 @@ class TessituraReader(_ClientReader[TessituraClient]):
 
 class SeatsioReader(_ClientReader[SeatsioClient]):
     """seats.io reads for the online checks, over a :class:`SeatsioClient`."""
-
-    @classmethod
-    def from_config(
-        cls, cfg: BridgeConfig, *, transport: httpx.AsyncBaseTransport | None = None
-    ) -> Self:
-        return cls(cfg.seatsio_client(transport=transport))
 
     async def event(self, key: str) -> EventFacts | None:
         try:

@@ -1,21 +1,20 @@
 """The checks and the seat-table generation that need both APIs.
 
 The logic talks to two narrow reader protocols (:class:`TessituraSource`, :class:`SeatsioSource`)
-so it is tested with plain fakes; :func:`open_sources` adapts the real clients to them.
+so it is tested with plain fakes; :mod:`bridge.mapping.adapters` adapts the real clients to them
+(:func:`bridge.runtime.open_sources` builds both from the config). The checks take the loaded
+tables and the files they came from, never the whole config.
 """
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Collection, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
-import httpx
-
-from bridge.config import BridgeConfig
 from bridge.errors import NotFoundError
+from bridge.mapping.model import MappingTables
 from bridge.mapping.problems import Problem, display_path
 from bridge.mapping.seat_table import (
     DEFAULT_TEMPLATE,
@@ -33,6 +32,20 @@ class EventFacts:
 
     key: str
     season_key: str | None = None
+
+
+class TableFiles(Protocol):
+    """Where the mapping tables were read from, to name them in problems (the config's
+    ``mappings`` section is one)."""
+
+    @property
+    def hold_codes(self) -> Path: ...
+
+    @property
+    def performances(self) -> Path | None: ...
+
+    @property
+    def seat_tables(self) -> Mapping[int, Path]: ...
 
 
 class TessituraSource(Protocol):
@@ -73,7 +86,7 @@ class GeneratedSeatTable:
 
 
 async def check_online(
-    cfg: BridgeConfig, tessitura: TessituraSource, seatsio: SeatsioSource
+    tables: MappingTables, files: TableFiles, tessitura: TessituraSource, seatsio: SeatsioSource
 ) -> list[Problem]:
     """Everything the offline check cannot know: hold codes exist in Tessitura, events and seasons
     exist in seats.io (and events sit in the season the table says), every mapped label exists on
@@ -82,11 +95,8 @@ async def check_online(
     Seat maps are checked through the listed performances (the first listed performance of each
     seat map stands for it); a seat table no listed performance uses is reported as unchecked.
     """
-    tables = cfg.tables
-    codes_src = display_path(cfg.mappings.hold_codes)
-    perf_src = (
-        display_path(cfg.mappings.performances) if cfg.mappings.performances else "performances"
-    )
+    codes_src = display_path(files.hold_codes)
+    perf_src = display_path(files.performances) if files.performances else "performances"
     problems: list[Problem] = []
 
     for code in sorted(tables.hold_rules):
@@ -147,7 +157,7 @@ async def check_online(
             problems.append(Problem(perf_src, None, None, "season not found in seats.io", season))
 
     for seat_map, table in sorted(tables.seat_tables.items()):
-        src = display_path(cfg.mappings.seat_tables[seat_map])
+        src = display_path(files.seat_tables[seat_map])
         if seat_map not in seat_map_perf:
             problems.append(
                 Problem(
@@ -189,7 +199,7 @@ async def check_online(
 
 
 async def generate_seat_table(
-    cfg: BridgeConfig,
+    tables: MappingTables,
     performance_id: int,
     tessitura: TessituraSource,
     seatsio: SeatsioSource,
@@ -198,7 +208,7 @@ async def generate_seat_table(
     section_field: SectionField = SectionField.DESCRIPTION,
 ) -> GeneratedSeatTable:
     """The seat table of the performance's seat map, checked against its event's labels."""
-    target = cfg.tables.target_for(performance_id)
+    target = tables.target_for(performance_id)
     if target is None:
         raise NotFoundError(
             f"performance {performance_id} has no seats.io event: list it in the performances "
@@ -219,49 +229,3 @@ async def generate_seat_table(
         section_field=section_field,
     )
     return GeneratedSeatTable(performance_id, target.event_key, result)
-
-
-@asynccontextmanager
-async def open_sources(
-    cfg: BridgeConfig,
-    *,
-    tessitura_transport: httpx.AsyncBaseTransport | None = None,
-    seatsio_transport: httpx.AsyncBaseTransport | None = None,
-) -> AsyncIterator[tuple[TessituraSource, SeatsioSource]]:
-    """The real clients, built from ``cfg``, behind the two reader protocols (the transports
-    replace the network, e.g. ``httpx.ASGITransport(app=sandbox.tessitura_app)``)."""
-    from bridge.mapping.adapters import SeatsioReader, TessituraReader
-
-    async with (
-        TessituraReader.from_config(cfg, transport=tessitura_transport) as tess,
-        SeatsioReader.from_config(cfg, transport=seatsio_transport) as sio,
-    ):
-        yield tess, sio
-
-
-def check_online_sync(cfg: BridgeConfig) -> list[Problem]:
-    """:func:`check_online` against the real APIs, for the CLI."""
-
-    async def run() -> list[Problem]:
-        async with open_sources(cfg) as (tess, sio):
-            return await check_online(cfg, tess, sio)
-
-    return asyncio.run(run())
-
-
-def generate_seat_table_sync(
-    cfg: BridgeConfig,
-    performance_id: int,
-    *,
-    template: str = DEFAULT_TEMPLATE,
-    section_field: SectionField = SectionField.DESCRIPTION,
-) -> GeneratedSeatTable:
-    """:func:`generate_seat_table` against the real APIs, for the CLI."""
-
-    async def run() -> GeneratedSeatTable:
-        async with open_sources(cfg) as (tess, sio):
-            return await generate_seat_table(
-                cfg, performance_id, tess, sio, template=template, section_field=section_field
-            )
-
-    return asyncio.run(run())

@@ -10,13 +10,15 @@ tomorrow in UTC, and looking after a performance that has just ended costs one r
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 
 from bridge.config import DiscoverySettings
+from bridge.errors import BridgeError, ConfigError
 from bridge.mapping.model import MappingTables
 from bridge.tessitura.client import TessituraClient
 
-__all__ = ["MARGIN_DAYS", "discover", "search_window"]
+__all__ = ["MARGIN_DAYS", "discover", "discover_starts", "search_window"]
 
 #: Days added before local today and after the horizon.
 MARGIN_DAYS = 1
@@ -42,12 +44,46 @@ async def discover(
     Tessitura lists for the configured facilities or seasons within the horizon, counted from
     ``now`` (default: the clock) in the venue's time zone."""
     ids = set(tables.performances)
-    d = settings
-    if d.facility_ids or d.season_ids:
-        start, end = search_window(d, now or datetime.now(UTC))
-        # dates, not instants: the client sends them without an offset, as venue-local days
-        found = await tessitura.search_performances(
-            start=start, end=end, facility_ids=d.facility_ids, season_ids=d.season_ids
-        )
-        ids |= {p.performance_id for p in found}
+    ids |= set(await _search(settings, tessitura, now))
     return sorted(ids)
+
+
+async def discover_starts(
+    tables: MappingTables,
+    settings: DiscoverySettings,
+    tessitura: TessituraClient,
+    *,
+    now: datetime | None = None,
+    known: Mapping[int, datetime] | None = None,
+) -> dict[int, datetime | None]:
+    """What :func:`discover` finds, with each performance's start (the daemon's cadence and when
+    a performance leaves the schedule). The search gives the start of what it finds; a table
+    performance it does not list is read once (``known`` starts are not read again). A start that
+    cannot be read is None: the daemon then treats the performance as imminent, never as over."""
+    known = known or {}
+    starts: dict[int, datetime | None] = {pid: known.get(pid) for pid in tables.performances}
+    starts.update(await _search(settings, tessitura, now))
+    for pid in sorted(p for p, s in starts.items() if s is None):
+        try:
+            starts[pid] = (await tessitura.performance(pid)).date
+        except ConfigError:
+            raise
+        except BridgeError:
+            starts[pid] = None
+    return starts
+
+
+async def _search(
+    settings: DiscoverySettings, tessitura: TessituraClient, now: datetime | None
+) -> dict[int, datetime]:
+    """What Tessitura's performance search lists for the configured facilities or seasons within
+    the horizon, with each start; nothing when neither is configured."""
+    d = settings
+    if not (d.facility_ids or d.season_ids):
+        return {}
+    start, end = search_window(d, now or datetime.now(UTC))
+    # dates, not instants: the client sends them without an offset, as venue-local days
+    found = await tessitura.search_performances(
+        start=start, end=end, facility_ids=d.facility_ids, season_ids=d.season_ids
+    )
+    return {p.performance_id: p.performance_date for p in found}

@@ -73,34 +73,36 @@ def venue() -> Venue:
 async def test_the_sandbox_config_matches_the_sandbox_world(
     cfg: BridgeConfig, venue: Venue
 ) -> None:
-    assert await check_online(cfg, FakeTessitura(venue), FakeSeatsio(venue)) == []
+    assert (
+        await check_online(cfg.tables, cfg.mappings, FakeTessitura(venue), FakeSeatsio(venue)) == []
+    )
 
 
 async def test_hold_code_unknown_to_tessitura_is_a_problem(cfg: BridgeConfig, venue: Venue) -> None:
     tess = FakeTessitura(venue)
     tess.hold_codes.discard(3)
-    (problem,) = await check_online(cfg, tess, FakeSeatsio(venue))
+    (problem,) = await check_online(cfg.tables, cfg.mappings, tess, FakeSeatsio(venue))
     assert str(problem) == "mappings/sample/hold-codes.csv: hold code not found in Tessitura '3'"
 
 
 async def test_missing_event_is_a_problem(cfg: BridgeConfig, venue: Venue) -> None:
     sio = FakeSeatsio(venue)
     del sio.events["perf-104"]
-    (problem,) = await check_online(cfg, FakeTessitura(venue), sio)
+    (problem,) = await check_online(cfg.tables, cfg.mappings, FakeTessitura(venue), sio)
     assert "event of performance 104 not found in seats.io 'perf-104'" in str(problem)
 
 
 async def test_event_outside_its_season_is_a_problem(cfg: BridgeConfig, venue: Venue) -> None:
     sio = FakeSeatsio(venue)
     sio.events["perf-105"] = None
-    (problem,) = await check_online(cfg, FakeTessitura(venue), sio)
+    (problem,) = await check_online(cfg.tables, cfg.mappings, FakeTessitura(venue), sio)
     assert "event 'perf-105' is not in the season the table names 'season-2026-27'" in str(problem)
 
 
 async def test_missing_season_is_a_problem(cfg: BridgeConfig, venue: Venue) -> None:
     sio = FakeSeatsio(venue)
     sio.seasons.clear()
-    (problem,) = await check_online(cfg, FakeTessitura(venue), sio)
+    (problem,) = await check_online(cfg.tables, cfg.mappings, FakeTessitura(venue), sio)
     assert "season not found in seats.io 'season-2026-27'" in str(problem)
 
 
@@ -109,7 +111,7 @@ async def test_mapped_label_missing_on_the_chart_is_a_problem(
 ) -> None:
     sio = FakeSeatsio(venue)
     sio.labels.discard("Balcony-P-32")
-    (problem,) = await check_online(cfg, FakeTessitura(venue), sio)
+    (problem,) = await check_online(cfg.tables, cfg.mappings, FakeTessitura(venue), sio)
     assert str(problem) == (
         "mappings/sample/seats-12.csv: seat 12000: label not on the chart of event 'perf-101' "
         "'Balcony-P-32'"
@@ -119,7 +121,7 @@ async def test_mapped_label_missing_on_the_chart_is_a_problem(
 async def test_tessitura_seat_without_a_row_is_a_problem(cfg: BridgeConfig, venue: Venue) -> None:
     tess = FakeTessitura(venue)
     tess.seat_list.append(TessituraSeat(12001, 3, "Q", "1"))
-    (problem,) = await check_online(cfg, tess, FakeSeatsio(venue))
+    (problem,) = await check_online(cfg.tables, cfg.mappings, tess, FakeSeatsio(venue))
     assert "Tessitura seat of seat map 12 has no row '12001'" in str(problem)
 
 
@@ -128,7 +130,7 @@ async def test_performance_on_a_seat_map_without_table_is_a_problem(
 ) -> None:
     tess = FakeTessitura(venue)
     tess.seat_maps[101] = 99
-    (problem,) = await check_online(cfg, tess, FakeSeatsio(venue))
+    (problem,) = await check_online(cfg.tables, cfg.mappings, tess, FakeSeatsio(venue))
     assert "performance 101 uses seat map 99, which has no seat table" in str(problem)
 
 
@@ -142,7 +144,9 @@ async def test_seat_table_no_listed_performance_uses_is_reported_unchecked(
         update={"seat_tables": {**cfg.mappings.seat_tables, 13: Path("seats-13.csv")}}
     )
     cfg = dataclasses.replace(cfg, tables=tables, mappings=mappings)
-    (problem,) = await check_online(cfg, FakeTessitura(venue), FakeSeatsio(venue))
+    (problem,) = await check_online(
+        cfg.tables, cfg.mappings, FakeTessitura(venue), FakeSeatsio(venue)
+    )
     assert str(problem) == (
         "seats-13.csv: seat map 13 not checked online "
         "(no listed performance with a seats.io event uses it)"
@@ -152,7 +156,7 @@ async def test_seat_table_no_listed_performance_uses_is_reported_unchecked(
 async def test_generated_table_of_a_template_mapped_performance_matches_the_sample(
     cfg: BridgeConfig, venue: Venue
 ) -> None:
-    generated = await generate_seat_table(cfg, 201, FakeTessitura(venue), FakeSeatsio(venue))
+    generated = await generate_seat_table(cfg.tables, 201, FakeTessitura(venue), FakeSeatsio(venue))
     assert generated.event_key == "perf-201"
     assert generated.result.clean
     assert generated.result.labels == cfg.tables.seat_tables[12].labels
@@ -163,4 +167,4 @@ async def test_generation_for_an_unmapped_performance_is_refused(
 ) -> None:
     cfg = dataclasses.replace(cfg, tables=MappingTables({}, {}, {}))
     with pytest.raises(NotFoundError, match=r"performance 201 has no seats\.io event"):
-        await generate_seat_table(cfg, 201, FakeTessitura(venue), FakeSeatsio(venue))
+        await generate_seat_table(cfg.tables, 201, FakeTessitura(venue), FakeSeatsio(venue))

@@ -15,9 +15,10 @@ from click.testing import CliRunner
 from bridge.cli import main
 from bridge.config import BridgeConfig, load_config
 from bridge.mapping.model import SeatTable
-from bridge.mapping.online import check_online, generate_seat_table, open_sources
+from bridge.mapping.online import check_online, generate_seat_table
 from bridge.mapping.problems import Problem
 from bridge.mapping.tables import read_seat_table
+from bridge.runtime import open_sources
 from bridge.sandbox import Sandbox
 
 REPO = Path(__file__).resolve().parents[2]
@@ -36,7 +37,7 @@ async def online_problems(cfg: BridgeConfig, sandbox: Sandbox) -> list[Problem]:
         tessitura_transport=httpx.ASGITransport(app=sandbox.tessitura_app),
         seatsio_transport=httpx.ASGITransport(app=sandbox.seatsio_app),
     ) as (tessitura, seatsio):
-        return await check_online(cfg, tessitura, seatsio)
+        return await check_online(cfg.tables, cfg.mappings, tessitura, seatsio)
 
 
 async def test_sandbox_config_passes_the_online_check_against_the_sandbox(
@@ -60,7 +61,7 @@ async def test_seat_table_generated_from_the_sandbox_equals_the_sample(cfg: Brid
         tessitura_transport=httpx.ASGITransport(app=sandbox.tessitura_app),
         seatsio_transport=httpx.ASGITransport(app=sandbox.seatsio_app),
     ) as (tessitura, seatsio):
-        generated = await generate_seat_table(cfg, 202, tessitura, seatsio)
+        generated = await generate_seat_table(cfg.tables, 202, tessitura, seatsio)
     assert generated.event_key == "perf-202"
     assert generated.result.labels == cfg.tables.seat_tables[12].labels
     assert generated.result.clean

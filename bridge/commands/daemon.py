@@ -1,0 +1,31 @@
+"""`seatbridge run`: the daemon, the way most installations keep their venue in sync."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+import click
+
+from bridge.commands.config import config_option, load_or_exit
+from bridge.logs import configure
+
+
+@click.command(name="run")
+@config_option
+@click.option(
+    "--no-standby",
+    is_flag=True,
+    help="Exit (status 75) instead of standing by when another daemon is active on the store.",
+)
+def run_daemon(config_path: Path, no_standby: bool) -> None:
+    """Run the daemon: discover performances, keep each unit in sync on its cadence, reload the
+    config when it changes (or on SIGHUP), serve /healthz, /readyz, /metrics and /status on
+    `[http] listen`. SIGTERM or SIGINT stops it cleanly (a second one at once)."""
+    from bridge.daemon.service import Daemon
+
+    cfg = load_or_exit(config_path)
+    configure(cfg.log.level, cfg.log.format)
+    code = asyncio.run(Daemon(config_path, cfg, standby=not no_standby).run())
+    sys.exit(code)

@@ -1,0 +1,169 @@
+"""Secrets: where they come from, how they are kept out of the config file, and how they are masked.
+
+Secrets never live in the config file: they come from ``SEATBRIDGE_TESSITURA_PASSWORD`` /
+``SEATBRIDGE_SEATSIO_SECRET_KEY`` or from files the config names, and the environment wins over
+a file. Every secret loaded is remembered so that :func:`redact` masks it wherever it turns up.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import SecretStr
+
+from bridge.config.positions import At
+from bridge.mapping.problems import Problem, display_path
+
+TESSITURA_PASSWORD_ENV = "SEATBRIDGE_TESSITURA_PASSWORD"
+SEATSIO_SECRET_ENV = "SEATBRIDGE_SEATSIO_SECRET_KEY"
+
+#: Keys that would put a secret into the file, and where the secret goes instead.
+SECRET_KEYS: Mapping[str, str] = {
+    "password": f"set {TESSITURA_PASSWORD_ENV} or name a file in tessitura.password_file",
+    "secret_key": f"set {SEATSIO_SECRET_ENV} or name a file in seatsio.secret_key_file",
+    "secret": "secrets come from environment variables or the *_file settings",
+    "api_key": "secrets come from environment variables or the *_file settings",
+    "token": "secrets come from environment variables or the *_file settings",
+}
+
+
+#: ``scheme://`` at the start of a setting: the value is a URL, and may not carry credentials.
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+def redact_url(url: str) -> str:
+    """``url`` with any ``user[:password]@`` replaced by ``***@`` (everything up to the last "@"
+    after the scheme: a password may itself contain "/", "?" or "@")."""
+    m = _URL.match(url)
+    if not m or "@" not in url[m.end() :]:
+        return url
+    return f"{m[0]}***@{url.rsplit('@', 1)[1]}"
+
+
+#: Secret values this process has loaded; :func:`redact` masks them wherever they turn up.
+_LOADED_SECRETS: set[str] = set()
+#: Secrets at least this long are masked inside any text; shorter ones only as whole tokens.
+_SUBSTRING_FROM = 8
+
+#: An Authorization header's value, as text or as a dict's repr: ``Authorization: Basic dTpw...``.
+_AUTH_HEADER = re.compile(
+    r"""(authorization['"]?\s*[:=]\s*['"]?)(?:(Basic|Bearer)\s+)?[^\s'",}]+""", re.IGNORECASE
+)
+_URL_IN_TEXT = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>]*@")
+
+
+def redact(text: str, environ: Mapping[str, str] | None = None) -> str:
+    """``text`` fit to show: every secret loaded by :func:`load_config` (and the values of the
+    secret environment variables), credentials in URLs and Basic/Bearer tokens become ``***``."""
+    env = os.environ if environ is None else environ
+    secrets = set(_LOADED_SECRETS)
+    secrets.update(v for k in (TESSITURA_PASSWORD_ENV, SEATSIO_SECRET_ENV) if (v := env.get(k)))
+    for secret in sorted(secrets, key=len, reverse=True):  # longest first: one may contain another
+        if len(secret) >= _SUBSTRING_FROM:
+            text = text.replace(secret, "***")
+        else:  # a short one only as a whole token, or every "p" of a message would go
+            text = re.sub(rf"(?<![\w-]){re.escape(secret)}(?![\w-])", "***", text)
+    text = _URL_IN_TEXT.sub(lambda m: m[0].split("://", 1)[0] + "://***@", text)
+    return _AUTH_HEADER.sub(lambda m: f"{m[1]}{m[2] + ' ' if m[2] else ''}***", text)
+
+
+def read_secret(
+    what: str,
+    env_name: str,
+    file: Path | None,
+    keys: tuple[str, ...],
+    env: Mapping[str, str],
+    required: bool,
+    at: At,
+    problems: list[Problem],
+) -> SecretStr | None:
+    """The environment variable when set (it wins), else the named file's text (one trailing
+    newline stripped)."""
+    if env_name in env:
+        if not env[env_name]:
+            problems.append(Problem(f"${env_name}", None, None, f"{what}: the variable is empty"))
+            return None
+        _LOADED_SECRETS.add(env[env_name])
+        return SecretStr(env[env_name])
+    if file is None:
+        if required:
+            problems.append(
+                at(
+                    keys[:1],
+                    f"no {what}",
+                    hint=f"set {env_name} or name a file in {'.'.join(keys)}",
+                )
+            )
+        return None
+    try:
+        value = file.read_text(encoding="utf-8").removesuffix("\n").removesuffix("\r")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        problems.append(
+            at(keys, f"cannot read the {what} file: {reason}", value=display_path(file))
+        )
+        return None
+    if not value:
+        problems.append(at(keys, f"the {what} file is empty", value=display_path(file)))
+        return None
+    _LOADED_SECRETS.add(value)
+    return SecretStr(value)
+
+
+def refuse_secrets(
+    raw: Mapping[str, Any], prefix: tuple[str, ...], at: At, problems: list[Problem]
+) -> None:
+    """Report (without its value) every key that would store a secret in the file, and drop it
+    so that validation does not echo the value back."""
+    if not isinstance(raw, dict):
+        return
+    for name in list(raw):
+        keys = (*prefix, name)
+        if name.lower() in SECRET_KEYS:
+            problems.append(
+                at(
+                    keys,
+                    f"a secret in the config file: {'.'.join(keys)}",
+                    hint=f"remove it; {SECRET_KEYS[name.lower()]}",
+                )
+            )
+            del raw[name]
+        elif isinstance(raw[name], dict):
+            refuse_secrets(raw[name], keys, at, problems)
+
+
+def refuse_url_credentials(
+    raw: Any, prefix: tuple[str | int, ...], at: At, problems: list[Problem]
+) -> None:
+    """Report every URL-valued setting carrying ``user[:password]@`` (the value shown with the
+    credentials masked), and strip them so that validation does not echo them either."""
+    items: list[tuple[str | int, Any]]
+    if isinstance(raw, dict):
+        items = list(raw.items())
+    elif isinstance(raw, list):
+        items = list(enumerate(raw))
+    else:
+        return
+    for name, value in items:
+        keys = (*prefix, name)
+        if isinstance(value, str) and _URL.match(value) and redact_url(value) != value:
+            dotted = ".".join(str(k) for k in keys)
+            where = {
+                "tessitura": f"the password comes from {TESSITURA_PASSWORD_ENV} or password_file"
+            }
+            hint = where.get(str(keys[0]), "credentials come from environment variables or files")
+            problems.append(
+                at(
+                    keys,
+                    f"{dotted}: credentials in a URL",
+                    value=redact_url(value),
+                    hint=f"remove 'user:password@' from the URL; {hint}",
+                )
+            )
+            raw[name] = redact_url(value).replace("***@", "", 1)
+        else:
+            refuse_url_credentials(value, keys, at, problems)

@@ -1,0 +1,318 @@
+"""The configuration's shape: one frozen pydantic model per TOML section, and :class:`BridgeConfig`,
+the validated whole. Paths are resolved against the config file's folder (the validation
+context's ``base_dir``); nothing here reads a file or builds a client.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, tzinfo
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from bridge.domain import SeasonPolicy
+from bridge.mapping.model import MappingTables
+
+SEATSIO_REGIONS = ("eu", "na", "sa", "oc")
+
+# --------------------------------------------------------------------------- field types
+
+
+def _relative_to_config(value: Path, info: ValidationInfo) -> Path:
+    """Resolve a path against the config file's folder (the validation context's ``base_dir``)."""
+    value = value.expanduser()
+    base = (info.context or {}).get("base_dir")
+    if not value.is_absolute() and base is not None:
+        value = Path(base) / value
+    return Path(os.path.normpath(value))
+
+
+ConfigPath = Annotated[Path, AfterValidator(_relative_to_config)]
+
+
+def _http_url(value: str) -> str:
+    if not re.match(r"https?://[^/\s]+", value):
+        raise ValueError("expected an http:// or https:// URL")
+    return value
+
+
+def _with_slash(value: str) -> str:
+    """httpx joins relative paths onto a base URL only below its last '/'."""
+    return value if value.endswith("/") else value + "/"
+
+
+HttpUrlText = Annotated[str, AfterValidator(_http_url)]
+
+
+def _time_zone(value: str) -> str:
+    """An IANA time zone name the system's database knows (``America/Los_Angeles``)."""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            "not an IANA time zone name, e.g. 'America/Los_Angeles' or 'Europe/London' "
+            "(the system's time zone database, or the tzdata package, must be installed)"
+        ) from None
+    return value
+
+
+NonEmpty = Annotated[str, Field(min_length=1)]
+
+
+class Section(BaseModel):
+    """Base of every section model: unknown keys are refused, values are frozen."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+# --------------------------------------------------------------------------- sections
+
+
+class TessituraSettings(Section):
+    """Where and as whom to call the Tessitura REST API."""
+
+    base_url: Annotated[HttpUrlText, AfterValidator(_with_slash)]
+    username: NonEmpty
+    user_group: NonEmpty
+    location: NonEmpty
+    format: Literal["json", "xml"] = "json"
+    timeout_s: float = Field(30.0, gt=0)
+    password_file: ConfigPath | None = None
+
+
+class SeatsioSettings(Section):
+    """Which seats.io region (or URL) and workspace, and how hard to push its rate limits."""
+
+    region: Literal["eu", "na", "sa", "oc"] | None = None
+    base_url: HttpUrlText | None = None
+    workspace_key: str | None = None
+    secret_key_file: ConfigPath | None = None
+    regular_lane_limit: int = Field(5, ge=1, le=10)
+    priority_lane_limit: int = Field(50, ge=1, le=100)
+    max_objects_per_request: int = Field(1000, ge=1)
+    timeout_s: float = Field(15.0, gt=0)
+
+    @model_validator(mode="after")
+    def _one_address(self) -> SeatsioSettings:
+        if (self.region is None) == (self.base_url is None):
+            raise ValueError(
+                "set exactly one of region (eu, na, sa, oc) or base_url, "
+                f"not {'both' if self.region else 'neither'}"
+            )
+        return self
+
+    @property
+    def api_url(self) -> str:
+        """The API root: ``base_url`` as given, else ``https://api-{region}.seatsio.net``."""
+        if self.base_url is not None:
+            return self.base_url.rstrip("/")
+        return f"https://api-{self.region}.seatsio.net"
+
+
+class MappingSettings(Section):
+    """Where the operator's tables are, and the rule for performances the table does not list."""
+
+    hold_codes: ConfigPath
+    performances: ConfigPath | None = None
+    seat_tables: dict[int, ConfigPath] = Field(default_factory=dict)
+    event_key_template: str | None = None
+    facility_charts: dict[int, NonEmpty] = Field(default_factory=dict)
+
+
+class DiscoverySettings(Section):
+    """Which Tessitura performances the daemon looks for (empty lists: no filter on that).
+
+    ``time_zone`` is the venue's IANA time zone, the one Tessitura's performance dates are in:
+    "today" and the search bounds are counted in it. Unset means UTC, which the one-day margin of
+    :func:`bridge.reconcile.discovery.search_window` still covers; `config check` warns about it.
+    """
+
+    facility_ids: tuple[int, ...] = ()
+    season_ids: tuple[int, ...] = ()
+    horizon_days: int = Field(365, ge=1)
+    time_zone: Annotated[str, AfterValidator(_time_zone)] | None = None
+
+    @property
+    def zone(self) -> tzinfo:
+        """The venue's time zone (UTC when ``time_zone`` is unset)."""
+        return UTC if self.time_zone is None else ZoneInfo(self.time_zone)
+
+
+class StoreSettings(Section):
+    """Where the ledger, journal and per-performance status live."""
+
+    path: ConfigPath = Path("state/seatbridge.sqlite3")
+
+
+class Cadence(Section):
+    """Performances starting within ``within_hours`` are reconciled every ``every_s`` seconds."""
+
+    within_hours: float = Field(gt=0)
+    every_s: float = Field(gt=0)
+
+
+class ScheduleSettings(Section):
+    """How often the daemon discovers performances and reconciles each one."""
+
+    discovery_every_s: float = Field(300.0, gt=0)
+    default_every_s: float = Field(600.0, gt=0)
+    cadences: tuple[Cadence, ...] = (
+        Cadence(within_hours=24, every_s=30),
+        Cadence(within_hours=168, every_s=120),
+    )
+
+    @field_validator("cadences")
+    @classmethod
+    def _distinct_windows(cls, cadences: tuple[Cadence, ...]) -> tuple[Cadence, ...]:
+        hours = [c.within_hours for c in cadences]
+        dup = sorted({h for h in hours if hours.count(h) > 1})
+        if dup:
+            raise ValueError(f"within_hours = {dup[0]:g} is given twice")
+        return tuple(sorted(cadences, key=lambda c: c.within_hours))
+
+    def every_s_for(self, hours_until_start: float) -> float:
+        """The reconcile interval of a performance starting in ``hours_until_start`` hours."""
+        for cadence in self.cadences:  # sorted, narrowest window first
+            if hours_until_start <= cadence.within_hours:
+                return cadence.every_s
+        return self.default_every_s
+
+
+class SafetySettings(Section):
+    """The planner's limits (``bridge.reconcile.policy.policy_of`` builds its Policy from them)."""
+
+    mass_release_share: float = Field(0.2, gt=0, le=1)
+    mass_release_floor: int = Field(50, ge=0)
+    season_policy: SeasonPolicy = SeasonPolicy.ALL
+    owns_all_channels: tuple[NonEmpty, ...] = ()
+    for_sale_reserve: int = Field(2, ge=0, le=10)
+    #: A seat table that lost more than this share of its rows since the last run is refused.
+    table_shrink_share: float = Field(0.1, ge=0, le=1)
+
+
+def _listen(value: str) -> str:
+    m = re.fullmatch(r"(\[[0-9A-Fa-f:.]+\]|[^:\s\[\]]+):(\d{1,5})", value)
+    if not m or not 0 <= int(m[2]) < 65536:
+        raise ValueError("expected host:port, e.g. 127.0.0.1:9464 or [::1]:9464 (port 0: any free)")
+    return value
+
+
+class HttpSettings(Section):
+    """Where health and Prometheus metrics are served (loopback by default; port 0 picks a free
+    port, which the daemon records for `seatbridge status`)."""
+
+    listen: Annotated[str, AfterValidator(_listen)] = "127.0.0.1:9464"
+
+    @property
+    def host(self) -> str:
+        return self.listen.rsplit(":", 1)[0].strip("[]")
+
+    @property
+    def port(self) -> int:
+        return int(self.listen.rsplit(":", 1)[1])
+
+
+class DaemonSettings(Section):
+    """How `seatbridge run` schedules, bounds and stops its runs (see docs/daemon.md)."""
+
+    #: a run longer than this is cancelled (at its next await; the journal lets the next repair)
+    run_timeout_s: float = Field(300.0, gt=0)
+    #: units reconciled at once, process-wide (each unit's seats.io calls share the lanes)
+    max_units_in_flight: int = Field(4, ge=1, le=64)
+    #: retryable failures back off from base to cap, doubling, with jitter
+    backoff_base_s: float = Field(5.0, gt=0)
+    backoff_cap_s: float = Field(600.0, gt=0)
+    jitter_share: float = Field(0.1, ge=0, lt=1)
+    #: a unit stopped by a terminal error is tried again this often even without a config change
+    terminal_recheck_s: float = Field(3600.0, gt=0)
+    #: a job that could not fire on time (the loop was busy) still runs this late, then waits
+    misfire_grace_s: float = Field(60.0, gt=0)
+    #: a performance leaves the schedule this long after it started
+    ended_margin_hours: float = Field(6.0, ge=0)
+    #: finished runs older than this are pruned from the journal
+    keep_runs_days: float = Field(30.0, gt=0)
+    #: runs in flight get this long to finish on SIGTERM before they are cancelled
+    stop_grace_s: float = Field(60.0, ge=0)
+    #: the active daemon's writer lease; a standby takes over this long after a crash at most
+    writer_lease_ttl_s: float = Field(30.0, gt=0)
+    #: how often the config file and its tables are checked for edits
+    reload_poll_s: float = Field(2.0, gt=0)
+
+    @model_validator(mode="after")
+    def _cap_not_below_base(self) -> DaemonSettings:
+        if self.backoff_cap_s < self.backoff_base_s:
+            raise ValueError("backoff_cap_s must not be below backoff_base_s")
+        return self
+
+
+def _lower(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
+
+
+class LogSettings(Section):
+    """Log level and shape: JSON for daemons, console for people."""
+
+    level: Annotated[
+        Literal["debug", "info", "warning", "error", "critical"], BeforeValidator(_lower)
+    ] = "info"
+    format: Literal["json", "console"] = "json"
+
+
+SECTION_MODELS: Mapping[str, tuple[type[Section], bool]] = {
+    "tessitura": (TessituraSettings, True),
+    "seatsio": (SeatsioSettings, True),
+    "mappings": (MappingSettings, True),
+    "discovery": (DiscoverySettings, False),
+    "store": (StoreSettings, False),
+    "schedule": (ScheduleSettings, False),
+    "safety": (SafetySettings, False),
+    "http": (HttpSettings, False),
+    "log": (LogSettings, False),
+    "daemon": (DaemonSettings, False),
+}
+
+
+# --------------------------------------------------------------------------- the value
+
+
+@dataclass(frozen=True, slots=True)
+class BridgeConfig:
+    """Everything the bridge needs to run, validated; paths are absolute.
+
+    ``tables`` are the loaded mapping tables; ``files`` every file read to build this value (the
+    config, the tables, secret files), for a daemon that reloads on change.
+    Secrets are :class:`pydantic.SecretStr` (``get_secret_value()``), None when not required.
+    Clients and the store are built from it in :mod:`bridge.runtime`.
+    """
+
+    path: Path
+    tessitura: TessituraSettings
+    seatsio: SeatsioSettings
+    mappings: MappingSettings
+    discovery: DiscoverySettings
+    store: StoreSettings
+    schedule: ScheduleSettings
+    safety: SafetySettings
+    http: HttpSettings
+    log: LogSettings
+    tables: MappingTables = field(repr=False)
+    tessitura_password: SecretStr | None = field(default=None, repr=False)
+    seatsio_secret_key: SecretStr | None = field(default=None, repr=False)
+    files: tuple[Path, ...] = ()
+    daemon: DaemonSettings = field(default_factory=lambda: DaemonSettings())

@@ -1,0 +1,1 @@
+"""The long-running daemon (``seatbridge run``): scheduling, reloads, metrics and HTTP endpoints."""

@@ -1,0 +1,257 @@
+"""The daemon's Prometheus metrics, in a registry of their own.
+
+:class:`BridgeMetrics` owns a private :class:`~prometheus_client.CollectorRegistry` (never the
+process-wide default one), so tests and several instances in one process never collide. Every
+name starts with ``seatbridge_``; counters end in ``_total``; durations are in seconds.
+
+Labels are bounded: ``endpoint`` is a method and URL template (``GET /events/{key}``), never a
+concrete URL; a query string is cut off, and past :data:`MAX_ENDPOINTS` distinct endpoints of one
+vendor the rest are counted as ``other``, so a client that forgets its template cannot blow up the
+number of series. ``performance`` and ``event`` follow the schedule: :meth:`BridgeMetrics.forget`
+drops a performance that left it.
+
+``seatbridge_seconds_since_last_sync`` is computed when Prometheus scrapes, from the clock given
+to the constructor, so it keeps growing while nothing syncs.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+#: Reconcile results counted from zero, so ``increase()`` sees the first one.
+RECONCILE_RESULTS = ("converged", "conflicts", "refused", "error", "leased_elsewhere", "timeout")
+#: Config reload results counted from zero.
+RELOAD_RESULTS = ("applied", "refused", "unchanged")
+#: Buckets for one HTTP call to a vendor API: tens of milliseconds to a client timeout.
+API_BUCKETS = (0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+#: At most this many distinct ``endpoint`` label values per vendor; later ones count as ``other``.
+MAX_ENDPOINTS = 100
+
+_SINCE_SYNC = "seatbridge_seconds_since_last_sync"
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class _SinceLastSync(Collector):
+    """``seatbridge_seconds_since_last_sync{performance}``, evaluated at scrape time."""
+
+    def __init__(self, now: Callable[[], datetime]) -> None:
+        self._now = now
+        self._lock = threading.Lock()
+        self._last: dict[int, datetime] = {}
+
+    def synced(self, performance_id: int, at: datetime) -> None:
+        with self._lock:
+            before = self._last.get(performance_id)
+            if before is None or at > before:
+                self._last[performance_id] = at
+
+    def forget(self, performance_id: int) -> None:
+        with self._lock:
+            self._last.pop(performance_id, None)
+
+    def _family(self) -> GaugeMetricFamily:
+        return GaugeMetricFamily(
+            _SINCE_SYNC,
+            "Seconds since the bridge last brought the performance in step with seats.io.",
+            labels=["performance"],
+        )
+
+    def describe(self) -> Iterable[Metric]:
+        return [self._family()]
+
+    def collect(self) -> Iterable[Metric]:
+        with self._lock:
+            last = dict(self._last)
+        family = self._family()
+        if last:
+            now = self._now()
+            for pid, at in sorted(last.items()):
+                family.add_metric([str(pid)], max(0.0, (now - at).total_seconds()))
+        return [family]
+
+
+class BridgeMetrics:
+    """Everything the daemon counts; the method names are the API the daemon calls."""
+
+    def __init__(self, now: Callable[[], datetime] = _utc_now) -> None:
+        self.registry = CollectorRegistry()
+        r = self.registry
+        self._reconciles = Counter(
+            "seatbridge_reconciles",
+            "Unit reconciles by result.",
+            ["result"],
+            registry=r,
+        )
+        for result in RECONCILE_RESULTS:
+            self._reconciles.labels(result)
+        self._operations = Counter(
+            "seatbridge_operations",
+            "Planned operations by kind and result.",
+            ["kind", "result"],
+            registry=r,
+        )
+        self._conflicts = Counter(
+            "seatbridge_conflicts",
+            "Conflicts found between Tessitura and seats.io.",
+            registry=r,
+        )
+        self._objects = Counter(
+            "seatbridge_objects",
+            "Seats.io objects the bridge held, released or changed the status of, by action.",
+            ["action"],
+            registry=r,
+        )
+        self._api_requests = Counter(
+            "seatbridge_api_requests",
+            "Vendor API requests by endpoint template and HTTP status ('error' when none came).",
+            ["vendor", "endpoint", "status"],
+            registry=r,
+        )
+        self._api_duration = Histogram(
+            "seatbridge_api_request_duration_seconds",
+            "Duration of vendor API requests.",
+            ["vendor", "endpoint"],
+            buckets=API_BUCKETS,
+            registry=r,
+        )
+        self._rate_limited = Counter(
+            "seatbridge_rate_limited",
+            "HTTP 429 answers by lane.",
+            ["lane"],
+            registry=r,
+        )
+        self._for_sale_left = Gauge(
+            "seatbridge_for_sale_edits_left",
+            "Restricting for-sale edits left today on the seats.io event.",
+            ["event"],
+            registry=r,
+        )
+        self._reloads = Counter(
+            "seatbridge_config_reloads",
+            "Config reloads by result.",
+            ["result"],
+            registry=r,
+        )
+        for result in RELOAD_RESULTS:
+            self._reloads.labels(result)
+        self._active = Gauge(
+            "seatbridge_active",
+            "1 while this daemon is the active one on its store, 0 on standby.",
+            registry=r,
+        )
+        self._in_flight = Gauge(
+            "seatbridge_units_in_flight",
+            "Units being reconciled right now.",
+            registry=r,
+        )
+        self._scheduled = Gauge(
+            "seatbridge_scheduled_units",
+            "Units on the schedule.",
+            registry=r,
+        )
+        self._since_sync = _SinceLastSync(now)
+        r.register(self._since_sync)
+        self._endpoints: dict[str, set[str]] = {}
+        self._endpoints_lock = threading.Lock()
+
+    # -- reconciling ---------------------------------------------------------------------------
+
+    def unit_reconciled(self, result: str) -> None:
+        """One unit's reconcile ended with ``result`` (see :data:`RECONCILE_RESULTS`)."""
+        self._reconciles.labels(result).inc()
+
+    def operation(self, kind: str, result: str) -> None:
+        """One planned operation of ``kind`` ended in ``result``."""
+        self._operations.labels(kind, result).inc()
+
+    def conflicts(self, n: int) -> None:
+        """``n`` conflicts were found (0 is fine)."""
+        if n > 0:
+            self._conflicts.inc(n)
+
+    def objects(self, action: str, n: int) -> None:
+        """The bridge applied ``action`` (hold, release, status change…) to ``n`` objects."""
+        if n > 0:
+            self._objects.labels(action).inc(n)
+
+    def synced(self, performance_id: int, at: datetime) -> None:
+        """The performance was in step with seats.io at ``at`` (an earlier ``at`` is ignored)."""
+        self._since_sync.synced(performance_id, at)
+
+    def forget(self, performance_id: int) -> None:
+        """The performance left the schedule: drop its series."""
+        self._since_sync.forget(performance_id)
+
+    def for_sale_edits_left(self, event_key: str, n: int) -> None:
+        self._for_sale_left.labels(event_key).set(n)
+
+    # -- vendor APIs ---------------------------------------------------------------------------
+
+    def api_request(
+        self,
+        vendor: str,
+        endpoint: str,
+        status: int | None,
+        elapsed_s: float,
+        error: str | None,
+    ) -> None:
+        """One attempt of a vendor request. ``endpoint`` should be a template; ``error`` (the
+        transport failure, when ``status`` is None) is not a label: it is for the logs."""
+        del error  # not a label; status "error" says enough for alerting
+        endpoint = self._bounded_endpoint(vendor, endpoint)
+        code = "error" if status is None else str(status)
+        self._api_requests.labels(vendor, endpoint, code).inc()
+        self._api_duration.labels(vendor, endpoint).observe(max(0.0, elapsed_s))
+
+    def rate_limited(self, lane: str) -> None:
+        self._rate_limited.labels(lane).inc()
+
+    def _bounded_endpoint(self, vendor: str, endpoint: str) -> str:
+        endpoint = endpoint.split("?", 1)[0]
+        with self._endpoints_lock:
+            seen = self._endpoints.setdefault(vendor, set())
+            if endpoint in seen:
+                return endpoint
+            if len(seen) >= MAX_ENDPOINTS:
+                return "other"
+            seen.add(endpoint)
+            return endpoint
+
+    # -- the daemon itself ---------------------------------------------------------------------
+
+    def config_reload(self, result: str) -> None:
+        """A config reload ended in ``result`` (see :data:`RELOAD_RESULTS`)."""
+        self._reloads.labels(result).inc()
+
+    def role(self, active: bool) -> None:
+        """This daemon became the active one (True) or a standby (False)."""
+        self._active.set(1 if active else 0)
+
+    def units_in_flight(self, delta: int) -> None:
+        """``+1`` when a unit's reconcile starts, ``-1`` when it ends."""
+        self._in_flight.inc(delta)
+
+    def scheduled_units(self, n: int) -> None:
+        self._scheduled.set(n)
+
+    # -- exposition ----------------------------------------------------------------------------
+
+    def exposition(self) -> tuple[bytes, str]:
+        """The body for ``/metrics`` and its content type (Prometheus text format)."""
+        return generate_latest(self.registry), CONTENT_TYPE_LATEST

@@ -1,0 +1,129 @@
+"""When each unit runs: the pure part of the daemon's scheduling, tested with an injected clock.
+
+A unit runs on the cadence its soonest performance asks for (``[schedule] cadences``), with a
+little jitter so units configured alike do not all fire in the same second. After a run, the
+unit's :class:`~bridge.reconcile.outcome.Requeue` decides the next time (controller-runtime's
+``RequeueAfter``): retryable errors back off exponentially up to a cap, an unknown outcome is
+re-read soon, a terminal error waits for a config change (re-checked now and then, since the
+fix may be made in seats.io or Tessitura rather than in the config).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bridge.reconcile.outcome import ErrorKind, Requeue
+
+#: The schedule settings' ``every_s_for(hours_until_start)``.
+EveryFor = Callable[[float], float]
+
+__all__ = [
+    "Backoff",
+    "NextRun",
+    "UnitJob",
+    "jobs_for",
+    "next_run",
+    "unit_key",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Backoff:
+    """Bounds on coming back after a failure. ``max_retry_after_s`` caps a vendor's Retry-After
+    (seats.io's daily for-sale limit answers in hours; a day is the most it can mean)."""
+
+    base_s: float = 5.0
+    cap_s: float = 600.0
+    jitter_share: float = 0.1
+    unknown_s: float = 5.0
+    terminal_recheck_s: float = 3600.0
+    max_retry_after_s: float = 86400.0
+
+
+@dataclass(frozen=True, slots=True)
+class NextRun:
+    """The delay until a unit's next run, why, and whether it waits for a config change."""
+
+    delay_s: float
+    reason: str
+    waits_for_config: bool = False
+
+
+def _jitter(delay: float, share: float, rng: random.Random) -> float:
+    return delay * (1 + rng.uniform(-share, share)) if share > 0 else delay
+
+
+def next_run(
+    requeue: Requeue,
+    failures: int,
+    cadence_s: float,
+    backoff: Backoff,
+    rng: random.Random,
+) -> NextRun:
+    """When to run a unit again after a run that ended with ``requeue``; ``failures`` counts the
+    consecutive failed runs, this one included (0 after a clean run)."""
+    if requeue.kind is None:
+        return NextRun(_jitter(cadence_s, backoff.jitter_share, rng), "cadence")
+    if requeue.kind is ErrorKind.TERMINAL:
+        return NextRun(backoff.terminal_recheck_s, f"terminal: {requeue.reason}", True)
+    if requeue.kind is ErrorKind.OUTCOME_UNKNOWN:
+        delay = min(cadence_s, backoff.unknown_s)
+        reason = f"outcome unknown, re-read: {requeue.reason}"
+    else:
+        exponent = min(max(0, failures - 1), 64)  # past 2**64 every delay is the cap anyway
+        delay = min(backoff.cap_s, backoff.base_s * 2.0**exponent)
+        delay = _jitter(delay, backoff.jitter_share, rng)
+        reason = f"retry {failures}: {requeue.reason}"
+    if requeue.after_s is not None:  # the vendor said how long; never sooner than that
+        delay = max(delay, min(requeue.after_s, backoff.max_retry_after_s))
+    return NextRun(delay, reason)
+
+
+@dataclass(frozen=True, slots=True)
+class UnitJob:
+    """One scheduled unit: its performances and the cadence its soonest performance asks for."""
+
+    key: str
+    performance_ids: tuple[int, ...]
+    every_s: float
+
+
+def unit_key(unit: Sequence[int]) -> str:
+    """A stable job id for a unit (its sorted performance ids)."""
+    return "unit:" + ",".join(str(p) for p in sorted(unit))
+
+
+def cadence_s(
+    starts: Iterable[datetime | None],
+    now: datetime,
+    every_s_for: EveryFor,
+) -> float:
+    """The unit's interval: the tightest its performances ask for. A performance whose start is
+    unknown (its read failed) asks for the tightest there is: unknown is never 'far away'."""
+    hours: list[float] = []
+    for start in starts:
+        hours.append(0.0 if start is None else max(0.0, (start - now).total_seconds() / 3600))
+    return min(every_s_for(h) for h in hours) if hours else every_s_for(0.0)
+
+
+def jobs_for(
+    units: Iterable[tuple[int, ...]],
+    starts: Mapping[int, datetime | None],
+    now: datetime,
+    every_s_for: EveryFor,
+    ended_margin: timedelta,
+) -> dict[str, UnitJob]:
+    """The jobs the schedule should hold: every unit with a performance not yet over (start plus
+    ``ended_margin`` still ahead, or start unknown), at its cadence."""
+    jobs: dict[str, UnitJob] = {}
+    for unit in units:
+        unit_starts = [starts.get(pid) for pid in unit]
+        live = [s for s in unit_starts if s is None or s + ended_margin > now]
+        if not live:
+            continue  # every performance of the unit is over: it leaves the schedule
+        key = unit_key(unit)
+        jobs[key] = UnitJob(key, tuple(sorted(unit)), cadence_s(live, now, every_s_for))
+    return jobs

@@ -1,0 +1,243 @@
+"""The daemon's HTTP face: health, readiness, Prometheus metrics and status.
+
+:func:`build_app` makes the Starlette app; :class:`HttpServer` runs it with uvicorn inside the
+running event loop, and :func:`serve_http` is the same as one call that returns when ``stop`` is
+set. Routes:
+
+``GET /healthz``  200 ``ok`` while the process and its loop run (a standby is healthy)
+``GET /readyz``   200 ``{"ready": true, "checks": {...}}``, else 503 with the same body
+``GET /metrics``  the Prometheus exposition of :class:`~bridge.daemon.metrics.BridgeMetrics`
+``GET /status``   the JSON of ``status()``; 404 when none was given
+
+Responses only carry what the callables return; the daemon hands over redacted data.
+
+uvicorn's :class:`~uvicorn.Server` installs its own SIGINT/SIGTERM handlers in ``serve()``
+(``capture_signals``) and has no setting to turn that off; the daemon owns those signals, so the
+server here overrides ``capture_signals`` with a no-op. The socket is bound here, before uvicorn
+starts, so a bad address or a port in use is a :class:`~bridge.errors.ConfigError` (uvicorn
+itself would log and ``sys.exit``) and the bound port is known at once (``listen`` may say port 0).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import socket
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+from bridge.daemon.metrics import BridgeMetrics
+from bridge.errors import ConfigError
+
+#: Seconds the server gives requests in flight once told to stop, before cancelling them.
+GRACE_S = 1
+#: Seconds :meth:`HttpServer.start` waits for uvicorn to accept connections.
+STARTUP_TIMEOUT_S = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class Readiness:
+    """Whether the daemon should get traffic/alerts as working; ``checks`` maps each check's
+    name to ``"ok"`` or the reason it is not."""
+
+    ready: bool
+    checks: Mapping[str, str]
+
+
+def build_app(
+    readiness: Callable[[], Readiness],
+    metrics: BridgeMetrics,
+    status: Callable[[], Mapping[str, object]] | None = None,
+) -> Starlette:
+    """The ASGI app. The callables are called per request, in the event loop: keep them quick."""
+
+    async def healthz(request: Request) -> Response:
+        return PlainTextResponse("ok")
+
+    async def readyz(request: Request) -> Response:
+        r = readiness()
+        body = {"ready": r.ready, "checks": dict(r.checks)}
+        return _json(body, 200 if r.ready else 503)
+
+    async def metrics_(request: Request) -> Response:
+        body, content_type = metrics.exposition()
+        return Response(body, headers={"Content-Type": content_type})
+
+    async def status_(request: Request) -> Response:
+        if status is None:
+            return PlainTextResponse("no status here", status_code=404)
+        return _json(dict(status()))
+
+    return Starlette(
+        routes=[
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/readyz", readyz, methods=["GET"]),
+            Route("/metrics", metrics_, methods=["GET"]),
+            Route("/status", status_, methods=["GET"]),
+        ]
+    )
+
+
+def _json(body: Mapping[str, object], status_code: int = 200) -> Response:
+    """JSON that also takes what ``status()`` tends to hold (datetimes, paths) as strings."""
+    text = json.dumps(body, default=str, ensure_ascii=False)
+    return Response(text, status_code=status_code, media_type="application/json")
+
+
+def parse_listen(listen: str) -> tuple[str, int]:
+    """``"host:port"`` or ``"[v6]:port"`` as (host, port); a :class:`ConfigError` if it is not."""
+    host, sep, port_text = listen.rpartition(":")
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    elif ":" in host:
+        host = ""  # a bare IPv6 address: ambiguous, must be bracketed
+    if not sep or not host or not port_text.isdigit() or int(port_text) > 65535:
+        raise ConfigError(
+            f"[http] listen {listen!r}: expected host:port, e.g. 127.0.0.1:9464 or [::1]:9464"
+        )
+    return host, int(port_text)
+
+
+def _bind(listen: str) -> socket.socket:
+    host, port = parse_listen(listen)
+    try:
+        infos = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE | socket.AI_NUMERICSERV
+        )
+    except OSError as exc:
+        raise ConfigError(f"[http] listen {listen!r}: cannot resolve {host!r}: {exc}") from None
+    family, kind, proto, _, address = infos[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.setblocking(False)
+    except OSError as exc:
+        sock.close()
+        reason = exc.strerror or str(exc)
+        raise ConfigError(f"[http] listen {listen!r}: cannot listen there: {reason}") from None
+    return sock
+
+
+class _Server(uvicorn.Server):
+    """A uvicorn server that leaves the process's signal handlers alone."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+class HttpServer:
+    """The app on ``listen`` inside the running event loop.
+
+    ``await start()`` binds the socket (a :class:`ConfigError` when it cannot) and returns once
+    the server accepts connections; :attr:`port` is then the bound port. ``await stop()`` shuts it
+    down gracefully (about a second at most); it is safe to call more than once, or without a
+    start. Also an async context manager.
+    """
+
+    def __init__(self, app: Starlette, listen: str) -> None:
+        parse_listen(listen)  # fail early on a malformed address
+        self.app = app
+        self.listen = listen
+        self._server: _Server | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._port: int | None = None
+
+    @property
+    def port(self) -> int:
+        """The bound port (the real one when ``listen`` said 0); only after :meth:`start`."""
+        if self._port is None:
+            raise RuntimeError("the HTTP server has not started")
+        return self._port
+
+    async def start(self) -> None:
+        if self._task is not None:
+            raise RuntimeError("the HTTP server was already started")
+        sock = _bind(self.listen)
+        self._port = int(sock.getsockname()[1])
+        config = uvicorn.Config(
+            self.app,
+            lifespan="off",
+            log_config=None,
+            log_level="warning",
+            access_log=False,
+            server_header=False,
+            timeout_graceful_shutdown=GRACE_S,
+        )
+        server = self._server = _Server(config)
+        task = self._task = asyncio.create_task(
+            self._serve(server, sock), name=f"http {self.listen}"
+        )
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + STARTUP_TIMEOUT_S
+        while not server.started:
+            if task.done():
+                task.result()  # raises what stopped it
+            if task.done() or loop.time() > deadline:
+                await self.stop()
+                raise ConfigError(f"[http] listen {self.listen!r}: the HTTP server did not start")
+            await asyncio.sleep(0.01)
+
+    @staticmethod
+    async def _serve(server: _Server, sock: socket.socket) -> None:
+        try:
+            await server.serve(sockets=[sock])
+        except SystemExit:  # uvicorn's way of failing a startup
+            raise ConfigError("the HTTP server failed to start") from None
+        finally:
+            sock.close()
+
+    async def stop(self) -> None:
+        server, task = self._server, self._task
+        if server is None or task is None:
+            return
+        server.should_exit = True
+        try:
+            await asyncio.wait_for(asyncio.shield(task), timeout=GRACE_S + 2)
+        except TimeoutError:
+            server.force_exit = True
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        except Exception:  # it failed on its own; nothing left to stop
+            return
+
+    async def __aenter__(self) -> HttpServer:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+
+async def serve_http(
+    app: Starlette,
+    listen: str,
+    stop: asyncio.Event,
+    *,
+    ready: asyncio.Event | None = None,
+    server: HttpServer | None = None,
+) -> None:
+    """Serve ``app`` on ``listen`` until ``stop`` is set, then shut down gracefully.
+
+    ``ready`` is set once the socket is bound and accepting. To learn the bound port (``listen``
+    may say port 0), pass your own ``server=HttpServer(app, listen)`` and read its ``port`` once
+    ``ready`` is set; or use :class:`HttpServer` directly. A bad ``listen`` or a port in use
+    raises :class:`ConfigError` before ``ready`` is set.
+    """
+    http = server if server is not None else HttpServer(app, listen)
+    await http.start()
+    try:
+        if ready is not None:
+            ready.set()
+        await stop.wait()
+    finally:
+        await http.stop()

@@ -1,0 +1,97 @@
+"""The daemon's scheduling rules, on an injected clock: cadence, backoff, requeue, leaving."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bridge.daemon.schedule import Backoff, UnitJob, jobs_for, next_run, unit_key
+from bridge.reconcile.outcome import ErrorKind, Requeue
+
+NOW = datetime(2026, 11, 30, 18, 0, tzinfo=UTC)
+HOUR = timedelta(hours=1)
+NO_JITTER = Backoff(jitter_share=0.0)
+
+
+def every_s_for(hours: float) -> float:
+    """The sample venue's cadences: 15 s within a day, 60 s within a week, 300 s after."""
+    return 15.0 if hours <= 24 else 60.0 if hours <= 168 else 300.0
+
+
+def test_a_clean_run_comes_back_on_the_cadence_within_its_jitter() -> None:
+    rng = random.Random(7)
+    delays = [next_run(Requeue(), 0, 60.0, Backoff(), rng).delay_s for _ in range(200)]
+    assert all(54.0 <= d <= 66.0 for d in delays)
+    assert len({round(d, 3) for d in delays}) > 100  # spread out, not one instant
+
+
+def test_retryable_failures_back_off_exponentially_up_to_the_cap() -> None:
+    failing = Requeue(ErrorKind.RETRYABLE, None, "timeout")
+    delays = [next_run(failing, n, 15.0, NO_JITTER, random.Random()).delay_s for n in range(1, 10)]
+    assert delays == [5.0, 10.0, 20.0, 40.0, 80.0, 160.0, 320.0, 600.0, 600.0]
+
+
+def test_a_vendor_retry_after_is_never_cut_short_but_is_bounded() -> None:
+    limited = Requeue(ErrorKind.RETRYABLE, 3600.0, "daily for-sale limit")
+    assert next_run(limited, 1, 15.0, NO_JITTER, random.Random()).delay_s == 3600.0
+    absurd = Requeue(ErrorKind.RETRYABLE, 10**9, "429")
+    assert next_run(absurd, 1, 15.0, NO_JITTER, random.Random()).delay_s == 86400.0
+
+
+def test_an_unknown_outcome_is_re_read_soon_and_a_terminal_error_waits_for_the_config() -> None:
+    unknown = next_run(
+        Requeue(ErrorKind.OUTCOME_UNKNOWN, None, "5xx"), 3, 300.0, NO_JITTER, random.Random()
+    )
+    assert unknown.delay_s == 5.0 and not unknown.waits_for_config
+    terminal = next_run(
+        Requeue(ErrorKind.TERMINAL, None, "no event"), 1, 15.0, NO_JITTER, random.Random()
+    )
+    assert terminal.waits_for_config and terminal.delay_s == 3600.0
+    assert "no event" in terminal.reason
+
+
+@given(
+    kind=st.sampled_from([None, *ErrorKind]),
+    after=st.none() | st.floats(min_value=0, max_value=1e12, allow_nan=False),
+    failures=st.integers(min_value=0, max_value=10_000),
+    cadence=st.floats(min_value=1, max_value=86400),
+    seed=st.integers(),
+)
+def test_every_next_run_is_positive_finite_and_bounded(
+    kind: ErrorKind | None, after: float | None, failures: int, cadence: float, seed: int
+) -> None:
+    backoff = Backoff()
+    run = next_run(Requeue(kind, after, "x"), failures, cadence, backoff, random.Random(seed))
+    assert (
+        0 < run.delay_s <= max(cadence * 1.1, backoff.max_retry_after_s, backoff.terminal_recheck_s)
+    )
+    if after is not None and kind in (ErrorKind.RETRYABLE, ErrorKind.OUTCOME_UNKNOWN):
+        assert run.delay_s >= min(after, backoff.max_retry_after_s)
+
+
+def test_units_run_on_their_soonest_performance_and_leave_when_over() -> None:
+    starts = {
+        101: NOW + 2 * HOUR,  # tonight: 15 s
+        102: NOW + 100 * HOUR,  # this week
+        103: NOW + 400 * HOUR,  # later
+        104: NOW - 8 * HOUR,  # over, beyond the 6 h margin
+        105: NOW - 2 * HOUR,  # started two hours ago: still within the margin
+        106: None,  # its read failed: unknown is never "far away"
+    }
+    units = [(101, 103), (102,), (103,), (104,), (105,), (106,), (104, 102)]
+    jobs = jobs_for(units, starts, NOW, every_s_for, timedelta(hours=6))
+    assert jobs == {
+        "unit:101,103": UnitJob("unit:101,103", (101, 103), 15.0),
+        "unit:102": UnitJob("unit:102", (102,), 60.0),
+        "unit:103": UnitJob("unit:103", (103,), 300.0),
+        "unit:105": UnitJob("unit:105", (105,), 15.0),
+        "unit:106": UnitJob("unit:106", (106,), 15.0),
+        "unit:102,104": UnitJob("unit:102,104", (102, 104), 60.0),
+    }
+
+
+def test_a_unit_key_does_not_depend_on_order() -> None:
+    assert unit_key((203, 201, 202)) == unit_key([201, 202, 203]) == "unit:201,202,203"
