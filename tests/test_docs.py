@@ -81,7 +81,7 @@ def test_the_cli_reference_is_generated_from_the_commands() -> None:
 
 def _from(text: str) -> str | None:
     """The command line from the word `seatbridge` on (a path before it dropped), if any."""
-    m = re.search(r"(?:^|[\s/])(seatbridge(?=\s|$).*)", text)
+    m = re.search(r"(?:^|\s|bin/)(seatbridge(?=\s|$).*)", text)
     return m.group(1) if m else None
 
 
