@@ -104,6 +104,8 @@ class Daemon:
         self._rt: Runtime | None = None
         self._reconciler: Reconciler | None = None
         self._gate: asyncio.Semaphore | None = None
+        #: set when another daemon took the writer lease: exit 1, to come back as standby
+        self._lost_role = False
         #: where the HTTP server listens, with the port it bound (``[http] listen`` may say 0)
         self.listen = cfg.http.listen
 
@@ -195,8 +197,6 @@ class Daemon:
             await self._drain()
             self._release_role(rt)
         return 0 if not self._lost_role else 1
-
-    _lost_role = False
 
     async def _wait_for_stop(self) -> None:
         while not self.stop.is_set():
@@ -382,9 +382,9 @@ class Daemon:
                 self.metrics.unit_reconciled("error")
                 return Requeue(ErrorKind.TERMINAL, None, str(exc)), "error"
         self._count(report)
-        requeues = [u.requeue for u in report.units]
-        worst = max(requeues, key=_severity) if requeues else Requeue()
-        return worst, _result_of(report)
+        # the worst of the units' errors (a unit leased elsewhere is not an error: see requeue)
+        errors = [e for u in report.units if not u.leased_elsewhere for e in u.all_errors]
+        return Requeue.of(errors), _result_of(report)
 
     def _count(self, report: RunReport) -> None:
         now = self.now()
@@ -540,10 +540,6 @@ class Daemon:
                 for key, u in sorted(s.units.items())
             },
         }
-
-
-def _severity(r: Requeue) -> int:
-    return -1 if r.kind is None else list(ErrorKind).index(r.kind)
 
 
 def _unit_result(u: UnitResult) -> str:
