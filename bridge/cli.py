@@ -109,8 +109,8 @@ def _unexpected(ctx: click.Context, exc: Exception) -> None:
 )
 @click.option(
     "--log-format",
-    type=click.Choice(["console", "json"]),
-    help="Log lines as JSON objects or for people; wins over the config's [log] format.",
+    type=click.Choice(["auto", "console", "json"]),
+    help="Log lines as JSON objects, for people, or auto (JSON unless on a terminal); wins over\n    the config's [log] format.",
 )
 def main(log_level: str | None, log_format: str | None) -> None:
     """Keep seats.io seating charts in step with Tessitura seat holds.

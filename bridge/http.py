@@ -162,7 +162,8 @@ class Exchange:
     """One attempt as observers see it: no URL, no body, nothing secret.
 
     ``endpoint`` is the method and path template (``GET /events/{key}``) when the client gave one,
-    else the method and concrete path; ``error`` the class name of the transport failure, if any.
+    else the method and concrete path; ``error`` the class name of the transport failure, if any;
+    ``lane`` the vendor's concurrency lane the attempt went through (None where it has none).
     """
 
     vendor: str
@@ -171,6 +172,7 @@ class Exchange:
     status: int | None
     elapsed_s: float
     error: str | None = None
+    lane: str | None = None
 
 
 Observer = Callable[[Exchange], None]
@@ -246,6 +248,7 @@ async def send(
     may_have_applied: bool = False,
     unknown_hint: str = "re-read state before retrying",
     endpoint: str | None = None,
+    lane: str | None = None,
     clock: Clock = time.monotonic,
     **kwargs: Any,
 ) -> Sent:
@@ -272,6 +275,7 @@ async def send(
                 endpoint or f"{method} {response.request.url.path}",
                 response.status_code,
                 elapsed_s,
+                lane=lane,
             )
         )
         log_event(
@@ -304,6 +308,7 @@ async def send(
             None,
             elapsed_s,
             type(caught).__name__,
+            lane,
         )
     )
     log_event(

@@ -31,12 +31,19 @@ def override(level: str | None = None, fmt: str | None = None) -> None:
     _overrides["fmt"] = fmt
 
 
+def resolve_format(fmt: str, on_terminal: bool) -> str:
+    """``auto`` is console for a person at a terminal and JSON for everything else."""
+    if fmt == "auto":
+        return "console" if on_terminal else "json"
+    return fmt
+
+
 def configure(level: str = "info", fmt: str = "console") -> None:
-    """Configure structlog once per process; ``fmt`` is "json" or "console".
+    """Configure structlog once per process; ``fmt`` is "json", "console" or "auto".
 
     The command line's ``--log-level`` / ``--log-format`` (see :func:`override`) win over both."""
     level = _overrides["level"] or level
-    fmt = _overrides["fmt"] or fmt
+    fmt = resolve_format(_overrides["fmt"] or fmt, sys.stderr.isatty())
     renderer: Any = (
         structlog.processors.JSONRenderer()
         if fmt == "json"

@@ -66,3 +66,26 @@ def test_a_command_run_without_options_uses_the_config() -> None:
     result = CliRunner().invoke(main, ["config", "check", "--config", str(SANDBOX), "--no-secrets"])
     assert result.exit_code == 0, result.output
     assert logs._overrides == {"level": None, "fmt": None}  # each run starts from the config
+
+
+@pytest.mark.parametrize(
+    ("fmt", "on_terminal", "shape"),
+    [
+        ("auto", True, "console"),
+        ("auto", False, "json"),
+        ("json", True, "json"),
+        ("console", False, "console"),
+    ],
+)
+def test_auto_format_is_json_for_journald_and_console_for_a_person(
+    fmt: str, on_terminal: bool, shape: str
+) -> None:
+    assert logs.resolve_format(fmt, on_terminal) == shape
+
+
+def test_auto_is_the_default_and_writes_json_when_stderr_is_not_a_terminal() -> None:
+    from bridge.config.settings import LogSettings
+
+    assert LogSettings().format == "auto"
+    logs.configure("info", "auto")  # pytest captures stderr: not a terminal
+    assert isinstance(_renderer(), structlog.processors.JSONRenderer)

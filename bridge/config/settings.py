@@ -271,7 +271,8 @@ class LogSettings(Section):
     level: Annotated[
         Literal["debug", "info", "warning", "error", "critical"], BeforeValidator(_lower)
     ] = "info"
-    format: Literal["json", "console"] = "json"
+    #: "auto": JSON lines when stderr is not a terminal (journald, containers), else console.
+    format: Literal["auto", "json", "console"] = "auto"
 
 
 SECTION_MODELS: Mapping[str, tuple[type[Section], bool]] = {

@@ -132,8 +132,8 @@ class BridgeMetrics:
         )
         self._rate_limited = Counter(
             "seatbridge_rate_limited",
-            "HTTP 429 answers by lane.",
-            ["lane"],
+            "HTTP 429 answers by vendor and lane (seats.io: regular or priority).",
+            ["vendor", "lane"],
             registry=r,
         )
         self._for_sale_left = Gauge(
@@ -219,8 +219,8 @@ class BridgeMetrics:
         self._api_requests.labels(vendor, endpoint, code).inc()
         self._api_duration.labels(vendor, endpoint).observe(max(0.0, elapsed_s))
 
-    def rate_limited(self, lane: str) -> None:
-        self._rate_limited.labels(lane).inc()
+    def rate_limited(self, vendor: str, lane: str) -> None:
+        self._rate_limited.labels(vendor, lane).inc()
 
     def _bounded_endpoint(self, vendor: str, endpoint: str) -> str:
         endpoint = endpoint.split("?", 1)[0]

@@ -147,6 +147,35 @@ def section_changes(old: BridgeConfig, new: BridgeConfig) -> list[str]:
     ]
 
 
+#: Settings the running daemon built its connections, server and scheduler from: an edit to them
+#: is loaded (and checked) but only takes effect at the next start. None: the whole section.
+RESTART_ONLY: Mapping[str, frozenset[str] | None] = {
+    "tessitura": None,
+    "seatsio": None,
+    "store": None,
+    "http": None,
+    "schedule": frozenset({"discovery_every_s"}),
+    "daemon": frozenset(
+        {"max_units_in_flight", "misfire_grace_s", "writer_lease_ttl_s", "reload_poll_s"}
+    ),
+}
+
+
+def restart_needed(started: BridgeConfig, new: BridgeConfig) -> list[str]:
+    """The settings (``[seatsio]``, ``[daemon] max_units_in_flight``, the secrets) that differ
+    from those the daemon started with and take effect only when it restarts. Never values."""
+    a, b = _sections(started), _sections(new)
+    out: list[str] = []
+    for name, fields in RESTART_ONLY.items():
+        old, now = a[name].model_dump(mode="json"), b[name].model_dump(mode="json")
+        if fields is None:
+            if old != now:
+                out.append(f"[{name}]")
+            continue
+        out += [f"[{name}] {f}" for f in sorted(fields) if old.get(f) != now.get(f)]
+    return out + _secret_changes(started, new)
+
+
 def _secret_changes(old: BridgeConfig, new: BridgeConfig) -> list[str]:
     out = []
     for attr, what in (

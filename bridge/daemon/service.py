@@ -30,11 +30,12 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bridge.config import BridgeConfig
 from bridge.daemon import notes
 from bridge.daemon.metrics import BridgeMetrics
-from bridge.daemon.reload import ConfigWatcher
+from bridge.daemon.reload import ConfigWatcher, restart_needed
 from bridge.daemon.schedule import Backoff, NextRun, UnitJob, jobs_for, next_run
 from bridge.daemon.web import HttpServer, Readiness, build_app
 from bridge.errors import BridgeError, ConfigError
 from bridge.http import Exchange, observe_requests
+from bridge.logs import configure
 from bridge.reconcile.discovery import discover_starts
 from bridge.reconcile.leases import Liveness, holder_liveness, instance_id
 from bridge.reconcile.outcome import ErrorKind, Requeue, RunReport, UnitResult
@@ -69,6 +70,8 @@ class DaemonState:
     last_discovery: datetime | None = None
     discovery_error: str = ""
     store_ok: bool = True
+    #: settings edited since the start that take effect only at the next restart
+    restart_pending: list[str] = field(default_factory=list)
     units: dict[str, UnitState] = field(default_factory=dict)
 
 
@@ -87,6 +90,7 @@ class Daemon:
     ) -> None:
         self.config_path = config_path
         self.cfg = cfg
+        self._started_cfg = cfg  # what connections, the server and the scheduler were built from
         self.standby_allowed = standby
         self.now = now
         self.rng = rng or random.Random()
@@ -471,6 +475,11 @@ class Daemon:
             return
         log.info("config reloaded", changes=reload.changes)
         self.cfg = reload.config
+        configure(self.cfg.log.level, self.cfg.log.format)
+        pending = restart_needed(self._started_cfg, self.cfg)
+        if pending:
+            log.warning("these settings take effect at the next restart", settings=pending)
+        self.state.restart_pending = pending
         if rt is not None:
             self._reconciler = reconciler_for(self.cfg, rt.tessitura, rt.seatsio, rt.store)
         scheduler = self._scheduler
@@ -501,7 +510,7 @@ class Daemon:
             exchange.vendor, exchange.endpoint, exchange.status, exchange.elapsed_s, exchange.error
         )
         if exchange.status == 429:
-            self.metrics.rate_limited(exchange.vendor)
+            self.metrics.rate_limited(exchange.vendor, exchange.lane or "default")
 
     def readiness(self) -> Readiness:
         s = self.state
@@ -527,7 +536,11 @@ class Daemon:
         return {
             "role": s.role,
             "holder": self.holder,
-            "config": {"ok": s.config_ok, "error": s.config_error},
+            "config": {
+                "ok": s.config_ok,
+                "error": s.config_error,
+                "restart_pending": s.restart_pending,
+            },
             "last_discovery": s.last_discovery.isoformat() if s.last_discovery else None,
             "units": {
                 key: {

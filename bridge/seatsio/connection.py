@@ -257,6 +257,7 @@ class Connection:
                 attempt=attempt,
                 may_have_applied=method != "GET" and not repeatable,
                 endpoint=endpoint,
+                lane=lane.value,
                 **kwargs,
             )
 

@@ -257,7 +257,7 @@ def test_defaults_fill_optional_sections(sandbox_copy: Path) -> None:
     sandbox_copy.write_text(text[: text.index("[discovery]")])
     cfg = load_config(sandbox_copy, environ=NO_ENV)
     assert cfg.http.host == "127.0.0.1" and cfg.http.port == 9464
-    assert cfg.log.format == "json"
+    assert cfg.log.format == "auto"
     assert policy_of(cfg) == Policy(
         bridge_statuses=frozenset(
             {"held-press", "held-subscription", "held-house", "held-access", "held-comps"}

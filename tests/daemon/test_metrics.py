@@ -42,7 +42,7 @@ def test_counters_and_gauges_appear_with_their_labels() -> None:
     m.conflicts(3)
     m.conflicts(0)
     m.objects("hold", 5)
-    m.rate_limited("seatsio-writes")
+    m.rate_limited("seatsio", "regular")
     m.for_sale_edits_left("evt-1", 7)
     m.config_reload("applied")
     m.role(True)
@@ -56,7 +56,7 @@ def test_counters_and_gauges_appear_with_their_labels() -> None:
     assert value(m, "seatbridge_operations_total", kind="hold", result="done") == 1
     assert value(m, "seatbridge_conflicts_total") == 3
     assert value(m, "seatbridge_objects_total", action="hold") == 5
-    assert value(m, "seatbridge_rate_limited_total", lane="seatsio-writes") == 1
+    assert value(m, "seatbridge_rate_limited_total", vendor="seatsio", lane="regular") == 1
     assert value(m, "seatbridge_for_sale_edits_left", event="evt-1") == 7
     assert value(m, "seatbridge_config_reloads_total", result="applied") == 1
     assert value(m, "seatbridge_config_reloads_total", result="unchanged") == 0

@@ -21,6 +21,7 @@ from bridge.daemon.reload import (
     ReloadResult,
     RowChanges,
     describe_changes,
+    restart_needed,
     row_changes,
     section_changes,
     watched_files,
@@ -447,3 +448,25 @@ def test_describe_changes_of_a_moved_table(cfg_path: Path) -> None:
         "mappings/sample/perfs.csv (was mappings/sample/performances.csv): no row differs",
     ]
     assert describe_changes(a, a) == []
+
+
+def test_connection_and_scheduler_settings_are_named_as_waiting_for_a_restart(
+    cfg_path: Path,
+) -> None:
+    watcher, started, _ = watcher_for(cfg_path)
+    edit(cfg_path, "regular_lane_limit = 5", "regular_lane_limit = 4")
+    edit(cfg_path, "discovery_every_s = 60", "discovery_every_s = 90")
+    edit(cfg_path, "default_every_s = 300", "default_every_s = 240")  # applies at once
+    (cfg_path.parent / "sandbox-secrets" / "seatsio-secret-key").write_text("sk-NEW-9999\n")
+    new = assert_applied(watcher.check()).config
+    assert new is not None
+    pending = restart_needed(started, new)
+    assert pending == ["[seatsio]", "[schedule] discovery_every_s", "seats.io secret key"]
+    assert not any("9999" in line or "= 4" in line for line in pending)
+
+
+def test_settings_read_on_every_run_need_no_restart(cfg_path: Path) -> None:
+    watcher, started, _ = watcher_for(cfg_path)
+    edit(cfg_path, "default_every_s = 300", "default_every_s = 240")
+    new = assert_applied(watcher.check()).config
+    assert new is not None and restart_needed(started, new) == []

@@ -348,8 +348,8 @@ async def test_each_attempt_is_observed_under_its_template(
         await client.events.retrieve("evt1")
     finally:
         unsubscribe()
-    assert [(e.vendor, e.endpoint, e.status) for e in seen] == [
-        ("seats.io", "GET /events/{key}", 503),
-        ("seats.io", "GET /events/{key}", 200),
+    assert [(e.vendor, e.endpoint, e.status, e.lane) for e in seen] == [
+        ("seats.io", "GET /events/{key}", 503, "regular"),
+        ("seats.io", "GET /events/{key}", 200, "regular"),
     ]
     assert len(sleeps.waits) == 1 and client.stats.retries["GET /events/{key}"] == 1
