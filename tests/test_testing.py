@@ -70,3 +70,24 @@ def test_only_the_testing_modules_that_say_so_need_pytest_or_hypothesis() -> Non
     code = f"{blocked}\nimport importlib\nfor n in {names!r}: importlib.import_module(n)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("performances", [2, 50, 500])
+def test_the_portfolio_has_the_size_asked_and_a_config_that_loads(
+    tmp_path: Path, performances: int
+) -> None:
+    from datetime import date
+
+    from bridge.testing.portfolio import PortfolioShape, write_portfolio
+
+    shape = PortfolioShape.scaled(performances)
+    venue, config = write_portfolio(
+        tmp_path, "http://127.0.0.1:1", "http://127.0.0.1:2", shape, today=date(2026, 11, 21)
+    )
+    assert shape.performances == len(venue.performances) == performances
+    in_seasons = [p for p in venue.performances if p.seatsio_season_key]
+    assert len({p.seatsio_season_key for p in in_seasons}) == len(shape.season_sizes)
+    cfg = load_config(config)
+    assert {p.id for p in in_seasons} <= set(cfg.tables.performances)
+    span = max(p.start for p in venue.performances) - min(p.start for p in venue.performances)
+    assert span.days <= cfg.discovery.horizon_days
