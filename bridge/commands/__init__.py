@@ -23,6 +23,11 @@ def register(main: click.Group) -> None:
     main.add_command(sync.reconcile_cmd)
     main.add_command(sync.status)
 
+    from bridge.commands import explain, history
+
+    main.add_command(explain.explain)
+    main.add_command(history.history)
+
     from bridge.commands import daemon
 
     main.add_command(daemon.run_daemon)

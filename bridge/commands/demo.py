@@ -9,6 +9,7 @@ conflict and what seats.io now says. No accounts, no config edits, nothing left 
 from __future__ import annotations
 
 import asyncio
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -44,12 +45,46 @@ HOUSE, PRESS, SUBSCRIPTION, LIFT_ALL = 1, 2, 6, -1
     show_default="config/sandbox.toml of this checkout",
     help="Sandbox config whose mapping tables the demo uses.",
 )
-def demo(config_path: Path) -> None:
-    """Run the bridge against the built-in sandbox and tell what it does."""
+@click.option(
+    "--live",
+    is_flag=True,
+    help="Run the daemon and its status page against the sandbox, with a simulated box office "
+    "and online buyer, until Ctrl-C; prints the page's address.",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=0,
+    show_default="any free port",
+    help="With --live: the status page's port on 127.0.0.1.",
+)
+@click.option(
+    "--every",
+    "every_s",
+    type=click.FloatRange(0.1, 3600),
+    default=3.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="With --live: seconds between two moves of the simulated traffic.",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=0,
+    show_default=True,
+    help="With --live: the seed of the simulated traffic (the same seed, the same moves).",
+)
+def demo(config_path: Path, live: bool, port: int, every_s: float, seed: int) -> None:
+    """Run the bridge against the built-in sandbox and tell what it does; with --live, keep
+    it running with its status page and simulated traffic."""
     if not config_path.exists():
         raise click.ClickException(
             f"{config_path} not found: run the demo from a seatbridge checkout, or pass --config"
         )
+    if live:
+        from bridge.commands.demo_live import run_live
+
+        sys.exit(run_live(config_path, port=port, seed=seed, every_s=every_s))
     configure("error", "console")
     cfg = load_or_exit(config_path)
     console = Console()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -113,24 +114,38 @@ def print_report(console: Console, report: RunReport) -> None:
         )
 
 
+#: How the status output writes a moment: a full date, minutes, UTC (the column says UTC).
+STATUS_TIME = "%Y-%m-%d %H:%M"
+
+
 def status_table(
     statuses: Sequence[PerformanceStatus],
     states: Mapping[int, LeaseState] | None = None,
     next_runs: Mapping[int, str] | None = None,
 ) -> Table:
-    """One row per performance. With ``states`` (see :func:`bridge.reconcile.run.lease_states`)
-    the outcome cell gains a line for a performance a run holds ("leased"), one whose holder is
-    dead ("stale lease") and one whose last run the journal shows unfinished ("interrupted"), in
-    red; a performance with such a state but no recorded sync gets a row too. The details are
-    :func:`lease_lines`. With ``next_runs`` (a running daemon's) a "next run UTC" column shows
-    when each performance syncs next."""
+    """One row per performance, readable at 80 columns: the last error is not a column (it is
+    :func:`status_error_lines`, under the table); dates are full (``2026-11-21 19:30``) and wrap
+    to two lines (date, time) when the terminal is narrow.
+
+    With ``states`` (see :func:`bridge.reconcile.run.lease_states`) the outcome cell gains a
+    line for a performance a run holds ("leased"), one whose holder is dead ("stale lease") and
+    one whose last run the journal shows unfinished ("interrupted"), in red; a performance with
+    such a state but no recorded sync gets a row too. The details are :func:`lease_lines`. With
+    ``next_runs`` (a running daemon's) a "next run UTC" column shows when each performance syncs
+    next."""
     states = states or {}
-    table = Table(title="Performances", title_justify="left")
-    for col in ("perf", "event", "last sync UTC", "outcome", "drift", "conflicts", "errors"):
-        table.add_column(col, no_wrap=True)
+    # no vertical rules, no edge padding: seven or eight columns fit 80 columns
+    table = Table(title="Performances", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("perf", no_wrap=True)
+    table.add_column("event", overflow="fold")
+    # a full date fits on one line, unless a next-run column needs the room (then date / time)
+    table.add_column("last sync UTC", min_width=10 if next_runs else 16)
+    table.add_column("outcome", no_wrap=True)
+    table.add_column("drift", justify="right")
+    table.add_column("conflicts", justify="right")
+    table.add_column("errors", justify="right")
     if next_runs:
-        table.add_column("next run UTC", no_wrap=True)
-    table.add_column("last error")
+        table.add_column("next run UTC", min_width=10, overflow="fold")
     by_id = {s.performance_id: s for s in statuses}
     for pid in sorted(set(by_id) | set(states)):
         s = by_id.get(pid)
@@ -140,21 +155,30 @@ def status_table(
             [
                 str(pid),
                 s.event_key or "-",
-                s.last_sync.strftime("%m-%d %H:%M:%S"),
+                s.last_sync.strftime(STATUS_TIME),
                 outcome,
                 str(s.drift),
                 str(s.conflicts),
                 str(s.errors),
-                (s.last_error or "")[:80],
             ]
             if s
-            else [str(pid), "-", "never", outcome, "-", "-", "-", ""]
+            else [str(pid), "-", "never", outcome, "-", "-", "-"]
         )
         if next_runs:
-            row.insert(7, next_runs.get(pid, "-"))
+            row.append(next_runs.get(pid, "-"))
         bad = state is not None and (state.stale or state.interrupted_run is not None)
         table.add_row(*row, style="red" if bad else None)
     return table
+
+
+def status_error_lines(statuses: Sequence[PerformanceStatus]) -> list[str]:
+    """The last error of each performance that has one, whole: ``perf 201: last error: ...``
+    (the console wraps it; the table above has no room for it)."""
+    return [
+        f"perf {s.performance_id}: last error: {s.last_error}"
+        for s in sorted(statuses, key=lambda s: s.performance_id)
+        if s.last_error
+    ]
 
 
 def _lease_flags(state: LeaseState | None) -> list[str]:
@@ -173,10 +197,10 @@ def lease_lines(states: Mapping[int, LeaseState]) -> list[str]:
     runs: dict[tuple[int, str], list[int]] = defaultdict(list)
     for pid, state in sorted(states.items()):
         if state.holder:
-            until = state.expires_at.strftime("%m-%d %H:%M:%S") if state.expires_at else "?"
+            until = state.expires_at.strftime(STATUS_TIME) if state.expires_at else "?"
             leases[(state.holder, until, state.stale)].append(pid)
         if state.interrupted_run is not None:
-            at = state.interrupted_at.strftime("%m-%d %H:%M:%S") if state.interrupted_at else "?"
+            at = state.interrupted_at.strftime(STATUS_TIME) if state.interrupted_at else "?"
             runs[(state.interrupted_run, at)].append(pid)
     lines = []
     for (holder, until, stale), pids in leases.items():
@@ -205,7 +229,7 @@ def daemon_lines(view: DaemonView) -> list[str]:
         lines.append(f"daemon {d.holder}: {state}; /readyz and /metrics on {d.listen}")
     if view.refused_config is not None:
         at, errors = view.refused_config
-        when = at.strftime("%m-%d %H:%M:%S UTC") if at else "?"
+        when = at.strftime(f"{STATUS_TIME} UTC") if at else "?"
         lines.append(f"config edit refused at {when}; the last good config keeps running:")
         lines += [f"  {e}" for e in errors]
     return lines

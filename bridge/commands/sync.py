@@ -24,7 +24,15 @@ from rich.console import Console
 from rich.progress import Progress
 
 from bridge.commands.config import config_option, load_or_exit, report_problems
-from bridge.commands.render import daemon_lines, lease_lines, print_plan, print_report, status_table
+from bridge.commands.render import (
+    STATUS_TIME,
+    daemon_lines,
+    lease_lines,
+    print_plan,
+    print_report,
+    status_error_lines,
+    status_table,
+)
 from bridge.config import redact
 from bridge.errors import BridgeError, ConfigError
 from bridge.logs import configure
@@ -277,7 +285,8 @@ def reconcile_cmd(
 def status(config_path: Path, as_json: bool) -> None:
     """Last sync, drift, conflicts and errors per performance (from the state store), and what is
     not over: a performance leased by a run (stale when that process is dead), a run interrupted
-    before it finished."""
+    before it finished. Fits 80 columns: each last error is a line of its own under the table;
+    dates are full, in UTC. --json: one object per performance (shape in docs/json-output.md)."""
     from bridge.daemon import notes
 
     cfg = load_or_exit(config_path, require_secrets=False)
@@ -286,7 +295,7 @@ def status(config_path: Path, as_json: bool) -> None:
         states = lease_states(store, statuses)
         view = notes.read(store)
     next_runs = {
-        pid: (r.at.strftime("%m-%d %H:%M:%S") if r.at else "soon")
+        pid: (r.at.strftime(STATUS_TIME) if r.at else "soon")
         + (" (waits for a config fix)" if r.waits_for_config else "")
         for pid, r in view.next_runs.items()
     }
@@ -344,6 +353,8 @@ def status(config_path: Path, as_json: bool) -> None:
             click.echo("No performance has been reconciled yet.")
         else:
             console.print(status_table(statuses, states, next_runs))
+            for line in status_error_lines(statuses):
+                console.print(line, highlight=False, markup=False)
             for line in lease_lines(states):
                 console.print(line, highlight=False, soft_wrap=True)
         for line in daemon_lines(view):

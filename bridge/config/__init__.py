@@ -21,6 +21,7 @@ from bridge.config.loading import (
     resolve_config_path,
 )
 from bridge.config.secrets import (
+    HTTP_TOKEN_ENV,
     SEATSIO_SECRET_ENV,
     TESSITURA_PASSWORD_ENV,
     redact,
@@ -46,6 +47,7 @@ from bridge.mapping.problems import InvalidConfigError, Problem
 __all__ = [
     "CONFIG_ENV",
     "DEFAULT_CONFIG_PATH",
+    "HTTP_TOKEN_ENV",
     "SEATSIO_SECRET_ENV",
     "SECTION_MODELS",
     "TESSITURA_PASSWORD_ENV",

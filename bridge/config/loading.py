@@ -21,6 +21,8 @@ from pydantic import BaseModel, ValidationError
 
 from bridge.config.positions import At, Locator
 from bridge.config.secrets import (
+    HTTP_TOKEN_ENV,
+    HTTP_TOKEN_MIN_LENGTH,
     SEATSIO_SECRET_ENV,
     TESSITURA_PASSWORD_ENV,
     read_secret,
@@ -170,6 +172,32 @@ def load_config(
         if sio.secret_key_file is not None and SEATSIO_SECRET_ENV not in env:
             files.append(sio.secret_key_file)
 
+    token = None
+    http = sections.get("http")
+    if isinstance(http, HttpSettings):
+        token = read_secret(
+            "HTTP token",
+            HTTP_TOKEN_ENV,
+            http.token_file,
+            ("http", "token_file"),
+            env,
+            False,  # needed only beyond loopback: the daemon checks that (bridge.daemon.web)
+            at,
+            problems,
+        )
+        if token is not None and len(token.get_secret_value()) < HTTP_TOKEN_MIN_LENGTH:
+            where = f"${HTTP_TOKEN_ENV}" if HTTP_TOKEN_ENV in env else "http.token_file"
+            problems.append(
+                at(
+                    ("http", "token_file"),
+                    f"the HTTP token ({where}) is shorter than {HTTP_TOKEN_MIN_LENGTH} characters",
+                    hint="make one with: python3 -c 'import secrets; print(secrets.token_urlsafe(32))'",
+                )
+            )
+            token = None
+        if http.token_file is not None and HTTP_TOKEN_ENV not in env:
+            files.append(http.token_file)
+
     if problems:
         raise InvalidConfigError(sorted(problems, key=_order))
     return BridgeConfig(
@@ -187,6 +215,7 @@ def load_config(
         tables=tables,
         tessitura_password=password,
         seatsio_secret_key=key,
+        http_token=token,
         files=tuple(dict.fromkeys(files)),
     )
 

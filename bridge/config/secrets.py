@@ -1,7 +1,7 @@
 """Secrets: where they come from, how they are kept out of the config file, and how they are masked.
 
 Secrets never live in the config file: they come from ``SEATBRIDGE_TESSITURA_PASSWORD`` /
-``SEATBRIDGE_SEATSIO_SECRET_KEY`` or from files the config names, and the environment wins over
+``SEATBRIDGE_SEATSIO_SECRET_KEY`` / ``SEATBRIDGE_HTTP_TOKEN`` or from files the config names, and the environment wins over
 a file. Every secret loaded is remembered so that :func:`redact` masks it wherever it turns up.
 """
 
@@ -20,6 +20,9 @@ from bridge.mapping.problems import Problem, display_path
 
 TESSITURA_PASSWORD_ENV = "SEATBRIDGE_TESSITURA_PASSWORD"
 SEATSIO_SECRET_ENV = "SEATBRIDGE_SEATSIO_SECRET_KEY"
+HTTP_TOKEN_ENV = "SEATBRIDGE_HTTP_TOKEN"
+#: A shorter HTTP token is refused: it would be guessable.
+HTTP_TOKEN_MIN_LENGTH = 16
 
 #: Keys that would put a secret into the file, and where the secret goes instead.
 SECRET_KEYS: Mapping[str, str] = {
@@ -27,7 +30,7 @@ SECRET_KEYS: Mapping[str, str] = {
     "secret_key": f"set {SEATSIO_SECRET_ENV} or name a file in seatsio.secret_key_file",
     "secret": "secrets come from environment variables or the *_file settings",
     "api_key": "secrets come from environment variables or the *_file settings",
-    "token": "secrets come from environment variables or the *_file settings",
+    "token": f"set {HTTP_TOKEN_ENV} or name a file in http.token_file",
 }
 
 
@@ -61,7 +64,9 @@ def redact(text: str, environ: Mapping[str, str] | None = None) -> str:
     secret environment variables), credentials in URLs and Basic/Bearer tokens become ``***``."""
     env = os.environ if environ is None else environ
     secrets = set(_LOADED_SECRETS)
-    secrets.update(v for k in (TESSITURA_PASSWORD_ENV, SEATSIO_SECRET_ENV) if (v := env.get(k)))
+    secrets.update(
+        v for k in (TESSITURA_PASSWORD_ENV, SEATSIO_SECRET_ENV, HTTP_TOKEN_ENV) if (v := env.get(k))
+    )
     for secret in sorted(secrets, key=len, reverse=True):  # longest first: one may contain another
         if len(secret) >= _SUBSTRING_FROM:
             text = text.replace(secret, "***")

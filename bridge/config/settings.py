@@ -214,10 +214,13 @@ def _listen(value: str) -> str:
 
 
 class HttpSettings(Section):
-    """Where health and Prometheus metrics are served (loopback by default; port 0 picks a free
-    port, which the daemon records for `seatbridge status`)."""
+    """Where health, Prometheus metrics and the status page are served (loopback by default; port
+    0 picks a free port, which the daemon records for `seatbridge status`). ``token_file`` names
+    the file holding the bearer token the server requires (the token itself never goes in the
+    config: ``SEATBRIDGE_HTTP_TOKEN`` wins over the file); one is needed beyond loopback."""
 
     listen: Annotated[str, AfterValidator(_listen)] = "127.0.0.1:9464"
+    token_file: ConfigPath | None = None
 
     @property
     def host(self) -> str:
@@ -315,5 +318,7 @@ class BridgeConfig:
     tables: MappingTables = field(repr=False)
     tessitura_password: SecretStr | None = field(default=None, repr=False)
     seatsio_secret_key: SecretStr | None = field(default=None, repr=False)
+    #: the bearer token of the HTTP server (``SEATBRIDGE_HTTP_TOKEN`` or ``[http] token_file``)
+    http_token: SecretStr | None = field(default=None, repr=False)
     files: tuple[Path, ...] = ()
     daemon: DaemonSettings = field(default_factory=lambda: DaemonSettings())

@@ -181,6 +181,7 @@ def _secret_changes(old: BridgeConfig, new: BridgeConfig) -> list[str]:
     for attr, what in (
         ("tessitura_password", "tessitura password"),
         ("seatsio_secret_key", "seats.io secret key"),
+        ("http_token", "HTTP token"),
     ):
         a, b = getattr(old, attr), getattr(new, attr)
         if (a and a.get_secret_value()) != (b and b.get_secret_value()):

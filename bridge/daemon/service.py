@@ -28,11 +28,11 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bridge.config import BridgeConfig
-from bridge.daemon import notes
+from bridge.daemon import notes, overview
 from bridge.daemon.metrics import BridgeMetrics
 from bridge.daemon.reload import ConfigWatcher, restart_needed
 from bridge.daemon.schedule import Backoff, NextRun, UnitJob, jobs_for, next_run
-from bridge.daemon.web import HttpServer, Readiness, build_app
+from bridge.daemon.web import HttpServer, Readiness, build_app, check_exposure
 from bridge.errors import BridgeError, ConfigError
 from bridge.http import Exchange, observe_requests
 from bridge.logs import configure
@@ -133,10 +133,18 @@ class Daemon:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self._on_stop_signal, sig)
         loop.add_signal_handler(signal.SIGHUP, self._reload_now.set)
+        token = self.cfg.http_token.get_secret_value() if self.cfg.http_token else None
+        check_exposure(self.cfg.http.listen, token)  # before anything starts: a ConfigError
         unobserve = observe_requests(self._observe)
-        http = HttpServer(
-            build_app(self.readiness, self.metrics, self.status), self.cfg.http.listen
+        app = build_app(
+            self.readiness,
+            self.metrics,
+            self.status,
+            overview=self.overview,
+            performance=self.performance,
+            token=token,
         )
+        http = HttpServer(app, self.cfg.http.listen)
         try:
             await http.start()
             host = self.cfg.http.listen.rsplit(":", 1)[0]
@@ -197,8 +205,11 @@ class Daemon:
         try:
             await self._wait_for_stop()
         finally:
-            scheduler.shutdown(wait=False)
+            # pause first: shutdown() cancels the jobs in flight at once (AsyncIOExecutor), which
+            # would cut the grace period short; they get it in _drain, then shutdown finds none
+            scheduler.pause()
             await self._drain()
+            scheduler.shutdown(wait=False)
             self._release_role(rt)
         return 0 if not self._lost_role else 1
 
@@ -365,6 +376,11 @@ class Daemon:
                 finally:
                     self.metrics.units_in_flight(-1)
             self._after_run(key, unit, requeue, result)
+        except asyncio.CancelledError:
+            if not self.stop.is_set():
+                raise
+            # cancelled by _drain after the grace period: expected, not a job failure to log
+            log.info("run cancelled at stop; the next start settles it", unit=key)
         finally:
             self._in_flight.discard(task)
 
@@ -530,6 +546,20 @@ class Daemon:
         else:
             checks["discovery"] = "ok"
         return Readiness(all(v == "ok" for v in checks.values()), checks)
+
+    def overview(self) -> dict[str, object]:
+        """The status page's data: :meth:`status` with the store's performances and daemons."""
+        rt = self._rt
+        return overview.overview(rt.store if rt is not None else None, self.status())
+
+    def performance(self, pid: int) -> dict[str, object] | None:
+        """One performance's page data (see :func:`bridge.daemon.overview.performance_detail`)."""
+        rt = self._rt
+        target = self.cfg.tables.target_for(pid)
+        keys = [k for k in (target.event_key, target.season_key) if k] if target else []
+        return overview.performance_detail(
+            rt.store if rt is not None else None, pid, self.status(), keys
+        )
 
     def status(self) -> dict[str, object]:
         s = self.state

@@ -7,7 +7,14 @@ set. Routes:
 ``GET /healthz``  200 ``ok`` while the process and its loop run (a standby is healthy)
 ``GET /readyz``   200 ``{"ready": true, "checks": {...}}``, else 503 with the same body
 ``GET /metrics``  the Prometheus exposition of :class:`~bridge.daemon.metrics.BridgeMetrics`
-``GET /status``   the JSON of ``status()``; 404 when none was given
+``GET /``         the status page (HTML, refreshes itself): every unit with its performances
+``GET /status.json`` (and ``/status``)  the same data as JSON; 404 when none was given
+``GET /performances/{id}`` (HTML) and ``/performances/{id}.json``: one performance's status,
+                  conflicts, pending operations, recent runs and (when given) its seat map
+
+Every route is GET (and HEAD) only: the server changes nothing. With a ``token``, every route
+but ``/healthz`` needs ``Authorization: Bearer <token>`` (compared in constant time; 401
+otherwise); :func:`check_exposure` refuses a ``listen`` beyond loopback without one.
 
 Responses only carry what the callables return; the daemon hands over redacted data.
 
@@ -22,18 +29,28 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
+import ipaddress
 import json
+import secrets
 import socket
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
 
+import jinja2
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from bridge.config.secrets import HTTP_TOKEN_ENV
 from bridge.daemon.metrics import BridgeMetrics
+from bridge.daemon.overview import units_of
+from bridge.daemon.seatmap import COLOURS, LEGEND, STATES, SeatDot, render_seatmap
 from bridge.errors import ConfigError
 
 #: Seconds the server gives requests in flight once told to stop, before cancelling them.
@@ -51,12 +68,28 @@ class Readiness:
     checks: Mapping[str, str]
 
 
+#: Paths anyone may ask, token or not: liveness probes (container HEALTHCHECK, kubelet) send none.
+OPEN_PATHS = frozenset({"/healthz"})
+#: Seconds between the page's own refreshes, unless ``?refresh=N`` (1 to 3600) asks otherwise.
+REFRESH_S = 5
+
+
 def build_app(
     readiness: Callable[[], Readiness],
     metrics: BridgeMetrics,
     status: Callable[[], Mapping[str, object]] | None = None,
+    *,
+    overview: Callable[[], Mapping[str, object]] | None = None,
+    performance: Callable[[int], Mapping[str, object] | None] | None = None,
+    seat_dots: Callable[[int], Awaitable[Sequence[SeatDot] | None]] | None = None,
+    token: str | None = None,
 ) -> Starlette:
-    """The ASGI app. The callables are called per request, in the event loop: keep them quick."""
+    """The ASGI app. The callables are called per request, in the event loop: keep them quick.
+
+    ``status`` is the daemon's own state; ``overview`` the page's data (``status`` with the
+    store's performances added, see :mod:`bridge.daemon.overview`), used instead when given;
+    ``performance`` one performance's detail (None: 404); ``seat_dots`` its seats for the map
+    (None: no map yet). ``token``: the bearer token every route but ``/healthz`` needs."""
 
     async def healthz(request: Request) -> Response:
         return PlainTextResponse("ok")
@@ -70,19 +103,191 @@ def build_app(
         body, content_type = metrics.exposition()
         return Response(body, headers={"Content-Type": content_type})
 
-    async def status_(request: Request) -> Response:
-        if status is None:
-            return PlainTextResponse("no status here", status_code=404)
-        return _json(dict(status()))
+    def data() -> Mapping[str, object] | None:
+        if overview is not None:
+            return overview()
+        return status() if status is not None else None
 
-    return Starlette(
+    async def status_(request: Request) -> Response:
+        got = data()
+        if got is None:
+            return PlainTextResponse("no status here", status_code=404)
+        return _json(dict(got))
+
+    async def index(request: Request) -> Response:
+        got = data()
+        if got is None:
+            return PlainTextResponse("no status here", status_code=404)
+        now = datetime.now(UTC)
+        return _page(
+            request,
+            "index.html",
+            data=got,
+            units=units_of(got),
+            now=now,
+        )
+
+    async def performance_json(request: Request) -> Response:
+        detail = await _detail(request)
+        if detail is None:
+            return _json({"error": "no such performance"}, 404)
+        return _json(detail)
+
+    async def performance_html(request: Request) -> Response:
+        detail = await _detail(request)
+        if detail is None:
+            return _page(request, "missing.html", status_code=404, now=datetime.now(UTC))
+        svg = None
+        seats = detail.get("seats")
+        if isinstance(seats, list) and seats:
+            svg = render_seatmap(
+                [s for s in seats if isinstance(s, SeatDot)],
+                title=f"Seat map of performance {detail['performance_id']}",
+            )
+        return _page(request, "performance.html", p=detail, seatmap=svg, now=datetime.now(UTC))
+
+    async def _detail(request: Request) -> dict[str, Any] | None:
+        pid = int(request.path_params["pid"])
+        got = performance(pid) if performance is not None else None
+        if got is None:
+            return None
+        detail = dict(got)
+        if seat_dots is not None:
+            dots = await seat_dots(pid)
+            detail["seats"] = list(dots) if dots is not None else None
+        return detail
+
+    app = Starlette(
         routes=[
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics_, methods=["GET"]),
+            Route("/", index, methods=["GET"]),
             Route("/status", status_, methods=["GET"]),
+            Route("/status.json", status_, methods=["GET"]),
+            Route("/performances/{pid:int}.json", performance_json, methods=["GET"]),
+            Route("/performances/{pid:int}", performance_html, methods=["GET"]),
         ]
     )
+    if token:
+        app.add_middleware(BearerToken, token=token)
+    return app
+
+
+class BearerToken:
+    """ASGI middleware: every HTTP request but those for :data:`OPEN_PATHS` must carry
+    ``Authorization: Bearer <token>``; compared in constant time; never logged or echoed."""
+
+    def __init__(self, app: ASGIApp, token: str) -> None:
+        self.app = app
+        self._expected = f"Bearer {token}".encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("path") in OPEN_PATHS:
+            await self.app(scope, receive, send)
+            return
+        given = b""
+        for name, value in scope.get("headers", ()):
+            if name == b"authorization":
+                given = value
+                break
+        if not hmac.compare_digest(given, self._expected):
+            response = PlainTextResponse(
+                "a bearer token is required (Authorization: Bearer ...)",
+                status_code=401,
+                headers={"WWW-Authenticate": 'Bearer realm="seatbridge"'},
+            )
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+def is_loopback(host: str) -> bool:
+    """``host`` (as in ``[http] listen``) only answers this machine: a loopback address or
+    ``localhost``. Anything else, names included, counts as beyond loopback."""
+    if host.strip("[]").lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_exposure(listen: str, token: str | None) -> None:
+    """Refuse (:class:`ConfigError`) to serve beyond loopback without a bearer token."""
+    host, _ = parse_listen(listen)
+    if not token and not is_loopback(host):
+        raise ConfigError(
+            f"[http] listen {listen!r} is beyond loopback: set {HTTP_TOKEN_ENV} or "
+            "[http] token_file to require a bearer token, or listen on 127.0.0.1"
+        )
+
+
+_templates = jinja2.Environment(
+    loader=jinja2.PackageLoader("bridge.daemon", "templates"),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def _when(value: object, now: datetime | None = None) -> str:
+    """An ISO time as ``2026-11-21 14:03:05 UTC``, with how long ago (or ahead) it is."""
+    if not isinstance(value, str) or not value:
+        return "-"
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)
+    text = at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    if now is None:
+        return text
+    delta = (at - now).total_seconds()
+    return f"{text} ({_duration(abs(delta))} {'ago' if delta < 0 else 'from now'})"
+
+
+def _duration(s: float) -> str:
+    if s < 90:
+        return f"{s:.0f} s"
+    if s < 5400:
+        return f"{s / 60:.0f} min"
+    if s < 2 * 86400:
+        return f"{s / 3600:.0f} h"
+    return f"{s / 86400:.0f} d"
+
+
+_templates.filters["when"] = _when
+_templates.globals.update(state_colours=COLOURS, state_legend=LEGEND, states=STATES)
+
+
+def _page(request: Request, name: str, status_code: int = 200, **context: Any) -> Response:
+    nonce = secrets.token_urlsafe(16)
+    refresh = _refresh_s(request)
+    html = _templates.get_template(name).render(
+        nonce=nonce, refresh_s=refresh, path=request.url.path, **context
+    )
+    return HTMLResponse(
+        html,
+        status_code=status_code,
+        headers={
+            "Content-Security-Policy": (
+                f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'unsafe-inline'; "
+                "connect-src 'self'; img-src 'self' data:; base-uri 'none'; "
+                "form-action 'none'; frame-ancestors 'none'"
+            ),
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "no-referrer",
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def _refresh_s(request: Request) -> int:
+    raw = request.query_params.get("refresh", "")
+    return min(3600, max(1, int(raw))) if raw.isdigit() else REFRESH_S
 
 
 def _json(body: Mapping[str, object], status_code: int = 200) -> Response:

@@ -1,0 +1,125 @@
+"""`seatbridge demo --live`: the sandbox, the daemon and its status page together on loopback,
+with simulated traffic (:mod:`bridge.sandbox.simulate_traffic`), until Ctrl-C.
+
+Both fakes are served on ephemeral loopback ports in threads; the daemon runs in this process's
+event loop exactly as `seatbridge run` does (it owns SIGINT/SIGTERM: the first stops everything
+cleanly, a second at once); its store lives in a temporary folder that goes at the end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+import re
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+import httpx
+from rich.console import Console
+
+from bridge.commands.config import load_or_exit
+from bridge.config import BridgeConfig
+from bridge.logs import configure
+from bridge.runtime import tessitura_client
+from bridge.sandbox import SEATSIO_SECRET_KEY, Sandbox
+from bridge.sandbox.serve import serve_in_thread
+from bridge.sandbox.simulate_traffic import HttpActions, Move, TrafficSimulator
+from bridge.testing.sandbox import sandbox_config
+
+#: Quick cadences so that the page follows the traffic within seconds.
+LIVE_SETTINGS = """
+[schedule]
+discovery_every_s = 30
+default_every_s = 2
+cadences = [{ within_hours = 24, every_s = 2 }]
+
+[daemon]
+reload_poll_s = 2
+stop_grace_s = 5
+backoff_base_s = 1
+backoff_cap_s = 10
+"""
+
+
+def live_config(folder: Path, template: Path, tessitura: str, seatsio: str, port: int) -> Path:
+    """``template`` pointed at the served fakes, a store in ``folder``, the page on
+    ``127.0.0.1:port`` (0: any free port) and quick cadences."""
+    config = sandbox_config(folder, tessitura, seatsio, template=template)
+    text = config.read_text(encoding="utf-8")
+    text = re.sub(r"(?ms)^\[(schedule|daemon)\].*?(?=^\[|\Z)", "", text)
+    text = re.sub(r'(?m)^listen = ".*"$', f'listen = "127.0.0.1:{port}"', text)
+    config.write_text(text + LIVE_SETTINGS, encoding="utf-8")
+    return config
+
+
+def run_live(template: Path, *, port: int, seed: int, every_s: float) -> int:
+    """Serve everything until Ctrl-C; the exit code."""
+    configure("warning", "console")
+    console = Console(highlight=False, soft_wrap=True)
+    box = Sandbox()
+    with (
+        tempfile.TemporaryDirectory(prefix="seatbridge-live-") as tmp,
+        serve_in_thread(box.tessitura_app) as tessitura,
+        serve_in_thread(box.seatsio_app) as seatsio,
+    ):
+        config = live_config(Path(tmp), template, tessitura, seatsio, port)
+        cfg = load_or_exit(config)
+        try:
+            return asyncio.run(_live(console, box, config, cfg, seatsio, seed, every_s))
+        except KeyboardInterrupt:  # before the daemon took over SIGINT
+            return 0
+        finally:
+            console.print("Stopped; the sandbox and its store are gone.")
+
+
+async def _live(
+    console: Console,
+    box: Sandbox,
+    config: Path,
+    cfg: BridgeConfig,
+    seatsio_url: str,
+    seed: int,
+    every_s: float,
+) -> int:
+    from bridge.daemon.service import Daemon
+
+    daemon = Daemon(config, cfg)
+    running = asyncio.create_task(daemon.run(), name="daemon")
+    while not running.done():  # until the server bound its port (the daemon then says which)
+        if not daemon.listen.endswith(":0"):
+            break
+        await asyncio.sleep(0.05)
+    if running.done():
+        return running.result()
+    venue = box.venue
+    console.print(
+        f"[bold]{venue.name}[/bold]: {len(venue.seats)} places, "
+        f"{len(venue.performances)} performances, synced by a daemon every 2 s.\n"
+        f"Open [bold]http://{daemon.listen}/[/bold] in a browser "
+        "(each performance's page shows its conflicts, pending operations and history).\n"
+        f"The box office and an online buyer act every {every_s:g} s. Ctrl-C stops everything."
+    )
+
+    def show(move: Move, taken: bool) -> None:
+        when = datetime.now().strftime("%H:%M:%S")
+        note = "" if taken else " [dim](not taken: the seats were no longer free)[/dim]"
+        console.print(f"{when} {move.describe(venue)}{note}")
+
+    async with (
+        tessitura_client(cfg) as tessitura,
+        httpx.AsyncClient(
+            base_url=seatsio_url, auth=(SEATSIO_SECRET_KEY, ""), timeout=10
+        ) as seatsio,
+    ):
+        sim = TrafficSimulator(
+            venue, HttpActions(tessitura, seatsio), rng=random.Random(seed), every_s=every_s
+        )
+        traffic = asyncio.create_task(sim.run(show), name="traffic")
+        try:
+            return await running
+        finally:
+            traffic.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await traffic

@@ -1,0 +1,212 @@
+"""The status page in a real headless browser: Debian's chromium driven by Playwright, against
+`seatbridge run` as a child process on the served sandbox, listening beyond loopback with a
+bearer token. Every wait is bounded and waits for something the page shows; nothing is timed.
+
+Skipped, with the reason, when playwright or /usr/bin/chromium is missing (`.ci/run` installs
+chromium with apt when it can).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+import pytest
+
+from bridge.sandbox import Sandbox
+from bridge.store import open_store
+from bridge.testing.sandbox import run, served_sandbox, spawn, store_path
+
+T = TypeVar("T")
+
+CHROMIUM = "/usr/bin/chromium"
+TOKEN = "browser-test-token-0123456789abcdef"
+#: Bound for what the page should show within a few of the daemon's 1 s cadences.
+PATIENCE_MS = 30_000
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+if shutil.which(CHROMIUM) is None:
+    pytest.skip(
+        f"{CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium)",
+        allow_module_level=True,
+    )
+
+pytestmark = [pytest.mark.browser, pytest.mark.loopback]
+
+#: 1 s cadences, as in tests/e2e/test_daemon.py.
+FAST = """
+[schedule]
+discovery_every_s = 2
+default_every_s = 1
+cadences = [{ within_hours = 24, every_s = 1 }]
+
+[daemon]
+run_timeout_s = 4
+reload_poll_s = 0.5
+writer_lease_ttl_s = 3
+stop_grace_s = 5
+backoff_base_s = 0.5
+backoff_cap_s = 2
+"""
+
+
+def fast_config(config: Path) -> Path:
+    text = re.sub(r"(?ms)^\[schedule\].*?(?=^\[)", "", config.read_text(encoding="utf-8"))
+    text = text.replace('listen = "127.0.0.1:9464"', 'listen = "127.0.0.1:0"')
+    config.write_text(text + FAST, encoding="utf-8")
+    return config
+
+
+def eventually(what: str, probe: Callable[[], T | None], timeout_s: float = 45.0) -> T:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        got = probe()
+        if got:
+            return got
+        if time.monotonic() > deadline:
+            pytest.fail(f"not within {timeout_s:g} s: {what}")
+        time.sleep(0.2)
+
+
+def listen_of(config: Path, proc: subprocess.Popen[str]) -> str | None:
+    """Where the daemon with this process id listens, once its store note says it is active."""
+    if proc.poll() is not None:
+        _, err = proc.communicate()
+        pytest.fail(f"the daemon exited with {proc.returncode}:\n{err[-3000:]}")
+    with open_store(store_path(config)) as store:
+        for n in store.notes("daemon.role:"):
+            note = json.loads(n.value)
+            if f":{proc.pid}:" in n.key and note.get("role") == "active":
+                return str(note["listen"])
+    return None
+
+
+def converged(config: Path) -> bool:
+    with open_store(store_path(config)) as store:
+        done = {
+            s.performance_id
+            for s in store.performance_statuses()
+            if s.outcome.value in ("converged", "conflicts")
+        }
+    return {p.id for p in Sandbox().venue.performances} <= done
+
+
+def beyond_loopback(config: Path) -> Path:
+    """Listen on every address (port 0) with the token from a file."""
+    secret = config.parent / "http-token"
+    secret.write_text(TOKEN + "\n", encoding="utf-8")
+    text = config.read_text(encoding="utf-8").replace(
+        'listen = "127.0.0.1:0"', f'listen = "0.0.0.0:0"\ntoken_file = "{secret}"'
+    )
+    config.write_text(text, encoding="utf-8")
+    return config
+
+
+@pytest.fixture(scope="module")
+def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Sandbox, str]]:
+    with served_sandbox(tmp_path_factory.mktemp("web")) as (box, config):
+        config = beyond_loopback(fast_config(config))
+        proc = spawn(config, "run")
+        try:
+            listen = eventually("the daemon is active", lambda: listen_of(config, proc))
+            url = "http://127.0.0.1:" + listen.rsplit(":", 1)[1]  # it says 0.0.0.0:PORT
+            eventually("every performance converged", lambda: converged(config))
+            yield box, url
+        finally:
+            if proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.communicate(timeout=30)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.communicate()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(extra_http_headers={"Authorization": f"Bearer {TOKEN}"})
+    pg = context.new_page()
+    pg.set_default_timeout(PATIENCE_MS)
+    try:
+        yield pg
+    finally:
+        context.close()
+
+
+def test_beyond_loopback_every_page_but_healthz_needs_the_token(
+    daemon: tuple[Sandbox, str],
+) -> None:
+    _, url = daemon
+    with httpx.Client(base_url=url, timeout=5) as c:
+        assert c.get("/healthz").status_code == 200
+        for path in ("/", "/status.json", "/readyz", "/metrics", "/performances/201"):
+            assert c.get(path).status_code == 401, path
+            ok = c.get(path, headers={"Authorization": f"Bearer {TOKEN}"})
+            assert ok.status_code in (200, 503), path  # /readyz may say not ready
+        assert c.get("/status.json", headers={"Authorization": "Bearer wrong"}).status_code == 401
+
+
+def test_the_page_shows_every_unit_converged(daemon: tuple[Sandbox, str], page: Any) -> None:
+    _, url = daemon
+    page.goto(f"{url}/?refresh=1")
+    assert page.locator("#role").inner_text() == "active"
+    want = {p.id for p in Sandbox().venue.performances}
+    page.wait_for_function(  # the page refreshes itself until every row has converged
+        """want => want.every(id => {
+            const row = document.querySelector(`tr.performance[data-performance="${id}"]`);
+            return row && ["converged", "conflicts"].includes(row.dataset.outcome);
+        })""",
+        arg=sorted(want),
+    )
+    units = page.locator("section.unit").count()
+    assert units >= 2  # a season together, the standalone performances each on their own
+    assert page.locator("#config .badge").inner_text() == "loaded"
+
+
+def test_a_hold_placed_in_tessitura_shows_on_the_performance_page(
+    daemon: tuple[Sandbox, str], page: Any
+) -> None:
+    box, url = daemon
+    page.goto(f"{url}/?refresh=1")
+    page.locator('tr.performance[data-performance="201"] a').click()
+    page.wait_for_url(f"{url}/performances/201")
+    assert page.locator("h1").inner_text().startswith("Performance 201")
+    assert page.locator('[data-slot="seatmap"]').count() == 1
+    label = "Orchestra-J-7"
+    assert label not in page.locator("main").inner_text()
+    box.tessitura_world.hold(201, [box.venue.seat_by_label(label).id], 2)
+    # the page polls every 5 s by itself; wait until a journaled operation names the seat
+    page.locator("#history td.labels", has_text=label).first.wait_for()
+    row = page.locator("#history tr.op", has_text=label).first
+    assert "done" in row.inner_text()
+
+
+def test_the_daemon_refuses_to_listen_beyond_loopback_without_a_token(tmp_path: Path) -> None:
+    with served_sandbox(tmp_path) as (_, config):
+        config = fast_config(config)
+        config.write_text(
+            config.read_text(encoding="utf-8").replace("127.0.0.1:0", "0.0.0.0:0"),
+            encoding="utf-8",
+        )
+        done = run(config, "run", timeout_s=30)
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "beyond loopback" in lines[0], done.stderr
+    assert "SEATBRIDGE_HTTP_TOKEN" in lines[0]
