@@ -20,7 +20,15 @@ STARTUP_TIMEOUT_S = 10.0
 @contextmanager
 def serve_in_thread(app: Any, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
     """Run ``app`` with uvicorn in a daemon thread for the duration of the block."""
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off")
+    # A request the fakes hold open (an injected hang) must not hold the block's end for long.
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        lifespan="off",
+        timeout_graceful_shutdown=1,
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"serve-{host}:{port}", daemon=True)
     thread.start()
