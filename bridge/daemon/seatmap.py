@@ -18,46 +18,41 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from html import escape
 
-#: What a seat can be, in legend order; any other state string is drawn as ``unknown``.
-STATES: tuple[str, ...] = (
-    "free",
-    "held",
-    "bridge_channel",
-    "bridge_status",
-    "not_for_sale",
-    "sold",
-    "conflict",
-    "unknown",
-)
+from bridge.reconcile.explain import PerformanceFacts, SeatFacts, SeatState
+
+#: What a seat can be, in legend order: :class:`bridge.reconcile.explain.SeatState`, the one
+#: vocabulary of ``explain``, its JSON and the map; any other state string is drawn as ``unknown``.
+STATES: tuple[str, ...] = tuple(state.value for state in SeatState)
 
 #: Fill colour per state (chosen to stay apart for the common colour-vision deficiencies, with
 #: conflict and unknown also told apart by their stroke).
 COLOURS: Mapping[str, str] = {
-    "free": "#4caf50",
-    "held": "#f5a623",
-    "bridge_channel": "#1e88e5",
-    "bridge_status": "#8e44ad",
-    "not_for_sale": "#8d8d8d",
-    "sold": "#263238",
-    "conflict": "#e53935",
-    "unknown": "#ffffff",
+    SeatState.FREE: "#4caf50",
+    SeatState.CHANNEL: "#1e88e5",
+    SeatState.STATUS: "#8e44ad",
+    SeatState.NOT_FOR_SALE: "#8d8d8d",
+    SeatState.SOLD: "#263238",
+    SeatState.FOREIGN: "#f5a623",
+    SeatState.CONFLICT: "#e53935",
+    SeatState.UNKNOWN: "#ffffff",
 }
 
 #: What the legend says per state.
 LEGEND: Mapping[str, str] = {
-    "free": "free (on sale)",
-    "held": "held in Tessitura",
-    "bridge_channel": "in a bridge channel",
-    "bridge_status": "bridge status",
-    "not_for_sale": "not for sale",
-    "sold": "sold online",
-    "conflict": "conflict",
-    "unknown": "unmapped / unknown",
+    SeatState.FREE: "free (on sale)",
+    SeatState.CHANNEL: "held: in a bridge channel",
+    SeatState.STATUS: "held: bridge status",
+    SeatState.NOT_FOR_SALE: "held: not for sale",
+    SeatState.SOLD: "sold online",
+    SeatState.FOREIGN: "in another channel",
+    SeatState.CONFLICT: "conflict",
+    SeatState.UNKNOWN: "unmapped / unknown (kept)",
 }
 
 WIDTH = 800.0
 _MARGIN = 16.0
 _LEGEND_ROW = 22.0
+_LEGEND_COLUMN = 250.0  # the longest legend text with a 4-digit count
 _UNPLACED_GAP = 28.0
 #: Characters XML 1.0 cannot carry (C0 controls but tab/newline/CR, surrogates, U+FFFE/FFFF).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -97,9 +92,9 @@ def render_seatmap(seats: Iterable[SeatDot], *, width: float = WIDTH, title: str
     parts: list[str] = []
     # the legend: one row of swatches, wrapping
     legend_items = [s for s in STATES if counts[s]] or ["unknown"]
-    per_row = max(1, int(inner // 190))
+    per_row = max(1, int(inner // _LEGEND_COLUMN))
     for i, state in enumerate(legend_items):
-        lx = _MARGIN + (i % per_row) * 190
+        lx = _MARGIN + (i % per_row) * _LEGEND_COLUMN
         ly = _MARGIN + (i // per_row) * _LEGEND_ROW
         parts.append(
             f'<g class="legend-item" data-state="{state}">'
@@ -226,3 +221,29 @@ def _attr(text: str) -> str:
 
 def _n(v: float) -> str:
     return f"{v:.1f}".rstrip("0").rstrip(".") if math.isfinite(v) else "0"
+
+
+def hover_text(seat: SeatFacts) -> str:
+    """What ``seatbridge explain --seat`` says first, in a few lines: state, rule, holds,
+    what seats.io should show and shows, whether the bridge owns it."""
+    lines = [f"{seat.label or seat.seat_id}: {seat.state.value}", seat.rule]
+    lines += [f"hold {h.mapping()}" for h in seat.holds]
+    shows = str(seat.observed) if seat.observed is not None else "not read"
+    lines.append(f"seats.io should show {seat.desired}; shows {shows}")
+    lines.append("the bridge owns it (ledger)" if seat.owned else "not in the bridge's ledger")
+    return "\n".join(lines)
+
+
+def dots_of(facts: PerformanceFacts) -> list[SeatDot]:
+    """The map's seats from :func:`bridge.reconcile.explain.explain`'s facts."""
+    return [
+        SeatDot(
+            label=f.label or str(f.seat_id),
+            x=f.x,
+            y=f.y,
+            section=f.section or "",
+            state=f.state.value,
+            title=hover_text(f),
+        )
+        for f in facts.seats
+    ]

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import random
 import signal
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -37,11 +39,16 @@ from bridge.errors import BridgeError, ConfigError
 from bridge.http import Exchange, observe_requests
 from bridge.logs import configure
 from bridge.reconcile.discovery import discover_starts
+from bridge.reconcile.explain import PerformanceFacts
+from bridge.reconcile.explain_gather import explain_performance
 from bridge.reconcile.leases import Liveness, holder_liveness, instance_id
 from bridge.reconcile.outcome import ErrorKind, Requeue, RunReport, UnitResult
 from bridge.reconcile.run import Reconciler
 from bridge.runtime import Runtime, connect, reconciler_for
 from bridge.store.base import WRITER_LEASE, SyncOutcome
+
+#: how long the page's per-seat facts are reused before the vendors are read again
+SEAT_FACTS_TTL_S = 15.0
 
 log = structlog.get_logger("seatbridge.daemon")
 
@@ -91,6 +98,8 @@ class Daemon:
         self.config_path = config_path
         self.cfg = cfg
         self._started_cfg = cfg  # what connections, the server and the scheduler were built from
+        self._seat_facts: dict[int, tuple[float, PerformanceFacts]] = {}
+        self._seat_facts_lock = asyncio.Lock()
         self.standby_allowed = standby
         self.now = now
         self.rng = rng or random.Random()
@@ -142,6 +151,7 @@ class Daemon:
             self.status,
             overview=self.overview,
             performance=self.performance,
+            seat_facts=self.seat_facts,
             token=token,
         )
         http = HttpServer(app, self.cfg.http.listen)
@@ -431,6 +441,8 @@ class Daemon:
                             self.metrics.for_sale_edits_left(target.event_key, left)
 
     def _after_run(self, key: str, unit: UnitState, requeue: Requeue, result: str) -> None:
+        for pid in unit.job.performance_ids:  # the run may have changed what the map shows
+            self._seat_facts.pop(pid, None)
         unit.failures = 0 if requeue.kind is None else unit.failures + 1
         nxt = next_run(requeue, unit.failures, unit.job.every_s, self.backoff, self.rng)
         unit.next, unit.waits_for_config = nxt, nxt.waits_for_config
@@ -560,6 +572,27 @@ class Daemon:
         return overview.performance_detail(
             rt.store if rt is not None else None, pid, self.status(), keys
         )
+
+    async def seat_facts(self, pid: int) -> PerformanceFacts | None:
+        """Every seat of ``pid`` as ``seatbridge explain`` sees it, for the page's map.
+
+        It reads the vendors (the unit's holds, the seat map, one seats.io report), so an answer
+        is kept :data:`SEAT_FACTS_TTL_S`, or until the unit's next run ends, and concurrent page
+        loads share one read; a failed read raises its BridgeError for the page to show."""
+        rt = self._rt
+        if rt is None:
+            return None
+        cached = self._seat_facts.get(pid)
+        if cached is not None and time.monotonic() - cached[0] < SEAT_FACTS_TTL_S:
+            return cached[1]
+        async with self._seat_facts_lock:
+            cached = self._seat_facts.get(pid)
+            if cached is not None and time.monotonic() - cached[0] < SEAT_FACTS_TTL_S:
+                return cached[1]
+            # the config in force now (a reload may have changed the tables since the start)
+            facts = await explain_performance(dataclasses.replace(rt, cfg=self.cfg), pid)
+            self._seat_facts[pid] = (time.monotonic(), facts)
+            return facts
 
     def status(self) -> dict[str, object]:
         s = self.state

@@ -34,7 +34,7 @@ import ipaddress
 import json
 import secrets
 import socket
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -50,8 +50,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from bridge.config.secrets import HTTP_TOKEN_ENV
 from bridge.daemon.metrics import BridgeMetrics
 from bridge.daemon.overview import units_of
-from bridge.daemon.seatmap import COLOURS, LEGEND, STATES, SeatDot, render_seatmap
-from bridge.errors import ConfigError
+from bridge.daemon.seatmap import COLOURS, LEGEND, STATES, dots_of, render_seatmap
+from bridge.errors import BridgeError, ConfigError
+from bridge.reconcile.explain import PerformanceFacts
 
 #: Seconds the server gives requests in flight once told to stop, before cancelling them.
 GRACE_S = 1
@@ -81,15 +82,15 @@ def build_app(
     *,
     overview: Callable[[], Mapping[str, object]] | None = None,
     performance: Callable[[int], Mapping[str, object] | None] | None = None,
-    seat_dots: Callable[[int], Awaitable[Sequence[SeatDot] | None]] | None = None,
+    seat_facts: Callable[[int], Awaitable[PerformanceFacts | None]] | None = None,
     token: str | None = None,
 ) -> Starlette:
     """The ASGI app. The callables are called per request, in the event loop: keep them quick.
 
     ``status`` is the daemon's own state; ``overview`` the page's data (``status`` with the
     store's performances added, see :mod:`bridge.daemon.overview`), used instead when given;
-    ``performance`` one performance's detail (None: 404); ``seat_dots`` its seats for the map
-    (None: no map yet). ``token``: the bearer token every route but ``/healthz`` needs."""
+    ``performance`` one performance's detail (None: 404); ``seat_facts`` its seats as
+    ``seatbridge explain`` sees them, for the map and the JSON (None: no map). ``token``: the bearer token every route but ``/healthz`` needs."""
 
     async def healthz(request: Request) -> Response:
         return PlainTextResponse("ok")
@@ -128,34 +129,43 @@ def build_app(
         )
 
     async def performance_json(request: Request) -> Response:
-        detail = await _detail(request)
-        if detail is None:
+        got = await _detail(request)
+        if got is None:
             return _json({"error": "no such performance"}, 404)
-        return _json(detail)
+        return _json(got[0])
 
     async def performance_html(request: Request) -> Response:
-        detail = await _detail(request)
-        if detail is None:
+        got = await _detail(request)
+        if got is None:
             return _page(request, "missing.html", status_code=404, now=datetime.now(UTC))
+        detail, facts = got
         svg = None
-        seats = detail.get("seats")
-        if isinstance(seats, list) and seats:
+        if facts is not None and facts.seats:
             svg = render_seatmap(
-                [s for s in seats if isinstance(s, SeatDot)],
-                title=f"Seat map of performance {detail['performance_id']}",
+                dots_of(facts), title=f"Seat map of performance {detail['performance_id']}"
             )
         return _page(request, "performance.html", p=detail, seatmap=svg, now=datetime.now(UTC))
 
-    async def _detail(request: Request) -> dict[str, Any] | None:
+    async def _detail(
+        request: Request,
+    ) -> tuple[dict[str, Any], PerformanceFacts | None] | None:
         pid = int(request.path_params["pid"])
         got = performance(pid) if performance is not None else None
         if got is None:
             return None
         detail = dict(got)
-        if seat_dots is not None:
-            dots = await seat_dots(pid)
-            detail["seats"] = list(dots) if dots is not None else None
-        return detail
+        facts, error = None, None
+        if seat_facts is not None:
+            try:
+                facts = await seat_facts(pid)
+            except BridgeError as exc:  # the map is missing, the rest of the page still shows
+                error = str(exc)
+        detail["seats"] = [f.to_json() for f in facts.seats] if facts is not None else None
+        detail["seat_counts"] = facts.counts() if facts is not None else None
+        detail["seat_read_error"] = error or (
+            facts.read_error or facts.places_error if facts is not None else None
+        )
+        return detail, facts
 
     app = Starlette(
         routes=[

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,9 +13,9 @@ from starlette.testclient import TestClient
 
 from bridge.daemon import notes, overview
 from bridge.daemon.metrics import BridgeMetrics
-from bridge.daemon.seatmap import SeatDot
 from bridge.daemon.web import Readiness, build_app, check_exposure, is_loopback
-from bridge.errors import ConfigError
+from bridge.errors import BridgeError, ConfigError
+from bridge.reconcile.explain import PerformanceFacts, SeatFacts, SeatPlace, SeatState, Shows
 from bridge.store import open_store
 from bridge.store.base import OpState, PerformanceStatus, RunMode, StateStore, SyncOutcome
 
@@ -87,12 +87,34 @@ def store(tmp_path: Path) -> Iterator[StateStore]:
         yield s
 
 
+def seat(label: str, state: SeatState, rule: str, x: int | None = 1) -> SeatFacts:
+    return SeatFacts(
+        seat_id=1,
+        label=label,
+        place=SeatPlace(1, "Orchestra", "A", "1", x, 1),
+        holds=(),
+        event_key="perf-201",
+        season_key=None,
+        desired=Shows("channel", "press"),
+        observed=Shows("sold"),
+        owned=(),
+        state=state,
+        rule=rule,
+    )
+
+
+def facts_of(*seats: SeatFacts) -> PerformanceFacts:
+    return PerformanceFacts(201, None, False, 12, seats, (), ())
+
+
 def app_for(
     store: StateStore | None,
     token: str | None = None,
-    seats: Sequence[SeatDot] | None = None,
+    seats: PerformanceFacts | BridgeError | None = None,
 ) -> Starlette:
-    async def seat_dots(pid: int) -> Sequence[SeatDot] | None:
+    async def seat_facts(pid: int) -> PerformanceFacts | None:
+        if isinstance(seats, BridgeError):
+            raise seats
         return seats
 
     def status() -> Mapping[str, object]:
@@ -104,7 +126,7 @@ def app_for(
         status,
         overview=lambda: overview.overview(store, DAEMON),
         performance=lambda pid: overview.performance_detail(store, pid, DAEMON),
-        seat_dots=seat_dots if seats is not None else None,
+        seat_facts=seat_facts if seats is not None else None,
         token=token,
     )
 
@@ -159,7 +181,7 @@ def test_a_performance_page_shows_conflicts_pending_operations_and_history(
     html = c.get("/performances/201").text
     assert "Orchestra-A-1" in html and "Orchestra-J-7" in html and "refused by seats.io" in html
     assert "Elsewhere-1" not in html
-    assert 'data-slot="seatmap"' in html and "No seat map yet" in html
+    assert 'data-slot="seatmap"' in html and "No seat map" in html
 
 
 def test_an_unknown_performance_is_404(store: StateStore) -> None:
@@ -169,11 +191,33 @@ def test_an_unknown_performance_is_404(store: StateStore) -> None:
     assert c.get("/performances/abc").status_code == 404
 
 
-def test_the_seat_map_is_drawn_when_seats_are_given(store: StateStore) -> None:
-    seats = [SeatDot("Orchestra-A-1", 1, 1, "Orchestra", "conflict", "sold online, held press")]
-    html = TestClient(app_for(store, seats=seats)).get("/performances/201").text
+def test_the_seat_map_is_drawn_from_explains_facts_with_its_rule_on_hover(
+    store: StateStore,
+) -> None:
+    facts = facts_of(
+        seat("Orchestra-A-1", SeatState.CONFLICT, "conflict: sold online while Tessitura holds it"),
+        seat("Orchestra-A-2", SeatState.UNKNOWN, "unknown seat: kept as is", x=None),
+    )
+    c = TestClient(app_for(store, seats=facts))
+    html = c.get("/performances/201").text
     assert '<svg xmlns="http://www.w3.org/2000/svg" class="seatmap"' in html
     assert 'data-label="Orchestra-A-1"' in html and 'data-state="conflict"' in html
+    assert "conflict: sold online while Tessitura holds it" in html  # the hover text
+    assert 'data-label="Orchestra-A-2"' in html and 'data-state="unknown"' in html
+    data = c.get("/performances/201.json").json()
+    assert [(s["label"], s["state"]) for s in data["seats"]] == [
+        ("Orchestra-A-1", "conflict"),
+        ("Orchestra-A-2", "unknown"),
+    ]
+    assert data["seat_counts"]["conflict"] == 1 and data["seat_read_error"] is None
+
+
+def test_a_failed_seat_read_shows_its_error_and_the_rest_of_the_page(store: StateStore) -> None:
+    failed = BridgeError("GET TXN/Performances/201/Seats: HTTP 503")
+    c = TestClient(app_for(store, seats=failed))
+    html = c.get("/performances/201").text
+    assert "GET TXN/Performances/201/Seats: HTTP 503" in html and "Orchestra-J-7" in html
+    assert c.get("/performances/201.json").json()["seat_read_error"].endswith("HTTP 503")
 
 
 def test_every_route_is_read_only(store: StateStore) -> None:

@@ -9,6 +9,7 @@ chromium with apt when it can).
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -113,6 +114,8 @@ def beyond_loopback(config: Path) -> Path:
 def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Sandbox, str]]:
     with served_sandbox(tmp_path_factory.mktemp("web")) as (box, config):
         config = beyond_loopback(fast_config(config))
+        # sold online before the bridge holds it (house seat, code 1): a conflict on the map
+        box.seatsio_world.book("perf-201", ["Orchestra-A-2"])
         proc = spawn(config, "run")
         try:
             listen = eventually("the daemon is active", lambda: listen_of(config, proc))
@@ -196,6 +199,36 @@ def test_a_hold_placed_in_tessitura_shows_on_the_performance_page(
     page.locator("#history td.labels", has_text=label).first.wait_for()
     row = page.locator("#history tr.op", has_text=label).first
     assert "done" in row.inner_text()
+    # the seat map follows: code 2 is the bridge status held-press
+    page.locator(f'circle.seat[data-label="{label}"][data-state="status"]').wait_for()
+
+
+def seat_state(page: Any, label: str) -> str:
+    return str(page.locator(f'circle.seat[data-label="{label}"]').get_attribute("data-state"))
+
+
+def test_the_seat_map_colours_held_sold_and_conflicting_seats(
+    daemon: tuple[Sandbox, str], page: Any
+) -> None:
+    _, url = daemon
+    page.goto(f"{url}/performances/201")
+    page.locator("svg.seatmap").wait_for()
+    held, sold, conflict = "Orchestra-A-1", "Orchestra-G-10", "Orchestra-A-2"
+    assert seat_state(page, held) == "channel"  # code 1: the house channel
+    assert seat_state(page, sold) == "sold"
+    assert seat_state(page, conflict) == "conflict"
+    fills = {
+        s: page.locator(f'circle.seat[data-label="{s}"]').evaluate(
+            "el => getComputedStyle(el).fill"
+        )
+        for s in (held, sold, conflict)
+    }
+    assert len(set(fills.values())) == 3, fills  # three different colours on screen
+    hover = page.locator(f'circle.seat[data-label="{conflict}"] title').text_content() or ""
+    assert "conflict: sold online" in hover and "Tessitura holds it" in hover
+    shot = os.environ.get("SEATBRIDGE_SCREENSHOT")  # the README's picture: docs/seatmap.png
+    if shot:
+        page.locator("#seatmap").screenshot(path=shot)
 
 
 def test_the_daemon_refuses_to_listen_beyond_loopback_without_a_token(tmp_path: Path) -> None:
