@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 
 from rich import box
 from rich.console import Console
@@ -132,20 +133,27 @@ def status_table(
     one whose last run the journal shows unfinished ("interrupted"), in red; a performance with
     such a state but no recorded sync gets a row too. The details are :func:`lease_lines`. With
     ``next_runs`` (a running daemon's) a "next run UTC" column shows when each performance syncs
-    next."""
+    next (short: ``19:30:05`` today, ``12-02 19:30`` another day, see :func:`next_run_text`)."""
     states = states or {}
     # no vertical rules, no edge padding: seven or eight columns fit 80 columns
-    table = Table(title="Performances", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    table = Table(
+        title="Performances",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        show_edge=False,
+        collapse_padding=True,
+    )
     table.add_column("perf", no_wrap=True)
     table.add_column("event", overflow="fold")
-    # a full date fits on one line, unless a next-run column needs the room (then date / time)
-    table.add_column("last sync UTC", min_width=10 if next_runs else 16)
+    # a full date on one line; a long event key folds first
+    table.add_column("last sync UTC", no_wrap=True)
     table.add_column("outcome", no_wrap=True)
     table.add_column("drift", justify="right")
     table.add_column("conflicts", justify="right")
-    table.add_column("errors", justify="right")
+    table.add_column("errors" if not next_runs else "err", justify="right")
     if next_runs:
-        table.add_column("next run UTC", min_width=10, overflow="fold")
+        table.add_column("next run", no_wrap=True)
     by_id = {s.performance_id: s for s in statuses}
     for pid in sorted(set(by_id) | set(states)):
         s = by_id.get(pid)
@@ -169,6 +177,19 @@ def status_table(
         bad = state is not None and (state.stale or state.interrupted_run is not None)
         table.add_row(*row, style="red" if bad else None)
     return table
+
+
+def next_run_text(at: datetime | None, now: datetime) -> str:
+    """When a daemon runs a performance next, short enough for the status table's last column:
+    the time alone on ``now``'s day (UTC), else month-day and time; "soon" when not planned."""
+    if at is None:
+        return "soon"
+    at = at.astimezone(UTC)
+    return (
+        at.strftime("%H:%M:%S")
+        if at.date() == now.astimezone(UTC).date()
+        else at.strftime("%m-%d %H:%M")
+    )
 
 
 def status_error_lines(statuses: Sequence[PerformanceStatus]) -> list[str]:

@@ -16,6 +16,7 @@ import os
 import signal
 import sys
 from collections.abc import Coroutine
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +26,9 @@ from rich.progress import Progress
 
 from bridge.commands.config import config_option, load_or_exit, report_problems
 from bridge.commands.render import (
-    STATUS_TIME,
     daemon_lines,
     lease_lines,
+    next_run_text,
     print_plan,
     print_report,
     status_error_lines,
@@ -287,72 +288,32 @@ def status(config_path: Path, as_json: bool) -> None:
     not over: a performance leased by a run (stale when that process is dead), a run interrupted
     before it finished. Fits 80 columns: each last error is a line of its own under the table;
     dates are full, in UTC. --json: one object per performance (shape in docs/json-output.md)."""
-    from bridge.daemon import notes
+    from bridge.daemon import notes, overview
 
     cfg = load_or_exit(config_path, require_secrets=False)
     with open_store(cfg.store.path) as store:
         statuses = store.performance_statuses()
         states = lease_states(store, statuses)
         view = notes.read(store)
-    next_runs = {
-        pid: (r.at.strftime(STATUS_TIME) if r.at else "soon")
-        + (" (waits for a config fix)" if r.waits_for_config else "")
-        for pid, r in view.next_runs.items()
-    }
+        # --json: the same rows as the status page's /status.json "performances"
+        rows = overview.status_rows(store, view) if as_json else []
     if as_json:
-        by_id = {s.performance_id: s for s in statuses}
-        rows: list[dict[str, object]] = []
-        for pid in sorted(set(by_id) | set(states)):
-            s = by_id.get(pid)
-            # a performance leased or interrupted before its first recorded sync: unknowns as null
-            row: dict[str, object] = {
-                "performance_id": pid,
-                "event_key": s.event_key if s else None,
-                "last_sync": s.last_sync.isoformat() if s else None,
-                "outcome": s.outcome.value if s else None,
-                "drift": s.drift if s else None,
-                "conflicts": s.conflicts if s else None,
-                "errors": s.errors if s else None,
-                "last_error": s.last_error if s else None,
-            }
-            state = states.get(pid)
-            row["lease"] = (
-                {
-                    "holder": state.holder,
-                    "expires_at": state.expires_at.isoformat() if state.expires_at else None,
-                    "stale": state.stale,
-                }
-                if state and state.holder
-                else None
-            )
-            row["interrupted"] = (
-                {
-                    "run_id": state.interrupted_run,
-                    "started_at": state.interrupted_at.isoformat()
-                    if state.interrupted_at
-                    else None,
-                }
-                if state and state.interrupted_run is not None
-                else None
-            )
-            run = view.next_runs.get(pid)
-            row["next_run"] = (
-                {
-                    "at": run.at.isoformat() if run.at else None,
-                    "reason": run.reason,
-                    "waits_for_config": run.waits_for_config,
-                }
-                if run
-                else None
-            )
-            rows.append(row)
         click.echo(json.dumps(rows, indent=2))
     else:
         console = Console()
         if not statuses and not states:
             click.echo("No performance has been reconciled yet.")
         else:
+            now = datetime.now(UTC)
+            next_runs = {pid: next_run_text(r.at, now) for pid, r in view.next_runs.items()}
             console.print(status_table(statuses, states, next_runs))
+            waiting = sorted(pid for pid, r in view.next_runs.items() if r.waits_for_config)
+            if waiting:
+                console.print(
+                    f"waiting for a config fix: {', '.join(map(str, waiting))}",
+                    highlight=False,
+                    soft_wrap=True,
+                )
             for line in status_error_lines(statuses):
                 console.print(line, highlight=False, markup=False)
             for line in lease_lines(states):
