@@ -23,6 +23,7 @@ from bridge.commands.config import load_or_exit
 from bridge.commands.render import findings_table, plan_table
 from bridge.config import BridgeConfig
 from bridge.logs import configure
+from bridge.reconcile.explain_gather import explain_performance
 from bridge.reconcile.outcome import RunReport
 from bridge.runtime import Runtime, connect
 from bridge.sandbox import Sandbox
@@ -163,39 +164,22 @@ async def _story(console: Console, cfg: BridgeConfig, store_path: Path) -> None:
             _summary(console, second)
 
             console.rule("[bold]6. What seats.io shows now")
+            # the "why" is seatbridge explain's own rule for each seat, not a caption
             show = press[:2] + house[:2] + [sold.seat_id]
-            infos = await rt.seatsio.reports.object_infos(
-                tonight.event_key, [venue.seat(s).label for s in show]
-            )
-            season_infos = await rt.seatsio.reports.object_infos(
-                season_key, [venue.seat(s).label for s in subs[:2]]
-            )
-            table = Table(title="Objects", title_justify="left")
-            for col in ("event / season", "object", "status", "channel", "why"):
+            tonight_facts = await explain_performance(rt, tonight.id)
+            season_facts = await explain_performance(rt, season[0])
+            table = Table(title="Objects (why: seatbridge explain)", title_justify="left")
+            for col in ("event / season", "object", "state", "why"):
                 table.add_column(col)
-            why = {
-                press[0]: "new press hold",
-                press[1]: "new press hold",
-                house[0]: "hold lifted: on sale",
-                house[1]: "hold lifted: on sale",
-                sold.seat_id: "sold: left, reported",
-            }
-            for seat_id in show:
-                info = infos[venue.seat(seat_id).label]
+            rows = [(tonight_facts, seat_id) for seat_id in show]
+            rows += [(season_facts, seat_id) for seat_id in subs[:2]]
+            for facts, seat_id in rows:
+                seat = next(f for f in facts.seats if f.seat_id == seat_id)
                 table.add_row(
-                    tonight.event_key,
-                    info.label,
-                    info.status or "",
-                    info.channel or "-",
-                    why[seat_id],
-                )
-            for info in season_infos.values():
-                table.add_row(
-                    season_key,
-                    info.label,
-                    info.status or "",
-                    info.channel or "-",
-                    "season-wide hold",
+                    seat.season_key or seat.event_key or "-",
+                    seat.label or str(seat_id),
+                    seat.state.value,
+                    seat.rule,
                 )
             console.print(table)
 
