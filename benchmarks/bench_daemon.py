@@ -51,9 +51,9 @@ from bridge.sandbox import Sandbox
 from bridge.sandbox.control import Faults, LogEntry
 from bridge.sandbox.serve import serve_in_thread
 from bridge.sandbox.venue import Performance, Seat, Venue
-from bridge.store import open_store
+from bridge.testing.daemon import converged
 from bridge.testing.portfolio import PortfolioShape, write_portfolio
-from bridge.testing.sandbox import run, sandbox_config, spawn, store_path
+from bridge.testing.sandbox import run, sandbox_config, spawn
 
 TICK = os.sysconf("SC_CLK_TCK")
 HOUSE = 1  # the House hold code: a bridge channel on seats.io (a status where a season differs)
@@ -107,16 +107,6 @@ def served(name: str, tmp: Path, performances: int, latency_s: float) -> Iterato
             encoding="utf-8",
         )
         yield Site(box, config)
-
-
-def converged(config: Path, want: set[int]) -> bool:
-    with open_store(store_path(config)) as store:
-        done = {
-            s.performance_id
-            for s in store.performance_statuses()
-            if s.outcome.value in ("converged", "conflicts")
-        }
-    return want <= done
 
 
 def wait_for(what: str, probe: Callable[[], bool], timeout_s: float, poll_s: float = 0.2) -> float:

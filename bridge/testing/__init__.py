@@ -6,6 +6,10 @@
 - :mod:`bridge.testing.sandbox`: the sample venue on a fixed day, the fake Tessitura's
   credentials, and :func:`served_sandbox`: both fakes on loopback ports with a config file
   pointing at them, for running the CLI against them.
+- :mod:`bridge.testing.daemon`: ``seatbridge run`` as a child process: 1 s cadences
+  (:func:`fast_config`), the bounded poll :func:`eventually`, what the daemon wrote to its store.
+- :mod:`bridge.testing.portfolio`: a generated portfolio (500 performances of a 3,000-seat hall
+  by default, several seats.io seasons) with its tables and config, for benchmarks.
 - :mod:`bridge.testing.fixtures`: the same as pytest fixtures (``sandbox``, ``served``,
   ``clock``, ``sleeps``, and the fake Tessitura's ``app``, ``world``, ``http``). Needs pytest.
 - :mod:`bridge.testing.worlds`: builders and Hypothesis strategies for the reconcile core

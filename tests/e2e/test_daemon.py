@@ -10,8 +10,7 @@ import json
 import re
 import signal
 import subprocess
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TypeVar
 
@@ -21,63 +20,16 @@ import pytest
 from bridge.sandbox import Sandbox
 from bridge.sandbox.control import Faults
 from bridge.store import open_store
+from bridge.testing.daemon import converged, eventually, fast_config, role_of
 from bridge.testing.sandbox import lease_count, run, served_sandbox, spawn, store_path
 
 T = TypeVar("T")
-
-#: A generous bound for anything the daemon should do within a few of its 1 s cadences.
-PATIENCE_S = 45.0
-
-FAST = """
-[schedule]
-discovery_every_s = 2
-default_every_s = 1
-cadences = [{ within_hours = 24, every_s = 1 }]
-
-[daemon]
-run_timeout_s = 4
-reload_poll_s = 0.5
-writer_lease_ttl_s = 3
-stop_grace_s = 5
-backoff_base_s = 0.5
-backoff_cap_s = 2
-"""
-
-
-def fast_config(config: Path) -> Path:
-    """The served sandbox's config with 1 s cadences, a short run timeout, a free port."""
-    text = config.read_text(encoding="utf-8")
-    text = re.sub(r"(?ms)^\[schedule\].*?(?=^\[)", "", text)
-    text = text.replace('listen = "127.0.0.1:9464"', 'listen = "127.0.0.1:0"')
-    config.write_text(text + FAST, encoding="utf-8")
-    return config
-
-
-def eventually(what: str, probe: Callable[[], T | None], timeout_s: float = PATIENCE_S) -> T:
-    """Poll ``probe`` until it returns something truthy; fail naming ``what`` after the bound."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        got = probe()
-        if got:
-            return got
-        if time.monotonic() > deadline:
-            pytest.fail(f"not within {timeout_s:g} s: {what}")
-        time.sleep(0.2)
 
 
 def note(config: Path, key: str) -> dict[str, object] | None:
     with open_store(store_path(config)) as store:
         found = [n for n in store.notes(key) if n.key == key]
     return json.loads(found[0].value) if found else None
-
-
-def role_of(config: Path, pid: int) -> dict[str, object] | None:
-    """The role note of the daemon with process id ``pid``."""
-    with open_store(store_path(config)) as store:
-        for n in store.notes("daemon.role:"):
-            if f":{pid}:" in n.key:
-                return json.loads(n.value)  # type: ignore[no-any-return]
-    return None
 
 
 class Running:
@@ -133,14 +85,6 @@ def daemon(served: tuple[Sandbox, Path]) -> Iterator[tuple[Sandbox, Running, str
         if d.proc.poll() is None:
             d.proc.kill()
             d.proc.communicate()
-
-
-def converged(config: Path, performances: set[int] | None = None) -> bool:
-    with open_store(store_path(config)) as store:
-        statuses = store.performance_statuses()
-    done = {s.performance_id for s in statuses if s.outcome.value in ("converged", "conflicts")}
-    want = performances or {p.id for p in Sandbox().venue.performances}
-    return want <= done
 
 
 def get(url: str) -> httpx.Response:

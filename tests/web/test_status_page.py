@@ -8,13 +8,10 @@ chromium with apt when it can).
 
 from __future__ import annotations
 
-import json
 import os
-import re
 import shutil
 import subprocess
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -22,8 +19,8 @@ import httpx
 import pytest
 
 from bridge.sandbox import Sandbox
-from bridge.store import open_store
-from bridge.testing.sandbox import run, served_sandbox, spawn, store_path
+from bridge.testing.daemon import converged, eventually, fast_config, role_of
+from bridge.testing.sandbox import run, served_sandbox, spawn
 
 T = TypeVar("T")
 
@@ -41,62 +38,14 @@ if shutil.which(CHROMIUM) is None:
 
 pytestmark = [pytest.mark.browser, pytest.mark.loopback]
 
-#: 1 s cadences, as in tests/e2e/test_daemon.py.
-FAST = """
-[schedule]
-discovery_every_s = 2
-default_every_s = 1
-cadences = [{ within_hours = 24, every_s = 1 }]
-
-[daemon]
-run_timeout_s = 4
-reload_poll_s = 0.5
-writer_lease_ttl_s = 3
-stop_grace_s = 5
-backoff_base_s = 0.5
-backoff_cap_s = 2
-"""
-
-
-def fast_config(config: Path) -> Path:
-    text = re.sub(r"(?ms)^\[schedule\].*?(?=^\[)", "", config.read_text(encoding="utf-8"))
-    text = text.replace('listen = "127.0.0.1:9464"', 'listen = "127.0.0.1:0"')
-    config.write_text(text + FAST, encoding="utf-8")
-    return config
-
-
-def eventually(what: str, probe: Callable[[], T | None], timeout_s: float = 45.0) -> T:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        got = probe()
-        if got:
-            return got
-        if time.monotonic() > deadline:
-            pytest.fail(f"not within {timeout_s:g} s: {what}")
-        time.sleep(0.2)
-
 
 def listen_of(config: Path, proc: subprocess.Popen[str]) -> str | None:
     """Where the daemon with this process id listens, once its store note says it is active."""
     if proc.poll() is not None:
         _, err = proc.communicate()
         pytest.fail(f"the daemon exited with {proc.returncode}:\n{err[-3000:]}")
-    with open_store(store_path(config)) as store:
-        for n in store.notes("daemon.role:"):
-            note = json.loads(n.value)
-            if f":{proc.pid}:" in n.key and note.get("role") == "active":
-                return str(note["listen"])
-    return None
-
-
-def converged(config: Path) -> bool:
-    with open_store(store_path(config)) as store:
-        done = {
-            s.performance_id
-            for s in store.performance_statuses()
-            if s.outcome.value in ("converged", "conflicts")
-        }
-    return {p.id for p in Sandbox().venue.performances} <= done
+    note = role_of(config, proc.pid)
+    return str(note["listen"]) if note and note.get("role") == "active" else None
 
 
 def beyond_loopback(config: Path) -> Path:

@@ -1,0 +1,81 @@
+"""Helpers for driving ``seatbridge run`` as a child process against a served sandbox.
+
+:data:`FAST` cadences (1 s) and :func:`fast_config` make a daemon act within seconds;
+:func:`eventually` is the one bounded poll every such test waits with (it never asserts how long
+anything took); :func:`converged` and :func:`role_of` read what the daemon wrote to its store.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable, Collection
+from pathlib import Path
+from typing import TypeVar
+
+from bridge.store import open_store
+from bridge.testing.sandbox import store_path, venue
+
+T = TypeVar("T")
+
+#: A generous bound for anything a daemon on :data:`FAST` cadences should do.
+PATIENCE_S = 45.0
+
+#: 1 s cadences, a short run timeout, quick reloads and a short writer lease.
+FAST = """
+[schedule]
+discovery_every_s = 2
+default_every_s = 1
+cadences = [{ within_hours = 24, every_s = 1 }]
+
+[daemon]
+run_timeout_s = 4
+reload_poll_s = 0.5
+writer_lease_ttl_s = 3
+stop_grace_s = 5
+backoff_base_s = 0.5
+backoff_cap_s = 2
+"""
+
+
+def fast_config(config: Path) -> Path:
+    """A config from :func:`bridge.testing.sandbox.sandbox_config` rewritten in place with
+    :data:`FAST` and ``[http] listen`` on a free loopback port."""
+    text = re.sub(r"(?ms)^\[schedule\].*?(?=^\[)", "", config.read_text(encoding="utf-8"))
+    text = text.replace('listen = "127.0.0.1:9464"', 'listen = "127.0.0.1:0"')
+    config.write_text(text + FAST, encoding="utf-8")
+    return config
+
+
+def eventually(what: str, probe: Callable[[], T | None], timeout_s: float = PATIENCE_S) -> T:
+    """Poll ``probe`` until it returns something truthy; an AssertionError naming ``what``
+    after ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        got = probe()
+        if got:
+            return got
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout_s:g} s: {what}")
+        time.sleep(0.2)
+
+
+def converged(config: Path, performances: Collection[int] | None = None) -> bool:
+    """Whether every one of ``performances`` (default: the sample venue's) has a converged (or
+    converged-but-for-conflicts) status in the store of ``config``."""
+    with open_store(store_path(config)) as store:
+        statuses = store.performance_statuses()
+    done = {s.performance_id for s in statuses if s.outcome.value in ("converged", "conflicts")}
+    want = set(performances) if performances is not None else {p.id for p in venue().performances}
+    return want <= done
+
+
+def role_of(config: Path, pid: int) -> dict[str, object] | None:
+    """The role note (role, listen address, ...) of the daemon with process id ``pid``."""
+    with open_store(store_path(config)) as store:
+        for n in store.notes("daemon.role:"):
+            if f":{pid}:" in n.key:
+                note: dict[str, object] = json.loads(n.value)
+                return note
+    return None
