@@ -98,7 +98,7 @@ async def _live(
         f"[bold]{venue.name}[/bold]: {len(venue.seats)} places, "
         f"{len(venue.performances)} performances, synced by a daemon every 2 s.\n"
         f"Open [bold]http://{daemon.listen}/[/bold] in a browser "
-        "(each performance's page shows its conflicts, pending operations and history).\n"
+        "(each performance's page shows the hall's seat map, its conflicts and history).\n"
         f"The box office and an online buyer act every {every_s:g} s. Ctrl-C stops everything."
     )
 
