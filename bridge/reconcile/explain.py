@@ -25,8 +25,7 @@ from bridge.mapping.model import Action, HoldRule, MappingTables, PerformanceTar
 from bridge.reconcile.desired import DesiredEvent, DesiredState, desired_state
 from bridge.reconcile.findings import Finding, FindingKind, Severity
 from bridge.reconcile.observed import FREE, ObjectState, ObservedEvent
-from bridge.reconcile.plan import Operation, Plan, plan
-from bridge.reconcile.plan import _held_per_event as held_per_event
+from bridge.reconcile.plan import Operation, Plan, held_per_event, plan
 from bridge.reconcile.policy import Policy
 
 __all__ = [

@@ -344,7 +344,7 @@ def plan(
         season = desired.events.get(want.season_key) if want.season_key else None
         held_elsewhere: frozenset[str] = frozenset()
         if want.season_fallbacks and season is None:
-            want = _held_per_event(want, seen)
+            want = held_per_event(want, seen)
         if season is not None:
             held_elsewhere = placed.get(season.key, frozenset())
             waiting = season.labels - held_elsewhere - want.labels
@@ -378,7 +378,7 @@ def plan(
     )
 
 
-def _held_per_event(want: DesiredEvent, seen: ObservedEvent) -> DesiredEvent:
+def held_per_event(want: DesiredEvent, seen: ObservedEvent) -> DesiredEvent:
     """An event whose season cannot be planned: a seat Tessitura holds with a channel code that
     sits in no channel now is held on the event itself (fallback status, else not for sale)."""
     statuses = {k: set(v) for k, v in want.statuses.items()}
