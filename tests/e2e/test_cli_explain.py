@@ -173,8 +173,9 @@ def test_a_season_performance_that_cannot_be_read_makes_the_others_fall_back(
     served: tuple[Sandbox, Path],
 ) -> None:
     box, config = served
+    # a refusal (400) rather than a 5xx: the same unreadable performance, without retry waits
     box.tessitura_control.set_faults(
-        Faults(error_rate=1.0, error_status=500, path_pattern=r"Performances/105/Seats/Holds")
+        Faults(error_rate=1.0, error_status=400, path_pattern=r"Performances/105/Seats/Holds")
     )
     seat = one_seat(config, 101, "Mezzanine-C-10")
     assert seat["rule"].startswith("season fallback: season season-2026-27 cannot be planned")
