@@ -195,7 +195,7 @@ def test_every_quoted_command_line_parses(where: str, line: str) -> None:
     [
         "seatbridge plan --bogus",
         "seatbridge nothing",
-        "seatbridge seasons sync",
+        "seatbridge seasons sync --bogus",
         "seatbridge config check --performance 1",
         "seatbridge --log-format jsno plan --all",
         "seatbridge plan --performance twelve",

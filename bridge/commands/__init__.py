@@ -23,6 +23,10 @@ def register(main: click.Group) -> None:
     main.add_command(sync.reconcile_cmd)
     main.add_command(sync.status)
 
+    from bridge.commands import seasons
+
+    main.add_command(seasons.seasons)
+
     from bridge.commands import explain, history
 
     main.add_command(explain.explain)

@@ -141,6 +141,8 @@ def load_config(
         files += [mappings.hold_codes, *mappings.seat_tables.values()]
         if mappings.performances is not None:
             files.append(mappings.performances)
+        if mappings.seasons is not None:
+            files.append(mappings.seasons)
 
     password = key = None
     tess = sections.get("tessitura")
@@ -268,6 +270,7 @@ def _load_tables(m: MappingSettings, at: At, problems: list[Problem]) -> Mapping
     named: list[tuple[tuple[str | int, ...], Path]] = [
         (("mappings", "hold_codes"), m.hold_codes),
         *((("mappings", "performances"), p) for p in [m.performances] if p is not None),
+        *((("mappings", "seasons"), p) for p in [m.seasons] if p is not None),
         *((("mappings", "seat_tables", str(sm)), p) for sm, p in m.seat_tables.items()),
     ]
     for keys, p in named:
@@ -289,6 +292,7 @@ def _load_tables(m: MappingSettings, at: At, problems: list[Problem]) -> Mapping
         seat_tables=m.seat_tables,
         event_key_template=m.event_key_template,
         problems=problems,
+        seasons=m.seasons,
     )
 
 

@@ -133,6 +133,8 @@ class MappingSettings(Section):
     seat_tables: dict[int, ConfigPath] = Field(default_factory=dict)
     event_key_template: str | None = None
     facility_charts: dict[int, NonEmpty] = Field(default_factory=dict)
+    #: The seasons table: what `seatbridge seasons sync` builds in seats.io (absent: feature off).
+    seasons: ConfigPath | None = None
 
 
 class DiscoverySettings(Section):

@@ -65,6 +65,59 @@ class PerformanceTarget:
     season_key: str | None = None
 
 
+class TableBookingMode(StrEnum):
+    """seats.io ``tableBookingConfig.mode`` (create a season): how a season's tables book."""
+
+    INHERIT = "INHERIT"
+    CUSTOM = "CUSTOM"
+    ALL_BY_SEAT = "ALL_BY_SEAT"
+    ALL_BY_TABLE = "ALL_BY_TABLE"
+
+
+#: How one table books under CUSTOM.
+TABLE_BOOKING_VALUES = frozenset({"BY_TABLE", "BY_SEAT"})
+
+
+@dataclass(frozen=True, slots=True)
+class TableBooking:
+    """A season's table booking; ``tables`` (label -> BY_TABLE | BY_SEAT) only with CUSTOM."""
+
+    mode: TableBookingMode
+    tables: tuple[tuple[str, str], ...] = ()
+
+    def to_json(self) -> dict[str, object]:
+        """The ``tableBookingConfig`` body."""
+        if self.mode is TableBookingMode.CUSTOM:
+            return {"mode": self.mode.value, "tables": dict(self.tables)}
+        return {"mode": self.mode.value}
+
+
+@dataclass(frozen=True, slots=True)
+class SeasonRule:
+    """One row of the seasons table: a Tessitura season (optionally narrowed to some performances
+    or one production season) built as one seats.io season.
+
+    Settings left None are not managed: the bridge neither sets nor compares them.
+    """
+
+    season_id: int
+    season_key: str
+    chart_key: str
+    name: str | None = None
+    performance_ids: frozenset[int] | None = None
+    production_season_id: int | None = None
+    for_sale_propagated: bool | None = None
+    table_booking: TableBooking | None = None
+
+    def covers(self, season_id: int | None, performance_id: int, production_id: int | None) -> bool:
+        """Whether a Tessitura performance belongs to this seats.io season."""
+        if season_id != self.season_id:
+            return False
+        if self.performance_ids is not None and performance_id not in self.performance_ids:
+            return False
+        return self.production_season_id is None or production_id == self.production_season_id
+
+
 @dataclass(frozen=True, slots=True)
 class MappingTables:
     """All operator tables. Lookups that miss return None: the core reports them, never guesses."""
@@ -74,6 +127,8 @@ class MappingTables:
     performances: Mapping[int, PerformanceTarget]
     event_key_template: str | None = None
     channels: tuple[ChannelSpec, ...] = field(default=())
+    #: The seasons table (``[mappings] seasons``); empty when provisioning is off.
+    seasons: tuple[SeasonRule, ...] = field(default=())
 
     def target_for(self, performance_id: int) -> PerformanceTarget | None:
         """The listed target, else the config's rule (``perf-{performance_id}``), else None."""

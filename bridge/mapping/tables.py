@@ -11,17 +11,21 @@ import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 from bridge.mapping.csvtable import Row, parse_int, read_table
 from bridge.mapping.model import (
     SEATSIO_BUILTIN_STATUSES,
+    TABLE_BOOKING_VALUES,
     Action,
     ChannelSpec,
     HoldRule,
     MappingTables,
     PerformanceTarget,
+    SeasonRule,
     SeatTable,
+    TableBooking,
+    TableBookingMode,
 )
 from bridge.mapping.problems import InvalidConfigError, Problem
 
@@ -30,6 +34,17 @@ HOLD_CODE_OPTIONAL = ("target", "channel_name", "channel_color", "fallback_statu
 PERFORMANCE_COLUMNS = ("performance_id", "event_key")
 PERFORMANCE_OPTIONAL = ("season_key",)
 SEAT_COLUMNS = ("seat_id", "label")
+SEASON_COLUMNS = ("season_id", "season_key", "chart_key")
+SEASON_OPTIONAL = (
+    "name",
+    "performance_ids",
+    "production_season_id",
+    "for_sale_propagated",
+    "table_booking",
+    "tables",
+)
+_MODES = ", ".join(m.value for m in TableBookingMode)
+_BOOLS = {"true": True, "false": False}
 
 #: Placeholders an ``event_key_template`` may use.
 EVENT_KEY_PLACEHOLDERS = frozenset({"performance_id"})
@@ -332,6 +347,193 @@ def read_performances(path: Path, problems: list[Problem]) -> dict[int, Performa
     return out
 
 
+def read_seasons(path: Path, problems: list[Problem]) -> tuple[SeasonRule, ...]:
+    """Read the seasons table: each seats.io season key once, and a Tessitura season either whole
+    on one row or narrowed (performance_ids, production_season_id) on each of its rows."""
+    table = read_table(path, required=SEASON_COLUMNS, optional=SEASON_OPTIONAL, problems=problems)
+    if table is None:
+        return ()
+    src = table.source
+    out: list[SeasonRule] = []
+    first_key: dict[str, int] = {}
+    whole: dict[int, int] = {}  # Tessitura season id -> line of its un-narrowed row
+    narrowed: dict[int, int] = {}
+    for row in table.rows:
+        sid = parse_int(row, src, "season_id", problems, minimum=1)
+        key = row.cells.get("season_key", "")
+        chart = row.cells.get("chart_key", "")
+        ok = sid is not None
+        if not key:
+            problems.append(row.problem(src, "season_key", "missing value for season_key"))
+            ok = False
+        elif not _first_use(
+            first_key, key, row, src, "season_key", "season key mapped twice", problems
+        ):
+            ok = False
+        if not chart:
+            problems.append(row.problem(src, "chart_key", "missing value for chart_key"))
+            ok = False
+        perf_ids = _id_list(row, src, "performance_ids", problems)
+        production = None
+        if row.cells.get("production_season_id"):
+            production = parse_int(row, src, "production_season_id", problems, minimum=1)
+            ok = ok and production is not None
+        ok = ok and perf_ids is not False
+        propagated = _bool_cell(row, src, "for_sale_propagated", problems)
+        ok = ok and propagated != "bad"
+        booking = _table_booking(row, src, problems)
+        ok = ok and booking is not False
+        if sid is not None and ok:
+            is_narrowed = perf_ids is not None or production is not None
+            if not is_narrowed and (sid in whole or sid in narrowed):
+                first = whole.get(sid, narrowed.get(sid))
+                problems.append(
+                    row.problem(
+                        src,
+                        "season_id",
+                        "Tessitura season mapped twice",
+                        str(sid),
+                        f"first at line {first}; narrow each row with performance_ids or "
+                        "production_season_id",
+                    )
+                )
+                ok = False
+            elif is_narrowed and sid in whole:
+                problems.append(
+                    row.problem(
+                        src,
+                        "season_id",
+                        "Tessitura season mapped twice",
+                        str(sid),
+                        f"line {whole[sid]} maps the whole season",
+                    )
+                )
+                ok = False
+            else:
+                (narrowed if is_narrowed else whole).setdefault(sid, row.line)
+        if ok and sid is not None and perf_ids is not False and booking is not False:
+            out.append(
+                SeasonRule(
+                    season_id=sid,
+                    season_key=key,
+                    chart_key=chart,
+                    name=row.cells.get("name") or None,
+                    performance_ids=perf_ids,
+                    production_season_id=production,
+                    for_sale_propagated=propagated if isinstance(propagated, bool) else None,
+                    table_booking=booking,
+                )
+            )
+    return tuple(out)
+
+
+def _id_list(
+    row: Row, src: str, column: str, problems: list[Problem]
+) -> frozenset[int] | Literal[False] | None:
+    """Performance ids separated by spaces or ';' (None: the cell is empty; False: malformed)."""
+    text = row.cells.get(column, "")
+    if not text:
+        return None
+    ids: set[int] = set()
+    for part in re.split(r"[\s;]+", text.strip()):
+        if not part.isdecimal() or int(part) < 1:
+            problems.append(
+                row.problem(
+                    src,
+                    column,
+                    f"malformed performance id in {column}",
+                    part,
+                    "expected ids separated by spaces or ';', e.g. 101;102",
+                )
+            )
+            return False
+        ids.add(int(part))
+    return frozenset(ids)
+
+
+def _bool_cell(row: Row, src: str, column: str, problems: list[Problem]) -> bool | str | None:
+    """The cell as a boolean, None when empty; the string 'bad' after recording a problem."""
+    text = row.cells.get(column, "")
+    if not text:
+        return None
+    value = _BOOLS.get(text.casefold())
+    if value is None:
+        problems.append(
+            row.problem(src, column, f"malformed {column}", text, "expected true or false")
+        )
+        return "bad"
+    return value
+
+
+def _table_booking(
+    row: Row, src: str, problems: list[Problem]
+) -> TableBooking | Literal[False] | None:
+    """The table_booking mode and, for CUSTOM, its tables (``T1=BY_TABLE;T2=BY_SEAT``)."""
+    text = row.cells.get("table_booking", "")
+    tables_text = row.cells.get("tables", "")
+    if not text:
+        if tables_text:
+            problems.append(
+                row.problem(
+                    src,
+                    "tables",
+                    "tables given without a table_booking mode",
+                    tables_text,
+                    "set table_booking to CUSTOM",
+                )
+            )
+            return False
+        return None
+    try:
+        mode = TableBookingMode(text)
+    except ValueError:
+        problems.append(
+            row.problem(
+                src, "table_booking", "unknown table_booking mode", text, f"expected {_MODES}"
+            )
+        )
+        return False
+    if mode is not TableBookingMode.CUSTOM:
+        if tables_text:
+            problems.append(
+                row.problem(
+                    src,
+                    "tables",
+                    f"tables given for table_booking {mode.value}",
+                    tables_text,
+                    "only CUSTOM takes tables; leave it empty",
+                )
+            )
+            return False
+        return TableBooking(mode)
+    if not tables_text:
+        problems.append(
+            row.problem(
+                src,
+                "tables" if "tables" in row.columns else "table_booking",
+                "CUSTOM table_booking with no tables",
+                hint="expected e.g. T1=BY_TABLE;T2=BY_SEAT in column tables",
+            )
+        )
+        return False
+    tables: dict[str, str] = {}
+    for part in re.split(r"[\s;]+", tables_text.strip()):
+        label, sep, how = part.partition("=")
+        if not sep or not label or how not in TABLE_BOOKING_VALUES or label in tables:
+            problems.append(
+                row.problem(
+                    src,
+                    "tables",
+                    "table named twice" if label in tables else "malformed table booking",
+                    part,
+                    "expected LABEL=BY_TABLE or LABEL=BY_SEAT, separated by ';'",
+                )
+            )
+            return False
+        tables[label] = how
+    return TableBooking(mode, tuple(sorted(tables.items())))
+
+
 def read_seat_table(path: Path, seat_map_id: int, problems: list[Problem]) -> SeatTable:
     """Read one seat map's table: every seat id once, every label once."""
     table = read_table(path, required=SEAT_COLUMNS, problems=problems)
@@ -393,6 +595,7 @@ def load_tables(
     performances: Path | None = None,
     seat_tables: Mapping[int, Path] | None = None,
     event_key_template: str | None = None,
+    seasons: Path | None = None,
 ) -> MappingTables:
     """Read every table; raise :class:`InvalidConfigError` listing all problems, if any."""
     problems: list[Problem] = []
@@ -404,6 +607,7 @@ def load_tables(
         seat_tables=seat_tables or {},
         event_key_template=event_key_template,
         problems=problems,
+        seasons=seasons,
     )
     if problems:
         raise InvalidConfigError(problems)
@@ -417,6 +621,7 @@ def collect_tables(
     seat_tables: Mapping[int, Path],
     event_key_template: str | None,
     problems: list[Problem],
+    seasons: Path | None = None,
 ) -> MappingTables:
     """Like :func:`load_tables`, but append problems to ``problems`` instead of raising.
 
@@ -425,10 +630,12 @@ def collect_tables(
     codes = read_hold_codes(hold_codes, problems)
     perfs = read_performances(performances, problems) if performances is not None else {}
     seats = {sm: read_seat_table(p, sm, problems) for sm, p in sorted(seat_tables.items())}
+    season_rules = read_seasons(seasons, problems) if seasons is not None else ()
     return MappingTables(
         hold_rules=codes.rules,
         seat_tables=seats,
         performances=perfs,
         event_key_template=event_key_template,
         channels=codes.channels,
+        seasons=season_rules,
     )

@@ -73,6 +73,14 @@ class ForSaleConfig(SeatsioModel):
     categories: list[str] = []
 
 
+class TableBookingConfig(SeatsioModel):
+    """How an event's or season's tables book: ``mode`` INHERIT, CUSTOM (with ``tables``, label ->
+    BY_TABLE | BY_SEAT), ALL_BY_SEAT or ALL_BY_TABLE."""
+
+    mode: str
+    tables: dict[str, str] | None = None
+
+
 class SeasonData(SeatsioModel):
     """The ``season`` block of an event in a season: the season's config as it applies here."""
 
@@ -87,6 +95,7 @@ class Event(SeatsioModel):
     id: int | None = None
     name: str | None = None
     chart_key: str | None = None
+    table_booking_config: TableBookingConfig | None = None
     channels: list[Channel] = []
     for_sale_config: ForSaleConfig | None = None
     is_event_in_season: bool = False

@@ -55,9 +55,12 @@ class SeasonsApi(ApiGroup):
         channels: Sequence[ChannelSpec] | None = None,
         for_sale_config: ForSaleConfig | None = None,
         for_sale_propagated: bool | None = None,
+        table_booking_config: Mapping[str, Any] | None = None,
     ) -> Season:
         """A new season; ``event_keys`` are *new* events created with it (they must not exist)."""
         body: dict[str, Any] = {"chartKey": chart_key}
+        if table_booking_config is not None:
+            body["tableBookingConfig"] = dict(table_booking_config)
         body.update(_event_keys_or_count(event_keys, number_of_events))
         if key is not None:
             body["key"] = key
@@ -85,9 +88,12 @@ class SeasonsApi(ApiGroup):
         for_sale_propagated: bool | None = None,
         categories: Sequence[Category] | None = None,
         object_categories: Mapping[str, str | int] | None = None,
+        table_booking_config: Mapping[str, Any] | None = None,
     ) -> None:
         """Set the given fields; the others stay. Setting values is idempotent, so it is repeated."""
         body: dict[str, Any] = {}
+        if table_booking_config is not None:
+            body["tableBookingConfig"] = dict(table_booking_config)
         if name is not None:
             body["name"] = name
         if for_sale_propagated is not None:

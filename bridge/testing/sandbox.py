@@ -85,10 +85,13 @@ def sandbox_config(
 
 
 @contextmanager
-def served_sandbox(tmp_path: Path, *, floor: int | None = None) -> Iterator[tuple[Sandbox, Path]]:
+def served_sandbox(
+    tmp_path: Path, *, floor: int | None = None, seatsio_empty: bool = False
+) -> Iterator[tuple[Sandbox, Path]]:
     """A fresh sandbox with both fakes on loopback (real TCP, ephemeral ports) for as long as the
-    block lasts, and a config file pointing at them (see :func:`sandbox_config`)."""
-    box = Sandbox()
+    block lasts, and a config file pointing at them (see :func:`sandbox_config`);
+    ``seatsio_empty``: seats.io has the chart but no events or seasons."""
+    box = Sandbox(seatsio_empty=seatsio_empty)
     with ExitStack() as stack:
         tessitura = stack.enter_context(serve_in_thread(box.tessitura_app))
         seatsio = stack.enter_context(serve_in_thread(box.seatsio_app))

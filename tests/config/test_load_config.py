@@ -286,6 +286,7 @@ def test_files_lists_what_a_reload_must_watch(sandbox_copy: Path) -> None:
         "hold-codes.csv",
         "performances.csv",
         "sandbox.toml",
+        "seasons.csv",
         "seats-12.csv",
         "seatsio-secret-key",
         "tessitura-password",

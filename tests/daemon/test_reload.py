@@ -118,6 +118,7 @@ def test_the_config_every_table_and_the_secret_files_are_watched(cfg_path: Path)
         root / SEATS,
     ]
     assert set(files[4:]) == {
+        root / "mappings/sample/seasons.csv",
         root / "config/sandbox-secrets/tessitura-password",
         root / "config/sandbox-secrets/seatsio-secret-key",
     }
@@ -226,11 +227,12 @@ def test_a_broken_table_is_refused_once_and_the_last_good_config_kept(cfg_path: 
 
 def test_broken_toml_is_refused_with_its_location_then_fixed(cfg_path: Path) -> None:
     watcher, good, _ = watcher_for(cfg_path)
+    line = cfg_path.read_text(encoding="utf-8").splitlines().index("[schedule]") + 1
     edit(cfg_path, "[schedule]", "[schedule")
     reload = assert_refused(watcher.check())
     assert len(reload.errors) == 1
     assert LOCATED.match(reload.errors[0])
-    assert reload.errors[0].startswith(f"{CONFIG}:47:10: invalid TOML")
+    assert reload.errors[0].startswith(f"{CONFIG}:{line}:10: invalid TOML")
     assert watcher.current is good
     assert watcher.check() is None
 

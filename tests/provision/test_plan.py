@@ -1,0 +1,251 @@
+"""The seasons planner: the calls it plans, what it only reports, and that it is idempotent."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bridge.mapping.model import (
+    MappingTables,
+    PerformanceTarget,
+    SeasonRule,
+    TableBooking,
+    TableBookingMode,
+)
+from bridge.provision.plan import (
+    Call,
+    CreateEvent,
+    CreateEventsInSeason,
+    CreateSeason,
+    SeenEvent,
+    UpdateSeason,
+    WantedPerformance,
+    plan_seasons,
+)
+
+RULE = SeasonRule(
+    2027,
+    "season-1",
+    "chart-1",
+    name="Series",
+    for_sale_propagated=True,
+    table_booking=TableBooking(TableBookingMode.INHERIT),
+)
+TABLES = MappingTables({}, {}, {}, "perf-{performance_id}", seasons=(RULE,))
+CHARTS = {47: "chart-1"}
+
+
+def perf(pid: int, season: int | None = 2027, *, cancelled: bool = False) -> WantedPerformance:
+    return WantedPerformance(pid, season, 900, 47, f"P{pid}", cancelled)
+
+
+def simulate(seen: dict[str, SeenEvent], calls: tuple[Call, ...]) -> dict[str, SeenEvent]:
+    """What seats.io has after the calls (as the real API documents them)."""
+    out = dict(seen)
+    for c in calls:
+        if isinstance(c, CreateSeason):
+            out[c.season_key] = SeenEvent(
+                c.season_key,
+                c.chart_key,
+                is_season=True,
+                name=c.name,
+                for_sale_propagated=True
+                if c.for_sale_propagated is None
+                else c.for_sale_propagated,
+                table_booking=c.table_booking or TableBooking(TableBookingMode.INHERIT),
+                members=c.event_keys,
+            )
+            for k in c.event_keys:
+                out[k] = SeenEvent(k, c.chart_key, season_key=c.season_key)
+        elif isinstance(c, CreateEventsInSeason):
+            s = out[c.season_key]
+            out[c.season_key] = replace(s, members=(*s.members, *c.event_keys))
+            for k in c.event_keys:
+                out[k] = SeenEvent(k, s.chart_key, season_key=c.season_key)
+        elif isinstance(c, UpdateSeason):
+            s = out[c.season_key]
+            out[c.season_key] = replace(
+                s,
+                name=s.name if c.name is None else c.name,
+                for_sale_propagated=s.for_sale_propagated
+                if c.for_sale_propagated is None
+                else c.for_sale_propagated,
+                table_booking=s.table_booking if c.table_booking is None else c.table_booking,
+            )
+        else:
+            assert c.event_key not in out
+            out[c.event_key] = SeenEvent(c.event_key, c.chart_key, name=c.name)
+    return out
+
+
+def test_from_nothing_a_season_with_its_events_and_the_standalone_events() -> None:
+    plan = plan_seasons(TABLES, CHARTS, [perf(1), perf(2), perf(9, 2028)], {})
+    assert plan.calls == (
+        CreateSeason(
+            "season-1", "chart-1", ("perf-1", "perf-2"), "Series", True, RULE.table_booking
+        ),
+        CreateEvent("perf-9", "chart-1", "P9"),
+    )
+    assert not plan.findings
+    assert (
+        plan_seasons(
+            TABLES, CHARTS, [perf(1), perf(2), perf(9, 2028)], simulate({}, plan.calls)
+        ).calls
+        == ()
+    )
+
+
+def test_a_performance_added_later_is_created_in_the_existing_season() -> None:
+    seen = simulate({}, plan_seasons(TABLES, CHARTS, [perf(1)], {}).calls)
+    plan = plan_seasons(TABLES, CHARTS, [perf(1), perf(2)], seen)
+    assert plan.calls == (CreateEventsInSeason("season-1", ("perf-2",)),)
+
+
+def test_only_the_changed_fields_are_updated() -> None:
+    seen = simulate({}, plan_seasons(TABLES, CHARTS, [perf(1)], {}).calls)
+    rule = replace(RULE, name="New name", for_sale_propagated=False)
+    plan = plan_seasons(replace(TABLES, seasons=(rule,)), CHARTS, [perf(1)], seen)
+    assert plan.calls == (UpdateSeason("season-1", "New name", False, None),)
+    assert plan.calls[0].body() == {"name": "New name", "forSalePropagated": False}
+
+
+def test_an_event_outside_its_season_is_reported_never_moved() -> None:
+    seen = {"perf-2": SeenEvent("perf-2", "chart-1")}
+    plan = plan_seasons(TABLES, CHARTS, [perf(1), perf(2)], seen)
+    assert plan.calls == (
+        CreateSeason("season-1", "chart-1", ("perf-1",), "Series", True, RULE.table_booking),
+    )
+    assert [f.kind for f in plan.findings] == ["event-outside-season"]
+    assert plan.failed
+
+
+def test_removed_and_cancelled_performances_are_reported_not_deleted() -> None:
+    seen = simulate({}, plan_seasons(TABLES, CHARTS, [perf(1), perf(2), perf(3)], {}).calls)
+    plan = plan_seasons(TABLES, CHARTS, [perf(1), perf(3, cancelled=True)], seen)
+    assert plan.calls == ()
+    assert sorted(f.kind for f in plan.findings) == [
+        "cancelled",
+        "not-in-tessitura-season",
+        "not-in-tessitura-season",
+    ]
+    assert not plan.failed
+
+
+def test_a_cancelled_performance_gets_no_event() -> None:
+    plan = plan_seasons(TABLES, CHARTS, [perf(9, 2028, cancelled=True)], {})
+    assert plan.calls == ()
+
+
+def test_a_season_narrowed_to_performances_and_a_table_season_mismatch() -> None:
+    rule = replace(RULE, performance_ids=frozenset({1}))
+    tables = replace(
+        TABLES,
+        seasons=(rule,),
+        performances={3: PerformanceTarget(3, "perf-3", "other-season")},
+    )
+    plan = plan_seasons(tables, CHARTS, [perf(1), perf(2), perf(3)], {})
+    # 2 is outside the narrowed season: a standalone event; 3 is in a hand-made season: skipped
+    assert {type(c).__name__ for c in plan.calls} == {"CreateSeason", "CreateEvent"}
+    assert [c.event_key for c in plan.calls if isinstance(c, CreateEvent)] == ["perf-2"]
+
+
+def test_a_missing_chart_or_event_key_is_an_error() -> None:
+    tables = replace(TABLES, event_key_template=None)
+    assert [f.kind for f in plan_seasons(tables, CHARTS, [perf(1)], {}).findings][:1] == [
+        "no-event-key"
+    ]
+    assert [f.kind for f in plan_seasons(TABLES, {}, [perf(9, 2028)], {}).findings][:1] == [
+        "no-chart"
+    ]
+
+
+# --------------------------------------------------------------------------- properties
+
+modes = st.sampled_from(list(TableBookingMode))
+bookings = st.one_of(
+    st.none(),
+    modes.map(
+        lambda m: (
+            TableBooking(m)
+            if m is not TableBookingMode.CUSTOM
+            else TableBooking(m, (("T1", "BY_SEAT"),))
+        )
+    ),
+)
+rules = st.builds(
+    SeasonRule,
+    season_id=st.integers(1, 4),
+    season_key=st.sampled_from(["s1", "s2", "s3", "perf-1"]),
+    chart_key=st.sampled_from(["chart-1", "chart-2"]),
+    name=st.one_of(st.none(), st.text(max_size=5)),
+    performance_ids=st.one_of(st.none(), st.frozensets(st.integers(1, 8), max_size=4)),
+    production_season_id=st.one_of(st.none(), st.integers(1, 2)),
+    for_sale_propagated=st.one_of(st.none(), st.booleans()),
+    table_booking=bookings,
+)
+performances = st.lists(
+    st.builds(
+        WantedPerformance,
+        performance_id=st.integers(1, 8),
+        season_id=st.one_of(st.none(), st.integers(1, 4)),
+        production_season_id=st.one_of(st.none(), st.integers(1, 2)),
+        facility_id=st.one_of(st.none(), st.integers(46, 47)),
+        description=st.one_of(st.none(), st.text(max_size=5)),
+        cancelled=st.booleans(),
+    ),
+    max_size=8,
+)
+seen_events = st.lists(
+    st.builds(
+        SeenEvent,
+        key=st.sampled_from(["s1", "s2", "perf-1", "perf-2", "perf-3", "x"]),
+        chart_key=st.one_of(st.none(), st.sampled_from(["chart-1", "chart-2"])),
+        is_season=st.booleans(),
+        season_key=st.one_of(st.none(), st.sampled_from(["s1", "s2"])),
+        name=st.one_of(st.none(), st.text(max_size=3)),
+        for_sale_propagated=st.one_of(st.none(), st.booleans()),
+        table_booking=bookings,
+        members=st.lists(st.sampled_from(["perf-1", "perf-4", "y"]), max_size=3).map(tuple),
+    ),
+    max_size=6,
+).map(lambda evs: {e.key: e for e in evs})
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(rules, max_size=3), performances)
+def test_planning_from_nothing_converges_in_one_step(
+    season_rules: list[SeasonRule], perfs: list[WantedPerformance]
+) -> None:
+    keys = [r.season_key for r in season_rules]
+    if len(set(keys)) != len(keys):
+        return
+    tables = replace(TABLES, seasons=tuple(season_rules))
+    plan = plan_seasons(tables, CHARTS, perfs, {})
+    after = simulate({}, plan.calls)
+    assert plan_seasons(tables, CHARTS, perfs, after).calls == ()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(rules, max_size=3), performances, seen_events)
+def test_garbage_never_crashes_and_never_recreates_what_exists(
+    season_rules: list[SeasonRule], perfs: list[WantedPerformance], seen: dict[str, SeenEvent]
+) -> None:
+    keys = [r.season_key for r in season_rules]
+    if len(set(keys)) != len(keys):
+        return
+    tables = replace(TABLES, seasons=tuple(season_rules))
+    plan = plan_seasons(tables, CHARTS, perfs, seen)
+    for c in plan.calls:
+        if isinstance(c, CreateSeason):
+            assert c.season_key not in seen
+            assert not set(c.event_keys) & set(seen)
+        elif isinstance(c, CreateEventsInSeason):
+            assert seen[c.season_key].is_season
+            assert not set(c.event_keys) & set(seen)
+        elif isinstance(c, CreateEvent):
+            assert c.event_key not in seen
+        else:
+            assert c.body()  # an update sends at least one field
+    assert plan.to_json()["summary"]["api_calls"] == len(plan.calls)
