@@ -149,6 +149,9 @@ class DiscoverySettings(Section):
     season_ids: tuple[int, ...] = ()
     horizon_days: int = Field(365, ge=1)
     time_zone: Annotated[str, AfterValidator(_time_zone)] | None = None
+    #: the daemon runs `seatbridge seasons sync` before every discovery (needs [mappings]
+    #: seasons): a new Tessitura performance gets its seats.io event within one discovery cycle
+    seasons_sync: bool = False
 
     @property
     def zone(self) -> tzinfo:

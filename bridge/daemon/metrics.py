@@ -150,6 +150,12 @@ class BridgeMetrics:
         )
         for result in RELOAD_RESULTS:
             self._reloads.labels(result)
+        self._seasons_syncs = Counter(
+            "seatbridge_seasons_syncs",
+            "Seasons syncs run with discovery, by result (applied, unchanged, error).",
+            ["result"],
+            registry=r,
+        )
         self._active = Gauge(
             "seatbridge_active",
             "1 while this daemon is the active one on its store, 0 on standby.",
@@ -238,6 +244,10 @@ class BridgeMetrics:
     def config_reload(self, result: str) -> None:
         """A config reload ended in ``result`` (see :data:`RELOAD_RESULTS`)."""
         self._reloads.labels(result).inc()
+
+    def seasons_sync(self, result: str) -> None:
+        """A seasons sync during discovery ended in ``result``: applied, unchanged or error."""
+        self._seasons_syncs.labels(result).inc()
 
     def role(self, active: bool) -> None:
         """This daemon became the active one (True) or a standby (False)."""

@@ -38,6 +38,8 @@ from bridge.daemon.web import HttpServer, Readiness, build_app, check_exposure
 from bridge.errors import BridgeError, ConfigError
 from bridge.http import Exchange, observe_requests
 from bridge.logs import configure
+from bridge.provision.sync import apply as seasons_apply
+from bridge.provision.sync import plan_for as seasons_plan_for
 from bridge.reconcile.discovery import discover_starts
 from bridge.reconcile.explain import PerformanceFacts
 from bridge.reconcile.explain_gather import explain_performance
@@ -327,6 +329,8 @@ class Daemon:
         rt, scheduler, reconciler = self._rt, self._scheduler, self._reconciler
         assert rt is not None and scheduler is not None and reconciler is not None
         now = self.now()
+        if self.cfg.discovery.seasons_sync and self.cfg.tables.seasons:
+            await self._sync_seasons(rt, now)
         try:
             known = {p: s for p, s in self._starts.items() if s is not None}
             starts = await discover_starts(
@@ -367,6 +371,29 @@ class Daemon:
                 unit.job = job
                 scheduler.reschedule_job(key, trigger=IntervalTrigger(seconds=job.every_s))
         self.metrics.scheduled_units(len(self.state.units))
+
+    async def _sync_seasons(self, rt: Runtime, now: datetime) -> None:
+        """`seatbridge seasons sync` as part of discovery: create what a Tessitura season needs
+        in seats.io, so a new performance is synced within one discovery cycle. A failure is
+        logged and counted; discovery and every unit go on."""
+        try:
+            plan = await seasons_plan_for(self.cfg, rt.tessitura, rt.seatsio, now=now)
+            results = await seasons_apply(rt.seatsio, plan.calls)
+        except BridgeError as exc:
+            self.metrics.seasons_sync("error")
+            log.warning("seasons sync failed; discovery goes on", error=str(exc))
+            return
+        for f in plan.findings:
+            log.warning("seasons sync: " + f.message, kind=f.kind, level=f.level.value)
+        failed = [r for r in results if r.error]
+        for r in results:
+            if r.error:
+                log.error("seasons sync call failed", call=r.call.describe(), error=r.error)
+            else:
+                log.info("seasons sync call made", call=r.call.describe())
+        self.metrics.seasons_sync(
+            "error" if failed or plan.failed else ("applied" if results else "unchanged")
+        )
 
     async def _run_unit(self, key: str) -> None:
         unit = self.state.units.get(key)

@@ -225,3 +225,30 @@ def test_a_standby_takes_over_when_the_active_daemon_is_killed(
         if standby.proc.poll() is None:
             standby.proc.kill()
             standby.proc.communicate()
+
+
+def test_with_seasons_sync_the_daemon_builds_an_empty_seats_io_and_syncs_it(
+    tmp_path: Path,
+) -> None:
+    with served_sandbox(tmp_path, seatsio_empty=True) as (box, config):
+        config = fast_config(config)
+        text = config.read_text(encoding="utf-8")
+        config.write_text(text.replace("[discovery]\n", "[discovery]\nseasons_sync = true\n", 1))
+        d = Running(config)
+        try:
+            url = d.wait_role("active")
+            eventually("every performance converged", lambda: converged(config))
+            assert box.seatsio_world.channel_of("perf-201", "Orchestra-A-1") == "house"
+            assert box.seatsio_world.channel_of("perf-101", "Mezzanine-C-10") == "subscribers"
+            metrics = get(f"{url}/metrics").text
+            assert 'seatbridge_seasons_syncs_total{result="applied"} 1.0' in metrics
+            eventually(  # the next discovery finds nothing left to build
+                "a seasons sync with nothing to do",
+                lambda: 'seatbridge_seasons_syncs_total{result="unchanged"}'
+                in get(f"{url}/metrics").text,
+            )
+            assert d.stop()[0] == 0
+        finally:
+            if d.proc.poll() is None:
+                d.proc.kill()
+                d.proc.communicate()
