@@ -108,6 +108,8 @@ def print_report(console: Console, report: RunReport) -> None:
         console.print(findings_table(plan.findings))
     for error in report.errors:
         console.print(f"[red]error[/red] {error}")
+    for note in report.notes:
+        console.print(f"[yellow]note[/yellow] {note}")
     for refusal in report.refused:
         console.print(
             f"[red]refused[/red] {refusal.event_key}: a mass release of {refusal.count} "

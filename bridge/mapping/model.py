@@ -93,6 +93,53 @@ class TableBooking:
 
 
 @dataclass(frozen=True, slots=True)
+class SeasonCategory:
+    """An event-level category of a season (seats.io ``categories``: not on the chart)."""
+
+    key: str
+    label: str
+    color: str
+    accessible: bool | None = None
+
+    def to_json(self) -> dict[str, object]:
+        body: dict[str, object] = {"key": self.key, "label": self.label, "color": self.color}
+        if self.accessible is not None:
+            body["accessible"] = self.accessible
+        return body
+
+    def same_as(self, other: SeasonCategory) -> bool:
+        """Equal as seats.io keeps it: colours case-insensitively, no ``accessible`` as false."""
+        return (
+            self.key == other.key
+            and self.label == other.label
+            and self.color.casefold() == other.color.casefold()
+            and bool(self.accessible) == bool(other.accessible)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SeasonCategories:
+    """A season's side file (the seasons table's ``categories`` column): its event-level
+    ``categories``, its ``objectCategories`` (object label -> one of those keys), and what is
+    initially not for sale (objects and category keys or labels; sent on creation only)."""
+
+    categories: tuple[SeasonCategory, ...] = ()
+    object_categories: tuple[tuple[str, str], ...] = ()
+    not_for_sale_objects: tuple[str, ...] = ()
+    not_for_sale_categories: tuple[str, ...] = ()
+
+    def for_sale_json(self) -> dict[str, object] | None:
+        """The initial ``forSaleConfig``, or None when everything starts for sale."""
+        if not self.not_for_sale_objects and not self.not_for_sale_categories:
+            return None
+        return {
+            "forSale": False,
+            "objects": list(self.not_for_sale_objects),
+            "categories": list(self.not_for_sale_categories),
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class SeasonRule:
     """One row of the seasons table: a Tessitura season (optionally narrowed to some performances
     or one production season) built as one seats.io season.
@@ -108,6 +155,8 @@ class SeasonRule:
     production_season_id: int | None = None
     for_sale_propagated: bool | None = None
     table_booking: TableBooking | None = None
+    #: From the side file; None: categories and objectCategories are not managed.
+    categories: SeasonCategories | None = None
 
     def covers(self, season_id: int | None, performance_id: int, production_id: int | None) -> bool:
         """Whether a Tessitura performance belongs to this seats.io season."""

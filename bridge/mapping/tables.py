@@ -22,12 +22,14 @@ from bridge.mapping.model import (
     HoldRule,
     MappingTables,
     PerformanceTarget,
+    SeasonCategories,
     SeasonRule,
     SeatTable,
     TableBooking,
     TableBookingMode,
 )
 from bridge.mapping.problems import InvalidConfigError, Problem
+from bridge.mapping.season_categories import read_season_categories
 
 HOLD_CODE_COLUMNS = ("hold_code_id", "action", "precedence")
 HOLD_CODE_OPTIONAL = ("target", "channel_name", "channel_color", "fallback_status")
@@ -42,6 +44,7 @@ SEASON_OPTIONAL = (
     "for_sale_propagated",
     "table_booking",
     "tables",
+    "categories",
 )
 _MODES = ", ".join(m.value for m in TableBookingMode)
 _BOOLS = {"true": True, "false": False}
@@ -358,6 +361,7 @@ def read_seasons(path: Path, problems: list[Problem]) -> tuple[SeasonRule, ...]:
     first_key: dict[str, int] = {}
     whole: dict[int, int] = {}  # Tessitura season id -> line of its un-narrowed row
     narrowed: dict[int, int] = {}
+    side_files: dict[Path, SeasonCategories | None] = {}
     for row in table.rows:
         sid = parse_int(row, src, "season_id", problems, minimum=1)
         key = row.cells.get("season_key", "")
@@ -383,6 +387,8 @@ def read_seasons(path: Path, problems: list[Problem]) -> tuple[SeasonRule, ...]:
         ok = ok and propagated != "bad"
         booking = _table_booking(row, src, problems)
         ok = ok and booking is not False
+        categories = _categories_cell(path, row, src, side_files, problems)
+        ok = ok and categories is not False
         if sid is not None and ok:
             is_narrowed = perf_ids is not None or production is not None
             if not is_narrowed and (sid in whole or sid in narrowed):
@@ -422,9 +428,42 @@ def read_seasons(path: Path, problems: list[Problem]) -> tuple[SeasonRule, ...]:
                     production_season_id=production,
                     for_sale_propagated=propagated if isinstance(propagated, bool) else None,
                     table_booking=booking,
+                    categories=categories or None,
                 )
             )
     return tuple(out)
+
+
+def _categories_cell(
+    table: Path,
+    row: Row,
+    src: str,
+    cache: dict[Path, SeasonCategories | None],
+    problems: list[Problem],
+) -> SeasonCategories | Literal[False] | None:
+    """The row's categories side file (relative to the table), read once per file; None: the cell
+    is empty; False: the file is missing or has problems (reported)."""
+    text = row.cells.get("categories", "")
+    if not text:
+        return None
+    path = Path(text)
+    if not path.is_absolute():
+        path = table.parent / path
+    if not path.is_file():
+        problems.append(
+            row.problem(
+                src,
+                "categories",
+                "categories file not found",
+                text,
+                f"looked for {path} (relative to the seasons table)",
+            )
+        )
+        return False
+    if path not in cache:
+        cache[path] = read_season_categories(path, problems)
+    found = cache[path]
+    return False if found is None else found
 
 
 def _id_list(

@@ -7,8 +7,11 @@ Rules (issue 13, and the seats.io pages on seasons):
   performances whose events do not exist yet (``POST /seasons``: the events must be new);
 - an existing season gets the missing events of its performances
   (``POST /seasons/{key}/actions/create-events``);
-- a season's managed settings (name, forSalePropagated, tableBookingConfig) that differ are
-  updated, only those fields (``POST /events/{seasonKey}``);
+- a season's managed settings (name, forSalePropagated, tableBookingConfig, event-level
+  categories, objectCategories) that differ are updated, only those fields
+  (``POST /events/{seasonKey}``; an empty list clears);
+- a season is created with its categories, objectCategories and initial ``forSaleConfig``; the
+  for-sale config is never sent again (reconcile manages for-sale from then on);
 - a standalone performance without an event gets one on its facility's chart (``POST /events``);
 - never acted on, only reported: an event that exists outside the season it belongs to, an
   event of a season that no wanted performance maps to (removed from the season, or past the
@@ -25,7 +28,13 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from bridge.mapping.model import MappingTables, SeasonRule, TableBooking
+from bridge.mapping.model import (
+    MappingTables,
+    SeasonCategories,
+    SeasonCategory,
+    SeasonRule,
+    TableBooking,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +61,9 @@ class SeenEvent:
     for_sale_propagated: bool | None = None
     table_booking: TableBooking | None = None
     members: tuple[str, ...] = ()
+    #: A season's event-level categories (the chart's left out) and objectCategories.
+    categories: tuple[SeasonCategory, ...] = ()
+    object_categories: tuple[tuple[str, str], ...] = ()
 
 
 # --------------------------------------------------------------------------- calls
@@ -65,6 +77,7 @@ class CreateSeason:
     name: str | None = None
     for_sale_propagated: bool | None = None
     table_booking: TableBooking | None = None
+    categories: SeasonCategories | None = None
 
     def describe(self) -> str:
         return f"POST /seasons {_dumps(self.body())}"
@@ -81,6 +94,13 @@ class CreateSeason:
             body["forSalePropagated"] = self.for_sale_propagated
         if self.table_booking is not None:
             body["tableBookingConfig"] = self.table_booking.to_json()
+        if self.categories is not None:
+            if self.categories.categories:
+                body["categories"] = [c.to_json() for c in self.categories.categories]
+            if self.categories.object_categories:
+                body["objectCategories"] = dict(self.categories.object_categories)
+            if (for_sale := self.categories.for_sale_json()) is not None:
+                body["forSaleConfig"] = for_sale
         return body
 
 
@@ -107,6 +127,9 @@ class UpdateSeason:
     name: str | None = None
     for_sale_propagated: bool | None = None
     table_booking: TableBooking | None = None
+    #: Sent whole when set; an empty tuple clears (sent as an empty array).
+    categories: tuple[SeasonCategory, ...] | None = None
+    object_categories: tuple[tuple[str, str], ...] | None = None
 
     def describe(self) -> str:
         return f"POST /events/{self.season_key} {_dumps(self.body())}"
@@ -119,6 +142,12 @@ class UpdateSeason:
             body["forSalePropagated"] = self.for_sale_propagated
         if self.table_booking is not None:
             body["tableBookingConfig"] = self.table_booking.to_json()
+        if self.categories is not None:
+            body["categories"] = [c.to_json() for c in self.categories]
+        if self.object_categories is not None:
+            body["objectCategories"] = (
+                dict(self.object_categories) if self.object_categories else []
+            )
         return body
 
 
@@ -435,6 +464,7 @@ def _plan_season(
                 rule.name,
                 rule.for_sale_propagated,
                 rule.table_booking,
+                rule.categories,
             )
         )
         return
@@ -463,6 +493,19 @@ def _plan_season(
             if rule.table_booking is not None and rule.table_booking != _booking(season)
             else None
         ),
+        categories=(
+            rule.categories.categories
+            if rule.categories is not None
+            and not _same_categories(rule.categories.categories, season.categories)
+            else None
+        ),
+        object_categories=(
+            rule.categories.object_categories
+            if rule.categories is not None
+            and tuple(sorted(rule.categories.object_categories))
+            != tuple(sorted(season.object_categories))
+            else None
+        ),
     )
     if update.body():
         calls.append(update)
@@ -477,3 +520,11 @@ def _propagated(season: SeenEvent) -> bool:
 
 def _booking(season: SeenEvent) -> TableBooking | None:
     return season.table_booking
+
+
+def _same_categories(wanted: tuple[SeasonCategory, ...], seen: tuple[SeasonCategory, ...]) -> bool:
+    """The same event-level categories, in any order."""
+    if len(wanted) != len(seen):
+        return False
+    by_key = {c.key: c for c in seen}
+    return all(c.key in by_key and c.same_as(by_key[c.key]) for c in wanted)

@@ -3,19 +3,21 @@ plan with :func:`bridge.provision.plan.plan_seasons`, and (unless a dry run) mak
 
 Reads: one performance search per kind of filter (the discovery settings, the seasons table's
 Tessitura seasons), one ``GET /events/{key}`` per configured season (its events come with it),
-and one per planned event key not found in its season. A 404 means "does not exist".
+one ``GET /charts/{key}/categories`` per chart of a season whose categories the table manages (seats.io lists
+a season's categories after its chart's: those are left out before comparing), and one per
+planned event key not found in its season. A 404 means "does not exist".
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bridge.config import BridgeConfig
 from bridge.errors import BridgeError, NotFoundError
-from bridge.mapping.model import MappingTables, TableBooking, TableBookingMode
+from bridge.mapping.model import MappingTables, SeasonCategory, TableBooking, TableBookingMode
 from bridge.provision.plan import (
     Call,
     CreateEvent,
@@ -29,7 +31,8 @@ from bridge.provision.plan import (
 )
 from bridge.reconcile.discovery import search_window
 from bridge.seatsio import Event, SeatsioClient
-from bridge.seatsio.models import TableBookingConfig
+from bridge.seatsio.models import ForSaleConfig, TableBookingConfig
+from bridge.seatsio.requests import Category
 from bridge.tessitura.client import TessituraClient
 from bridge.tessitura.models import PerformanceSearchResult
 
@@ -80,7 +83,8 @@ def table_booking_of(config: TableBookingConfig | None) -> TableBooking | None:
     return TableBooking(mode, tables)
 
 
-def seen_of(ev: Event) -> SeenEvent:
+def seen_of(ev: Event, chart_category_keys: Collection[str] = ()) -> SeenEvent:
+    """``ev`` for the planner; its categories less the chart's (seats.io lists both)."""
     return SeenEvent(
         key=ev.key,
         chart_key=ev.chart_key,
@@ -90,6 +94,14 @@ def seen_of(ev: Event) -> SeenEvent:
         for_sale_propagated=ev.for_sale_propagated,
         table_booking=table_booking_of(ev.table_booking_config),
         members=tuple(m.key for m in ev.events),
+        categories=tuple(
+            SeasonCategory(str(c.key), c.label, c.color, c.accessible)
+            for c in ev.categories
+            if str(c.key) not in chart_category_keys
+        ),
+        object_categories=tuple(
+            sorted((label, str(key)) for label, key in (ev.object_categories or {}).items())
+        ),
     )
 
 
@@ -106,10 +118,25 @@ async def observe(
     """What seats.io has of the table's seasons and of ``event_keys``, by key (absent: none)."""
     seen: dict[str, SeenEvent] = {}
     season_keys = [r.season_key for r in tables.seasons]
-    for ev in await asyncio.gather(*(_retrieve(seatsio, k) for k in season_keys)):
-        if ev is None:
-            continue
-        seen[ev.key] = seen_of(ev)
+    seasons = [
+        ev
+        for ev in await asyncio.gather(*(_retrieve(seatsio, k) for k in season_keys))
+        if ev is not None
+    ]
+    managed = {r.season_key for r in tables.seasons if r.categories is not None}
+    charts = sorted(
+        {ev.chart_key for ev in seasons if ev.key in managed and ev.is_season and ev.chart_key}
+    )
+    chart_categories = dict(
+        zip(
+            charts,
+            await asyncio.gather(*(seatsio.seasons.chart_categories(c) for c in charts)),
+            strict=True,
+        )
+    )
+    for ev in seasons:
+        own = chart_categories.get(ev.chart_key or "", [])
+        seen[ev.key] = seen_of(ev, {str(c.key) for c in own})
         if ev.is_season:
             for member in ev.events:
                 seen.setdefault(
@@ -117,9 +144,9 @@ async def observe(
                     SeenEvent(member.key, member.chart_key or ev.chart_key, season_key=ev.key),
                 )
     rest = sorted(set(event_keys) - set(seen) - set(season_keys))
-    for ev in await asyncio.gather(*(_retrieve(seatsio, k) for k in rest)):
-        if ev is not None:
-            seen[ev.key] = seen_of(ev)
+    for other in await asyncio.gather(*(_retrieve(seatsio, k) for k in rest)):
+        if other is not None:
+            seen[other.key] = seen_of(other)
     return seen
 
 
@@ -163,6 +190,11 @@ async def apply_one(seatsio: SeatsioClient, call: Call) -> None:
                 event_keys=call.event_keys,
                 for_sale_propagated=call.for_sale_propagated,
                 table_booking_config=call.table_booking.to_json() if call.table_booking else None,
+                categories=_categories(call.categories.categories) if call.categories else None,
+                object_categories=(
+                    dict(call.categories.object_categories) if call.categories else None
+                ),
+                for_sale_config=_initial_for_sale(call),
             )
         case CreateEventsInSeason():
             await seatsio.seasons.create_events(call.season_key, event_keys=call.event_keys)
@@ -172,9 +204,28 @@ async def apply_one(seatsio: SeatsioClient, call: Call) -> None:
                 name=call.name,
                 for_sale_propagated=call.for_sale_propagated,
                 table_booking_config=call.table_booking.to_json() if call.table_booking else None,
+                categories=_categories(call.categories) if call.categories is not None else None,
+                object_categories=(
+                    dict(call.object_categories) if call.object_categories is not None else None
+                ),
             )
         case CreateEvent():
             await seatsio.events.create(call.chart_key, key=call.event_key, name=call.name)
+
+
+def _categories(categories: Sequence[SeasonCategory]) -> list[Category]:
+    return [Category(c.key, c.label, c.color, c.accessible) for c in categories]
+
+
+def _initial_for_sale(call: CreateSeason) -> ForSaleConfig | None:
+    """The season's initial forSaleConfig: only ever sent here, with its creation."""
+    if call.categories is None or call.categories.for_sale_json() is None:
+        return None
+    return ForSaleConfig(
+        for_sale=False,
+        objects=list(call.categories.not_for_sale_objects),
+        categories=list(call.categories.not_for_sale_categories),
+    )
 
 
 async def apply(seatsio: SeatsioClient, calls: Sequence[Call]) -> list[CallResult]:

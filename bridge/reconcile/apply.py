@@ -14,13 +14,22 @@ season also stops lifts of those seats on its events. After an unknown outcome e
 call of the plan is skipped; the next run re-observes. Both rules are
 :class:`bridge.reconcile.apply_rules.ApplyRules`, which the simulation shares.
 
-A refusal does not void the write-ahead claims: a call split into several requests may have landed in
-part. Claims seats.io does not show are forgotten by the next plan (LEDGER_FORGET).
+A status change on several events (a season ticket: one hold code on the same seats in every
+performance) goes out as one multi-event call, which seats.io applies all or nothing. When seats.io
+refuses it, nothing landed on any event: the step's write-ahead claims are withdrawn, and the error
+names the event that refused when seats.io's answer names one of the call's events, else every
+event of the call (:class:`StepShape`). A refusal after an attempt whose outcome is unknown is not a
+refusal but an unknown outcome (:mod:`bridge.seatsio.connection`), so a withdrawn claim is never
+one that landed. A call the client split for size (``max_objects_per_request``) is all or nothing
+within each request only: its result carries a note saying so, and a refusal keeps its claims (an
+earlier request may have landed). Other refused calls keep their claims too. Claims seats.io does
+not show are forgotten by the next plan (LEDGER_FORGET).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -57,6 +66,8 @@ class OpResult:
     error: str | None = None
     #: what seats.io raised, so the run can tell a refusal to wait out from one to fix
     exc: BaseException | None = field(default=None, compare=False, repr=False)
+    #: how the call went out when that matters, e.g. split into several requests for size
+    note: str | None = None
 
 
 @dataclass(slots=True)
@@ -72,6 +83,61 @@ class ApplyOutcome:
     @property
     def errors(self) -> list[OpResult]:
         return [r for r in self.results if r.state in ("failed", "unknown")]
+
+    @property
+    def notes(self) -> list[str]:
+        """One line per operation whose call carries a note (a split), in plan order."""
+        return [
+            f"{r.op.kind.value} on {', '.join(r.op.event_keys)}: {r.note}"
+            for r in self.results
+            if r.note
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class StepShape:
+    """How a status step goes out: the events of its call and how many requests it takes."""
+
+    events: tuple[str, ...]
+    requests: int
+    limit: int
+
+    @property
+    def split(self) -> bool:
+        return self.requests > 1
+
+    @property
+    def note(self) -> str | None:
+        if not self.split:
+            return None
+        return (
+            f"split into {self.requests} requests of at most {self.limit} objects: "
+            "not all-or-nothing across requests"
+        )
+
+    def named_in(self, exc: BaseException) -> list[str]:
+        """The call's events that seats.io's answer names (e.g. EVENT_NOT_FOUND's key)."""
+        text = exc.body if isinstance(exc, BridgeError) and exc.body else str(exc)
+        return [
+            key for key in self.events if re.search(rf"(?<![\w-]){re.escape(key)}(?![\w-])", text)
+        ]
+
+    def refusal(self, exc: BaseException) -> str:
+        """What a refusal of this step means: which event refused, and what landed."""
+        parts: list[str] = []
+        if len(self.events) > 1:
+            named = self.named_in(exc)
+            if named:
+                parts.append(f"refused by event {', '.join(named)}")
+            else:
+                parts.append(
+                    f"seats.io does not say which of the events {', '.join(self.events)} refused"
+                )
+        if self.split:
+            parts.append(f"{self.note}; requests before the refused one may have landed")
+        elif len(self.events) > 1:
+            parts.append("all or nothing: applied to none of the events")
+        return "; ".join(parts)
 
 
 #: Kinds whose consecutive operations go out as one call: status changes as one batch (one
@@ -128,7 +194,9 @@ async def apply_plan(
         if not live:
             continue
         ops = [op for _, op, _ in live]
+        shape: StepShape | None = None
         try:
+            shape = step_shape(ops, seatsio)
             await send(ops, seatsio, store)
         except ConfigError:
             for index, _, _ in live:
@@ -141,18 +209,27 @@ async def apply_plan(
             # concurrency refusal whose retries ran out) is a failed call and records nothing.
             if isinstance(exc, ForSaleLimitError):
                 _budget_spent(store, ops, exc)
+            error = str(exc)
+            if shape is not None:
+                if meaning := shape.refusal(exc):
+                    error = f"{error}; {meaning}"
+                if not shape.split:  # one request, refused: it applied nowhere
+                    for _, _, writes in live:
+                        _forget(store, ledger, writes.claim_before)
+            note = shape.note if shape is not None else None
             for index, op, _ in live:
-                store.op_finished(run_id, index, OpState.FAILED, str(exc))
-                outcome.results.append(OpResult(op, "failed", str(exc), exc))
+                store.op_finished(run_id, index, OpState.FAILED, error)
+                outcome.results.append(OpResult(op, "failed", error, exc, note))
             rules.record(ops, Outcome.REFUSED)
-            log.warning("operation refused", kinds=_kinds(ops), error=str(exc))
+            log.warning("operation refused", kinds=_kinds(ops), error=error)
             continue
         except BridgeError as exc:
             # Unknown outcome (timeout after sending, 5xx, retries exhausted): keep the claims,
             # stop calling seats.io for this plan; the next run re-observes.
+            note = shape.note if shape is not None else None
             for index, op, _ in live:
                 store.op_finished(run_id, index, OpState.UNKNOWN, str(exc))
-                outcome.results.append(OpResult(op, "unknown", str(exc), exc))
+                outcome.results.append(OpResult(op, "unknown", str(exc), exc, note))
             rules.record(ops, Outcome.UNKNOWN)
             log.warning("operation outcome unknown", kinds=_kinds(ops), error=str(exc))
             continue
@@ -162,7 +239,9 @@ async def apply_plan(
                 ledger.update({(e.event_key, e.label): e for e in writes.claim_after})
             _forget(store, ledger, writes.forget_after)
             store.op_finished(run_id, index, OpState.DONE)
-            outcome.results.append(OpResult(op, "done"))
+            outcome.results.append(OpResult(op, "done", note=shape.note if shape else None))
+        if shape is not None and shape.split:
+            log.warning("status change split", kinds=_kinds(ops), note=shape.note)
         rules.record(ops, Outcome.DONE)
     store.finish_run(
         run_id,
@@ -171,14 +250,34 @@ async def apply_plan(
     return outcome
 
 
+def _status_changes(ops: Sequence[Operation]) -> tuple[bool, list[StatusChangeRequest]]:
+    """A status step's changes, and whether it is one multi-event change (else a batch)."""
+    if len(ops) == 1:  # one change, its events all or nothing
+        return True, [_status_request(ops[0], ops[0].event_keys)]
+    # independent changes, one transaction, in order
+    return False, [_status_request(op, (key,)) for op in ops for key in op.event_keys]
+
+
+def step_shape(ops: Sequence[Operation], seatsio: SeatsioClient) -> StepShape | None:
+    """How a status step goes out (None for other kinds); raises what :func:`send` would for a
+    change it refuses to send."""
+    if ops[0].kind not in (OpKind.CHANGE_STATUS, OpKind.RELEASE_STATUS):
+        return None
+    single, changes = _status_changes(ops)
+    statuses = seatsio.statuses
+    requests = statuses.requests_for(changes[0]) if single else statuses.batch_requests_for(changes)
+    events = tuple(sorted({key for op in ops for key in op.event_keys}))
+    return StepShape(events, requests, statuses.objects_per_request)
+
+
 async def send(ops: Sequence[Operation], seatsio: SeatsioClient, store: StateStore) -> None:
     """One step as one seats.io call (ledger kinds call nothing)."""
     kind = ops[0].kind
     if kind in (OpKind.CHANGE_STATUS, OpKind.RELEASE_STATUS):
-        if len(ops) == 1:  # one change, its events all or nothing
-            await seatsio.statuses.change(_status_request(ops[0], ops[0].event_keys), expand=False)
-        else:  # independent changes, one transaction, in order
-            changes = [_status_request(op, (key,)) for op in ops for key in op.event_keys]
+        single, changes = _status_changes(ops)
+        if single:
+            await seatsio.statuses.change(changes[0], expand=False)
+        else:
             await seatsio.statuses.change_in_batch(changes, expand=False)
     elif kind in (OpKind.MARK_NOT_FOR_SALE, OpKind.MARK_FOR_SALE):
         restricting = kind is OpKind.MARK_NOT_FOR_SALE

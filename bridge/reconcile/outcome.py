@@ -186,6 +186,12 @@ class RunReport:
         return out
 
     @property
+    def notes(self) -> list[str]:
+        """How calls went out where it matters, e.g. a status change split for size (no longer
+        all or nothing across its requests), each as one line."""
+        return [n for u in self.units if u.outcome for n in u.outcome.notes]
+
+    @property
     def conflicts(self) -> list[Finding]:
         return [f for f in self.plan.findings if f.severity is Severity.CONFLICT]
 

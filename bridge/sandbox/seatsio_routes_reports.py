@@ -60,6 +60,19 @@ async def retrieve_chart(request: Request, world: SeatsioWorld) -> Response:
     )
 
 
+async def list_chart_categories(request: Request, world: SeatsioWorld) -> Response:
+    """``GET /charts/{key}/categories``: the chart's categories, as the SDKs' list_categories."""
+    chart = world.chart(path_key(request))
+    return JSONResponse(
+        {
+            "categories": [
+                {"key": c.key, "label": c.label, "color": c.color, "accessible": c.accessible}
+                for c in chart.categories
+            ]
+        }
+    )
+
+
 ROUTES: RouteTable = [
     ("/reports/events/{key}/{report}", event_report_route, "GET"),
     # the summaries before the filtered report, which would read "summary" as a group
@@ -70,4 +83,5 @@ ROUTES: RouteTable = [
     ("/reports/charts/{key}/{report}/summary", chart_summary_route, "GET"),
     ("/reports/charts/{key}/{report}/{filter}", chart_report_route, "GET"),
     ("/charts/{key}", retrieve_chart, "GET"),
+    ("/charts/{key}/categories", list_chart_categories, "GET"),
 ]

@@ -1,7 +1,11 @@
 """Object statuses of the fake seats.io: status changes, what a reader sees, and the change log.
 
-A change may touch several events and must be all or nothing, and what an event shows depends on
-its season, its channels, its for-sale config and hold tokens; this module is where those meet.
+A change may touch several events and must be all or nothing (docs "Season tickets": one event
+refusing applies the change to none). Its error does not say which event refused: nothing published
+shows seats.io doing so (SDK ILLEGAL_STATUS_CHANGE items are exactly ``{code, message}``), so the
+fake takes the reading where a client relying on it would be caught; EVENT_NOT_FOUND alone names
+its key. What an event shows depends on its season, its channels, its for-sale config and hold
+tokens; this module is where those meet.
 The transition rules themselves are in :mod:`bridge.sandbox.seatsio_status`.
 
 Seasons: a status set on the season shows in every member event (unless that event overrides the

@@ -81,6 +81,16 @@ class TableBookingConfig(SeatsioModel):
     tables: dict[str, str] | None = None
 
 
+class EventCategory(SeatsioModel):
+    """A category as an event or season lists it: the chart's, then the event's own. A chart's
+    numeric keys come back as JSON numbers."""
+
+    key: str | int
+    label: str
+    color: str
+    accessible: bool | None = None
+
+
 class SeasonData(SeatsioModel):
     """The ``season`` block of an event in a season: the season's config as it applies here."""
 
@@ -105,6 +115,8 @@ class Event(SeatsioModel):
     is_top_level_season: bool = False
     is_partial_season: bool = False
     season: SeasonData | None = None
+    categories: list[EventCategory] = []
+    object_categories: dict[str, str | int] | None = None
     # Season only:
     events: list[Event] = []
     partial_season_keys: list[str] = []

@@ -13,7 +13,7 @@ from pydantic import BaseModel, TypeAdapter
 from bridge.errors import TerminalError
 from bridge.seatsio._group import ApiGroup
 from bridge.seatsio.lanes import Lane
-from bridge.seatsio.models import Event, ForSaleConfig, Season
+from bridge.seatsio.models import Event, EventCategory, ForSaleConfig, Season
 from bridge.seatsio.requests import Category, ChannelSpec, new_event_json
 from bridge.seatsio.translate import VENDOR
 
@@ -25,6 +25,13 @@ class _CreatedEvents(BaseModel):
 
 
 _Created = TypeAdapter(_CreatedEvents)
+
+
+class _ChartCategories(BaseModel):
+    categories: list[EventCategory] = []
+
+
+_Chart = TypeAdapter(_ChartCategories)
 
 
 def _event_keys_or_count(
@@ -56,9 +63,15 @@ class SeasonsApi(ApiGroup):
         for_sale_config: ForSaleConfig | None = None,
         for_sale_propagated: bool | None = None,
         table_booking_config: Mapping[str, Any] | None = None,
+        categories: Sequence[Category] | None = None,
+        object_categories: Mapping[str, str | int] | None = None,
     ) -> Season:
         """A new season; ``event_keys`` are *new* events created with it (they must not exist)."""
         body: dict[str, Any] = {"chartKey": chart_key}
+        if categories:
+            body["categories"] = [c.to_json() for c in categories]
+        if object_categories:
+            body["objectCategories"] = dict(object_categories)
         if table_booking_config is not None:
             body["tableBookingConfig"] = dict(table_booking_config)
         body.update(_event_keys_or_count(event_keys, number_of_events))
@@ -70,6 +83,20 @@ class SeasonsApi(ApiGroup):
         return await self._conn.call_parsed(
             _Season, "POST", "/seasons", lane=Lane.REGULAR, repeatable=False, body=body
         )
+
+    async def chart_categories(self, chart_key: str) -> list[EventCategory]:
+        """The chart's own categories (``GET /charts/{key}/categories``, the SDKs'
+        list_categories), to tell a season's event-level categories from its chart's in what
+        :meth:`retrieve` lists."""
+        chart = await self._conn.call_parsed(
+            _Chart,
+            "GET",
+            "/charts/{key}/categories",
+            lane=Lane.REGULAR,
+            repeatable=True,
+            path={"key": chart_key},
+        )
+        return list(chart.categories)
 
     async def retrieve(self, key: str) -> Season:
         """The season with its events; TerminalError if ``key`` is a plain event."""
@@ -101,7 +128,8 @@ class SeasonsApi(ApiGroup):
         if categories is not None:
             body["categories"] = [c.to_json() for c in categories]
         if object_categories is not None:
-            body["objectCategories"] = dict(object_categories)
+            # the update-season page: "to remove overriding categorization, pass in an empty array"
+            body["objectCategories"] = dict(object_categories) if object_categories else []
         await self._conn.call(
             "POST",
             "/events/{key}",

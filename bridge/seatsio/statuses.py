@@ -42,6 +42,22 @@ def _expand(expand: bool) -> dict[str, Any]:
 class StatusesApi(ApiGroup):
     """Status changes; with ``expand`` the results list each object as it is afterwards."""
 
+    @property
+    def objects_per_request(self) -> int:
+        """The most objects one status request carries (the split limit)."""
+        return self._split.objects_per_request
+
+    def requests_for(self, change: StatusChangeRequest) -> int:
+        """How many requests :meth:`change` sends for ``change``: more than one means the change
+        is split, all or nothing across its events within each request but not across them."""
+        if not change.objects:
+            return 0
+        return len(split_status_change(change, self._split.objects_per_request))
+
+    def batch_requests_for(self, changes: Sequence[StatusChangeRequest]) -> int:
+        """How many requests :meth:`change_in_batch` sends (one transaction each)."""
+        return len(pack_batch(changes, self._split.objects_per_request))
+
     async def change(
         self, change: StatusChangeRequest, *, expand: bool = True
     ) -> ChangeObjectStatusResult:

@@ -117,6 +117,74 @@ def test_name_for_sale_propagated_and_table_booking_changes_send_only_those_fiel
     assert run(config, "seasons", "sync")[1].startswith("Nothing to do")
 
 
+SIDE_FILE = """\
+[[categories]]
+key = "companion"
+label = "Wheelchair companion"
+color = "#1E90FF"
+accessible = true
+
+[object_categories]
+"Orchestra-A-2" = "companion"
+
+[not_for_sale]
+objects = ["Orchestra-A-3"]
+"""
+
+
+def test_a_category_change_updates_only_categories_and_for_sale_is_only_initial(
+    empty: tuple[Sandbox, Path],
+) -> None:
+    box, config = empty
+    side = config.parent / "categories.toml"
+    side.write_text(SIDE_FILE, encoding="utf-8")
+    row = "2027,season-2026-27,grand-hall-chart,Series,true,INHERIT,,categories.toml\n"
+    with_seasons_table(config, HEADER.replace("\n", ",categories\n") + row)
+    code, out = run(config, "seasons", "sync")
+    assert code == 0, out
+    season = box.seatsio_world.event("season-2026-27")
+    assert season.categories == [
+        {
+            "key": "companion",
+            "label": "Wheelchair companion",
+            "color": "#1E90FF",
+            "accessible": True,
+        }
+    ]
+    assert season.object_categories == {"Orchestra-A-2": "companion"}
+    assert season.for_sale_config is not None
+    assert season.for_sale_config.objects == ("Orchestra-A-3",)
+    assert run(config, "seasons", "sync")[1].startswith("Nothing to do")
+
+    # a new colour, and a different initial for-sale config, which is never re-applied
+    side.write_text(
+        SIDE_FILE.replace("#1E90FF", "#FF8800").replace("Orchestra-A-3", "Orchestra-A-4"),
+        encoding="utf-8",
+    )
+    box.seatsio_control.log.clear()
+    code, out = run(config, "seasons", "sync", "--json")
+    assert code == 0, out
+    (call,) = json.loads(out)["calls"]
+    assert call["request"].startswith("POST /events/season-2026-27 ")
+    assert call["body"] == {
+        "categories": [
+            {
+                "key": "companion",
+                "label": "Wheelchair companion",
+                "color": "#FF8800",
+                "accessible": True,
+            }
+        ]
+    }
+    assert writes(box) == ["POST /events/{key}"]
+    season = box.seatsio_world.event("season-2026-27")
+    assert season.categories[0]["color"] == "#FF8800"
+    assert season.object_categories == {"Orchestra-A-2": "companion"}
+    assert season.for_sale_config is not None
+    assert season.for_sale_config.objects == ("Orchestra-A-3",)
+    assert run(config, "seasons", "sync")[1].startswith("Nothing to do")
+
+
 def test_an_event_outside_its_season_is_reported_exit_1_and_left(
     empty: tuple[Sandbox, Path],
 ) -> None:

@@ -244,8 +244,10 @@ def test_with_seasons_sync_the_daemon_builds_an_empty_seats_io_and_syncs_it(
             assert 'seatbridge_seasons_syncs_total{result="applied"} 1.0' in metrics
             eventually(  # the next discovery finds nothing left to build
                 "a seasons sync with nothing to do",
-                lambda: 'seatbridge_seasons_syncs_total{result="unchanged"}'
-                in get(f"{url}/metrics").text,
+                lambda: (
+                    'seatbridge_seasons_syncs_total{result="unchanged"}'
+                    in get(f"{url}/metrics").text
+                ),
             )
             assert d.stop()[0] == 0
         finally:

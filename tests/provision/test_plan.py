@@ -10,6 +10,8 @@ from hypothesis import strategies as st
 from bridge.mapping.model import (
     MappingTables,
     PerformanceTarget,
+    SeasonCategories,
+    SeasonCategory,
     SeasonRule,
     TableBooking,
     TableBookingMode,
@@ -56,6 +58,8 @@ def simulate(seen: dict[str, SeenEvent], calls: tuple[Call, ...]) -> dict[str, S
                 else c.for_sale_propagated,
                 table_booking=c.table_booking or TableBooking(TableBookingMode.INHERIT),
                 members=c.event_keys,
+                categories=c.categories.categories if c.categories else (),
+                object_categories=c.categories.object_categories if c.categories else (),
             )
             for k in c.event_keys:
                 out[k] = SeenEvent(k, c.chart_key, season_key=c.season_key)
@@ -73,6 +77,10 @@ def simulate(seen: dict[str, SeenEvent], calls: tuple[Call, ...]) -> dict[str, S
                 if c.for_sale_propagated is None
                 else c.for_sale_propagated,
                 table_booking=s.table_booking if c.table_booking is None else c.table_booking,
+                categories=s.categories if c.categories is None else c.categories,
+                object_categories=(
+                    s.object_categories if c.object_categories is None else c.object_categories
+                ),
             )
         else:
             assert c.event_key not in out
@@ -174,6 +182,30 @@ bookings = st.one_of(
         )
     ),
 )
+category_sets = st.lists(
+    st.builds(
+        SeasonCategory,
+        key=st.sampled_from(["k1", "k2", "k3"]),
+        label=st.sampled_from(["A", "B"]),
+        color=st.sampled_from(["#aaa", "#AAA", "#123456"]),
+        accessible=st.one_of(st.none(), st.booleans()),
+    ),
+    max_size=3,
+    unique_by=lambda c: c.key,
+).map(tuple)
+side_files = st.one_of(
+    st.none(),
+    category_sets.flatmap(
+        lambda cats: st.builds(
+            SeasonCategories,
+            categories=st.just(cats),
+            object_categories=st.dictionaries(
+                st.sampled_from(["A-1", "A-2"]), st.sampled_from([c.key for c in cats] or ["-"])
+            ).map(lambda d: tuple(sorted(d.items())) if cats else ()),
+            not_for_sale_objects=st.lists(st.sampled_from(["A-1", "B-1"]), max_size=2).map(tuple),
+        )
+    ),
+)
 rules = st.builds(
     SeasonRule,
     season_id=st.integers(1, 4),
@@ -184,6 +216,7 @@ rules = st.builds(
     production_season_id=st.one_of(st.none(), st.integers(1, 2)),
     for_sale_propagated=st.one_of(st.none(), st.booleans()),
     table_booking=bookings,
+    categories=side_files,
 )
 performances = st.lists(
     st.builds(
@@ -208,6 +241,7 @@ seen_events = st.lists(
         for_sale_propagated=st.one_of(st.none(), st.booleans()),
         table_booking=bookings,
         members=st.lists(st.sampled_from(["perf-1", "perf-4", "y"]), max_size=3).map(tuple),
+        categories=category_sets,
     ),
     max_size=6,
 ).map(lambda evs: {e.key: e for e in evs})
@@ -249,3 +283,55 @@ def test_garbage_never_crashes_and_never_recreates_what_exists(
         else:
             assert c.body()  # an update sends at least one field
     assert plan.to_json()["summary"]["api_calls"] == len(plan.calls)
+
+
+@settings(max_examples=300, deadline=None)
+@given(side_files, side_files)
+def test_a_side_file_change_sends_only_the_fields_that_changed_then_nothing(
+    before: SeasonCategories | None, after: SeasonCategories | None
+) -> None:
+    first = replace(TABLES, seasons=(replace(RULE, categories=before),))
+    seen = simulate({}, plan_seasons(first, CHARTS, [perf(1)], {}).calls)
+    changed = replace(TABLES, seasons=(replace(RULE, categories=after),))
+    plan = plan_seasons(changed, CHARTS, [perf(1)], seen)
+    body = plan.calls[0].body() if plan.calls else {}
+    assert set(body) <= {"categories", "objectCategories"}
+    assert "forSaleConfig" not in body  # the initial for-sale config is never re-applied
+    if after is None:
+        assert plan.calls == ()
+    else:
+        old = before or SeasonCategories()
+        same = {c.key: (c.label, c.color.casefold(), bool(c.accessible)) for c in old.categories}
+        new = {c.key: (c.label, c.color.casefold(), bool(c.accessible)) for c in after.categories}
+        assert ("categories" in body) == (same != new)
+        assert ("objectCategories" in body) == (old.object_categories != after.object_categories)
+    assert plan_seasons(changed, CHARTS, [perf(1)], simulate(seen, plan.calls)).calls == ()
+
+
+def test_a_new_season_is_created_with_its_categories_and_initial_for_sale() -> None:
+    cats = SeasonCategories(
+        (SeasonCategory("c1", "Companion", "#123456", True),),
+        (("A-1", "c1"),),
+        not_for_sale_objects=("B-1",),
+    )
+    tables = replace(TABLES, seasons=(replace(RULE, categories=cats),))
+    (create,) = [c for c in plan_seasons(tables, CHARTS, [perf(1)], {}).calls]
+    body = create.body()
+    assert body["categories"] == [
+        {"key": "c1", "label": "Companion", "color": "#123456", "accessible": True}
+    ]
+    assert body["objectCategories"] == {"A-1": "c1"}
+    assert body["forSaleConfig"] == {"forSale": False, "objects": ["B-1"], "categories": []}
+
+
+def test_emptying_the_side_file_clears_with_empty_arrays() -> None:
+    cats = SeasonCategories((SeasonCategory("c1", "Companion", "#123456"),), (("A-1", "c1"),))
+    seen = simulate(
+        {},
+        plan_seasons(
+            replace(TABLES, seasons=(replace(RULE, categories=cats),)), CHARTS, [perf(1)], {}
+        ).calls,
+    )
+    empty = replace(TABLES, seasons=(replace(RULE, categories=SeasonCategories()),))
+    (update,) = plan_seasons(empty, CHARTS, [perf(1)], seen).calls
+    assert update.body() == {"categories": [], "objectCategories": []}
