@@ -86,9 +86,9 @@ def simulate(
 
     ``crash_at`` models a crash during operation ``crash_at``: its write-ahead claims are stored,
     its call is made only if ``crash_after_call``, its after-call ledger writes are lost, and
-    nothing after it runs. Operations whose index is in ``refuse`` are refused by seats.io; like
-    the apply step, the run keeps their write-ahead claims (a split call may have landed in part;
-    the next plan forgets what seats.io does not show) and skips the follow-ups
+    nothing after it runs. Operations whose index is in ``refuse`` are refused by seats.io; each
+    is modelled as one request (no object limit here), so, like the apply step for an unsplit
+    call, its write-ahead claims are withdrawn, and the run skips the follow-ups
     (:func:`~bridge.reconcile.plan_model.is_follow_up`) that touch the same objects, on any key. ``strict`` raises
     :class:`SimulationError` when a call would be refused otherwise. ``on_step`` sees the
     observed state after each call.
@@ -112,7 +112,8 @@ def simulate(
             raise SimulationError(f"seats.io would refuse operation {index}: {op}")
         if on_step is not None:
             on_step(op, {k: e.freeze() for k, e in events.items()})
-        if not ok:
+        if not ok:  # one request, refused: it applied nowhere, so its claims are withdrawn
+            _withdraw(led, writes.claim_before)
             rules.record((op,), Outcome.REFUSED)
             continue
         rules.record((op,), Outcome.DONE)
@@ -120,11 +121,16 @@ def simulate(
             continue
         for entry in writes.claim_after:
             led[(entry.event_key, entry.label)] = entry
-        for entry in writes.forget_after:
-            current = led.get((entry.event_key, entry.label))
-            if current is not None and same_claim(current, entry):
-                del led[(entry.event_key, entry.label)]
+        _withdraw(led, writes.forget_after)
     return {k: e.freeze() for k, e in events.items()}, led
+
+
+def _withdraw(led: Ledger, entries: tuple[LedgerEntry, ...]) -> None:
+    """Drop the claims that still say what ``entries`` say (never a newer claim)."""
+    for entry in entries:
+        current = led.get((entry.event_key, entry.label))
+        if current is not None and same_claim(current, entry):
+            del led[(entry.event_key, entry.label)]
 
 
 def _call(op: Operation, events: dict[str, _Event]) -> bool:
