@@ -79,7 +79,9 @@ async def explain_performance(
     desired = desired_state(snapshots, tables, policy, refused)
     keys = sorted(desired.events)
     ledger = rt.store.ledger(keys)
-    wide = _wide(desired, [t.labels.values() for t in tables.seat_tables.values()])
+    target = tables.target_for(performance_id)
+    own_event = target.event_key if target is not None else ""
+    wide = _wide(desired, [t.labels.values() for t in tables.seat_tables.values()], own_event)
     observed: dict[str, ObservedEvent] = {}
     try:
         observed = dict(
@@ -136,13 +138,18 @@ async def explain_performance(
     )
 
 
-def _wide(desired: DesiredState, label_sets: Iterable[Iterable[str]]) -> DesiredState:
-    """The desired state with every table label undecided too: observe then reads them all
-    (one by-label report per event), and the plan, made from the real desired state, is the same."""
+def _wide(desired: DesiredState, label_sets: Iterable[Iterable[str]], key: str) -> DesiredState:
+    """The desired state with every table label undecided too on the explained performance's own
+    event ``key``: observe then reads all its seats (one by-label report), so free and sold seats
+    show; the unit's other events (a season's) are read as a pass reads them. The plan, made from
+    the real desired state, is the same."""
     every: set[str] = set()
     for labels in label_sets:
         every |= set(labels)
-    events = {k: replace(e, undecided=e.undecided | every) for k, e in desired.events.items()}
+    events = {
+        k: replace(e, undecided=e.undecided | every) if k == key else e
+        for k, e in desired.events.items()
+    }
     return replace(desired, events=events)
 
 
