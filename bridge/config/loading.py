@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, SecretStr, ValidationError
 
 from bridge.config.positions import At, Locator
 from bridge.config.secrets import (
@@ -144,49 +144,38 @@ def load_config(
         if mappings.seasons is not None:
             files.append(mappings.seasons)
 
-    password = key = None
+    def secret(
+        what: str, env_name: str, path: Path | None, loc: tuple[str, str], required: bool
+    ) -> SecretStr | None:
+        """A secret from the environment or its file; a file it came from is watched too."""
+        value = read_secret(what, env_name, path, loc, env, required, at, problems)
+        if path is not None and env_name not in env:
+            files.append(path)
+        return value
+
+    password = key = token = None
     tess = sections.get("tessitura")
     if isinstance(tess, TessituraSettings):
-        password = read_secret(
+        password = secret(
             "Tessitura password",
             TESSITURA_PASSWORD_ENV,
             tess.password_file,
             ("tessitura", "password_file"),
-            env,
             require_secrets,
-            at,
-            problems,
         )
-        if tess.password_file is not None and TESSITURA_PASSWORD_ENV not in env:
-            files.append(tess.password_file)
     sio = sections.get("seatsio")
     if isinstance(sio, SeatsioSettings):
-        key = read_secret(
+        key = secret(
             "seats.io secret key",
             SEATSIO_SECRET_ENV,
             sio.secret_key_file,
             ("seatsio", "secret_key_file"),
-            env,
             require_secrets,
-            at,
-            problems,
         )
-        if sio.secret_key_file is not None and SEATSIO_SECRET_ENV not in env:
-            files.append(sio.secret_key_file)
-
-    token = None
     http = sections.get("http")
     if isinstance(http, HttpSettings):
-        token = read_secret(
-            "HTTP token",
-            HTTP_TOKEN_ENV,
-            http.token_file,
-            ("http", "token_file"),
-            env,
-            False,  # needed only beyond loopback: the daemon checks that (bridge.daemon.web)
-            at,
-            problems,
-        )
+        # needed only beyond loopback: the daemon checks that (bridge.daemon.web)
+        token = secret("HTTP token", HTTP_TOKEN_ENV, http.token_file, ("http", "token_file"), False)
         if token is not None and len(token.get_secret_value()) < HTTP_TOKEN_MIN_LENGTH:
             where = f"${HTTP_TOKEN_ENV}" if HTTP_TOKEN_ENV in env else "http.token_file"
             problems.append(
@@ -197,8 +186,6 @@ def load_config(
                 )
             )
             token = None
-        if http.token_file is not None and HTTP_TOKEN_ENV not in env:
-            files.append(http.token_file)
 
     if problems:
         raise InvalidConfigError(sorted(problems, key=_order))
