@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-import re
 import tempfile
 from datetime import datetime
 from pathlib import Path
@@ -26,6 +25,7 @@ from bridge.runtime import tessitura_client
 from bridge.sandbox import SEATSIO_SECRET_KEY, Sandbox
 from bridge.sandbox.serve import serve_in_thread
 from bridge.sandbox.simulate_traffic import HttpActions, Move, TrafficSimulator
+from bridge.testing.daemon import with_daemon_settings
 from bridge.testing.sandbox import sandbox_config
 
 #: Quick cadences so that the page follows the traffic within seconds.
@@ -47,11 +47,7 @@ def live_config(folder: Path, template: Path, tessitura: str, seatsio: str, port
     """``template`` pointed at the served fakes, a store in ``folder``, the page on
     ``127.0.0.1:port`` (0: any free port) and quick cadences."""
     config = sandbox_config(folder, tessitura, seatsio, template=template)
-    text = config.read_text(encoding="utf-8")
-    text = re.sub(r"(?ms)^\[(schedule|daemon)\].*?(?=^\[|\Z)", "", text)
-    text = re.sub(r'(?m)^listen = ".*"$', f'listen = "127.0.0.1:{port}"', text)
-    config.write_text(text + LIVE_SETTINGS, encoding="utf-8")
-    return config
+    return with_daemon_settings(config, LIVE_SETTINGS, port)
 
 
 def run_live(template: Path, *, port: int, seed: int, every_s: float) -> int:

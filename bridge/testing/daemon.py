@@ -39,13 +39,20 @@ backoff_cap_s = 2
 """
 
 
+def with_daemon_settings(config: Path, settings: str, port: int = 0) -> Path:
+    """``config`` rewritten in place: its ``[schedule]`` and ``[daemon]`` replaced by
+    ``settings`` (TOML text), ``[http] listen`` on ``127.0.0.1:port`` (0: any free port)."""
+    text = config.read_text(encoding="utf-8")
+    text = re.sub(r"(?ms)^\[(schedule|daemon)\].*?(?=^\[|\Z)", "", text)
+    text = re.sub(r'(?m)^listen = ".*"$', f'listen = "127.0.0.1:{port}"', text)
+    config.write_text(text + settings, encoding="utf-8")
+    return config
+
+
 def fast_config(config: Path) -> Path:
     """A config from :func:`bridge.testing.sandbox.sandbox_config` rewritten in place with
     :data:`FAST` and ``[http] listen`` on a free loopback port."""
-    text = re.sub(r"(?ms)^\[schedule\].*?(?=^\[)", "", config.read_text(encoding="utf-8"))
-    text = text.replace('listen = "127.0.0.1:9464"', 'listen = "127.0.0.1:0"')
-    config.write_text(text + FAST, encoding="utf-8")
-    return config
+    return with_daemon_settings(config, FAST)
 
 
 def eventually(what: str, probe: Callable[[], T | None], timeout_s: float = PATIENCE_S) -> T:
