@@ -1,10 +1,42 @@
-"""The sample venue and a manual clock for the fake seats.io tests (tests/sandbox/test_seatsio_*.py),
-now in :mod:`bridge.testing`; re-exported here for the tests that import them by this name.
+"""The sample venue, a manual clock and the fake seats.io app for the fake seats.io tests
+(tests/sandbox/test_seatsio_*.py); the first two live in :mod:`bridge.testing`.
 
-Import the ``clock`` fixture by its function name: ``from seatsio_fixtures import clock_fixture``.
+Import fixtures by their function names, e.g.
+``from seatsio_fixtures import app_fixture, clock_fixture, http_fixture, world_fixture``.
 """
 
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from bridge.sandbox import SEATSIO_SECRET_KEY
+from bridge.sandbox.seatsio_app import create_seatsio_app
+from bridge.sandbox.seatsio_clock import ManualClock
+from bridge.sandbox.seatsio_world import SeatsioWorld
 from bridge.testing.fixtures import clock_fixture
 from bridge.testing.sandbox import TODAY, venue
 
-__all__ = ["TODAY", "clock_fixture", "venue"]
+__all__ = ["TODAY", "app_fixture", "clock_fixture", "http_fixture", "venue", "world_fixture"]
+
+
+@pytest.fixture(name="app")
+def app_fixture(clock: ManualClock) -> Starlette:
+    """The fake seats.io over the sample venue, on the manual clock."""
+    return create_seatsio_app(venue(), clock=clock)
+
+
+@pytest.fixture(name="world")
+def world_fixture(app: Starlette) -> SeatsioWorld:
+    world: SeatsioWorld = app.state.world
+    return world
+
+
+@pytest.fixture(name="http")
+async def http_fixture(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    """An authenticated client of the fake over ASGI."""
+    transport = httpx.ASGITransport(app=app)
+    auth = (SEATSIO_SECRET_KEY, "")
+    async with httpx.AsyncClient(transport=transport, base_url="http://s", auth=auth) as client:
+        yield client

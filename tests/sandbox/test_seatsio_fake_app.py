@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-import pytest
-from seatsio_fixtures import clock_fixture, venue  # noqa: F401
+from seatsio_fixtures import (  # noqa: F401
+    app_fixture,
+    clock_fixture,
+    http_fixture,
+    venue,
+    world_fixture,
+)
 from starlette.applications import Starlette
 
 from bridge.sandbox import SEATSIO_SECRET_KEY
@@ -23,25 +27,8 @@ A1, A2 = "Orchestra-A-1", "Orchestra-A-2"
 CHART = "grand-hall-chart"
 
 
-@pytest.fixture
-def app(clock: ManualClock) -> Starlette:
-    return create_seatsio_app(venue(), clock=clock)
-
-
-@pytest.fixture
-def world(app: Starlette) -> SeatsioWorld:
-    world: SeatsioWorld = app.state.world
-    return world
-
-
 def _client(app: Starlette, **kw: Any) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://s", **kw)
-
-
-@pytest.fixture
-async def http(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
-    async with _client(app, auth=(SEATSIO_SECRET_KEY, "")) as client:
-        yield client
 
 
 def error_code(response: httpx.Response) -> str:

@@ -11,17 +11,18 @@ ILLEGAL_STATUS_CHANGE item is exactly ``{code, message}`` and does *not* name th
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
-from seatsio_fixtures import clock_fixture, venue  # noqa: F401
-from starlette.applications import Starlette
+from seatsio_fixtures import (  # noqa: F401
+    app_fixture,
+    clock_fixture,
+    http_fixture,
+    venue,
+    world_fixture,
+)
 
-from bridge.sandbox import SEATSIO_SECRET_KEY
-from bridge.sandbox.seatsio_app import create_seatsio_app
-from bridge.sandbox.seatsio_clock import ManualClock
 from bridge.sandbox.seatsio_world import SeatsioWorld
 
 GROUP = "/events/groups/actions/change-object-status"
@@ -30,25 +31,6 @@ FAMILY = "perf-203"  # nothing sold
 S1, S2, S3 = "perf-101", "perf-102", "perf-103"  # events of the season
 A1, A2 = "Orchestra-A-1", "Orchestra-A-2"
 SOLD = "Orchestra-G-10"
-
-
-@pytest.fixture
-def app(clock: ManualClock) -> Starlette:
-    return create_seatsio_app(venue(), clock=clock)
-
-
-@pytest.fixture
-def world(app: Starlette) -> SeatsioWorld:
-    world: SeatsioWorld = app.state.world
-    return world
-
-
-@pytest.fixture
-async def http(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    auth = (SEATSIO_SECRET_KEY, "")
-    async with httpx.AsyncClient(transport=transport, base_url="http://s", auth=auth) as client:
-        yield client
 
 
 def guarded(events: list[str], objects: list[str], status: str = "held-press") -> dict[str, Any]:

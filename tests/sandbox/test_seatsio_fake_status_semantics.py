@@ -9,17 +9,18 @@ each test's docstring: ``SDK tests/...`` is a file in github.com/seatsio/seatsio
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
-from seatsio_fixtures import clock_fixture, venue  # noqa: F401
-from starlette.applications import Starlette
+from seatsio_fixtures import (  # noqa: F401
+    app_fixture,
+    clock_fixture,
+    http_fixture,
+    venue,
+    world_fixture,
+)
 
-from bridge.sandbox import SEATSIO_SECRET_KEY
-from bridge.sandbox.seatsio_app import create_seatsio_app
-from bridge.sandbox.seatsio_clock import ManualClock
 from bridge.sandbox.seatsio_errors import SeatsioApiError
 from bridge.sandbox.seatsio_forsale import ForSaleItem
 from bridge.sandbox.seatsio_model import ObjectSpec, StatusChangeRequest
@@ -33,25 +34,6 @@ S1, S2 = "perf-101", "perf-102"  # events of the season
 A1, A2, A3 = "Orchestra-A-1", "Orchestra-A-2", "Orchestra-A-3"
 SOLD = "Orchestra-G-10"  # booked in GALA
 IN_CHANNEL = "Balcony-A-1"  # in JAZZ's channel "partner-presale"
-
-
-@pytest.fixture
-def app(clock: ManualClock) -> Starlette:
-    return create_seatsio_app(venue(), clock=clock)
-
-
-@pytest.fixture
-def world(app: Starlette) -> SeatsioWorld:
-    world: SeatsioWorld = app.state.world
-    return world
-
-
-@pytest.fixture
-async def http(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    auth = (SEATSIO_SECRET_KEY, "")
-    async with httpx.AsyncClient(transport=transport, base_url="http://s", auth=auth) as client:
-        yield client
 
 
 def refused(code: str, status: int = 400) -> pytest.RaisesExc[SeatsioApiError]:
