@@ -1,6 +1,7 @@
 """Reconcile passes against the in-process sandbox: calls made, wall time, seats per second, memory.
 
-Two venues: the sample (2,000 seats, 12 performances) and a generated large house (3,000 seats,
+Two venues: the sample (2,000 seats, 12 performances) and the generated hall of
+bridge/testing/portfolio.py (3,000 seats,
 a 40-performance season plus 10 standalone performances, a few hundred holds each). For each, a
 cold pass (everything to create) and a converged pass (nothing to do), each the median of several
 runs on fresh sandboxes. Baseline in the same run: observing by object-info reads against observing
@@ -27,149 +28,14 @@ import httpx
 import bridge.reconcile.observe as observe_module
 from bridge.config import BridgeConfig, load_config
 from bridge.logs import configure
-from bridge.mapping.sample import venue_seat_table
-from bridge.mapping.seat_table import render_seat_table_csv
 from bridge.runtime import reconciler_for, seatsio_client, tessitura_client
 from bridge.sandbox import Sandbox
 from bridge.sandbox.venue import Venue, load_venue
 from bridge.store import open_store
+from bridge.testing.portfolio import PortfolioShape, write_portfolio
 
 REPO = Path(__file__).resolve().parents[1]
-
-LARGE_VENUE = """
-name = "Large House"
-facility_id = 47
-seat_map_id = 12
-chart_key = "large-house-chart"
-utc_offset = "+00:00"
-first_seat_id = 10001
-
-[[sections]]
-id = 1
-description = "Stalls"
-rows = [{ rows = "A-Y", seats = 60 }]
-
-[[sections]]
-id = 2
-description = "Circle"
-rows = [{ rows = "A-T", seats = 45 }]
-
-[[sections]]
-id = 3
-description = "Gallery"
-rows = [{ rows = "A-O", seats = 40 }]
-
-[[hold_codes]]
-id = 1
-description = "House"
-legend = "HSE"
-[[hold_codes]]
-id = 2
-description = "Press"
-legend = "PRS"
-[[hold_codes]]
-id = 3
-description = "Comps"
-legend = "ART"
-[[hold_codes]]
-id = 4
-description = "Access"
-legend = "WCC"
-[[hold_codes]]
-id = 5
-description = "Kill"
-legend = "KIL"
-blackout = true
-[[hold_codes]]
-id = 6
-description = "Subscription"
-legend = "SUB"
-
-[[seasons]]
-id = 1
-description = "Big Season"
-production_season_id = 1
-seatsio_season_key = "big-season"
-performances = [{performances}]
-
-{standalone}
-
-[[holds]]
-performances = "all"
-hold_code = 1
-seats = ["Stalls A 1-60", "Stalls B 1-60"]
-
-[[holds]]
-performances = "all"
-hold_code = 5
-seats = ["Gallery O 1-40"]
-
-[[holds]]
-performances = "all"
-hold_code = 4
-seats = ["Stalls Y 1-30"]
-
-[[holds]]
-performances = "season"
-hold_code = 6
-seats = ["Circle C 1-45", "Circle D 1-45", "Circle E 1-45"]
-
-[[holds]]
-performances = "all"
-hold_code = 2
-seats = ["Circle A 1-20"]
-
-[[holds]]
-performances = "all"
-hold_code = 3
-seats = ["Stalls M 1-40"]
-
-[[sales]]
-performances = "all"
-seats = ["Stalls H 1-30", "Circle J 1-20"]
-"""
-
-
-def large_venue_text() -> str:
-    season = ", ".join(f"{{ id = {1000 + i}, day = {i * 3} }}" for i in range(40))
-    standalone = "\n".join(
-        f'[[standalone]]\nid = {2000 + i}\nday = {i}\ndescription = "Special {i}"\n'
-        f"season_id = 2\nproduction_season_id = {10 + i}\n"
-        for i in range(10)
-    )
-    return LARGE_VENUE.replace("{performances}", season).replace("{standalone}", standalone)
-
-
-def large_config(tmp: Path) -> tuple[Path, Path]:
-    """A venue file and a config whose tables match it, written under ``tmp``."""
-    venue_file = tmp / "large.toml"
-    venue_file.write_text(large_venue_text())
-    venue = load_venue(venue_file)
-    (tmp / "seats.csv").write_text(
-        render_seat_table_csv(venue_seat_table(venue), generated_from="the benchmark venue")
-    )
-    rows = [
-        f"{p.id},{p.event_key},{p.seatsio_season_key}"
-        for p in venue.performances
-        if p.seatsio_season_key
-    ]
-    (tmp / "performances.csv").write_text(
-        "performance_id,event_key,season_key\n" + "\n".join(rows) + "\n"
-    )
-    (tmp / "secret").write_text("sandbox-secret-key")
-    (tmp / "password").write_text("sandbox-password")
-    config = (REPO / "config" / "sandbox.toml").read_text()
-    config = config.replace(
-        '"../mappings/sample/hold-codes.csv"', f'"{REPO / "mappings/sample/hold-codes.csv"}"'
-    )
-    config = config.replace(
-        '"../mappings/sample/performances.csv"', f'"{tmp / "performances.csv"}"'
-    )
-    config = config.replace('"../mappings/sample/seats-12.csv"', f'"{tmp / "seats.csv"}"')
-    config = config.replace('"sandbox-secrets/tessitura-password"', f'"{tmp / "password"}"')
-    config = config.replace('"sandbox-secrets/seatsio-secret-key"', f'"{tmp / "secret"}"')
-    (tmp / "bridge.toml").write_text(config)
-    return venue_file, tmp / "bridge.toml"
+LARGE = PortfolioShape(season_sizes=(40,), standalone=10)
 
 
 @dataclass
@@ -269,8 +135,11 @@ async def main(repeats: int) -> None:
     with tempfile.TemporaryDirectory(prefix="seatbridge-bench-") as tmp_name:
         tmp = Path(tmp_name)
         await measure("sample", load_config(REPO / "config" / "sandbox.toml"), None, repeats, tmp)
-        venue_file, config_file = large_config(tmp)
-        await measure("large", load_config(config_file), venue_file, repeats, tmp)
+        # the generated hall of bridge.testing.portfolio: a 40-performance season, 10 standalone
+        _, config_file = write_portfolio(tmp / "large", "http://t", "http://s", LARGE)
+        await measure(
+            "large", load_config(config_file), config_file.parent / "portfolio.toml", repeats, tmp
+        )
     print("sio = seats.io requests, tess = Tessitura requests, ops = planned seats.io operations;")
     print("seat-perf/s = seats x performances reconciled per second of wall time.")
 
