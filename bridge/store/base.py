@@ -1,8 +1,8 @@
 """What the bridge remembers between runs, as an interface any backend can implement.
 
 SQLite (``bridge.store.sqlite``) is the default: one file, one machine. Several instances that split
-performances between them need a shared store with real row locking, which is what a PostgreSQL
-backend of this same protocol is for; leases in one SQLite file only exclude processes that open
+performances between them need a shared store with real row locking, which is what the PostgreSQL
+backend of this same protocol (``bridge.store.postgres``) is for; leases in one SQLite file only exclude processes that open
 that very file on one host (never put it on a network file system).
 
 Every method is one transaction: it either happens completely or not at all, so a crash between
@@ -126,8 +126,47 @@ class DaemonNote:
     updated_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class Instance:
+    """One daemon instance announced on the store.
+
+    ``live``: seen within ``stale_after_s`` and, on PostgreSQL, its database session still exists
+    (a killed process's session ends with it, so it is dead at once, not after the staleness).
+    """
+
+    holder: str
+    listen: str
+    units: tuple[str, ...]
+    started_at: datetime
+    seen_at: datetime
+    live: bool
+
+
+class LaneBudget(Protocol):
+    """An account-wide budget of concurrent seats.io requests on one lane, shared by every
+    instance using the store: a slot taken here is taken for every other host too."""
+
+    limit: int
+
+    def try_take(self) -> int | None:
+        """A free slot number in [0, limit), or None while all are in use by live sessions."""
+        ...
+
+    def give(self, slot: int) -> None:
+        """Free ``slot`` again (a slot this budget does not hold is ignored)."""
+        ...
+
+
 class StateStore(Protocol):
-    """The bridge's memory: ledger, journal, per-performance status, for-sale budget, leases."""
+    """The bridge's memory: ledger, journal, per-performance status, for-sale budget, leases.
+
+    ``venue``: the tenant every row of a shared store is written for and read from; SQLite keeps
+    it only as the value it was opened with (one file, one venue). ``shared``: whether instances
+    on several hosts can use the store together (False for SQLite, True for PostgreSQL).
+    """
+
+    venue: str
+    shared: bool
 
     # -- ledger: what the bridge owns in seats.io -------------------------------------------------
 
@@ -287,6 +326,30 @@ class StateStore(Protocol):
 
     def leases(self, now: datetime | None = None) -> list[Lease]:
         """Every lease not yet run out, ordered by performance id."""
+        ...
+
+    # -- instances --------------------------------------------------------------------------------
+
+    def announce_instance(
+        self, holder: str, listen: str, units: Iterable[str], now: datetime | None = None
+    ) -> None:
+        """Say ``holder`` runs, listening on ``listen`` with ``units`` (upsert: ``started_at`` is
+        set only on the first announcement, ``seen_at`` to ``now`` each time)."""
+        ...
+
+    def instances(self, stale_after_s: float, now: datetime | None = None) -> list[Instance]:
+        """This venue's instances by holder, dead ones included (``live=False``)."""
+        ...
+
+    def retire_instance(self, holder: str) -> None:
+        """Forget an instance (it stopped cleanly); unknown holders are ignored."""
+        ...
+
+    # -- lanes ------------------------------------------------------------------------------------
+
+    def lane_budget(self, account: str, lane: str, limit: int) -> LaneBudget | None:
+        """The shared budget of ``limit`` concurrent requests on ``lane`` of seats.io ``account``,
+        or None when the store is not shared across hosts (SQLite: a local limit does)."""
         ...
 
     # -- lifetime ---------------------------------------------------------------------------------

@@ -1,9 +1,12 @@
-"""The SQLite schema, versioned: an ordered list of migrations applied in one transaction.
+"""The schema, versioned: one ordered list of migrations for both backends, each applied in one
+transaction.
 
-``schema_version`` holds one row per applied migration; the file's version is the highest. A file
-from an older seatbridge is upgraded in place when opened; a file from a newer one is refused, since
-this code cannot know what the newer columns mean. Migrations are append-only: never edit one that
-has shipped, add the next.
+``schema_version`` holds one row per applied migration; the database's version is the highest. A
+store from an older seatbridge is upgraded in place when opened; one from a newer one is refused,
+since this code cannot know what the newer columns mean. Migrations are append-only: never edit one
+that has shipped, add the next. Each carries its SQLite and its PostgreSQL statements, so the two
+backends always share version numbers; the PostgreSQL tables lead every key with ``venue`` (several
+venues share one database) and are applied by :mod:`bridge.store.postgres`, which owns the driver.
 """
 
 from __future__ import annotations
@@ -16,11 +19,13 @@ from bridge.errors import ConfigError
 
 @dataclass(frozen=True, slots=True)
 class Migration:
-    """Schema ``version`` is reached by running ``statements`` in order, on top of version - 1."""
+    """Schema ``version`` is reached by running the backend's statements in order, on top of
+    version - 1."""
 
     version: int
     description: str
-    statements: tuple[str, ...]
+    sqlite: tuple[str, ...]
+    postgres: tuple[str, ...] = ()
 
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -63,6 +68,50 @@ MIGRATIONS: tuple[Migration, ...] = (
             ) WITHOUT ROWID""",
             "CREATE INDEX run_performances_by_run ON run_performances (run_id)",
         ),
+        (
+            # a JSON column's CHECK casts to json: bad JSON raises a data error, which the store
+            # turns into ValueError like SQLite's json_valid check
+            """CREATE TABLE ledger (
+                venue TEXT NOT NULL,
+                event_key TEXT NOT NULL,
+                label TEXT NOT NULL,
+                ownership TEXT NOT NULL CHECK (ownership IN ('channel', 'status', 'not_for_sale')),
+                target TEXT NOT NULL,
+                since TIMESTAMPTZ,
+                PRIMARY KEY (venue, event_key, label)
+            )""",
+            """CREATE TABLE runs (
+                run_id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                venue TEXT NOT NULL,
+                mode TEXT NOT NULL CHECK (mode IN ('apply', 'dry-run')),
+                performance_ids TEXT NOT NULL CHECK (performance_ids::json IS NOT NULL),
+                started_at TIMESTAMPTZ NOT NULL,
+                finished_at TIMESTAMPTZ,
+                plan TEXT CHECK (plan IS NULL OR plan::json IS NOT NULL),
+                summary TEXT CHECK (summary IS NULL OR summary::json IS NOT NULL)
+            )""",
+            "CREATE INDEX runs_by_venue ON runs (venue, run_id)",
+            "CREATE INDEX runs_unfinished ON runs (venue, run_id) WHERE finished_at IS NULL",
+            """CREATE TABLE ops (
+                run_id BIGINT NOT NULL REFERENCES runs (run_id) ON DELETE CASCADE,
+                venue TEXT NOT NULL,
+                op_index INTEGER NOT NULL,
+                op TEXT NOT NULL CHECK (op::json IS NOT NULL),
+                state TEXT NOT NULL CHECK (state IN ('started', 'done', 'failed', 'unknown')),
+                error TEXT,
+                started_at TIMESTAMPTZ NOT NULL,
+                finished_at TIMESTAMPTZ,
+                PRIMARY KEY (run_id, op_index)
+            )""",
+            "CREATE INDEX ops_unfinished ON ops (venue, run_id) WHERE state = 'started'",
+            """CREATE TABLE run_performances (
+                venue TEXT NOT NULL,
+                performance_id BIGINT NOT NULL,
+                run_id BIGINT NOT NULL REFERENCES runs (run_id) ON DELETE CASCADE,
+                PRIMARY KEY (venue, performance_id, run_id)
+            )""",
+            "CREATE INDEX run_performances_by_run ON run_performances (run_id)",
+        ),
     ),
     Migration(
         2,
@@ -95,6 +144,43 @@ MIGRATIONS: tuple[Migration, ...] = (
                 expires_at TEXT NOT NULL
             )""",
         ),
+        (
+            "ALTER TABLE ledger ADD COLUMN performance_id BIGINT",
+            """CREATE TABLE performance_status (
+                venue TEXT NOT NULL,
+                performance_id BIGINT NOT NULL,
+                event_key TEXT,
+                last_sync TIMESTAMPTZ NOT NULL,
+                outcome TEXT NOT NULL
+                    CHECK (outcome IN ('converged', 'conflicts', 'error', 'refused')),
+                drift INTEGER NOT NULL CHECK (drift >= 0),
+                conflicts INTEGER NOT NULL CHECK (conflicts >= 0),
+                errors INTEGER NOT NULL CHECK (errors >= 0),
+                last_error TEXT,
+                run_id BIGINT,
+                PRIMARY KEY (venue, performance_id)
+            )""",
+            """CREATE TABLE for_sale_calls (
+                call_id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                venue TEXT NOT NULL,
+                event_key TEXT NOT NULL,
+                called_at TIMESTAMPTZ NOT NULL,
+                remaining INTEGER,
+                resets_at TIMESTAMPTZ
+            )""",
+            "CREATE INDEX for_sale_calls_by_event ON for_sale_calls (venue, event_key, called_at)",
+            # held iff the row exists, has not run out AND its database session (pid plus backend
+            # start, so a reused pid does not count) is still connected: see bridge.store.postgres
+            """CREATE TABLE leases (
+                venue TEXT NOT NULL,
+                performance_id BIGINT NOT NULL,
+                holder TEXT NOT NULL,
+                expires_at TIMESTAMPTZ NOT NULL,
+                session_pid INTEGER NOT NULL,
+                session_start TIMESTAMPTZ NOT NULL,
+                PRIMARY KEY (venue, performance_id)
+            )""",
+        ),
     ),
     Migration(
         3,
@@ -104,6 +190,15 @@ MIGRATIONS: tuple[Migration, ...] = (
                 seat_map_id INTEGER PRIMARY KEY,
                 row_count INTEGER NOT NULL,
                 recorded_at TEXT NOT NULL
+            )""",
+        ),
+        (
+            """CREATE TABLE seat_tables (
+                venue TEXT NOT NULL,
+                seat_map_id BIGINT NOT NULL,
+                row_count INTEGER NOT NULL,
+                recorded_at TIMESTAMPTZ NOT NULL,
+                PRIMARY KEY (venue, seat_map_id)
             )""",
         ),
     ),
@@ -117,6 +212,41 @@ MIGRATIONS: tuple[Migration, ...] = (
                 updated_at TEXT NOT NULL
             )""",
         ),
+        (
+            """CREATE TABLE daemon_notes (
+                venue TEXT NOT NULL,
+                key TEXT NOT NULL,
+                value TEXT NOT NULL,
+                updated_at TIMESTAMPTZ NOT NULL,
+                PRIMARY KEY (venue, key)
+            )""",
+        ),
+    ),
+    Migration(
+        5,
+        "instances: the daemons announced on the store, for `seatbridge status` and the cluster",
+        (
+            """CREATE TABLE instances (
+                holder TEXT PRIMARY KEY,
+                listen TEXT NOT NULL,
+                units TEXT NOT NULL CHECK (json_valid(units)),
+                started_at TEXT NOT NULL,
+                seen_at TEXT NOT NULL
+            )""",
+        ),
+        (
+            """CREATE TABLE instances (
+                venue TEXT NOT NULL,
+                holder TEXT NOT NULL,
+                listen TEXT NOT NULL,
+                units TEXT NOT NULL CHECK (units::json IS NOT NULL),
+                started_at TIMESTAMPTZ NOT NULL,
+                seen_at TIMESTAMPTZ NOT NULL,
+                session_pid INTEGER NOT NULL,
+                session_start TIMESTAMPTZ NOT NULL,
+                PRIMARY KEY (venue, holder)
+            )""",
+        ),
     ),
 )
 
@@ -126,6 +256,14 @@ _VERSION_TABLE = """CREATE TABLE IF NOT EXISTS schema_version (
     version INTEGER PRIMARY KEY,
     description TEXT NOT NULL,
     applied_at TEXT NOT NULL
+)"""
+
+
+#: PostgreSQL's version table (the SQLite one above, with a real timestamp).
+POSTGRES_VERSION_TABLE = """CREATE TABLE IF NOT EXISTS schema_version (
+    version INTEGER PRIMARY KEY,
+    description TEXT NOT NULL,
+    applied_at TIMESTAMPTZ NOT NULL
 )"""
 
 
@@ -165,7 +303,7 @@ def migrate(conn: sqlite3.Connection, source: str, applied_at: str) -> int:
                 if migration.version <= version:
                     continue
                 try:
-                    for statement in migration.statements:
+                    for statement in migration.sqlite:
                         conn.execute(statement)
                 except sqlite3.Error as exc:
                     raise ConfigError(

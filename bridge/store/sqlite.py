@@ -25,7 +25,9 @@ from bridge.store.base import (
     FOR_SALE_DAILY_LIMIT,
     FOR_SALE_WINDOW,
     DaemonNote,
+    Instance,
     JournalOp,
+    LaneBudget,
     Lease,
     OpState,
     PerformanceStatus,
@@ -100,18 +102,24 @@ def open_store(
     clock: Clock = utc_now,
     busy_timeout_s: float = 5.0,
     durable: bool = True,
+    venue: str = "default",
 ) -> SqliteStore:
     """Open (creating folders and file, upgrading an older schema) the store at ``path``.
 
     ``":memory:"`` gives a private in-memory store for tests. ``durable=False`` trades power-cut
     durability for speed (``synchronous=NORMAL``: still safe when the process dies), for tests,
-    benchmarks and the demo.
+    benchmarks and the demo. ``venue`` is only remembered: one file serves one venue.
     """
-    return SqliteStore(path, clock=clock, busy_timeout_s=busy_timeout_s, durable=durable)
+    return SqliteStore(
+        path, clock=clock, busy_timeout_s=busy_timeout_s, durable=durable, venue=venue
+    )
 
 
 class SqliteStore:
     """The StateStore protocol on one SQLite file; see ``bridge.store.base`` for the contract."""
+
+    #: one host only: leases exclude processes opening this very file, lanes are budgeted locally
+    shared = False
 
     def __init__(
         self,
@@ -120,8 +128,10 @@ class SqliteStore:
         clock: Clock = utc_now,
         busy_timeout_s: float = 5.0,
         durable: bool = True,
+        venue: str = "default",
     ) -> None:
         self.path = str(path)
+        self.venue = venue
         self._clock = clock
         self._lock = threading.Lock()
         if self.path != MEMORY:
@@ -622,6 +632,59 @@ class SqliteStore:
                 (to_text(self._now(now)),),
             ).fetchall()
         return [Lease(pid, str(holder), from_text(expires)) for pid, holder, expires in rows]
+
+    # -- instances --------------------------------------------------------------------------------
+
+    def announce_instance(
+        self, holder: str, listen: str, units: Iterable[str], now: datetime | None = None
+    ) -> None:
+        """Say ``holder`` runs (upsert: ``started_at`` only on the first announcement)."""
+        _no_bare_string(units, "units")
+        unit_list = json.dumps([str(u) for u in units])
+        moment = to_text(self._now(now))
+        with self._transaction(write=True) as conn:
+            conn.execute(
+                """INSERT INTO instances (holder, listen, units, started_at, seen_at)
+                VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (holder) DO UPDATE SET
+                    listen = excluded.listen, units = excluded.units, seen_at = excluded.seen_at""",
+                (holder, listen, unit_list, moment, moment),
+            )
+
+    def instances(self, stale_after_s: float, now: datetime | None = None) -> list[Instance]:
+        """Every announced instance by holder; live means seen within ``stale_after_s``."""
+        if stale_after_s <= 0:
+            raise ValueError(f"stale_after_s must be positive: {stale_after_s}")
+        moment = self._now(now)
+        cutoff = to_text(moment - timedelta(seconds=stale_after_s))
+        with self._transaction(write=False) as conn:
+            rows = conn.execute(
+                """SELECT holder, listen, units, started_at, seen_at, seen_at > ? FROM instances
+                ORDER BY holder""",
+                (cutoff,),
+            ).fetchall()
+        return [
+            Instance(
+                str(holder),
+                str(listen),
+                tuple(json.loads(units)),
+                from_text(started),
+                from_text(seen),
+                bool(live),
+            )
+            for holder, listen, units, started, seen, live in rows
+        ]
+
+    def retire_instance(self, holder: str) -> None:
+        """Forget an instance; unknown holders are ignored."""
+        with self._transaction(write=True) as conn:
+            conn.execute("DELETE FROM instances WHERE holder = ?", (holder,))
+
+    # -- lanes ------------------------------------------------------------------------------------
+
+    def lane_budget(self, account: str, lane: str, limit: int) -> LaneBudget | None:
+        """None: one host only, so the caller's in-process limit is the whole budget."""
+        return None
 
     # -- lifetime ---------------------------------------------------------------------------------
 

@@ -5,56 +5,56 @@ from pathlib import Path
 
 import pytest
 
-from bridge.store import SqliteStore, open_store
+from bridge.store import StateStore, open_store
 
 T0 = datetime(2026, 11, 21, 19, 30, tzinfo=UTC)
 SECOND = timedelta(seconds=1)
 
 
-def test_a_free_performance_is_leased_to_the_first_holder(store: SqliteStore) -> None:
+def test_a_free_performance_is_leased_to_the_first_holder(store: StateStore) -> None:
     assert store.acquire_lease(101, "instance-a", 30, now=T0)
     assert store.lease_holder(101, now=T0) == "instance-a"
 
 
-def test_a_held_performance_is_refused_to_another_holder(store: SqliteStore) -> None:
+def test_a_held_performance_is_refused_to_another_holder(store: StateStore) -> None:
     store.acquire_lease(101, "instance-a", 30, now=T0)
     assert not store.acquire_lease(101, "instance-b", 30, now=T0 + 29 * SECOND)
     assert store.lease_holder(101, now=T0 + 29 * SECOND) == "instance-a"
 
 
-def test_leases_on_different_performances_do_not_interfere(store: SqliteStore) -> None:
+def test_leases_on_different_performances_do_not_interfere(store: StateStore) -> None:
     assert store.acquire_lease(101, "instance-a", 30, now=T0)
     assert store.acquire_lease(102, "instance-b", 30, now=T0)
 
 
-def test_the_holder_renews_its_lease_past_the_first_expiry(store: SqliteStore) -> None:
+def test_the_holder_renews_its_lease_past_the_first_expiry(store: StateStore) -> None:
     store.acquire_lease(101, "instance-a", 30, now=T0)
     assert store.acquire_lease(101, "instance-a", 30, now=T0 + 20 * SECOND)
     assert not store.acquire_lease(101, "instance-b", 30, now=T0 + 45 * SECOND)
     assert store.lease_holder(101, now=T0 + 45 * SECOND) == "instance-a"
 
 
-def test_an_expired_lease_goes_to_the_next_holder(store: SqliteStore) -> None:
+def test_an_expired_lease_goes_to_the_next_holder(store: StateStore) -> None:
     store.acquire_lease(101, "instance-a", 30, now=T0)
     assert store.lease_holder(101, now=T0 + 30 * SECOND) is None
     assert store.acquire_lease(101, "instance-b", 30, now=T0 + 30 * SECOND)
     assert store.lease_holder(101, now=T0 + 31 * SECOND) == "instance-b"
 
 
-def test_a_released_lease_is_free_for_another_holder(store: SqliteStore) -> None:
+def test_a_released_lease_is_free_for_another_holder(store: StateStore) -> None:
     store.acquire_lease(101, "instance-a", 30, now=T0)
     store.release_lease(101, "instance-a")
     assert store.lease_holder(101, now=T0) is None
     assert store.acquire_lease(101, "instance-b", 30, now=T0)
 
 
-def test_releasing_someone_elses_lease_does_nothing(store: SqliteStore) -> None:
+def test_releasing_someone_elses_lease_does_nothing(store: StateStore) -> None:
     store.acquire_lease(101, "instance-a", 30, now=T0)
     store.release_lease(101, "instance-b")
     assert store.lease_holder(101, now=T0) == "instance-a"
 
 
-def test_a_lease_without_positive_ttl_is_refused(store: SqliteStore) -> None:
+def test_a_lease_without_positive_ttl_is_refused(store: StateStore) -> None:
     with pytest.raises(ValueError, match="positive"):
         store.acquire_lease(101, "instance-a", 0, now=T0)
 

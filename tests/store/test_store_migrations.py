@@ -156,3 +156,29 @@ def test_a_failing_migration_leaves_the_file_at_its_old_version(
     conn.close()
     assert "performance_id" not in columns
     assert halfway == (0,)
+
+
+def test_every_migration_speaks_both_backends() -> None:
+    for migration in MIGRATIONS:
+        assert migration.sqlite, migration.version
+        assert migration.postgres, migration.version
+
+
+def test_a_version_4_file_gets_the_instances_table(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    build(path, V1_SCHEMA)
+    conn = sqlite3.connect(path, isolation_level=None)
+    for migration in MIGRATIONS[1:4]:
+        for statement in migration.sqlite:
+            conn.execute(statement)
+        conn.execute(
+            "INSERT INTO schema_version VALUES (?, ?, '2026-06-01T00:00:00.000000+00:00')",
+            (migration.version, migration.description),
+        )
+    conn.close()
+    assert versions(path) == [1, 2, 3, 4]
+    with open_store(path) as store:
+        store.announce_instance("a", "h:1", ["seatsio"], now=T0)
+        assert [i.holder for i in store.instances(30, now=T0)] == ["a"]
+        assert len(store.ledger()) == 2
+    assert versions(path) == list(range(1, LATEST_VERSION + 1))

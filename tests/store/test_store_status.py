@@ -5,12 +5,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bridge.store import PerformanceStatus, SqliteStore, SyncOutcome
+from bridge.store import PerformanceStatus, StateStore, SyncOutcome
 
 T0 = datetime(2026, 11, 21, 19, 30, tzinfo=UTC)
 
 
-def test_a_status_comes_back_as_it_was_set(store: SqliteStore) -> None:
+def test_a_status_comes_back_as_it_was_set(store: StateStore) -> None:
     status = PerformanceStatus(
         101, T0, SyncOutcome.CONFLICTS, "perf-101", drift=2, conflicts=1, errors=0, run_id=7
     )
@@ -18,7 +18,7 @@ def test_a_status_comes_back_as_it_was_set(store: SqliteStore) -> None:
     assert store.performance_statuses() == [status]
 
 
-def test_setting_a_status_again_replaces_the_old_one(store: SqliteStore) -> None:
+def test_setting_a_status_again_replaces_the_old_one(store: StateStore) -> None:
     failed = PerformanceStatus(
         101, T0, SyncOutcome.ERROR, "perf-101", errors=1, last_error="HTTP 500"
     )
@@ -28,7 +28,7 @@ def test_setting_a_status_again_replaces_the_old_one(store: SqliteStore) -> None
     assert store.performance_statuses() == [converged]
 
 
-def test_statuses_come_ordered_by_performance_and_can_be_filtered(store: SqliteStore) -> None:
+def test_statuses_come_ordered_by_performance_and_can_be_filtered(store: StateStore) -> None:
     for pid in (103, 101, 102):
         store.set_performance_status(
             PerformanceStatus(pid, T0, SyncOutcome.CONVERGED, f"perf-{pid}")
@@ -37,13 +37,13 @@ def test_statuses_come_ordered_by_performance_and_can_be_filtered(store: SqliteS
     assert [s.performance_id for s in store.performance_statuses([103, 101, 999])] == [101, 103]
 
 
-def test_a_performance_without_event_keeps_its_refusal(store: SqliteStore) -> None:
+def test_a_performance_without_event_keeps_its_refusal(store: StateStore) -> None:
     status = PerformanceStatus(104, T0, SyncOutcome.REFUSED, None, last_error="no event for 104")
     store.set_performance_status(status)
     assert store.performance_statuses() == [status]
 
 
-def test_a_negative_count_is_refused(store: SqliteStore) -> None:
+def test_a_negative_count_is_refused(store: StateStore) -> None:
     status = PerformanceStatus(101, T0, SyncOutcome.CONVERGED, "perf-101")
     with pytest.raises(ValueError, match="refused"):
         store.set_performance_status(replace(status, drift=-1))
