@@ -15,13 +15,15 @@ import httpx
 from bridge.config import SEATSIO_SECRET_ENV, TESSITURA_PASSWORD_ENV, BridgeConfig
 from bridge.errors import ConfigError
 from bridge.mapping.adapters import SeatsioReader, TessituraReader
+from bridge.reconcile.leases import instance_id
 from bridge.reconcile.policy import Policy
 from bridge.reconcile.run import Reconciler
 from bridge.seatsio.chunking import SplitLimits
 from bridge.seatsio.client import SeatsioClient
-from bridge.seatsio.lanes import LaneLimits
+from bridge.seatsio.lanes import LaneLimits, SharedBudget
 from bridge.store import open_store
 from bridge.store.base import StateStore
+from bridge.store.postgres import open_postgres
 from bridge.tessitura.client import TessituraClient
 
 __all__ = [
@@ -57,10 +59,13 @@ def tessitura_client(
 
 
 def seatsio_client(
-    cfg: BridgeConfig, *, transport: httpx.AsyncBaseTransport | None = None
+    cfg: BridgeConfig,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    budget: SharedBudget | None = None,
 ) -> SeatsioClient:
     """A seats.io client for the config's ``[seatsio]`` and secret key (``transport`` replaces
-    the network in tests)."""
+    the network in tests; ``budget`` is a shared store's account-wide lane budget)."""
     if cfg.seatsio_secret_key is None:
         raise ConfigError(f"no seats.io secret key: set {SEATSIO_SECRET_ENV}")
     s = cfg.seatsio
@@ -72,13 +77,21 @@ def seatsio_client(
         timeout_s=s.timeout_s,
         lane_limits=LaneLimits(priority=s.priority_lane_limit, regular=s.regular_lane_limit),
         split=SplitLimits(objects_per_request=s.max_objects_per_request),
+        account=s.account,
         transport=transport,
+        budget=budget,
+        user_agent=f"seatbridge ({instance_id()})",
     )
 
 
 def state_store(cfg: BridgeConfig) -> StateStore:
-    """The state store the config's ``[store]`` names, opened (the caller closes it)."""
-    return open_store(cfg.store.path)
+    """The state store the config's ``[store]`` names, opened (the caller closes it): the
+    PostgreSQL database of ``url`` when set, else the SQLite file of ``path``."""
+    st = cfg.store
+    if st.url is None:
+        return open_store(st.path, venue=st.venue)
+    password = cfg.store_password.get_secret_value() if cfg.store_password else None
+    return open_postgres(st.url, venue=st.venue, password=password, pool_size=st.pool_size)
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +159,7 @@ async def connect(
     try:
         async with (
             tessitura_client(cfg, transport=tessitura_transport) as tessitura,
-            seatsio_client(cfg, transport=seatsio_transport) as seatsio,
+            seatsio_client(cfg, transport=seatsio_transport, budget=st.lane_budget) as seatsio,
         ):
             yield Runtime(cfg, tessitura, seatsio, st)
     finally:

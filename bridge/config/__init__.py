@@ -23,6 +23,7 @@ from bridge.config.loading import (
 from bridge.config.secrets import (
     HTTP_TOKEN_ENV,
     SEATSIO_SECRET_ENV,
+    STORE_PASSWORD_ENV,
     TESSITURA_PASSWORD_ENV,
     redact,
     redact_url,
@@ -50,6 +51,7 @@ __all__ = [
     "HTTP_TOKEN_ENV",
     "SEATSIO_SECRET_ENV",
     "SECTION_MODELS",
+    "STORE_PASSWORD_ENV",
     "TESSITURA_PASSWORD_ENV",
     "BridgeConfig",
     "Cadence",

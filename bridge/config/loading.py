@@ -24,6 +24,7 @@ from bridge.config.secrets import (
     HTTP_TOKEN_ENV,
     HTTP_TOKEN_MIN_LENGTH,
     SEATSIO_SECRET_ENV,
+    STORE_PASSWORD_ENV,
     TESSITURA_PASSWORD_ENV,
     read_secret,
     refuse_secrets,
@@ -187,6 +188,17 @@ def load_config(
             )
             token = None
 
+    store_password = None
+    store = sections.get("store")
+    if isinstance(store, StoreSettings) and store.url is not None:
+        store_password = secret(
+            "store password",
+            STORE_PASSWORD_ENV,
+            store.password_file,
+            ("store", "password_file"),
+            False,
+        )
+
     if problems:
         raise InvalidConfigError(sorted(problems, key=_order))
     return BridgeConfig(
@@ -205,6 +217,7 @@ def load_config(
         tessitura_password=password,
         seatsio_secret_key=key,
         http_token=token,
+        store_password=store_password,
         files=tuple(dict.fromkeys(files)),
     )
 

@@ -21,6 +21,7 @@ from bridge.mapping.problems import Problem, display_path
 TESSITURA_PASSWORD_ENV = "SEATBRIDGE_TESSITURA_PASSWORD"
 SEATSIO_SECRET_ENV = "SEATBRIDGE_SEATSIO_SECRET_KEY"
 HTTP_TOKEN_ENV = "SEATBRIDGE_HTTP_TOKEN"
+STORE_PASSWORD_ENV = "SEATBRIDGE_STORE_PASSWORD"
 #: A shorter HTTP token is refused: it would be guessable.
 HTTP_TOKEN_MIN_LENGTH = 16
 
@@ -65,7 +66,9 @@ def redact(text: str, environ: Mapping[str, str] | None = None) -> str:
     env = os.environ if environ is None else environ
     secrets = set(_LOADED_SECRETS)
     secrets.update(
-        v for k in (TESSITURA_PASSWORD_ENV, SEATSIO_SECRET_ENV, HTTP_TOKEN_ENV) if (v := env.get(k))
+        v
+        for k in (TESSITURA_PASSWORD_ENV, SEATSIO_SECRET_ENV, HTTP_TOKEN_ENV, STORE_PASSWORD_ENV)
+        if (v := env.get(k))
     )
     for secret in sorted(secrets, key=len, reverse=True):  # longest first: one may contain another
         if len(secret) >= _SUBSTRING_FROM:
@@ -141,6 +144,17 @@ def refuse_secrets(
             refuse_secrets(raw[name], keys, at, problems)
 
 
+def _carries_password(url: str, keys: tuple[str | int, ...]) -> bool:
+    """Whether ``url`` carries credentials: any ``user@`` in an HTTP URL, only ``user:password@``
+    in the store's PostgreSQL URL (a user name alone is how PostgreSQL URLs say who connects)."""
+    if redact_url(url) == url:
+        return False
+    if keys[:1] == ("store",):
+        userinfo = url.split("://", 1)[1].rsplit("@", 1)[0]
+        return ":" in userinfo
+    return True
+
+
 def refuse_url_credentials(
     raw: Any, prefix: tuple[str | int, ...], at: At, problems: list[Problem]
 ) -> None:
@@ -155,10 +169,11 @@ def refuse_url_credentials(
         return
     for name, value in items:
         keys = (*prefix, name)
-        if isinstance(value, str) and _URL.match(value) and redact_url(value) != value:
+        if isinstance(value, str) and _URL.match(value) and _carries_password(value, keys):
             dotted = ".".join(str(k) for k in keys)
             where = {
-                "tessitura": f"the password comes from {TESSITURA_PASSWORD_ENV} or password_file"
+                "tessitura": f"the password comes from {TESSITURA_PASSWORD_ENV} or password_file",
+                "store": f"the password comes from {STORE_PASSWORD_ENV} or password_file",
             }
             hint = where.get(str(keys[0]), "credentials come from environment variables or files")
             problems.append(

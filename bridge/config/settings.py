@@ -107,6 +107,10 @@ class SeatsioSettings(Section):
     priority_lane_limit: int = Field(50, ge=1, le=100)
     max_objects_per_request: int = Field(1000, ge=1)
     timeout_s: float = Field(15.0, gt=0)
+    #: seats.io counts concurrency per account, across its workspaces: configs (venues,
+    #: instances) whose workspaces share an account name it alike, so that on a shared store
+    #: they share its lanes. Unset: the lanes are those of this secret key.
+    account: NonEmpty | None = None
 
     @model_validator(mode="after")
     def _one_address(self) -> SeatsioSettings:
@@ -159,10 +163,32 @@ class DiscoverySettings(Section):
         return UTC if self.time_zone is None else ZoneInfo(self.time_zone)
 
 
+def _postgres_url(value: str) -> str:
+    if not re.match(r"postgres(ql)?://", value):
+        raise ValueError(
+            "expected a postgresql:// URL, e.g. postgresql://seatbridge@db.example/seatbridge"
+        )
+    return value
+
+
+#: A venue (tenant) name: it leads every key of a shared store and names the systemd instance.
+VENUE_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
+
+
 class StoreSettings(Section):
-    """Where the ledger, journal and per-performance status live."""
+    """Where the ledger, journal and per-performance status live.
+
+    SQLite (``path``) is the embedded default: one file, one host. ``url`` names a PostgreSQL
+    database instead, which several instances (on several hosts) and several venues share; the
+    password comes from ``SEATBRIDGE_STORE_PASSWORD`` or ``password_file``, never the URL.
+    ``venue`` is written on every row of a shared store: each venue's config names its own.
+    """
 
     path: ConfigPath = Path("state/seatbridge.sqlite3")
+    url: Annotated[str, AfterValidator(_postgres_url)] | None = None
+    password_file: ConfigPath | None = None
+    venue: Annotated[str, Field(pattern=VENUE_PATTERN)] = "default"
+    pool_size: int = Field(4, ge=1, le=32)
 
 
 class Cadence(Section):
@@ -325,5 +351,7 @@ class BridgeConfig:
     seatsio_secret_key: SecretStr | None = field(default=None, repr=False)
     #: the bearer token of the HTTP server (``SEATBRIDGE_HTTP_TOKEN`` or ``[http] token_file``)
     http_token: SecretStr | None = field(default=None, repr=False)
+    #: the PostgreSQL store's password (``SEATBRIDGE_STORE_PASSWORD`` or ``[store] password_file``)
+    store_password: SecretStr | None = field(default=None, repr=False)
     files: tuple[Path, ...] = ()
     daemon: DaemonSettings = field(default_factory=lambda: DaemonSettings())

@@ -145,6 +145,8 @@ class LogEntry:
     started: float = 0.0
     ended: float = 0.0
     fault: str | None = None
+    #: the client's User-Agent: which bridge instance sent it, when several share a sandbox
+    agent: str = ""
 
 
 @dataclass
@@ -258,7 +260,15 @@ class Control:
                 return
             method, path = scope["method"], scope["path"]
             lane = self._lane_of(scope) if self._lane_of else None
-            entry = LogEntry(method, path, f"{method} {path}", lane, started=time.monotonic())
+            agent = dict(scope.get("headers") or []).get(b"user-agent", b"")
+            entry = LogEntry(
+                method,
+                path,
+                f"{method} {path}",
+                lane,
+                started=time.monotonic(),
+                agent=agent.decode("latin-1"),
+            )
             self.log.entries.append(entry)
             if lane:
                 self.log.in_flight[lane] += 1

@@ -23,7 +23,7 @@ from bridge.seatsio.chunking import SplitLimits
 from bridge.seatsio.connection import Connection
 from bridge.seatsio.events import EventsApi
 from bridge.seatsio.for_sale import ForSaleApi
-from bridge.seatsio.lanes import LaneLimits
+from bridge.seatsio.lanes import LaneLimits, SharedBudget
 from bridge.seatsio.reports import ReportsApi
 from bridge.seatsio.seasons import SeasonsApi
 from bridge.seatsio.stats import CallStats
@@ -44,7 +44,9 @@ class SeatsioClient(AsyncClosing):
 
     Give ``region`` or ``base_url`` (the sandbox, a proxy). ``timeout_s`` bounds every attempt;
     ``lane_limits`` are shared with every client of the same secret key (or ``account``) in this
-    event loop; ``split`` caps objects per request; ``transport`` replaces the network in tests.
+    event loop, and through ``budget`` (a shared store's) with every instance on other hosts;
+    ``split`` caps objects per request; ``transport`` replaces the network in tests;
+    ``user_agent`` names the instance to the server (its request logs, its support).
     """
 
     def __init__(
@@ -60,6 +62,8 @@ class SeatsioClient(AsyncClosing):
         split: SplitLimits | None = None,
         account: str | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        budget: SharedBudget | None = None,
+        user_agent: str = "seatbridge",
     ) -> None:
         if not secret_key:
             raise ConfigError("the seats.io secret key is empty")
@@ -77,6 +81,8 @@ class SeatsioClient(AsyncClosing):
             lane_limits=lane_limits,
             retry=retry,
             account=account,
+            budget=budget,
+            user_agent=user_agent,
         )
         split = split or SplitLimits()
         self.events = EventsApi(self._conn, split)

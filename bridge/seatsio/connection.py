@@ -46,7 +46,14 @@ from bridge.errors import (
     TerminalError,
 )
 from bridge.http import RetryPolicy, Sent, concrete_url, request_line, send
-from bridge.seatsio.lanes import AccountLanes, Lane, LaneLimits, account_id, shared_lanes
+from bridge.seatsio.lanes import (
+    AccountLanes,
+    Lane,
+    LaneLimits,
+    SharedBudget,
+    account_id,
+    shared_lanes,
+)
 from bridge.seatsio.models import parse
 from bridge.seatsio.stats import CallStats
 from bridge.seatsio.translate import VENDOR, error_from_response
@@ -77,8 +84,10 @@ class Connection:
         retry: RetryPolicy | None = None,
         account: str | None = None,
         stats: CallStats | None = None,
+        budget: SharedBudget | None = None,
+        user_agent: str = "seatbridge",
     ) -> None:
-        headers = {"X-Client-Lib": "seatbridge"}
+        headers = {"X-Client-Lib": "seatbridge", "User-Agent": user_agent}
         if workspace_key:
             headers["X-Workspace-Key"] = workspace_key
         self.base_url = base_url.rstrip("/")
@@ -88,6 +97,7 @@ class Connection:
         self.stats = stats or CallStats()
         self._account = account_id(self.base_url, secret_key, account)
         self._lanes: AccountLanes | None = None
+        self._budget = budget
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
             auth=httpx.BasicAuth(secret_key, ""),
@@ -103,7 +113,7 @@ class Connection:
     def lanes(self) -> AccountLanes:
         """The account's shared lanes, bound to the running loop on first use."""
         if self._lanes is None:
-            self._lanes = shared_lanes(self._account, self.lane_limits)
+            self._lanes = shared_lanes(self._account, self.lane_limits, self._budget)
         return self._lanes
 
     async def aclose(self) -> None:
