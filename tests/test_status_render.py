@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 
 from rich.console import Console
 
-from bridge.commands.render import next_run_text, status_table
+from bridge.commands.render import daemon_lines, next_run_text, next_runs_text, status_table
+from bridge.daemon.notes import DaemonRole, DaemonView, NextRun
 from bridge.store.base import PerformanceStatus, SyncOutcome
 
 NOW = datetime(2026, 12, 1, 0, 30, tzinfo=UTC)
@@ -32,3 +33,41 @@ def test_with_next_runs_the_table_fits_80_columns_with_full_dates_and_whole_head
         assert name in header
     row = next(line for line in lines if line.startswith("201"))
     assert "2026-12-01 00:30" in row and "00:30:00" in row and "perf-201" in row
+
+
+def test_with_several_instances_each_row_names_the_one_that_runs_it_and_still_fits() -> None:
+    a, b, gone = "db1:11:4026531836.7", "db2:22:4026531836.8", "db3:33:4026531836.9"
+    view = DaemonView(
+        daemons=(
+            DaemonRole(a, "active", "127.0.0.1:9464", True),
+            DaemonRole(b, "active", "127.0.0.1:9464", True),
+            DaemonRole(gone, "active", "127.0.0.1:9464", False),
+        ),
+        next_runs={
+            201: NextRun(NOW, "cadence", holder=b),
+            202: NextRun(NOW, "cadence", holder=a),
+            203: NextRun(NOW, "cadence", holder=b),
+        },
+    )
+    cells = next_runs_text(view, NOW)
+    assert cells == {201: "00:30:00 B", 202: "00:30:00 A", 203: "00:30:00 B"}
+    statuses = [
+        PerformanceStatus(pid, NOW, SyncOutcome.CONVERGED, f"perf-{pid}", 0, 0, 0)
+        for pid in (201, 202, 203)
+    ]
+    console = Console(width=80, record=True)
+    console.print(status_table(statuses, None, cells))
+    assert all(len(line) <= 80 for line in console.export_text().splitlines())
+    lines = daemon_lines(view)
+    assert lines[0].startswith(f"daemon {a} (A: runs 1 performances): active")
+    assert lines[1].startswith(f"daemon {b} (B: runs 2 performances): active")
+    assert lines[2].startswith(f"daemon {gone}: active, but gone")  # a dead one gets no letter
+
+
+def test_one_instance_gets_no_letters() -> None:
+    a = "db1:11:4026531836.7"
+    view = DaemonView(
+        daemons=(DaemonRole(a, "active", "127.0.0.1:9464", True),),
+        next_runs={201: NextRun(NOW, "cadence", holder=a)},
+    )
+    assert next_runs_text(view, NOW) == {201: "00:30:00"}

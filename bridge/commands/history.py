@@ -23,7 +23,7 @@ from bridge.commands.config import config_option, load_or_exit
 from bridge.config import redact
 from bridge.reconcile.explain import JournalEntry
 from bridge.reconcile.explain_gather import journal_entries
-from bridge.store import open_store
+from bridge.runtime import state_store
 from bridge.store.base import Run, StateStore
 
 #: How many runs history reads at most (newest first).
@@ -162,7 +162,7 @@ def history(
       64  usage error (e.g. a --since that is not a duration)
     """
     cfg = load_or_exit(config_path, require_secrets=False)
-    with open_store(cfg.store.path) as store:
+    with state_store(cfg) as store:
         logs = read_history(
             store, performance_id=performance_id, since=since, now=datetime.now(UTC)
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
@@ -181,6 +181,29 @@ def status_table(
     return table
 
 
+def instance_letters(view: DaemonView) -> dict[str, str]:
+    """A short name (A, B, ...) for each live active daemon when several share the store's
+    units, so the status table can say which instance runs a performance; empty for one."""
+    active = sorted(d.holder for d in view.daemons if d.live and d.role == "active")
+    if len(active) < 2:
+        return {}
+    return {h: _letter(i) for i, h in enumerate(active)}
+
+
+def _letter(i: int) -> str:
+    return chr(ord("A") + i) if i < 26 else f"#{i + 1}"
+
+
+def next_runs_text(view: DaemonView, now: datetime) -> dict[int, str]:
+    """The status table's "next run" cells: when, and which instance (``19:30:05 B``) when
+    several share the units."""
+    letters = instance_letters(view)
+    return {
+        pid: " ".join(t for t in (next_run_text(r.at, now), letters.get(r.holder or "", "")) if t)
+        for pid, r in view.next_runs.items()
+    }
+
+
 def next_run_text(at: datetime | None, now: datetime) -> str:
     """When a daemon runs a performance next, short enough for the status table's last column:
     the time alone on ``now``'s day (UTC), else month-day and time; "soon" when not planned."""
@@ -247,9 +270,13 @@ def daemon_lines(view: DaemonView) -> list[str]:
     """The daemons on the store (active or standby, and where they answer), and the config edit
     the active one refused, if that still stands."""
     lines = []
+    letters = instance_letters(view)
+    runs = Counter(r.holder for r in view.next_runs.values())
     for d in view.daemons:
         state = d.role if d.live else f"{d.role}, but gone (its process stopped or was killed)"
-        lines.append(f"daemon {d.holder}: {state}; /readyz and /metrics on {d.listen}")
+        letter = letters.get(d.holder)
+        tag = f" ({letter}: runs {runs[d.holder]} performances)" if letter else ""
+        lines.append(f"daemon {d.holder}{tag}: {state}; /readyz and /metrics on {d.listen}")
     if view.refused_config is not None:
         at, errors = view.refused_config
         when = at.strftime(f"{STATUS_TIME} UTC") if at else "?"

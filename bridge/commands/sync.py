@@ -28,7 +28,7 @@ from bridge.commands.config import config_option, load_or_exit, report_problems
 from bridge.commands.render import (
     daemon_lines,
     lease_lines,
-    next_run_text,
+    next_runs_text,
     print_plan,
     print_report,
     status_error_lines,
@@ -42,8 +42,7 @@ from bridge.reconcile.findings import Severity
 from bridge.reconcile.leases import lease_states
 from bridge.reconcile.outcome import RunReport
 from bridge.reconcile.run import units_of
-from bridge.runtime import Runtime, connect
-from bridge.store import open_store
+from bridge.runtime import Runtime, connect, state_store
 
 EXIT_OK, EXIT_ERROR, EXIT_PENDING, EXIT_CONFLICTS = 0, 1, 2, 3
 
@@ -291,7 +290,7 @@ def status(config_path: Path, as_json: bool) -> None:
     from bridge.daemon import notes, overview
 
     cfg = load_or_exit(config_path, require_secrets=False)
-    with open_store(cfg.store.path) as store:
+    with state_store(cfg) as store:
         statuses = store.performance_statuses()
         states = lease_states(store, statuses)
         view = notes.read(store)
@@ -305,8 +304,7 @@ def status(config_path: Path, as_json: bool) -> None:
             click.echo("No performance has been reconciled yet.")
         else:
             now = datetime.now(UTC)
-            next_runs = {pid: next_run_text(r.at, now) for pid, r in view.next_runs.items()}
-            console.print(status_table(statuses, states, next_runs))
+            console.print(status_table(statuses, states, next_runs_text(view, now)))
             waiting = sorted(pid for pid, r in view.next_runs.items() if r.waits_for_config)
             if waiting:
                 console.print(

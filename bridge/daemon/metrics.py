@@ -171,6 +171,16 @@ class BridgeMetrics:
             "Units on the schedule.",
             registry=r,
         )
+        self._owned = Gauge(
+            "seatbridge_owned_units",
+            "Scheduled units this instance runs (a shared store splits them between instances).",
+            registry=r,
+        )
+        self._instances = Gauge(
+            "seatbridge_live_instances",
+            "Live instances of this venue on the shared store, this one included.",
+            registry=r,
+        )
         self._since_sync = _SinceLastSync(now)
         r.register(self._since_sync)
         self._endpoints: dict[str, set[str]] = {}
@@ -259,6 +269,11 @@ class BridgeMetrics:
 
     def scheduled_units(self, n: int) -> None:
         self._scheduled.set(n)
+
+    def ownership(self, owned: int, live_instances: int) -> None:
+        """This instance runs ``owned`` units; ``live_instances`` share the venue's."""
+        self._owned.set(owned)
+        self._instances.set(live_instances)
 
     # -- exposition ----------------------------------------------------------------------------
 

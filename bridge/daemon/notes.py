@@ -12,10 +12,14 @@ from datetime import datetime
 from bridge.reconcile.leases import Liveness, holder_liveness
 from bridge.store.base import WRITER_LEASE, StateStore
 
-#: Each daemon on a store keeps its own role note, ``daemon.role:<holder>``.
+#: Each daemon on a store keeps its own role note, ``daemon.role:<holder>``, and its own next
+#: runs, ``daemon.next_runs:<holder>`` (only the units it runs, on a shared store).
 ROLE = "daemon.role:"
 NEXT_RUNS = "daemon.next_runs"
 CONFIG = "daemon.config"
+#: An instance not heard from for this long counts as gone even if its database session seems
+#: to linger (a network partition); a killed one is gone as soon as its session is.
+INSTANCE_STALE_S = 90.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +38,8 @@ class NextRun:
     at: datetime | None
     reason: str
     waits_for_config: bool = False
+    #: the daemon that will run it (which instance holds the unit, on a shared store)
+    holder: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,9 +58,9 @@ def drop_role(store: StateStore, holder: str) -> None:
     store.delete_note(ROLE + holder)
 
 
-def put_next_runs(store: StateStore, runs: Mapping[int, NextRun]) -> None:
+def put_next_runs(store: StateStore, holder: str, runs: Mapping[int, NextRun]) -> None:
     store.put_note(
-        NEXT_RUNS,
+        f"{NEXT_RUNS}:{holder}",
         json.dumps(
             {
                 str(pid): {
@@ -77,26 +83,38 @@ def clear_refused_config(store: StateStore) -> None:
 
 
 def read(store: StateStore) -> DaemonView:
-    """What the daemons on ``store`` say; a note that cannot be read counts as absent."""
+    """What the daemons on ``store`` say; a note that cannot be read counts as absent.
+
+    On an SQLite store the active daemon is the writer lease's holder; on a shared store every
+    instance whose session is alive is active. Next runs come from live active daemons only: a
+    stopped one's are stale."""
     writer = store.lease_holder(WRITER_LEASE)
+    instances = (
+        {i.holder for i in store.instances(INSTANCE_STALE_S) if i.live} if store.shared else set()
+    )
     daemons: list[DaemonRole] = []
     for n in store.notes(ROLE):
         data = _json(n.value)
         holder = n.key[len(ROLE) :]
         role = str(data.get("role", "?"))
-        live = (
-            holder == writer if role == "active" else holder_liveness(holder) is not Liveness.DEAD
-        )
+        if role == "active":
+            live = holder == writer or holder in instances
+        else:
+            live = holder_liveness(holder) is not Liveness.DEAD
         daemons.append(DaemonRole(holder, role, str(data.get("listen", "")), live))
+    active = {d.holder for d in daemons if d.live and d.role == "active"}
     runs: dict[int, NextRun] = {}
-    if writer is not None:  # next runs are the active daemon's; a stopped one's are stale
-        for n in store.notes(NEXT_RUNS):
-            for pid, r in _json(n.value).items():
-                if str(pid).isdigit() and isinstance(r, dict):
-                    at = _when(r.get("at"))
-                    runs[int(pid)] = NextRun(
-                        at, str(r.get("reason", "")), bool(r.get("waits_for_config"))
-                    )
+    for n in store.notes(NEXT_RUNS):
+        # "daemon.next_runs:<holder>"; a bare "daemon.next_runs" is an older daemon's (the writer)
+        holder = n.key[len(NEXT_RUNS) + 1 :] if n.key != NEXT_RUNS else (writer or "")
+        if holder not in active:
+            continue
+        for pid, r in _json(n.value).items():
+            if str(pid).isdigit() and isinstance(r, dict):
+                at = _when(r.get("at"))
+                runs[int(pid)] = NextRun(
+                    at, str(r.get("reason", "")), bool(r.get("waits_for_config")), holder
+                )
     refused = None
     for n in store.notes(CONFIG):
         data = _json(n.value)

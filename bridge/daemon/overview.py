@@ -66,6 +66,7 @@ def status_row(
         }
         if run
         else None,
+        "instance": run.holder if run else None,
     }
 
 

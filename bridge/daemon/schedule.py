@@ -10,6 +10,7 @@ fix may be made in seats.io or Tessitura rather than in the config).
 
 from __future__ import annotations
 
+import hashlib
 import random
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ __all__ = [
     "UnitJob",
     "jobs_for",
     "next_run",
+    "owner_of",
     "unit_key",
 ]
 
@@ -127,3 +129,19 @@ def jobs_for(
         key = unit_key(unit)
         jobs[key] = UnitJob(key, tuple(sorted(unit)), cadence_s(live, now, every_s_for))
     return jobs
+
+
+def owner_of(key: str, instances: Iterable[str]) -> str | None:
+    """Which of the live ``instances`` runs the unit ``key`` (None when there are none).
+
+    Rendezvous hashing: every instance computes the same answer from the same live set without
+    talking to the others, each gets about 1/N of the units, and when one dies only its units
+    move (each to whichever survivor scores highest for it). A moment where two instances
+    disagree (one saw a death the other has not yet) is harmless: the unit's performance leases
+    let only one of them apply.
+    """
+
+    def score(instance: str) -> bytes:
+        return hashlib.blake2b(f"{instance}\0{key}".encode(), digest_size=8).digest()
+
+    return max(instances, key=score, default=None)

@@ -3,8 +3,14 @@
 One process, one event loop. APScheduler 3.11's ``AsyncIOScheduler`` holds a job per unit (a
 season's performances together, or one performance), plus discovery, the config watcher and the
 journal pruner. Each unit job reconciles its unit under a hard timeout, then reschedules itself
-from what the unit said (:mod:`bridge.daemon.schedule`). A store holds one active daemon (the
-writer lease); another one on the same store stands by until that lease lapses.
+from what the unit said (:mod:`bridge.daemon.schedule`).
+
+On an SQLite store (one host) one daemon is active (the writer lease); another one on the same
+file stands by until that lease lapses. On a shared store (PostgreSQL) every instance is active
+and they split the units: each announces itself every third of a lease period, reads who else is
+live (a killed instance's database session is gone at once), and runs only the units that
+rendezvous hashing gives it (:func:`bridge.daemon.schedule.owner_of`); the performance leases
+still make sure no unit is applied by two instances at once.
 
 Everything here is shell: the decisions are in :mod:`bridge.daemon.schedule`,
 :mod:`bridge.reconcile` and :mod:`bridge.daemon.reload`.
@@ -33,7 +39,7 @@ from bridge.config import BridgeConfig
 from bridge.daemon import notes, overview
 from bridge.daemon.metrics import BridgeMetrics
 from bridge.daemon.reload import ConfigWatcher, restart_needed
-from bridge.daemon.schedule import Backoff, NextRun, UnitJob, jobs_for, next_run
+from bridge.daemon.schedule import Backoff, NextRun, UnitJob, jobs_for, next_run, owner_of
 from bridge.daemon.web import HttpServer, Readiness, build_app, check_exposure
 from bridge.errors import BridgeError, ConfigError
 from bridge.http import Exchange, observe_requests
@@ -56,6 +62,11 @@ log = structlog.get_logger("seatbridge.daemon")
 
 #: Exit code when ``--no-standby`` finds another daemon active on the store (EX_TEMPFAIL).
 EXIT_OTHER_ACTIVE = 75
+#: How long an instance on a shared store waits after announcing itself before it runs units.
+STARTUP_SETTLE_S = 2.0
+#: The pseudo-unit whose owner runs `seasons sync` during discovery on a shared store: creating
+#: seats.io events is done by one instance, not raced by all of them.
+SEASONS_SYNC_UNIT = "seasons-sync"
 
 
 @dataclass
@@ -121,6 +132,10 @@ class Daemon:
         self._gate: asyncio.Semaphore | None = None
         #: set when another daemon took the writer lease: exit 1, to come back as standby
         self._lost_role = False
+        #: on a shared store, the units this instance runs and the live instances it knows of;
+        #: None on SQLite, where the active daemon runs every unit
+        self._owned: set[str] | None = None
+        self._live: list[str] = [self.holder]
         #: where the HTTP server listens, with the port it bound (``[http] listen`` may say 0)
         self.listen = cfg.http.listen
 
@@ -182,7 +197,18 @@ class Daemon:
             self.stop.set()
 
     async def _serve(self, rt: Runtime) -> int:
-        if not await self._become_active(rt):
+        if rt.store.shared:
+            self._owned = set()
+            self._set_role(rt, "active")
+            await self._keep_membership()
+            # instances started together see each other before any runs a unit: otherwise each
+            # would run every unit until its next heartbeat, and the others' leases would turn
+            # most of that into work done twice or refused
+            settle = min(STARTUP_SETTLE_S, self.cfg.daemon.writer_lease_ttl_s / 3)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stop.wait(), timeout=settle)
+            await self._keep_membership()
+        elif not await self._become_active(rt):
             return EXIT_OTHER_ACTIVE if not self.standby_allowed else 0
         self._reconciler = reconciler_for(self.cfg, rt.tessitura, rt.seatsio, rt.store)
         self._gate = asyncio.Semaphore(self.cfg.daemon.max_units_in_flight)
@@ -206,9 +232,9 @@ class Daemon:
             self._check_config, IntervalTrigger(seconds=d.reload_poll_s), id="config-watch"
         )
         scheduler.add_job(
-            self._keep_writer_role,
+            self._keep_writer_role if self._owned is None else self._keep_membership,
             IntervalTrigger(seconds=d.writer_lease_ttl_s / 3),
-            id="writer-lease",
+            id="writer-lease" if self._owned is None else "membership",
         )
         scheduler.add_job(
             self._prune, IntervalTrigger(hours=6), id="prune", next_run_time=datetime.now(UTC)
@@ -314,9 +340,55 @@ class Daemon:
 
     def _release_role(self, rt: Runtime) -> None:
         with contextlib.suppress(Exception):
-            rt.store.release_lease(WRITER_LEASE, self.holder)
+            if self._owned is None:
+                rt.store.release_lease(WRITER_LEASE, self.holder)
+            else:  # the others take our units at their next heartbeat, not a lease period later
+                rt.store.retire_instance(self.holder)
             notes.drop_role(rt.store, self.holder)
         self.metrics.role(False)
+
+    # -- splitting the units between instances (a shared store) ----------------------------------
+
+    async def _keep_membership(self) -> None:
+        """Announce this instance, read which instances are live, and take or hand over units."""
+        rt = self._rt
+        assert rt is not None and self._owned is not None
+        try:
+            rt.store.announce_instance(self.holder, self.listen, sorted(self._owned))
+            live = {i.holder for i in rt.store.instances(notes.INSTANCE_STALE_S) if i.live}
+        except Exception as exc:  # the store is down: runs fail at their leases anyway
+            log.warning("instance heartbeat failed", error=str(exc))
+            self.state.store_ok = False
+            return
+        self.state.store_ok = True
+        live.add(self.holder)  # just announced: a store lagging behind does not make us dead
+        if sorted(live) != self._live:
+            log.info("instances on this venue", live=sorted(live))
+        self._live = sorted(live)
+        self._share_units()
+
+    def _share_units(self) -> None:
+        """Recompute which units are ours; a unit just taken over runs at once."""
+        if self._owned is None:
+            return
+        owned = {k for k in self.state.units if owner_of(k, self._live) == self.holder}
+        gained, lost = owned - self._owned, self._owned - owned
+        self._owned = owned
+        scheduler = self._scheduler
+        for key in sorted(gained):
+            log.info("unit taken", unit=key, instances=len(self._live))
+            if scheduler is not None and not self.stop.is_set():
+                with contextlib.suppress(Exception):
+                    scheduler.modify_job(key, next_run_time=datetime.now(UTC))
+        for key in sorted(lost):
+            log.info("unit handed over", unit=key, to=owner_of(key, self._live))
+        self.metrics.ownership(len(owned), len(self._live))
+        if gained or lost:
+            self._note_next_runs()
+
+    def runs_here(self, key: str) -> bool:
+        """Whether this instance runs the unit ``key`` (always, on an SQLite store)."""
+        return self._owned is None or key in self._owned
 
     def _set_role(self, rt: Runtime, role: str) -> None:
         self.state.role = role
@@ -329,7 +401,11 @@ class Daemon:
         rt, scheduler, reconciler = self._rt, self._scheduler, self._reconciler
         assert rt is not None and scheduler is not None and reconciler is not None
         now = self.now()
-        if self.cfg.discovery.seasons_sync and self.cfg.tables.seasons:
+        if (
+            self.cfg.discovery.seasons_sync
+            and self.cfg.tables.seasons
+            and (self._owned is None or owner_of(SEASONS_SYNC_UNIT, self._live) == self.holder)
+        ):
             await self._sync_seasons(rt, now)
         try:
             known = {p: s for p, s in self._starts.items() if s is not None}
@@ -371,6 +447,7 @@ class Daemon:
                 unit.job = job
                 scheduler.reschedule_job(key, trigger=IntervalTrigger(seconds=job.every_s))
         self.metrics.scheduled_units(len(self.state.units))
+        self._share_units()
 
     async def _sync_seasons(self, rt: Runtime, now: datetime) -> None:
         """`seatbridge seasons sync` as part of discovery: create what a Tessitura season needs
@@ -400,6 +477,8 @@ class Daemon:
         gate, reconciler = self._gate, self._reconciler
         if unit is None or gate is None or reconciler is None or self.stop.is_set():
             return
+        if not self.runs_here(key):
+            return  # another instance runs it (see _share_units)
         task = asyncio.current_task()
         assert task is not None
         self._in_flight.add(task)
@@ -498,11 +577,12 @@ class Daemon:
             pid: notes.NextRun(
                 u.next_at, u.next.reason if u.next else "first run", u.waits_for_config
             )
-            for u in self.state.units.values()
+            for key, u in self.state.units.items()
+            if self.runs_here(key)
             for pid in u.job.performance_ids
         }
         with contextlib.suppress(Exception):
-            notes.put_next_runs(rt.store, runs)
+            notes.put_next_runs(rt.store, self.holder, runs)
 
     # -- config reload and housekeeping -----------------------------------------------------------
 
@@ -626,6 +706,7 @@ class Daemon:
         return {
             "role": s.role,
             "holder": self.holder,
+            "instances": list(self._live) if self._owned is not None else [self.holder],
             "config": {
                 "ok": s.config_ok,
                 "error": s.config_error,
@@ -639,6 +720,7 @@ class Daemon:
                     "failures": u.failures,
                     "next_run": u.next_at.isoformat() if u.next_at else None,
                     "reason": u.next.reason if u.next else "first run",
+                    "instance": self.holder if self.runs_here(key) else owner_of(key, self._live),
                 }
                 for key, u in sorted(s.units.items())
             },

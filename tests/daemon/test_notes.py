@@ -34,7 +34,7 @@ def test_the_active_daemon_is_live_while_it_holds_the_writer_lease(tmp_path: Pat
         notes.put_role(store, me, "active", "127.0.0.1:9464")
         notes.put_role(store, gone, "standby", "127.0.0.1:9465")
         notes.put_next_runs(
-            store, {201: notes.NextRun(T0, "cadence"), 203: notes.NextRun(None, "x", True)}
+            store, me, {201: notes.NextRun(T0, "cadence"), 203: notes.NextRun(None, "x", True)}
         )
         notes.put_refused_config(store, T0, ["mappings/seats.csv:4:1: not a number"])
         view = notes.read(store)
@@ -43,8 +43,8 @@ def test_the_active_daemon_is_live_while_it_holds_the_writer_lease(tmp_path: Pat
             (gone, "standby", False),
         }
         assert view.next_runs == {
-            201: notes.NextRun(T0, "cadence"),
-            203: notes.NextRun(None, "x", True),
+            201: notes.NextRun(T0, "cadence", holder=me),
+            203: notes.NextRun(None, "x", True, holder=me),
         }
         assert view.refused_config == (T0, ("mappings/seats.csv:4:1: not a number",))
         store.release_lease(WRITER_LEASE, me)  # stopped (or its lease lapsed): nothing is next
