@@ -14,8 +14,7 @@ from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import TypeVar
 
-from bridge.store import open_store
-from bridge.testing.sandbox import store_path, venue
+from bridge.testing.sandbox import config_store, venue
 
 T = TypeVar("T")
 
@@ -71,7 +70,7 @@ def eventually(what: str, probe: Callable[[], T | None], timeout_s: float = PATI
 def converged(config: Path, performances: Collection[int] | None = None) -> bool:
     """Whether every one of ``performances`` (default: the sample venue's) has a converged (or
     converged-but-for-conflicts) status in the store of ``config``."""
-    with open_store(store_path(config)) as store:
+    with config_store(config) as store:
         statuses = store.performance_statuses()
     done = {s.performance_id for s in statuses if s.outcome.value in ("converged", "conflicts")}
     want = set(performances) if performances is not None else {p.id for p in venue().performances}
@@ -80,7 +79,7 @@ def converged(config: Path, performances: Collection[int] | None = None) -> bool
 
 def role_of(config: Path, pid: int) -> dict[str, object] | None:
     """The role note (role, listen address, ...) of the daemon with process id ``pid``."""
-    with open_store(store_path(config)) as store:
+    with config_store(config) as store:
         for n in store.notes("daemon.role:"):
             if f":{pid}:" in n.key:
                 note: dict[str, object] = json.loads(n.value)

@@ -13,6 +13,7 @@ import os
 import re
 import subprocess
 import sys
+import tomllib
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import date
@@ -29,6 +30,8 @@ from bridge.sandbox import (
 from bridge.sandbox.serve import serve_in_thread
 from bridge.sandbox.venue import Venue, load_venue
 from bridge.store import open_store
+from bridge.store.base import StateStore
+from bridge.store.postgres import open_postgres
 
 #: The checkout this package runs from (the child processes' working directory).
 CHECKOUT = Path(__file__).resolve().parents[2]
@@ -103,9 +106,31 @@ def store_path(config: Path) -> Path:
     return config.parent / "state.sqlite3"
 
 
+def config_store(config: Path) -> StateStore:
+    """The store a config from :func:`sandbox_config` names, opened: its PostgreSQL ``[store]
+    url`` and venue when :func:`with_shared_store` set one, else its SQLite file."""
+    store = tomllib.loads(config.read_text(encoding="utf-8")).get("store", {})
+    if store.get("url"):
+        return open_postgres(store["url"], venue=store.get("venue", "default"), pool_size=1)
+    return open_store(store_path(config))
+
+
+def with_shared_store(config: Path, url: str, venue: str) -> Path:
+    """``config`` rewritten in place to keep its state in the PostgreSQL database ``url`` as
+    ``venue`` (a user name in the URL is fine; a password never goes there)."""
+    text = config.read_text(encoding="utf-8")
+    text = re.sub(
+        r"(?m)^\[store\]\n(path = .*\n)?",
+        f'[store]\nurl = "{url}"\nvenue = "{venue}"\n',
+        text,
+    )
+    config.write_text(text, encoding="utf-8")
+    return config
+
+
 def lease_count(config: Path) -> int:
     """How many leases the store of a config from :func:`sandbox_config` holds."""
-    with open_store(store_path(config)) as store:
+    with config_store(config) as store:
         return len(store.leases())
 
 
@@ -115,12 +140,18 @@ def _command(config: Path, args: tuple[str, ...]) -> tuple[list[str], dict[str, 
     return [sys.executable, "-m", "bridge", *args, "--config", str(config)], env
 
 
-def spawn(config: Path, *args: str) -> subprocess.Popen[str]:
-    """The CLI as a child process, its output piped."""
+def spawn(config: Path, *args: str, log: Path | None = None) -> subprocess.Popen[str]:
+    """The CLI as a child process, its output piped; or, with ``log``, its stderr appended to
+    that file (a long-running daemon's log would fill a pipe nobody reads) and stdout dropped."""
     argv, env = _command(config, args)
-    return subprocess.Popen(
-        argv, cwd=CHECKOUT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
+    if log is None:
+        return subprocess.Popen(
+            argv, cwd=CHECKOUT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+    with log.open("a", encoding="utf-8") as sink:
+        return subprocess.Popen(
+            argv, cwd=CHECKOUT, env=env, stdout=subprocess.DEVNULL, stderr=sink, text=True
+        )
 
 
 def run(config: Path, *args: str, timeout_s: float = 60.0) -> subprocess.CompletedProcess[str]:
@@ -137,6 +168,7 @@ __all__ = [
     "SANDBOX_CONFIG",
     "TODAY",
     "basic",
+    "config_store",
     "lease_count",
     "run",
     "sandbox_config",
@@ -144,4 +176,5 @@ __all__ = [
     "spawn",
     "store_path",
     "venue",
+    "with_shared_store",
 ]
