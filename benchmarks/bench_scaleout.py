@@ -11,11 +11,11 @@ processes on one fresh store:
 
 Printed per setup, median of ``--repeat`` cold starts: seconds until every performance is
 converged, units per minute over that cold start, vendor calls per unit (seats.io and Tessitura),
-the instances' CPU seconds together, the largest peak RSS; then units run per minute in a steady
-window of ``--window-s`` (the cadence bounds it, not capacity). Last, the store's own overhead per
-unit run, measured in this process on both backends: a unit's lease cycle (take, renew, release
-for each performance, the lease checks before its writes) and a lane slot (take and give) per
-vendor request.
+the instances' CPU seconds together, the largest peak RSS. (A steady state is bounded by the
+cadences, not by capacity: bench_daemon.py measures it.) Last, the store's own overhead per unit
+run, measured in this process on both backends: a unit's lease cycle (take, renew, release for
+each performance, the lease checks before its writes) and a lane slot (take and give) per vendor
+request.
 
     .venv/bin/python benchmarks/bench_scaleout.py [--performances 500] [--repeat 3]
 
@@ -34,7 +34,6 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +55,6 @@ class Cold:
     calls: Counter[str]
     cpu_s: float
     peak_rss_mib: float
-    steady_units_per_min: float
 
 
 @contextmanager
@@ -69,11 +67,10 @@ def store_for(site: Site, backend: str) -> Iterator[None]:
         yield
 
 
-def units_run(site: Site, since: datetime | None = None) -> tuple[int, int]:
-    """(distinct units, unit runs) the store's journal shows, of runs started after ``since``."""
+def units_run(site: Site) -> int:
+    """The distinct units the store's journal shows runs of."""
     with config_store(site.config) as store:
-        runs = [r for r in store.runs(limit=1_000_000) if since is None or r.started_at > since]
-    return len({r.performance_ids for r in runs}), len(runs)
+        return len({r.performance_ids for r in store.runs(limit=1_000_000)})
 
 
 def cold_start(args: argparse.Namespace, backend: str, instances: int, tmp: Path) -> Cold:
@@ -90,11 +87,8 @@ def cold_start(args: argparse.Namespace, backend: str, instances: int, tmp: Path
                 timeout_s=args.cold_timeout_s,
             )
             calls = endpoint_counts(site.log(), site)
-            units, _ = units_run(site)
+            units = units_run(site)
             used = [usage(p.pid) for p in procs]
-            since = datetime.now(UTC)
-            time.sleep(args.window_s)
-            _, steady_runs = units_run(site, since)
         finally:
             for p in procs:
                 p.terminate()
@@ -106,7 +100,6 @@ def cold_start(args: argparse.Namespace, backend: str, instances: int, tmp: Path
         calls,
         sum(u.cpu_s for u in used),
         max(u.peak_rss_mib for u in used),
-        steady_runs * 60 / args.window_s,
     )
 
 
@@ -173,7 +166,6 @@ def main() -> None:
     ap.add_argument("--performances", type=int, default=500)
     ap.add_argument("--latency-ms", type=float, default=20.0)
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--window-s", type=float, default=30.0)
     ap.add_argument("--cold-timeout-s", type=float, default=600.0)
     ap.add_argument("--instances", default="1,2,3", help="PostgreSQL instance counts to run")
     args = ap.parse_args()
@@ -204,7 +196,7 @@ def main() -> None:
         print()
         head = (
             f"{'setup':<12} {'cold s':>7} {'spread':>11} {'units/min':>9} {'seats.io/unit':>13} "
-            f"{'tess/unit':>9} {'CPU s':>6} {'peak MiB':>8} {'steady units/min':>16}"
+            f"{'tess/unit':>9} {'CPU s':>6} {'peak MiB':>8}"
         )
         print(head)
         for name, runs in rows:
@@ -222,8 +214,7 @@ def main() -> None:
                 f"{name:<12} {statistics.median(secs):7.1f} {min(secs):5.1f}-{max(secs):<5.1f} "
                 f"{units * 60 / statistics.median(secs):9.1f} {sio:13.1f} {tess:9.1f} "
                 f"{statistics.median(c.cpu_s for c in runs):6.1f} "
-                f"{statistics.median(c.peak_rss_mib for c in runs):8.1f} "
-                f"{statistics.median(c.steady_units_per_min for c in runs):16.1f}"
+                f"{statistics.median(c.peak_rss_mib for c in runs):8.1f}"
             )
         print("\nstore overhead per unit run and per vendor request (this process, no latency):")
         for backend, figures in overhead(args, tmp, not reason).items():

@@ -209,9 +209,12 @@ class UnitLeases:
     def check(self) -> None:
         """Raise :class:`LeaseLostError` unless every lease of the unit is still ours and live
         (consulted before each seats.io write)."""
-        if self.lost is None:
+        if self.lost is None and self.held:
+            # one read of every live lease, not one per performance: a season unit holds dozens,
+            # and this runs before each of its writes
+            holders = {lease.performance_id: lease.holder for lease in self.store.leases()}
             for pid in self.held:
-                if self.store.lease_holder(pid) != self.holder:
+                if holders.get(pid) != self.holder:
                     self._lose(pid)
                     break
         if self.lost is not None:
