@@ -54,6 +54,14 @@ class Faults:
     hang_s: float = 0.0
     hang_after_apply_s: float = 0.0
     malformed_rate: float = 0.0
+    #: the connection drops mid-answer, after the request was applied (the client cannot tell
+    #: whether it was), or before it reached the API at all (``drop_before_rate``)
+    drop_rate: float = 0.0
+    drop_before_rate: float = 0.0
+    #: a 200 with an empty body, after the request was applied
+    empty_rate: float = 0.0
+    #: well-formed JSON whose values have the wrong types (see :func:`wrong_types`)
+    wrong_type_rate: float = 0.0
     path_pattern: str | None = None
     method: str | None = None
     count: int | None = None
@@ -305,7 +313,16 @@ class Control:
                 body = json.dumps(payload).encode()
                 await _send_plain(send, f.error_status, body, b"application/json", f.error_headers)
                 return
+        if hit and f.drop_before_rate and self._rng.random() < f.drop_before_rate:
+            entry.fault = "drop_before_apply"
+            await _drop(send)
+            return
         malformed = hit and f.malformed_rate and self._rng.random() < f.malformed_rate
+        drop = hit and not malformed and f.drop_rate and self._rng.random() < f.drop_rate
+        empty = hit and not malformed and not drop and f.empty_rate
+        empty = empty and self._rng.random() < f.empty_rate
+        retyped = hit and not (malformed or drop or empty) and f.wrong_type_rate
+        retyped = retyped and self._rng.random() < f.wrong_type_rate
         hang_after = f.hang_after_apply_s if hit else 0.0
         held: list[Message] = []
 
@@ -315,7 +332,7 @@ class Control:
                 route = scope.get("route")
                 if route is not None and hasattr(route, "path"):
                     entry.endpoint = f"{entry.method} {route.path}"
-            if malformed or hang_after:
+            if malformed or hang_after or drop or empty or retyped:
                 held.append(message)
             else:
                 await send(message)
@@ -324,6 +341,31 @@ class Control:
         if hang_after:
             entry.fault = "hang_after_apply"
             await asyncio.sleep(hang_after)
+        if drop:
+            entry.fault = "drop_after_apply"
+            await _drop(send)
+            return
+        if empty:
+            entry.fault = "empty"
+            entry.status = 200
+            await _send_plain(send, 200, b"", b"application/json")
+            return
+        if retyped:
+            start = next(m for m in held if m["type"] == "http.response.start")
+            body = b"".join(m.get("body", b"") for m in held if m["type"] == "http.response.body")
+            try:
+                swapped = json.dumps(wrong_types(json.loads(body))).encode()
+            except ValueError:  # not JSON (an XML answer): send it as it was
+                swapped = body
+            else:
+                entry.fault = "wrong_type"
+            headers = [
+                (k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"
+            ]
+            headers.append((b"content-length", str(len(swapped)).encode()))
+            await send({**start, "headers": headers})
+            await send({"type": "http.response.body", "body": swapped})
+            return
         if malformed:
             entry.fault = "malformed"
             start = next(m for m in held if m["type"] == "http.response.start")
@@ -338,6 +380,41 @@ class Control:
             return
         for message in held:
             await send(message)
+
+
+def wrong_types(data: Any) -> Any:
+    """``data`` with every field of an object (or of each object in a list, or one level down
+    in a wrapper such as ``{"items": [...]}``) given a value of the wrong type: text becomes a
+    number, a number text, a list an object, an object a list, null and booleans text."""
+
+    def swap(value: Any) -> Any:
+        if isinstance(value, bool) or value is None:
+            return "yes"
+        if isinstance(value, int | float):
+            return f"{value}!"
+        if isinstance(value, str):
+            return 17
+        if isinstance(value, list):
+            return {"unexpected": value[:1]}
+        return [value]
+
+    def fields_of(obj: Any) -> Any:
+        if isinstance(obj, dict):
+            if len(obj) <= 3 and any(isinstance(v, list) for v in obj.values()):
+                return {k: fields_of(v) if isinstance(v, list) else v for k, v in obj.items()}
+            return {k: swap(v) for k, v in obj.items()}
+        if isinstance(obj, list):
+            return [fields_of(x) if isinstance(x, dict) else swap(x) for x in obj]
+        return swap(obj)
+
+    return fields_of(data)
+
+
+async def _drop(send: Send) -> None:
+    """Promise a body and close the connection halfway: the client sees it drop mid-answer."""
+    headers = [(b"content-type", b"application/json"), (b"content-length", b"64")]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": b'{"dropped', "more_body": False})
 
 
 async def _send_plain(
