@@ -16,7 +16,6 @@ import re
 import signal
 import subprocess
 import time
-from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,8 +24,9 @@ import pytest
 
 from bridge.daemon import notes
 from bridge.sandbox import Sandbox
-from bridge.sandbox.control import Faults, LogEntry
+from bridge.sandbox.control import Faults
 from bridge.testing import postgres
+from bridge.testing.chaos.invariants import overlapping_writes, two_writers
 from bridge.testing.daemon import converged, eventually, fast_config, role_of
 from bridge.testing.sandbox import (
     config_store,
@@ -42,8 +42,6 @@ from bridge.testing.sandbox import (
 REGULAR_BUDGET = 2
 #: SIGKILLs of a random instance during the test (each restarted afterwards).
 KILLS = 3
-
-_EVENT_WRITE = re.compile(r"^/events/(?P<key>[^/]+)/(actions|channels)")
 
 
 @pytest.fixture
@@ -111,26 +109,6 @@ def every_performance_runs_on_a_live_instance(config: Path, live: list[Instance]
     return set(runners) >= {p.id for p in venue().performances} and all(
         any(p in holder for p in pids) for holder in runners.values()
     )
-
-
-def overlapping_writes(entries: list[LogEntry]) -> list[tuple[str, str, str]]:
-    """(event, agent, agent) for every two writes to one event by two instances whose request
-    times overlap at the server."""
-    writes: dict[str, list[LogEntry]] = defaultdict(list)
-    for e in entries:
-        m = _EVENT_WRITE.match(e.path)
-        if e.method != "GET" and m and e.ended:
-            writes[m["key"]].append(e)
-    found = []
-    for key, es in writes.items():
-        es.sort(key=lambda e: e.started)
-        for i, a in enumerate(es):
-            for b in es[i + 1 :]:
-                if b.started >= a.ended:
-                    break
-                if a.agent != b.agent:
-                    found.append((key, a.agent, b.agent))
-    return found
 
 
 def test_three_instances_and_a_second_venue_on_one_postgres_survive_kill_9(
@@ -206,6 +184,7 @@ def test_three_instances_and_a_second_venue_on_one_postgres_survive_kill_9(
 
         log = box.seatsio_control.log
         assert overlapping_writes(log.entries) == []
+        assert two_writers(box) == []
         assert len({e.agent for e in log.entries}) >= 2  # the units were split, then moved
         assert log.peak_in_flight["regular"] <= REGULAR_BUDGET, dict(log.peak_in_flight)
         assert not [e for e in log.entries if e.status == 429]

@@ -1,0 +1,336 @@
+"""What a chaos run must never see, judged from the sandbox's own state and logs and the store.
+
+- **held, yet buyable**: a seat Tessitura holds with a mapped code is buyable online (free, for
+  sale, in no channel) for longer than :func:`allowance` (the cadence, a backoff, one run, plus
+  the time vendor calls were failing or an instance was down);
+- **converged while pending**: the store reports a performance converged by a run that began
+  after a hold was placed, while that seat is still buyable;
+- **sold or foreign touched**: the bridge changed an object that was booked, held by a token, in
+  resale, or in a status the bridge does not own (replayed from seats.io's status-change log,
+  with the buyers' own changes set apart);
+- **applied twice**: two status changes by the bridge in a row on one object, to one status;
+- **outside the ledger**: the bridge changed an object no journaled operation named (the journal
+  is written before each call, as the ledger claim is);
+- **two writers**: two instances wrote to one event at overlapping times, or together kept more
+  regular-lane requests in flight than the configured budget (several instances share it);
+- **not converged** within the bound after the faults stop, or a lifted hold still blocking;
+- **a secret** in any log line, status output or page.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bridge.sandbox import Sandbox
+from bridge.sandbox.control import LogEntry
+from bridge.sandbox.seatsio_model import BOOKED, FREE, HELD, RESALE, ObjectView
+from bridge.store.base import SyncOutcome
+from bridge.testing.daemon import converged as store_converged
+from bridge.testing.sandbox import CHECKOUT, config_store
+
+#: Every hold code of the sample venue is mapped (hold-codes.csv).
+MAPPED_CODES = frozenset({1, 2, 3, 4, 5, 6})
+#: Statuses the bridge sets (hold-codes.csv targets and fallbacks); anything else is foreign.
+BRIDGE_STATUSES = frozenset(
+    {"held-press", "held-access", "held-house", "held-comps", "held-subscription"}
+)
+#: Statuses the bridge must never change.
+PROTECTED = frozenset({BOOKED, HELD, RESALE})
+#: The cadence, one backoff at its cap, one run at its timeout (runner.SETTINGS), and a margin.
+BASE_ALLOWANCE_S = 1.0 + 1.5 + 4.0 + 1.0
+#: What a restarted instance needs before its first run: start, discovery, membership.
+STARTUP_S = 4.0
+#: A run's reads happen at most this long before the run's journaled start (its timeout).
+RUN_READS_WITHIN_S = 4.0
+#: The regular-lane budget of config/sandbox.toml, which every instance of a venue shares.
+REGULAR_LANE_BUDGET = 5
+
+_EVENT_WRITE = re.compile(r"^/events/(?P<key>[^/]+)/(actions|channels)")
+
+
+def buyable(view: ObjectView) -> bool:
+    """What any online buyer can select: free (or resale), for sale, in no channel."""
+    return view.is_available and view.channel is None
+
+
+def _overlap(spans: Iterable[tuple[float, float]], start: float, end: float) -> float:
+    return sum(max(0.0, min(b, end) - max(a, start)) for a, b in spans)
+
+
+@dataclass
+class Seen:
+    """What the harness did and saw: the start state, its own changes, the spells."""
+
+    initial: dict[tuple[str, str], str]
+    initial_ids: dict[str, set[int]]
+    event_keys: tuple[str, ...]
+    buyer_ids: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
+    #: (performance, seat) -> (monotonic, wall) of the latest placement by the box office
+    placed_at: dict[tuple[int, int], tuple[float, datetime]] = field(default_factory=dict)
+    lifted_seats: set[tuple[int, int]] = field(default_factory=set)
+    #: (performance, seat) -> (monotonic, wall) when it became held and buyable
+    spells: dict[tuple[int, int], tuple[float, datetime]] = field(default_factory=dict)
+    reported: set[tuple[str, int, int]] = field(default_factory=set)
+    faults: list[tuple[float, float]] = field(default_factory=list)
+    calm_at: float | None = None
+
+    @classmethod
+    def start(cls, box: Sandbox) -> Seen:
+        world = box.seatsio_world
+        keys = sorted(
+            {p.event_key for p in box.venue.performances}
+            | {k for p in box.venue.performances if (k := p.seatsio_season_key)}
+        )
+        initial: dict[tuple[str, str], str] = {}
+        ids: dict[str, set[int]] = {}
+        for key in keys:
+            for v in world.object_views(key):
+                initial[(key, v.object.label)] = v.status
+            ids[key] = {c.id for c in world.status_changes(key)}
+        return cls(initial, ids, tuple(keys))
+
+    def placed(self, pid: int, seat: int) -> None:
+        self.placed_at[(pid, seat)] = (time.monotonic(), datetime.now(UTC))
+        self.lifted_seats.discard((pid, seat))
+
+    def lifted(self, pid: int, seat: int) -> None:
+        self.placed_at.pop((pid, seat), None)
+        self.lifted_seats.add((pid, seat))
+
+    def buyer_change(self, key: str, change_id: int) -> None:
+        self.buyer_ids[key].add(change_id)
+
+    def fault(self, vendor: str, start: float, duration_s: float) -> None:
+        self.faults.append((start, start + duration_s))
+
+    def calm(self, at: float) -> None:
+        self.calm_at = at
+
+    def allowance(
+        self, start: float, now: float, down: list[tuple[float, float]], restarting: bool
+    ) -> float:
+        """How long a held seat may stay buyable from ``start`` to ``now``."""
+        spans = [*down]
+        if restarting:
+            spans.append((start, now))
+        downs = sum(1 for a, b in spans if b > start and a < now)
+        return (
+            BASE_ALLOWANCE_S
+            + _overlap(self.faults, start, now)
+            + _overlap(spans, start, now)
+            + STARTUP_S * downs
+        )
+
+    def sample(
+        self,
+        box: Sandbox,
+        config: Path,
+        now: float,
+        down: list[tuple[float, float]],
+        restarting: Mapping[int, float],
+    ) -> list[str]:
+        """One look at the sandbox (and, for a long spell, the store); the violations found."""
+        out: list[str] = []
+        wall = datetime.now(UTC)
+        current = set(held_and_buyable(box))
+        for key in list(self.spells):
+            if key not in current:
+                del self.spells[key]
+        for key in current:
+            self.spells.setdefault(key, (now, wall))
+        long_ones = []
+        for (pid, seat), (since, since_wall) in self.spells.items():
+            allowed = self.allowance(since, now, down, bool(restarting))
+            if now - since > allowed and ("buyable", pid, seat) not in self.reported:
+                self.reported.add(("buyable", pid, seat))
+                label = box.venue.seat(seat).label
+                out.append(
+                    f"performance {pid}: {label} is held in Tessitura yet buyable online for "
+                    f"{now - since:.1f} s (allowed {allowed:.1f} s)"
+                )
+            if now - since > RUN_READS_WITHIN_S:
+                long_ones.append((pid, seat, since_wall))
+        if long_ones:
+            out += self._converged_while_pending(box, config, long_ones, wall)
+        return out
+
+    def _converged_while_pending(
+        self,
+        box: Sandbox,
+        config: Path,
+        seats: list[tuple[int, int, datetime]],
+        wall: datetime,
+    ) -> list[str]:
+        out = []
+        with config_store(config) as store:
+            statuses = {s.performance_id: s for s in store.performance_statuses()}
+            for pid, seat, since_wall in seats:
+                s = statuses.get(pid)
+                if s is None or s.outcome is not SyncOutcome.CONVERGED or s.run_id is None:
+                    continue
+                run = next((r for r in store.runs(10, pid) if r.run_id == s.run_id), None)
+                if run is None or run.finished_at is None or run.finished_at > wall:
+                    continue
+                placed = self.placed_at.get((pid, seat), (0.0, since_wall))[1]
+                began = run.started_at - timedelta(seconds=RUN_READS_WITHIN_S)
+                if (
+                    max(placed, since_wall) < began
+                    and ("converged", pid, seat) not in self.reported
+                ):
+                    self.reported.add(("converged", pid, seat))
+                    out.append(
+                        f"performance {pid}: run {run.run_id} reported it converged, yet "
+                        f"{box.venue.seat(seat).label}, held in Tessitura since before that "
+                        "run read it, is buyable online"
+                    )
+        return out
+
+
+def held_and_buyable(box: Sandbox) -> list[tuple[int, int]]:
+    """(performance, seat) of every seat Tessitura holds with a mapped code that is buyable."""
+    out = []
+    tess, world = box.tessitura_world, box.seatsio_world
+    for perf in box.venue.performances:
+        for seat_id, layers in tess.held_seats(perf.id).items():
+            if not any(layer.hold_code_id in MAPPED_CODES for layer in layers):
+                continue
+            label = box.venue.seat(seat_id).label
+            if buyable(world.object_view(perf.event_key, label)):
+                out.append((perf.id, seat_id))
+    return out
+
+
+def converged(box: Sandbox, config: Path) -> bool:
+    """The store says every performance converged, and no held seat is buyable."""
+    return store_converged(config) and not held_and_buyable(box)
+
+
+def pending(box: Sandbox, seen: Seen) -> list[str]:
+    """What is not yet as Tessitura says: held seats buyable, lifted seats still blocked."""
+    out = [
+        f"performance {pid}: {box.venue.seat(seat).label} held yet buyable"
+        for pid, seat in held_and_buyable(box)
+    ]
+    tess, world = box.tessitura_world, box.seatsio_world
+    for pid, seat in sorted(seen.lifted_seats):
+        if tess.held_seats(pid).get(seat) or tess.is_sold(pid, seat):
+            continue
+        perf = box.venue.performance(pid)
+        view = world.object_view(perf.event_key, box.venue.seat(seat).label)
+        if view.status == BOOKED or buyable(view):
+            continue
+        out.append(
+            f"performance {pid}: {view.object.label} lifted in Tessitura yet still "
+            f"{view.status}{' in channel ' + view.channel if view.channel else ''}"
+            f"{'' if view.for_sale else ', not for sale'}"
+        )
+    return out
+
+
+def final_checks(box: Sandbox, config: Path, seen: Seen) -> list[str]:
+    """The status-change log replayed against what the bridge was allowed to do."""
+    out: list[str] = two_writers(box)
+    journaled = _journaled(config)
+    world = box.seatsio_world
+    for key in seen.event_keys:
+        changes = sorted(world.status_changes(key), key=lambda c: c.id)
+        last: dict[str, tuple[str, bool]] = {}  # label -> (status, set by the bridge)
+        for c in changes:
+            if c.id in seen.initial_ids.get(key, set()):
+                continue
+            label = c.object_label
+            before, by_bridge = last.get(label, (seen.initial.get((key, label), FREE), False))
+            mine = c.id not in seen.buyer_ids.get(key, set())
+            if mine:
+                if before in PROTECTED or (before != FREE and before not in BRIDGE_STATUSES):
+                    out.append(f"{key} {label}: the bridge changed it from {before} to {c.status}")
+                if by_bridge and before == c.status:
+                    out.append(f"{key} {label}: the bridge set {c.status} twice in a row")
+                if label not in journaled.get(key, set()):
+                    out.append(
+                        f"{key} {label}: the bridge changed it to {c.status} with no journaled "
+                        "operation naming it"
+                    )
+            last[label] = (c.status, mine)
+    return out
+
+
+def overlapping_writes(entries: Iterable[LogEntry]) -> list[tuple[str, str, str]]:
+    """(event, agent, agent) for every two writes to one event by two instances (User-Agent)
+    whose request times overlap at the server."""
+    writes: dict[str, list[LogEntry]] = defaultdict(list)
+    for e in entries:
+        m = _EVENT_WRITE.match(e.path)
+        if e.method != "GET" and m and e.ended:
+            writes[m["key"]].append(e)
+    found = []
+    for key, es in writes.items():
+        es.sort(key=lambda e: e.started)
+        for i, a in enumerate(es):
+            for b in es[i + 1 :]:
+                if b.started >= a.ended:
+                    break
+                if a.agent != b.agent:
+                    found.append((key, a.agent, b.agent))
+    return found
+
+
+def two_writers(box: Sandbox) -> list[str]:
+    """Instances that wrote to one event at once, or together overran the lane budget."""
+    log = box.seatsio_control.log
+    out = [
+        f"{key}: two instances wrote to it at overlapping times ({a} and {b})"
+        for key, a, b in overlapping_writes(log.entries)
+    ]
+    peak = log.peak_in_flight["regular"]
+    if peak > REGULAR_LANE_BUDGET:
+        out.append(f"{peak} regular-lane requests in flight at once (budget {REGULAR_LANE_BUDGET})")
+    return out
+
+
+def _journaled(config: Path) -> dict[str, set[str]]:
+    """Event key -> every label a journaled operation named (status and channel moves)."""
+    import json
+
+    out: dict[str, set[str]] = defaultdict(set)
+    with config_store(config) as store:
+        for run in store.runs(limit=1_000_000):
+            for op in store.ops(run.run_id):
+                data: dict[str, Any] = json.loads(op.op_json)
+                labels = set(data.get("labels") or ())
+                for ch in data.get("channels") or ():
+                    labels.update(ch.get("labels") or ())
+                for key in data.get("event_keys") or ():
+                    out[key].update(labels)
+    return out
+
+
+def secrets() -> list[str]:
+    """The sandbox config's secrets (config/sandbox-secrets/*)."""
+    folder = CHECKOUT / "config" / "sandbox-secrets"
+    return [
+        text
+        for f in sorted(folder.iterdir())
+        if f.is_file() and (text := f.read_text(encoding="utf-8").strip())
+    ]
+
+
+def secrets_in(files: Iterable[Path]) -> list[str]:
+    """A violation for every file holding a configured secret (its value is never printed)."""
+    out = []
+    values = secrets()
+    for f in files:
+        if not f.exists():
+            continue
+        text = f.read_text(encoding="utf-8", errors="replace")
+        for i, secret in enumerate(values):
+            if secret in text:
+                out.append(f"{f.name}: contains configured secret #{i + 1}")
+    return out

@@ -1,0 +1,282 @@
+"""A fault schedule: what goes wrong, and what the box office and buyers do, second by second.
+
+Pure: :func:`generate` builds a schedule from a seed, :meth:`Schedule.without` drops steps (the
+shrinker's move), and a schedule round-trips through JSON so a failing one can be replayed
+exactly (``python -m bridge.testing.chaos --replay FILE``). :mod:`bridge.testing.chaos.runner`
+plays one against the sandbox and ``seatbridge run``.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, Literal
+
+#: What a step does.
+StepKind = Literal[
+    "fault", "box_office", "buyer", "sigterm", "sigkill", "edit_valid", "edit_invalid"
+]
+
+#: What a fault does to the requests it hits (see :func:`fault_settings`).
+FAULT_KINDS = (
+    "429_concurrency",
+    "429_for_sale_daily",
+    "5xx",
+    "timeout_before_apply",
+    "timeout_after_apply",
+    "drop_before_apply",
+    "drop_after_apply",
+    "malformed",
+    "wrong_type",
+    "empty",
+)
+
+#: Which requests a fault hits: every request of its vendor, or those whose path matches.
+PATHS: dict[str, tuple[str | None, ...]] = {
+    "seatsio": (
+        None,
+        "/events/[^/]+$",
+        "/objects",
+        "/channels",
+        "/actions/",
+        "for-sale",
+        "change-object-status",
+    ),
+    "tessitura": (None, "/Seats/Holds", "/Performances/[0-9]+$", "/Search"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One thing that happens ``at_s`` seconds into the schedule.
+
+    ``fault``: ``vendor`` answers requests matching ``path`` (all when None) per ``fault`` with
+    probability ``rate`` for ``duration_s``. ``box_office`` / ``buyer``: ``moves`` traffic moves
+    (holds placed and lifted in Tessitura; seats booked and released online). ``sigterm`` /
+    ``sigkill``: instance ``instance`` is signalled and restarted ``duration_s`` later.
+    ``edit_valid`` / ``edit_invalid``: the hold-code table is edited (an unused code added; a
+    broken row), and an invalid edit is undone ``duration_s`` later.
+    """
+
+    at_s: float
+    kind: StepKind
+    vendor: str = ""
+    fault: str = ""
+    path: str | None = None
+    rate: float = 1.0
+    duration_s: float = 0.0
+    instance: int = 0
+    moves: int = 0
+
+    def describe(self) -> str:
+        t = f"{self.at_s:5.2f}s"
+        if self.kind == "fault":
+            where = self.path or "every request"
+            return (
+                f"{t} {self.vendor} {self.fault} on {where} "
+                f"(rate {self.rate:.2f}) for {self.duration_s:.2f}s"
+            )
+        if self.kind in ("sigterm", "sigkill"):
+            return (
+                f"{t} {self.kind} instance {self.instance}, restarted {self.duration_s:.2f}s later"
+            )
+        if self.kind in ("box_office", "buyer"):
+            return f"{t} {self.kind}: {self.moves} move(s)"
+        if self.kind == "edit_invalid":
+            return f"{t} the hold-code table broken for {self.duration_s:.2f}s"
+        return f"{t} the hold-code table edited (an unused code added)"
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """A seeded schedule; ``instances`` > 1 runs that many daemons on one PostgreSQL store."""
+
+    seed: int
+    steps: tuple[Step, ...]
+    chaos_s: float
+    instances: int = 1
+    profile: str = "short"
+    #: the indices (into the generated steps) kept after shrinking; None: all of them
+    kept: tuple[int, ...] | None = field(default=None)
+
+    def without(self, index: int) -> Schedule:
+        """The schedule without its step ``index`` (what the shrinker tries)."""
+        steps = self.steps[:index] + self.steps[index + 1 :]
+        kept = tuple(range(len(self.steps))) if self.kept is None else self.kept
+        return replace(self, steps=steps, kept=kept[:index] + kept[index + 1 :])
+
+    def faults(self) -> list[Step]:
+        return [s for s in self.steps if s.kind == "fault"]
+
+    def signals(self) -> list[Step]:
+        return [s for s in self.steps if s.kind in ("sigterm", "sigkill")]
+
+    def describe(self) -> list[str]:
+        head = (
+            f"schedule seed {self.seed}, {self.profile} profile, {self.instances} instance(s), "
+            f"{self.chaos_s:.1f}s of chaos, {len(self.steps)} steps"
+        )
+        return [head, *("  " + s.describe() for s in self.steps)]
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> Schedule:
+        data: dict[str, Any] = json.loads(text)
+        steps = tuple(Step(**s) for s in data.pop("steps"))
+        kept = data.pop("kept", None)
+        return cls(steps=steps, kept=None if kept is None else tuple(kept), **data)
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """How much goes wrong in one schedule."""
+
+    name: str
+    chaos_s: float
+    faults: tuple[int, int]
+    fault_s: tuple[float, float]
+    signals: tuple[int, int]
+    traffic_every_s: float
+    #: share of schedules run with three instances on PostgreSQL (when it is there)
+    scaled_share: float
+
+
+PROFILES = {
+    "short": Profile("short", 5.0, (2, 4), (0.4, 2.0), (0, 2), 0.4, 0.25),
+    "soak": Profile("soak", 6.0, (2, 6), (0.3, 2.5), (0, 3), 0.35, 0.25),
+}
+
+
+def generate(seed: int, profile: str = "short", *, scaled: bool | None = None) -> Schedule:
+    """The schedule of ``seed``: faults on both vendors (one at a time per vendor), traffic
+    throughout, some signals, maybe a table edit. ``scaled`` forces (or forbids) three
+    instances; by default the profile's share of seeds get them."""
+    p = PROFILES[profile]
+    rng = random.Random(seed)
+    instances = 3 if (rng.random() < p.scaled_share if scaled is None else scaled) else 1
+    steps: list[Step] = []
+    for vendor in ("seatsio", "tessitura"):
+        free_from = 0.0
+        for _ in range(rng.randint(*p.faults)):
+            start = rng.uniform(free_from, p.chaos_s - 0.3)
+            if start >= p.chaos_s - 0.3:
+                break
+            duration = min(rng.uniform(*p.fault_s), p.chaos_s - start)
+            fault = rng.choice(FAULT_KINDS if vendor == "seatsio" else _TESSITURA_FAULTS)
+            rate = 1.0 if fault.startswith("timeout") else rng.choice((0.3, 0.6, 1.0))
+            steps.append(
+                Step(
+                    round(start, 2),
+                    "fault",
+                    vendor=vendor,
+                    fault=fault,
+                    path=_path_for(fault, vendor, rng),
+                    rate=rate,
+                    duration_s=round(duration, 2),
+                )
+            )
+            free_from = start + duration
+    t = rng.uniform(0.0, p.traffic_every_s)
+    while t < p.chaos_s:
+        mover: StepKind = "box_office" if rng.random() < 0.6 else "buyer"
+        steps.append(Step(round(t, 2), mover, moves=rng.randint(1, 2)))
+        t += rng.uniform(0.5, 1.5) * p.traffic_every_s
+    for _ in range(rng.randint(*p.signals)):
+        sig: StepKind = "sigkill" if rng.random() < 0.6 else "sigterm"
+        steps.append(
+            Step(
+                round(rng.uniform(0.3, p.chaos_s - 0.5), 2),
+                sig,
+                instance=rng.randrange(instances),
+                duration_s=round(rng.uniform(0.2, 1.5), 2),
+            )
+        )
+    edit = rng.random()
+    if edit < 0.25:
+        steps.append(Step(round(rng.uniform(0.5, p.chaos_s - 1), 2), "edit_valid"))
+    elif edit < 0.5:
+        at = rng.uniform(0.5, p.chaos_s - 1)
+        steps.append(Step(round(at, 2), "edit_invalid", duration_s=round(rng.uniform(0.5, 2.0), 2)))
+    steps.sort(key=lambda s: (s.at_s, s.kind))
+    return Schedule(seed, tuple(steps), p.chaos_s, instances, profile)
+
+
+#: Tessitura has no concurrency lanes nor a for-sale budget.
+_TESSITURA_FAULTS = tuple(k for k in FAULT_KINDS if not k.startswith("429"))
+
+
+def _path_for(kind: str, vendor: str, rng: random.Random) -> str | None:
+    if kind == "429_for_sale_daily":
+        return "for-sale"
+    return rng.choice(PATHS[vendor])
+
+
+def fault_settings(step: Step, timeout_s: float) -> dict[str, Any]:
+    """The sandbox's :class:`~bridge.sandbox.control.Faults` fields for a fault step (as keyword
+    arguments), given the client timeout a hang must outlast."""
+    from bridge.sandbox.seatsio_errors import (
+        RATE_LIMIT_EXCEEDED,
+        TOO_MANY_CONCURRENT_REQUESTS,
+    )
+
+    base: dict[str, Any] = {"path_pattern": step.path, "seed": int(step.at_s * 1000)}
+    r = step.rate
+    kind = step.fault
+    if kind == "429_concurrency":
+        body = _seatsio_error(429, TOO_MANY_CONCURRENT_REQUESTS, "Too many concurrent requests")
+        return {**base, "error_rate": r, "error_status": 429, "error_body": body}
+    if kind == "429_for_sale_daily":
+        body = _seatsio_error(
+            429,
+            RATE_LIMIT_EXCEEDED,
+            "Too many for-sale configuration changes",
+            {"rateLimitRemainingCalls": 0, "rateLimitResetDate": "2099-01-01T00:00:00.000Z"},
+        )
+        headers = {"Retry-After": "3600"}
+        return {
+            **base,
+            "error_rate": r,
+            "error_status": 429,
+            "error_body": body,
+            "error_headers": headers,
+        }
+    if kind == "5xx":
+        status = 503 if step.at_s * 100 % 2 < 1 else 500
+        return {**base, "error_rate": r, "error_status": status}
+    if kind == "timeout_before_apply":
+        return {**base, "hang_s": timeout_s + 0.5}
+    if kind == "timeout_after_apply":
+        return {**base, "hang_after_apply_s": timeout_s + 0.5}
+    if kind == "drop_before_apply":
+        return {**base, "drop_before_rate": r}
+    if kind == "drop_after_apply":
+        return {**base, "drop_rate": r}
+    if kind == "malformed":
+        return {**base, "malformed_rate": r}
+    if kind == "wrong_type":
+        return {**base, "wrong_type_rate": r}
+    if kind == "empty":
+        return {**base, "empty_rate": r}
+    raise ValueError(f"unknown fault kind {kind!r}")
+
+
+def _seatsio_error(
+    status: int, code: str, message: str, data: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    item: dict[str, Any] = {"code": code, "message": message}
+    if data:
+        item["data"] = data
+    return {"status": status, "messages": [message], "errors": [item], "warnings": []}
+
+
+def fault_counts(schedules: Iterable[Schedule]) -> dict[str, int]:
+    """Fault windows by kind over ``schedules``."""
+    counts: dict[str, int] = {k: 0 for k in FAULT_KINDS}
+    for s in schedules:
+        for f in s.faults():
+            counts[f.fault] += 1
+    return counts

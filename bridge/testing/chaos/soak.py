@@ -1,0 +1,155 @@
+"""Run many schedules, shrink a failing one, and print the figures the README states.
+
+    python -m bridge.testing.chaos --schedules 1000 --jobs 3 --profile soak --out chaos.json
+    python -m bridge.testing.chaos --replay FILE        # a schedule printed by a failure
+    python -m bridge.testing.chaos --seed 42            # one seed, as the suite generated it
+
+A failing schedule is shrunk (steps dropped one by one while it still fails, within a budget of
+runs), written next to its logs as ``schedule.json`` and printed with the command replaying it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from multiprocessing import get_context
+from pathlib import Path
+
+from bridge.testing import postgres
+from bridge.testing.chaos.runner import Outcome, Summary, run_schedule
+from bridge.testing.chaos.schedule import FAULT_KINDS, Schedule, generate
+
+#: Re-runs the shrinker may spend on one failing schedule.
+SHRINK_BUDGET = 8
+
+
+def pg_url() -> str | None:
+    """The PostgreSQL server for scaled schedules, or None (they then run on one instance)."""
+    return None if postgres.unavailable() else postgres.ADMIN_URL
+
+
+def play(schedule: Schedule, folder: Path) -> Outcome:
+    url = pg_url()
+    if schedule.instances > 1 and url is None:
+        schedule = Schedule(
+            schedule.seed, schedule.steps, schedule.chaos_s, 1, schedule.profile, schedule.kept
+        )
+    return run_schedule(schedule, folder, pg_url=url)
+
+
+def shrink(
+    outcome: Outcome, folder: Path, budget: int = SHRINK_BUDGET, log: Callable[[str], None] = print
+) -> Outcome:
+    """Drop steps, last first, while the schedule still fails; the smallest failing outcome."""
+    best = outcome
+    i = len(best.schedule.steps) - 1
+    runs = 0
+    while i >= 0 and runs < budget:
+        candidate = best.schedule.without(i)
+        runs += 1
+        tried = play(candidate, folder / f"shrink-{runs}")
+        if tried.violations:
+            log(f"  shrink: still fails without step {i} ({len(candidate.steps)} steps left)")
+            best = tried
+        i -= 1
+    return best
+
+
+def report_failure(outcome: Outcome, folder: Path) -> str:
+    """The failure as a reader needs it: violations, the schedule, the replay command."""
+    path = folder / "schedule.json"
+    path.write_text(outcome.schedule.to_json(), encoding="utf-8")
+    lines = [
+        f"chaos: schedule seed {outcome.schedule.seed} failed:",
+        *("  VIOLATION " + v for v in outcome.violations),
+        *outcome.schedule.describe(),
+        f"  logs: {outcome.folder}",
+        f"  replay: .venv/bin/python -m bridge.testing.chaos --replay {path}",
+    ]
+    return "\n".join(lines)
+
+
+def _one(seed: int, profile: str, root: str) -> Summary:
+    folder = Path(root) / f"seed-{seed}"
+    outcome = play(generate(seed, profile), folder)
+    if outcome.violations:
+        outcome = shrink(outcome, folder, log=lambda _: None)
+        print(report_failure(outcome, folder), file=sys.stderr, flush=True)
+    return outcome.summary()
+
+
+def figures(results: Iterable[Summary], wall_s: float) -> dict[str, object]:
+    """What the README's "Reliability" section states."""
+    rs = list(results)
+    faults: Counter[str] = Counter({k: 0 for k in FAULT_KINDS})
+    hit: Counter[str] = Counter()
+    for r in rs:
+        faults.update(r.faults)
+        hit.update(r.hit)
+    times = sorted(r.converged_after_s for r in rs if r.converged_after_s is not None)
+    return {
+        "schedules": len(rs),
+        "with_three_instances": sum(1 for r in rs if r.instances != 1),
+        "fault_windows_by_kind": dict(faults),
+        "requests_faulted_by_kind": dict(hit),
+        "kills": sum(r.kills for r in rs),
+        "sigterms": sum(r.terms for r in rs),
+        "convergence_after_faults_s": {
+            "median": statistics.median(times) if times else None,
+            "p95": times[int(0.95 * (len(times) - 1))] if times else None,
+            "max": times[-1] if times else None,
+        },
+        "violations": sum(len(r.violations) for r in rs),
+        "failed_seeds": [r.seed for r in rs if r.violations],
+        "wall_s": round(wall_s, 1),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bridge.testing.chaos", description=__doc__)
+    ap.add_argument("--schedules", type=int, default=20)
+    ap.add_argument("--first-seed", type=int, default=1)
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--profile", default="soak", choices=("short", "soak"))
+    ap.add_argument("--out", type=Path)
+    ap.add_argument("--keep", type=Path, help="keep every schedule's logs in this folder")
+    ap.add_argument("--replay", type=Path, help="a schedule.json printed by a failure")
+    ap.add_argument("--seed", type=int, help="one generated seed")
+    args = ap.parse_args(argv)
+    root = args.keep or Path(tempfile.mkdtemp(prefix="seatbridge-chaos-"))
+    if args.replay or args.seed is not None:
+        schedule = (
+            Schedule.from_json(args.replay.read_text(encoding="utf-8"))
+            if args.replay
+            else generate(args.seed, args.profile)
+        )
+        print("\n".join(schedule.describe()))
+        outcome = play(schedule, root / f"replay-{schedule.seed}")
+        if outcome.violations:
+            print(report_failure(outcome, root / f"replay-{schedule.seed}"))
+            return 1
+        print(f"survived: converged {outcome.converged_after_s} s after the faults stopped")
+        return 0
+    seeds = range(args.first_seed, args.first_seed + args.schedules)
+    started = time.monotonic()
+    results: list[Summary] = []
+    with ProcessPoolExecutor(max_workers=args.jobs, mp_context=get_context("spawn")) as pool:
+        futures = [pool.submit(_one, s, args.profile, str(root)) for s in seeds]
+        for n, f in enumerate(as_completed(futures), 1):
+            results.append(f.result())
+            if n % 25 == 0 or n == len(futures):
+                bad = sum(1 for r in results if r.violations)
+                print(f"chaos: {n}/{len(futures)} schedules, {bad} failed", flush=True)
+    out = figures(results, time.monotonic() - started)
+    text = json.dumps(out, indent=2)
+    print(text)
+    if args.out:
+        args.out.write_text(text + "\n", encoding="utf-8")
+    return 1 if out["violations"] else 0
