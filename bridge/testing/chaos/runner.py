@@ -274,9 +274,13 @@ class Traffic:
         return True
 
 
-def run_schedule(schedule: Schedule, folder: Path, *, pg_url: str | None = None) -> Outcome:
+def run_schedule(
+    schedule: Schedule, folder: Path, *, pg_url: str | None = None, outputs: bool = True
+) -> Outcome:
     """Play ``schedule`` in ``folder`` (its logs stay there); ``pg_url`` is needed when the
-    schedule has several instances (a fresh database is made on that server)."""
+    schedule has several instances (a fresh database is made on that server). ``outputs``: also
+    run `seatbridge status` and fetch the status page at the end, for the secrets scan (a second
+    process start: the soak does it for one schedule in five)."""
     outcome = Outcome(schedule, folder=str(folder))
     folder.mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack:
@@ -291,7 +295,7 @@ def run_schedule(schedule: Schedule, folder: Path, *, pg_url: str | None = None)
         seen = inv.Seen.start(box)
         daemons = Daemons(config, folder, schedule.instances)
         try:
-            _play(schedule, box, config, table, daemons, seen, outcome)
+            _play(schedule, box, config, table, daemons, seen, outcome, outputs)
         finally:
             daemons.kill_all()
         for control in (box.seatsio_control, box.tessitura_control):
@@ -309,6 +313,7 @@ def _play(
     daemons: Daemons,
     seen: inv.Seen,
     outcome: Outcome,
+    outputs: bool,
 ) -> None:
     if not _wait(lambda: daemons.all_active() and inv.converged(box, config), WARM_UP_BOUND_S):
         outcome.violations.append(
@@ -395,10 +400,11 @@ def _play(
             f"not converged within {CONVERGE_BOUND_S:g} s after the faults stopped: "
             + "; ".join(inv.pending(box, seen)[:5])
         )
-    status = run(config, "status", timeout_s=30)
-    (Path(outcome.folder) / "status.txt").write_text(status.stdout + status.stderr)
-    with contextlib.suppress(Exception):
-        _page(config, daemons, Path(outcome.folder))
+    if outputs:
+        status = run(config, "status", timeout_s=30)
+        (Path(outcome.folder) / "status.txt").write_text(status.stdout + status.stderr)
+        with contextlib.suppress(Exception):
+            _page(config, daemons, Path(outcome.folder))
     codes = daemons.stop()
     if any(c not in (0, 1) for c in codes):
         outcome.violations.append(f"a daemon exited with {codes} on SIGTERM")
