@@ -210,6 +210,8 @@ class Sent:
     failure: BridgeError | None = None
     #: False only when the request certainly never reached the server.
     reached: bool = True
+    #: no answer within the timeout: the server may still be working on it
+    timed_out: bool = False
 
 
 def log_event(
@@ -321,7 +323,7 @@ async def send(
         elapsed_ms=elapsed_ms,
         error=type(caught).__name__,
     )
-    return Sent(None, failure, not isinstance(caught, NOT_SENT))
+    return Sent(None, failure, not isinstance(caught, NOT_SENT), is_timeout(caught))
 
 
 def concrete_url(http: httpx.AsyncClient, method: str, url: str, params: Any) -> str | httpx.URL:

@@ -17,7 +17,8 @@ the lane and whether the request is *repeatable*, what to do when it fails:
 The repeating itself is the shared :class:`bridge.http.RetryPolicy` (on tenacity, default
 :meth:`~bridge.http.RetryPolicy.seatsio`: the SDK's 0.4 s doubling to 6.4 s, 6 attempts), which
 logs each retry in the one ``vendor.retry`` schema; the lane slot is held for one attempt only,
-never across its waits. Each attempt goes through :func:`bridge.http.send` (timing, the shared log
+never across its waits (an attempt that timed out keeps it one timeout longer: seats.io may still
+be running it, and counts it against the account until it ends). Each attempt goes through :func:`bridge.http.send` (timing, the shared log
 schema, request observers, transport errors mapped without their httpx cause, which holds the
 request and its auth header); errors name the concrete request (``GET /events/perf-101``), stats,
 observers and the for-sale rules the template.
@@ -256,9 +257,9 @@ class Connection:
     ) -> Sent:
         # The lane slot is held for one attempt only, never across a backoff sleep; the timeout
         # starts once the slot is ours, so queueing behind our own limit never times a call out.
-        async with self.lanes.gate(lane).slot():
+        async with self.lanes.gate(lane).slot() as slot:
             self.stats.sent(endpoint, lane.value)
-            return await send(
+            sent = await send(
                 self._http,
                 method,
                 url,
@@ -270,6 +271,12 @@ class Connection:
                 lane=lane.value,
                 **kwargs,
             )
+            if sent.timed_out:
+                # seats.io counts a request against the account until it ends there, which may be
+                # long after we gave up on it: its slot stays taken for one more timeout, or the
+                # retry would push the account past the lane limit we promised to keep
+                slot.linger(self.timeout_s)
+            return sent
 
 
 def _unknown(failure: BridgeError, why: str) -> OutcomeUnknownError:

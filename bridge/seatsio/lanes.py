@@ -71,6 +71,18 @@ SharedBudget = Callable[[str, "Lane", int], SharedSlots | None]
 _SHARED_WAIT_S = (0.002, 0.05)
 
 
+class Slot:
+    """A request's hold on its lane; :meth:`linger` keeps it held a while after the request."""
+
+    def __init__(self) -> None:
+        self.linger_s = 0.0
+
+    def linger(self, seconds: float) -> None:
+        """Keep the slot ``seconds`` after the request left it: a request that timed out may
+        still be running at seats.io, which counts it against the account until it ends."""
+        self.linger_s = max(self.linger_s, seconds)
+
+
 class LaneGate:
     """A semaphore for one lane that also records how many requests are in flight at most.
 
@@ -87,21 +99,42 @@ class LaneGate:
         self.peak_in_flight = 0
         #: times a request found the shared budget spent and waited
         self.shared_waits = 0
+        self._lingering: set[asyncio.Task[None]] = set()
 
     @asynccontextmanager
-    async def slot(self) -> AsyncIterator[None]:
-        async with self._semaphore:
+    async def slot(self) -> AsyncIterator[Slot]:
+        await self._semaphore.acquire()
+        try:
             taken = None if self.shared is None else await self._take_shared(self.shared)
-            self.in_flight += 1
-            self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
-            try:
-                yield
-            finally:
-                self.in_flight -= 1
-                if self.shared is not None and taken is not None:
-                    # a failure here means the store's session is gone, and its slots with it
-                    with contextlib.suppress(Exception):
-                        self.shared.give(taken)
+        except BaseException:
+            self._semaphore.release()
+            raise
+        self.in_flight += 1
+        self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+        held = Slot()
+        try:
+            yield held
+        finally:
+            self.in_flight -= 1
+            if held.linger_s > 0:
+                task = asyncio.get_running_loop().create_task(self._free_later(held, taken))
+                self._lingering.add(task)
+                task.add_done_callback(self._lingering.discard)
+            else:
+                self._free(taken)
+
+    async def _free_later(self, held: Slot, taken: int | None) -> None:
+        try:
+            await asyncio.sleep(held.linger_s)
+        finally:
+            self._free(taken)
+
+    def _free(self, taken: int | None) -> None:
+        self._semaphore.release()
+        if self.shared is not None and taken is not None:
+            # a failure here means the store's session is gone, and its slots with it
+            with contextlib.suppress(Exception):
+                self.shared.give(taken)
 
     async def _take_shared(self, shared: SharedSlots) -> int:
         wait, cap = _SHARED_WAIT_S

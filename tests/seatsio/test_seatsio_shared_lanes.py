@@ -65,3 +65,16 @@ async def test_a_store_failure_while_giving_back_does_not_fail_the_request() -> 
     async with gate.slot():
         pass
     assert gate.in_flight == 0
+
+
+async def test_a_timed_out_request_keeps_its_slot_a_while_for_the_server_still_runs_it() -> None:
+    slots = Slots(limit=1)
+    gate = LaneGate(1, slots)
+    async with gate.slot() as held:
+        held.linger(0.01)  # the caller gave up on the answer; seats.io may still be working
+    assert slots.taken == {0} and gate.in_flight == 0  # not yet free for the retry
+    assert slots.try_take() is None
+    await asyncio.gather(*gate._lingering)
+    assert slots.taken == set()
+    async with gate.slot():
+        assert slots.taken == {0}
