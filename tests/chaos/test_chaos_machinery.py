@@ -99,3 +99,9 @@ def test_allowance_grows_with_the_failing_time_and_the_downtime() -> None:
     assert seen.allowance(10.0, 12.0, [], False) == base + 1.0
     down = [(11.0, 11.5)]
     assert seen.allowance(10.0, 12.0, down, False) == base + 1.0 + 0.5 + inv.STARTUP_S
+
+
+def test_the_lane_peak_counts_overlapping_requests_and_not_back_to_back_ones() -> None:
+    assert inv._peak([(0.0, 1.0), (1.0, 2.0), (2.0, 3.0)]) == 1
+    assert inv._peak([(0.0, 2.0), (0.5, 1.5), (1.0, 3.0), (2.5, 4.0)]) == 3
+    assert inv._peak([]) == 0

@@ -80,6 +80,8 @@ class Seen:
     reported: set[tuple[str, int, int]] = field(default_factory=set)
     faults: list[tuple[float, float]] = field(default_factory=list)
     calm_at: float | None = None
+    #: process ids of the daemons the schedule signalled
+    signalled: set[int] = field(default_factory=set)
 
     @classmethod
     def start(cls, box: Sandbox) -> Seen:
@@ -236,7 +238,7 @@ def pending(box: Sandbox, seen: Seen) -> list[str]:
 
 def final_checks(box: Sandbox, config: Path, seen: Seen) -> list[str]:
     """The status-change log replayed against what the bridge was allowed to do."""
-    out: list[str] = two_writers(box)
+    out: list[str] = two_writers(box, seen.signalled)
     journaled = _journaled(config)
     world = box.seatsio_world
     for key in seen.event_keys:
@@ -282,17 +284,39 @@ def overlapping_writes(entries: Iterable[LogEntry]) -> list[tuple[str, str, str]
     return found
 
 
-def two_writers(box: Sandbox) -> list[str]:
-    """Instances that wrote to one event at once, or together overran the lane budget."""
+def two_writers(box: Sandbox, signalled: Iterable[int] = ()) -> list[str]:
+    """Instances that wrote to one event at once, or together overran the lane budget.
+
+    The budget is counted as the server sees it, from each request's arrival to its end, except
+    for requests of processes that were signalled: a killed process's request may run on at the
+    server after it died, and nothing the bridge does can hold a slot for it (its session's
+    slots are freed with it)."""
     log = box.seatsio_control.log
     out = [
         f"{key}: two instances wrote to it at overlapping times ({a} and {b})"
         for key, a, b in overlapping_writes(log.entries)
     ]
-    peak = log.peak_in_flight["regular"]
+    gone = tuple(f":{pid}:" for pid in signalled)
+    spans = [
+        (e.started, e.ended or e.started)
+        for e in log.entries
+        if e.lane == "regular" and not any(g in e.agent for g in gone)
+    ]
+    peak = _peak(spans)
     if peak > REGULAR_LANE_BUDGET:
         out.append(f"{peak} regular-lane requests in flight at once (budget {REGULAR_LANE_BUDGET})")
     return out
+
+
+def _peak(spans: Iterable[tuple[float, float]]) -> int:
+    """The most spans open at one moment (an end before a start at the same instant)."""
+    spans = list(spans)
+    edges = sorted([(a, 1) for a, _ in spans] + [(b, -1) for _, b in spans])
+    peak = now = 0
+    for _, step in edges:
+        now += step
+        peak = max(peak, now)
+    return peak
 
 
 def _journaled(config: Path) -> dict[str, set[str]]:

@@ -353,6 +353,7 @@ def _play(
                 outcome.terms += 1
 
             def send(s: Step = step, g: signal.Signals = sig) -> None:
+                seen.signalled.add(daemons.procs[s.instance].pid)
                 daemons.signal(s.instance, g, s.duration_s, time.monotonic())
 
             later(step.at_s, step.kind, send)
