@@ -27,7 +27,7 @@ from bridge.testing.chaos.runner import Outcome, Summary, run_schedule
 from bridge.testing.chaos.schedule import FAULT_KINDS, Schedule, generate
 
 #: Re-runs the shrinker may spend on one failing schedule.
-SHRINK_BUDGET = 8
+SHRINK_BUDGET = 6
 
 
 def pg_url() -> str | None:
