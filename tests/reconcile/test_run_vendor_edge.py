@@ -112,3 +112,23 @@ async def test_the_daily_limit_429_records_the_budget_until_it_resets(bench: Ben
     assert bench.store.for_sale_calls_left(EVENT) == 0
     tomorrow = datetime.now(UTC) + timedelta(hours=24, minutes=5)
     assert bench.store.for_sale_calls_left(EVENT, now=tomorrow) > 0
+
+
+async def test_a_spent_daily_limit_does_not_hold_back_the_units_other_holds(bench: Bench) -> None:
+    """Regression (chaos soak): the daily limit's 429 carries a Retry-After to the next reset,
+    hours away; the unit used to wait it out, so a hold placed meanwhile stayed buyable."""
+    await bench.sync()
+    world = bench.box.seatsio_world
+    for i in range(20):  # today's restricting edits are spent
+        try:
+            world.edit_for_sale_config(EVENT, not_for_sale=[ForSaleItem(f"Balcony-A-{i + 1}")])
+        except Exception:
+            break
+    bench.box.tessitura_world.hold(201, [bench.seat("Orchestra-J-1")], KILL)
+    refused = await bench.sync()
+    (unit,) = [u for u in refused.units if 201 in u.performance_ids]
+    assert unit.requeue.after_s is None  # back on its cadence, not at tomorrow's reset
+    bench.box.tessitura_world.hold(201, [bench.seat("Orchestra-J-2")], 1)  # a House hold
+    await bench.sync()
+    assert world.channel_of(EVENT, "Orchestra-J-2") == HOUSE
+    assert world.is_for_sale(EVENT, "Orchestra-J-1")  # the kill still waits for the reset
