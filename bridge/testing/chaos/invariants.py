@@ -53,6 +53,7 @@ RUN_READS_WITHIN_S = 4.0
 REGULAR_LANE_BUDGET = 5
 
 _EVENT_WRITE = re.compile(r"^/events/(?P<key>[^/]+)/(actions|channels)")
+_MULTI_EVENT = frozenset({"groups", "actions"})
 
 
 def buyable(view: ObjectView) -> bool:
@@ -270,7 +271,8 @@ def overlapping_writes(entries: Iterable[LogEntry]) -> list[tuple[str, str, str]
     writes: dict[str, list[LogEntry]] = defaultdict(list)
     for e in entries:
         m = _EVENT_WRITE.match(e.path)
-        if e.method != "GET" and m and e.ended:
+        # /events/groups/actions/...: a change on several events, named in the body only
+        if e.method != "GET" and m and e.ended and m["key"] not in _MULTI_EVENT:
             writes[m["key"]].append(e)
     found = []
     for key, es in writes.items():
@@ -333,6 +335,18 @@ def _journaled(config: Path) -> dict[str, set[str]]:
                     labels.update(ch.get("labels") or ())
                 for key in data.get("event_keys") or ():
                     out[key].update(labels)
+    return out
+
+
+def crashes(exited: Iterable[tuple[Path, int]]) -> list[str]:
+    """An instance that exited by itself is restarted (as systemd would); that is fine when it
+    said why in one line (a broken table at its start), a violation when it crashed."""
+    out = []
+    for log, code in exited:
+        text = log.read_text(encoding="utf-8", errors="replace") if log.exists() else ""
+        if "Traceback" in text or "unexpected" in text:
+            last = next((ln for ln in reversed(text.splitlines()) if ln.strip()), "")
+            out.append(f"{log.name}: the daemon crashed (exit {code}): {last[:300]}")
     return out
 
 

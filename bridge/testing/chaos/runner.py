@@ -32,7 +32,7 @@ from bridge.sandbox import Sandbox
 from bridge.sandbox.control import Faults
 from bridge.testing import postgres
 from bridge.testing.chaos import invariants as inv
-from bridge.testing.chaos.schedule import Schedule, Step, fault_settings
+from bridge.testing.chaos.schedule import FOR_SALE_RESET_S, Schedule, Step, fault_settings
 from bridge.testing.daemon import role_of, with_daemon_settings
 from bridge.testing.sandbox import (
     CHECKOUT,
@@ -66,6 +66,8 @@ stop_grace_s = 3
 backoff_base_s = 0.3
 backoff_cap_s = 1.5
 """
+#: How long after exiting by itself an instance is started again (systemd: RestartSec).
+RESTART_S = 0.5
 #: An unused hold code: a valid row to add mid-run.
 VALID_ROW = "7,ignore,,7,,,\n"
 INVALID_ROW = "not,a,valid,row,at,all\n"
@@ -118,17 +120,22 @@ class Daemons:
     def __init__(self, config: Path, folder: Path, count: int) -> None:
         self.config, self.folder = config, folder
         self.logs: list[Path] = []
+        self.log_of: dict[int, Path] = {}
         self.procs: list[subprocess.Popen[str]] = [self._start() for _ in range(count)]
         #: instance -> when it may be started again (after a signal)
         self.restart_at: dict[int, float] = {}
         #: (from, to) monotonic spans where some instance was down
         self.down: list[tuple[float, float]] = []
         self._down_since: dict[int, float] = {}
+        #: (log, exit code) of instances that exited without being signalled
+        self.exited: list[tuple[Path, int]] = []
 
     def _start(self) -> subprocess.Popen[str]:
         log = self.folder / f"daemon-{len(self.logs)}.log"
         self.logs.append(log)
-        return spawn(self.config, "run", log=log)
+        proc = spawn(self.config, "run", log=log)
+        self.log_of[proc.pid] = log
+        return proc
 
     def signal(self, i: int, sig: signal.Signals, restart_in_s: float, now: float) -> None:
         proc = self.procs[i]
@@ -138,7 +145,14 @@ class Daemons:
         self._down_since.setdefault(i, now)
 
     def tick(self, now: float) -> None:
-        """Restart the instances whose time has come (a SIGTERM'd one once it has exited)."""
+        """Restart the instances whose time has come (a SIGTERM'd one once it has exited), and,
+        as systemd's Restart=on-failure does, one that exited by itself (a broken table at its
+        start, say) after :data:`RESTART_S`."""
+        for i, p in enumerate(self.procs):
+            if i not in self.restart_at and p.poll() is not None:
+                self.restart_at[i] = now + RESTART_S
+                self._down_since.setdefault(i, now)
+                self.exited.append((self.log_of[p.pid], p.returncode))
         for i, at in list(self.restart_at.items()):
             if now >= at and self.procs[i].poll() is not None:
                 del self.restart_at[i]
@@ -301,6 +315,7 @@ def run_schedule(
         for control in (box.seatsio_control, box.tessitura_control):
             outcome.hit.update(e.fault for e in control.log.entries if e.fault)
         outcome.violations += inv.final_checks(box, config, seen)
+        outcome.violations += inv.crashes(daemons.exited)
         outcome.violations += inv.secrets_in([*daemons.logs, folder / "status.txt"])
     return outcome
 
@@ -328,7 +343,9 @@ def _play(
     def fault_on(step: Step) -> Callable[[], None]:
         def go() -> None:
             controls[step.vendor].set_faults(Faults(**fault_settings(step, TIMEOUT_S)))
-            seen.fault(step.vendor, time.monotonic(), step.duration_s)
+            # a spent daily for-sale limit lasts until its reset, after the window
+            extra = FOR_SALE_RESET_S if step.fault == "429_for_sale_daily" else 0.0
+            seen.fault(step.vendor, time.monotonic(), step.duration_s + extra)
 
         return go
 

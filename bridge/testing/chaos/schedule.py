@@ -12,6 +12,7 @@ import json
 import random
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 #: What a step does.
@@ -215,9 +216,14 @@ def _path_for(kind: str, vendor: str, rng: random.Random) -> str | None:
     return rng.choice(PATHS[vendor])
 
 
-def fault_settings(step: Step, timeout_s: float) -> dict[str, Any]:
+#: When the injected daily for-sale limit resets: soon, so that a schedule can converge after it
+#: (a real one resets at a day boundary, which may be as near).
+FOR_SALE_RESET_S = 2
+
+
+def fault_settings(step: Step, timeout_s: float, now: datetime | None = None) -> dict[str, Any]:
     """The sandbox's :class:`~bridge.sandbox.control.Faults` fields for a fault step (as keyword
-    arguments), given the client timeout a hang must outlast."""
+    arguments), given the client timeout a hang must outlast (``now``: when it starts)."""
     from bridge.sandbox.seatsio_errors import (
         RATE_LIMIT_EXCEEDED,
         TOO_MANY_CONCURRENT_REQUESTS,
@@ -230,13 +236,14 @@ def fault_settings(step: Step, timeout_s: float) -> dict[str, Any]:
         body = _seatsio_error(429, TOO_MANY_CONCURRENT_REQUESTS, "Too many concurrent requests")
         return {**base, "error_rate": r, "error_status": 429, "error_body": body}
     if kind == "429_for_sale_daily":
+        reset = (now or datetime.now(UTC)) + timedelta(seconds=FOR_SALE_RESET_S)
         body = _seatsio_error(
             429,
             RATE_LIMIT_EXCEEDED,
             "Too many for-sale configuration changes",
-            {"rateLimitRemainingCalls": 0, "rateLimitResetDate": "2099-01-01T00:00:00.000Z"},
+            {"rateLimitRemainingCalls": 0, "rateLimitResetDate": _iso(reset)},
         )
-        headers = {"Retry-After": "3600"}
+        headers = {"Retry-After": str(FOR_SALE_RESET_S)}
         return {
             **base,
             "error_rate": r,
@@ -262,6 +269,10 @@ def fault_settings(step: Step, timeout_s: float) -> dict[str, Any]:
     if kind == "empty":
         return {**base, "empty_rate": r}
     raise ValueError(f"unknown fault kind {kind!r}")
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
 def _seatsio_error(
