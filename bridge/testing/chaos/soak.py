@@ -11,6 +11,7 @@ runs), written next to its logs as ``schedule.json`` and printed with the comman
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import statistics
 import sys
@@ -21,6 +22,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
 from pathlib import Path
+from typing import Any
 
 from bridge.testing import postgres
 from bridge.testing.chaos.runner import Outcome, Summary, run_schedule
@@ -112,6 +114,19 @@ def figures(results: Iterable[Summary], wall_s: float) -> dict[str, object]:
     }
 
 
+def _summary(data: dict[str, Any]) -> Summary:
+    return Summary(
+        seed=int(data["seed"]),
+        instances=int(data["instances"]),
+        violations=tuple(data["violations"]),
+        converged_after_s=data["converged_after_s"],
+        kills=int(data["kills"]),
+        terms=int(data["terms"]),
+        faults=tuple(data["faults"]),
+        hit=dict(data["hit"]),
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bridge.testing.chaos", description=__doc__)
     ap.add_argument("--schedules", type=int, default=20)
@@ -122,7 +137,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keep", type=Path, help="keep every schedule's logs in this folder")
     ap.add_argument("--replay", type=Path, help="a schedule.json printed by a failure")
     ap.add_argument("--seed", type=int, help="one generated seed")
+    ap.add_argument(
+        "--figures",
+        type=Path,
+        help="print the figures of a results file (the --out file's .jsonl) and stop",
+    )
     args = ap.parse_args(argv)
+    if args.figures:
+        rows = args.figures.read_text(encoding="utf-8").splitlines()
+        summaries = [_summary(json.loads(r)) for r in rows if r.strip()]
+        print(json.dumps(figures(summaries, 0.0), indent=2))
+        return 0
     root = args.keep or Path(tempfile.mkdtemp(prefix="seatbridge-chaos-"))
     if args.replay or args.seed is not None:
         schedule = (
@@ -144,6 +169,9 @@ def main(argv: list[str] | None = None) -> int:
         futures = [pool.submit(_one, s, args.profile, str(root)) for s in seeds]
         for n, f in enumerate(as_completed(futures), 1):
             results.append(f.result())
+            if args.out:  # every result as it comes, so an interrupted soak keeps its figures
+                with args.out.with_suffix(".jsonl").open("a", encoding="utf-8") as lines:
+                    lines.write(json.dumps(dataclasses.asdict(results[-1])) + "\n")
             if n % 25 == 0 or n == len(futures):
                 bad = sum(1 for r in results if r.violations)
                 print(f"chaos: {n}/{len(futures)} schedules, {bad} failed", flush=True)
