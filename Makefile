@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint sandbox bench clean
+.PHONY: demo test lint sandbox bench soak clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,12 @@ lint: $(STAMP)
 
 sandbox: $(STAMP)
 	$(BIN)/seatbridge sandbox serve
+
+# the chaos soak (README "Reliability"): SCHEDULES fault schedules, JOBS at a time
+SCHEDULES ?= 1000
+JOBS ?= 3
+soak: $(STAMP)
+	$(BIN)/python -m bridge.testing.chaos --schedules $(SCHEDULES) --jobs $(JOBS) --profile soak --out chaos-figures.json
 
 bench: $(STAMP)
 	for b in benchmarks/bench_*.py; do $(BIN)/python $$b || exit 1; done
