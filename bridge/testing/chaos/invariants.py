@@ -72,6 +72,9 @@ class Seen:
     initial: dict[tuple[str, str], str]
     initial_ids: dict[str, set[int]]
     event_keys: tuple[str, ...]
+    #: (event key, label) -> (status, channel, for sale) before the bridge ran: what a seat
+    #: nobody holds goes back to (another party's channel, say, is not the bridge's to clear)
+    initial_views: dict[tuple[str, str], tuple[str, str | None, bool]] = field(default_factory=dict)
     buyer_ids: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
     #: (performance, seat) -> (monotonic, wall) of the latest placement by the box office
     placed_at: dict[tuple[int, int], tuple[float, datetime]] = field(default_factory=dict)
@@ -92,12 +95,14 @@ class Seen:
             | {k for p in box.venue.performances if (k := p.seatsio_season_key)}
         )
         initial: dict[tuple[str, str], str] = {}
+        views: dict[tuple[str, str], tuple[str, str | None, bool]] = {}
         ids: dict[str, set[int]] = {}
         for key in keys:
             for v in world.object_views(key):
                 initial[(key, v.object.label)] = v.status
+                views[(key, v.object.label)] = (v.status, v.channel, v.for_sale)
             ids[key] = {c.id for c in world.status_changes(key)}
-        return cls(initial, ids, tuple(keys))
+        return cls(initial, ids, tuple(keys), views)
 
     def placed(self, pid: int, seat: int) -> None:
         self.placed_at[(pid, seat)] = (time.monotonic(), datetime.now(UTC))
@@ -226,9 +231,16 @@ def pending(box: Sandbox, seen: Seen) -> list[str]:
         if tess.held_seats(pid).get(seat) or tess.is_sold(pid, seat):
             continue
         perf = box.venue.performance(pid)
-        view = world.object_view(perf.event_key, box.venue.seat(seat).label)
+        label = box.venue.seat(seat).label
+        view = world.object_view(perf.event_key, label)
         if view.status == BOOKED or buyable(view):
             continue
+        if seen.initial_views.get((perf.event_key, label)) == (
+            view.status,
+            view.channel,
+            view.for_sale,
+        ):
+            continue  # as it was before the bridge ran: someone else's state
         out.append(
             f"performance {pid}: {view.object.label} lifted in Tessitura yet still "
             f"{view.status}{' in channel ' + view.channel if view.channel else ''}"
