@@ -285,6 +285,9 @@ class DaemonSettings(Section):
     stop_grace_s: float = Field(60.0, ge=0)
     #: the active daemon's writer lease; a standby takes over this long after a crash at most
     writer_lease_ttl_s: float = Field(30.0, gt=0)
+    #: after taking units over from a daemon that died, how long to wait before writing: its
+    #: last requests may still be running at seats.io (unset: twice the seats.io timeout)
+    takeover_wait_s: float | None = Field(None, ge=0)
     #: how often the config file and its tables are checked for edits
     reload_poll_s: float = Field(2.0, gt=0)
 

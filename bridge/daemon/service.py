@@ -136,6 +136,9 @@ class Daemon:
         #: None on SQLite, where the active daemon runs every unit
         self._owned: set[str] | None = None
         self._live: list[str] = [self.holder]
+        #: unit key (None: every unit) -> monotonic time before which it must not run: it was
+        #: taken from a daemon that died, whose last requests may still be running at seats.io
+        self._quiet_until: dict[str | None, float] = {}
         #: where the HTTP server listens, with the port it bound (``[http] listen`` may say 0)
         self.listen = cfg.http.listen
 
@@ -200,6 +203,7 @@ class Daemon:
         if rt.store.shared:
             self._owned = set()
             self._set_role(rt, "active")
+            self._note_recent_deaths(rt)
             await self._keep_membership()
             # instances started together see each other before any runs a unit: otherwise each
             # would run every unit until its next heartbeat, and the others' leases would turn
@@ -320,8 +324,34 @@ class Daemon:
         current = store.lease_holder(WRITER_LEASE)
         if current is not None and holder_liveness(current) is Liveness.DEAD:
             log.info("taking over from a dead daemon", dead=current)
-            return store.acquire_lease(WRITER_LEASE, self.holder, ttl, reclaim_from=current)
+            taken = store.acquire_lease(WRITER_LEASE, self.holder, ttl, reclaim_from=current)
+            if taken:
+                self._stay_quiet(None)
+            return taken
         return False
+
+    @property
+    def dead_grace_s(self) -> float:
+        """How long a request of a daemon that died may still run at seats.io: ``[daemon]
+        takeover_wait_s``, by default one timeout for the client to give up and one for the
+        server to finish (the lane slots assume the same)."""
+        wait = self.cfg.daemon.takeover_wait_s
+        return 2 * self.cfg.seatsio.timeout_s if wait is None else wait
+
+    def _stay_quiet(self, key: str | None) -> float:
+        """No write to ``key`` (None: any unit) before :attr:`dead_grace_s` from now: a daemon
+        that died may have left requests running at seats.io, and one landing after ours would
+        undo it (the chaos soak saw a dead instance's channel change land after its successor's).
+        Returns the delay."""
+        self._quiet_until[key] = time.monotonic() + self.dead_grace_s
+        log.info(
+            "waiting out a dead daemon's requests", unit=key or "all", wait_s=self.dead_grace_s
+        )
+        return self.dead_grace_s
+
+    def _quiet_left(self, key: str) -> float:
+        now = time.monotonic()
+        return max(0.0, *(self._quiet_until.get(k, 0.0) - now for k in (key, None)))
 
     async def _keep_writer_role(self) -> None:
         rt = self._rt
@@ -355,20 +385,34 @@ class Daemon:
         assert rt is not None and self._owned is not None
         try:
             rt.store.announce_instance(self.holder, self.listen, sorted(self._owned))
-            live = {i.holder for i in rt.store.instances(notes.INSTANCE_STALE_S) if i.live}
+            rows = rt.store.instances(notes.INSTANCE_STALE_S)
         except Exception as exc:  # the store is down: runs fail at their leases anyway
             log.warning("instance heartbeat failed", error=str(exc))
             self.state.store_ok = False
             return
         self.state.store_ok = True
-        live.add(self.holder)  # just announced: a store lagging behind does not make us dead
+        live = {i.holder for i in rows if i.live} | {self.holder}  # a lagging store: not us dead
+        # gone without retiring (a clean stop retires its row): its requests may still run
+        died = {i.holder for i in rows if not i.live} & set(self._live)
         if sorted(live) != self._live:
-            log.info("instances on this venue", live=sorted(live))
+            log.info("instances on this venue", live=sorted(live), died=sorted(died))
+        before = self._live
         self._live = sorted(live)
-        self._share_units()
+        self._share_units(before, died)
 
-    def _share_units(self) -> None:
-        """Recompute which units are ours; a unit just taken over runs at once."""
+    def _note_recent_deaths(self, rt: Runtime) -> None:
+        """At start on a shared store: an instance that died moments ago (its row not live, seen
+        recently) may have left requests running at seats.io; no unit runs before they are over."""
+        try:
+            rows = rt.store.instances(notes.INSTANCE_STALE_S)
+        except Exception:
+            return
+        if any(not i.live and i.holder != self.holder for i in rows):
+            self._stay_quiet(None)
+
+    def _share_units(self, before: list[str] | None = None, died: set[str] | None = None) -> None:
+        """Recompute which units are ours; a unit just taken over runs at once, or, taken from
+        an instance that died, once that instance's requests are surely over."""
         if self._owned is None:
             return
         owned = {k for k in self.state.units if owner_of(k, self._live) == self.holder}
@@ -377,9 +421,14 @@ class Daemon:
         scheduler = self._scheduler
         for key in sorted(gained):
             log.info("unit taken", unit=key, instances=len(self._live))
+            delay = 0.0
+            if died and before and owner_of(key, before) in died:
+                delay = self._stay_quiet(key)
             if scheduler is not None and not self.stop.is_set():
                 with contextlib.suppress(Exception):
-                    scheduler.modify_job(key, next_run_time=datetime.now(UTC))
+                    scheduler.modify_job(
+                        key, next_run_time=datetime.now(UTC) + timedelta(seconds=delay)
+                    )
         for key in sorted(lost):
             log.info("unit handed over", unit=key, to=owner_of(key, self._live))
         self.metrics.ownership(len(owned), len(self._live))
@@ -479,6 +528,14 @@ class Daemon:
             return
         if not self.runs_here(key):
             return  # another instance runs it (see _share_units)
+        wait = self._quiet_left(key)
+        if wait > 0:  # taken from a daemon that died: see _stay_quiet
+            if self._scheduler is not None:
+                with contextlib.suppress(Exception):
+                    self._scheduler.modify_job(
+                        key, next_run_time=datetime.now(UTC) + timedelta(seconds=wait)
+                    )
+            return
         task = asyncio.current_task()
         assert task is not None
         self._in_flight.add(task)

@@ -21,7 +21,7 @@ T = TypeVar("T")
 #: A generous bound for anything a daemon on :data:`FAST` cadences should do.
 PATIENCE_S = 45.0
 
-#: 1 s cadences, a short run timeout, quick reloads and a short writer lease.
+#: 1 s cadences, a short run timeout, quick reloads, a short writer lease and takeover wait.
 FAST = """
 [schedule]
 discovery_every_s = 2
@@ -35,6 +35,7 @@ writer_lease_ttl_s = 3
 stop_grace_s = 5
 backoff_base_s = 0.5
 backoff_cap_s = 2
+takeover_wait_s = 1
 """
 
 
