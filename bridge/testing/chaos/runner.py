@@ -406,6 +406,7 @@ def _play(
     seen.calm(calm)
 
     def settled() -> bool:
+        daemons.tick(time.monotonic())  # one that exits now is restarted too (systemd would)
         outcome.violations.extend(
             seen.sample(box, config, time.monotonic(), daemons.down, daemons.restart_at)
         )
