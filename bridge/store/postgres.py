@@ -52,6 +52,15 @@ from bridge.store.postgres_leases import (
     RENEW_LEASE,
     Presence,
 )
+from bridge.store.rows import (
+    OP_COLUMNS,
+    RUN_COLUMNS,
+    STATUS_COLUMNS,
+    journal_op_of,
+    no_bare_string,
+    run_of,
+    status_of,
+)
 from bridge.store.sqlite import Clock, utc_now
 
 Conn = psycopg.Connection[tuple[Any, ...]]
@@ -71,7 +80,6 @@ _SESSION_SETTINGS = (
 )
 
 _OWNERSHIP = {member.value: member for member in Ownership}
-_OP_STATE = {member.value: member for member in OpState}
 
 
 _PASSWORD_PARAM = re.compile(r"(password=)[^&\s]*", re.IGNORECASE)
@@ -116,12 +124,6 @@ def _utc(moment: datetime) -> datetime:
 
 def _maybe_utc(moment: datetime | None) -> datetime | None:
     return None if moment is None else moment.astimezone(UTC)
-
-
-def _no_bare_string(values: object, what: str) -> None:
-    """A str is an Iterable[str] too; passing one key instead of a list is always a mistake."""
-    if isinstance(values, str | bytes):
-        raise TypeError(f"{what} must be a collection, not a single string: {values!r}")
 
 
 def _one_line(exc: BaseException) -> str:
@@ -249,7 +251,7 @@ class PostgresStore:
             WHERE venue = %s"""
         params: tuple[Any, ...] = (self.venue,)
         if event_keys is not None:
-            _no_bare_string(event_keys, "event_keys")
+            no_bare_string(event_keys, "event_keys")
             keys = sorted(set(event_keys))
             if not keys:
                 return {}
@@ -309,7 +311,7 @@ class PostgresStore:
         now: datetime | None = None,
     ) -> int:
         """Open a run and return its id (ids only grow, never reused; shared by all venues)."""
-        _no_bare_string(performance_ids, "performance_ids")
+        no_bare_string(performance_ids, "performance_ids")
         ids = list(dict.fromkeys(int(p) for p in performance_ids))
         started = self._now(now)
         with self._transaction() as cur:
@@ -386,57 +388,57 @@ class PostgresStore:
         with self._transaction() as cur:
             if performance_id is None:
                 rows = cur.execute(
-                    f"""SELECT {_RUN_COLUMNS} FROM runs WHERE venue = %s
+                    f"""SELECT {RUN_COLUMNS} FROM runs WHERE venue = %s
                     ORDER BY run_id DESC LIMIT %s""",
                     (self.venue, limit),
                 ).fetchall()
             else:
                 rows = cur.execute(
-                    f"""SELECT {_RUN_COLUMNS} FROM runs WHERE venue = %s AND run_id IN
+                    f"""SELECT {RUN_COLUMNS} FROM runs WHERE venue = %s AND run_id IN
                         (SELECT run_id FROM run_performances
                         WHERE venue = %s AND performance_id = %s)
                     ORDER BY run_id DESC LIMIT %s""",
                     (self.venue, self.venue, performance_id, limit),
                 ).fetchall()
-        return [_run(row) for row in rows]
+        return [run_of(row, _utc) for row in rows]
 
     def unfinished_runs(self) -> list[Run]:
         """Runs never finished (in flight, or left by a crash or an interruption), oldest first."""
         with self._transaction() as cur:
             rows = cur.execute(
-                f"""SELECT {_RUN_COLUMNS} FROM runs WHERE venue = %s AND finished_at IS NULL
+                f"""SELECT {RUN_COLUMNS} FROM runs WHERE venue = %s AND finished_at IS NULL
                 ORDER BY run_id""",
                 (self.venue,),
             ).fetchall()
-        return [_run(row) for row in rows]
+        return [run_of(row, _utc) for row in rows]
 
     def ops(self, run_id: int) -> list[JournalOp]:
         """The operations of one run in index order."""
         with self._transaction() as cur:
             rows = cur.execute(
-                f"{_OPS_SELECT} WHERE venue = %s AND run_id = %s ORDER BY op_index",
+                f"SELECT {OP_COLUMNS} FROM ops WHERE venue = %s AND run_id = %s ORDER BY op_index",
                 (self.venue, run_id),
             ).fetchall()
-        return [_journal_op(row) for row in rows]
+        return [journal_op_of(row, _utc) for row in rows]
 
     def unfinished_ops(self, performance_id: int | None = None) -> list[JournalOp]:
         """Operations still STARTED: left by a crash when no run for them is in flight."""
         with self._transaction() as cur:
             if performance_id is None:
                 rows = cur.execute(
-                    f"""{_OPS_SELECT} WHERE venue = %s AND state = 'started'
+                    f"""SELECT {OP_COLUMNS} FROM ops WHERE venue = %s AND state = 'started'
                     ORDER BY run_id, op_index""",
                     (self.venue,),
                 ).fetchall()
             else:
                 rows = cur.execute(
-                    f"""{_OPS_SELECT} WHERE venue = %s AND state = 'started' AND run_id IN
+                    f"""SELECT {OP_COLUMNS} FROM ops WHERE venue = %s AND state = 'started' AND run_id IN
                         (SELECT run_id FROM run_performances
                         WHERE venue = %s AND performance_id = %s)
                     ORDER BY run_id, op_index""",
                     (self.venue, self.venue, performance_id),
                 ).fetchall()
-        return [_journal_op(row) for row in rows]
+        return [journal_op_of(row, _utc) for row in rows]
 
     def prune_runs(self, finished_before: datetime) -> int:
         """Delete finished runs (and their ops) older than a cutoff; returns how many went."""
@@ -482,29 +484,15 @@ class PostgresStore:
         self, performance_ids: Iterable[int] | None = None
     ) -> list[PerformanceStatus]:
         """Statuses ordered by performance id, all or only those asked for."""
-        sql = """SELECT performance_id, event_key, last_sync, outcome, drift, conflicts, errors,
-            last_error, run_id FROM performance_status WHERE venue = %s"""
+        sql = f"SELECT {STATUS_COLUMNS} FROM performance_status WHERE venue = %s"
         params: tuple[Any, ...] = (self.venue,)
         if performance_ids is not None:
-            _no_bare_string(performance_ids, "performance_ids")
+            no_bare_string(performance_ids, "performance_ids")
             sql += " AND performance_id = ANY(%s::bigint[])"
             params = (self.venue, [int(p) for p in performance_ids])
         with self._transaction() as cur:
             rows = cur.execute(sql + " ORDER BY performance_id", params).fetchall()
-        return [
-            PerformanceStatus(
-                performance_id=pid,
-                event_key=event_key,
-                last_sync=_utc(last_sync),
-                outcome=SyncOutcome(outcome),
-                drift=drift,
-                conflicts=conflicts,
-                errors=errors,
-                last_error=last_error,
-                run_id=run_id,
-            )
-            for pid, event_key, last_sync, outcome, drift, conflicts, errors, last_error, run_id in rows
-        ]
+        return [status_of(row, _utc) for row in rows]
 
     # -- for-sale budget --------------------------------------------------------------------------
 
@@ -705,7 +693,7 @@ class PostgresStore:
         self, holder: str, listen: str, units: Iterable[str], now: datetime | None = None
     ) -> None:
         """Say ``holder`` runs on this store's session (upsert: ``started_at`` only on insert)."""
-        _no_bare_string(units, "units")
+        no_bare_string(units, "units")
         unit_list = json.dumps([str(u) for u in units])
         moment = self._now(now)
         self._check_open()
@@ -826,36 +814,6 @@ def _migrate(conn: Conn, source: str) -> int:
                     (migration.version, migration.description),
                 )
     return latest
-
-
-_RUN_COLUMNS = "run_id, mode, performance_ids, started_at, finished_at, plan, summary"
-_OPS_SELECT = "SELECT run_id, op_index, op, state, started_at, finished_at, error FROM ops"
-
-
-def _run(row: tuple[Any, ...]) -> Run:
-    run_id, mode, ids, started, finished, plan, summary = row
-    return Run(
-        run_id=int(run_id),
-        mode=RunMode(mode),
-        performance_ids=tuple(json.loads(ids)),
-        started_at=_utc(started),
-        finished_at=_maybe_utc(finished),
-        plan_json=plan,
-        summary_json=summary,
-    )
-
-
-def _journal_op(row: tuple[Any, ...]) -> JournalOp:
-    run_id, index, op, state, started, finished, error = row
-    return JournalOp(
-        run_id=int(run_id),
-        index=index,
-        op_json=op,
-        state=_OP_STATE[state],
-        started_at=_utc(started),
-        finished_at=_maybe_utc(finished),
-        error=error,
-    )
 
 
 if TYPE_CHECKING:  # mypy proves PostgresStore keeps the StateStore contract

@@ -37,6 +37,15 @@ from bridge.store.base import (
     SyncOutcome,
 )
 from bridge.store.migrations import migrate
+from bridge.store.rows import (
+    OP_COLUMNS,
+    RUN_COLUMNS,
+    STATUS_COLUMNS,
+    journal_op_of,
+    no_bare_string,
+    run_of,
+    status_of,
+)
 
 Clock = Callable[[], datetime]
 
@@ -47,7 +56,6 @@ MEMORY = ":memory:"
 _FOR_SALE_RETENTION = timedelta(days=7)
 
 _OWNERSHIP = {member.value: member for member in Ownership}
-_OP_STATE = {member.value: member for member in OpState}
 _SQLITE_BUSY = 5
 _SQLITE_LOCKED = 6
 
@@ -64,36 +72,9 @@ def to_text(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
-_RUN_COLUMNS = "run_id, mode, performance_ids, started_at, finished_at, plan, summary"
-
-
-def _run(row: tuple[Any, ...]) -> Run:
-    """One ``runs`` row, selected as _RUN_COLUMNS."""
-    run_id, mode, ids, started, finished, plan, summary = row
-    return Run(
-        run_id=run_id,
-        mode=RunMode(mode),
-        performance_ids=tuple(json.loads(ids)),
-        started_at=from_text(started),
-        finished_at=_maybe_time(finished),
-        plan_json=plan,
-        summary_json=summary,
-    )
-
-
 def from_text(text: str) -> datetime:
     """Read back what ``to_text`` wrote."""
     return datetime.fromisoformat(text)
-
-
-def _maybe_time(text: str | None) -> datetime | None:
-    return None if text is None else datetime.fromisoformat(text)
-
-
-def _no_bare_string(values: object, what: str) -> None:
-    """A str is an Iterable[str] too; passing one key instead of a list is always a mistake."""
-    if isinstance(values, str | bytes):
-        raise TypeError(f"{what} must be a collection, not a single string: {values!r}")
 
 
 def open_store(
@@ -195,7 +176,7 @@ class SqliteStore:
             if event_keys is None:
                 rows = conn.execute(sql).fetchall()
             else:
-                _no_bare_string(event_keys, "event_keys")
+                no_bare_string(event_keys, "event_keys")
                 keys = json.dumps(list(set(event_keys)))
                 rows = conn.execute(
                     sql + " WHERE event_key IN (SELECT value FROM json_each(?))", (keys,)
@@ -255,7 +236,7 @@ class SqliteStore:
         now: datetime | None = None,
     ) -> int:
         """Open a run and return its id (ids only grow, never reused)."""
-        _no_bare_string(performance_ids, "performance_ids")
+        no_bare_string(performance_ids, "performance_ids")
         ids = list(dict.fromkeys(int(p) for p in performance_ids))
         started = to_text(self._now(now))
         with self._transaction(write=True) as conn:
@@ -321,7 +302,7 @@ class SqliteStore:
 
     def runs(self, limit: int = 20, performance_id: int | None = None) -> list[Run]:
         """The latest runs, newest first, optionally only those covering one performance."""
-        columns = _RUN_COLUMNS
+        columns = RUN_COLUMNS
         with self._transaction(write=False) as conn:
             if performance_id is None:
                 rows = conn.execute(
@@ -334,23 +315,23 @@ class SqliteStore:
                     ORDER BY run_id DESC LIMIT ?""",
                     (performance_id, limit),
                 ).fetchall()
-        return [_run(row) for row in rows]
+        return [run_of(row, from_text) for row in rows]
 
     def unfinished_runs(self) -> list[Run]:
         """Runs never finished (in flight, or left by a crash or an interruption), oldest first."""
         with self._transaction(write=False) as conn:
             rows = conn.execute(
-                f"SELECT {_RUN_COLUMNS} FROM runs WHERE finished_at IS NULL ORDER BY run_id"
+                f"SELECT {RUN_COLUMNS} FROM runs WHERE finished_at IS NULL ORDER BY run_id"
             ).fetchall()
-        return [_run(row) for row in rows]
+        return [run_of(row, from_text) for row in rows]
 
     def ops(self, run_id: int) -> list[JournalOp]:
         """The operations of one run in index order."""
         with self._transaction(write=False) as conn:
             rows = conn.execute(
-                f"{_OPS_SELECT} WHERE run_id = ? ORDER BY op_index", (run_id,)
+                f"SELECT {OP_COLUMNS} FROM ops WHERE run_id = ? ORDER BY op_index", (run_id,)
             ).fetchall()
-        return [_journal_op(row) for row in rows]
+        return [journal_op_of(row, from_text) for row in rows]
 
     def unfinished_ops(self, performance_id: int | None = None) -> list[JournalOp]:
         """Operations still STARTED: left by a crash when no run for them is in flight.
@@ -361,16 +342,16 @@ class SqliteStore:
         with self._transaction(write=False) as conn:
             if performance_id is None:
                 rows = conn.execute(
-                    f"{_OPS_SELECT} WHERE state = 'started' ORDER BY run_id, op_index"
+                    f"SELECT {OP_COLUMNS} FROM ops WHERE state = 'started' ORDER BY run_id, op_index"
                 ).fetchall()
             else:
                 rows = conn.execute(
-                    f"""{_OPS_SELECT} WHERE state = 'started' AND run_id IN
+                    f"""SELECT {OP_COLUMNS} FROM ops WHERE state = 'started' AND run_id IN
                         (SELECT run_id FROM run_performances WHERE performance_id = ?)
                     ORDER BY run_id, op_index""",
                     (performance_id,),
                 ).fetchall()
-        return [_journal_op(row) for row in rows]
+        return [journal_op_of(row, from_text) for row in rows]
 
     def prune_runs(self, finished_before: datetime) -> int:
         """Delete finished runs (and their ops) older than a cutoff; returns how many went.
@@ -416,29 +397,15 @@ class SqliteStore:
         self, performance_ids: Iterable[int] | None = None
     ) -> list[PerformanceStatus]:
         """Statuses ordered by performance id, all or only those asked for."""
-        sql = """SELECT performance_id, event_key, last_sync, outcome, drift, conflicts, errors,
-            last_error, run_id FROM performance_status"""
+        sql = f"SELECT {STATUS_COLUMNS} FROM performance_status"
         params: tuple[Any, ...] = ()
         if performance_ids is not None:
-            _no_bare_string(performance_ids, "performance_ids")
+            no_bare_string(performance_ids, "performance_ids")
             sql += " WHERE performance_id IN (SELECT value FROM json_each(?))"
             params = (json.dumps([int(p) for p in performance_ids]),)
         with self._transaction(write=False) as conn:
             rows = conn.execute(sql + " ORDER BY performance_id", params).fetchall()
-        return [
-            PerformanceStatus(
-                performance_id=pid,
-                event_key=event_key,
-                last_sync=from_text(last_sync),
-                outcome=SyncOutcome(outcome),
-                drift=drift,
-                conflicts=conflicts,
-                errors=errors,
-                last_error=last_error,
-                run_id=run_id,
-            )
-            for pid, event_key, last_sync, outcome, drift, conflicts, errors, last_error, run_id in rows
-        ]
+        return [status_of(row, from_text) for row in rows]
 
     # -- for-sale budget --------------------------------------------------------------------------
 
@@ -639,7 +606,7 @@ class SqliteStore:
         self, holder: str, listen: str, units: Iterable[str], now: datetime | None = None
     ) -> None:
         """Say ``holder`` runs (upsert: ``started_at`` only on the first announcement)."""
-        _no_bare_string(units, "units")
+        no_bare_string(units, "units")
         unit_list = json.dumps([str(u) for u in units])
         moment = to_text(self._now(now))
         with self._transaction(write=True) as conn:
@@ -703,22 +670,6 @@ class SqliteStore:
         tb: TracebackType | None,
     ) -> None:
         self.close()
-
-
-_OPS_SELECT = "SELECT run_id, op_index, op, state, started_at, finished_at, error FROM ops"
-
-
-def _journal_op(row: tuple[Any, ...]) -> JournalOp:
-    run_id, index, op, state, started, finished, error = row
-    return JournalOp(
-        run_id=run_id,
-        index=index,
-        op_json=op,
-        state=_OP_STATE[state],
-        started_at=from_text(started),
-        finished_at=_maybe_time(finished),
-        error=error,
-    )
 
 
 def _maybe_text(moment: datetime | None) -> str | None:
