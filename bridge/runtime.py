@@ -23,7 +23,6 @@ from bridge.seatsio.client import SeatsioClient
 from bridge.seatsio.lanes import LaneLimits, SharedBudget
 from bridge.store import open_store
 from bridge.store.base import StateStore
-from bridge.store.postgres import open_postgres
 from bridge.tessitura.client import TessituraClient
 
 __all__ = [
@@ -90,6 +89,8 @@ def state_store(cfg: BridgeConfig) -> StateStore:
     st = cfg.store
     if st.url is None:
         return open_store(st.path, venue=st.venue)
+    from bridge.store.postgres import open_postgres  # psycopg only for those who use it
+
     password = cfg.store_password.get_secret_value() if cfg.store_password else None
     return open_postgres(st.url, venue=st.venue, password=password, pool_size=st.pool_size)
 
