@@ -175,6 +175,7 @@ class RequestLog:
             "entries": [asdict(e) for e in self.entries],
             "counts": self.counts(),
             "peak_in_flight": dict(self.peak_in_flight),
+            "in_flight": {lane: n for lane, n in self.in_flight.items() if n},
         }
 
 
@@ -283,12 +284,27 @@ class Control:
                 self.log.peak_in_flight[lane] = max(
                     self.log.peak_in_flight[lane], self.log.in_flight[lane]
                 )
+            done = False
+
+            def finish() -> None:
+                # once: a request stops counting as its last byte goes out, not when the app's
+                # task next runs (the client may already have sent its next request by then)
+                nonlocal done
+                if not done:
+                    done = True
+                    entry.ended = time.monotonic()
+                    if lane:
+                        self.log.in_flight[lane] -= 1
+
+            async def sending(message: Message) -> None:
+                if message["type"] == "http.response.body" and not message.get("more_body"):
+                    finish()
+                await send(message)
+
             try:
-                await self._handle(app, scope, receive, send, entry)
+                await self._handle(app, scope, receive, sending, entry)
             finally:
-                entry.ended = time.monotonic()
-                if lane:
-                    self.log.in_flight[lane] -= 1
+                finish()
 
         return wrapped
 

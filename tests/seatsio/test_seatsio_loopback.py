@@ -38,6 +38,12 @@ async def control(base_url: str) -> AsyncIterator[SandboxControl]:
     async with httpx.AsyncClient(base_url=base_url) as http:
         control = SandboxControl(http)
         await control.clear_faults()
+        # an earlier test's hung request may still be running at the server (the client gave up
+        # on it, the server did not): it would count against this test's lanes
+        for _ in range(100):
+            if not (await control.log())["in_flight"]:
+                break
+            await asyncio.sleep(0.05)
         await control.clear_log()
         yield control
         await control.clear_faults()
