@@ -179,7 +179,7 @@ class Connection:
                 attempt,
                 vendor=VENDOR,
                 method=method,
-                url=concrete_url(self._http, method, url, params),
+                url=lambda: concrete_url(self._http, method, url, params),
                 may_repeat=may_repeat,
                 on_retry=lambda _exc, _wait: self.stats.retried(endpoint),
             )
@@ -228,7 +228,7 @@ class Connection:
         return parse(
             adapter,
             _decode(method, response),
-            request_line(method, response.request.url),
+            lambda: request_line(method, response.request.url),
             status=response.status_code,
             applied=method != "GET",
         )

@@ -10,6 +10,7 @@ coerced. Dates are ISO-8601 strings with ``Z`` or an offset; one without is refu
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -212,7 +213,7 @@ class Page(BaseModel, Generic[T]):
 def parse(
     adapter: TypeAdapter[T],
     data: Any,
-    what: str,
+    what: str | Callable[[], str],
     *,
     status: int | None = None,
     applied: bool = False,
@@ -223,6 +224,7 @@ def parse(
     try:
         return adapter.validate_python(data)
     except ValidationError as exc:
+        what = what() if callable(what) else what  # built only for an error: a long URL is costly
         raise MalformedResponseError(
             f"{what}: unexpected response shape: {validation_summary(exc, 'answer')}"
             + ("; the change was applied" if applied else ""),
