@@ -18,6 +18,7 @@ from bridge.mapping.adapters import SeatsioReader, TessituraReader
 from bridge.reconcile.leases import instance_id
 from bridge.reconcile.policy import Policy
 from bridge.reconcile.run import Reconciler
+from bridge.reconcile.seat_maps import SeatMapCache
 from bridge.seatsio.chunking import SplitLimits
 from bridge.seatsio.client import SeatsioClient
 from bridge.seatsio.lanes import LaneLimits, SharedBudget
@@ -142,6 +143,7 @@ def reconciler_for(
         tessitura=tessitura,
         seatsio=seatsio,
         store=store,
+        seat_maps=SeatMapCache(max_age_s=cfg.tessitura.seat_map_max_age_s),
         concurrency=concurrency,
     )
 

@@ -94,6 +94,10 @@ class TessituraSettings(Section):
     format: Literal["json", "xml"] = "json"
     timeout_s: float = Field(30.0, gt=0)
     password_file: ConfigPath | None = None
+    #: A performance's seat map is read once and kept in the store, so a pass costs one hold read
+    #: per performance; it is read again after this age, or at once when a hold names a seat the
+    #: kept seat map's table does not have.
+    seat_map_max_age_s: float = Field(86_400.0, ge=0)
 
 
 class SeatsioSettings(Section):

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 import structlog
 
-from bridge.domain import HoldSnapshot, SeatHold
+from bridge.domain import HoldSnapshot
 from bridge.errors import BridgeError, ConfigError
 from bridge.mapping.model import MappingTables
 from bridge.reconcile.apply import apply_plan
@@ -31,36 +31,13 @@ from bridge.reconcile.observe import observe
 from bridge.reconcile.outcome import HELD_BACK, RunReport, UnitError, UnitResult
 from bridge.reconcile.plan import Plan, plan
 from bridge.reconcile.policy import Policy
+from bridge.reconcile.seat_maps import KnownSeats, SeatMapCache
 from bridge.reconcile.verify import booked_during_run
 from bridge.seatsio.client import SeatsioClient
 from bridge.store.base import OpState, PerformanceStatus, StateStore, SyncOutcome
 from bridge.tessitura.client import TessituraClient
 
 log = structlog.get_logger("seatbridge.reconcile")
-
-
-class SeatMapCache:
-    """Performance id -> Tessitura seat map id: read once, so a sync costs one hold list."""
-
-    def __init__(self) -> None:
-        self._seat_maps: dict[int, int] = {}
-
-    async def snapshot(self, tessitura: TessituraClient, performance_id: int) -> HoldSnapshot:
-        seat_map = self._seat_maps.get(performance_id)
-        if seat_map is None:
-            return await self._first(tessitura, performance_id)
-        holds = await tessitura.seat_holds(performance_id, include_all_holds=True)
-        return HoldSnapshot(
-            performance_id,
-            seat_map,
-            tuple(SeatHold(h.seat_id, h.hold_code_id, h.priority, h.end_date) for h in holds),
-            datetime.now(UTC),
-        )
-
-    async def _first(self, tessitura: TessituraClient, performance_id: int) -> HoldSnapshot:
-        snap = await tessitura.hold_snapshot(performance_id, include_all_holds=True)
-        self._seat_maps[performance_id] = snap.seat_map_id
-        return snap
 
 
 def units_of(performance_ids: Iterable[int], tables: MappingTables) -> list[tuple[int, ...]]:
@@ -123,6 +100,7 @@ class Reconciler:
                 if force
                 else ReleaseBreaker.for_pass(self.policy, self.tables, self.store, units)
             )
+            self.seat_maps.load(self.store)
 
             async def one(unit: tuple[int, ...]) -> UnitResult:
                 with structlog.contextvars.bound_contextvars(unit=list(unit)):
@@ -143,6 +121,7 @@ class Reconciler:
                     tasks = [group.create_task(one(u)) for u in units]
             except BaseExceptionGroup as failed:
                 fatal = _fatal(failed)
+            self.seat_maps.save(self.store)
             if fatal is not None:
                 raise fatal
             if apply:  # the sizes the next run compares with; a refused table keeps its old size
@@ -179,7 +158,9 @@ class Reconciler:
                         return result
                     _settle_crashed_ops(store, pid)
                 leases.start_renewing()
-            snapshots = await _snapshots(self.tessitura, self.seat_maps, unit, result)
+            snapshots = await _snapshots(
+                self.tessitura, self.seat_maps, unit, result, self._known_seats
+            )
             desired = desired_state(snapshots, self.tables, policy, refused_tables)
             keys = sorted(desired.events)
             ledger = store.ledger(keys)
@@ -221,6 +202,10 @@ class Reconciler:
             _record_status(self.tables, store, result)
         return result
 
+    def _known_seats(self, seat_map_id: int) -> Collection[int] | None:
+        table = self.tables.seat_tables.get(seat_map_id)
+        return None if table is None else table.labels.keys()
+
 
 def _fatal(group: BaseExceptionGroup[BaseException]) -> BaseException:
     """The error a failed pass raises: the first ConfigError (the one an operator must fix), else
@@ -239,12 +224,16 @@ def _fatal(group: BaseExceptionGroup[BaseException]) -> BaseException:
 
 
 async def _snapshots(
-    tessitura: TessituraClient, cache: SeatMapCache, unit: tuple[int, ...], result: UnitResult
+    tessitura: TessituraClient,
+    cache: SeatMapCache,
+    unit: tuple[int, ...],
+    result: UnitResult,
+    known_seats: KnownSeats,
 ) -> list[HoldSnapshot]:
     """Hold snapshots of the unit's performances; a failed one is an error, the rest go on
     (its event is then left out of the plan, and a season missing one is not planned)."""
     got = await asyncio.gather(
-        *(cache.snapshot(tessitura, pid) for pid in unit), return_exceptions=True
+        *(cache.snapshot(tessitura, pid, known_seats) for pid in unit), return_exceptions=True
     )
     snaps: list[HoldSnapshot] = []
     for pid, snap in zip(unit, got, strict=True):
