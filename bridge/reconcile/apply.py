@@ -149,14 +149,29 @@ BATCHED = frozenset(
 
 def steps(operations: Sequence[Operation]) -> list[list[tuple[int, Operation]]]:
     """The plan cut into calls: a run of consecutive operations of one batched kind is one step,
-    any other operation a step of its own. Plan order is kept."""
+    so are consecutive channel creations on one event; any other operation is a step of its
+    own. Plan order is kept."""
     out: list[list[tuple[int, Operation]]] = []
     for index, op in enumerate(operations):
-        if out and op.kind in BATCHED and out[-1][-1][1].kind is op.kind:
+        if out and _joins(out[-1][-1][1], op):
             out[-1].append((index, op))
         else:
             out.append([(index, op)])
     return out
+
+
+def _joins(previous: Operation, op: Operation) -> bool:
+    """Whether ``op`` goes out in the same call as ``previous``: a batched kind, or a channel
+    created on the same one event (seats.io adds a list of channels in one call, all or none)."""
+    if op.kind is not previous.kind:
+        return False
+    if op.kind in BATCHED:
+        return True
+    return (
+        op.kind is OpKind.CREATE_CHANNEL
+        and len(op.event_keys) == 1
+        and op.event_keys == previous.event_keys
+    )
 
 
 async def apply_plan(
@@ -302,9 +317,11 @@ async def send(ops: Sequence[Operation], seatsio: SeatsioClient, store: StateSto
                     remaining=info.rate_limit_remaining_calls if info else None,
                     resets_at=info.rate_limit_reset_date if info else None,
                 )
+    elif len(ops) > 1:  # channels created on one event (see _joins)
+        channels = [_wire(op.channel, list(op.labels)) for op in ops if op.channel is not None]
+        await seatsio.channels.add_many(ops[0].event_keys[0], channels)
     else:
-        for op in ops:
-            await _channel_call(op, seatsio)
+        await _channel_call(ops[0], seatsio)
 
 
 def _status_request(op: Operation, events: Sequence[str]) -> StatusChangeRequest:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
+from urllib.parse import quote_plus
 
 from bridge.seatsio.requests import ForSaleEdit, ObjectRef, StatusChangeRequest
 
@@ -20,13 +21,17 @@ T = TypeVar("T")
 
 @dataclass(frozen=True, slots=True)
 class SplitLimits:
-    """Most objects per write request, and most labels per object-info read (bounds the URL)."""
+    """Most objects per write request; most labels per object-info read, and most bytes of its
+    query string once encoded. The query is what bounds a read: proxies commonly refuse a request
+    line over 8 KiB, and a count alone lets long labels (``Grand Tier Left-AA-101``) past it
+    while holding short ones (``A-1``) to a fraction of it."""
 
     objects_per_request: int = 1000
-    labels_per_read: int = 250
+    labels_per_read: int = 1000
+    query_bytes_per_read: int = 7000
 
     def __post_init__(self) -> None:
-        if self.objects_per_request < 1 or self.labels_per_read < 1:
+        if min(self.objects_per_request, self.labels_per_read, self.query_bytes_per_read) < 1:
             raise ValueError(f"split limits must be at least 1, got {self}")
 
 
@@ -37,6 +42,24 @@ def chunked(items: Sequence[T], size: int) -> list[Sequence[T]]:
     if not items:
         return [items]
     return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def label_reads(labels: Sequence[str], limits: SplitLimits) -> list[Sequence[str]]:
+    """Consecutive slices of ``labels``, one object-info read each: at most
+    ``labels_per_read`` labels and ``query_bytes_per_read`` bytes of ``label=...&`` query (a
+    label longer than that alone still gets a read of its own)."""
+    reads: list[Sequence[str]] = []
+    start, used = 0, 0
+    for i, label in enumerate(labels):
+        size = len(quote_plus(label)) + len("label=&")
+        if i > start and (
+            i - start >= limits.labels_per_read or used + size > limits.query_bytes_per_read
+        ):
+            reads.append(labels[start:i])
+            start, used = i, 0
+        used += size
+    reads.append(labels[start:])
+    return reads
 
 
 def split_status_change(change: StatusChangeRequest, size: int) -> list[StatusChangeRequest]:

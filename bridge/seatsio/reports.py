@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from bridge.seatsio._group import ApiGroup, every_item
-from bridge.seatsio.chunking import chunked
+from bridge.seatsio.chunking import label_reads
 from bridge.seatsio.lanes import Lane
 from bridge.seatsio.models import EventObjectInfo, Page, StatusChangeEntry
 
@@ -26,13 +26,13 @@ class ReportsApi(ApiGroup):
     async def object_infos(
         self, event_key: str, labels: Sequence[str]
     ) -> dict[str, EventObjectInfo]:
-        """The named objects by label, read in parts of at most ``labels_per_read``, concurrently
-        (the priority lane bounds how many at once)."""
+        """The named objects by label, read in parts bounded by the split limits' label count and
+        query bytes, concurrently (the priority lane bounds how many at once)."""
         if isinstance(labels, str):
             raise TypeError("labels must be a sequence of labels, not one string")
         if not labels:
             return {}
-        parts = chunked(labels, self._split.labels_per_read)
+        parts = label_reads(labels, self._split)
         tasks = [asyncio.ensure_future(self._object_infos(event_key, part)) for part in parts]
         try:
             found = await asyncio.gather(*tasks)

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote_plus
+
 from hypothesis import given
 from hypothesis import strategies as st
 
 from bridge.seatsio import ForSaleEdit, ObjectRef, StatusChangeRequest
-from bridge.seatsio.chunking import chunked, pack_batch, split_for_sale, split_status_change
+from bridge.seatsio.chunking import (
+    SplitLimits,
+    chunked,
+    label_reads,
+    pack_batch,
+    split_for_sale,
+    split_status_change,
+)
 
 labels = st.lists(st.integers(1, 999).map(lambda n: f"A-{n}"), max_size=60)
 sizes = st.integers(min_value=1, max_value=17)
@@ -20,6 +29,32 @@ def test_chunks_respect_the_size_and_concatenate_back_to_the_input(
     assert all(len(p) <= size for p in parts)
     assert [x for p in parts for x in p] == items
     assert chunked(items, size) == parts
+
+
+#: any text a chart may use as a label: spaces, non-ASCII, characters that need escaping
+any_labels = st.lists(st.text(min_size=1, max_size=40), max_size=80)
+
+
+@given(any_labels, st.integers(1, 30), st.integers(1, 600))
+def test_label_reads_bound_count_and_query_bytes_and_lose_nothing(
+    items: list[str], count: int, query_bytes: int
+) -> None:
+    limits = SplitLimits(labels_per_read=count, query_bytes_per_read=query_bytes)
+    reads = label_reads(items, limits)
+    assert [x for r in reads for x in r] == items
+    for read in reads:
+        encoded = sum(len(quote_plus(label)) + len("label=&") for label in read)
+        assert len(read) <= count
+        # only a label too long for any read is sent alone, over the bound
+        assert encoded <= query_bytes or len(read) == 1
+    assert label_reads(items, limits) == reads
+
+
+def test_short_labels_fill_a_read_long_ones_split_early() -> None:
+    limits = SplitLimits()
+    assert len(label_reads([f"A-{n}" for n in range(500)], limits)) == 1
+    long = [f"Grand Tier Left-AA-{n}" for n in range(500)]
+    assert len(label_reads(long, limits)) == 3  # 29 bytes each: 241 a read
 
 
 @given(labels.filter(bool), sizes)
