@@ -9,6 +9,7 @@ part applied (the next reconcile sees and finishes it).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
@@ -17,6 +18,8 @@ from urllib.parse import quote_plus
 from bridge.seatsio.requests import ForSaleEdit, ObjectRef, StatusChangeRequest
 
 T = TypeVar("T")
+#: Characters a query keeps as they are (quote_plus's safe set): such a label encodes to itself.
+_PLAIN = re.compile(r"[A-Za-z0-9_.~-]*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +54,7 @@ def label_reads(labels: Sequence[str], limits: SplitLimits) -> list[Sequence[str
     reads: list[Sequence[str]] = []
     start, used = 0, 0
     for i, label in enumerate(labels):
-        size = len(quote_plus(label)) + len("label=&")
+        size = (len(label) if _PLAIN.fullmatch(label) else len(quote_plus(label))) + 7  # label=&
         if i > start and (
             i - start >= limits.labels_per_read or used + size > limits.query_bytes_per_read
         ):

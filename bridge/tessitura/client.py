@@ -14,6 +14,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
+from functools import cache
 from typing import Any, Literal, TypeVar
 
 import httpx
@@ -352,14 +353,19 @@ class TessituraClient(AsyncClosing):
         return wants_xml
 
     def _decode_list(self, response: httpx.Response, model: type[ModelT]) -> list[ModelT]:
+        adapter: TypeAdapter[list[ModelT]] = _list_of(model)
         try:
             if self._is_xml(response):
                 data: Any = collection_data(parse_document(response.content), model)
             else:
+                try:  # one pass over the bytes in pydantic-core; the path below names a fault
+                    return adapter.validate_json(response.content)
+                except ValidationError:
+                    pass
                 data = _json(response)
                 if not isinstance(data, list):
                     raise _shape(response, f"expected a list of {model.__name__}")
-            return TypeAdapter(list[model]).validate_python(data)  # type: ignore[valid-type]
+            return adapter.validate_python(data)
         except ValidationError as exc:
             raise _shape(response, _first_error(exc, model)) from None
         except MalformedResponseError as exc:
@@ -376,6 +382,12 @@ class TessituraClient(AsyncClosing):
             raise _shape(response, _first_error(exc, model)) from None
         except MalformedResponseError as exc:
             raise _with_answer(exc, response) from None
+
+
+@cache
+def _list_of(model: type[ModelT]) -> TypeAdapter[list[ModelT]]:
+    """One adapter per model: building one costs more than validating a list of holds."""
+    return TypeAdapter(list[model])  # type: ignore[valid-type]
 
 
 def _json(response: httpx.Response) -> Any:
