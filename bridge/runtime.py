@@ -17,7 +17,7 @@ from bridge.errors import ConfigError
 from bridge.mapping.adapters import SeatsioReader, TessituraReader
 from bridge.reconcile.leases import instance_id
 from bridge.reconcile.policy import Policy
-from bridge.reconcile.run import Reconciler
+from bridge.reconcile.run import UNIT_CONCURRENCY, Reconciler
 from bridge.reconcile.seat_maps import SeatMapCache
 from bridge.seatsio.chunking import SplitLimits
 from bridge.seatsio.client import SeatsioClient
@@ -103,7 +103,7 @@ class Runtime:
     seatsio: SeatsioClient
     store: StateStore
 
-    def reconciler(self, *, force: bool = False, concurrency: int = 4) -> Reconciler:
+    def reconciler(self, *, force: bool = False, concurrency: int = UNIT_CONCURRENCY) -> Reconciler:
         """A reconciler over this runtime's clients and store, with the config's tables and
         safety settings (``force`` lifts the guards, as `reconcile --force`)."""
         return reconciler_for(
@@ -134,7 +134,7 @@ def reconciler_for(
     store: StateStore,
     *,
     force: bool = False,
-    concurrency: int = 4,
+    concurrency: int = UNIT_CONCURRENCY,
 ) -> Reconciler:
     """What a pass uses, taken from the config: its tables and policy, with these clients."""
     return Reconciler(
