@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -181,12 +181,15 @@ async def apply_plan(
     *,
     performance_ids: tuple[int, ...] = (),
     before_step: Callable[[], None] | None = None,
+    send_batched: Callable[[Sequence[Operation]], Awaitable[None]] | None = None,
 ) -> ApplyOutcome:
     """Apply ``plan`` in order; never raises for one operation's failure (CredentialsError and
     other ConfigErrors do raise: nothing else can succeed either).
 
     ``before_step`` is called before each step (before its journal entry and seats.io call); what
-    it raises (e.g. the run's lease was lost) stops the plan there and propagates."""
+    it raises (e.g. the run's lease was lost) stops the plan there and propagates.
+    ``send_batched`` sends a status or for-sale step in place of :func:`send`, raising what it
+    would (:class:`bridge.reconcile.merge.WriteMerger`: with other units' steps)."""
     run_id = store.begin_run(performance_ids, RunMode.APPLY, json.dumps(plan.to_json()))
     outcome = ApplyOutcome(run_id=run_id)
     ledger: dict[tuple[str, str], LedgerEntry] = dict(store.ledger(_keys(plan)))
@@ -212,7 +215,10 @@ async def apply_plan(
         shape: StepShape | None = None
         try:
             shape = step_shape(ops, seatsio)
-            await send(ops, seatsio, store)
+            if send_batched is not None and ops[0].kind in BATCHED:
+                await send_batched(ops)
+            else:
+                await send(ops, seatsio, store)
         except ConfigError:
             for index, _, _ in live:
                 store.op_finished(run_id, index, OpState.FAILED, "configuration or credentials")

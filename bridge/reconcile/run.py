@@ -12,6 +12,7 @@ result says when it wants to run again (:attr:`~bridge.reconcile.outcome.UnitRes
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -22,14 +23,17 @@ import structlog
 from bridge.domain import HoldSnapshot
 from bridge.errors import BridgeError, ConfigError
 from bridge.mapping.model import MappingTables
+from bridge.reconcile import apply
 from bridge.reconcile.apply import apply_plan
 from bridge.reconcile.desired import DesiredState, desired_state
 from bridge.reconcile.findings import FindingKind, Severity, sorted_findings
 from bridge.reconcile.guards import ReleaseBreaker, shrunk_tables
 from bridge.reconcile.leases import LEASE_RENEW_S, LEASE_TTL_S, UnitLeases, instance_id
+from bridge.reconcile.merge import WriteMerger
 from bridge.reconcile.observe import observe
 from bridge.reconcile.outcome import HELD_BACK, RunReport, UnitError, UnitResult
 from bridge.reconcile.plan import Plan, plan
+from bridge.reconcile.plan_model import Operation
 from bridge.reconcile.policy import Policy
 from bridge.reconcile.seat_maps import KnownSeats, SeatMapCache
 from bridge.reconcile.verify import booked_during_run
@@ -43,6 +47,9 @@ log = structlog.get_logger("seatbridge.reconcile")
 #: Tessitura's load and the memory of plans in flight. 8 over 4: a 500-performance pass at 20 ms a
 #: call went from 16 s to 12 s cold (benchmarks/bench_portfolio.py); 16 bought nothing more.
 UNIT_CONCURRENCY = 8
+#: Units that apply together, their status and for-sale steps merged into shared calls
+#: (:mod:`bridge.reconcile.merge`): the larger, the fewer calls, and the more plans held at once.
+WAVE_UNITS = 32
 
 
 def units_of(performance_ids: Iterable[int], tables: MappingTables) -> list[tuple[int, ...]]:
@@ -107,12 +114,16 @@ class Reconciler:
             )
             self.seat_maps.load(self.store)
 
-            async def one(unit: tuple[int, ...]) -> UnitResult:
+            async def one(unit: tuple[int, ...], merger: WriteMerger) -> UnitResult:
                 with structlog.contextvars.bound_contextvars(unit=list(unit)):
-                    async with gate:
-                        result = await self.reconcile_unit(
-                            unit, apply=apply, refused_tables=shrunk, breaker=breaker
-                        )
+                    result = await self.reconcile_unit(
+                        unit,
+                        apply=apply,
+                        refused_tables=shrunk,
+                        breaker=breaker,
+                        gate=gate,
+                        merger=merger,
+                    )
                 if on_unit_done is not None:
                     on_unit_done(result, len(units))
                 return result
@@ -121,11 +132,16 @@ class Reconciler:
             # else can succeed), the other units are cancelled and awaited here, so each releases
             # its leases while the store is still open, before the error leaves the pass.
             fatal: BaseException | None = None
-            try:
-                async with asyncio.TaskGroup() as group:
-                    tasks = [group.create_task(one(u)) for u in units]
-            except BaseExceptionGroup as failed:
-                fatal = _fatal(failed)
+            tasks: list[asyncio.Task[UnitResult]] = []
+            limit = self.seatsio.statuses.objects_per_request
+            for wave in _waves(units, WAVE_UNITS):
+                merger = WriteMerger(self._send_batched, len(wave), limit)
+                try:
+                    async with asyncio.TaskGroup() as group:
+                        tasks += [group.create_task(one(u, merger)) for u in wave]
+                except BaseExceptionGroup as failed:
+                    fatal = _fatal(failed)
+                    break
             self.seat_maps.save(self.store)
             if fatal is not None:
                 raise fatal
@@ -135,6 +151,10 @@ class Reconciler:
                 )
             return RunReport(units=tuple(task.result() for task in tasks))
 
+    async def _send_batched(self, ops: Sequence[Operation]) -> None:
+        """A (merged) step as one call: the apply module's own sender, looked up per call."""
+        await apply.send(ops, self.seatsio, self.store)
+
     async def reconcile_unit(
         self,
         unit: tuple[int, ...],
@@ -142,12 +162,16 @@ class Reconciler:
         apply: bool,
         refused_tables: Mapping[int, str] | None = None,
         breaker: ReleaseBreaker | None = None,
+        gate: asyncio.Semaphore | None = None,
+        merger: WriteMerger | None = None,
     ) -> UnitResult:
         """Read, plan, maybe apply one unit; errors are recorded, never raised (ConfigError aside).
 
         With ``apply`` the unit's performances are leased for the whole unit: renewed while it
         runs, checked before every seats.io write (a lost lease stops the unit there), and released
-        however it ends, a cancellation included."""
+        however it ends, a cancellation included. ``gate`` bounds the units reading and planning
+        at once (not applying: a unit waiting in ``merger`` for its wave holds no slot);
+        ``merger`` sends its status and for-sale steps with the wave's others."""
         store, policy = self.store, self.policy
         result = UnitResult(unit, Plan(operations=(), findings=()))
         leases = UnitLeases(store, self.holder, ttl_s=LEASE_TTL_S, renew_every_s=LEASE_RENEW_S)
@@ -163,20 +187,21 @@ class Reconciler:
                         return result
                     _settle_crashed_ops(store, pid)
                 leases.start_renewing()
-            snapshots = await _snapshots(
-                self.tessitura, self.seat_maps, unit, result, self._known_seats
-            )
-            desired = desired_state(snapshots, self.tables, policy, refused_tables)
-            keys = sorted(desired.events)
-            ledger = store.ledger(keys)
-            observed = await observe(
-                self.seatsio,
-                desired,
-                ledger,
-                [c.key for c in self.tables.channels],
-                bridge_statuses=policy.bridge_statuses,
-                for_sale_calls_left=lambda key: store.for_sale_calls_left(key),
-            )
+            async with gate or contextlib.nullcontext():
+                snapshots = await _snapshots(
+                    self.tessitura, self.seat_maps, unit, result, self._known_seats
+                )
+                desired = desired_state(snapshots, self.tables, policy, refused_tables)
+                keys = sorted(desired.events)
+                ledger = store.ledger(keys)
+                observed = await observe(
+                    self.seatsio,
+                    desired,
+                    ledger,
+                    [c.key for c in self.tables.channels],
+                    bridge_statuses=policy.bridge_statuses,
+                    for_sale_calls_left=lambda key: store.for_sale_calls_left(key),
+                )
             channels = self.tables.channels
             result.plan = plan(desired, observed, ledger, policy, channels)
             if breaker is not None and not breaker.admit(result.plan.released):
@@ -184,7 +209,12 @@ class Reconciler:
                 result.plan = plan(desired, observed, ledger, refused, channels)
             if apply and result.plan.operations:
                 result.outcome = await apply_plan(
-                    result.plan, self.seatsio, store, performance_ids=unit, before_step=leases.check
+                    result.plan,
+                    self.seatsio,
+                    store,
+                    performance_ids=unit,
+                    before_step=leases.check,
+                    send_batched=merger.send if merger is not None else None,
                 )
                 leases.check()
                 await _undo_booked(result, self.seatsio, store, policy, desired, unit)
@@ -201,6 +231,8 @@ class Reconciler:
             result.errors.append(UnitError.of(exc))
             log.exception("unit crashed", performances=unit)
         finally:
+            if merger is not None:
+                merger.leave()
             leases.release()
         if apply and not result.leased_elsewhere and leases.lost is None:
             # a unit that lost its lease leaves the status to the run that holds it now
@@ -210,6 +242,10 @@ class Reconciler:
     def _known_seats(self, seat_map_id: int) -> Collection[int] | None:
         table = self.tables.seat_tables.get(seat_map_id)
         return None if table is None else table.labels.keys()
+
+
+def _waves(units: list[tuple[int, ...]], size: int) -> list[list[tuple[int, ...]]]:
+    return [units[i : i + size] for i in range(0, len(units), size)] or [[]]
 
 
 def _fatal(group: BaseExceptionGroup[BaseException]) -> BaseException:

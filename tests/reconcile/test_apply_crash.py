@@ -164,7 +164,8 @@ async def test_an_uninterrupted_story_converges_and_lifts_holds(
     cfg: BridgeConfig, tmp_path: Path
 ) -> None:
     box, calls = await run_story(cfg, tmp_path / "s.sqlite3", pytest.MonkeyPatch())
-    assert calls[0] > 10 and calls[1] >= 4
+    # status and for-sale steps of different performances share calls (bridge/reconcile/merge.py)
+    assert calls[0] >= 6 and calls[1] >= 3
     world = box.seatsio_world
     assert world.channel_of("perf-201", "Orchestra-B-1") is None
     assert world.object_status("perf-203", "Orchestra-F-15") == "free"
