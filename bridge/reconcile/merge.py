@@ -77,12 +77,11 @@ class WriteMerger:
         self._maybe_flush()
 
     def _maybe_flush(self) -> None:
+        # a cancelled unit's step stays unsent, as if it had been cancelled before handing it over
+        self._waiting = [entry for entry in self._waiting if not entry[1].done()]
         if not self._waiting or len(self._waiting) < self._participants:
             return
         waiting, self._waiting = self._waiting, []
-        waiting = [entry for entry in waiting if not entry[1].done()]  # a cancelled unit's step
-        if not waiting:  # stays unsent, as if it had been cancelled before handing it over
-            return
         task = asyncio.get_running_loop().create_task(self._flush(waiting))
         self._flushes.add(task)
         task.add_done_callback(self._flushes.discard)
