@@ -16,8 +16,8 @@ its step over, and gets back what its own call would have raised:
   performance's refusal fails that performance alone, with its own answer;
 - the outcome is unknown (a timeout after sending, a 5xx on a write): every unit's step is
   unknown, as its own call's would be; each unit re-observes on its next run;
-- steps whose objects together exceed one request (``max_objects_per_request``) are not merged:
-  each goes alone, split as before.
+- steps share a call only up to one request's objects (``max_objects_per_request``); a step
+  larger than that goes alone, split by the client as before.
 
 Units' events never overlap (a season travels with its events), so merged changes never meet.
 """
@@ -90,18 +90,19 @@ class WriteMerger:
         calls: dict[str, list[_Waiting]] = {}
         for entry in waiting:
             calls.setdefault(_call_of(entry[0][0].kind), []).append(entry)
+        packs = [pack for entries in calls.values() for pack in _packed(entries, self._limit)]
         try:
-            await asyncio.gather(*(self._one_call(entries) for entries in calls.values()))
+            await asyncio.gather(*(self._one_call(pack) for pack in packs))
         except BaseException as exc:  # cancelled mid-flush: no waiting unit may hang
             for _, done in waiting:
                 _settle(done, exc)
             raise
 
     async def _one_call(self, entries: list[_Waiting]) -> None:
-        ops = [op for step, _ in entries for op in step]
-        if len(entries) == 1 or objects_in(ops) > self._limit:
-            await asyncio.gather(*(self._alone(step, done) for step, done in entries))
+        if len(entries) == 1:
+            await self._alone(*entries[0])
             return
+        ops = [op for step, _ in entries for op in step]
         try:
             await self._send(ops)
         except REFUSALS:
@@ -122,6 +123,22 @@ class WriteMerger:
             _settle(done, exc)
         else:
             _settle(done)
+
+
+def _packed(entries: list[_Waiting], limit: int) -> list[list[_Waiting]]:
+    """Steps in the order they came, packed into calls of at most ``limit`` objects; a step
+    larger than that on its own (the client splits it, as before)."""
+    packs: list[list[_Waiting]] = []
+    room = 0
+    for entry in entries:
+        size = objects_in(entry[0])
+        if packs and size <= room:
+            packs[-1].append(entry)
+            room -= size
+        else:
+            packs.append([entry])
+            room = limit - size
+    return packs
 
 
 def _settle(done: asyncio.Future[None], exc: BaseException | None = None) -> None:

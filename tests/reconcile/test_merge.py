@@ -91,14 +91,16 @@ async def test_an_unknown_outcome_is_every_units_outcome() -> None:
     assert seatsio.calls == [["e1", "e2"]]  # never repeated: it may have landed
 
 
-async def test_steps_too_large_for_one_request_go_alone() -> None:
+async def test_steps_share_calls_up_to_one_requests_objects() -> None:
     seatsio = Seatsio()
-    merger = WriteMerger(seatsio.send, 2, objects_per_request=3)
+    merger = WriteMerger(seatsio.send, 4, objects_per_request=4)
+    steps = [["A-1", "A-2"], ["A-1", "A-2"], ["A-1", "A-2", "A-3"], ["A-1"] * 5]
     fates = await asyncio.gather(
-        unit(merger, [hold("e1", "A-1", "A-2")]), unit(merger, [hold("e2", "A-1", "A-2")])
+        *(unit(merger, [hold(f"e{n}", *labels)]) for n, labels in enumerate(steps))
     )
-    assert fates == ["done", "done"]
-    assert sorted(seatsio.calls) == [["e1"], ["e2"]]
+    assert fates == ["done"] * 4
+    # two steps of 2 fill a request; 3 goes alone; 5 is too large for any: alone (split later)
+    assert sorted(seatsio.calls) == [["e0", "e1"], ["e2"], ["e3"]]
 
 
 async def test_a_unit_that_leaves_without_writing_does_not_hold_the_others_back() -> None:
