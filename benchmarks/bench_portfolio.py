@@ -19,9 +19,12 @@ for-sale), the same three passes. After the cold passes, both seats.io end state
 
 Printed, per pass: wall seconds (median and spread of ``--repeat`` runs), the speed-up over the
 baseline, CPU seconds and peak RSS of the process, calls by endpoint, seats.io reads and writes, and
-writes against the minimum (computed from the end states before and after the pass: one channel
+writes against the minimum, computed from the end states before and after the pass: one channel
 call per event or season whose channel members changed, plus status and for-sale changes packed
-into multi-event requests of at most 1,000 objects). ``--scale 50,200`` adds bridge passes at those
+into multi-event requests of at most 1,000 objects. That minimum replaces an event's channels in
+one call, others' channels included; the "safe minimum" is the least a bridge needs that never
+does that (seats.io moves objects one channel per call): one call per channel changed, the new
+channels of an event together. ``--scale 50,200`` adds bridge passes at those
 sizes, to show cost growing linearly; ``--profile DIR`` writes a pyinstrument profile of each
 bridge pass of the first repeat.
 
@@ -70,7 +73,11 @@ class Pass:
     cpu_s: float
     peak_rss_mib: float
     calls: Counter[str]
+    #: one channel call per event or season (replacing its channels: others' included)
     minimum_writes: int
+    #: one channel call per channel changed, new channels of an event together: the least a
+    #: bridge needs that never replaces channels it does not own
+    safe_minimum_writes: int
 
     @property
     def seatsio_reads(self) -> int:
@@ -124,12 +131,23 @@ def naive_argv(site: Site, ids_file: Path) -> list[str]:
 
 def one_pass(site: Site, argv: list[str], log: Path, ok: Callable[[int], bool]) -> Pass:
     before = seatsio_end_state(site.box)
+    channels_before = channel_keys(site)
     site.clear_logs()
     wall, cpu, rss, code = timed(argv, log)
     if not ok(code):
         sys.exit(f"bench_portfolio: {argv[1:4]} exited {code}; see {log}")
     calls = endpoint_counts(site.log(), site)
-    return Pass(wall, cpu, rss, calls, minimum_writes(site, before, seatsio_end_state(site.box)))
+    after = seatsio_end_state(site.box)
+    least, safe = minimum_writes(site, before, after, channels_before)
+    return Pass(wall, cpu, rss, calls, least, safe)
+
+
+def channel_keys(site: Site) -> dict[str, set[str]]:
+    """The channels each event or season has (events in a season have none of their own)."""
+    world = site.box.seatsio_world
+    return {
+        e.key: {c.key for c in world.channels(e.key)} for e in world.events() if not e.in_season
+    }
 
 
 # -- the minimum ----------------------------------------------------------------------------------
@@ -139,7 +157,8 @@ def minimum_writes(
     site: Site,
     before: Mapping[str, Mapping[str, ObjectState]],
     after: Mapping[str, Mapping[str, ObjectState]],
-) -> int:
+    channels_before: Mapping[str, set[str]],
+) -> tuple[int, int]:
     """The fewest seats.io writes that take ``before`` to ``after``: one channel call per event or
     season whose channel members changed (channels belong to the season for its events), status
     and for-sale changes packed into multi-event requests of at most 1,000 objects (a season's
@@ -148,6 +167,7 @@ def minimum_writes(
     season_of = {e.key: world.top_season(e) for e in world.events() if e.in_season}
     default: ObjectState = ("free", None, True)
     channel_owners: set[str] = set()
+    changed_channels: dict[str, set[str | None]] = {}
     statuses = for_sale = 0
     for key in set(before) | set(after):
         old, new = before.get(key, {}), after.get(key, {})
@@ -157,7 +177,12 @@ def minimum_writes(
             if a[0] != b[0]:
                 statuses += 1
             if a[1] != b[1]:
-                channel_owners.add(key if season is None else season.key)
+                owner = key if season is None else season.key
+                channel_owners.add(owner)
+                existing = channels_before.get(owner, set())
+                # a new channel is created with its objects, all new ones in one call
+                touched = {c if c in existing else None for c in (a[1], b[1]) if c is not None}
+                changed_channels.setdefault(owner, set()).update(touched)
             if a[2] != b[2]:
                 s_old = before.get(season.key, {}) if season else {}
                 s_new = after.get(season.key, {}) if season else {}
@@ -166,7 +191,8 @@ def minimum_writes(
                 )
                 for_sale += 0 if from_season else 1
     packed = math.ceil(statuses / OBJECTS_PER_REQUEST) + math.ceil(for_sale / OBJECTS_PER_REQUEST)
-    return len(channel_owners) + packed
+    per_channel = sum(len(channels) for channels in changed_channels.values())
+    return len(channel_owners) + packed, per_channel + packed
 
 
 # -- the box office changes holds -----------------------------------------------------------------
@@ -245,7 +271,7 @@ def print_table(performances: int, runs: Mapping[str, list[dict[str, Pass]]]) ->
     head = (
         f"{'side':<7} {'pass':<12} {'wall s':>7} {'(spread)':>11} {'x naive':>7} "
         f"{'CPU s':>6} {'RSS MiB':>7} {'sio reads':>9} {'tess holds':>10} {'writes':>6} "
-        f"{'minimum':>7} {'ratio':>5}"
+        f"{'minimum':>7} {'ratio':>5} {'safe min':>8} {'ratio':>5}"
     )
     print(head)
     for side, side_runs in runs.items():
@@ -260,13 +286,17 @@ def print_table(performances: int, runs: Mapping[str, list[dict[str, Pass]]]) ->
             )
             writes = med([p.writes for p in ps])
             minimum = med([p.minimum_writes for p in ps])
-            ratio = f"{writes / minimum:5.2f}" if minimum else ("    0" if not writes else "  inf")
+            safe = med([p.safe_minimum_writes for p in ps])
+            ratio, safe_ratio = (
+                f"{writes / m:5.2f}" if m else ("    0" if not writes else "  inf")
+                for m in (minimum, safe)
+            )
             print(
                 f"{side:<7} {kind:<12} {med(wall):7.2f} {'(' + spread(wall) + ')':>11} {speedup} "
                 f"{med([p.cpu_s for p in ps]):6.2f} {med([p.peak_rss_mib for p in ps]):7.0f} "
                 f"{med([p.seatsio_reads for p in ps]):9.0f} "
                 f"{med([p.tessitura_hold_reads for p in ps]):10.0f} {writes:6.0f} "
-                f"{minimum:7.0f} {ratio}"
+                f"{minimum:7.0f} {ratio} {safe:8.0f} {safe_ratio}"
             )
     print("\ncalls by endpoint (first run):")
     for side, side_runs in runs.items():
