@@ -60,12 +60,15 @@ class WriteMerger:
         self._limit = objects_per_request
         self._waiting: list[_Waiting] = []
         self._flushes: set[asyncio.Task[None]] = set()
+        self._aborted: BaseException | None = None
         #: calls made, for tests and the benchmark's reading of them
         self.merged_calls = 0
 
     async def send(self, ops: Sequence[Operation]) -> None:
         """Send one unit's batched step, with the others' when they are ready; raises what the
         unit's own call would have raised."""
+        if self._aborted is not None:
+            raise self._aborted
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiting.append((ops, done))
         self._maybe_flush()
@@ -76,7 +79,23 @@ class WriteMerger:
         self._participants -= 1
         self._maybe_flush()
 
+    def abort(self, exc: BaseException) -> None:
+        """The pass ends (a unit met a ConfigError): nothing waiting goes out; each waiting
+        unit, and any that hands a step over later, gets ``exc``."""
+        self._aborted = exc
+        waiting, self._waiting = self._waiting, []
+        for _, done in waiting:
+            _settle(done, exc)
+
+    async def close(self) -> None:
+        """Stop any call still going out: the pass is over, its clients about to close."""
+        for task in list(self._flushes):
+            task.cancel()
+        await asyncio.gather(*self._flushes, return_exceptions=True)
+
     def _maybe_flush(self) -> None:
+        if self._aborted is not None:
+            return
         # a cancelled unit's step stays unsent, as if it had been cancelled before handing it over
         self._waiting = [entry for entry in self._waiting if not entry[1].done()]
         if not self._waiting or len(self._waiting) < self._participants:

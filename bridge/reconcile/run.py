@@ -134,14 +134,22 @@ class Reconciler:
             fatal: BaseException | None = None
             tasks: list[asyncio.Task[UnitResult]] = []
             limit = self.seatsio.statuses.objects_per_request
-            for wave in _waves(units, WAVE_UNITS):
-                merger = WriteMerger(self._send_batched, len(wave), limit)
-                try:
-                    async with asyncio.TaskGroup() as group:
-                        tasks += [group.create_task(one(u, merger)) for u in wave]
-                except BaseExceptionGroup as failed:
-                    fatal = _fatal(failed)
-                    break
+            # One task per unit; units read and plan ``concurrency`` at a time, in order (the
+            # gate is FIFO), so a wave applies while the next one reads.
+            waves = _waves(units, WAVE_UNITS)
+            mergers = [WriteMerger(self._send_batched, len(w), limit) for w in waves]
+            try:
+                async with asyncio.TaskGroup() as group:
+                    tasks = [
+                        group.create_task(one(u, merger))
+                        for wave, merger in zip(waves, mergers, strict=True)
+                        for u in wave
+                    ]
+            except BaseExceptionGroup as failed:
+                fatal = _fatal(failed)
+            finally:
+                for merger in mergers:
+                    await merger.close()
             self.seat_maps.save(self.store)
             if fatal is not None:
                 raise fatal
@@ -176,18 +184,18 @@ class Reconciler:
         result = UnitResult(unit, Plan(operations=(), findings=()))
         leases = UnitLeases(store, self.holder, ttl_s=LEASE_TTL_S, renew_every_s=LEASE_RENEW_S)
         try:
-            if apply:
-                for pid in unit:
-                    other = leases.take(pid)
-                    if other is not None:
-                        result.errors.append(
-                            UnitError(f"performance {pid} is being reconciled by {other}", pid)
-                        )
-                        result.leased_elsewhere = True
-                        return result
-                    _settle_crashed_ops(store, pid)
-                leases.start_renewing()
             async with gate or contextlib.nullcontext():
+                if apply:
+                    for pid in unit:
+                        other = leases.take(pid)
+                        if other is not None:
+                            result.errors.append(
+                                UnitError(f"performance {pid} is being reconciled by {other}", pid)
+                            )
+                            result.leased_elsewhere = True
+                            return result
+                        _settle_crashed_ops(store, pid)
+                    leases.start_renewing()
                 snapshots = await _snapshots(
                     self.tessitura, self.seat_maps, unit, result, self._known_seats
                 )
@@ -220,6 +228,8 @@ class Reconciler:
                 await _undo_booked(result, self.seatsio, store, policy, desired, unit)
         except ConfigError as exc:
             # the pass ends here; the status must not go on saying the last good run's word
+            if merger is not None:  # and no other unit's step goes out after it
+                merger.abort(exc)
             result.errors.append(UnitError.of(exc))
             if apply and not result.leased_elsewhere and leases.lost is None:
                 _record_status(self.tables, store, result)

@@ -43,6 +43,8 @@ def test_a_403_read_mid_run_ends_the_run_with_one_line_and_no_lease_left(
             error_body=forbidden_body(),
             method="GET",
             path_pattern=f"Performances/{LAST_UNIT}/Seats/Holds",
+            # answered late, so that the other units (read 8 at a time) have written by then
+            latency_s=1.5,
         )
     )
     done = run(config, "reconcile", "--all", "--json")

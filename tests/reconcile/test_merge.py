@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from bridge.errors import ConflictError, OutcomeUnknownError
+from bridge.errors import ConfigError, ConflictError, OutcomeUnknownError
 from bridge.reconcile.merge import WriteMerger
 from bridge.reconcile.plan_model import Operation, OpKind
 
@@ -137,3 +137,20 @@ async def test_a_unit_cancelled_while_waiting_does_not_break_the_flush() -> None
     )
     assert fates == ["done", "done"]
     assert seatsio.calls == [["e2", "e3"]]  # the cancelled unit's step never went out
+
+
+async def test_a_pass_that_ends_sends_nothing_more() -> None:
+    """A unit met bad credentials: the steps waiting, and any handed over later, fail with it."""
+    seatsio = Seatsio()
+    merger = WriteMerger(seatsio.send, 3, objects_per_request=1000)
+    waiting = asyncio.ensure_future(merger.send([hold("e1", "A-1")]))
+    await asyncio.sleep(0)
+    failure = ConfigError("tessitura HTTP 403: no View rights")
+    merger.abort(failure)
+    merger.leave()
+    with pytest.raises(ConfigError):
+        await waiting
+    with pytest.raises(ConfigError):
+        await merger.send([hold("e2", "A-1")])
+    await merger.close()
+    assert seatsio.calls == []
