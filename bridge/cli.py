@@ -123,9 +123,11 @@ def main(log_level: str | None, log_format: str | None) -> None:
       3   reconcile: converged except for conflicts
       64  usage error: an unknown option, a bad value, a missing argument
     """
+    from bridge import collector
     from bridge.logs import override
 
     override(log_level, log_format)
+    collector.tune()
 
 
 register(main)
