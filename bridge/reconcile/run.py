@@ -3,6 +3,9 @@
 Performances are grouped into *units*: a performance alone, or every performance of a seats.io
 season together (a season channel depends on all of them). Each unit is read, planned and applied
 on its own, so one bad performance never stops the others: its error is recorded and the rest go on.
+Units read and plan ``concurrency`` at a time and apply in waves of :data:`WAVE_UNITS`, whose status
+and for-sale steps share seats.io calls (:mod:`bridge.reconcile.merge`); each unit still journals,
+leases and records its own outcome.
 
 A :class:`Reconciler` takes what a pass uses (tables, policy, clients, store), never the config
 file: the shell (:mod:`bridge.runtime`) builds it, the CLI and the daemon call it. Each unit's
@@ -23,7 +26,7 @@ import structlog
 from bridge.domain import HoldSnapshot
 from bridge.errors import BridgeError, ConfigError
 from bridge.mapping.model import MappingTables
-from bridge.reconcile import apply
+from bridge.reconcile import apply as applying
 from bridge.reconcile.apply import apply_plan
 from bridge.reconcile.desired import DesiredState, desired_state
 from bridge.reconcile.findings import FindingKind, Severity, sorted_findings
@@ -161,7 +164,7 @@ class Reconciler:
 
     async def _send_batched(self, ops: Sequence[Operation]) -> None:
         """A (merged) step as one call: the apply module's own sender, looked up per call."""
-        await apply.send(ops, self.seatsio, self.store)
+        await applying.send(ops, self.seatsio, self.store)
 
     async def reconcile_unit(
         self,
