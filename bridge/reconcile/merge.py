@@ -61,8 +61,6 @@ class WriteMerger:
         self._waiting: list[_Waiting] = []
         self._flushes: set[asyncio.Task[None]] = set()
         self._aborted: BaseException | None = None
-        #: calls made, for tests and the benchmark's reading of them
-        self.merged_calls = 0
 
     async def send(self, ops: Sequence[Operation]) -> None:
         """Send one unit's batched step, with the others' when they are ready; raises what the
@@ -131,7 +129,6 @@ class WriteMerger:
             for _, done in entries:
                 _settle(done, exc)
             return
-        self.merged_calls += 1
         for _, done in entries:
             _settle(done)
 

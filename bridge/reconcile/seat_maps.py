@@ -20,9 +20,9 @@ from datetime import UTC, datetime, timedelta
 
 import structlog
 
-from bridge.domain import HoldSnapshot, SeatHold
+from bridge.domain import HoldSnapshot
 from bridge.store.base import StateStore
-from bridge.tessitura.client import TessituraClient
+from bridge.tessitura.client import TessituraClient, snapshot_of
 
 log = structlog.get_logger("seatbridge.reconcile")
 
@@ -76,33 +76,25 @@ class SeatMapCache:
         self._changed = False
 
     async def snapshot(
-        self,
-        tessitura: TessituraClient,
-        performance_id: int,
-        known_seats: KnownSeats | None = None,
+        self, tessitura: TessituraClient, performance_id: int, known_seats: KnownSeats
     ) -> HoldSnapshot:
         """The performance's holds with their seat map: one hold read when the seat map is kept,
-        fresh and covers every held seat; else the performance is read as well."""
+        fresh and its table has every held seat; else the performance is read as well."""
         kept = self._kept.get(performance_id)
-        now = self.clock()
-        if kept is None or now - kept[1] > timedelta(seconds=self.max_age_s):
-            return await self._read(tessitura, performance_id)
-        seat_map, _ = kept
+        fresh = kept is not None and self.clock() - kept[1] <= timedelta(seconds=self.max_age_s)
+        seat_map = (
+            kept[0] if kept is not None and fresh else await self._read(tessitura, performance_id)
+        )
         holds = await tessitura.seat_holds(performance_id, include_all_holds=True)
-        if known_seats is not None:
+        if fresh:
             seats = known_seats(seat_map)
             if seats is None or any(h.seat_id not in seats for h in holds):
                 log.info("kept seat map does not cover the holds", performance=performance_id)
-                return await self._read(tessitura, performance_id)
-        return HoldSnapshot(
-            performance_id,
-            seat_map,
-            tuple(SeatHold(h.seat_id, h.hold_code_id, h.priority, h.end_date) for h in holds),
-            now,
-        )
+                seat_map = await self._read(tessitura, performance_id)
+        return snapshot_of(performance_id, seat_map, holds)
 
-    async def _read(self, tessitura: TessituraClient, performance_id: int) -> HoldSnapshot:
-        snap = await tessitura.hold_snapshot(performance_id, include_all_holds=True)
-        self._kept[performance_id] = (snap.seat_map_id, self.clock())
+    async def _read(self, tessitura: TessituraClient, performance_id: int) -> int:
+        seat_map = await tessitura.seat_map_id(performance_id)
+        self._kept[performance_id] = (seat_map, self.clock())
         self._changed = True
-        return snap
+        return seat_map

@@ -124,20 +124,20 @@ class TessituraClient(AsyncClosing):
         include_all_holds: bool = True,
     ) -> HoldSnapshot:
         """Every hold layer of a performance, with the seat map its seat ids belong to."""
+        seat_map_id = await self.seat_map_id(performance_id)
+        holds = await self.seat_holds(
+            performance_id, hold_code_ids=hold_code_ids, include_all_holds=include_all_holds
+        )
+        return snapshot_of(performance_id, seat_map_id, holds)
+
+    async def seat_map_id(self, performance_id: int) -> int:
+        """The seat map the performance's hold seat ids belong to (``Facility.SeatMap.Id``)."""
         performance = await self.performance(performance_id)
         if performance.seat_map_id is None:
             raise MalformedResponseError(
                 f"performance {performance_id} names no Facility.SeatMap.Id", vendor=VENDOR
             )
-        holds = await self.seat_holds(
-            performance_id, hold_code_ids=hold_code_ids, include_all_holds=include_all_holds
-        )
-        return HoldSnapshot(
-            performance_id=performance_id,
-            seat_map_id=performance.seat_map_id,
-            holds=tuple(SeatHold(h.seat_id, h.hold_code_id, h.priority, h.end_date) for h in holds),
-            taken_at=datetime.now(UTC),
-        )
+        return performance.seat_map_id
 
     async def update_seat_holds(
         self,
@@ -382,6 +382,18 @@ class TessituraClient(AsyncClosing):
             raise _shape(response, _first_error(exc, model)) from None
         except MalformedResponseError as exc:
             raise _with_answer(exc, response) from None
+
+
+def snapshot_of(
+    performance_id: int, seat_map_id: int, holds: Iterable[m.SeatHoldDetail]
+) -> HoldSnapshot:
+    """The holds Tessitura answered, as the bridge's snapshot of one performance."""
+    return HoldSnapshot(
+        performance_id=performance_id,
+        seat_map_id=seat_map_id,
+        holds=tuple(SeatHold(h.seat_id, h.hold_code_id, h.priority, h.end_date) for h in holds),
+        taken_at=datetime.now(UTC),
+    )
 
 
 @cache
