@@ -29,6 +29,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
+from urllib.parse import unquote_to_bytes
 
 import httpx
 import structlog
@@ -73,7 +74,11 @@ LazyUrl = str | httpx.URL | Callable[[], str | httpx.URL]
 
 def redact_url(url: str | httpx.URL) -> str:
     """``url`` without user info, each secret-looking query value replaced by ``REDACTED``."""
-    if isinstance(url, httpx.URL) and not url.userinfo and not _SECRET_BYTES.search(url.query):
+    if (
+        isinstance(url, httpx.URL)
+        and not url.userinfo
+        and not _SECRET_BYTES.search(unquote_to_bytes(url.query))
+    ):
         return str(url)  # nothing to hide: no need to re-parse a query of hundreds of labels
     parsed = httpx.URL(str(url))
     if parsed.userinfo:

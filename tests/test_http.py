@@ -128,6 +128,15 @@ def test_redact_url_drops_user_info_and_masks_secret_params() -> None:
     assert redacted.endswith("/p?token=REDACTED&api_key=REDACTED&password=REDACTED&page=1")
 
 
+def test_a_parsed_url_is_masked_too_even_with_an_encoded_secret_name() -> None:
+    """The quick path for a parsed URL (a request's own) must hide what the slow one hides."""
+    url = httpx.URL("https://h.test/p?label=A-1&label=B+2&tok%65n=abc")  # tok%65n is "token"
+    assert "abc" not in redact_url(url)
+    assert "abc" not in redact_url(httpx.URL("https://h.test/p?label=A-1&secret=abc"))
+    plain = httpx.URL("https://h.test/events/e/objects", params={"label": ["A-1", "B 2"]})
+    assert redact_url(plain) == str(plain)
+
+
 def test_request_line_is_method_and_concrete_path() -> None:
     assert request_line("GET", "https://h.test/events/perf-101") == "GET /events/perf-101"
 
