@@ -21,22 +21,39 @@ T = TypeVar("T")
 #: A generous bound for anything a daemon on :data:`FAST` cadences should do.
 PATIENCE_S = 45.0
 
-#: 1 s cadences, a short run timeout, quick reloads, a short writer lease and takeover wait.
-FAST = """
+
+def fast_settings(
+    *,
+    reload_poll_s: float,
+    stop_grace_s: float,
+    backoff_base_s: float,
+    backoff_cap_s: float,
+    takeover_wait_s: float | None = None,
+) -> str:
+    """The ``[schedule]`` and ``[daemon]`` TOML of a daemon that acts within seconds: 1 s
+    cadences, discovery every 2 s, a 4 s run timeout and a 3 s writer lease; the rest as given
+    (``takeover_wait_s`` None: the config's default)."""
+    takeover = "" if takeover_wait_s is None else f"takeover_wait_s = {takeover_wait_s:g}\n"
+    return f"""
 [schedule]
 discovery_every_s = 2
 default_every_s = 1
-cadences = [{ within_hours = 24, every_s = 1 }]
+cadences = [{{ within_hours = 24, every_s = 1 }}]
 
 [daemon]
 run_timeout_s = 4
-reload_poll_s = 0.5
+reload_poll_s = {reload_poll_s:g}
 writer_lease_ttl_s = 3
-stop_grace_s = 5
-backoff_base_s = 0.5
-backoff_cap_s = 2
-takeover_wait_s = 1
-"""
+stop_grace_s = {stop_grace_s:g}
+backoff_base_s = {backoff_base_s:g}
+backoff_cap_s = {backoff_cap_s:g}
+{takeover}"""
+
+
+#: 1 s cadences, a short run timeout, quick reloads, a short writer lease and takeover wait.
+FAST = fast_settings(
+    reload_poll_s=0.5, stop_grace_s=5, backoff_base_s=0.5, backoff_cap_s=2, takeover_wait_s=1
+)
 
 
 def with_daemon_settings(config: Path, settings: str, port: int = 0) -> Path:

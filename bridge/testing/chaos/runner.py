@@ -33,7 +33,7 @@ from bridge.sandbox.control import Faults
 from bridge.testing import postgres
 from bridge.testing.chaos import invariants as inv
 from bridge.testing.chaos.schedule import FOR_SALE_RESET_S, Schedule, Step, fault_settings
-from bridge.testing.daemon import role_of, with_daemon_settings
+from bridge.testing.daemon import fast_settings, role_of, with_daemon_settings
 from bridge.testing.sandbox import (
     CHECKOUT,
     config_store,
@@ -52,20 +52,7 @@ WARM_UP_BOUND_S = 45.0
 #: The client timeout of both vendors in a chaos run: a hang outlasts it.
 TIMEOUT_S = 1.0
 #: The daemon settings of a chaos run: 1 s cadences, short timeouts and backoff.
-SETTINGS = """
-[schedule]
-discovery_every_s = 2
-default_every_s = 1
-cadences = [{ within_hours = 24, every_s = 1 }]
-
-[daemon]
-run_timeout_s = 4
-reload_poll_s = 0.3
-writer_lease_ttl_s = 3
-stop_grace_s = 3
-backoff_base_s = 0.3
-backoff_cap_s = 1.5
-"""
+SETTINGS = fast_settings(reload_poll_s=0.3, stop_grace_s=3, backoff_base_s=0.3, backoff_cap_s=1.5)
 #: How long after exiting by itself an instance is started again (systemd: RestartSec).
 RESTART_S = 0.5
 #: An unused hold code: a valid row to add mid-run.
