@@ -17,6 +17,11 @@ import tracemalloc
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from bridge.core.desired import DesiredState, desired_state
+from bridge.core.observed import ObjectState, ObservedChannel, ObservedEvent
+from bridge.core.plan import Plan, plan
+from bridge.core.policy import Policy
+from bridge.core.simulate import simulate
 from bridge.domain import HoldSnapshot, LedgerEntry, SeatHold
 from bridge.mapping.model import (
     Action,
@@ -26,11 +31,6 @@ from bridge.mapping.model import (
     PerformanceTarget,
     SeatTable,
 )
-from bridge.reconcile.desired import DesiredState, desired_state
-from bridge.reconcile.observed import ObjectState, ObservedChannel, ObservedEvent
-from bridge.reconcile.plan import Plan, plan
-from bridge.reconcile.policy import Policy
-from bridge.reconcile.simulate import simulate
 
 SEATS = 3000
 HOLDS = 500

@@ -4,7 +4,7 @@ Sequential (no threads, no asyncio), one performance after another: read its hol
 over plain HTTP, then write seats.io with the ``seatsio`` SDK (sync, ``requests``): replace the
 channels, one status change per custom status, one for-sale edit. Every call on every pass: it
 never reads seats.io back, so it never diffs and never skips a write. *What* is wanted comes from
-the bridge's own pure mapping (:func:`bridge.reconcile.desired.desired_state` over the config's
+the bridge's own pure mapping (:func:`bridge.core.desired.desired_state` over the config's
 tables), so that a difference in the end state is a difference in *how*, not in mapping.
 
 Seasons: an event in a seats.io season cannot have channels; the season's channels depend on all
@@ -34,8 +34,8 @@ from pydantic import TypeAdapter
 from seatsio import ChannelCreationParams, Region
 
 from bridge.config import BridgeConfig, load_config
+from bridge.core.desired import DesiredEvent, desired_state
 from bridge.domain import HoldSnapshot, SeatHold
-from bridge.reconcile.desired import DesiredEvent, desired_state
 from bridge.runtime import policy_of
 from bridge.sandbox import Sandbox
 from bridge.tessitura import models as m

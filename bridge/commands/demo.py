@@ -22,9 +22,9 @@ from rich.table import Table
 from bridge.commands.config import load_or_exit
 from bridge.commands.render import findings_table, plan_table
 from bridge.config import BridgeConfig
+from bridge.core.outcome import RunReport
 from bridge.logs import configure
 from bridge.reconcile.explain_gather import explain_performance
-from bridge.reconcile.outcome import RunReport
 from bridge.runtime import Runtime, connect
 from bridge.sandbox import Sandbox
 from bridge.sandbox.venue import Venue

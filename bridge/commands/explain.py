@@ -21,9 +21,9 @@ from rich.console import Console
 
 from bridge.commands.config import config_option, load_or_exit, report_problems
 from bridge.config import redact
+from bridge.core.explain import JournalEntry, PerformanceFacts, SeatFacts, SeatState
 from bridge.errors import BridgeError, ConfigError
 from bridge.logs import configure
-from bridge.reconcile.explain import JournalEntry, PerformanceFacts, SeatFacts, SeatState
 from bridge.reconcile.explain_gather import explain_performance
 from bridge.runtime import connect
 

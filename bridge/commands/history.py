@@ -21,7 +21,7 @@ from rich.markup import escape
 
 from bridge.commands.config import config_option, load_or_exit
 from bridge.config import redact
-from bridge.reconcile.explain import JournalEntry
+from bridge.core.explain import JournalEntry
 from bridge.reconcile.explain_gather import journal_entries
 from bridge.runtime import state_store
 from bridge.store.base import Run, StateStore

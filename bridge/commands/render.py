@@ -10,11 +10,11 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from bridge.core.findings import Finding, Severity
+from bridge.core.outcome import RunReport
+from bridge.core.plan import OpKind, Plan
 from bridge.daemon.notes import DaemonView
-from bridge.reconcile.findings import Finding, Severity
 from bridge.reconcile.leases import LeaseState
-from bridge.reconcile.outcome import RunReport
-from bridge.reconcile.plan import OpKind, Plan
 from bridge.store.base import PerformanceStatus
 
 #: Column title -> the kinds it counts objects of ("+" holds added, "-" holds lifted).

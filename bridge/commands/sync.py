@@ -35,12 +35,12 @@ from bridge.commands.render import (
     status_table,
 )
 from bridge.config import redact
+from bridge.core.findings import Severity
+from bridge.core.outcome import RunReport
 from bridge.errors import BridgeError, ConfigError
 from bridge.logs import configure
 from bridge.reconcile.discovery import discover
-from bridge.reconcile.findings import Severity
 from bridge.reconcile.leases import lease_states
-from bridge.reconcile.outcome import RunReport
 from bridge.reconcile.run import units_of
 from bridge.runtime import Runtime, connect, state_store
 

@@ -230,7 +230,7 @@ class ScheduleSettings(Section):
 
 
 class SafetySettings(Section):
-    """The planner's limits (``bridge.reconcile.policy.policy_of`` builds its Policy from them)."""
+    """The planner's limits (``bridge.core.policy.policy_of`` builds its Policy from them)."""
 
     mass_release_share: float = Field(0.2, gt=0, le=1)
     mass_release_floor: int = Field(50, ge=0)

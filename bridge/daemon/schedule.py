@@ -2,7 +2,7 @@
 
 A unit runs on the cadence its soonest performance asks for (``[schedule] cadences``), with a
 little jitter so units configured alike do not all fire in the same second. After a run, the
-unit's :class:`~bridge.reconcile.outcome.Requeue` decides the next time (controller-runtime's
+unit's :class:`~bridge.core.outcome.Requeue` decides the next time (controller-runtime's
 ``RequeueAfter``): retryable errors back off exponentially up to a cap, an unknown outcome is
 re-read soon, a terminal error waits for a config change (re-checked now and then, since the
 fix may be made in seats.io or Tessitura rather than in the config).
@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bridge.reconcile.outcome import ErrorKind, Requeue
+from bridge.core.outcome import ErrorKind, Requeue
 
 #: The schedule settings' ``every_s_for(hours_until_start)``.
 EveryFor = Callable[[float], float]

@@ -18,9 +18,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from html import escape
 
-from bridge.reconcile.explain import PerformanceFacts, SeatFacts, SeatState
+from bridge.core.explain import PerformanceFacts, SeatFacts, SeatState
 
-#: What a seat can be, in legend order: :class:`bridge.reconcile.explain.SeatState`, the one
+#: What a seat can be, in legend order: :class:`bridge.core.explain.SeatState`, the one
 #: vocabulary of ``explain``, its JSON and the map; any other state string is drawn as ``unknown``.
 STATES: tuple[str, ...] = tuple(state.value for state in SeatState)
 
@@ -235,7 +235,7 @@ def hover_text(seat: SeatFacts) -> str:
 
 
 def dots_of(facts: PerformanceFacts) -> list[SeatDot]:
-    """The map's seats from :func:`bridge.reconcile.explain.explain`'s facts."""
+    """The map's seats from :func:`bridge.core.explain.explain`'s facts."""
     return [
         SeatDot(
             label=f.label or str(f.seat_id),

@@ -36,6 +36,8 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bridge.config import BridgeConfig
+from bridge.core.explain import PerformanceFacts
+from bridge.core.outcome import ErrorKind, Requeue, RunReport, UnitResult
 from bridge.daemon import notes, overview
 from bridge.daemon.metrics import BridgeMetrics
 from bridge.daemon.reload import ConfigWatcher, restart_needed
@@ -47,10 +49,8 @@ from bridge.logs import configure
 from bridge.provision.sync import apply as seasons_apply
 from bridge.provision.sync import plan_for as seasons_plan_for
 from bridge.reconcile.discovery import discover_starts
-from bridge.reconcile.explain import PerformanceFacts
 from bridge.reconcile.explain_gather import explain_performance
 from bridge.reconcile.leases import Liveness, holder_liveness, instance_id
-from bridge.reconcile.outcome import ErrorKind, Requeue, RunReport, UnitResult
 from bridge.reconcile.run import Reconciler
 from bridge.runtime import Runtime, connect, reconciler_for
 from bridge.store.base import WRITER_LEASE, SyncOutcome

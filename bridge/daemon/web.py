@@ -48,11 +48,11 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bridge.config.secrets import HTTP_TOKEN_ENV
+from bridge.core.explain import PerformanceFacts
 from bridge.daemon.metrics import BridgeMetrics
 from bridge.daemon.overview import units_of
 from bridge.daemon.seatmap import COLOURS, LEGEND, STATES, dots_of, render_seatmap
 from bridge.errors import BridgeError, ConfigError
-from bridge.reconcile.explain import PerformanceFacts
 
 #: Seconds the server gives requests in flight once told to stop, before cancelling them.
 GRACE_S = 1

@@ -1,7 +1,7 @@
 """Run a plan through the seats.io client, journaling each operation and keeping the ledger.
 
 Crash safety comes from the order of writes (see
-:func:`bridge.reconcile.ledger_rules.ledger_writes`): claims are written *before* the call
+:func:`bridge.core.ledger_rules.ledger_writes`): claims are written *before* the call
 (write-ahead), forgets only after it succeeded. A crash or an
 unknown outcome therefore leaves the ledger claiming at most what may have happened; the next run
 re-observes and either confirms the claim or forgets it (LEDGER_FORGET), with no side effect twice.
@@ -12,7 +12,7 @@ lifted when the step that was to replace it did not happen. Objects are matched 
 whole plan, which is one unit (a performance, or a season with all its events), so a failure on a
 season also stops lifts of those seats on its events. After an unknown outcome every later seats.io
 call of the plan is skipped; the next run re-observes. Both rules are
-:class:`bridge.reconcile.apply_rules.ApplyRules`, which the simulation shares.
+:class:`bridge.core.apply_rules.ApplyRules`, which the simulation shares.
 
 A status change on several events (a season ticket: one hold code on the same seats in every
 performance) goes out as one multi-event call, which seats.io applies all or nothing. When seats.io
@@ -31,11 +31,15 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import structlog
 
+from bridge.core.applied import ApplyOutcome, OpResult
+from bridge.core.apply_rules import ApplyRules, Outcome
+from bridge.core.ledger_rules import LedgerWrites, ledger_writes, same_claim
+from bridge.core.plan_model import Operation, OpKind, Plan
 from bridge.domain import LedgerEntry
 from bridge.errors import (
     BridgeError,
@@ -46,52 +50,12 @@ from bridge.errors import (
     TerminalError,
 )
 from bridge.mapping.model import ChannelSpec
-from bridge.reconcile.apply_rules import ApplyRules, Outcome
-from bridge.reconcile.ledger_rules import LedgerWrites, ledger_writes, same_claim
-from bridge.reconcile.plan_model import Operation, OpKind, Plan
 from bridge.seatsio.client import SeatsioClient
 from bridge.seatsio.requests import ChannelSpec as WireChannel
 from bridge.seatsio.requests import ForSaleEdit, StatusChangeOptions, StatusChangeRequest
 from bridge.store.base import OpState, RunMode, StateStore
 
 log = structlog.get_logger("seatbridge.apply")
-
-
-@dataclass(frozen=True, slots=True)
-class OpResult:
-    """What became of one operation: done, failed (definitely not applied), unknown, skipped."""
-
-    op: Operation
-    state: str
-    error: str | None = None
-    #: what seats.io raised, so the run can tell a refusal to wait out from one to fix
-    exc: BaseException | None = field(default=None, compare=False, repr=False)
-    #: how the call went out when that matters, e.g. split into several requests for size
-    note: str | None = None
-
-
-@dataclass(slots=True)
-class ApplyOutcome:
-    """Every operation's fate, in plan order, and the run id in the journal."""
-
-    run_id: int | None = None
-    results: list[OpResult] = field(default_factory=list)
-
-    def count(self, state: str) -> int:
-        return sum(1 for r in self.results if r.state == state)
-
-    @property
-    def errors(self) -> list[OpResult]:
-        return [r for r in self.results if r.state in ("failed", "unknown")]
-
-    @property
-    def notes(self) -> list[str]:
-        """One line per operation whose call carries a note (a split), in plan order."""
-        return [
-            f"{r.op.kind.value} on {', '.join(r.op.event_keys)}: {r.note}"
-            for r in self.results
-            if r.note
-        ]
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""Read what :func:`bridge.reconcile.explain.explain` needs for one performance, through the
+"""Read what :func:`bridge.core.explain.explain` needs for one performance, through the
 runtime's clients and store, and explain it: the call behind `seatbridge explain` and the
 status page's seat map. Reads only; nothing is written to seats.io, Tessitura or the store.
 
@@ -15,18 +15,18 @@ import json
 from collections.abc import Iterable
 from dataclasses import replace
 
-from bridge.errors import BridgeError, ConfigError, NotFoundError
-from bridge.reconcile.desired import DesiredState, desired_state
-from bridge.reconcile.explain import (
+from bridge.core.desired import DesiredState, desired_state
+from bridge.core.explain import (
     ExplainInputs,
     JournalEntry,
     PerformanceFacts,
     SeatPlace,
     explain,
 )
-from bridge.reconcile.guards import shrunk_tables
+from bridge.core.guards import shrunk_tables
+from bridge.core.observed import ObservedEvent
+from bridge.errors import BridgeError, ConfigError, NotFoundError
 from bridge.reconcile.observe import observe
-from bridge.reconcile.observed import ObservedEvent
 from bridge.reconcile.run import units_of
 from bridge.runtime import Runtime, policy_of
 from bridge.store.base import JournalOp
@@ -45,7 +45,7 @@ class UnknownPerformanceError(BridgeError):
 async def explain_performance(
     rt: Runtime, performance_id: int, *, journal_runs: int = JOURNAL_RUNS
 ) -> PerformanceFacts:
-    """Every seat of ``performance_id`` explained (see :func:`bridge.reconcile.explain.explain`).
+    """Every seat of ``performance_id`` explained (see :func:`bridge.core.explain.explain`).
 
     Raises :class:`UnknownPerformanceError` when Tessitura does not know the performance, and
     a ConfigError (bad credentials) as a pass would; every other failed read

@@ -27,8 +27,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 
+from bridge.core.plan_model import Operation, OpKind
 from bridge.errors import ConflictError, RateLimitedError, TerminalError
-from bridge.reconcile.plan_model import Operation, OpKind
 
 #: One batched step as a unit's own call: what the merger falls back to, and how it merges.
 Send = Callable[[Sequence[Operation]], Awaitable[None]]

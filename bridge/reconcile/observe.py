@@ -11,10 +11,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Collection, Iterable, Mapping
 
+from bridge.core.desired import DesiredState
+from bridge.core.observed import FREE, ObjectState, ObservedChannel, ObservedEvent
 from bridge.domain import LedgerEntry
 from bridge.errors import NotFoundError, TerminalError
-from bridge.reconcile.desired import DesiredState
-from bridge.reconcile.observed import FREE, ObjectState, ObservedChannel, ObservedEvent
 from bridge.seatsio.client import SeatsioClient
 from bridge.seatsio.models import Event, EventObjectInfo
 

@@ -9,7 +9,7 @@ leases and records its own outcome.
 
 A :class:`Reconciler` takes what a pass uses (tables, policy, clients, store), never the config
 file: the shell (:mod:`bridge.runtime`) builds it, the CLI and the daemon call it. Each unit's
-result says when it wants to run again (:attr:`~bridge.reconcile.outcome.UnitResult.requeue`).
+result says when it wants to run again (:attr:`~bridge.core.outcome.UnitResult.requeue`).
 """
 
 from __future__ import annotations
@@ -23,21 +23,21 @@ from datetime import UTC, datetime
 
 import structlog
 
+from bridge.core.desired import DesiredState, desired_state
+from bridge.core.findings import FindingKind, Severity, sorted_findings
+from bridge.core.guards import ReleaseBreaker, pass_keys, shrunk_tables
+from bridge.core.outcome import HELD_BACK, RunReport, UnitError, UnitResult
+from bridge.core.plan import Plan, plan
+from bridge.core.plan_model import Operation
+from bridge.core.policy import Policy
 from bridge.domain import HoldSnapshot
 from bridge.errors import BridgeError, ConfigError
 from bridge.mapping.model import MappingTables
 from bridge.reconcile import apply as applying
 from bridge.reconcile.apply import apply_plan
-from bridge.reconcile.desired import DesiredState, desired_state
-from bridge.reconcile.findings import FindingKind, Severity, sorted_findings
-from bridge.reconcile.guards import ReleaseBreaker, shrunk_tables
 from bridge.reconcile.leases import LEASE_RENEW_S, LEASE_TTL_S, UnitLeases, instance_id
 from bridge.reconcile.merge import WriteMerger
 from bridge.reconcile.observe import observe
-from bridge.reconcile.outcome import HELD_BACK, RunReport, UnitError, UnitResult
-from bridge.reconcile.plan import Plan, plan
-from bridge.reconcile.plan_model import Operation
-from bridge.reconcile.policy import Policy
 from bridge.reconcile.seat_maps import KnownSeats, SeatMapCache
 from bridge.reconcile.verify import booked_during_run
 from bridge.seatsio.client import SeatsioClient
@@ -110,11 +110,7 @@ class Reconciler:
             force = self.policy.force
             last = self.store.seat_table_rows()
             shrunk = {} if force else shrunk_tables(sizes, last, self.policy.table_shrink_share)
-            breaker = (
-                None
-                if force
-                else ReleaseBreaker.for_pass(self.policy, self.tables, self.store, units)
-            )
+            breaker = None if force else ReleaseBreaker.for_pass(self.policy, self._held_in(units))
             self.seat_maps.load(self.store)
 
             async def one(unit: tuple[int, ...], merger: WriteMerger) -> UnitResult:
@@ -251,6 +247,11 @@ class Reconciler:
             # a unit that lost its lease leaves the status to the run that holds it now
             _record_status(self.tables, store, result)
         return result
+
+    def _held_in(self, units: Iterable[tuple[int, ...]]) -> int:
+        """How many objects the bridge holds on the events and seasons of ``units``."""
+        keys = pass_keys(self.tables, units)
+        return len(self.store.ledger(keys)) if keys else 0
 
     def _known_seats(self, seat_map_id: int) -> Collection[int] | None:
         table = self.tables.seat_tables.get(seat_map_id)

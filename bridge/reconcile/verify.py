@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 
-from bridge.reconcile.apply import OpResult
-from bridge.reconcile.findings import EXAMPLES, Finding, FindingKind
+from bridge.core.applied import OpResult
+from bridge.core.findings import EXAMPLES, Finding, FindingKind
+from bridge.core.observed import FREE
+from bridge.core.plan import Operation, OpKind, Plan
 from bridge.reconcile.observe import read_objects
-from bridge.reconcile.observed import FREE
-from bridge.reconcile.plan import Operation, OpKind, Plan
 from bridge.seatsio.client import SeatsioClient
 
 #: Kinds that change an object without asking seats.io what its status is.

@@ -15,6 +15,10 @@ from dataclasses import dataclass, field, replace
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
+from bridge.core.desired import DesiredState, desired_state
+from bridge.core.observed import FREE, ObjectState, ObservedChannel, ObservedEvent
+from bridge.core.plan import Plan, plan
+from bridge.core.policy import Policy, SeasonPolicy
 from bridge.domain import HoldSnapshot, LedgerEntry, Ownership, SeatHold
 from bridge.mapping.model import (
     Action,
@@ -24,10 +28,6 @@ from bridge.mapping.model import (
     PerformanceTarget,
     SeatTable,
 )
-from bridge.reconcile.desired import DesiredState, desired_state
-from bridge.reconcile.observed import FREE, ObjectState, ObservedChannel, ObservedEvent
-from bridge.reconcile.plan import Plan, plan
-from bridge.reconcile.policy import Policy, SeasonPolicy
 
 # Hypothesis profiles: "reconcile" keeps the suite fast; SEATBRIDGE_HYPOTHESIS=reconcile-deep for
 # a longer hunt. Loaded per test through PROPERTY, so other packages' tests are unaffected.
@@ -147,7 +147,7 @@ def desired_for(
     performance_ids: tuple[int, ...] = (1,),
 ) -> DesiredState:
     """A one-key desired state, for planner tests that do not need the mapping step."""
-    from bridge.reconcile.desired import DesiredEvent
+    from bridge.core.desired import DesiredEvent
 
     ev = DesiredEvent(
         key=key,
@@ -352,7 +352,7 @@ def worlds(draw: st.DrawFn, *, max_labels: int = 24) -> World:
     if draw(st.booleans()):
         return world
 
-    from bridge.reconcile.simulate import simulate
+    from bridge.core.simulate import simulate
 
     converged = replace(world, policy=replace(policy, force=True))
     observed, led = simulate(converged.plan(), observed, led)

@@ -13,7 +13,7 @@ from bridge.config import (
     load_config,
     resolve_config_path,
 )
-from bridge.reconcile.policy import Policy, SeasonPolicy
+from bridge.core.policy import Policy, SeasonPolicy
 from bridge.runtime import policy_of
 
 NO_ENV: dict[str, str] = {}

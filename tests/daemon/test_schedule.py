@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bridge.core.outcome import ErrorKind, Requeue
 from bridge.daemon.schedule import Backoff, UnitJob, jobs_for, next_run, unit_key
-from bridge.reconcile.outcome import ErrorKind, Requeue
 
 NOW = datetime(2026, 11, 30, 18, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)

@@ -11,11 +11,11 @@ import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
+from bridge.core.explain import PerformanceFacts, SeatFacts, SeatPlace, SeatState, Shows
 from bridge.daemon import notes, overview
 from bridge.daemon.metrics import BridgeMetrics
 from bridge.daemon.web import Readiness, build_app, check_exposure, is_loopback
 from bridge.errors import BridgeError, ConfigError
-from bridge.reconcile.explain import PerformanceFacts, SeatFacts, SeatPlace, SeatState, Shows
 from bridge.store import open_store
 from bridge.store.base import OpState, PerformanceStatus, RunMode, StateStore, SyncOutcome
 

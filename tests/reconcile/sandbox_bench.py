@@ -16,9 +16,9 @@ import httpx
 import pytest
 
 from bridge.config import BridgeConfig, load_config
+from bridge.core.outcome import RunReport
 from bridge.http import RetryPolicy as SeatsioRetry
 from bridge.http import RetryPolicy as TessituraRetry
-from bridge.reconcile.outcome import RunReport
 from bridge.runtime import reconciler_for
 from bridge.sandbox import (
     SEATSIO_SECRET_KEY,

@@ -13,8 +13,8 @@ import pytest
 
 import bridge.reconcile.apply as apply_module
 from bridge.config import BridgeConfig, load_config
-from bridge.reconcile.outcome import RunReport
-from bridge.reconcile.plan import Operation
+from bridge.core.outcome import RunReport
+from bridge.core.plan import Operation
 from bridge.runtime import Runtime, connect
 from bridge.sandbox import Sandbox
 from bridge.store import open_store

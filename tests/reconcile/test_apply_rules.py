@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from bridge.core.apply_rules import REFUSED_EARLIER, ApplyRules, Outcome
+from bridge.core.plan_model import Operation, OpKind
 from bridge.domain import Ownership
-from bridge.reconcile.apply_rules import REFUSED_EARLIER, ApplyRules, Outcome
-from bridge.reconcile.plan_model import Operation, OpKind
 
 ADD = Operation(OpKind.ADD_TO_CHANNEL, ("e1",), ("A-1", "A-2"), "press")
 LIFT_A = Operation(OpKind.MARK_FOR_SALE, ("e2",), ("A-2",))
@@ -44,9 +44,9 @@ def test_a_move_skipped_after_a_refusal_holds_back_the_lifts_of_what_it_would_ha
     """Found by the deep profile: A-3 was to go from a channel to not for sale, A-4 the other way,
     in one REPLACE_CHANNELS. The mark of A-3 is refused, so the replace is skipped; A-4 never
     reached the channel, so lifting its not-for-sale mark would make it buyable."""
+    from bridge.core.apply_rules import ApplyRules, Outcome
+    from bridge.core.plan_model import Operation, OpKind
     from bridge.mapping.model import ChannelSpec
-    from bridge.reconcile.apply_rules import ApplyRules, Outcome
-    from bridge.reconcile.plan_model import Operation, OpKind
 
     vip = ChannelSpec("vip", "VIP", "#aa0000", 1)
     mark = Operation(OpKind.MARK_NOT_FOR_SALE, ("ev-2",), ("A-3",))

@@ -8,10 +8,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from reconcile_world import PROPERTY, World, rule, snapshot, tables, worlds
 
+from bridge.core.desired import desired_state
+from bridge.core.findings import FindingKind
+from bridge.core.policy import Policy
 from bridge.mapping.model import Action, MappingTables, PerformanceTarget
-from bridge.reconcile.desired import desired_state
-from bridge.reconcile.findings import FindingKind
-from bridge.reconcile.policy import Policy
 
 LABELS = {1: "A-1", 2: "A-2", 3: "A-3", 4: "A-4"}
 EVENT = PerformanceTarget(1, "ev-1")

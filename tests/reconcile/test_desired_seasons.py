@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from reconcile_world import rule, snapshot, tables
 
+from bridge.core.desired import DesiredState, desired_state
+from bridge.core.findings import FindingKind
+from bridge.core.policy import Policy, SeasonPolicy
 from bridge.mapping.model import Action, PerformanceTarget
-from bridge.reconcile.desired import DesiredState, desired_state
-from bridge.reconcile.findings import FindingKind
-from bridge.reconcile.policy import Policy, SeasonPolicy
 
 LABELS = {1: "A-1", 2: "A-2", 3: "A-3", 4: "A-4"}
 SEASON = [PerformanceTarget(p, f"ev-{p}", "season-1") for p in (11, 12, 13)]

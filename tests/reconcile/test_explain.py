@@ -22,19 +22,19 @@ from reconcile_world import (
     worlds,
 )
 
-from bridge.domain import Ownership
-from bridge.mapping.model import Action, PerformanceTarget
-from bridge.reconcile.desired import desired_state
-from bridge.reconcile.explain import (
+from bridge.core.desired import desired_state
+from bridge.core.explain import (
     ExplainInputs,
     PerformanceFacts,
     SeatPlace,
     SeatState,
     explain,
 )
-from bridge.reconcile.findings import FindingKind
-from bridge.reconcile.plan import plan
-from bridge.reconcile.policy import Policy
+from bridge.core.findings import FindingKind
+from bridge.core.plan import plan
+from bridge.core.policy import Policy
+from bridge.domain import Ownership
+from bridge.mapping.model import Action, PerformanceTarget
 
 ADDS = {"create_channel", "add_to_channel", "change_status", "mark_not_for_sale"}
 

@@ -28,14 +28,14 @@ from reconcile_world import (
     tables,
 )
 
+from bridge.core.desired import desired_state
+from bridge.core.findings import FindingKind, Severity
+from bridge.core.observed import ObservedEvent
+from bridge.core.plan import Plan, plan
+from bridge.core.policy import Policy, SeasonPolicy
+from bridge.core.simulate import simulate
 from bridge.domain import HoldSnapshot, LedgerEntry
 from bridge.mapping.model import Action, MappingTables, PerformanceTarget, SeatTable
-from bridge.reconcile.desired import desired_state
-from bridge.reconcile.findings import FindingKind, Severity
-from bridge.reconcile.observed import ObservedEvent
-from bridge.reconcile.plan import Plan, plan
-from bridge.reconcile.policy import Policy, SeasonPolicy
-from bridge.reconcile.simulate import simulate
 
 Observed = Mapping[str, ObservedEvent]
 Ledger = Mapping[tuple[str, str], LedgerEntry]

@@ -9,10 +9,10 @@ import pytest
 from sandbox_bench import Bench, bench_fixture, cfg_fixture  # noqa: F401
 
 from bridge.config import BridgeConfig
+from bridge.core.findings import FindingKind
 from bridge.errors import ConfigError
 from bridge.mapping.model import Action, SeatTable
 from bridge.reconcile import run as run_module
-from bridge.reconcile.findings import FindingKind
 from bridge.sandbox.control import Faults
 from bridge.sandbox.seatsio_world import SeatsioWorld
 
@@ -315,8 +315,8 @@ async def test_many_small_releases_in_one_pass_are_refused_together(bench: Bench
 
 
 async def test_a_saved_plan_with_an_unguarded_status_change_is_not_sent(bench: Bench) -> None:
+    from bridge.core.plan import Operation, OpKind, Plan
     from bridge.reconcile.apply import apply_plan
-    from bridge.reconcile.plan import Operation, OpKind, Plan
 
     world = bench.box.seatsio_world
     world.book("perf-201", ["Orchestra-J-5"])

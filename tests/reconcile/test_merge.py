@@ -7,9 +7,9 @@ from collections.abc import Sequence
 
 import pytest
 
+from bridge.core.plan_model import Operation, OpKind
 from bridge.errors import ConfigError, ConflictError, OutcomeUnknownError
 from bridge.reconcile.merge import WriteMerger
-from bridge.reconcile.plan_model import Operation, OpKind
 
 
 def hold(event: str, *labels: str) -> Operation:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from bridge.core.applied import ApplyOutcome, OpResult
+from bridge.core.outcome import ErrorKind, Requeue, UnitError, UnitResult, kind_of
+from bridge.core.plan_model import Operation, OpKind, Plan
 from bridge.errors import (
     ConfigError,
     ConflictError,
@@ -16,9 +19,6 @@ from bridge.errors import (
     RetryableError,
     TerminalError,
 )
-from bridge.reconcile.apply import ApplyOutcome, OpResult
-from bridge.reconcile.outcome import ErrorKind, Requeue, UnitError, UnitResult, kind_of
-from bridge.reconcile.plan_model import Operation, OpKind, Plan
 
 EMPTY = Plan(operations=(), findings=())
 HOLD = Operation(OpKind.CHANGE_STATUS, ("perf-101",), ("A-1",), "held-house")

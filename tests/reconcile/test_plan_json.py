@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from reconcile_world import PRESS, VIP
 
+from bridge.core.findings import Finding, FindingKind, Severity
+from bridge.core.plan import Operation, OpKind, Plan
 from bridge.domain import Ownership
-from bridge.reconcile.findings import Finding, FindingKind, Severity
-from bridge.reconcile.plan import Operation, OpKind, Plan
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "plan-format.md"
 

@@ -12,12 +12,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from reconcile_world import PROPERTY, SOLD_STATUSES, SPECS, World, freed_beyond_guard, worlds
 
+from bridge.core.desired import DesiredState
+from bridge.core.findings import FindingKind
+from bridge.core.observed import FREE, ObservedEvent
+from bridge.core.plan import Operation, OpKind, Plan, plan
+from bridge.core.simulate import simulate
 from bridge.domain import HoldSnapshot, LedgerEntry, Ownership
-from bridge.reconcile.desired import DesiredState
-from bridge.reconcile.findings import FindingKind
-from bridge.reconcile.observed import FREE, ObservedEvent
-from bridge.reconcile.plan import Operation, OpKind, Plan, plan
-from bridge.reconcile.simulate import simulate
 
 BRIDGE_CHANNELS = {s.key for s in SPECS}
 LIFTS = {OpKind.REMOVE_FROM_CHANNEL, OpKind.RELEASE_STATUS, OpKind.MARK_FOR_SALE}

@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 from reconcile_world import PRESS, SPECS, VIP, desired_for, entry, event, ledger, obj
 
+from bridge.core.desired import DesiredEvent, DesiredState
+from bridge.core.findings import FindingKind
+from bridge.core.observed import ObservedEvent
+from bridge.core.plan import Operation, OpKind, Plan, plan
+from bridge.core.policy import Policy
+from bridge.core.simulate import simulate
 from bridge.domain import LedgerEntry, Ownership
 from bridge.mapping.model import ChannelSpec
-from bridge.reconcile.desired import DesiredEvent, DesiredState
-from bridge.reconcile.findings import FindingKind
-from bridge.reconcile.observed import ObservedEvent
-from bridge.reconcile.plan import Operation, OpKind, Plan, plan
-from bridge.reconcile.policy import Policy
-from bridge.reconcile.simulate import simulate
 
 CH = Ownership.CHANNEL
 ST = Ownership.STATUS

@@ -17,12 +17,12 @@ from reconcile_world import (
     tables,
 )
 
+from bridge.core.desired import desired_state
+from bridge.core.observed import ObservedEvent
+from bridge.core.plan import OpKind, plan
+from bridge.core.policy import Policy, SeasonPolicy
 from bridge.domain import Ownership
 from bridge.mapping.model import Action, PerformanceTarget
-from bridge.reconcile.desired import desired_state
-from bridge.reconcile.observed import ObservedEvent
-from bridge.reconcile.plan import OpKind, plan
-from bridge.reconcile.policy import Policy, SeasonPolicy
 
 LABELS = {i: f"A-{i}" for i in range(1, 101)}
 TARGETS = [PerformanceTarget(11, "ev-11", "season-1"), PerformanceTarget(12, "ev-12", "season-1")]

@@ -8,7 +8,7 @@ import dataclasses
 from sandbox_bench import Bench, bench_fixture, cfg_fixture  # noqa: F401
 
 from bridge.config import BridgeConfig
-from bridge.reconcile.findings import FindingKind
+from bridge.core.findings import FindingKind
 from bridge.sandbox.control import Faults
 
 

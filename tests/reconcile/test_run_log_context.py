@@ -12,8 +12,8 @@ import pytest
 import structlog
 from sandbox_bench import Bench, bench_fixture, cfg_fixture  # noqa: F401
 
-from bridge.reconcile.outcome import UnitResult
-from bridge.reconcile.plan import Plan
+from bridge.core.outcome import UnitResult
+from bridge.core.plan import Plan
 from bridge.reconcile.run import Reconciler
 from bridge.runtime import reconciler_for
 

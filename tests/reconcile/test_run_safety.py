@@ -7,7 +7,7 @@ import pytest
 from sandbox_bench import Bench, bench_fixture, cfg_fixture  # noqa: F401
 
 from bridge.config import BridgeConfig
-from bridge.reconcile.findings import FindingKind
+from bridge.core.findings import FindingKind
 from bridge.sandbox.control import Faults
 from bridge.sandbox.seatsio_forsale import ForSaleItem
 
@@ -111,7 +111,7 @@ async def test_a_crash_mid_move_then_a_lifted_hold_leaves_nothing_behind(
     bench: Bench, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import bridge.reconcile.apply as apply_module
-    from bridge.reconcile.plan import OpKind
+    from bridge.core.plan import OpKind
     from bridge.tessitura.models import ReplaceMode
 
     label, event, press = "Orchestra-B-1", "perf-201", 2

@@ -11,10 +11,10 @@ import httpx
 import pytest
 from sandbox_bench import Bench, bench_fixture, cfg_fixture  # noqa: F401
 
+from bridge.core.plan import OpKind, Plan
 from bridge.http import RetryPolicy
 from bridge.reconcile import run as run_module
 from bridge.reconcile.apply import apply_plan
-from bridge.reconcile.plan import OpKind, Plan
 from bridge.sandbox import SEATSIO_SECRET_KEY
 from bridge.seatsio.chunking import SplitLimits
 from bridge.seatsio.client import SeatsioClient

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from reconcile_world import SPECS, VIP, entry, event, ledger, obj
 
+from bridge.core.plan import LedgerWrites, Operation, OpKind, Plan, ledger_writes
+from bridge.core.simulate import SimulationError, simulate
 from bridge.domain import Ownership
-from bridge.reconcile.plan import LedgerWrites, Operation, OpKind, Plan, ledger_writes
-from bridge.reconcile.simulate import SimulationError, simulate
 
 
 def test_a_multi_event_status_change_is_all_or_nothing() -> None:

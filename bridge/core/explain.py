@@ -2,8 +2,8 @@
 
 Pure: :func:`explain` takes the values a reconcile pass gathers (hold snapshots of the unit, the
 tables, the policy, what seats.io shows, the ledger) plus what only an operator needs (seat
-positions, hold code names, the journal), runs the same :func:`~bridge.reconcile.desired.desired_state`
-and :func:`~bridge.reconcile.plan.plan` the reconciler runs, and reads the answer off them. So the
+positions, hold code names, the journal), runs the same :func:`~bridge.core.desired.desired_state`
+and :func:`~bridge.core.plan.plan` the reconciler runs, and reads the answer off them. So the
 explanation cannot drift from what a reconcile would do: there is one place for the rules, and
 this module only names them. The imperative gatherer is :mod:`bridge.reconcile.explain_gather`.
 
@@ -20,13 +20,13 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from bridge.core.desired import DesiredEvent, DesiredState, desired_state
+from bridge.core.findings import Finding, FindingKind, Severity
+from bridge.core.observed import FREE, ObjectState, ObservedEvent
+from bridge.core.plan import Operation, Plan, held_per_event, plan
+from bridge.core.policy import Policy
 from bridge.domain import HoldSnapshot, LedgerEntry, Ownership, SeatHold
 from bridge.mapping.model import Action, HoldRule, MappingTables, PerformanceTarget
-from bridge.reconcile.desired import DesiredEvent, DesiredState, desired_state
-from bridge.reconcile.findings import Finding, FindingKind, Severity
-from bridge.reconcile.observed import FREE, ObjectState, ObservedEvent
-from bridge.reconcile.plan import Operation, Plan, held_per_event, plan
-from bridge.reconcile.policy import Policy
 
 __all__ = [
     "ExplainInputs",

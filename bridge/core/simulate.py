@@ -4,8 +4,8 @@ It follows seats.io's documented behaviour closely enough to check the planner's
 call is all or nothing across its events and refused when an object's status is not among
 ``allowed_previous``; an object sits in at most one channel; a restricting for-sale edit costs
 one call of the day's budget. Ledger writes follow
-:func:`bridge.reconcile.ledger_rules.ledger_writes`, and which operations still run after a
-refusal :class:`bridge.reconcile.apply_rules.ApplyRules`, as in the apply step.
+:func:`bridge.core.ledger_rules.ledger_writes`, and which operations still run after a
+refusal :class:`bridge.core.apply_rules.ApplyRules`, as in the apply step.
 Each key is modelled on its own: a season's "least free" view of its events is the observe
 step's business, not this model's.
 """
@@ -15,12 +15,12 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, replace
 
+from bridge.core.apply_rules import ApplyRules, Outcome
+from bridge.core.ledger_rules import ledger_writes, same_claim
+from bridge.core.observed import FREE, ObjectState, ObservedChannel, ObservedEvent
+from bridge.core.plan_model import Operation, OpKind, Plan
 from bridge.domain import LedgerEntry
 from bridge.mapping.model import ChannelSpec
-from bridge.reconcile.apply_rules import ApplyRules, Outcome
-from bridge.reconcile.ledger_rules import ledger_writes, same_claim
-from bridge.reconcile.observed import FREE, ObjectState, ObservedChannel, ObservedEvent
-from bridge.reconcile.plan_model import Operation, OpKind, Plan
 
 Ledger = dict[tuple[str, str], LedgerEntry]
 
@@ -89,7 +89,7 @@ def simulate(
     nothing after it runs. Operations whose index is in ``refuse`` are refused by seats.io; each
     is modelled as one request (no object limit here), so, like the apply step for an unsplit
     call, its write-ahead claims are withdrawn, and the run skips the follow-ups
-    (:func:`~bridge.reconcile.plan_model.is_follow_up`) that touch the same objects, on any key. ``strict`` raises
+    (:func:`~bridge.core.plan_model.is_follow_up`) that touch the same objects, on any key. ``strict`` raises
     :class:`SimulationError` when a call would be refused otherwise. ``on_step`` sees the
     observed state after each call.
     """

@@ -2,8 +2,8 @@
 a :class:`Plan` and their JSON (the shape is documented in ``docs/plan-format.md``), and what an
 operation means for the ones after it (:func:`lifting`, :func:`is_follow_up`).
 
-The planner that builds plans is :mod:`bridge.reconcile.plan`; how a plan moves the ledger is
-:mod:`bridge.reconcile.ledger_rules`.
+The planner that builds plans is :mod:`bridge.core.plan`; how a plan moves the ledger is
+:mod:`bridge.core.ledger_rules`.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from bridge.core.findings import Finding
 from bridge.domain import Ownership
 from bridge.mapping.model import ChannelSpec
-from bridge.reconcile.findings import Finding
 
 PLAN_FORMAT_VERSION = 1
 

@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
 
+from bridge.core.applied import ApplyOutcome
+from bridge.core.findings import Finding, FindingKind, Severity, sorted_findings
+from bridge.core.plan import Plan
 from bridge.errors import (
     BridgeError,
     ConfigError,
@@ -19,9 +22,6 @@ from bridge.errors import (
     RateLimitedError,
     TerminalError,
 )
-from bridge.reconcile.apply import ApplyOutcome
-from bridge.reconcile.findings import Finding, FindingKind, Severity, sorted_findings
-from bridge.reconcile.plan import Plan
 
 __all__ = [
     "HELD_BACK",

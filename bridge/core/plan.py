@@ -2,10 +2,10 @@
 bridge owns. A pure function of plain values; the rules it obeys are product.md's "Rules that
 protect data", each one property-tested in ``tests/reconcile``.
 
-The plan it returns is :mod:`bridge.reconcile.plan_model` (with its JSON, documented in
-``docs/plan-format.md``); how the ledger moves with a plan is :mod:`bridge.reconcile.ledger_rules`,
-which the apply step and :func:`bridge.reconcile.simulate.simulate` share. Both are re-exported
-here, so ``from bridge.reconcile.plan import Plan, plan`` keeps working.
+The plan it returns is :mod:`bridge.core.plan_model` (with its JSON, documented in
+``docs/plan-format.md``); how the ledger moves with a plan is :mod:`bridge.core.ledger_rules`,
+which the apply step and :func:`bridge.core.simulate.simulate` share. Both are re-exported
+here, so ``from bridge.core.plan import Plan, plan`` keeps working.
 """
 
 from __future__ import annotations
@@ -15,13 +15,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from bridge.domain import LedgerEntry, Ownership
-from bridge.mapping.model import ChannelSpec
-from bridge.reconcile.desired import DesiredEvent, DesiredState
-from bridge.reconcile.findings import EXAMPLES, Finding, FindingKind, sorted_findings
-from bridge.reconcile.ledger_rules import LedgerWrites, ledger_writes, same_claim
-from bridge.reconcile.observed import FREE, ObservedEvent
-from bridge.reconcile.plan_model import (
+from bridge.core.desired import DesiredEvent, DesiredState
+from bridge.core.findings import EXAMPLES, Finding, FindingKind, sorted_findings
+from bridge.core.ledger_rules import LedgerWrites, ledger_writes, same_claim
+from bridge.core.observed import FREE, ObservedEvent
+from bridge.core.plan_model import (
     PLAN_FORMAT_VERSION,
     Operation,
     OpKind,
@@ -29,7 +27,9 @@ from bridge.reconcile.plan_model import (
     is_follow_up,
     lifting,
 )
-from bridge.reconcile.policy import Policy
+from bridge.core.policy import Policy
+from bridge.domain import LedgerEntry, Ownership
+from bridge.mapping.model import ChannelSpec
 
 __all__ = [
     "PLAN_FORMAT_VERSION",

@@ -6,9 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from bridge.core.policy import Policy
 from bridge.mapping.model import MappingTables
-from bridge.reconcile.policy import Policy
-from bridge.store.base import StateStore
 
 
 @dataclass(slots=True)
@@ -24,22 +23,9 @@ class ReleaseBreaker:
     freed: int = 0
 
     @classmethod
-    def for_pass(
-        cls,
-        policy: Policy,
-        tables: MappingTables,
-        store: StateStore,
-        units: Iterable[tuple[int, ...]],
-    ) -> ReleaseBreaker:
-        keys: set[str] = set()
-        for unit in units:
-            for pid in unit:
-                target = tables.target_for(pid)
-                if target is not None:
-                    keys.add(target.event_key)
-                    if target.season_key:
-                        keys.add(target.season_key)
-        held = len(store.ledger(sorted(keys))) if keys else 0
+    def for_pass(cls, policy: Policy, held: int) -> ReleaseBreaker:
+        """The breaker of a pass over units the bridge holds ``held`` objects in (the ledger's
+        rows on :func:`pass_keys`)."""
         return cls(policy.mass_release_share, policy.mass_release_floor, held)
 
     def admit(self, released: int) -> bool:
@@ -58,6 +44,19 @@ class ReleaseBreaker:
             f"{self.held} objects the bridge holds in it: over {self.share:.0%} and at least "
             f"{self.floor}"
         )
+
+
+def pass_keys(tables: MappingTables, units: Iterable[tuple[int, ...]]) -> list[str]:
+    """The event and season keys of a pass's units, whose ledger rows the breaker counts."""
+    keys: set[str] = set()
+    for unit in units:
+        for pid in unit:
+            target = tables.target_for(pid)
+            if target is not None:
+                keys.add(target.event_key)
+                if target.season_key:
+                    keys.add(target.season_key)
+    return sorted(keys)
 
 
 def shrunk_tables(

@@ -1,12 +1,12 @@
 """Which operations of a plan still run, given what became of the earlier ones: one pure state
 machine, shared by the apply step (:func:`bridge.reconcile.apply.apply_plan`) and its model
-(:func:`bridge.reconcile.simulate.simulate`).
+(:func:`bridge.core.simulate.simulate`).
 
 Asked about each operation in plan order (:meth:`ApplyRules.decide`), and told what became of
 the ones that ran (:meth:`ApplyRules.record`), it keeps two rules:
 
 - skip after refusal: once an operation was refused, the follow-ups
-  (:func:`~bridge.reconcile.plan_model.is_follow_up`) that touch any of its objects (by label,
+  (:func:`~bridge.core.plan_model.is_follow_up`) that touch any of its objects (by label,
   on any key of the plan) are skipped: a hold is never lifted when the step that was to replace
   it did not happen. A skipped follow-up counts as refused for its own objects too;
 - stop after unknown: once an operation's outcome is unknown, every later seats.io call and
@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bridge.reconcile.plan_model import Operation, OpKind, is_follow_up
+from bridge.core.plan_model import Operation, OpKind, is_follow_up
 
 #: Why a follow-up of a refused operation is skipped.
 REFUSED_EARLIER = "an earlier operation on these objects was refused; not lifting their holds"

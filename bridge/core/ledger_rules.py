@@ -1,5 +1,5 @@
 """How the ledger moves with a plan: part of the plan's meaning, shared by the apply step
-(:mod:`bridge.reconcile.apply`) and the model of it (:func:`bridge.reconcile.simulate.simulate`).
+(:mod:`bridge.reconcile.apply`) and the model of it (:func:`bridge.core.simulate.simulate`).
 """
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from bridge.core.plan_model import Operation, OpKind
 from bridge.domain import LedgerEntry, Ownership
-from bridge.reconcile.plan_model import Operation, OpKind
 
 
 @dataclass(frozen=True, slots=True)

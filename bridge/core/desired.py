@@ -17,10 +17,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from bridge.core.findings import EXAMPLES, Finding, FindingKind, sorted_findings
+from bridge.core.policy import Policy, SeasonPolicy
 from bridge.domain import HoldSnapshot
 from bridge.mapping.model import Action, HoldRule, MappingTables, PerformanceTarget
-from bridge.reconcile.findings import EXAMPLES, Finding, FindingKind, sorted_findings
-from bridge.reconcile.policy import Policy, SeasonPolicy
 
 
 @dataclass(frozen=True, slots=True)

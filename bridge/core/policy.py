@@ -22,7 +22,7 @@ class Policy:
     ``table_shrink_share``: a seat table that lost more than this share of its rows since the last
     run is not trusted (its performances are not planned) unless ``force``.
     ``pass_refusal``: set when the pass as a whole has freed its share already (see
-    ``bridge.reconcile.guards.ReleaseBreaker``): every lift that would free an object is refused,
+    ``bridge.core.guards.ReleaseBreaker``): every lift that would free an object is refused,
     and this says why.
     """
 
