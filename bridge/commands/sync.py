@@ -35,8 +35,7 @@ from bridge.commands.render import (
     status_table,
 )
 from bridge.config import redact
-from bridge.core.findings import Severity
-from bridge.core.outcome import RunReport
+from bridge.core.outcome import Ending, RunReport
 from bridge.errors import BridgeError, ConfigError
 from bridge.logs import configure
 from bridge.reconcile.discovery import discover
@@ -148,16 +147,15 @@ def _run(
         sys.exit(EXIT_ERROR)
 
 
-def run_failed(report: RunReport) -> bool:
-    """The run fell short (exit 1): a unit could not be read, planned or applied, a finding is an
-    ERROR (an event that does not exist, a seat map without a table ...), an operation failed or
-    its outcome is unknown, or the mass-release guard refused a plan."""
-    return bool(
-        report.errors
-        or report.refused
-        or any(u.errors for u in report.units)
-        or any(f.severity is Severity.ERROR for f in report.plan.findings)
-    )
+def exit_code(report: RunReport) -> int:
+    """The exit code of `plan` and `reconcile`, read off the pass's one ending
+    (:class:`bridge.core.outcome.Ending`): 1 wins over 2 and 3."""
+    if report.failed:
+        return EXIT_ERROR
+    ending = report.ending
+    if ending is Ending.PENDING:
+        return EXIT_PENDING
+    return EXIT_CONFLICTS if ending is Ending.CONFLICTS else EXIT_OK
 
 
 def _writable_or_exit(out: Path) -> None:
@@ -177,9 +175,11 @@ def _writable_or_exit(out: Path) -> None:
 def _report_json(report: RunReport) -> dict[str, object]:
     out: dict[str, object] = dict(report.plan.to_json())
     out["errors"] = report.errors
+    out["ending"] = report.ending.value
     out["units"] = [
         {
             "performance_ids": list(u.performance_ids),
+            "ending": u.ending.value,
             "applied": None
             if u.outcome is None
             else {s: u.outcome.count(s) for s in ("done", "failed", "unknown", "skipped")},
@@ -215,7 +215,7 @@ def plan(
         _writable_or_exit(out)
     report = _run(config_path, performances, all_, apply=False, force=False)
     data = _report_json(report)
-    bad = run_failed(report)
+    bad = report.failed
     if as_json:
         click.echo(json.dumps(data, indent=2))
     else:
@@ -234,9 +234,9 @@ def plan(
         except OSError as exc:
             click.echo(f"error: --out {str(out)!r}: {exc.strerror or exc}", err=True)
             sys.exit(EXIT_ERROR)
-    if bad:
-        sys.exit(EXIT_ERROR)
-    sys.exit(EXIT_OK if report.plan.is_empty else EXIT_PENDING)
+    # a plan's conflicts alone are nothing to do: 0, not reconcile's 3
+    code = exit_code(report)
+    sys.exit(EXIT_OK if code == EXIT_CONFLICTS else code)
 
 
 @click.command(name="reconcile")
@@ -272,11 +272,7 @@ def reconcile_cmd(
         click.echo(json.dumps(_report_json(report), indent=2))
     else:
         print_report(Console(), report)
-    if run_failed(report):
-        sys.exit(EXIT_ERROR)
-    if dry_run and not report.plan.is_empty:
-        sys.exit(EXIT_PENDING)
-    sys.exit(EXIT_CONFLICTS if report.conflicts else EXIT_OK)
+    sys.exit(exit_code(report))
 
 
 @click.command()

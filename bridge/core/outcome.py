@@ -1,11 +1,16 @@
 """What one reconcile pass returns: per unit, its plan, what applying it did, its errors by kind,
-and when the unit wants to run again (controller-runtime's ``Result{RequeueAfter}``).
+how it ended (:class:`Ending`) and when the unit wants to run again (controller-runtime's
+``Result{RequeueAfter}``).
 
-The daemon schedules from :attr:`UnitResult.requeue` alone; the CLI reads the same report.
+How a unit ended is decided here and nowhere else (:func:`ending_of`): the CLI's exit code, the
+performance status that ``status``, the page and ``/status.json`` show, and the daemon's
+``seatbridge_reconciles_total`` all read that one value. The daemon schedules from
+:attr:`UnitResult.requeue` alone.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
@@ -25,13 +30,84 @@ from bridge.errors import (
 
 __all__ = [
     "HELD_BACK",
+    "Ending",
     "ErrorKind",
     "Requeue",
     "RunReport",
     "UnitError",
     "UnitResult",
+    "ending_of",
+    "error_findings",
     "kind_of",
+    "worst",
 ]
+
+
+class Ending(StrEnum):
+    """How a unit, a performance or a pass ended, best first (:func:`worst` picks the last).
+
+    ERROR covers every failure: a unit error, a failed or unknown operation and any
+    ERROR-severity finding (an unmapped seat, the daily for-sale limit spent, a season release
+    that waits): a run with one is never converged. PENDING is a dry run's: changes to make.
+    """
+
+    CONVERGED = "converged"
+    #: another instance holds the unit's lease: nothing was read or recorded here
+    LEASED_ELSEWHERE = "leased_elsewhere"
+    #: converged except for holds on seats sold online, reported and never overwritten
+    CONFLICTS = "conflicts"
+    #: a dry run with changes to make (an applied run that could not make them is an ERROR)
+    PENDING = "pending"
+    #: the mass-release guard refused the plan (``--force`` allows it)
+    REFUSED = "refused"
+    #: the run was cancelled at its time limit (the daemon's ``run_timeout_s``)
+    TIMEOUT = "timeout"
+    ERROR = "error"
+
+    @property
+    def failed(self) -> bool:
+        """Whether something the bridge had to do did not happen (exit 1, the error alert)."""
+        return self in (Ending.ERROR, Ending.TIMEOUT, Ending.REFUSED, Ending.LEASED_ELSEWHERE)
+
+
+def worst(endings: Iterable[Ending]) -> Ending:
+    """The worst of several endings (a pass's, from its units'); CONVERGED when there are none."""
+    order = list(Ending)
+    return max(endings, key=order.index, default=Ending.CONVERGED)
+
+
+def ending_of(
+    *,
+    errors: int,
+    refused: bool,
+    conflicts: int,
+    pending: int = 0,
+    leased_elsewhere: bool = False,
+) -> Ending:
+    """How something ended, from its counts: ``errors`` counts unit errors, failed or unknown
+    operations and ERROR findings other than a refused mass release (that is ``refused``);
+    ``pending`` counts the changes a dry run did not make."""
+    if leased_elsewhere:
+        return Ending.LEASED_ELSEWHERE
+    if errors:
+        return Ending.ERROR
+    if refused:
+        return Ending.REFUSED
+    if pending:
+        return Ending.PENDING
+    if conflicts:
+        return Ending.CONFLICTS
+    return Ending.CONVERGED
+
+
+def error_findings(findings: Iterable[Finding]) -> list[Finding]:
+    """The findings that make a run an error: every ERROR finding but a refused mass release,
+    which is :attr:`Ending.REFUSED` of its own."""
+    return [
+        f
+        for f in findings
+        if f.severity is Severity.ERROR and f.kind is not FindingKind.MASS_RELEASE_REFUSED
+    ]
 
 
 class ErrorKind(StrEnum):
@@ -153,6 +229,19 @@ class UnitResult:
         return out
 
     @property
+    def ending(self) -> Ending:
+        """How this unit ended (see :class:`Ending`): ``outcome`` None with API operations in
+        the plan is a dry run's pending work."""
+        findings = self.plan.findings
+        return ending_of(
+            errors=len(self.all_errors) + len(error_findings(findings)),
+            refused=any(f.kind is FindingKind.MASS_RELEASE_REFUSED for f in findings),
+            conflicts=sum(1 for f in findings if f.severity is Severity.CONFLICT),
+            pending=len(self.plan.api_operations) if self.outcome is None else 0,
+            leased_elsewhere=self.leased_elsewhere,
+        )
+
+    @property
     def requeue(self) -> Requeue:
         """When this unit wants to run again (see :class:`Requeue`). A unit leased by another
         instance is not an error: it comes back on its cadence."""
@@ -176,14 +265,24 @@ class RunReport:
         )
 
     @property
+    def ending(self) -> Ending:
+        """How the pass ended: the worst of its units' endings."""
+        return worst(u.ending for u in self.units)
+
+    @property
+    def failed(self) -> bool:
+        """Whether any unit fell short (see :attr:`Ending.failed`): a unit another process
+        holds counts, since this pass did not do what it was asked for there."""
+        return any(u.ending.failed for u in self.units)
+
+    @property
     def errors(self) -> list[str]:
         """Unit errors, failed or unknown operations, and ERROR-severity findings (an event that
         does not exist, a seat map without a table ...), each as one line."""
         out = [str(e) for u in self.units for e in u.errors]
         out += [
             f"{f.kind.value}: {f.event_key or f'performance {f.performance_id}'}: {f.detail}"
-            for f in self.plan.findings
-            if f.severity is Severity.ERROR and f.kind is not FindingKind.MASS_RELEASE_REFUSED
+            for f in error_findings(self.plan.findings)
         ]
         out += [
             f"{r.op.kind.value} on {', '.join(r.op.event_keys)}: {r.error}"

@@ -31,8 +31,11 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from bridge.core.findings import Severity
+from bridge.core.outcome import Ending, RunReport
+
 #: Reconcile results counted from zero, so ``increase()`` sees the first one.
-RECONCILE_RESULTS = ("converged", "conflicts", "refused", "error", "leased_elsewhere", "timeout")
+RECONCILE_RESULTS = tuple(e.value for e in Ending)
 #: Config reload results counted from zero.
 RELOAD_RESULTS = ("applied", "refused", "unchanged")
 #: Buckets for one HTTP call to a vendor API: tens of milliseconds to a client timeout.
@@ -274,6 +277,22 @@ class BridgeMetrics:
         """This instance runs ``owned`` units; ``live_instances`` share the venue's."""
         self._owned.set(owned)
         self._instances.set(live_instances)
+
+    def count_report(self, report: RunReport, now: datetime) -> None:
+        """Count one pass of the daemon: each unit by how it ended (its one
+        :attr:`~bridge.core.outcome.UnitResult.ending`, so a unit with an ERROR finding counts
+        as ``error``), its conflicts, operations and objects; a unit that went through without
+        an error is synced ``now``."""
+        for u in report.units:
+            self.unit_reconciled(u.ending.value)
+            self.conflicts(sum(1 for f in u.plan.findings if f.severity is Severity.CONFLICT))
+            for r in u.outcome.results if u.outcome else []:
+                self.operation(r.op.kind.value, r.state)
+                if r.state == "done" and r.op.labels:
+                    self.objects(r.op.kind.value, len(r.op.labels))
+            if not u.all_errors and not u.leased_elsewhere:
+                for pid in u.performance_ids:
+                    self.synced(pid, now)
 
     # -- exposition ----------------------------------------------------------------------------
 

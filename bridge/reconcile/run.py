@@ -26,7 +26,14 @@ import structlog
 from bridge.core.desired import DesiredState, desired_state
 from bridge.core.findings import FindingKind, Severity, sorted_findings
 from bridge.core.guards import ReleaseBreaker, pass_keys, shrunk_tables
-from bridge.core.outcome import HELD_BACK, RunReport, UnitError, UnitResult
+from bridge.core.outcome import (
+    HELD_BACK,
+    RunReport,
+    UnitError,
+    UnitResult,
+    ending_of,
+    error_findings,
+)
 from bridge.core.plan import Plan, plan
 from bridge.core.plan_model import Operation
 from bridge.core.policy import Policy
@@ -351,23 +358,14 @@ def _record_status(tables: MappingTables, store: StateStore, result: UnitResult)
         ]
         errors = [e.message for e in result.errors if e.performance_id in (pid, None)]
         errors += op_errors
-        errors += [
-            f"{f.kind.value}: {f.detail}"
-            for f in findings
-            if f.severity is Severity.ERROR and f.kind is not FindingKind.MASS_RELEASE_REFUSED
-        ]
+        errors += [f"{f.kind.value}: {f.detail}" for f in error_findings(findings)]
         refused = any(f.kind is FindingKind.MASS_RELEASE_REFUSED for f in findings)
         pending = len(ops) if result.outcome is None else len(op_errors)
         # work the planner held back is drift too: the bridge is not where it should be
         pending += sum(1 for f in findings if f.kind in HELD_BACK)
-        outcome = (
-            SyncOutcome.ERROR
-            if errors
-            else SyncOutcome.REFUSED
-            if refused
-            else SyncOutcome.CONFLICTS
-            if conflicts
-            else SyncOutcome.CONVERGED
+        # an applied run's drift is not a dry run's pending work: its ending has no PENDING
+        outcome = SyncOutcome(
+            ending_of(errors=len(errors), refused=refused, conflicts=conflicts).value
         )
         store.set_performance_status(
             PerformanceStatus(

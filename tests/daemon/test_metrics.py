@@ -8,6 +8,10 @@ import pytest
 from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
+from bridge.core.applied import ApplyOutcome
+from bridge.core.findings import Finding, FindingKind
+from bridge.core.outcome import RunReport, UnitResult
+from bridge.core.plan_model import Plan
 from bridge.daemon.metrics import MAX_ENDPOINTS, BridgeMetrics
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
@@ -141,3 +145,35 @@ def test_exposition_has_the_text_content_type() -> None:
     assert content_type.startswith("text/plain")
     assert b"# TYPE seatbridge_reconciles_total counter" in body
     assert b"# HELP seatbridge_seconds_since_last_sync" in body
+
+
+def _unit(*kinds: FindingKind, applied: bool = True) -> UnitResult:
+    findings = tuple(Finding(k, performance_id=201, event_key="perf-201") for k in kinds)
+    plan = Plan(operations=(), findings=findings)
+    return UnitResult((201,), plan, outcome=ApplyOutcome() if applied else None)
+
+
+@pytest.mark.parametrize(
+    ("kind", "result"),
+    [
+        (FindingKind.UNMAPPED_SEAT, "error"),
+        (FindingKind.FOR_SALE_BUDGET_EXHAUSTED, "error"),
+        (FindingKind.SEASON_RELEASE_WAITS, "error"),
+        (FindingKind.MASS_RELEASE_REFUSED, "refused"),
+        (FindingKind.CONFLICT, "conflicts"),
+    ],
+)
+def test_a_unit_with_an_error_finding_counts_as_an_error_never_as_converged(
+    kind: FindingKind, result: str
+) -> None:
+    m = BridgeMetrics(now=Clock())
+    m.count_report(RunReport((_unit(kind),)), T0)
+    assert value(m, "seatbridge_reconciles_total", result=result) == 1
+    assert value(m, "seatbridge_reconciles_total", result="converged") == 0
+
+
+def test_a_clean_unit_counts_as_converged() -> None:
+    m = BridgeMetrics(now=Clock())
+    m.count_report(RunReport((_unit(),)), T0)
+    assert value(m, "seatbridge_reconciles_total", result="converged") == 1
+    assert value(m, "seatbridge_reconciles_total", result="error") == 0

@@ -3,9 +3,21 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bridge.core.applied import ApplyOutcome, OpResult
-from bridge.core.outcome import ErrorKind, Requeue, UnitError, UnitResult, kind_of
+from bridge.core.findings import Finding, FindingKind, Severity
+from bridge.core.outcome import (
+    Ending,
+    ErrorKind,
+    Requeue,
+    RunReport,
+    UnitError,
+    UnitResult,
+    kind_of,
+    worst,
+)
 from bridge.core.plan_model import Operation, OpKind, Plan
 from bridge.errors import (
     ConfigError,
@@ -87,3 +99,49 @@ def test_unexpected_errors_say_what_they_were() -> None:
     error = UnitError.of(KeyError("seat"), 101, prefix="performance 101: ")
     assert error.message == "performance 101: unexpected KeyError: 'seat'"
     assert error.kind is ErrorKind.RETRYABLE
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    kinds=st.lists(st.sampled_from(list(FindingKind)), max_size=6),
+    errors=st.integers(0, 2),
+    applied=st.booleans(),
+    ops=st.integers(0, 2),
+    leased=st.booleans(),
+)
+def test_one_ending_and_any_failure_is_never_converged(
+    kinds: list[FindingKind], errors: int, applied: bool, ops: int, leased: bool
+) -> None:
+    plan = Plan(
+        operations=(HOLD,) * ops,
+        findings=tuple(Finding(k, performance_id=101, event_key="perf-101") for k in kinds),
+    )
+    unit = UnitResult(
+        (101,),
+        plan,
+        outcome=ApplyOutcome() if applied else None,
+        errors=[UnitError("read failed", 101)] * errors,
+        leased_elsewhere=leased,
+    )
+    ending = unit.ending
+    error_finding = any(
+        k.severity is Severity.ERROR and k is not FindingKind.MASS_RELEASE_REFUSED for k in kinds
+    )
+    if leased:
+        assert ending is Ending.LEASED_ELSEWHERE
+    elif errors or error_finding:
+        assert ending is Ending.ERROR
+    elif FindingKind.MASS_RELEASE_REFUSED in kinds:
+        assert ending is Ending.REFUSED
+    elif ops and not applied:
+        assert ending is Ending.PENDING
+    if error_finding or errors or leased or FindingKind.MASS_RELEASE_REFUSED in kinds:
+        assert ending is not Ending.CONVERGED and ending.failed
+        assert RunReport((unit, UnitResult((102,), EMPTY))).failed
+    assert RunReport((unit,)).ending is ending
+
+
+def test_a_pass_ends_as_its_worst_unit() -> None:
+    assert worst([Ending.CONVERGED, Ending.CONFLICTS, Ending.ERROR]) is Ending.ERROR
+    assert worst([Ending.CONFLICTS, Ending.PENDING]) is Ending.PENDING
+    assert worst([]) is Ending.CONVERGED

@@ -1,0 +1,39 @@
+"""What the daemon remembers between runs: per unit its job, failures and next run, and the
+daemon's own config and discovery health. The daemon writes it; the status view reads it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bridge.daemon.schedule import NextRun, UnitJob
+
+__all__ = ["DaemonState", "UnitState"]
+
+
+@dataclass
+class UnitState:
+    """What the daemon remembers of a unit between runs."""
+
+    job: UnitJob
+    failures: int = 0
+    next: NextRun | None = None
+    next_at: datetime | None = None
+    waits_for_config: bool = False
+    #: how its last run ended (:class:`bridge.core.outcome.Ending`'s value); None before one
+    last_ending: str | None = None
+
+
+@dataclass
+class DaemonState:
+    """What /readyz, /status and `seatbridge status` report of the daemon itself."""
+
+    config_ok: bool = True
+    config_error: str = ""
+    #: when discovery last succeeded: wall time to show, monotonic time to judge its age by
+    last_discovery: datetime | None = None
+    last_discovery_mono: float | None = None
+    discovery_error: str = ""
+    #: settings edited since the start that take effect only at the next restart
+    restart_pending: list[str] = field(default_factory=list)
+    units: dict[str, UnitState] = field(default_factory=dict)
