@@ -22,6 +22,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy bridge
+	$(BIN)/lint-imports
 
 sandbox: $(STAMP)
 	$(BIN)/seatbridge sandbox serve

@@ -15,7 +15,7 @@ import click
 import pytest
 
 from bridge.cli import main
-from bridge.commands.docs import reference
+from bridge.reference import reference
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -72,7 +72,7 @@ def test_every_option_has_help_and_is_documented(path: str, option: click.Option
 
 def test_the_cli_reference_is_generated_from_the_commands() -> None:
     assert reference() == CLI_MD, (
-        "docs/cli.md is stale: python -m bridge.commands.docs > docs/cli.md"
+        "docs/cli.md is stale: python -m bridge.reference > docs/cli.md"
     )
 
 
@@ -213,3 +213,25 @@ def test_a_wrong_command_line_is_caught(line: str) -> None:
 )
 def test_a_placeholder_stands_for_a_value(line: str) -> None:
     parse(tokens(line))
+
+
+def _code_map() -> str:
+    start = README.index("## How it is built")
+    end = README.find("\n## ", start + 1)
+    return README[start : end if end != -1 else None]
+
+
+def test_every_package_and_top_level_module_is_in_the_readme_code_map() -> None:
+    """A newcomer finds each part of ``bridge/`` in the README's map; a new package that is not
+    there fails here, as does a map entry whose package is gone."""
+    code_map = _code_map()
+    pkg = ROOT / "bridge"
+    parts = [f"bridge/{p.name}/" for p in sorted(pkg.iterdir()) if (p / "__init__.py").is_file()]
+    parts += [
+        f"bridge/{p.name}" for p in sorted(pkg.glob("*.py")) if p.name not in {"__init__.py"}
+    ]
+    missing = [p for p in parts if f"`{p}`" not in code_map]
+    assert not missing, f"not in the README's code map (## How it is built): {missing}"
+    named = set(re.findall(r"`(bridge/[\w/]+(?:\.py|/))`", code_map))
+    gone = sorted(p for p in named if not (ROOT / p).exists())
+    assert not gone, f"the README's code map names what is not there: {gone}"

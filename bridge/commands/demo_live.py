@@ -1,5 +1,5 @@
 """`seatbridge demo --live`: the sandbox, the daemon and its status page together on loopback,
-with simulated traffic (:mod:`bridge.sandbox.simulate_traffic`), until Ctrl-C.
+with simulated traffic (:mod:`bridge.testing.traffic`), until Ctrl-C.
 
 Both fakes are served on ephemeral loopback ports in threads; the daemon runs in this process's
 event loop exactly as `seatbridge run` does (it owns SIGINT/SIGTERM: the first stops everything
@@ -24,7 +24,7 @@ from bridge.logs import configure
 from bridge.runtime import tessitura_client
 from bridge.sandbox import SEATSIO_SECRET_KEY, Sandbox
 from bridge.sandbox.serve import serve_in_thread
-from bridge.sandbox.simulate_traffic import HttpActions, Move, TrafficSimulator
+from bridge.testing.traffic import HttpActions, Move, TrafficSimulator
 from bridge.testing.daemon import with_daemon_settings
 from bridge.testing.sandbox import sandbox_config
 

@@ -1,7 +1,7 @@
 """The checks and the seat-table generation that need both APIs.
 
 The logic talks to two narrow reader protocols (:class:`TessituraSource`, :class:`SeatsioSource`)
-so it is tested with plain fakes; :mod:`bridge.mapping.adapters` adapts the real clients to them
+so it is tested with plain fakes; :mod:`bridge.reconcile.readers` adapts the real clients to them
 (:func:`bridge.runtime.open_sources` builds both from the config). The checks take the loaded
 tables and the files they came from, never the whole config.
 """

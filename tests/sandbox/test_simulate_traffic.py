@@ -12,7 +12,7 @@ import httpx
 from bridge.config import load_config
 from bridge.runtime import tessitura_client
 from bridge.sandbox import SEATSIO_SECRET_KEY, Sandbox
-from bridge.sandbox.simulate_traffic import HttpActions, Move, TrafficSimulator
+from bridge.testing.traffic import HttpActions, Move, TrafficSimulator
 from bridge.testing.sandbox import sandbox_config, venue
 
 

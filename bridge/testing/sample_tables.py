@@ -1,7 +1,7 @@
 """The sample venue's seat table, generated from the sandbox venue with the real generator.
 
 ``mappings/sample/seats-12.csv`` is this module's output; a test keeps the two equal. Regenerate:
-``python -m bridge.mapping.sample > mappings/sample/seats-12.csv``.
+``python -m bridge.testing.sample_tables > mappings/sample/seats-12.csv``.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def sample_seat_table_csv() -> str:
     return render_seat_table_csv(
         venue_seat_table(venue),
         generated_from=f"from the sandbox venue {venue.name!r} (bridge/sandbox/venues) "
-        "by `python -m bridge.mapping.sample`",
+        "by `python -m bridge.testing.sample_tables`",
     )
 
 
