@@ -15,8 +15,8 @@ import httpx
 from bridge.config import SEATSIO_SECRET_ENV, TESSITURA_PASSWORD_ENV, BridgeConfig
 from bridge.core.policy import Policy
 from bridge.errors import ConfigError
-from bridge.reconcile.readers import SeatsioReader, TessituraReader
 from bridge.reconcile.leases import instance_id
+from bridge.reconcile.readers import SeatsioReader, TessituraReader
 from bridge.reconcile.run import UNIT_CONCURRENCY, Reconciler
 from bridge.reconcile.seat_maps import SeatMapCache
 from bridge.seatsio.chunking import SplitLimits

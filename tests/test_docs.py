@@ -71,9 +71,7 @@ def test_every_option_has_help_and_is_documented(path: str, option: click.Option
 
 
 def test_the_cli_reference_is_generated_from_the_commands() -> None:
-    assert reference() == CLI_MD, (
-        "docs/cli.md is stale: python -m bridge.reference > docs/cli.md"
-    )
+    assert reference() == CLI_MD, "docs/cli.md is stale: python -m bridge.reference > docs/cli.md"
 
 
 # ------------------------------------------------------------------ quoted command lines
@@ -227,9 +225,7 @@ def test_every_package_and_top_level_module_is_in_the_readme_code_map() -> None:
     code_map = _code_map()
     pkg = ROOT / "bridge"
     parts = [f"bridge/{p.name}/" for p in sorted(pkg.iterdir()) if (p / "__init__.py").is_file()]
-    parts += [
-        f"bridge/{p.name}" for p in sorted(pkg.glob("*.py")) if p.name not in {"__init__.py"}
-    ]
+    parts += [f"bridge/{p.name}" for p in sorted(pkg.glob("*.py")) if p.name not in {"__init__.py"}]
     missing = [p for p in parts if f"`{p}`" not in code_map]
     assert not missing, f"not in the README's code map (## How it is built): {missing}"
     named = set(re.findall(r"`(bridge/[\w/]+(?:\.py|/))`", code_map))

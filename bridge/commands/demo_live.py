@@ -24,9 +24,9 @@ from bridge.logs import configure
 from bridge.runtime import tessitura_client
 from bridge.sandbox import SEATSIO_SECRET_KEY, Sandbox
 from bridge.sandbox.serve import serve_in_thread
-from bridge.testing.traffic import HttpActions, Move, TrafficSimulator
 from bridge.testing.daemon import with_daemon_settings
 from bridge.testing.sandbox import sandbox_config
+from bridge.testing.traffic import HttpActions, Move, TrafficSimulator
 
 #: Quick cadences so that the page follows the traffic within seconds.
 LIVE_SETTINGS = """

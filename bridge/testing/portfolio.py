@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from bridge.testing.sample_tables import venue_seat_table
 from bridge.mapping.seat_table import render_seat_table_csv
 from bridge.sandbox.venue import Venue, load_venue
+from bridge.testing.sample_tables import venue_seat_table
 from bridge.testing.sandbox import sandbox_config
 
 HALL = """

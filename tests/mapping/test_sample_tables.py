@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from bridge.mapping.model import Action, MappingTables
-from bridge.testing.sample_tables import sample_seat_table_csv
 from bridge.mapping.tables import load_tables
 from bridge.sandbox.venue import load_venue
+from bridge.testing.sample_tables import sample_seat_table_csv
 
 SAMPLE = Path(__file__).resolve().parents[2] / "mappings" / "sample"
 

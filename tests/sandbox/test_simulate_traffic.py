@@ -12,8 +12,8 @@ import httpx
 from bridge.config import load_config
 from bridge.runtime import tessitura_client
 from bridge.sandbox import SEATSIO_SECRET_KEY, Sandbox
-from bridge.testing.traffic import HttpActions, Move, TrafficSimulator
 from bridge.testing.sandbox import sandbox_config, venue
+from bridge.testing.traffic import HttpActions, Move, TrafficSimulator
 
 
 class Recorder:
