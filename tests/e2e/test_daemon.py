@@ -254,3 +254,31 @@ def test_with_seasons_sync_the_daemon_builds_an_empty_seats_io_and_syncs_it(
             if d.proc.poll() is None:
                 d.proc.kill()
                 d.proc.communicate()
+
+
+def test_a_held_seat_missing_from_the_table_counts_as_an_error_never_converged(
+    daemon: tuple[Sandbox, Running, str],
+) -> None:
+    """The documented error alert (`reconciles_total{result="error"}`) fires for an ERROR
+    finding, and the unit's status says error: an unmapped held seat is not "converged"."""
+    box, d, url = daemon
+    eventually("every performance converged", lambda: converged(d.config))
+    table = next(p for p in re.findall(r'"([^"]+\.csv)"', d.config.read_text()) if "seats" in p)
+    lines = Path(table).read_text(encoding="utf-8").splitlines(keepends=True)
+    Path(table).write_text("".join(x for x in lines if ",Orchestra-H-20" not in x), "utf-8")
+    box.tessitura_world.hold(201, [box.venue.seat_by_label("Orchestra-H-20").id], 2)
+
+    def errors() -> float:
+        m = re.search(
+            r'seatbridge_reconciles_total\{result="error"\} (\S+)', get(f"{url}/metrics").text
+        )
+        return float(m.group(1)) if m else 0.0
+
+    eventually("the unmapped seat's runs count as errors", lambda: errors() >= 1)
+    units = get(f"{url}/status.json").json()["units"]
+    assert any(201 in u["performances"] and u["last_ending"] == "error" for u in units.values())
+    with open_store(store_path(d.config)) as store:
+        status = {s.performance_id: s for s in store.performance_statuses()}
+    assert status[201].outcome.value == "error"
+    assert "unmapped_seat" in (status[201].last_error or "")
+    assert d.stop()[0] == 0
