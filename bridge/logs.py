@@ -38,6 +38,11 @@ def resolve_format(fmt: str, on_terminal: bool) -> str:
     return fmt
 
 
+def overrides() -> dict[str, str | None]:
+    """The global options' level and format in force (None: the config's), a copy."""
+    return dict(_overrides)
+
+
 def configure(level: str = "info", fmt: str = "console") -> None:
     """Configure structlog once per process; ``fmt`` is "json", "console" or "auto".
 

@@ -53,7 +53,7 @@ def test_every_command_takes_the_global_options(argv: list[str]) -> None:
         main, ["--log-level", "critical", "--log-format", "json", *argv, "--help"]
     )
     assert result.exit_code == 0, result.output
-    assert logs._overrides == {"level": "critical", "fmt": "json"}
+    assert logs.overrides() == {"level": "critical", "fmt": "json"}
 
 
 def test_a_bad_level_is_a_usage_error() -> None:
@@ -65,7 +65,7 @@ def test_a_command_run_without_options_uses_the_config() -> None:
     logs.override("debug", "json")
     result = CliRunner().invoke(main, ["config", "check", "--config", str(SANDBOX), "--no-secrets"])
     assert result.exit_code == 0, result.output
-    assert logs._overrides == {"level": None, "fmt": None}  # each run starts from the config
+    assert logs.overrides() == {"level": None, "fmt": None}  # each run starts from the config
 
 
 @pytest.mark.parametrize(

@@ -123,6 +123,10 @@ class LaneGate:
             else:
                 self._free(taken)
 
+    async def settled(self) -> None:
+        """Wait until every slot kept for a request the server may still run is given back."""
+        await asyncio.gather(*self._lingering)
+
     async def _free_later(self, held: Slot, taken: int | None) -> None:
         try:
             await asyncio.sleep(held.linger_s)

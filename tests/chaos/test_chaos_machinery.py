@@ -102,6 +102,6 @@ def test_allowance_grows_with_the_failing_time_and_the_downtime() -> None:
 
 
 def test_the_lane_peak_counts_overlapping_requests_and_not_back_to_back_ones() -> None:
-    assert inv._peak([(0.0, 1.0), (1.0, 2.0), (2.0, 3.0)]) == 1
-    assert inv._peak([(0.0, 2.0), (0.5, 1.5), (1.0, 3.0), (2.5, 4.0)]) == 3
-    assert inv._peak([]) == 0
+    assert inv.lane_peak([(0.0, 1.0), (1.0, 2.0), (2.0, 3.0)]) == 1
+    assert inv.lane_peak([(0.0, 2.0), (0.5, 1.5), (1.0, 3.0), (2.5, 4.0)]) == 3
+    assert inv.lane_peak([]) == 0

@@ -74,7 +74,7 @@ async def test_a_timed_out_request_keeps_its_slot_a_while_for_the_server_still_r
         held.linger(0.01)  # the caller gave up on the answer; seats.io may still be working
     assert slots.taken == {0} and gate.in_flight == 0  # not yet free for the retry
     assert slots.try_take() is None
-    await asyncio.gather(*gate._lingering)
+    await gate.settled()
     assert slots.taken == set()
     async with gate.slot():
         assert slots.taken == {0}

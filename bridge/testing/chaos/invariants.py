@@ -316,13 +316,13 @@ def two_writers(box: Sandbox, signalled: Iterable[int] = ()) -> list[str]:
         for e in log.entries
         if e.lane == "regular" and not any(g in e.agent for g in gone)
     ]
-    peak = _peak(spans)
+    peak = lane_peak(spans)
     if peak > REGULAR_LANE_BUDGET:
         out.append(f"{peak} regular-lane requests in flight at once (budget {REGULAR_LANE_BUDGET})")
     return out
 
 
-def _peak(spans: Iterable[tuple[float, float]]) -> int:
+def lane_peak(spans: Iterable[tuple[float, float]]) -> int:
     """The most spans open at one moment (an end before a start at the same instant)."""
     spans = list(spans)
     edges = sorted([(a, 1) for a, _ in spans] + [(b, -1) for _, b in spans])
