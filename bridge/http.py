@@ -7,7 +7,8 @@ bodies decode and how HTTP statuses translate. This module owns what they share:
 - :func:`map_transport_error`: httpx's transport exceptions -> :mod:`bridge.errors` (in the spirit of
   httpx's own ``map_httpcore_exceptions``), naming the concrete request (``GET /events/perf-101``).
 - :func:`parse_retry_after`: ``Retry-After`` as delta-seconds or HTTP date, parsed once.
-- :func:`redact_url`: a URL without user info and with secret-looking query values masked.
+- :func:`request_line`: the concrete request as errors name it, its URL redacted by
+  :func:`bridge.redact.redact_url` (as every logged URL is).
 - one log schema for every attempt and retry: ``vendor``, ``method``, ``url``, ``status``,
   ``attempt``, ``elapsed_ms`` (events ``vendor.call`` and ``vendor.retry``).
 - :class:`RetryPolicy`: bounds on repeating a call, on tenacity, with an injectable sleep and clock,
@@ -22,14 +23,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
-from urllib.parse import unquote_to_bytes
 
 import httpx
 import structlog
@@ -42,6 +41,7 @@ from bridge.errors import (
     RateLimitedError,
     RetryableError,
 )
+from bridge.redact import redact_url
 
 log = structlog.get_logger(__name__)
 
@@ -59,10 +59,6 @@ NOT_SENT: tuple[type[Exception], ...] = (
     httpx.ConnectTimeout,
     httpx.PoolTimeout,
 )
-#: Query parameter names whose values are never logged or put in an error.
-_SECRET_NAME = re.compile(r"key|secret|token|password|passwd|pwd|auth|signature|sig|session", re.I)
-_SECRET_BYTES = re.compile(_SECRET_NAME.pattern.encode(), re.I)
-MASK = "REDACTED"
 #: structlog's level numbers, for asking whether a line would be logged before building it.
 _LEVEL = {"debug": 10, "info": 20, "warning": 30, "error": 40}
 #: A URL, or how to build it when it is needed (only a logged or failed request needs it).
@@ -70,26 +66,6 @@ LazyUrl = str | httpx.URL | Callable[[], str | httpx.URL]
 
 
 # -- URLs and request lines -------------------------------------------------------------------
-
-
-def redact_url(url: str | httpx.URL) -> str:
-    """``url`` without user info, each secret-looking query value replaced by ``REDACTED``."""
-    if (
-        isinstance(url, httpx.URL)
-        and not url.userinfo
-        and not _SECRET_BYTES.search(unquote_to_bytes(url.query))
-    ):
-        return str(url)  # nothing to hide: no need to re-parse a query of hundreds of labels
-    parsed = httpx.URL(str(url))
-    if parsed.userinfo:
-        parsed = parsed.copy_with(username=None, password=None)
-    if parsed.query:
-        params = [
-            (name, MASK if _SECRET_NAME.search(name) else value)
-            for name, value in parsed.params.multi_items()
-        ]
-        parsed = parsed.copy_with(params=params)
-    return str(parsed)
 
 
 def request_line(method: str, url: str | httpx.URL) -> str:

@@ -24,10 +24,10 @@ from bridge.http import (
     map_transport_error,
     observe_requests,
     parse_retry_after,
-    redact_url,
     request_line,
     send,
 )
+from bridge.redact import redact_url
 
 URL = "https://api.example.test/events/perf-101?secretKey=hunter2&page=2"
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)

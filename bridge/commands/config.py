@@ -20,11 +20,11 @@ from bridge.config import (
     BridgeConfig,
     load_config,
     redact,
-    redact_url,
 )
 from bridge.errors import BridgeError, ConfigError
 from bridge.mapping.model import Action
 from bridge.mapping.problems import InvalidConfigError, Problem, display_path
+from bridge.redact import redact_url
 
 F = TypeVar("F", bound=Callable[..., object])
 

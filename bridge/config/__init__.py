@@ -5,7 +5,8 @@ One idea per module:
 - :mod:`bridge.config.settings`: the section models and :class:`BridgeConfig` itself;
 - :mod:`bridge.config.loading`: :func:`load_config` (every problem at once, file:line:col) and
   :func:`resolve_config_path`;
-- :mod:`bridge.config.secrets`: where secrets come from, and :func:`redact` / :func:`redact_url`;
+- :mod:`bridge.config.secrets`: where secrets come from, and :func:`redact` (what else a URL or a
+  message may not show: :mod:`bridge.redact`);
 - :mod:`bridge.config.positions`: line and column of a key path in TOML text.
 
 This package builds no client: :mod:`bridge.runtime` turns a config into live clients and a store.
@@ -26,7 +27,6 @@ from bridge.config.secrets import (
     STORE_PASSWORD_ENV,
     TESSITURA_PASSWORD_ENV,
     redact,
-    redact_url,
 )
 from bridge.config.settings import (
     SECTION_MODELS,
@@ -69,6 +69,5 @@ __all__ = [
     "TessituraSettings",
     "load_config",
     "redact",
-    "redact_url",
     "resolve_config_path",
 ]

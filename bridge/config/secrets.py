@@ -2,7 +2,8 @@
 
 Secrets never live in the config file: they come from ``SEATBRIDGE_TESSITURA_PASSWORD`` /
 ``SEATBRIDGE_SEATSIO_SECRET_KEY`` / ``SEATBRIDGE_HTTP_TOKEN`` or from files the config names, and the environment wins over
-a file. Every secret loaded is remembered so that :func:`redact` masks it wherever it turns up.
+a file. Every secret loaded is remembered so that :func:`redact` masks it wherever it turns up;
+what a URL or a message may show otherwise is :mod:`bridge.redact`'s.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pydantic import SecretStr
 
 from bridge.config.positions import At
 from bridge.mapping.problems import Problem, display_path
+from bridge.redact import redact_text, redact_url, split_userinfo
 
 TESSITURA_PASSWORD_ENV = "SEATBRIDGE_TESSITURA_PASSWORD"
 SEATSIO_SECRET_ENV = "SEATBRIDGE_SEATSIO_SECRET_KEY"
@@ -39,30 +41,16 @@ SECRET_KEYS: Mapping[str, str] = {
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
 
-def redact_url(url: str) -> str:
-    """``url`` with any ``user[:password]@`` replaced by ``***@`` (everything up to the last "@"
-    after the scheme: a password may itself contain "/", "?" or "@")."""
-    m = _URL.match(url)
-    if not m or "@" not in url[m.end() :]:
-        return url
-    return f"{m[0]}***@{url.rsplit('@', 1)[1]}"
-
-
 #: Secret values this process has loaded; :func:`redact` masks them wherever they turn up.
 _LOADED_SECRETS: set[str] = set()
 #: Secrets at least this long are masked inside any text; shorter ones only as whole tokens.
 _SUBSTRING_FROM = 8
 
-#: An Authorization header's value, as text or as a dict's repr: ``Authorization: Basic dTpw...``.
-_AUTH_HEADER = re.compile(
-    r"""(authorization['"]?\s*[:=]\s*['"]?)(?:(Basic|Bearer)\s+)?[^\s'",}]+""", re.IGNORECASE
-)
-_URL_IN_TEXT = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>]*@")
-
 
 def redact(text: str, environ: Mapping[str, str] | None = None) -> str:
     """``text`` fit to show: every secret loaded by :func:`load_config` (and the values of the
-    secret environment variables), credentials in URLs and Basic/Bearer tokens become ``***``."""
+    secret environment variables) becomes ``***``, then what :func:`bridge.redact.redact_text`
+    masks: credentials and secret parameters in URLs, Basic/Bearer tokens, ``password=...``."""
     env = os.environ if environ is None else environ
     secrets = set(_LOADED_SECRETS)
     secrets.update(
@@ -75,8 +63,7 @@ def redact(text: str, environ: Mapping[str, str] | None = None) -> str:
             text = text.replace(secret, "***")
         else:  # a short one only as a whole token, or every "p" of a message would go
             text = re.sub(rf"(?<![\w-]){re.escape(secret)}(?![\w-])", "***", text)
-    text = _URL_IN_TEXT.sub(lambda m: m[0].split("://", 1)[0] + "://***@", text)
-    return _AUTH_HEADER.sub(lambda m: f"{m[1]}{m[2] + ' ' if m[2] else ''}***", text)
+    return redact_text(text)
 
 
 def read_secret(
@@ -147,12 +134,10 @@ def refuse_secrets(
 def _carries_password(url: str, keys: tuple[str | int, ...]) -> bool:
     """Whether ``url`` carries credentials: any ``user@`` in an HTTP URL, only ``user:password@``
     in the store's PostgreSQL URL (a user name alone is how PostgreSQL URLs say who connects)."""
-    if redact_url(url) == url:
+    _, userinfo, _ = split_userinfo(url)
+    if userinfo is None:
         return False
-    if keys[:1] == ("store",):
-        userinfo = url.split("://", 1)[1].rsplit("@", 1)[0]
-        return ":" in userinfo
-    return True
+    return ":" in userinfo if keys[:1] == ("store",) else True
 
 
 def refuse_url_credentials(
@@ -184,6 +169,7 @@ def refuse_url_credentials(
                     hint=f"remove 'user:password@' from the URL; {hint}",
                 )
             )
-            raw[name] = redact_url(value).replace("***@", "", 1)
+            head, _, rest = split_userinfo(value)
+            raw[name] = head + rest
         else:
             refuse_url_credentials(value, keys, at, problems)

@@ -12,7 +12,6 @@ connection: see :mod:`bridge.store.postgres_lanes`.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -23,9 +22,9 @@ import psycopg
 from psycopg.conninfo import make_conninfo
 from psycopg_pool import ConnectionPool
 
-from bridge.config.secrets import redact_url
 from bridge.domain import LedgerEntry, Ownership
 from bridge.errors import ConfigError, RetryableError
+from bridge.redact import redact_url
 from bridge.store import migrations
 from bridge.store.base import (
     FOR_SALE_DAILY_LIMIT,
@@ -80,14 +79,6 @@ _SESSION_SETTINGS = (
 )
 
 _OWNERSHIP = {member.value: member for member in Ownership}
-
-
-_PASSWORD_PARAM = re.compile(r"(password=)[^&\s]*", re.IGNORECASE)
-
-
-def shown_url(url: str) -> str:
-    """``url`` fit for messages and logs: no ``user:password@``, no ``password=`` parameter."""
-    return _PASSWORD_PARAM.sub(r"\1***", redact_url(url))
 
 
 def open_postgres(
@@ -148,7 +139,7 @@ class PostgresStore:
             raise ValueError("a venue name is needed to share a PostgreSQL store")
         if pool_size < 1:
             raise ValueError(f"pool_size must be at least 1: {pool_size}")
-        self.url = shown_url(url)
+        self.url = redact_url(url)
         self.venue = venue
         self._clock = clock
         self._password = password

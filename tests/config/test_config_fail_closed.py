@@ -10,7 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from bridge.cli import main
-from bridge.config import InvalidConfigError, load_config, redact, redact_url
+from bridge.config import InvalidConfigError, load_config, redact
+from bridge.redact import redact_url
 
 PASSWORD = "hunter2-s3cret"
 SANDBOX_URL = 'base_url = "http://127.0.0.1:7801/TessituraService/"'
