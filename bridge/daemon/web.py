@@ -92,8 +92,8 @@ def build_app(
     ``status`` is the daemon's own state; ``overview`` the page's data (``status`` with the
     store's performances added, see :mod:`bridge.daemon.overview`), used instead when given;
     ``performance`` one performance's detail (None: 404); ``seat_facts`` its seats as
-    ``seatbridge explain`` sees them, for the map and the JSON (None: no map). ``token``: the bearer token every route but ``/healthz`` needs. The pages say how
-    long ago things happened by ``clock``'s wall time."""
+    ``seatbridge explain`` sees them, for the map and the JSON (None: no map). ``token``: the bearer token every route but ``/healthz`` needs.
+    ``clock``: the pages say how long ago things happened by its wall time."""
 
     async def healthz(request: Request) -> Response:
         return PlainTextResponse("ok")
