@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -34,6 +33,7 @@ import httpx
 import structlog
 from tenacity import AsyncRetrying, RetryCallState, wait_exponential_jitter
 
+from bridge.clock import SYSTEM, Clock
 from bridge.errors import (
     BridgeError,
     ConfigError,
@@ -47,7 +47,6 @@ log = structlog.get_logger(__name__)
 
 T = TypeVar("T")
 Sleep = Callable[[float], Awaitable[None]]
-Clock = Callable[[], float]
 #: The vendor's decision whether a failed attempt may be repeated (bounds apart).
 MayRepeat = Callable[[BaseException], bool]
 #: Told of each failure about to be repeated, with the wait before the next attempt.
@@ -80,8 +79,11 @@ def request_line(method: str, url: str | httpx.URL) -> str:
 # -- Retry-After ------------------------------------------------------------------------------
 
 
-def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Seconds from a Retry-After header (delta-seconds or HTTP-date); None if absent or garbled."""
+def parse_retry_after(
+    value: str | None, now: datetime | None = None, *, clock: Clock = SYSTEM
+) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or HTTP-date); None if absent or garbled.
+    An HTTP-date is counted from ``now``, else from ``clock``'s wall time."""
     if value is None:
         return None
     value = value.strip()
@@ -97,7 +99,7 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+    return max(0.0, (when - (now or clock.now())).total_seconds())
 
 
 # -- transport failures -----------------------------------------------------------------------
@@ -242,15 +244,16 @@ async def send(
     unknown_hint: str = "re-read state before retrying",
     endpoint: str | None = None,
     lane: str | None = None,
-    clock: Clock = time.monotonic,
+    clock: Clock = SYSTEM,
     **kwargs: Any,
 ) -> Sent:
     """Send one attempt under a whole-attempt timeout, log it, tell the observers (``endpoint``:
-    the method and path template, when the caller has one) and map a transport failure.
+    the method and path template, when the caller has one) and map a transport failure. The
+    attempt is timed by ``clock``'s monotonic time.
 
     Never raises for a transport failure: the caller decides, from ``Sent``, whether to repeat.
     """
-    started = clock()
+    started = clock.monotonic()
     try:
         async with asyncio.timeout(timeout_s):
             response = await http.request(method, url, **kwargs)
@@ -258,7 +261,7 @@ async def send(
         caught: BaseException | None = exc
     else:
         caught = None
-    elapsed_s = clock() - started
+    elapsed_s = clock.monotonic() - started
     elapsed_ms = round(elapsed_s * 1000, 1)
     if caught is None:
         _notify(
@@ -342,8 +345,8 @@ class RetryPolicy:
     ``retry_after``) is the wait instead, unless it is beyond ``max_retry_after_s``: such a wait is
     not spent, the backoff is (and the vendor's ``may_repeat`` hook may hand the error back at once
     instead, as seats.io does for its daily for-sale limit). A wait that would
-    overrun ``total_s`` since the first attempt (by ``clock``, or by the waits already spent if
-    that is more) is not started: the last error is raised.
+    overrun ``total_s`` since the first attempt (by ``clock``'s monotonic time, or by the waits
+    already spent if that is more) is not started: the last error is raised.
 
     ``sleep`` and ``clock`` are injectable so tests record waits instead of spending them.
     The defaults are Tessitura's; :meth:`seatsio` is the seats.io SDK's schedule.
@@ -358,8 +361,8 @@ class RetryPolicy:
     max_retry_after_s: float | None = None
     #: How a wait is spent; tests pass a recorder instead of sleeping for real.
     sleep: Sleep = field(default=asyncio.sleep, compare=False)
-    #: Seconds, monotonic; measures ``total_s``.
-    clock: Clock = field(default=time.monotonic, compare=False)
+    #: Its monotonic time measures ``total_s``.
+    clock: Clock = field(default=SYSTEM, compare=False)
 
     @classmethod
     def immediate(cls, attempts: int = 4) -> RetryPolicy:
@@ -401,13 +404,13 @@ class RetryPolicy:
         hit; then the last error is raised as it is. Each repeat is logged (``vendor.retry``, the
         concrete ``url`` redacted; a callable is called only then) and told to ``on_retry``
         before its wait."""
-        started = self.clock()
+        started = self.clock.monotonic()
         backoff = wait_exponential_jitter(
             multiplier=self.first_wait_s, max=self.max_wait_s, jitter=self.jitter_s
         )
 
         def elapsed(spent: float) -> float:
-            return max(self.clock() - started, spent)
+            return max(self.clock.monotonic() - started, spent)
 
         def wait(state: RetryCallState) -> float:
             exc = state.outcome.exception() if state.outcome else None

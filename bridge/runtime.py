@@ -2,7 +2,11 @@
 (:func:`tessitura_client`, :func:`seatsio_client`), the store (:func:`state_store`), the three
 opened together (:func:`connect`), the online checks' readers (:func:`open_sources`) and the
 reconciler over them (:func:`reconciler_for`). Nothing below this module builds a client from a
-:class:`~bridge.config.BridgeConfig`."""
+:class:`~bridge.config.BridgeConfig`.
+
+Time comes from one :class:`~bridge.clock.Clock` per process: each factory takes ``clock``
+(:data:`~bridge.clock.SYSTEM` by default) and hands it to what it builds; :class:`Runtime` keeps
+it for what is built later (a reconciler)."""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from bridge.clock import SYSTEM, Clock
 from bridge.config import SEATSIO_SECRET_ENV, TESSITURA_PASSWORD_ENV, BridgeConfig
 from bridge.core.policy import Policy
 from bridge.errors import ConfigError
@@ -39,7 +44,10 @@ __all__ = [
 
 
 def tessitura_client(
-    cfg: BridgeConfig, *, transport: httpx.AsyncBaseTransport | None = None
+    cfg: BridgeConfig,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    clock: Clock = SYSTEM,
 ) -> TessituraClient:
     """A Tessitura client for the config's ``[tessitura]`` and password (``transport`` replaces
     the network in tests)."""
@@ -55,6 +63,7 @@ def tessitura_client(
         format=t.format,
         timeout=t.timeout_s,
         transport=transport,
+        clock=clock,
     )
 
 
@@ -63,6 +72,7 @@ def seatsio_client(
     *,
     transport: httpx.AsyncBaseTransport | None = None,
     budget: SharedBudget | None = None,
+    clock: Clock = SYSTEM,
 ) -> SeatsioClient:
     """A seats.io client for the config's ``[seatsio]`` and secret key (``transport`` replaces
     the network in tests; ``budget`` is a shared store's account-wide lane budget)."""
@@ -81,6 +91,7 @@ def seatsio_client(
         transport=transport,
         budget=budget,
         user_agent=f"seatbridge ({instance_id()})",
+        clock=clock,
     )
 
 
@@ -102,12 +113,20 @@ class Runtime:
     tessitura: TessituraClient
     seatsio: SeatsioClient
     store: StateStore
+    #: the process's clock, which the clients were built with
+    clock: Clock = SYSTEM
 
     def reconciler(self, *, force: bool = False, concurrency: int = UNIT_CONCURRENCY) -> Reconciler:
-        """A reconciler over this runtime's clients and store, with the config's tables and
-        safety settings (``force`` lifts the guards, as `reconcile --force`)."""
+        """A reconciler over this runtime's clients, store and clock, with the config's tables
+        and safety settings (``force`` lifts the guards, as `reconcile --force`)."""
         return reconciler_for(
-            self.cfg, self.tessitura, self.seatsio, self.store, force=force, concurrency=concurrency
+            self.cfg,
+            self.tessitura,
+            self.seatsio,
+            self.store,
+            force=force,
+            concurrency=concurrency,
+            clock=self.clock,
         )
 
 
@@ -135,16 +154,19 @@ def reconciler_for(
     *,
     force: bool = False,
     concurrency: int = UNIT_CONCURRENCY,
+    clock: Clock = SYSTEM,
 ) -> Reconciler:
-    """What a pass uses, taken from the config: its tables and policy, with these clients."""
+    """What a pass uses, taken from the config: its tables and policy, with these clients;
+    ``clock`` is the reconciler's and its seat-map cache's."""
     return Reconciler(
         tables=cfg.tables,
         policy=policy_of(cfg, force=force),
         tessitura=tessitura,
         seatsio=seatsio,
         store=store,
-        seat_maps=SeatMapCache(max_age_s=cfg.tessitura.seat_map_max_age_s),
+        seat_maps=SeatMapCache(max_age_s=cfg.tessitura.seat_map_max_age_s, clock=clock),
         concurrency=concurrency,
+        clock=clock,
     )
 
 
@@ -155,16 +177,21 @@ async def connect(
     tessitura_transport: httpx.AsyncBaseTransport | None = None,
     seatsio_transport: httpx.AsyncBaseTransport | None = None,
     store: StateStore | None = None,
+    clock: Clock = SYSTEM,
 ) -> AsyncIterator[Runtime]:
-    """Open both clients and the store named in the config (or the one given); close them after."""
+    """Open both clients and the store named in the config (or the one given); close them after.
+    ``clock`` is the process's: the clients and the runtime take it."""
     own_store = store is None
+    # TODO(integrate): state_store(cfg, clock=clock)
     st = store if store is not None else state_store(cfg)
     try:
         async with (
-            tessitura_client(cfg, transport=tessitura_transport) as tessitura,
-            seatsio_client(cfg, transport=seatsio_transport, budget=st.lane_budget) as seatsio,
+            tessitura_client(cfg, transport=tessitura_transport, clock=clock) as tessitura,
+            seatsio_client(
+                cfg, transport=seatsio_transport, budget=st.lane_budget, clock=clock
+            ) as seatsio,
         ):
-            yield Runtime(cfg, tessitura, seatsio, st)
+            yield Runtime(cfg, tessitura, seatsio, st, clock)
     finally:
         if own_store:
             st.close()
@@ -176,12 +203,13 @@ async def open_sources(
     *,
     tessitura_transport: httpx.AsyncBaseTransport | None = None,
     seatsio_transport: httpx.AsyncBaseTransport | None = None,
+    clock: Clock = SYSTEM,
 ) -> AsyncIterator[tuple[TessituraReader, SeatsioReader]]:
-    """The real clients, built from ``cfg``, behind the reader protocols of
+    """The real clients, built from ``cfg`` with ``clock``, behind the reader protocols of
     :mod:`bridge.mapping.online` (the transports replace the network, e.g.
     ``httpx.ASGITransport(app=sandbox.tessitura_app)``); closed after."""
     async with (
-        TessituraReader(tessitura_client(cfg, transport=tessitura_transport)) as tess,
-        SeatsioReader(seatsio_client(cfg, transport=seatsio_transport)) as sio,
+        TessituraReader(tessitura_client(cfg, transport=tessitura_transport, clock=clock)) as tess,
+        SeatsioReader(seatsio_client(cfg, transport=seatsio_transport, clock=clock)) as sio,
     ):
         yield tess, sio

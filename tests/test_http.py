@@ -11,6 +11,7 @@ import httpx
 import pytest
 import structlog
 
+from bridge.clock import ManualClock
 from bridge.errors import (
     ConfigError,
     OutcomeUnknownError,
@@ -163,8 +164,13 @@ def _client(handler: httpx.MockTransport) -> httpx.AsyncClient:
 
 @pytest.mark.usefixtures("debug_logs")
 async def test_send_logs_one_line_in_the_shared_schema() -> None:
-    ticks = iter([10.0, 10.25])
-    transport = httpx.MockTransport(lambda request: httpx.Response(503))
+    clock = ManualClock(monotonic_start=10.0)
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        clock.advance(0.25)  # the answer takes a quarter of a second
+        return httpx.Response(503)
+
+    transport = httpx.MockTransport(answer)
     async with _client(transport) as http:
         with structlog.testing.capture_logs() as logs:
             sent = await send(
@@ -174,7 +180,7 @@ async def test_send_logs_one_line_in_the_shared_schema() -> None:
                 vendor="seats.io",
                 timeout_s=1.0,
                 attempt=2,
-                clock=lambda: next(ticks),
+                clock=clock,
                 params={"secretKey": "hunter2"},
             )
     assert sent.response is not None and sent.response.status_code == 503
@@ -299,27 +305,27 @@ async def test_a_retry_after_beyond_the_ceiling_is_not_waited_out() -> None:
 
 
 async def test_the_total_budget_counts_the_clock() -> None:
-    now = [100.0]
+    clock = ManualClock(monotonic_start=100.0)
 
     async def sleep(seconds: float) -> None:
-        now[0] += seconds  # the injected clock moves with each recorded wait
+        clock.advance(seconds)  # the injected clock moves with each recorded wait
 
     calls: list[int] = []
 
     async def attempt(number: int) -> str:
         calls.append(number)
-        now[0] += 4.0  # each attempt "takes" 4 s
+        clock.advance(4.0)  # each attempt "takes" 4 s
         raise RetryableError("slow", vendor="v")
 
     policy = RetryPolicy(
         attempts=10, first_wait_s=1.0, max_wait_s=1.0, jitter_s=0.0, total_s=12.0,
-        sleep=sleep, clock=lambda: now[0],
+        sleep=sleep, clock=clock,
     )  # fmt: skip
     with pytest.raises(RetryableError):
         await policy.call(attempt, vendor="v", method="GET", url="https://h/")
     # attempt 1 fails at 4 s, 2 at 9 s (each then waits 1 s); attempt 3 fails at 14 s: a wait
     # then would overrun the 12 s budget, so none is started though attempts remain
-    assert calls == [1, 2, 3] and now[0] == 114.0
+    assert calls == [1, 2, 3] and clock.monotonic() == 114.0
 
 
 # -- observing requests ------------------------------------------------------------------------

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import click
@@ -19,6 +18,7 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
+from bridge.clock import SYSTEM
 from bridge.commands.config import load_or_exit
 from bridge.commands.render import findings_table, plan_table
 from bridge.config import BridgeConfig
@@ -89,10 +89,10 @@ def demo(config_path: Path, live: bool, port: int, every_s: float, seed: int) ->
     configure("error", "console")
     cfg = load_or_exit(config_path)
     console = Console()
-    started = time.perf_counter()
+    started = SYSTEM.monotonic()
     with tempfile.TemporaryDirectory(prefix="seatbridge-demo-") as tmp:
         asyncio.run(_story(console, cfg, Path(tmp) / "demo.sqlite3"))
-    console.print(f"\n[bold]Done in {time.perf_counter() - started:.1f} s.[/bold]")
+    console.print(f"\n[bold]Done in {SYSTEM.monotonic() - started:.1f} s.[/bold]")
 
 
 async def _story(console: Console, cfg: BridgeConfig, store_path: Path) -> None:

@@ -12,12 +12,12 @@ import asyncio
 import contextlib
 import random
 import tempfile
-from datetime import datetime
 from pathlib import Path
 
 import httpx
 from rich.console import Console
 
+from bridge.clock import SYSTEM
 from bridge.commands.config import load_or_exit
 from bridge.config import BridgeConfig
 from bridge.logs import configure
@@ -99,7 +99,7 @@ async def _live(
     )
 
     def show(move: Move, taken: bool) -> None:
-        when = datetime.now().strftime("%H:%M:%S")
+        when = SYSTEM.now().astimezone().strftime("%H:%M:%S")  # local time
         note = "" if taken else " [dim](not taken: the seats were no longer free)[/dim]"
         console.print(f"{when} {move.describe(venue)}{note}")
 

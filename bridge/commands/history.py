@@ -11,7 +11,7 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
+from bridge.clock import SYSTEM
 from bridge.commands.config import config_option, load_or_exit
 from bridge.config import redact
 from bridge.core.explain import JournalEntry
@@ -163,9 +164,7 @@ def history(
     """
     cfg = load_or_exit(config_path, require_secrets=False)
     with state_store(cfg) as store:
-        logs = read_history(
-            store, performance_id=performance_id, since=since, now=datetime.now(UTC)
-        )
+        logs = read_history(store, performance_id=performance_id, since=since, now=SYSTEM.now())
     if as_json:
         click.echo(json.dumps([log.to_json() for log in logs], indent=2))
         return

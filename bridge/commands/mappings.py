@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
+from bridge.clock import SYSTEM
 from bridge.commands.config import config_option, load_or_exit
 from bridge.config import BridgeConfig, redact
 from bridge.errors import BridgeError
@@ -104,7 +104,7 @@ def seats(
             err=True,
         )
         sys.exit(1)
-    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    stamp = SYSTEM.now().strftime("%Y-%m-%d %H:%M UTC")
     text = render_seat_table_csv(
         result,
         generated_from=(

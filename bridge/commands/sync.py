@@ -16,7 +16,6 @@ import os
 import signal
 import sys
 from collections.abc import Coroutine
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,7 @@ import click
 from rich.console import Console
 from rich.progress import Progress
 
+from bridge.clock import SYSTEM
 from bridge.commands.config import config_option, load_or_exit, report_problems
 from bridge.commands.render import (
     daemon_lines,
@@ -62,7 +62,8 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON i
 async def _selected(rt: Runtime, performances: tuple[int, ...], all_: bool) -> list[int]:
     if all_:
         return sorted(
-            set(await discover(rt.cfg.tables, rt.cfg.discovery, rt.tessitura)) | set(performances)
+            set(await discover(rt.cfg.tables, rt.cfg.discovery, rt.tessitura, clock=rt.clock))
+            | set(performances)
         )
     return sorted(set(performances))
 
@@ -299,7 +300,7 @@ def status(config_path: Path, as_json: bool) -> None:
         if not statuses and not states:
             click.echo("No performance has been reconciled yet.")
         else:
-            now = datetime.now(UTC)
+            now = SYSTEM.now()
             console.print(status_table(statuses, states, next_runs_text(view, now)))
             waiting = sorted(pid for pid, r in view.next_runs.items() if r.waits_for_config)
             if waiting:

@@ -10,15 +10,15 @@ vendor the rest are counted as ``other``, so a client that forgets its template 
 number of series. ``performance`` and ``event`` follow the schedule: :meth:`BridgeMetrics.forget`
 drops a performance that left it.
 
-``seatbridge_seconds_since_last_sync`` is computed when Prometheus scrapes, from the clock given
-to the constructor, so it keeps growing while nothing syncs.
+``seatbridge_seconds_since_last_sync`` is computed when Prometheus scrapes, from the wall time of
+the clock given to the constructor, so it keeps growing while nothing syncs.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -31,6 +31,7 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from bridge.clock import SYSTEM, Clock
 from bridge.core.findings import Severity
 from bridge.core.outcome import Ending, RunReport
 
@@ -44,10 +45,6 @@ API_BUCKETS = (0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 MAX_ENDPOINTS = 100
 
 _SINCE_SYNC = "seatbridge_seconds_since_last_sync"
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class _SinceLastSync(Collector):
@@ -90,9 +87,11 @@ class _SinceLastSync(Collector):
 
 
 class BridgeMetrics:
-    """Everything the daemon counts; the method names are the API the daemon calls."""
+    """Everything the daemon counts; the method names are the API the daemon calls.
 
-    def __init__(self, now: Callable[[], datetime] = _utc_now) -> None:
+    ``clock``'s wall time is what the seconds since a sync are counted to."""
+
+    def __init__(self, *, clock: Clock = SYSTEM) -> None:
         self.registry = CollectorRegistry()
         r = self.registry
         self._reconciles = Counter(
@@ -184,7 +183,7 @@ class BridgeMetrics:
             "Live instances of this venue on the shared store, this one included.",
             registry=r,
         )
-        self._since_sync = _SinceLastSync(now)
+        self._since_sync = _SinceLastSync(clock.now)
         r.register(self._since_sync)
         self._endpoints: dict[str, set[str]] = {}
         self._endpoints_lock = threading.Lock()

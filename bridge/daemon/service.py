@@ -94,7 +94,7 @@ class Daemon:
             instance_id(), shared=False, grace_s=dead_grace_s(cfg), clock=clock
         )
         self.view = StatusView(cfg, self.state, self.membership, clock=clock)
-        self.metrics = BridgeMetrics(now=clock.now)
+        self.metrics = BridgeMetrics(clock=clock)
         self.watcher = ConfigWatcher(config_path, cfg)
         self.stop = asyncio.Event()
         self.hard_stop = asyncio.Event()
@@ -144,14 +144,15 @@ class Daemon:
             performance=view.performance,
             seat_facts=view.seat_facts,
             token=token,
+            clock=self.clock,
         )
-        http = HttpServer(app, self.cfg.http.listen)
+        http = HttpServer(app, self.cfg.http.listen, clock=self.clock)
         try:
             await http.start()
             host = self.cfg.http.listen.rsplit(":", 1)[0]
             self.listen = f"{host}:{http.port}"
             log.info("listening", listen=self.listen)
-            async with connect(self.cfg) as rt:
+            async with connect(self.cfg, clock=self.clock) as rt:
                 self._rt = view.rt = rt
                 return await self._serve(rt)
         finally:
@@ -185,7 +186,9 @@ class Daemon:
             await self._keep_membership()
         elif not await self._become_active(rt.store):
             return EXIT_OTHER_ACTIVE if not self.standby_allowed else 0
-        self._reconciler = reconciler_for(self.cfg, rt.tessitura, rt.seatsio, rt.store)
+        self._reconciler = reconciler_for(
+            self.cfg, rt.tessitura, rt.seatsio, rt.store, clock=self.clock
+        )
         self._gate = asyncio.Semaphore(self.cfg.daemon.max_units_in_flight)
         scheduler = self._scheduler = AsyncIOScheduler(
             executors={"default": AsyncIOExecutor()},
@@ -353,7 +356,12 @@ class Daemon:
         try:
             known = {p: s for p, s in self._starts.items() if s is not None}
             starts = await discover_starts(
-                self.cfg.tables, self.cfg.discovery, rt.tessitura, now=now, known=known
+                self.cfg.tables,
+                self.cfg.discovery,
+                rt.tessitura,
+                now=now,
+                known=known,
+                clock=self.clock,
             )
         except BridgeError as exc:
             self.state.discovery_error = str(exc)
@@ -397,7 +405,9 @@ class Daemon:
         in seats.io, so a new performance is synced within one discovery cycle. A failure is
         logged and counted; discovery and every unit go on."""
         try:
-            plan = await seasons_plan_for(self.cfg, rt.tessitura, rt.seatsio, now=now)
+            plan = await seasons_plan_for(
+                self.cfg, rt.tessitura, rt.seatsio, now=now, clock=self.clock
+            )
             results = await seasons_apply(rt.seatsio, plan.calls)
         except BridgeError as exc:
             self.metrics.seasons_sync("error")
@@ -553,7 +563,9 @@ class Daemon:
             log.warning("these settings take effect at the next restart", settings=pending)
         self.state.restart_pending = pending
         if rt is not None:
-            self._reconciler = reconciler_for(self.cfg, rt.tessitura, rt.seatsio, rt.store)
+            self._reconciler = reconciler_for(
+                self.cfg, rt.tessitura, rt.seatsio, rt.store, clock=self.clock
+            )
         for key, unit in self.state.units.items():  # terminal waits end with a config change
             if unit.waits_for_config:
                 unit.waits_for_config = False

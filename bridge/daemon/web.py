@@ -47,6 +47,7 @@ from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from bridge.clock import SYSTEM, Clock
 from bridge.config.secrets import HTTP_TOKEN_ENV
 from bridge.core.explain import PerformanceFacts
 from bridge.daemon.metrics import BridgeMetrics
@@ -84,13 +85,15 @@ def build_app(
     performance: Callable[[int], Mapping[str, object] | None] | None = None,
     seat_facts: Callable[[int], Awaitable[PerformanceFacts | None]] | None = None,
     token: str | None = None,
+    clock: Clock = SYSTEM,
 ) -> Starlette:
     """The ASGI app. The callables are called per request, in the event loop: keep them quick.
 
     ``status`` is the daemon's own state; ``overview`` the page's data (``status`` with the
     store's performances added, see :mod:`bridge.daemon.overview`), used instead when given;
     ``performance`` one performance's detail (None: 404); ``seat_facts`` its seats as
-    ``seatbridge explain`` sees them, for the map and the JSON (None: no map). ``token``: the bearer token every route but ``/healthz`` needs."""
+    ``seatbridge explain`` sees them, for the map and the JSON (None: no map). ``token``: the bearer token every route but ``/healthz`` needs.
+    ``clock``: the pages say how long ago things happened by its wall time."""
 
     async def healthz(request: Request) -> Response:
         return PlainTextResponse("ok")
@@ -119,13 +122,12 @@ def build_app(
         got = data()
         if got is None:
             return PlainTextResponse("no status here", status_code=404)
-        now = datetime.now(UTC)
         return _page(
             request,
             "index.html",
             data=got,
             units=units_of(got),
-            now=now,
+            now=clock.now(),
         )
 
     async def performance_json(request: Request) -> Response:
@@ -137,14 +139,14 @@ def build_app(
     async def performance_html(request: Request) -> Response:
         got = await _detail(request)
         if got is None:
-            return _page(request, "missing.html", status_code=404, now=datetime.now(UTC))
+            return _page(request, "missing.html", status_code=404, now=clock.now())
         detail, facts = got
         svg = None
         if facts is not None and facts.seats:
             svg = render_seatmap(
                 dots_of(facts), title=f"Seat map of performance {detail['performance_id']}"
             )
-        return _page(request, "performance.html", p=detail, seatmap=svg, now=datetime.now(UTC))
+        return _page(request, "performance.html", p=detail, seatmap=svg, now=clock.now())
 
     async def _detail(
         request: Request,
@@ -358,10 +360,11 @@ class HttpServer:
     start. Also an async context manager.
     """
 
-    def __init__(self, app: Starlette, listen: str) -> None:
+    def __init__(self, app: Starlette, listen: str, *, clock: Clock = SYSTEM) -> None:
         parse_listen(listen)  # fail early on a malformed address
         self.app = app
         self.listen = listen
+        self.clock = clock  # its monotonic time bounds the wait for uvicorn to start
         self._server: _Server | None = None
         self._task: asyncio.Task[None] | None = None
         self._port: int | None = None
@@ -391,12 +394,11 @@ class HttpServer:
         task = self._task = asyncio.create_task(
             self._serve(server, sock), name=f"http {self.listen}"
         )
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + STARTUP_TIMEOUT_S
+        deadline = self.clock.monotonic() + STARTUP_TIMEOUT_S
         while not server.started:
             if task.done():
                 task.result()  # raises what stopped it
-            if task.done() or loop.time() > deadline:
+            if task.done() or self.clock.monotonic() > deadline:
                 await self.stop()
                 raise ConfigError(f"[http] listen {self.listen!r}: the HTTP server did not start")
             await asyncio.sleep(0.01)

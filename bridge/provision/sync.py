@@ -13,8 +13,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
+from bridge.clock import SYSTEM, Clock
 from bridge.config import BridgeConfig
 from bridge.errors import BridgeError, NotFoundError
 from bridge.mapping.model import MappingTables, SeasonCategory, TableBooking, TableBookingMode
@@ -52,12 +53,17 @@ def _wanted(p: PerformanceSearchResult) -> WantedPerformance:
 
 
 async def find_performances(
-    cfg: BridgeConfig, tessitura: TessituraClient, *, now: datetime | None = None
+    cfg: BridgeConfig,
+    tessitura: TessituraClient,
+    *,
+    now: datetime | None = None,
+    clock: Clock = SYSTEM,
 ) -> list[WantedPerformance]:
     """The performances within the discovery horizon of the configured facilities or seasons,
-    and of the seasons table's Tessitura seasons."""
+    and of the seasons table's Tessitura seasons, counted from ``now`` (default: ``clock``'s wall
+    time)."""
     d = cfg.discovery
-    start, end = search_window(d, now or datetime.now(UTC))
+    start, end = search_window(d, now or clock.now())
     found: dict[int, WantedPerformance] = {}
     if d.facility_ids or d.season_ids:
         for p in await tessitura.search_performances(
@@ -167,9 +173,10 @@ async def plan_for(
     seatsio: SeatsioClient,
     *,
     now: datetime | None = None,
+    clock: Clock = SYSTEM,
 ) -> ProvisionPlan:
-    """Read both sides and plan."""
-    performances = await find_performances(cfg, tessitura, now=now)
+    """Read both sides and plan (the horizon from ``now``, default: ``clock``'s wall time)."""
+    performances = await find_performances(cfg, tessitura, now=now, clock=clock)
     seen = await observe(seatsio, cfg.tables, planned_event_keys(cfg.tables, performances))
     return plan_seasons(cfg.tables, cfg.mappings.facility_charts, performances, seen)
 

@@ -32,10 +32,11 @@ import json
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import structlog
 
+from bridge.clock import SYSTEM, Clock
 from bridge.core.applied import ApplyOutcome, OpResult
 from bridge.core.apply_rules import ApplyRules, Outcome
 from bridge.core.ledger_rules import LedgerWrites, ledger_writes, same_claim
@@ -146,6 +147,7 @@ async def apply_plan(
     performance_ids: tuple[int, ...] = (),
     before_step: Callable[[], None] | None = None,
     send_batched: Callable[[Sequence[Operation]], Awaitable[None]] | None = None,
+    clock: Clock = SYSTEM,
 ) -> ApplyOutcome:
     """Apply ``plan`` in order; never raises for one operation's failure (CredentialsError and
     other ConfigErrors do raise: nothing else can succeed either).
@@ -153,7 +155,8 @@ async def apply_plan(
     ``before_step`` is called before each step (before its journal entry and seats.io call); what
     it raises (e.g. the run's lease was lost) stops the plan there and propagates.
     ``send_batched`` sends a status or for-sale step in place of :func:`send`, raising what it
-    would (:class:`bridge.reconcile.merge.WriteMerger`: with other units' steps)."""
+    would (:class:`bridge.reconcile.merge.WriteMerger`: with other units' steps). ``clock``
+    dates a spent daily for-sale budget (the journal rows take the store's own clock)."""
     run_id = store.begin_run(performance_ids, RunMode.APPLY, json.dumps(plan.to_json()))
     outcome = ApplyOutcome(run_id=run_id)
     ledger: dict[tuple[str, str], LedgerEntry] = dict(store.ledger(_keys(plan)))
@@ -193,7 +196,7 @@ async def apply_plan(
             # Only the identified daily for-sale limit spends the budget; any other 429 (a
             # concurrency refusal whose retries ran out) is a failed call and records nothing.
             if isinstance(exc, ForSaleLimitError):
-                _budget_spent(store, ops, exc)
+                _budget_spent(store, ops, exc, clock)
             error = str(exc)
             if shape is not None:
                 if meaning := shape.refusal(exc):
@@ -371,7 +374,9 @@ def _forget(
             ledger.pop(key, None)
 
 
-def _budget_spent(store: StateStore, ops: Sequence[Operation], exc: ForSaleLimitError) -> None:
+def _budget_spent(
+    store: StateStore, ops: Sequence[Operation], exc: ForSaleLimitError, clock: Clock
+) -> None:
     """seats.io says the day's restricting for-sale edits are used up: remember it until reset.
 
     Only for :class:`ForSaleLimitError`, the 429 the client positively identified as that limit;
@@ -379,7 +384,7 @@ def _budget_spent(store: StateStore, ops: Sequence[Operation], exc: ForSaleLimit
     """
     if not isinstance(exc, ForSaleLimitError) or ops[0].kind is not OpKind.MARK_NOT_FOR_SALE:
         return
-    now = datetime.now(UTC)
+    now = clock.now()
     resets = now + timedelta(seconds=exc.retry_after) if exc.retry_after else None
     for key in {k for op in ops for k in op.event_keys}:
         store.record_for_sale_call(key, now=now, remaining=0, resets_at=resets)

@@ -11,8 +11,9 @@ tomorrow in UTC, and looking after a performance that has just ended costs one r
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
+from bridge.clock import SYSTEM, Clock
 from bridge.config import DiscoverySettings
 from bridge.errors import BridgeError, ConfigError
 from bridge.mapping.model import MappingTables
@@ -39,12 +40,13 @@ async def discover(
     tessitura: TessituraClient,
     *,
     now: datetime | None = None,
+    clock: Clock = SYSTEM,
 ) -> list[int]:
     """Every performance the bridge should look after: those in the performance table, plus those
     Tessitura lists for the configured facilities or seasons within the horizon, counted from
-    ``now`` (default: the clock) in the venue's time zone."""
+    ``now`` (default: ``clock``'s wall time) in the venue's time zone."""
     ids = set(tables.performances)
-    ids |= set(await _search(settings, tessitura, now))
+    ids |= set(await _search(settings, tessitura, now or clock.now()))
     return sorted(ids)
 
 
@@ -55,14 +57,16 @@ async def discover_starts(
     *,
     now: datetime | None = None,
     known: Mapping[int, datetime] | None = None,
+    clock: Clock = SYSTEM,
 ) -> dict[int, datetime | None]:
     """What :func:`discover` finds, with each performance's start (the daemon's cadence and when
     a performance leaves the schedule). The search gives the start of what it finds; a table
     performance it does not list is read once (``known`` starts are not read again). A start that
-    cannot be read is None: the daemon then treats the performance as imminent, never as over."""
+    cannot be read is None: the daemon then treats the performance as imminent, never as over.
+    ``now`` defaults to ``clock``'s wall time."""
     known = known or {}
     starts: dict[int, datetime | None] = {pid: known.get(pid) for pid in tables.performances}
-    starts.update(await _search(settings, tessitura, now))
+    starts.update(await _search(settings, tessitura, now or clock.now()))
     for pid in sorted(p for p, s in starts.items() if s is None):
         try:
             starts[pid] = (await tessitura.performance(pid)).date
@@ -74,14 +78,14 @@ async def discover_starts(
 
 
 async def _search(
-    settings: DiscoverySettings, tessitura: TessituraClient, now: datetime | None
+    settings: DiscoverySettings, tessitura: TessituraClient, now: datetime
 ) -> dict[int, datetime]:
     """What Tessitura's performance search lists for the configured facilities or seasons within
     the horizon, with each start; nothing when neither is configured."""
     d = settings
     if not (d.facility_ids or d.season_ids):
         return {}
-    start, end = search_window(d, now or datetime.now(UTC))
+    start, end = search_window(d, now)
     # dates, not instants: the client sends them without an offset, as venue-local days
     found = await tessitura.search_performances(
         start=start, end=end, facility_ids=d.facility_ids, season_ids=d.season_ids

@@ -19,10 +19,10 @@ import contextlib
 import secrets
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 
 import structlog
 
+from bridge.clock import SYSTEM, Clock
 from bridge.core.desired import DesiredState, desired_state
 from bridge.core.findings import FindingKind, Severity, sorted_findings
 from bridge.core.guards import ReleaseBreaker, pass_keys, shrunk_tables
@@ -84,7 +84,9 @@ class Reconciler:
     """What a pass uses, built once per configuration (the daemon builds a new one on reload).
 
     ``policy.force`` lifts the guards that hold a whole pass back (a shrunk table, the
-    pass-wide mass-release breaker) as well as the planner's own."""
+    pass-wide mass-release breaker) as well as the planner's own. ``clock`` dates each
+    performance's status and a spent for-sale budget; the seat-map cache keeps its own clock
+    (:func:`bridge.runtime.reconciler_for` gives both the process's)."""
 
     tables: MappingTables
     policy: Policy
@@ -94,6 +96,7 @@ class Reconciler:
     seat_maps: SeatMapCache = field(default_factory=lambda: SeatMapCache())
     holder: str = field(default_factory=instance_id)
     concurrency: int = UNIT_CONCURRENCY
+    clock: Clock = SYSTEM
 
     def units(self, performance_ids: Iterable[int]) -> list[tuple[int, ...]]:
         return units_of(performance_ids, self.tables)
@@ -229,16 +232,19 @@ class Reconciler:
                     performance_ids=unit,
                     before_step=leases.check,
                     send_batched=merger.send if merger is not None else None,
+                    clock=self.clock,
                 )
                 leases.check()
-                await _undo_booked(result, self.seatsio, store, policy, desired, unit)
+                await _undo_booked(
+                    result, self.seatsio, store, policy, desired, unit, clock=self.clock
+                )
         except ConfigError as exc:
             # the pass ends here; the status must not go on saying the last good run's word
             if merger is not None:  # and no other unit's step goes out after it
                 merger.abort(exc)
             result.errors.append(UnitError.of(exc))
             if apply and not result.leased_elsewhere and leases.lost is None:
-                _record_status(self.tables, store, result)
+                _record_status(self.tables, store, result, self.clock)
             raise
         except BridgeError as exc:
             result.errors.append(UnitError.of(exc))
@@ -252,7 +258,7 @@ class Reconciler:
             leases.release()
         if apply and not result.leased_elsewhere and leases.lost is None:
             # a unit that lost its lease leaves the status to the run that holds it now
-            _record_status(self.tables, store, result)
+            _record_status(self.tables, store, result, self.clock)
         return result
 
     def _held_in(self, units: Iterable[tuple[int, ...]]) -> int:
@@ -319,6 +325,8 @@ async def _undo_booked(
     policy: Policy,
     desired: DesiredState,
     unit: tuple[int, ...],
+    *,
+    clock: Clock = SYSTEM,
 ) -> None:
     """Report objects booked between observe and apply that the run touched, and take those it
     put into a bridge channel back out (see :mod:`bridge.reconcile.verify`)."""
@@ -331,7 +339,7 @@ async def _undo_booked(
         return
     result.plan = replace(result.plan, findings=sorted_findings([*result.plan.findings, *found]))
     if undo.operations:
-        undone = await apply_plan(undo, seatsio, store, performance_ids=unit)
+        undone = await apply_plan(undo, seatsio, store, performance_ids=unit, clock=clock)
         result.outcome.results.extend(undone.results)
 
 
@@ -341,8 +349,10 @@ def _settle_crashed_ops(store: StateStore, performance_id: int) -> None:
         store.op_finished(op.run_id, op.index, OpState.UNKNOWN, "left unfinished by a crash")
 
 
-def _record_status(tables: MappingTables, store: StateStore, result: UnitResult) -> None:
-    now = datetime.now(UTC)
+def _record_status(
+    tables: MappingTables, store: StateStore, result: UnitResult, clock: Clock
+) -> None:
+    now = clock.now()
     for pid in result.performance_ids:
         target = tables.target_for(pid)
         keys = {target.event_key, target.season_key} if target else set()

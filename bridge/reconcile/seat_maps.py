@@ -16,10 +16,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import structlog
 
+from bridge.clock import SYSTEM, Clock
 from bridge.domain import HoldSnapshot
 from bridge.store.base import StateStore
 from bridge.tessitura.client import TessituraClient, snapshot_of
@@ -33,16 +34,14 @@ NOTE_KEY = "tessitura.seat_maps"
 KnownSeats = Callable[[int], Collection[int] | None]
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 @dataclass
 class SeatMapCache:
-    """Performance id -> seat map id, with when it was read; see the module docstring."""
+    """Performance id -> seat map id, with when it was read; see the module docstring.
+
+    When a seat map was read is ``clock``'s wall time: the store keeps it for every process."""
 
     max_age_s: float = 86_400.0
-    clock: Callable[[], datetime] = _now
+    clock: Clock = SYSTEM
     _kept: dict[int, tuple[int, datetime]] = field(default_factory=dict)
     _loaded: bool = False
     _changed: bool = False
@@ -81,7 +80,7 @@ class SeatMapCache:
         """The performance's holds with their seat map: one hold read when the seat map is kept,
         fresh and its table has every held seat; else the performance is read as well."""
         kept = self._kept.get(performance_id)
-        fresh = kept is not None and self.clock() - kept[1] <= timedelta(seconds=self.max_age_s)
+        fresh = kept is not None and self.clock.now() - kept[1] <= timedelta(seconds=self.max_age_s)
         seat_map = (
             kept[0] if kept is not None and fresh else await self._read(tessitura, performance_id)
         )
@@ -91,10 +90,10 @@ class SeatMapCache:
             if seats is None or any(h.seat_id not in seats for h in holds):
                 log.info("kept seat map does not cover the holds", performance=performance_id)
                 seat_map = await self._read(tessitura, performance_id)
-        return snapshot_of(performance_id, seat_map, holds)
+        return snapshot_of(performance_id, seat_map, holds, clock=self.clock)
 
     async def _read(self, tessitura: TessituraClient, performance_id: int) -> int:
         seat_map = await tessitura.seat_map_id(performance_id)
-        self._kept[performance_id] = (seat_map, self.clock())
+        self._kept[performance_id] = (seat_map, self.clock.now())
         self._changed = True
         return seat_map

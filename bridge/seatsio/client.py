@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import httpx
 
+from bridge.clock import SYSTEM, Clock
 from bridge.closing import AsyncClosing
 from bridge.errors import ConfigError
 from bridge.http import RetryPolicy
@@ -46,7 +47,8 @@ class SeatsioClient(AsyncClosing):
     ``lane_limits`` are shared with every client of the same secret key (or ``account``) in this
     event loop, and through ``budget`` (a shared store's) with every instance on other hosts;
     ``split`` caps objects per request; ``transport`` replaces the network in tests;
-    ``user_agent`` names the instance to the server (its request logs, its support).
+    ``user_agent`` names the instance to the server (its request logs, its support); ``clock``
+    times attempts and the retry budget (its monotonic time; also the default ``retry``'s).
     """
 
     def __init__(
@@ -64,6 +66,7 @@ class SeatsioClient(AsyncClosing):
         transport: httpx.AsyncBaseTransport | None = None,
         budget: SharedBudget | None = None,
         user_agent: str = "seatbridge",
+        clock: Clock = SYSTEM,
     ) -> None:
         if not secret_key:
             raise ConfigError("the seats.io secret key is empty")
@@ -83,6 +86,7 @@ class SeatsioClient(AsyncClosing):
             account=account,
             budget=budget,
             user_agent=user_agent,
+            clock=clock,
         )
         split = split or SplitLimits()
         self.events = EventsApi(self._conn, split)

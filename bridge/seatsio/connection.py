@@ -35,6 +35,7 @@ import httpx
 import structlog
 from pydantic import TypeAdapter, ValidationError
 
+from bridge.clock import SYSTEM, Clock
 from bridge.errors import (
     BridgeError,
     ConfigError,
@@ -87,6 +88,7 @@ class Connection:
         stats: CallStats | None = None,
         budget: SharedBudget | None = None,
         user_agent: str = "seatbridge",
+        clock: Clock = SYSTEM,
     ) -> None:
         headers = {"X-Client-Lib": "seatbridge", "User-Agent": user_agent}
         if workspace_key:
@@ -94,7 +96,8 @@ class Connection:
         self.base_url = base_url.rstrip("/")
         self.timeout_s = timeout_s
         self.lane_limits = lane_limits or LaneLimits()
-        self.retry = retry or RetryPolicy.seatsio()
+        self.clock = clock
+        self.retry = retry or RetryPolicy.seatsio(clock=clock)
         self.stats = stats or CallStats()
         self._account = account_id(self.base_url, secret_key, account)
         self._lanes: AccountLanes | None = None
@@ -155,7 +158,10 @@ class Connection:
             if response.is_success:
                 return response
             failure = error_from_response(
-                response, endpoint, request=request_line(method, response.request.url)
+                response,
+                endpoint,
+                request=request_line(method, response.request.url),
+                clock=self.clock,
             )
             if isinstance(failure, RateLimitedError):
                 self.stats.rate_limited(endpoint)
@@ -273,6 +279,7 @@ class Connection:
                 may_have_applied=method != "GET" and not repeatable,
                 endpoint=endpoint,
                 lane=lane.value,
+                clock=self.clock,
                 **kwargs,
             )
             if sent.timed_out:

@@ -23,6 +23,7 @@ from typing import Any
 
 import httpx
 
+from bridge.clock import SYSTEM, Clock
 from bridge.errors import (
     BridgeError,
     ConflictError,
@@ -79,12 +80,13 @@ def error_codes_and_message(body: str) -> tuple[tuple[str, ...], str | None]:
 
 
 def error_from_response(
-    response: httpx.Response, endpoint: str, *, request: str | None = None
+    response: httpx.Response, endpoint: str, *, request: str | None = None, clock: Clock = SYSTEM
 ) -> BridgeError:
     """The bridge error for a non-2xx answer to ``endpoint`` ("METHOD /path/{template}").
 
     The message names ``request``, the concrete request (``GET /events/perf-101``, see
-    :func:`bridge.http.request_line`), when given; the for-sale rules read the template."""
+    :func:`bridge.http.request_line`), when given; the for-sale rules read the template; a
+    Retry-After date is counted from ``clock``'s wall time."""
     status = response.status_code
     body = response.text[:MAX_BODY_CHARS]
     codes, vendor_message = error_codes_and_message(body)
@@ -94,7 +96,7 @@ def error_from_response(
     if status in (401, 403):
         return CredentialsError(f"{named}: {CREDENTIALS_HINT}", **kw)
     if status == 429:
-        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        retry_after = parse_retry_after(response.headers.get("Retry-After"), clock=clock)
         if is_for_sale_limit(endpoint, codes, body, retry_after):
             return ForSaleLimitError(message, retry_after=retry_after, **kw)
         return RateLimitedError(message, retry_after=retry_after, **kw)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from functools import cache
 from typing import Any, Literal, TypeVar
 
@@ -21,6 +21,7 @@ import httpx
 import structlog
 from pydantic import BaseModel, SecretStr, TypeAdapter, ValidationError
 
+from bridge.clock import SYSTEM, Clock
 from bridge.closing import AsyncClosing
 from bridge.domain import HoldSnapshot, SeatHold
 from bridge.errors import (
@@ -53,7 +54,10 @@ _ID_SEGMENT = re.compile(r"(?<=/)\d+(?=/|$)")
 
 
 class TessituraClient(AsyncClosing):
-    """One TessituraService, one login. Use as ``async with TessituraClient(...) as tessitura``."""
+    """One TessituraService, one login. Use as ``async with TessituraClient(...) as tessitura``.
+
+    ``clock`` times each attempt and the retry budget (its monotonic time; also the default
+    ``retry``'s) and stamps hold snapshots (its wall time)."""
 
     def __init__(
         self,
@@ -67,6 +71,7 @@ class TessituraClient(AsyncClosing):
         timeout: float = 10.0,
         transport: httpx.AsyncBaseTransport | None = None,
         retry: RetryPolicy | None = None,
+        clock: Clock = SYSTEM,
     ) -> None:
         if format not in _ACCEPT:
             raise ConfigError(f"Tessitura format must be 'json' or 'xml', not {format!r}")
@@ -77,7 +82,8 @@ class TessituraClient(AsyncClosing):
         self.base_url = base_url if base_url.endswith("/") else base_url + "/"
         self.format: Format = format
         self.timeout = timeout
-        self.retry = retry or RetryPolicy()
+        self.clock = clock
+        self.retry = retry or RetryPolicy(clock=clock)
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
             auth=TessituraAuth(self.credentials),
@@ -128,7 +134,7 @@ class TessituraClient(AsyncClosing):
         holds = await self.seat_holds(
             performance_id, hold_code_ids=hold_code_ids, include_all_holds=include_all_holds
         )
-        return snapshot_of(performance_id, seat_map_id, holds)
+        return snapshot_of(performance_id, seat_map_id, holds, clock=self.clock)
 
     async def seat_map_id(self, performance_id: int) -> int:
         """The seat map the performance's hold seat ids belong to (``Facility.SeatMap.Id``)."""
@@ -317,6 +323,7 @@ class TessituraClient(AsyncClosing):
             may_have_applied=not idempotent,
             unknown_hint="read the holds again before retrying",
             endpoint=endpoint,
+            clock=self.clock,
             params=params,
             content=content,
             headers=headers,
@@ -328,7 +335,7 @@ class TessituraClient(AsyncClosing):
         if response.status_code < 400:
             return response
         req = request_line(method, response.request.url)
-        error = error_for(response, what, request=req)
+        error = error_for(response, what, request=req, clock=self.clock)
         if not idempotent and response.status_code >= 500:
             raise OutcomeUnknownError(
                 f"{req}: Tessitura failed while writing to {what}: it may have been applied; read "
@@ -385,14 +392,19 @@ class TessituraClient(AsyncClosing):
 
 
 def snapshot_of(
-    performance_id: int, seat_map_id: int, holds: Iterable[m.SeatHoldDetail]
+    performance_id: int,
+    seat_map_id: int,
+    holds: Iterable[m.SeatHoldDetail],
+    *,
+    clock: Clock = SYSTEM,
 ) -> HoldSnapshot:
-    """The holds Tessitura answered, as the bridge's snapshot of one performance."""
+    """The holds Tessitura answered, as the bridge's snapshot of one performance, taken at
+    ``clock``'s wall time."""
     return HoldSnapshot(
         performance_id=performance_id,
         seat_map_id=seat_map_id,
         holds=tuple(SeatHold(h.seat_id, h.hold_code_id, h.priority, h.end_date) for h in holds),
-        taken_at=datetime.now(UTC),
+        taken_at=clock.now(),
     )
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 from pydantic import ValidationError
 
+from bridge.clock import SYSTEM, Clock
 from bridge.errors import (
     BridgeError,
     ConflictError,
@@ -51,24 +52,27 @@ def error_messages(response: httpx.Response) -> list[ErrorMessage]:
         return []
 
 
-def retry_after(response: httpx.Response) -> float | None:
-    """The answer's Retry-After in seconds (see :func:`bridge.http.parse_retry_after`)."""
-    return parse_retry_after(response.headers.get("retry-after"))
+def retry_after(response: httpx.Response, *, clock: Clock = SYSTEM) -> float | None:
+    """The answer's Retry-After in seconds (see :func:`bridge.http.parse_retry_after`); an
+    HTTP-date is counted from ``clock``'s wall time."""
+    return parse_retry_after(response.headers.get("retry-after"), clock=clock)
 
 
-def error_for(response: httpx.Response, what: str, *, request: str = "") -> BridgeError:
+def error_for(
+    response: httpx.Response, what: str, *, request: str = "", clock: Clock = SYSTEM
+) -> BridgeError:
     """The exception for an HTTP error answer to the call that reads or writes ``what``.
 
     ``request`` (the concrete ``METHOD /path``, see :func:`bridge.http.request_line`) leads the
-    message when given."""
-    error = _error_for(response, what)
+    message when given; ``clock`` counts a Retry-After date."""
+    error = _error_for(response, what, clock)
     if request:
         error.message = f"{request}: {error.message}"
         error.args = (error.message,)
     return error
 
 
-def _error_for(response: httpx.Response, what: str) -> BridgeError:
+def _error_for(response: httpx.Response, what: str, clock: Clock) -> BridgeError:
     status = response.status_code
     messages = error_messages(response)
     said = "; ".join(m.description or m.code or "" for m in messages if m.description or m.code)
@@ -107,7 +111,7 @@ def _error_for(response: httpx.Response, what: str) -> BridgeError:
     if status == 429:
         return RateLimitedError(
             f"Tessitura is throttling requests for {what}.{said}",
-            retry_after=retry_after(response),
+            retry_after=retry_after(response, clock=clock),
             **kw,
         )
     if status >= 500:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import TypeVar
 
+from bridge.clock import SYSTEM
 from bridge.testing.sandbox import config_store, venue
 
 T = TypeVar("T")
@@ -75,12 +76,12 @@ def fast_config(config: Path) -> Path:
 def eventually(what: str, probe: Callable[[], T | None], timeout_s: float = PATIENCE_S) -> T:
     """Poll ``probe`` until it returns something truthy; an AssertionError naming ``what``
     after ``timeout_s``."""
-    deadline = time.monotonic() + timeout_s
+    deadline = SYSTEM.monotonic() + timeout_s
     while True:
         got = probe()
         if got:
             return got
-        if time.monotonic() > deadline:
+        if SYSTEM.monotonic() > deadline:
             raise AssertionError(f"not within {timeout_s:g} s: {what}")
         time.sleep(0.2)
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from bridge.clock import SYSTEM
 from bridge.mapping.seat_table import render_seat_table_csv
 from bridge.sandbox.venue import Venue, load_venue
 from bridge.testing.sample_tables import venue_seat_table
@@ -160,7 +161,7 @@ def write_portfolio(
     folder.mkdir(parents=True, exist_ok=True)
     venue_file = folder / "portfolio.toml"
     venue_file.write_text(portfolio_venue_text(shape), encoding="utf-8")
-    venue = load_venue(venue_file, today=today or date.today())
+    venue = load_venue(venue_file, today=today or SYSTEM.now().astimezone().date())
     seats = folder / "seats.csv"
     seats.write_text(
         render_seat_table_csv(venue_seat_table(venue), generated_from="the portfolio hall"),

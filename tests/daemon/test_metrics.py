@@ -8,6 +8,7 @@ import pytest
 from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
+from bridge.clock import ManualClock
 from bridge.core.applied import ApplyOutcome
 from bridge.core.findings import Finding, FindingKind
 from bridge.core.outcome import RunReport, UnitResult
@@ -15,14 +16,6 @@ from bridge.core.plan_model import Plan
 from bridge.daemon.metrics import MAX_ENDPOINTS, BridgeMetrics
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
-
-
-class Clock:
-    def __init__(self, at: datetime = T0) -> None:
-        self.at = at
-
-    def __call__(self) -> datetime:
-        return self.at
 
 
 def samples(m: BridgeMetrics) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
@@ -39,7 +32,7 @@ def value(m: BridgeMetrics, name: str, **labels: str) -> float | None:
 
 
 def test_counters_and_gauges_appear_with_their_labels() -> None:
-    m = BridgeMetrics(now=Clock())
+    m = BridgeMetrics(clock=ManualClock(T0))
     m.unit_reconciled("converged")
     m.unit_reconciled("converged")
     m.operation("hold", "done")
@@ -73,7 +66,7 @@ def test_counters_and_gauges_appear_with_their_labels() -> None:
 
 
 def test_api_requests_count_by_status_and_time_in_seconds() -> None:
-    m = BridgeMetrics(now=Clock())
+    m = BridgeMetrics(clock=ManualClock(T0))
     m.api_request("seatsio", "GET /events/{key}", 200, 0.2, None)
     m.api_request("seatsio", "GET /events/{key}", None, 3.0, "ConnectTimeout")
     ep = {"vendor": "seatsio", "endpoint": "GET /events/{key}"}
@@ -87,7 +80,7 @@ def test_api_requests_count_by_status_and_time_in_seconds() -> None:
 
 
 def test_endpoint_label_is_bounded() -> None:
-    m = BridgeMetrics(now=Clock())
+    m = BridgeMetrics(clock=ManualClock(T0))
     for i in range(MAX_ENDPOINTS + 5):
         m.api_request("tessitura", f"GET /perf/{i}?secret=x", 200, 0.1, None)
 
@@ -102,8 +95,8 @@ def test_endpoint_label_is_bounded() -> None:
 
 
 def test_seconds_since_last_sync_follows_the_injected_clock() -> None:
-    clock = Clock()
-    m = BridgeMetrics(now=clock)
+    clock = ManualClock(T0)
+    m = BridgeMetrics(clock=clock)
     name = "seatbridge_seconds_since_last_sync"
     assert not any(n == name for n, _ in samples(m))
 
@@ -112,7 +105,7 @@ def test_seconds_since_last_sync_follows_the_injected_clock() -> None:
     assert value(m, name, performance="101") == 30
     assert value(m, name, performance="102") == 0
 
-    clock.at = T0 + timedelta(minutes=5)  # nothing synced since: the gauge keeps growing
+    clock.set(T0 + timedelta(minutes=5))  # nothing synced since: the gauge keeps growing
     assert value(m, name, performance="101") == 330
     assert value(m, name, performance="102") == 300
 
@@ -121,7 +114,7 @@ def test_seconds_since_last_sync_follows_the_injected_clock() -> None:
 
 
 def test_forget_removes_the_performance() -> None:
-    m = BridgeMetrics(now=Clock())
+    m = BridgeMetrics(clock=ManualClock(T0))
     m.synced(101, T0)
     m.synced(102, T0)
     m.forget(101)
@@ -132,7 +125,7 @@ def test_forget_removes_the_performance() -> None:
 
 
 def test_instances_use_their_own_registry() -> None:
-    a, b = BridgeMetrics(now=Clock()), BridgeMetrics(now=Clock())
+    a, b = BridgeMetrics(clock=ManualClock(T0)), BridgeMetrics(clock=ManualClock(T0))
     a.unit_reconciled("error")
 
     assert value(a, "seatbridge_reconciles_total", result="error") == 1
@@ -141,7 +134,7 @@ def test_instances_use_their_own_registry() -> None:
 
 
 def test_exposition_has_the_text_content_type() -> None:
-    body, content_type = BridgeMetrics(now=Clock()).exposition()
+    body, content_type = BridgeMetrics(clock=ManualClock(T0)).exposition()
     assert content_type.startswith("text/plain")
     assert b"# TYPE seatbridge_reconciles_total counter" in body
     assert b"# HELP seatbridge_seconds_since_last_sync" in body
@@ -166,14 +159,14 @@ def _unit(*kinds: FindingKind, applied: bool = True) -> UnitResult:
 def test_a_unit_with_an_error_finding_counts_as_an_error_never_as_converged(
     kind: FindingKind, result: str
 ) -> None:
-    m = BridgeMetrics(now=Clock())
+    m = BridgeMetrics(clock=ManualClock(T0))
     m.count_report(RunReport((_unit(kind),)), T0)
     assert value(m, "seatbridge_reconciles_total", result=result) == 1
     assert value(m, "seatbridge_reconciles_total", result="converged") == 0
 
 
 def test_a_clean_unit_counts_as_converged() -> None:
-    m = BridgeMetrics(now=Clock())
+    m = BridgeMetrics(clock=ManualClock(T0))
     m.count_report(RunReport((_unit(),)), T0)
     assert value(m, "seatbridge_reconciles_total", result="converged") == 1
     assert value(m, "seatbridge_reconciles_total", result="error") == 0

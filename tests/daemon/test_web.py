@@ -12,6 +12,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
+from bridge.clock import ManualClock
 from bridge.daemon.metrics import BridgeMetrics
 from bridge.daemon.web import HttpServer, Readiness, build_app, parse_listen, serve_http
 from bridge.errors import ConfigError
@@ -21,7 +22,7 @@ WAIT_S = 10.0  # upper bound for anything that should take milliseconds
 
 
 def metrics() -> BridgeMetrics:
-    return BridgeMetrics(now=lambda: T0)
+    return BridgeMetrics(clock=ManualClock(T0))
 
 
 def client(app: Starlette) -> httpx.AsyncClient:

@@ -11,6 +11,7 @@ import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
+from bridge.clock import ManualClock
 from bridge.core.explain import PerformanceFacts, SeatFacts, SeatPlace, SeatState, Shows
 from bridge.daemon import notes, overview
 from bridge.daemon.metrics import BridgeMetrics
@@ -122,7 +123,7 @@ def app_for(
 
     return build_app(
         lambda: Readiness(True, {"role": "ok"}),
-        BridgeMetrics(now=lambda: T0),
+        BridgeMetrics(clock=ManualClock(T0)),
         status,
         overview=lambda: overview.overview(store, DAEMON),
         performance=lambda pid: overview.performance_detail(store, pid, DAEMON),

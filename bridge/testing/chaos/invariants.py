@@ -20,14 +20,14 @@
 from __future__ import annotations
 
 import re
-import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bridge.clock import SYSTEM
 from bridge.sandbox import Sandbox
 from bridge.sandbox.control import LogEntry
 from bridge.sandbox.seatsio_model import BOOKED, FREE, HELD, RESALE, ObjectView
@@ -105,7 +105,7 @@ class Seen:
         return cls(initial, ids, tuple(keys), views)
 
     def placed(self, pid: int, seat: int) -> None:
-        self.placed_at[(pid, seat)] = (time.monotonic(), datetime.now(UTC))
+        self.placed_at[(pid, seat)] = (SYSTEM.monotonic(), SYSTEM.now())
         self.lifted_seats.discard((pid, seat))
 
     def lifted(self, pid: int, seat: int) -> None:
@@ -146,7 +146,7 @@ class Seen:
     ) -> list[str]:
         """One look at the sandbox (and, for a long spell, the store); the violations found."""
         out: list[str] = []
-        wall = datetime.now(UTC)
+        wall = SYSTEM.now()
         current = set(held_and_buyable(box))
         for key in list(self.spells):
             if key not in current:

@@ -23,11 +23,12 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import httpx
 
+from bridge.clock import SYSTEM
 from bridge.sandbox import Sandbox
 from bridge.sandbox.control import Faults
 from bridge.testing import postgres
@@ -148,16 +149,16 @@ class Daemons:
 
     def restart_all(self, now: float, bound_s: float = 15.0) -> None:
         """Every instance running again (waiting for signalled ones to exit, bounded)."""
-        deadline = time.monotonic() + bound_s
+        deadline = SYSTEM.monotonic() + bound_s
         for i in list(self.restart_at):
             self.restart_at[i] = now
-        while self.restart_at and time.monotonic() < deadline:
-            self.tick(time.monotonic())
+        while self.restart_at and SYSTEM.monotonic() < deadline:
+            self.tick(SYSTEM.monotonic())
             time.sleep(0.05)
         for i in list(self.restart_at):  # a stuck SIGTERM: kill it and go on
             self.procs[i].kill()
             self.procs[i].wait()
-            self.tick(time.monotonic())
+            self.tick(SYSTEM.monotonic())
 
     def all_active(self) -> bool:
         for p in self.procs:
@@ -332,7 +333,7 @@ def _play(
             controls[step.vendor].set_faults(Faults(**fault_settings(step, TIMEOUT_S)))
             # a spent daily for-sale limit lasts until its reset, after the window
             extra = FOR_SALE_RESET_S if step.fault == "429_for_sale_daily" else 0.0
-            seen.fault(step.vendor, time.monotonic(), step.duration_s + extra)
+            seen.fault(step.vendor, SYSTEM.monotonic(), step.duration_s + extra)
 
         return go
 
@@ -358,7 +359,7 @@ def _play(
 
             def send(s: Step = step, g: signal.Signals = sig) -> None:
                 seen.signalled.add(daemons.procs[s.instance].pid)
-                daemons.signal(s.instance, g, s.duration_s, time.monotonic())
+                daemons.signal(s.instance, g, s.duration_s, SYSTEM.monotonic())
 
             later(step.at_s, step.kind, send)
         elif step.kind == "edit_valid":
@@ -368,10 +369,10 @@ def _play(
             later(step.at_s + step.duration_s, "undo", lambda: _write(table, good_table))
     pending.sort(key=lambda p: p[0])
 
-    started = time.monotonic()
+    started = SYSTEM.monotonic()
     next_sample = started
     while True:
-        now = time.monotonic()
+        now = SYSTEM.monotonic()
         t = now - started
         while pending and pending[0][0] <= t:
             pending.pop(0)[2]()
@@ -388,19 +389,19 @@ def _play(
     for control in controls.values():
         control.clear_faults()
     table.write_text(good_table, encoding="utf-8")
-    calm = time.monotonic()
+    calm = SYSTEM.monotonic()
     daemons.restart_all(calm)
     seen.calm(calm)
 
     def settled() -> bool:
-        daemons.tick(time.monotonic())  # one that exits now is restarted too (systemd would)
+        daemons.tick(SYSTEM.monotonic())  # one that exits now is restarted too (systemd would)
         outcome.violations.extend(
-            seen.sample(box, config, time.monotonic(), daemons.down, daemons.restart_at)
+            seen.sample(box, config, SYSTEM.monotonic(), daemons.down, daemons.restart_at)
         )
         return inv.converged(box, config) and not inv.pending(box, seen)
 
     if _wait(settled, CONVERGE_BOUND_S):
-        outcome.converged_after_s = round(time.monotonic() - calm, 2)
+        outcome.converged_after_s = round(SYSTEM.monotonic() - calm, 2)
     else:
         outcome.violations.append(
             f"not converged within {CONVERGE_BOUND_S:g} s after the faults stopped: "
@@ -433,8 +434,8 @@ def _write(table: Path, text: str) -> None:
 
 
 def _wait(probe: Callable[[], bool], bound_s: float) -> bool:
-    deadline = time.monotonic() + bound_s
-    while time.monotonic() < deadline:
+    deadline = SYSTEM.monotonic() + bound_s
+    while SYSTEM.monotonic() < deadline:
         if probe():
             return True
         time.sleep(SAMPLE_S)
@@ -442,7 +443,7 @@ def _wait(probe: Callable[[], bool], bound_s: float) -> bool:
 
 
 def now_utc() -> datetime:
-    return datetime.now(UTC)
+    return SYSTEM.now()
 
 
 __all__ = ["CHECKOUT", "Outcome", "config_store", "run_schedule"]

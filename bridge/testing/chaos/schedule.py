@@ -15,6 +15,8 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
+from bridge.clock import SYSTEM
+
 #: What a step does.
 StepKind = Literal[
     "fault", "box_office", "buyer", "sigterm", "sigkill", "edit_valid", "edit_invalid"
@@ -236,7 +238,7 @@ def fault_settings(step: Step, timeout_s: float, now: datetime | None = None) ->
         body = _seatsio_error(429, TOO_MANY_CONCURRENT_REQUESTS, "Too many concurrent requests")
         return {**base, "error_rate": r, "error_status": 429, "error_body": body}
     if kind == "429_for_sale_daily":
-        reset = (now or datetime.now(UTC)) + timedelta(seconds=FOR_SALE_RESET_S)
+        reset = (now or SYSTEM.now()) + timedelta(seconds=FOR_SALE_RESET_S)
         body = _seatsio_error(
             429,
             RATE_LIMIT_EXCEEDED,

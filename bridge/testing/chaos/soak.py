@@ -16,7 +16,6 @@ import json
 import statistics
 import sys
 import tempfile
-import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -24,6 +23,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+from bridge.clock import SYSTEM
 from bridge.testing import postgres
 from bridge.testing.chaos.runner import Outcome, Summary, run_schedule
 from bridge.testing.chaos.schedule import FAULT_KINDS, Schedule, generate
@@ -163,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"survived: converged {outcome.converged_after_s} s after the faults stopped")
         return 0
     seeds = range(args.first_seed, args.first_seed + args.schedules)
-    started = time.monotonic()
+    started = SYSTEM.monotonic()
     results: list[Summary] = []
     with ProcessPoolExecutor(max_workers=args.jobs, mp_context=get_context("spawn")) as pool:
         futures = [pool.submit(_one, s, args.profile, str(root)) for s in seeds]
@@ -175,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
             if n % 25 == 0 or n == len(futures):
                 bad = sum(1 for r in results if r.violations)
                 print(f"chaos: {n}/{len(futures)} schedules, {bad} failed", flush=True)
-    out = figures(results, time.monotonic() - started)
+    out = figures(results, SYSTEM.monotonic() - started)
     text = json.dumps(out, indent=2)
     print(text)
     if args.out:
