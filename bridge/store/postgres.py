@@ -23,6 +23,7 @@ import psycopg
 from psycopg.conninfo import make_conninfo
 from psycopg_pool import ConnectionPool
 
+from bridge.clock import SYSTEM, Clock
 from bridge.config.secrets import redact_url
 from bridge.domain import LedgerEntry, Ownership
 from bridge.errors import ConfigError, RetryableError
@@ -61,7 +62,6 @@ from bridge.store.rows import (
     run_of,
     status_of,
 )
-from bridge.store.sqlite import Clock, utc_now
 
 Conn = psycopg.Connection[tuple[Any, ...]]
 Cursor = psycopg.Cursor[tuple[Any, ...]]
@@ -95,7 +95,7 @@ def open_postgres(
     *,
     venue: str = "default",
     password: str | None = None,
-    clock: Clock = utc_now,
+    clock: Clock = SYSTEM,
     pool_size: int = 4,
 ) -> PostgresStore:
     """Connect to (creating or upgrading the schema of) the PostgreSQL store at ``url``.
@@ -141,7 +141,7 @@ class PostgresStore:
         *,
         venue: str = "default",
         password: str | None = None,
-        clock: Clock = utc_now,
+        clock: Clock = SYSTEM,
         pool_size: int = 4,
     ) -> None:
         if not venue:
@@ -213,7 +213,7 @@ class PostgresStore:
         return text.replace(self._password, "***") if self._password else text
 
     def _now(self, now: datetime | None) -> datetime:
-        return _aware(self._clock() if now is None else now)
+        return _aware(self._clock.now() if now is None else now)
 
     def _check_open(self) -> None:
         if self._closed:

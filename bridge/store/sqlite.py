@@ -12,13 +12,14 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
+from bridge.clock import SYSTEM, Clock
 from bridge.domain import LedgerEntry, Ownership
 from bridge.errors import ConfigError, RetryableError
 from bridge.store.base import (
@@ -47,8 +48,6 @@ from bridge.store.rows import (
     status_of,
 )
 
-Clock = Callable[[], datetime]
-
 MEMORY = ":memory:"
 
 # for-sale rows are kept this long: far beyond any reset date seats.io reports, so a call made
@@ -58,11 +57,6 @@ _FOR_SALE_RETENTION = timedelta(days=7)
 _OWNERSHIP = {member.value: member for member in Ownership}
 _SQLITE_BUSY = 5
 _SQLITE_LOCKED = 6
-
-
-def utc_now() -> datetime:
-    """The real clock, timezone-aware."""
-    return datetime.now(UTC)
 
 
 def to_text(moment: datetime) -> str:
@@ -80,7 +74,7 @@ def from_text(text: str) -> datetime:
 def open_store(
     path: str | Path,
     *,
-    clock: Clock = utc_now,
+    clock: Clock = SYSTEM,
     busy_timeout_s: float = 5.0,
     durable: bool = True,
     venue: str = "default",
@@ -106,7 +100,7 @@ class SqliteStore:
         self,
         path: str | Path,
         *,
-        clock: Clock = utc_now,
+        clock: Clock = SYSTEM,
         busy_timeout_s: float = 5.0,
         durable: bool = True,
         venue: str = "default",
@@ -132,7 +126,7 @@ class SqliteStore:
             conn.execute("PRAGMA journal_mode = WAL")  # the first read: fails on a non-database
             conn.execute(f"PRAGMA synchronous = {'FULL' if durable else 'NORMAL'}")
             conn.execute("PRAGMA foreign_keys = ON")
-            self.schema_version = migrate(conn, self.path, to_text(clock()))
+            self.schema_version = migrate(conn, self.path, to_text(clock.now()))
         except ConfigError:
             conn.close()
             raise
@@ -144,7 +138,7 @@ class SqliteStore:
     # -- plumbing ---------------------------------------------------------------------------------
 
     def _now(self, now: datetime | None) -> datetime:
-        return self._clock() if now is None else now
+        return self._clock.now() if now is None else now
 
     @contextmanager
     def _transaction(self, *, write: bool) -> Iterator[sqlite3.Connection]:
