@@ -4,6 +4,8 @@ SQLite (``bridge.store.sqlite``) is the default: one file, one machine. Several 
 performances between them need a shared store with real row locking, which is what the PostgreSQL
 backend of this same protocol (``bridge.store.postgres``) is for; leases in one SQLite file only exclude processes that open
 that very file on one host (never put it on a network file system).
+Both keep their rules once, in ``bridge.store.rules``, and differ only in their SQL and how they
+hold a connection.
 
 Every method is one transaction: it either happens completely or not at all, so a crash between
 two calls leaves the store consistent. Datetimes are timezone-aware and returned in UTC; naive
