@@ -344,7 +344,12 @@ def _migrate(conn: Conn, source: str) -> int:
     The transaction-level advisory lock makes instances starting together queue up: the first
     migrates, the others then find the current version and do nothing.
     """
-    latest = migrations.LATEST_VERSION
+
+    def stored() -> int:
+        row = conn.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()
+        assert row is not None
+        return int(row[0])
+
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK_KEY,))
         tables = {
@@ -354,42 +359,22 @@ def _migrate(conn: Conn, source: str) -> int:
                 WHERE table_schema = current_schema()"""
             )
         }
-        if "schema_version" not in tables:
-            if tables:
-                raise ConfigError(
-                    f"{source} is a PostgreSQL database but not a seatbridge state store "
-                    "(no schema_version table); refusing to write into it"
-                )
-            version = 0
-        else:
-            row = conn.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()
-            assert row is not None
-            version = int(row[0])
-        if version > latest:
-            raise ConfigError(
-                f"{source} has state store schema version {version}, newer than this seatbridge "
-                f"knows (up to {latest}); upgrade seatbridge or point it at another database"
-            )
-        if version < latest:
+        found = migrations.found_version(tables, stored)
+        todo = migrations.pending(found, source, database="a PostgreSQL database", unit="database")
+        if todo:
             conn.execute(migrations.POSTGRES_VERSION_TABLE)
-            for migration in migrations.MIGRATIONS:
-                if migration.version <= version:
-                    continue
-                try:
-                    for statement in migration.postgres:
-                        conn.execute(statement)
-                except psycopg.Error as exc:
-                    raise ConfigError(
-                        f"{source}: upgrading to schema version {migration.version} "
-                        f"({migration.description}) failed, the database is unchanged: "
-                        f"{_one_line(exc)}"
-                    ) from exc
-                conn.execute(
-                    """INSERT INTO schema_version (version, description, applied_at)
-                    VALUES (%s, %s, now())""",
-                    (migration.version, migration.description),
-                )
-    return latest
+        for migration in todo:
+            try:
+                for statement in migration.postgres:
+                    conn.execute(statement)
+            except psycopg.Error as exc:
+                raise migrations.failed(source, migration, "database", _one_line(exc)) from exc
+            conn.execute(
+                """INSERT INTO schema_version (version, description, applied_at)
+                VALUES (%s, %s, now())""",
+                (migration.version, migration.description),
+            )
+    return migrations.LATEST_VERSION
 
 
 if TYPE_CHECKING:  # mypy proves PostgresStore keeps the StateStore contract
