@@ -243,7 +243,7 @@ class PostgresStore(SqlStore):
         except BaseException:
             presence.close()
             raise
-        self._lanes = LaneSession(self._connect, self.url)
+        self._lanes = LaneSession(self._connect, self._unreachable, self.url)
         self._pool: ConnectionPool[Conn] = ConnectionPool(
             conninfo,
             min_size=1,
