@@ -298,8 +298,9 @@ class ForSaleBudget(Protocol):
     def for_sale_calls_left(self, event_key: str, now: datetime | None = None) -> int:
         """Restricting for-sale edits the event still allows now (never below 0).
 
-        The API's last reported figure wins while its reset date is ahead, less the calls recorded
-        after it; otherwise FOR_SALE_DAILY_LIMIT less the calls of the last FOR_SALE_WINDOW.
+        The API's last reported figure wins while its reset date is ahead (without one, for
+        FOR_SALE_WINDOW after the call), less the calls recorded after it; otherwise
+        FOR_SALE_DAILY_LIMIT less the calls of the last FOR_SALE_WINDOW.
         """
         ...
 
@@ -332,7 +333,7 @@ class Notes(Protocol):
         ...
 
     def notes(self, prefix: str = "") -> list[DaemonNote]:
-        """Every note whose key starts with ``prefix``, by key."""
+        """Every note whose key starts with ``prefix``, by key (byte order)."""
         ...
 
     def delete_note(self, key: str) -> None:

@@ -28,7 +28,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self
+from typing import Any, ClassVar, Protocol, Self
 
 from bridge.clock import Clock
 from bridge.domain import LedgerEntry
@@ -196,23 +196,22 @@ class Statements:
     retire_instance: str
 
 
-class SqlStore(ABC):
-    """The StateStore protocol's rules over one dialect's SQL; see the module docstring.
+class SqlStore(StateStore, ABC):
+    """The StateStore protocol's rules over one dialect's SQL; see the module docstring. The
+    contract, and each method's documentation, is the protocol's (``bridge.store.base``).
 
     ``name`` is how messages name the store (a path, a URL without its password).
     """
 
     #: the dialect's statements
     _sql: ClassVar[Statements]
-    venue: str
-    shared: bool
 
     def __init__(self, *, name: str, venue: str, clock: Clock) -> None:
         self._name = name
         self.venue = venue
         self._clock = clock
 
-    # -- the dialect -------------------------------------------------------------------------------
+    # -- the dialect: what a backend brings --------------------------------------------------------
 
     @abstractmethod
     def _transaction(self, *, write: bool) -> AbstractContextManager[Tx]:
@@ -268,7 +267,6 @@ class SqlStore(ABC):
     # -- ledger ------------------------------------------------------------------------------------
 
     def ledger(self, event_keys: Iterable[str] | None = None) -> dict[tuple[str, str], LedgerEntry]:
-        """Every owned object, or those of ``event_keys``, keyed by (event_key, label)."""
         sql, params = self._sql.ledger, self._params()
         if event_keys is not None:
             no_bare_string(event_keys, "event_keys")
@@ -280,10 +278,7 @@ class SqlStore(ABC):
         return {(row[0], row[1]): ledger_entry_of(row, when) for row in self._rows(sql, params)}
 
     def claim(self, entries: Iterable[LedgerEntry]) -> None:
-        """Record ownership (upsert, last entry per key wins); called BEFORE the seats.io write.
-
-        Rows stream into executemany; a bad entry anywhere rolls the whole claim back.
-        """
+        """Rows stream into executemany; a bad entry anywhere rolls the whole claim back."""
         time, venue = self._time, self.venue
         rows = (
             {
@@ -301,7 +296,6 @@ class SqlStore(ABC):
             tx.executemany(self._sql.claim, rows)
 
     def forget(self, keys: Iterable[tuple[str, str]]) -> None:
-        """Drop ownership of (event_key, label) keys; unknown keys are ignored."""
         rows = [self._params(event_key=event_key, label=label) for event_key, label in keys]
         if rows:
             with self._transaction(write=True) as tx:
@@ -316,7 +310,6 @@ class SqlStore(ABC):
         plan_json: str | None = None,
         now: datetime | None = None,
     ) -> int:
-        """Open a run and return its id (ids only grow, never reused; shared by all venues)."""
         no_bare_string(performance_ids, "performance_ids")
         ids = list(dict.fromkeys(int(p) for p in performance_ids))
         run = self._params(
@@ -335,7 +328,6 @@ class SqlStore(ABC):
     def op_started(
         self, run_id: int, index: int, op_json: str, now: datetime | None = None
     ) -> None:
-        """Write-ahead: operation ``index`` of the run is about to be sent (restarts it if repeated)."""
         op = self._params(
             run_id=run_id, op_index=index, op=op_json, started_at=self._time(self._now(now))
         )
@@ -353,7 +345,6 @@ class SqlStore(ABC):
         error: str | None = None,
         now: datetime | None = None,
     ) -> None:
-        """Record how a started operation ended (DONE, FAILED or UNKNOWN)."""
         state = OpState(state)
         if state is OpState.STARTED:
             raise ValueError("op_finished needs an end state: done, failed or unknown")
@@ -369,7 +360,6 @@ class SqlStore(ABC):
                 raise ValueError(f"run {run_id} has no started operation {index}")
 
     def finish_run(self, run_id: int, summary_json: str, now: datetime | None = None) -> None:
-        """Close a run with its outcome summary."""
         end = self._params(
             run_id=run_id, summary=summary_json, finished_at=self._time(self._now(now))
         )
@@ -378,23 +368,19 @@ class SqlStore(ABC):
                 raise ValueError(f"no run {run_id}")
 
     def runs(self, limit: int = 20, performance_id: int | None = None) -> list[Run]:
-        """The latest runs, newest first, optionally only those covering one performance."""
         sql = self._sql.runs if performance_id is None else self._sql.runs_of_performance
         rows = self._rows(sql, self._params(limit=limit, performance_id=performance_id))
         return [run_of(row, self._read_time) for row in rows]
 
     def unfinished_runs(self) -> list[Run]:
-        """Runs never finished (in flight, or left by a crash or an interruption), oldest first."""
         rows = self._rows(self._sql.unfinished_runs, self._params())
         return [run_of(row, self._read_time) for row in rows]
 
     def ops(self, run_id: int) -> list[JournalOp]:
-        """The operations of one run in index order."""
         rows = self._rows(self._sql.ops, self._params(run_id=run_id))
         return [journal_op_of(row, self._read_time) for row in rows]
 
     def unfinished_ops(self, performance_id: int | None = None) -> list[JournalOp]:
-        """Operations still STARTED: left by a crash when no run for them is in flight."""
         sql = (
             self._sql.unfinished_ops
             if performance_id is None
@@ -404,16 +390,11 @@ class SqlStore(ABC):
         return [journal_op_of(row, self._read_time) for row in rows]
 
     def prune_runs(self, finished_before: datetime) -> int:
-        """Delete finished runs (and their ops) older than a cutoff; returns how many went.
-
-        Unfinished runs are kept whatever their age: their STARTED ops are still unresolved.
-        """
         return self._write(self._sql.prune_runs, self._params(cutoff=self._time(finished_before)))
 
     # -- per-performance status --------------------------------------------------------------------
 
     def set_performance_status(self, status: PerformanceStatus) -> None:
-        """Replace the status of ``status.performance_id``."""
         row = self._params(
             performance_id=status.performance_id,
             event_key=status.event_key,
@@ -430,7 +411,6 @@ class SqlStore(ABC):
     def performance_statuses(
         self, performance_ids: Iterable[int] | None = None
     ) -> list[PerformanceStatus]:
-        """Statuses ordered by performance id, all or only those asked for."""
         sql, params = self._sql.performance_statuses, self._params()
         if performance_ids is not None:
             no_bare_string(performance_ids, "performance_ids")
@@ -447,8 +427,7 @@ class SqlStore(ABC):
         remaining: int | None = None,
         resets_at: datetime | None = None,
     ) -> None:
-        """Count one restricting for-sale edit, with the API's remaining figure if it gave one;
-        calls older than FOR_SALE_RETENTION go."""
+        """The event's calls older than FOR_SALE_RETENTION go."""
         if remaining is not None and remaining < 0:
             raise ValueError(f"remaining for-sale calls cannot be negative: {remaining}")
         moment = self._now(now)
@@ -464,12 +443,6 @@ class SqlStore(ABC):
             tx.execute(self._sql.prune_for_sale_calls, call)
 
     def for_sale_calls_left(self, event_key: str, now: datetime | None = None) -> int:
-        """Restricting for-sale edits the event still allows now (never below 0).
-
-        The API's last reported figure wins while its reset date is ahead (without one, for
-        FOR_SALE_WINDOW after the call), less the calls recorded after it; otherwise
-        FOR_SALE_DAILY_LIMIT less the calls of the last FOR_SALE_WINDOW.
-        """
         moment = self._now(now)
         params = self._params(event_key=event_key, since=self._time(moment - FOR_SALE_WINDOW))
         with self._transaction(write=False) as tx:
@@ -491,12 +464,10 @@ class SqlStore(ABC):
     # -- seat tables -------------------------------------------------------------------------------
 
     def seat_table_rows(self) -> dict[int, int]:
-        """Rows each seat map's table had at the last run that recorded it."""
         rows = self._rows(self._sql.seat_table_rows, self._params())
         return {int(m): int(n) for m, n in rows}
 
     def record_seat_table_rows(self, rows: Mapping[int, int], now: datetime | None = None) -> None:
-        """Remember how many rows each seat map's table has now."""
         moment = self._time(self._now(now))
         tables = [
             self._params(seat_map_id=m, row_count=n, recorded_at=moment)
@@ -509,17 +480,14 @@ class SqlStore(ABC):
     # -- notes -------------------------------------------------------------------------------------
 
     def put_note(self, key: str, value: str, now: datetime | None = None) -> None:
-        """Set the note ``key`` to the JSON text ``value``."""
         note = self._params(key=key, value=value, updated_at=self._time(self._now(now)))
         self._write(self._sql.put_note, note)
 
     def notes(self, prefix: str = "") -> list[DaemonNote]:
-        """Every note whose key starts with ``prefix``, by key (byte order)."""
         rows = self._rows(self._sql.notes, self._params(prefix=prefix, prefix_length=len(prefix)))
         return [note_of(row, self._read_time) for row in rows]
 
     def delete_note(self, key: str) -> None:
-        """Drop the note ``key`` if there is one."""
         self._write(self._sql.delete_note, self._params(key=key))
 
     # -- leases ------------------------------------------------------------------------------------
@@ -533,9 +501,7 @@ class SqlStore(ABC):
         *,
         reclaim_from: str | None = None,
     ) -> bool:
-        """Take or renew the performance for ``holder`` for ``ttl_s``; False if someone else has it.
-
-        One conditional upsert: free, run out, already ours, or (``reclaim_from``) still held by
+        """One conditional upsert: free, run out, already ours, or (``reclaim_from``) still held by
         exactly the holder the caller found dead, so two processes reclaiming one dead holder's
         lease cannot both win. When the row names a session the database finds gone (ours, lost
         unnoticed), the session is made anew and the lease tried once more: such a row holds
@@ -557,10 +523,7 @@ class SqlStore(ABC):
     def renew_lease(
         self, performance_id: int, holder: str, ttl_s: float, now: datetime | None = None
     ) -> bool:
-        """Extend ``holder``'s lease to ``now + ttl_s``; False (and nothing changed) unless the
-        lease is still ``holder``'s: nobody has taken it, nor has it been released, since.
-
-        A lease that ran out but that nobody took is still the holder's row, so it is renewed:
+        """A lease that ran out but that nobody took is still the holder's row, so it is renewed:
         nobody else can have acted on the performance meanwhile, since taking it rewrites the row.
         A row naming another session than the store's (lost and made anew) is not renewed: the
         lease may have been taken meanwhile, so it counts as lost.
@@ -582,19 +545,16 @@ class SqlStore(ABC):
         )
 
     def release_lease(self, performance_id: int, holder: str) -> None:
-        """Give the performance up, if ``holder`` has it."""
         self._write(
             self._sql.release_lease, self._params(performance_id=performance_id, holder=holder)
         )
 
     def lease_holder(self, performance_id: int, now: datetime | None = None) -> str | None:
-        """Who holds the performance now, or None if nobody does (or the lease ran out)."""
         held = self._params(performance_id=performance_id, now=self._time(self._now(now)))
         rows = self._rows(self._sql.lease_holder, held)
         return str(rows[0][0]) if rows else None
 
     def leases(self, now: datetime | None = None) -> list[Lease]:
-        """Every lease held now (not run out), ordered by performance id."""
         rows = self._rows(self._sql.leases, self._params(now=self._time(self._now(now))))
         return [lease_of(row, self._read_time) for row in rows]
 
@@ -603,7 +563,6 @@ class SqlStore(ABC):
     def announce_instance(
         self, holder: str, listen: str, units: Iterable[str], now: datetime | None = None
     ) -> None:
-        """Say ``holder`` runs (upsert: ``started_at`` only on the first announcement)."""
         no_bare_string(units, "units")
         instance = self._params(
             holder=holder,
@@ -614,8 +573,8 @@ class SqlStore(ABC):
         self._write(self._sql.announce_instance, {**instance, **self._session()})
 
     def instances(self, stale_after_s: float, now: datetime | None = None) -> list[Instance]:
-        """Every announced instance by holder; live means seen within ``stale_after_s`` (and, on
-        a store with sessions, its session still there)."""
+        """Live: seen within ``stale_after_s`` and (on a store with sessions) its session still
+        there."""
         if stale_after_s <= 0:
             raise ValueError(f"stale_after_s must be positive: {stale_after_s}")
         cutoff = self._time(self._now(now) - timedelta(seconds=stale_after_s))
@@ -623,7 +582,6 @@ class SqlStore(ABC):
         return [instance_of(row, self._read_time) for row in rows]
 
     def retire_instance(self, holder: str) -> None:
-        """Forget an instance; unknown holders are ignored."""
         self._write(self._sql.retire_instance, self._params(holder=holder))
 
     # -- lifetime ----------------------------------------------------------------------------------
@@ -638,9 +596,3 @@ class SqlStore(ABC):
         tb: TracebackType | None,
     ) -> None:
         self.close()
-
-
-if TYPE_CHECKING:  # mypy proves the rules alone keep the StateStore contract
-
-    def _conforms(store: SqlStore) -> StateStore:
-        return store
