@@ -159,7 +159,7 @@ class LaneBudget(Protocol):
         ...
 
 
-# -- the roles: each caller takes the narrowest one (or a few) it needs ------------------------------
+# -- the roles: each caller takes the narrowest one (or a few) it needs ---------------------------
 
 
 class Ledger(Protocol):

@@ -255,7 +255,7 @@ class PostgresStore(SqlStore):
             name="seatbridge-store",
         )
 
-    # -- the dialect -------------------------------------------------------------------------------
+    # -- the dialect ------------------------------------------------------------------------------
 
     def _connect(self) -> Conn:
         """A new autocommit connection with the session settings (presence, lanes)."""
@@ -319,7 +319,7 @@ class PostgresStore(SqlStore):
     def _session_lost(self, session: Params) -> None:
         self._presence.lost((session["session_pid"], session["session_start"]))
 
-    # -- lanes and lifetime ------------------------------------------------------------------------
+    # -- lanes and lifetime -----------------------------------------------------------------------
 
     def lane_budget(self, account: str, lane: str, limit: int) -> LaneBudget | None:
         """``limit`` concurrent requests on ``lane`` of ``account`` across every instance; the

@@ -211,7 +211,7 @@ class SqlStore(StateStore, ABC):
         self.venue = venue
         self._clock = clock
 
-    # -- the dialect: what a backend brings --------------------------------------------------------
+    # -- the dialect: what a backend brings -------------------------------------------------------
 
     @abstractmethod
     def _transaction(self, *, write: bool) -> AbstractContextManager[Tx]:
@@ -246,7 +246,7 @@ class SqlStore(StateStore, ABC):
     @abstractmethod
     def close(self) -> None: ...
 
-    # -- plumbing ----------------------------------------------------------------------------------
+    # -- plumbing ---------------------------------------------------------------------------------
 
     def _now(self, now: datetime | None) -> datetime:
         """``now``, or the injected clock's when it is left out; never naive."""
@@ -264,7 +264,7 @@ class SqlStore(StateStore, ABC):
         with self._transaction(write=False) as tx:
             return tx.execute(sql, params).fetchall()
 
-    # -- ledger ------------------------------------------------------------------------------------
+    # -- ledger -----------------------------------------------------------------------------------
 
     def ledger(self, event_keys: Iterable[str] | None = None) -> dict[tuple[str, str], LedgerEntry]:
         sql, params = self._sql.ledger, self._params()
@@ -301,7 +301,7 @@ class SqlStore(StateStore, ABC):
             with self._transaction(write=True) as tx:
                 tx.executemany(self._sql.forget, rows)
 
-    # -- journal -----------------------------------------------------------------------------------
+    # -- journal ----------------------------------------------------------------------------------
 
     def begin_run(
         self,
@@ -392,7 +392,7 @@ class SqlStore(StateStore, ABC):
     def prune_runs(self, finished_before: datetime) -> int:
         return self._write(self._sql.prune_runs, self._params(cutoff=self._time(finished_before)))
 
-    # -- per-performance status --------------------------------------------------------------------
+    # -- per-performance status -------------------------------------------------------------------
 
     def set_performance_status(self, status: PerformanceStatus) -> None:
         row = self._params(
@@ -418,7 +418,7 @@ class SqlStore(StateStore, ABC):
             sql, params["ids"] = self._sql.performance_statuses_of, ids
         return [status_of(row, self._read_time) for row in self._rows(sql, params)]
 
-    # -- for-sale budget ---------------------------------------------------------------------------
+    # -- for-sale budget --------------------------------------------------------------------------
 
     def record_for_sale_call(
         self,
@@ -461,7 +461,7 @@ class SqlStore(StateStore, ABC):
             (recent,) = tx.execute(self._sql.for_sale_calls_since, params).fetchone()
         return max(0, FOR_SALE_DAILY_LIMIT - int(recent))
 
-    # -- seat tables -------------------------------------------------------------------------------
+    # -- seat tables ------------------------------------------------------------------------------
 
     def seat_table_rows(self) -> dict[int, int]:
         rows = self._rows(self._sql.seat_table_rows, self._params())
@@ -477,7 +477,7 @@ class SqlStore(StateStore, ABC):
             with self._transaction(write=True) as tx:
                 tx.executemany(self._sql.record_seat_table_rows, tables)
 
-    # -- notes -------------------------------------------------------------------------------------
+    # -- notes ------------------------------------------------------------------------------------
 
     def put_note(self, key: str, value: str, now: datetime | None = None) -> None:
         note = self._params(key=key, value=value, updated_at=self._time(self._now(now)))
@@ -490,7 +490,7 @@ class SqlStore(StateStore, ABC):
     def delete_note(self, key: str) -> None:
         self._write(self._sql.delete_note, self._params(key=key))
 
-    # -- leases ------------------------------------------------------------------------------------
+    # -- leases -----------------------------------------------------------------------------------
 
     def acquire_lease(
         self,
@@ -558,7 +558,7 @@ class SqlStore(StateStore, ABC):
         rows = self._rows(self._sql.leases, self._params(now=self._time(self._now(now))))
         return [lease_of(row, self._read_time) for row in rows]
 
-    # -- instances ---------------------------------------------------------------------------------
+    # -- instances --------------------------------------------------------------------------------
 
     def announce_instance(
         self, holder: str, listen: str, units: Iterable[str], now: datetime | None = None
@@ -584,7 +584,7 @@ class SqlStore(StateStore, ABC):
     def retire_instance(self, holder: str) -> None:
         self._write(self._sql.retire_instance, self._params(holder=holder))
 
-    # -- lifetime ----------------------------------------------------------------------------------
+    # -- lifetime ---------------------------------------------------------------------------------
 
     def __enter__(self) -> Self:
         return self

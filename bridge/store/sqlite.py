@@ -201,7 +201,7 @@ class SqliteStore(SqlStore):
             raise ConfigError(f"{self.path} is not a usable seatbridge state store: {exc}") from exc
         self._conn = conn
 
-    # -- the dialect -------------------------------------------------------------------------------
+    # -- the dialect ------------------------------------------------------------------------------
 
     @contextmanager
     def _transaction(self, *, write: bool) -> Iterator[Tx]:
