@@ -95,16 +95,18 @@ def seatsio_client(
     )
 
 
-def state_store(cfg: BridgeConfig) -> StateStore:
+def state_store(cfg: BridgeConfig, *, clock: Clock = SYSTEM) -> StateStore:
     """The state store the config's ``[store]`` names, opened (the caller closes it): the
     PostgreSQL database of ``url`` when set, else the SQLite file of ``path``."""
     st = cfg.store
     if st.url is None:
-        return open_store(st.path, venue=st.venue)
+        return open_store(st.path, venue=st.venue, clock=clock)
     from bridge.store.postgres import open_postgres  # psycopg only for those who use it
 
     password = cfg.store_password.get_secret_value() if cfg.store_password else None
-    return open_postgres(st.url, venue=st.venue, password=password, pool_size=st.pool_size)
+    return open_postgres(
+        st.url, venue=st.venue, password=password, pool_size=st.pool_size, clock=clock
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,8 +184,7 @@ async def connect(
     """Open both clients and the store named in the config (or the one given); close them after.
     ``clock`` is the process's: the clients and the runtime take it."""
     own_store = store is None
-    # TODO(integrate): state_store(cfg, clock=clock)
-    st = store if store is not None else state_store(cfg)
+    st = store if store is not None else state_store(cfg, clock=clock)
     try:
         async with (
             tessitura_client(cfg, transport=tessitura_transport, clock=clock) as tessitura,

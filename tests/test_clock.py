@@ -77,13 +77,6 @@ def test_both_clocks_are_clocks_and_the_system_one_tells_aware_utc_time() -> Non
 
 #: Where reading the clock is the whole point, or is the fakes' own business.
 EXEMPT = ("bridge/clock.py", "bridge/sandbox/")
-#: Files that still read the clock on this branch because another branch owns them; each is
-#: threaded there. The integrator empties this set when the branches meet (and the check below
-#: fails once a file in it reads no clock any more, so that it is not forgotten).
-PENDING = {
-    "bridge/store/sqlite.py",  # the stores take ``clock: Clock = SYSTEM`` on another branch
-}
-
 #: ``time`` functions that read a clock.
 TIME_READS = frozenset(
     {"time", "time_ns", "monotonic", "monotonic_ns", "perf_counter", "perf_counter_ns"}
@@ -218,18 +211,10 @@ def test_no_clock_is_read_outside_the_clock_module() -> None:
     files = _bridge_files()
     assert "bridge/runtime.py" in files and "bridge/clock.py" not in files
     reads = {rel: clock_reads(p.read_text(encoding="utf-8")) for rel, p in sorted(files.items())}
-    offenders = [
-        f"{rel}:{line}: {what}"
-        for rel, found in reads.items()
-        if rel not in PENDING
-        for line, what in found
-    ]
+    offenders = [f"{rel}:{line}: {what}" for rel, found in reads.items() for line, what in found]
     assert offenders == [], "read the clock through an injected bridge.clock.Clock:\n" + "\n".join(
         offenders
     )
-    assert not PENDING - files.keys(), "a pending file is gone: take it out of PENDING"
-    done = sorted(rel for rel in PENDING if not reads[rel])
-    assert done == [], f"these read no clock any more: take them out of PENDING: {done}"
 
 
 # -- the clock reaches what reads it ------------------------------------------------------------

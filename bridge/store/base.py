@@ -4,6 +4,8 @@ SQLite (``bridge.store.sqlite``) is the default: one file, one machine. Several 
 performances between them need a shared store with real row locking, which is what the PostgreSQL
 backend of this same protocol (``bridge.store.postgres``) is for; leases in one SQLite file only exclude processes that open
 that very file on one host (never put it on a network file system).
+Both keep their rules once, in ``bridge.store.rules``, and differ only in their SQL and how they
+hold a connection.
 
 Every method is one transaction: it either happens completely or not at all, so a crash between
 two calls leaves the store consistent. Datetimes are timezone-aware and returned in UTC; naive
@@ -157,18 +159,16 @@ class LaneBudget(Protocol):
         ...
 
 
-class StateStore(Protocol):
-    """The bridge's memory: ledger, journal, per-performance status, for-sale budget, leases.
+# -- the roles: each caller takes the narrowest one (or a few) it needs ---------------------------
 
-    ``venue``: the tenant every row of a shared store is written for and read from; SQLite keeps
-    it only as the value it was opened with (one file, one venue). ``shared``: whether instances
-    on several hosts can use the store together (False for SQLite, True for PostgreSQL).
+
+class Ledger(Protocol):
+    """What the bridge owns in seats.io, and so may change or release.
+
+    Used by the planner and the applier: ``bridge.reconcile.run`` (reads it for a unit's plan),
+    ``bridge.reconcile.apply`` (claims before a write, forgets after a refused one),
+    ``bridge.reconcile.guards`` (the release breaker) and ``bridge.reconcile.explain_gather``.
     """
-
-    venue: str
-    shared: bool
-
-    # -- ledger: what the bridge owns in seats.io -------------------------------------------------
 
     def ledger(self, event_keys: Iterable[str] | None = None) -> dict[tuple[str, str], LedgerEntry]:
         """Every owned object, or those of ``event_keys``, keyed by (event_key, label)."""
@@ -186,7 +186,15 @@ class StateStore(Protocol):
         """Drop ownership of (event_key, label) keys; unknown keys are ignored."""
         ...
 
-    # -- journal: what each run did ---------------------------------------------------------------
+
+class Journal(Protocol):
+    """What each run did: the run, then each operation written ahead of its seats.io call.
+
+    Written by ``bridge.reconcile.apply`` (runs and operations) and ``bridge.reconcile.run``
+    (settles operations a crash left); read by ``bridge.reconcile.leases`` (runs in flight),
+    ``bridge.reconcile.explain_gather``, ``bridge.daemon.overview`` and
+    ``bridge.commands.history``; pruned by the daemon (``bridge.daemon.service``).
+    """
 
     def begin_run(
         self,
@@ -232,14 +240,27 @@ class StateStore(Protocol):
         ...
 
     def unfinished_ops(self, performance_id: int | None = None) -> list[JournalOp]:
-        """Operations still STARTED: left by a crash when no run for them is in flight."""
+        """Operations still STARTED: left by a crash when no run for them is in flight.
+
+        Ops of a run in flight in this process are STARTED too; ask before starting the next run
+        of a performance (one run per performance at a time), filtered by ``performance_id``.
+        """
         ...
 
     def prune_runs(self, finished_before: datetime) -> int:
-        """Delete finished runs (and their ops) older than a cutoff; returns how many went."""
+        """Delete finished runs (and their ops) older than a cutoff; returns how many went.
+
+        Unfinished runs are kept whatever their age: their STARTED ops are still unresolved.
+        """
         ...
 
-    # -- per-performance status -------------------------------------------------------------------
+
+class StatusBoard(Protocol):
+    """The last word on each performance, as ``seatbridge status`` and the status page show it.
+
+    Written by ``bridge.reconcile.run`` after each unit; read by ``bridge.commands.sync``
+    (``status``), ``bridge.daemon.overview`` (the status page) and ``bridge.testing.daemon``.
+    """
 
     def set_performance_status(self, status: PerformanceStatus) -> None:
         """Replace the status of ``status.performance_id``."""
@@ -251,7 +272,14 @@ class StateStore(Protocol):
         """Statuses ordered by performance id, all or only those asked for."""
         ...
 
-    # -- for-sale budget --------------------------------------------------------------------------
+
+class ForSaleBudget(Protocol):
+    """The seats.io allowance of FOR_SALE_DAILY_LIMIT restricting for-sale edits per event.
+
+    Spent by ``bridge.reconcile.apply`` (each edit, with the API's own figure when it gives one);
+    asked by ``bridge.reconcile.run`` (the planner), ``bridge.reconcile.explain_gather`` and the
+    daemon (``bridge.daemon.service``, when it schedules a performance).
+    """
 
     def record_for_sale_call(
         self,
@@ -260,14 +288,29 @@ class StateStore(Protocol):
         remaining: int | None = None,
         resets_at: datetime | None = None,
     ) -> None:
-        """Count one restricting for-sale edit, with the API's remaining figure if it gave one."""
+        """Count one restricting for-sale edit, with the API's remaining figure if it gave one.
+
+        ``remaining`` is what seats.io said is left after this call; ``resets_at`` when its
+        counter resets (without one the figure is trusted for FOR_SALE_WINDOW).
+        """
         ...
 
     def for_sale_calls_left(self, event_key: str, now: datetime | None = None) -> int:
-        """Restricting for-sale edits the event still allows now (never below 0)."""
+        """Restricting for-sale edits the event still allows now (never below 0).
+
+        The API's last reported figure wins while its reset date is ahead (without one, for
+        FOR_SALE_WINDOW after the call), less the calls recorded after it; otherwise
+        FOR_SALE_DAILY_LIMIT less the calls of the last FOR_SALE_WINDOW.
+        """
         ...
 
-    # -- seat tables ------------------------------------------------------------------------------
+
+class SeatTables(Protocol):
+    """How many rows each seat map's table had, so a table that shrank sharply is refused.
+
+    Used by ``bridge.reconcile.run`` (checks, then records, each pass) and
+    ``bridge.reconcile.explain_gather``.
+    """
 
     def seat_table_rows(self) -> dict[int, int]:
         """Rows each seat map's table had at the last run that recorded it."""
@@ -277,21 +320,34 @@ class StateStore(Protocol):
         """Remember how many rows each seat map's table has now."""
         ...
 
-    # -- daemon notes -----------------------------------------------------------------------------
+
+class Notes(Protocol):
+    """Small JSON values kept by key: what daemons tell ``seatbridge status`` (their role, next
+    runs, the last refused config edit) and the kept seat maps.
+
+    Used by ``bridge.daemon.notes``, ``bridge.reconcile.seat_maps`` and ``bridge.testing.daemon``.
+    """
 
     def put_note(self, key: str, value: str, now: datetime | None = None) -> None:
         """Set the note ``key`` to the JSON text ``value``."""
         ...
 
     def notes(self, prefix: str = "") -> list[DaemonNote]:
-        """Every note whose key starts with ``prefix``, by key."""
+        """Every note whose key starts with ``prefix``, by key (byte order)."""
         ...
 
     def delete_note(self, key: str) -> None:
         """Drop the note ``key`` if there is one."""
         ...
 
-    # -- leases -----------------------------------------------------------------------------------
+
+class Leases(Protocol):
+    """Who holds a performance (or, as WRITER_LEASE, the daemon's writer role), until when.
+
+    Used by ``bridge.reconcile.leases`` (a unit's leases, taken, renewed, released),
+    ``bridge.daemon.service`` (the writer lease), ``bridge.daemon.notes`` (who writes) and
+    ``bridge.testing.sandbox``.
+    """
 
     def acquire_lease(
         self,
@@ -328,7 +384,16 @@ class StateStore(Protocol):
         """Every lease not yet run out, ordered by performance id."""
         ...
 
-    # -- instances --------------------------------------------------------------------------------
+
+class Instances(Protocol):
+    """The daemons announced on the store, so instances sharing it split the units between them.
+
+    ``shared``: whether instances on several hosts can use the store together (False for SQLite,
+    True for PostgreSQL); only a shared store's instances split units. Used by
+    ``bridge.daemon.service`` (announces, reads, retires) and ``bridge.daemon.notes``.
+    """
+
+    shared: bool
 
     def announce_instance(
         self, holder: str, listen: str, units: Iterable[str], now: datetime | None = None
@@ -345,14 +410,41 @@ class StateStore(Protocol):
         """Forget an instance (it stopped cleanly); unknown holders are ignored."""
         ...
 
-    # -- lanes ------------------------------------------------------------------------------------
+
+class LaneBudgets(Protocol):
+    """Account-wide budgets of concurrent seats.io requests, shared by every host on the store.
+
+    Used by ``bridge.runtime`` (the seats.io client's lanes).
+    """
 
     def lane_budget(self, account: str, lane: str, limit: int) -> LaneBudget | None:
         """The shared budget of ``limit`` concurrent requests on ``lane`` of seats.io ``account``,
         or None when the store is not shared across hosts (SQLite: a local limit does)."""
         ...
 
-    # -- lifetime ---------------------------------------------------------------------------------
+
+class StateStore(
+    Ledger,
+    Journal,
+    StatusBoard,
+    ForSaleBudget,
+    SeatTables,
+    Notes,
+    Leases,
+    Instances,
+    LaneBudgets,
+    Protocol,
+):
+    """The bridge's memory: every role above, on one store, with its lifetime.
+
+    For what opens and closes a store and hands it on (``bridge.runtime``, the CLI commands, the
+    daemon, tests); a piece that only uses the store takes the roles it needs.
+
+    ``venue``: the tenant every row of a shared store is written for and read from; SQLite keeps
+    it only as the value it was opened with (one file, one venue).
+    """
+
+    venue: str
 
     def close(self) -> None:
         """Release the connection; later calls fail."""

@@ -12,6 +12,7 @@ venues share one database) and are applied by :mod:`bridge.store.postgres`, whic
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from bridge.errors import ConfigError
@@ -267,17 +268,48 @@ POSTGRES_VERSION_TABLE = """CREATE TABLE IF NOT EXISTS schema_version (
 )"""
 
 
-def schema_version(conn: sqlite3.Connection) -> int | None:
-    """The file's schema version: 0 for an empty database, None if it is someone else's database."""
-    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+def found_version(tables: Collection[str], stored: Callable[[], int]) -> int | None:
+    """A database's schema version from its table names: 0 when it has no tables, None when it
+    has tables but no ``schema_version`` (someone else's database), else what ``stored`` reads."""
     if "schema_version" not in tables:
         return 0 if not tables else None
+    return stored()
+
+
+def pending(found: int | None, source: str, *, database: str, unit: str) -> list[Migration]:
+    """The migrations a database at version ``found`` still needs, oldest first. Someone else's
+    database (None) and one from a newer seatbridge are refused (ConfigError), since this code
+    cannot know what the newer columns mean: ``database`` names its kind in the message ("an
+    SQLite database"), ``unit`` what to point at instead ("file")."""
+    if found is None:
+        raise ConfigError(
+            f"{source} is {database} but not a seatbridge state store "
+            "(no schema_version table); refusing to write into it"
+        )
+    if found > LATEST_VERSION:
+        raise ConfigError(
+            f"{source} has state store schema version {found}, newer than this seatbridge "
+            f"knows (up to {LATEST_VERSION}); upgrade seatbridge or point it at another {unit}"
+        )
+    return [migration for migration in MIGRATIONS if migration.version > found]
+
+
+def failed(source: str, migration: Migration, unit: str, error: str) -> ConfigError:
+    """The error for a migration that failed: the transaction is rolled back, so the ``unit``
+    (file, database) is as it was."""
+    return ConfigError(
+        f"{source}: upgrading to schema version {migration.version} "
+        f"({migration.description}) failed, the {unit} is unchanged: {error}"
+    )
+
+
+def _max_version(conn: sqlite3.Connection) -> int:
     (version,) = conn.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()
     return int(version)
 
 
 def migrate(conn: sqlite3.Connection, source: str, applied_at: str) -> int:
-    """Bring the database up to LATEST_VERSION in one transaction and return the version.
+    """Bring the SQLite database up to LATEST_VERSION in one transaction and return the version.
 
     ``conn`` must be in autocommit mode (isolation_level=None): DDL runs inside our own
     BEGIN IMMEDIATE, so two processes opening one old file upgrade it once, and a failure leaves
@@ -286,34 +318,23 @@ def migrate(conn: sqlite3.Connection, source: str, applied_at: str) -> int:
     """
     conn.execute("BEGIN IMMEDIATE")
     try:
-        version = schema_version(conn)
-        if version is None:
-            raise ConfigError(
-                f"{source} is an SQLite database but not a seatbridge state store "
-                "(no schema_version table); refusing to write into it"
-            )
-        if version > LATEST_VERSION:
-            raise ConfigError(
-                f"{source} has state store schema version {version}, newer than this seatbridge "
-                f"knows (up to {LATEST_VERSION}); upgrade seatbridge or point it at another file"
-            )
-        if version < LATEST_VERSION:
+        tables = {
+            name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
+        found = found_version(tables, lambda: _max_version(conn))
+        todo = pending(found, source, database="an SQLite database", unit="file")
+        if todo:
             conn.execute(_VERSION_TABLE)
-            for migration in MIGRATIONS:
-                if migration.version <= version:
-                    continue
-                try:
-                    for statement in migration.sqlite:
-                        conn.execute(statement)
-                except sqlite3.Error as exc:
-                    raise ConfigError(
-                        f"{source}: upgrading to schema version {migration.version} "
-                        f"({migration.description}) failed, the file is unchanged: {exc}"
-                    ) from exc
-                conn.execute(
-                    "INSERT INTO schema_version (version, description, applied_at) VALUES (?, ?, ?)",
-                    (migration.version, migration.description, applied_at),
-                )
+        for migration in todo:
+            try:
+                for statement in migration.sqlite:
+                    conn.execute(statement)
+            except sqlite3.Error as exc:
+                raise failed(source, migration, "file", str(exc)) from exc
+            conn.execute(
+                "INSERT INTO schema_version (version, description, applied_at) VALUES (?, ?, ?)",
+                (migration.version, migration.description, applied_at),
+            )
         conn.execute("COMMIT")
     except BaseException:
         if conn.in_transaction:

@@ -11,36 +11,20 @@ connection: see :mod:`bridge.store.postgres_lanes`.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 from psycopg.conninfo import make_conninfo
 from psycopg_pool import ConnectionPool
 
-from bridge.domain import LedgerEntry, Ownership
+from bridge.clock import SYSTEM, Clock
 from bridge.errors import ConfigError, RetryableError
 from bridge.redact import redact_url
 from bridge.store import migrations
-from bridge.store.base import (
-    FOR_SALE_DAILY_LIMIT,
-    FOR_SALE_WINDOW,
-    DaemonNote,
-    Instance,
-    JournalOp,
-    LaneBudget,
-    Lease,
-    OpState,
-    PerformanceStatus,
-    Run,
-    RunMode,
-    StateStore,
-    SyncOutcome,
-)
+from bridge.store.base import LaneBudget, StateStore
 from bridge.store.postgres_lanes import LaneSession, PostgresLaneBudget
 from bridge.store.postgres_leases import (
     ACQUIRE_LEASE,
@@ -51,25 +35,13 @@ from bridge.store.postgres_leases import (
     RENEW_LEASE,
     Presence,
 )
-from bridge.store.rows import (
-    OP_COLUMNS,
-    RUN_COLUMNS,
-    STATUS_COLUMNS,
-    journal_op_of,
-    no_bare_string,
-    run_of,
-    status_of,
-)
-from bridge.store.sqlite import Clock, utc_now
+from bridge.store.rows import LEDGER_COLUMNS, OP_COLUMNS, RUN_COLUMNS, STATUS_COLUMNS
+from bridge.store.rules import Params, SqlStore, Statements, Tx, aware, utc
 
 Conn = psycopg.Connection[tuple[Any, ...]]
-Cursor = psycopg.Cursor[tuple[Any, ...]]
 
 #: pg_advisory_xact_lock key (the one-bigint form) that serializes migrations across instances.
 MIGRATION_LOCK_KEY = 0x5EA7_B21D_6E00_0001
-
-# for-sale rows are kept this long, as on SQLite
-_FOR_SALE_RETENTION = timedelta(days=7)
 
 # Server side keepalives too, so the server drops the session of a vanished host (and with it
 # its leases) within about 10 + 3 * 5 s; TimeZone so timestamptz comes back in UTC.
@@ -78,7 +50,106 @@ _SESSION_SETTINGS = (
     "SET tcp_keepalives_count = 3; SET TimeZone = 'UTC'"
 )
 
-_OWNERSHIP = {member.value: member for member in Ownership}
+#: The statements, in PostgreSQL's dialect: every row carries ``venue`` and every query filters
+#: by it; times are ``timestamptz``, lists arrays. Leases and instances are rows naming the
+#: store's presence session (see :mod:`bridge.store.postgres_leases`).
+SQL = Statements(
+    ledger=f"SELECT {LEDGER_COLUMNS} FROM ledger WHERE venue = %(venue)s",
+    ledger_of_events=f"""SELECT {LEDGER_COLUMNS} FROM ledger
+        WHERE venue = %(venue)s AND event_key = ANY(%(event_keys)s::text[])""",
+    claim="""INSERT INTO ledger (venue, event_key, label, ownership, target, since,
+            performance_id)
+        VALUES (%(venue)s, %(event_key)s, %(label)s, %(ownership)s, %(target)s, %(since)s,
+            %(performance_id)s)
+        ON CONFLICT (venue, event_key, label) DO UPDATE SET
+            ownership = excluded.ownership, target = excluded.target,
+            since = excluded.since, performance_id = excluded.performance_id""",
+    forget="""DELETE FROM ledger
+        WHERE venue = %(venue)s AND event_key = %(event_key)s AND label = %(label)s""",
+    begin_run="""INSERT INTO runs (venue, mode, performance_ids, started_at, plan)
+        VALUES (%(venue)s, %(mode)s, %(performance_ids)s, %(started_at)s, %(plan)s)
+        RETURNING run_id""",
+    add_run_performances="""INSERT INTO run_performances (venue, performance_id, run_id)
+        SELECT %(venue)s, p, %(run_id)s FROM unnest(%(ids)s::bigint[]) AS p""",
+    op_started="""INSERT INTO ops (run_id, venue, op_index, op, state, started_at)
+        SELECT run_id, venue, %(op_index)s, %(op)s, 'started', %(started_at)s FROM runs
+        WHERE run_id = %(run_id)s AND venue = %(venue)s
+        ON CONFLICT (run_id, op_index) DO UPDATE SET
+            op = excluded.op, state = 'started', error = NULL,
+            started_at = excluded.started_at, finished_at = NULL""",
+    op_finished="""UPDATE ops SET state = %(state)s, error = %(error)s, finished_at = %(finished_at)s
+        WHERE venue = %(venue)s AND run_id = %(run_id)s AND op_index = %(op_index)s""",
+    finish_run="""UPDATE runs SET summary = %(summary)s, finished_at = %(finished_at)s
+        WHERE venue = %(venue)s AND run_id = %(run_id)s""",
+    runs=f"""SELECT {RUN_COLUMNS} FROM runs WHERE venue = %(venue)s
+        ORDER BY run_id DESC LIMIT %(limit)s""",
+    runs_of_performance=f"""SELECT {RUN_COLUMNS} FROM runs WHERE venue = %(venue)s AND run_id IN
+            (SELECT run_id FROM run_performances
+            WHERE venue = %(venue)s AND performance_id = %(performance_id)s)
+        ORDER BY run_id DESC LIMIT %(limit)s""",
+    unfinished_runs=f"""SELECT {RUN_COLUMNS} FROM runs
+        WHERE venue = %(venue)s AND finished_at IS NULL ORDER BY run_id""",
+    ops=f"""SELECT {OP_COLUMNS} FROM ops WHERE venue = %(venue)s AND run_id = %(run_id)s
+        ORDER BY op_index""",
+    unfinished_ops=f"""SELECT {OP_COLUMNS} FROM ops WHERE venue = %(venue)s AND state = 'started'
+        ORDER BY run_id, op_index""",
+    unfinished_ops_of_performance=f"""SELECT {OP_COLUMNS} FROM ops
+        WHERE venue = %(venue)s AND state = 'started' AND run_id IN
+            (SELECT run_id FROM run_performances
+            WHERE venue = %(venue)s AND performance_id = %(performance_id)s)
+        ORDER BY run_id, op_index""",
+    prune_runs="""DELETE FROM runs WHERE venue = %(venue)s AND finished_at IS NOT NULL
+        AND finished_at < %(cutoff)s""",
+    set_performance_status="""INSERT INTO performance_status (venue, performance_id, event_key,
+            last_sync, outcome, drift, conflicts, errors, last_error, run_id)
+        VALUES (%(venue)s, %(performance_id)s, %(event_key)s, %(last_sync)s, %(outcome)s,
+            %(drift)s, %(conflicts)s, %(errors)s, %(last_error)s, %(run_id)s)
+        ON CONFLICT (venue, performance_id) DO UPDATE SET
+            event_key = excluded.event_key, last_sync = excluded.last_sync,
+            outcome = excluded.outcome, drift = excluded.drift,
+            conflicts = excluded.conflicts, errors = excluded.errors,
+            last_error = excluded.last_error, run_id = excluded.run_id""",
+    performance_statuses=f"""SELECT {STATUS_COLUMNS} FROM performance_status
+        WHERE venue = %(venue)s ORDER BY performance_id""",
+    performance_statuses_of=f"""SELECT {STATUS_COLUMNS} FROM performance_status
+        WHERE venue = %(venue)s AND performance_id = ANY(%(ids)s::bigint[])
+        ORDER BY performance_id""",
+    record_for_sale_call="""INSERT INTO for_sale_calls (venue, event_key, called_at, remaining,
+            resets_at)
+        VALUES (%(venue)s, %(event_key)s, %(called_at)s, %(remaining)s, %(resets_at)s)""",
+    prune_for_sale_calls="""DELETE FROM for_sale_calls WHERE venue = %(venue)s
+        AND event_key = %(event_key)s AND called_at < %(cutoff)s""",
+    last_reported_for_sale_call="""SELECT call_id, called_at, remaining, resets_at
+        FROM for_sale_calls
+        WHERE venue = %(venue)s AND event_key = %(event_key)s AND remaining IS NOT NULL
+        ORDER BY called_at DESC, call_id DESC LIMIT 1""",
+    for_sale_calls_after="""SELECT count(*) FROM for_sale_calls
+        WHERE venue = %(venue)s AND event_key = %(event_key)s AND (called_at > %(called_at)s
+            OR (called_at = %(called_at)s AND call_id > %(call_id)s))""",
+    for_sale_calls_since="""SELECT count(*) FROM for_sale_calls
+        WHERE venue = %(venue)s AND event_key = %(event_key)s AND called_at > %(since)s""",
+    seat_table_rows="SELECT seat_map_id, row_count FROM seat_tables WHERE venue = %(venue)s",
+    record_seat_table_rows="""INSERT INTO seat_tables (venue, seat_map_id, row_count, recorded_at)
+        VALUES (%(venue)s, %(seat_map_id)s, %(row_count)s, %(recorded_at)s)
+        ON CONFLICT (venue, seat_map_id) DO UPDATE
+        SET row_count = excluded.row_count, recorded_at = excluded.recorded_at""",
+    put_note="""INSERT INTO daemon_notes (venue, key, value, updated_at)
+        VALUES (%(venue)s, %(key)s, %(value)s, %(updated_at)s)
+        ON CONFLICT (venue, key) DO UPDATE
+        SET value = excluded.value, updated_at = excluded.updated_at""",
+    notes="""SELECT key, value, updated_at FROM daemon_notes
+        WHERE venue = %(venue)s AND starts_with(key, %(prefix)s) ORDER BY key COLLATE "C\"""",
+    delete_note="DELETE FROM daemon_notes WHERE venue = %(venue)s AND key = %(key)s",
+    acquire_lease=ACQUIRE_LEASE,
+    renew_lease=RENEW_LEASE,
+    release_lease="""DELETE FROM leases
+        WHERE venue = %(venue)s AND performance_id = %(performance_id)s AND holder = %(holder)s""",
+    lease_holder=LEASE_HOLDER,
+    leases=LEASES,
+    announce_instance=ANNOUNCE_INSTANCE,
+    instances=INSTANCES,
+    retire_instance="DELETE FROM instances WHERE venue = %(venue)s AND holder = %(holder)s",
+)
 
 
 def open_postgres(
@@ -86,7 +157,7 @@ def open_postgres(
     *,
     venue: str = "default",
     password: str | None = None,
-    clock: Clock = utc_now,
+    clock: Clock = SYSTEM,
     pool_size: int = 4,
 ) -> PostgresStore:
     """Connect to (creating or upgrading the schema of) the PostgreSQL store at ``url``.
@@ -103,26 +174,15 @@ def _configure(conn: Conn) -> None:
         conn.commit()
 
 
-def _aware(moment: datetime) -> datetime:
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError(f"naive datetime {moment!r}: the state store needs timezone-aware times")
-    return moment
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment.astimezone(UTC)
-
-
-def _maybe_utc(moment: datetime | None) -> datetime | None:
-    return None if moment is None else moment.astimezone(UTC)
-
-
 def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split())
 
 
-class PostgresStore:
-    """The StateStore protocol on a shared PostgreSQL database; see ``bridge.store.base``."""
+class PostgresStore(SqlStore):
+    """The StateStore protocol on a shared PostgreSQL database: the rules of
+    ``bridge.store.rules`` over the statements of :data:`SQL`; see ``bridge.store.base``."""
+
+    _sql = SQL
 
     shared = True
 
@@ -132,7 +192,7 @@ class PostgresStore:
         *,
         venue: str = "default",
         password: str | None = None,
-        clock: Clock = utc_now,
+        clock: Clock = SYSTEM,
         pool_size: int = 4,
     ) -> None:
         if not venue:
@@ -140,8 +200,7 @@ class PostgresStore:
         if pool_size < 1:
             raise ValueError(f"pool_size must be at least 1: {pool_size}")
         self.url = redact_url(url)
-        self.venue = venue
-        self._clock = clock
+        super().__init__(name=self.url, venue=venue, clock=clock)
         self._password = password
         self._closed = False
         try:
@@ -175,7 +234,7 @@ class PostgresStore:
         except BaseException:
             presence.close()
             raise
-        self._lanes = LaneSession(self._connect, self.url)
+        self._lanes = LaneSession(self._connect, self._unreachable, self.url)
         self._pool: ConnectionPool[Conn] = ConnectionPool(
             conninfo,
             min_size=1,
@@ -187,7 +246,7 @@ class PostgresStore:
             name="seatbridge-store",
         )
 
-    # -- plumbing ---------------------------------------------------------------------------------
+    # -- the dialect ------------------------------------------------------------------------------
 
     def _connect(self) -> Conn:
         """A new autocommit connection with the session settings (presence, lanes)."""
@@ -203,17 +262,14 @@ class PostgresStore:
         text = _one_line(exc)
         return text.replace(self._password, "***") if self._password else text
 
-    def _now(self, now: datetime | None) -> datetime:
-        return _aware(self._clock() if now is None else now)
-
     def _check_open(self) -> None:
         if self._closed:
             raise RuntimeError(f"state store {self.url} is closed")
 
     @contextmanager
-    def _transaction(self) -> Iterator[Cursor]:
+    def _transaction(self, *, write: bool) -> Iterator[Tx]:
         """One method, one transaction; a lost server becomes RetryableError, a refused value
-        ValueError."""
+        ValueError. ``write`` needs no lock up front here: rows lock as they are written."""
         self._check_open()
         try:
             with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
@@ -234,502 +290,33 @@ class PostgresStore:
         rows name (as last known; a dropped session is noticed on the next lease call)."""
         return self._presence.identity
 
-    # -- ledger -----------------------------------------------------------------------------------
+    def _time(self, moment: datetime) -> datetime:
+        return aware(moment)
 
-    def ledger(self, event_keys: Iterable[str] | None = None) -> dict[tuple[str, str], LedgerEntry]:
-        """Every owned object, or those of ``event_keys``, keyed by (event_key, label)."""
-        sql = """SELECT event_key, label, ownership, target, since, performance_id FROM ledger
-            WHERE venue = %s"""
-        params: tuple[Any, ...] = (self.venue,)
-        if event_keys is not None:
-            no_bare_string(event_keys, "event_keys")
-            keys = sorted(set(event_keys))
-            if not keys:
-                return {}
-            sql += " AND event_key = ANY(%s::text[])"
-            params = (self.venue, keys)
-        with self._transaction() as cur:
-            rows = cur.execute(sql, params).fetchall()
-        return {
-            (event_key, label): LedgerEntry(
-                event_key, label, _OWNERSHIP[ownership], target, _maybe_utc(since), performance_id
-            )
-            for event_key, label, ownership, target, since, performance_id in rows
-        }
+    def _read_time(self, stored: Any) -> datetime:
+        return utc(stored)
 
-    def claim(self, entries: Iterable[LedgerEntry]) -> None:
-        """Record ownership (upsert, last entry per key wins); a bad entry rolls it all back."""
-        rows = (
-            (
-                self.venue,
-                e.event_key,
-                e.label,
-                str(e.ownership),
-                e.target,
-                None if e.since is None else _aware(e.since),
-                e.performance_id,
-            )
-            for e in entries
-        )
-        with self._transaction() as cur:
-            cur.executemany(
-                """INSERT INTO ledger (venue, event_key, label, ownership, target, since,
-                    performance_id)
-                VALUES (%s, %s, %s, %s, %s, %s, %s)
-                ON CONFLICT (venue, event_key, label) DO UPDATE SET
-                    ownership = excluded.ownership, target = excluded.target,
-                    since = excluded.since, performance_id = excluded.performance_id""",
-                rows,
-            )
+    def _list(self, values: list[Any]) -> list[Any]:
+        """A list, passed as a PostgreSQL array."""
+        return values
 
-    def forget(self, keys: Iterable[tuple[str, str]]) -> None:
-        """Drop ownership of (event_key, label) keys; unknown keys are ignored."""
-        rows = [(self.venue, event_key, label) for event_key, label in keys]
-        if not rows:
-            return
-        with self._transaction() as cur:
-            cur.executemany(
-                "DELETE FROM ledger WHERE venue = %s AND event_key = %s AND label = %s", rows
-            )
-
-    # -- journal ----------------------------------------------------------------------------------
-
-    def begin_run(
-        self,
-        performance_ids: Iterable[int],
-        mode: RunMode,
-        plan_json: str | None = None,
-        now: datetime | None = None,
-    ) -> int:
-        """Open a run and return its id (ids only grow, never reused; shared by all venues)."""
-        no_bare_string(performance_ids, "performance_ids")
-        ids = list(dict.fromkeys(int(p) for p in performance_ids))
-        started = self._now(now)
-        with self._transaction() as cur:
-            row = cur.execute(
-                """INSERT INTO runs (venue, mode, performance_ids, started_at, plan)
-                VALUES (%s, %s, %s, %s, %s) RETURNING run_id""",
-                (self.venue, RunMode(mode).value, json.dumps(ids), started, plan_json),
-            ).fetchone()
-            assert row is not None
-            run_id = int(row[0])
-            cur.execute(
-                """INSERT INTO run_performances (venue, performance_id, run_id)
-                SELECT %s, p, %s FROM unnest(%s::bigint[]) AS p""",
-                (self.venue, run_id, ids),
-            )
-        return run_id
-
-    def op_started(
-        self, run_id: int, index: int, op_json: str, now: datetime | None = None
-    ) -> None:
-        """Write-ahead: operation ``index`` of the run is about to be sent (restarts it if repeated)."""
-        started = self._now(now)
-        with self._transaction() as cur:
-            cur.execute(
-                """INSERT INTO ops (run_id, venue, op_index, op, state, started_at)
-                SELECT run_id, venue, %s, %s, 'started', %s FROM runs
-                WHERE run_id = %s AND venue = %s
-                ON CONFLICT (run_id, op_index) DO UPDATE SET
-                    op = excluded.op, state = 'started', error = NULL,
-                    started_at = excluded.started_at, finished_at = NULL""",
-                (index, op_json, started, run_id, self.venue),
-            )
-            if cur.rowcount == 0:
-                raise ValueError(
-                    f"state store {self.url} refused the value: no run {run_id} "
-                    f"in venue {self.venue!r}"
-                )
-
-    def op_finished(
-        self,
-        run_id: int,
-        index: int,
-        state: OpState,
-        error: str | None = None,
-        now: datetime | None = None,
-    ) -> None:
-        """Record how a started operation ended (DONE, FAILED or UNKNOWN)."""
-        state = OpState(state)
-        if state is OpState.STARTED:
-            raise ValueError("op_finished needs an end state: done, failed or unknown")
-        finished = self._now(now)
-        with self._transaction() as cur:
-            cur.execute(
-                """UPDATE ops SET state = %s, error = %s, finished_at = %s
-                WHERE venue = %s AND run_id = %s AND op_index = %s""",
-                (state.value, error, finished, self.venue, run_id, index),
-            )
-            if cur.rowcount == 0:
-                raise ValueError(f"run {run_id} has no started operation {index}")
-
-    def finish_run(self, run_id: int, summary_json: str, now: datetime | None = None) -> None:
-        """Close a run with its outcome summary."""
-        finished = self._now(now)
-        with self._transaction() as cur:
-            cur.execute(
-                "UPDATE runs SET summary = %s, finished_at = %s WHERE venue = %s AND run_id = %s",
-                (summary_json, finished, self.venue, run_id),
-            )
-            if cur.rowcount == 0:
-                raise ValueError(f"no run {run_id}")
-
-    def runs(self, limit: int = 20, performance_id: int | None = None) -> list[Run]:
-        """The latest runs, newest first, optionally only those covering one performance."""
-        with self._transaction() as cur:
-            if performance_id is None:
-                rows = cur.execute(
-                    f"""SELECT {RUN_COLUMNS} FROM runs WHERE venue = %s
-                    ORDER BY run_id DESC LIMIT %s""",
-                    (self.venue, limit),
-                ).fetchall()
-            else:
-                rows = cur.execute(
-                    f"""SELECT {RUN_COLUMNS} FROM runs WHERE venue = %s AND run_id IN
-                        (SELECT run_id FROM run_performances
-                        WHERE venue = %s AND performance_id = %s)
-                    ORDER BY run_id DESC LIMIT %s""",
-                    (self.venue, self.venue, performance_id, limit),
-                ).fetchall()
-        return [run_of(row, _utc) for row in rows]
-
-    def unfinished_runs(self) -> list[Run]:
-        """Runs never finished (in flight, or left by a crash or an interruption), oldest first."""
-        with self._transaction() as cur:
-            rows = cur.execute(
-                f"""SELECT {RUN_COLUMNS} FROM runs WHERE venue = %s AND finished_at IS NULL
-                ORDER BY run_id""",
-                (self.venue,),
-            ).fetchall()
-        return [run_of(row, _utc) for row in rows]
-
-    def ops(self, run_id: int) -> list[JournalOp]:
-        """The operations of one run in index order."""
-        with self._transaction() as cur:
-            rows = cur.execute(
-                f"SELECT {OP_COLUMNS} FROM ops WHERE venue = %s AND run_id = %s ORDER BY op_index",
-                (self.venue, run_id),
-            ).fetchall()
-        return [journal_op_of(row, _utc) for row in rows]
-
-    def unfinished_ops(self, performance_id: int | None = None) -> list[JournalOp]:
-        """Operations still STARTED: left by a crash when no run for them is in flight."""
-        with self._transaction() as cur:
-            if performance_id is None:
-                rows = cur.execute(
-                    f"""SELECT {OP_COLUMNS} FROM ops WHERE venue = %s AND state = 'started'
-                    ORDER BY run_id, op_index""",
-                    (self.venue,),
-                ).fetchall()
-            else:
-                rows = cur.execute(
-                    f"""SELECT {OP_COLUMNS} FROM ops WHERE venue = %s AND state = 'started' AND run_id IN
-                        (SELECT run_id FROM run_performances
-                        WHERE venue = %s AND performance_id = %s)
-                    ORDER BY run_id, op_index""",
-                    (self.venue, self.venue, performance_id),
-                ).fetchall()
-        return [journal_op_of(row, _utc) for row in rows]
-
-    def prune_runs(self, finished_before: datetime) -> int:
-        """Delete finished runs (and their ops) older than a cutoff; returns how many went."""
-        cutoff = _aware(finished_before)
-        with self._transaction() as cur:
-            cur.execute(
-                """DELETE FROM runs WHERE venue = %s AND finished_at IS NOT NULL
-                AND finished_at < %s""",
-                (self.venue, cutoff),
-            )
-            return cur.rowcount
-
-    # -- per-performance status -------------------------------------------------------------------
-
-    def set_performance_status(self, status: PerformanceStatus) -> None:
-        """Replace the status of ``status.performance_id``."""
-        row = (
-            self.venue,
-            status.performance_id,
-            status.event_key,
-            _aware(status.last_sync),
-            SyncOutcome(status.outcome).value,
-            status.drift,
-            status.conflicts,
-            status.errors,
-            status.last_error,
-            status.run_id,
-        )
-        with self._transaction() as cur:
-            cur.execute(
-                """INSERT INTO performance_status (venue, performance_id, event_key, last_sync,
-                    outcome, drift, conflicts, errors, last_error, run_id)
-                VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
-                ON CONFLICT (venue, performance_id) DO UPDATE SET
-                    event_key = excluded.event_key, last_sync = excluded.last_sync,
-                    outcome = excluded.outcome, drift = excluded.drift,
-                    conflicts = excluded.conflicts, errors = excluded.errors,
-                    last_error = excluded.last_error, run_id = excluded.run_id""",
-                row,
-            )
-
-    def performance_statuses(
-        self, performance_ids: Iterable[int] | None = None
-    ) -> list[PerformanceStatus]:
-        """Statuses ordered by performance id, all or only those asked for."""
-        sql = f"SELECT {STATUS_COLUMNS} FROM performance_status WHERE venue = %s"
-        params: tuple[Any, ...] = (self.venue,)
-        if performance_ids is not None:
-            no_bare_string(performance_ids, "performance_ids")
-            sql += " AND performance_id = ANY(%s::bigint[])"
-            params = (self.venue, [int(p) for p in performance_ids])
-        with self._transaction() as cur:
-            rows = cur.execute(sql + " ORDER BY performance_id", params).fetchall()
-        return [status_of(row, _utc) for row in rows]
-
-    # -- for-sale budget --------------------------------------------------------------------------
-
-    def record_for_sale_call(
-        self,
-        event_key: str,
-        now: datetime | None = None,
-        remaining: int | None = None,
-        resets_at: datetime | None = None,
-    ) -> None:
-        """Count one restricting for-sale edit, with the API's remaining figure if it gave one."""
-        if remaining is not None and remaining < 0:
-            raise ValueError(f"remaining for-sale calls cannot be negative: {remaining}")
-        moment = self._now(now)
-        resets = None if resets_at is None else _aware(resets_at)
-        with self._transaction() as cur:
-            cur.execute(
-                """INSERT INTO for_sale_calls (venue, event_key, called_at, remaining, resets_at)
-                VALUES (%s, %s, %s, %s, %s)""",
-                (self.venue, event_key, moment, remaining, resets),
-            )
-            cur.execute(
-                """DELETE FROM for_sale_calls WHERE venue = %s AND event_key = %s
-                AND called_at < %s""",
-                (self.venue, event_key, moment - _FOR_SALE_RETENTION),
-            )
-
-    def for_sale_calls_left(self, event_key: str, now: datetime | None = None) -> int:
-        """Restricting for-sale edits the event still allows now (never below 0); see SQLite."""
-        moment = self._now(now)
-        with self._transaction() as cur:
-            reported = cur.execute(
-                """SELECT call_id, called_at, remaining, resets_at FROM for_sale_calls
-                WHERE venue = %s AND event_key = %s AND remaining IS NOT NULL
-                ORDER BY called_at DESC, call_id DESC LIMIT 1""",
-                (self.venue, event_key),
-            ).fetchone()
-            if reported is not None:
-                call_id, called_at, remaining, resets_at = reported
-                resets = resets_at if resets_at is not None else called_at + FOR_SALE_WINDOW
-                if resets > moment:
-                    later = cur.execute(
-                        """SELECT count(*) FROM for_sale_calls WHERE venue = %s
-                        AND event_key = %s
-                        AND (called_at > %s OR (called_at = %s AND call_id > %s))""",
-                        (self.venue, event_key, called_at, called_at, call_id),
-                    ).fetchone()
-                    assert later is not None
-                    return max(0, int(remaining) - int(later[0]))
-            recent = cur.execute(
-                """SELECT count(*) FROM for_sale_calls WHERE venue = %s AND event_key = %s
-                AND called_at > %s""",
-                (self.venue, event_key, moment - FOR_SALE_WINDOW),
-            ).fetchone()
-            assert recent is not None
-        return max(0, FOR_SALE_DAILY_LIMIT - int(recent[0]))
-
-    # -- seat tables ------------------------------------------------------------------------------
-
-    def seat_table_rows(self) -> dict[int, int]:
-        """Rows each seat map's table had at the last run that recorded it."""
-        with self._transaction() as cur:
-            rows = cur.execute(
-                "SELECT seat_map_id, row_count FROM seat_tables WHERE venue = %s", (self.venue,)
-            ).fetchall()
-        return {int(m): int(n) for m, n in rows}
-
-    def record_seat_table_rows(self, rows: Mapping[int, int], now: datetime | None = None) -> None:
-        """Remember how many rows each seat map's table has now."""
-        moment = self._now(now)
-        if not rows:
-            return
-        with self._transaction() as cur:
-            cur.executemany(
-                """INSERT INTO seat_tables (venue, seat_map_id, row_count, recorded_at)
-                VALUES (%s, %s, %s, %s)
-                ON CONFLICT (venue, seat_map_id) DO UPDATE
-                SET row_count = excluded.row_count, recorded_at = excluded.recorded_at""",
-                [(self.venue, m, n, moment) for m, n in sorted(rows.items())],
-            )
-
-    # -- daemon notes -----------------------------------------------------------------------------
-
-    def put_note(self, key: str, value: str, now: datetime | None = None) -> None:
-        """Set the note ``key`` to the JSON text ``value``."""
-        moment = self._now(now)
-        with self._transaction() as cur:
-            cur.execute(
-                """INSERT INTO daemon_notes (venue, key, value, updated_at) VALUES (%s, %s, %s, %s)
-                ON CONFLICT (venue, key) DO UPDATE
-                SET value = excluded.value, updated_at = excluded.updated_at""",
-                (self.venue, key, value, moment),
-            )
-
-    def notes(self, prefix: str = "") -> list[DaemonNote]:
-        """Every note whose key starts with ``prefix``, by key (byte order, as on SQLite)."""
-        with self._transaction() as cur:
-            rows = cur.execute(
-                """SELECT key, value, updated_at FROM daemon_notes
-                WHERE venue = %s AND starts_with(key, %s) ORDER BY key COLLATE "C\"""",
-                (self.venue, prefix),
-            ).fetchall()
-        return [DaemonNote(str(k), str(v), _utc(at)) for k, v, at in rows]
-
-    def delete_note(self, key: str) -> None:
-        """Drop the note ``key`` if there is one."""
-        with self._transaction() as cur:
-            cur.execute("DELETE FROM daemon_notes WHERE venue = %s AND key = %s", (self.venue, key))
-
-    # -- leases -----------------------------------------------------------------------------------
-
-    def acquire_lease(
-        self,
-        performance_id: int,
-        holder: str,
-        ttl_s: float,
-        now: datetime | None = None,
-        *,
-        reclaim_from: str | None = None,
-    ) -> bool:
-        """Take or renew the performance for ``holder``; False if someone else holds it.
-
-        One conditional upsert: free, run out, already ``holder``'s, still ``reclaim_from``'s,
-        or its session is gone. Under READ COMMITTED a racing upsert waits for the other's commit
-        and re-checks the condition against the row it wrote, so two cannot both win. When our own
-        session turns out dead (the server dropped it unnoticed) it is made anew and tried once
-        more, since a row naming a dead session holds nothing.
-        """
-        if ttl_s <= 0:
-            raise ValueError(f"lease ttl must be positive: {ttl_s}")
-        moment = self._now(now)
-        expires = moment + timedelta(seconds=ttl_s)
-        for _ in range(2):
-            self._check_open()
-            identity = self._presence.current()
-            with self._transaction() as cur:
-                row = cur.execute(
-                    ACQUIRE_LEASE,
-                    {
-                        "venue": self.venue,
-                        "pid": performance_id,
-                        "holder": holder,
-                        "expires": expires,
-                        "spid": identity[0],
-                        "sstart": identity[1],
-                        "now": moment,
-                        "reclaim": reclaim_from,
-                    },
-                ).fetchone()
-            if row is None:
-                return False
-            if row[0]:
-                return True
-            self._presence.lost(identity)
-        return False
-
-    def renew_lease(
-        self, performance_id: int, holder: str, ttl_s: float, now: datetime | None = None
-    ) -> bool:
-        """Extend ``holder``'s lease to ``now + ttl_s``; False (nothing changed) unless the row
-        is still ``holder``'s AND still names this store's live session: after the session was
-        lost (and made anew) the lease may have been taken meanwhile, so it counts as lost."""
-        if ttl_s <= 0:
-            raise ValueError(f"lease ttl must be positive: {ttl_s}")
-        moment = self._now(now)
+    def _session(self) -> Params:
+        """The presence session (made anew first if known broken): lease and instance rows name
+        it, and count only while it is connected."""
         self._check_open()
-        spid, sstart = self._presence.current()
-        expires = moment + timedelta(seconds=ttl_s)
-        with self._transaction() as cur:
-            cur.execute(RENEW_LEASE, (expires, self.venue, performance_id, holder, spid, sstart))
-            return cur.rowcount == 1
+        pid, start = self._presence.current()
+        return {"session_pid": pid, "session_start": start}
 
-    def release_lease(self, performance_id: int, holder: str) -> None:
-        """Give the performance up, if ``holder`` has it."""
-        with self._transaction() as cur:
-            cur.execute(
-                "DELETE FROM leases WHERE venue = %s AND performance_id = %s AND holder = %s",
-                (self.venue, performance_id, holder),
-            )
+    def _session_lost(self, session: Params) -> None:
+        self._presence.lost((session["session_pid"], session["session_start"]))
 
-    def lease_holder(self, performance_id: int, now: datetime | None = None) -> str | None:
-        """Who holds the performance now: a row not run out whose session is alive."""
-        moment = self._now(now)
-        with self._transaction() as cur:
-            row = cur.execute(LEASE_HOLDER, (self.venue, performance_id, moment)).fetchone()
-        return None if row is None else str(row[0])
-
-    def leases(self, now: datetime | None = None) -> list[Lease]:
-        """Every lease held now (not run out, session alive), ordered by performance id."""
-        moment = self._now(now)
-        with self._transaction() as cur:
-            rows = cur.execute(LEASES, (self.venue, moment)).fetchall()
-        return [Lease(pid, str(holder), _utc(expires)) for pid, holder, expires in rows]
-
-    # -- instances --------------------------------------------------------------------------------
-
-    def announce_instance(
-        self, holder: str, listen: str, units: Iterable[str], now: datetime | None = None
-    ) -> None:
-        """Say ``holder`` runs on this store's session (upsert: ``started_at`` only on insert)."""
-        no_bare_string(units, "units")
-        unit_list = json.dumps([str(u) for u in units])
-        moment = self._now(now)
-        self._check_open()
-        spid, sstart = self._presence.current()
-        with self._transaction() as cur:
-            cur.execute(
-                ANNOUNCE_INSTANCE,
-                (self.venue, holder, listen, unit_list, moment, moment, spid, sstart),
-            )
-
-    def instances(self, stale_after_s: float, now: datetime | None = None) -> list[Instance]:
-        """This venue's instances by holder; live: seen lately and its session still there."""
-        if stale_after_s <= 0:
-            raise ValueError(f"stale_after_s must be positive: {stale_after_s}")
-        cutoff = self._now(now) - timedelta(seconds=stale_after_s)
-        with self._transaction() as cur:
-            rows = cur.execute(INSTANCES, (cutoff, self.venue)).fetchall()
-        return [
-            Instance(
-                str(holder),
-                str(listen),
-                tuple(json.loads(units)),
-                _utc(started),
-                _utc(seen),
-                bool(live),
-            )
-            for holder, listen, units, started, seen, live in rows
-        ]
-
-    def retire_instance(self, holder: str) -> None:
-        """Forget an instance; unknown holders are ignored."""
-        with self._transaction() as cur:
-            cur.execute(
-                "DELETE FROM instances WHERE venue = %s AND holder = %s", (self.venue, holder)
-            )
-
-    # -- lanes ------------------------------------------------------------------------------------
+    # -- lanes and lifetime -----------------------------------------------------------------------
 
     def lane_budget(self, account: str, lane: str, limit: int) -> LaneBudget | None:
         """``limit`` concurrent requests on ``lane`` of ``account`` across every instance; the
         budgets of one store share its one lane connection."""
         self._check_open()
         return PostgresLaneBudget(self._lanes, account, lane, limit)
-
-    # -- lifetime ---------------------------------------------------------------------------------
 
     def close(self) -> None:
         """Close the pool and the store's own connections (freeing its leases and lane slots at
@@ -741,17 +328,6 @@ class PostgresStore:
         self._lanes.close()
         self._presence.close()
 
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
 
 def _migrate(conn: Conn, source: str) -> int:
     """Bring the database up to the latest version in one transaction and return the version.
@@ -759,7 +335,12 @@ def _migrate(conn: Conn, source: str) -> int:
     The transaction-level advisory lock makes instances starting together queue up: the first
     migrates, the others then find the current version and do nothing.
     """
-    latest = migrations.LATEST_VERSION
+
+    def stored() -> int:
+        row = conn.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()
+        assert row is not None
+        return int(row[0])
+
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK_KEY,))
         tables = {
@@ -769,42 +350,22 @@ def _migrate(conn: Conn, source: str) -> int:
                 WHERE table_schema = current_schema()"""
             )
         }
-        if "schema_version" not in tables:
-            if tables:
-                raise ConfigError(
-                    f"{source} is a PostgreSQL database but not a seatbridge state store "
-                    "(no schema_version table); refusing to write into it"
-                )
-            version = 0
-        else:
-            row = conn.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()
-            assert row is not None
-            version = int(row[0])
-        if version > latest:
-            raise ConfigError(
-                f"{source} has state store schema version {version}, newer than this seatbridge "
-                f"knows (up to {latest}); upgrade seatbridge or point it at another database"
-            )
-        if version < latest:
+        found = migrations.found_version(tables, stored)
+        todo = migrations.pending(found, source, database="a PostgreSQL database", unit="database")
+        if todo:
             conn.execute(migrations.POSTGRES_VERSION_TABLE)
-            for migration in migrations.MIGRATIONS:
-                if migration.version <= version:
-                    continue
-                try:
-                    for statement in migration.postgres:
-                        conn.execute(statement)
-                except psycopg.Error as exc:
-                    raise ConfigError(
-                        f"{source}: upgrading to schema version {migration.version} "
-                        f"({migration.description}) failed, the database is unchanged: "
-                        f"{_one_line(exc)}"
-                    ) from exc
-                conn.execute(
-                    """INSERT INTO schema_version (version, description, applied_at)
-                    VALUES (%s, %s, now())""",
-                    (migration.version, migration.description),
-                )
-    return latest
+        for migration in todo:
+            try:
+                for statement in migration.postgres:
+                    conn.execute(statement)
+            except psycopg.Error as exc:
+                raise migrations.failed(source, migration, "database", _one_line(exc)) from exc
+            conn.execute(
+                """INSERT INTO schema_version (version, description, applied_at)
+                VALUES (%s, %s, now())""",
+                (migration.version, migration.description),
+            )
+    return migrations.LATEST_VERSION
 
 
 if TYPE_CHECKING:  # mypy proves PostgresStore keeps the StateStore contract

@@ -17,8 +17,6 @@ from typing import Any
 
 import psycopg
 
-from bridge.errors import RetryableError
-
 Connect = Callable[[], "psycopg.Connection[tuple[Any, ...]]"]
 
 # One round trip: the first free slot this session does not hold yet. Advisory locks are
@@ -43,8 +41,12 @@ class LaneSession:
     budget, so two budgets of one lane on one store never stack the same (re-entrant) lock.
     """
 
-    def __init__(self, connect: Connect, shown_url: str) -> None:
+    def __init__(
+        self, connect: Connect, unreachable: Callable[[BaseException], Exception], shown_url: str
+    ) -> None:
         self._connect = connect
+        #: the store's own error for a lost server (one message, the password scrubbed)
+        self.unreachable = unreachable
         self.shown_url = shown_url
         self.lock = threading.Lock()
         self._conn: psycopg.Connection[tuple[Any, ...]] | None = None
@@ -61,9 +63,7 @@ class LaneSession:
             try:
                 conn = self._connect()
             except psycopg.OperationalError as exc:
-                raise RetryableError(
-                    f"state store {self.shown_url} is unreachable: {_one_line(exc)}"
-                ) from exc
+                raise self.unreachable(exc) from exc
             self._conn = conn
         return conn
 
@@ -110,9 +110,7 @@ class PostgresLaneBudget:
                 ).fetchone()
             except psycopg.OperationalError as exc:
                 session.drop()
-                raise RetryableError(
-                    f"state store {session.shown_url} is unreachable: {_one_line(exc)}"
-                ) from exc
+                raise session.unreachable(exc) from exc
             if row is None:
                 return None
             slot = int(row[0])
@@ -141,7 +139,3 @@ class PostgresLaneBudget:
         """The slots of this lane the store's session holds now (for tests and `status`)."""
         with self._session.lock:
             return frozenset(self._session.held.get(self._k1, ()))
-
-
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split())

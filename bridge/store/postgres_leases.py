@@ -47,36 +47,40 @@ def alive(table: str) -> str:
 #: Returns whether the row names a live session: False means OUR session died unnoticed.
 ACQUIRE_LEASE = f"""INSERT INTO leases AS l (venue, performance_id, holder, expires_at,
     session_pid, session_start)
-VALUES (%(venue)s, %(pid)s, %(holder)s, %(expires)s, %(spid)s, %(sstart)s)
+VALUES (%(venue)s, %(performance_id)s, %(holder)s, %(expires_at)s, %(session_pid)s,
+    %(session_start)s)
 ON CONFLICT (venue, performance_id) DO UPDATE SET
     holder = excluded.holder, expires_at = excluded.expires_at,
     session_pid = excluded.session_pid, session_start = excluded.session_start
 WHERE l.holder = excluded.holder OR l.expires_at <= %(now)s
-    OR l.holder = %(reclaim)s OR NOT {alive("l")}
+    OR l.holder = %(reclaim_from)s OR NOT {alive("l")}
 RETURNING {alive("l")}"""
 
 #: Only the holder's row that still names this very (live) session: after the session was lost
 #: and made anew, the lease may have been taken meanwhile, so it counts as lost.
-RENEW_LEASE = f"""UPDATE leases AS l SET expires_at = %s
-WHERE venue = %s AND performance_id = %s AND holder = %s
-    AND session_pid = %s AND session_start = %s AND {alive("l")}"""
+RENEW_LEASE = f"""UPDATE leases AS l SET expires_at = %(expires_at)s
+WHERE venue = %(venue)s AND performance_id = %(performance_id)s AND holder = %(holder)s
+    AND session_pid = %(session_pid)s AND session_start = %(session_start)s AND {alive("l")}"""
 
-LEASE_HOLDER = f"""SELECT holder FROM leases AS l WHERE venue = %s AND performance_id = %s
-AND expires_at > %s AND {alive("l")}"""
+LEASE_HOLDER = f"""SELECT holder FROM leases AS l
+WHERE venue = %(venue)s AND performance_id = %(performance_id)s
+AND expires_at > %(now)s AND {alive("l")}"""
 
 LEASES = f"""SELECT performance_id, holder, expires_at FROM leases AS l
-WHERE venue = %s AND expires_at > %s AND {alive("l")}
+WHERE venue = %(venue)s AND expires_at > %(now)s AND {alive("l")}
 ORDER BY performance_id"""
 
 ANNOUNCE_INSTANCE = """INSERT INTO instances (venue, holder, listen, units, started_at, seen_at,
     session_pid, session_start)
-VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
+VALUES (%(venue)s, %(holder)s, %(listen)s, %(units)s, %(now)s, %(now)s, %(session_pid)s,
+    %(session_start)s)
 ON CONFLICT (venue, holder) DO UPDATE SET
     listen = excluded.listen, units = excluded.units, seen_at = excluded.seen_at,
     session_pid = excluded.session_pid, session_start = excluded.session_start"""
 
-INSTANCES = f"""SELECT holder, listen, units, started_at, seen_at, seen_at > %s AND {alive("i")}
-FROM instances AS i WHERE venue = %s ORDER BY holder COLLATE "C\""""
+INSTANCES = f"""SELECT holder, listen, units, started_at, seen_at,
+    seen_at > %(cutoff)s AND {alive("i")}
+FROM instances AS i WHERE venue = %(venue)s ORDER BY holder COLLATE "C\""""
 
 
 def identity_of(conn: Conn) -> tuple[int, datetime]:

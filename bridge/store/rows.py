@@ -1,5 +1,6 @@
 """Rows to records, shared by both backends: each passes how it reads back a stored time
-(SQLite keeps ISO text, PostgreSQL ``timestamptz``), the rest is the same."""
+(SQLite keeps ISO text, PostgreSQL ``timestamptz``), the rest is the same; and the column lists
+both backends select, in the order these read them."""
 
 from __future__ import annotations
 
@@ -8,11 +9,23 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from bridge.store.base import JournalOp, OpState, PerformanceStatus, Run, RunMode, SyncOutcome
+from bridge.domain import LedgerEntry, Ownership
+from bridge.store.base import (
+    DaemonNote,
+    Instance,
+    JournalOp,
+    Lease,
+    OpState,
+    PerformanceStatus,
+    Run,
+    RunMode,
+    SyncOutcome,
+)
 
 #: How a backend reads a stored time back as an aware UTC datetime.
 ReadTime = Callable[[Any], datetime]
 
+LEDGER_COLUMNS = "event_key, label, ownership, target, since, performance_id"
 RUN_COLUMNS = "run_id, mode, performance_ids, started_at, finished_at, plan, summary"
 OP_COLUMNS = "run_id, op_index, op, state, started_at, finished_at, error"
 STATUS_COLUMNS = (
@@ -20,12 +33,26 @@ STATUS_COLUMNS = (
 )
 
 _OP_STATE = {member.value: member for member in OpState}
+_OWNERSHIP = {member.value: member for member in Ownership}
 
 
 def no_bare_string(values: object, what: str) -> None:
     """A str is an Iterable[str] too; passing one key instead of a list is always a mistake."""
     if isinstance(values, str | bytes):
         raise TypeError(f"{what} must be a collection, not a single string: {values!r}")
+
+
+def ledger_entry_of(row: tuple[Any, ...], when: ReadTime) -> LedgerEntry:
+    """One ``ledger`` row, selected as LEDGER_COLUMNS."""
+    event_key, label, ownership, target, since, performance_id = row
+    return LedgerEntry(
+        event_key,
+        label,
+        _OWNERSHIP[ownership],
+        target,
+        None if since is None else when(since),
+        performance_id,
+    )
 
 
 def run_of(row: tuple[Any, ...], when: ReadTime) -> Run:
@@ -69,4 +96,29 @@ def status_of(row: tuple[Any, ...], when: ReadTime) -> PerformanceStatus:
         errors=errors,
         last_error=last_error,
         run_id=run_id,
+    )
+
+
+def note_of(row: tuple[Any, ...], when: ReadTime) -> DaemonNote:
+    """One ``daemon_notes`` row: key, value, updated_at."""
+    key, value, updated_at = row
+    return DaemonNote(str(key), str(value), when(updated_at))
+
+
+def lease_of(row: tuple[Any, ...], when: ReadTime) -> Lease:
+    """One ``leases`` row: performance_id, holder, expires_at."""
+    performance_id, holder, expires_at = row
+    return Lease(performance_id, str(holder), when(expires_at))
+
+
+def instance_of(row: tuple[Any, ...], when: ReadTime) -> Instance:
+    """One ``instances`` row: holder, listen, units (JSON), started_at, seen_at, live."""
+    holder, listen, units, started_at, seen_at, live = row
+    return Instance(
+        str(holder),
+        str(listen),
+        tuple(json.loads(units)),
+        when(started_at),
+        when(seen_at),
+        bool(live),
     )

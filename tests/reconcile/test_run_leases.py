@@ -17,6 +17,7 @@ import httpx
 import pytest
 from sandbox_bench import Bench, bench_fixture, cfg_fixture  # noqa: F401
 
+from bridge.clock import ManualClock
 from bridge.errors import CredentialsError
 from bridge.http import RetryPolicy
 from bridge.reconcile import leases as run_module
@@ -40,16 +41,6 @@ T0 = datetime(2026, 11, 21, 19, 30, tzinfo=UTC)
 SECOND = timedelta(seconds=1)
 HOST = socket.gethostname()
 SEASON = tuple(range(101, 109))
-
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, now: datetime = T0) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def dead_pid() -> int:
@@ -133,16 +124,16 @@ def test_holders_this_process_cannot_see_are_never_called_dead() -> None:
 
 
 def test_a_renewed_lease_is_never_taken_by_a_second_holder_and_is_once_renewals_stop() -> None:
-    clock = Clock()
+    clock = ManualClock(T0)
     with open_store(":memory:", clock=clock) as store:
         first = UnitLeases(store, "host-a:1:x", ttl_s=300)
         assert first.take(101) is None
         for k in range(1, 7):  # every TTL/3, for twice the TTL
-            clock.now = T0 + k * 100 * SECOND
+            clock.set(T0 + k * 100 * SECOND)
             first.renew()
             assert not store.acquire_lease(101, "host-b:2:y", 300)
             first.check()
-        clock.now += 301 * SECOND  # the first stops renewing (hung, or gone elsewhere)
+        clock.advance(301 * SECOND)  # the first stops renewing (hung, or gone elsewhere)
         assert store.acquire_lease(101, "host-b:2:y", 300)
         first.renew()
         assert first.lost is not None and "host-b:2:y" in first.lost
@@ -153,12 +144,12 @@ def test_a_renewed_lease_is_never_taken_by_a_second_holder_and_is_once_renewals_
 
 
 async def test_leases_are_renewed_in_the_background_until_released() -> None:
-    clock = Clock()
+    clock = ManualClock(T0)
     with open_store(":memory:", clock=clock) as store:
         leases = UnitLeases(store, "host-a:1:x", ttl_s=300, renew_every_s=0)
         assert leases.take(101) is None and leases.take(102) is None
         leases.start_renewing()
-        clock.now = T0 + 250 * SECOND
+        clock.set(T0 + 250 * SECOND)
         for _ in range(5):
             await asyncio.sleep(0)
         assert {lease.expires_at for lease in store.leases()} == {T0 + 550 * SECOND}
@@ -167,11 +158,11 @@ async def test_leases_are_renewed_in_the_background_until_released() -> None:
 
 
 def test_a_check_fails_closed_when_the_lease_ran_out_unrenewed() -> None:
-    clock = Clock()
+    clock = ManualClock(T0)
     with open_store(":memory:", clock=clock) as store:
         leases = UnitLeases(store, "host-a:1:x", ttl_s=300)
         leases.take(101)
-        clock.now = T0 + 300 * SECOND
+        clock.set(T0 + 300 * SECOND)
         with pytest.raises(LeaseLostError, match="nobody"):
             leases.check()
 
@@ -200,13 +191,13 @@ async def test_a_live_holder_elsewhere_keeps_its_performance(bench: Bench) -> No
 
 
 async def test_a_lost_lease_stops_the_unit_before_its_next_seatsio_write(bench: Bench) -> None:
-    clock = Clock()
+    clock = ManualClock(T0)
     bench.store = open_store(":memory:", clock=clock)
     thief = "elsewhere.example:7:z"
 
     async def steal_after_the_first_write() -> None:
         if not writes(bench):  # the unit hung past its TTL; another instance took 201 over
-            clock.now = T0 + 301 * SECOND
+            clock.set(T0 + 301 * SECOND)
             assert bench.store.acquire_lease(201, thief, run_module.LEASE_TTL_S)
 
     seatsio = seatsio_through(bench, steal_after_the_first_write)

@@ -15,8 +15,8 @@ from uuid import uuid4
 import psycopg
 import pytest
 
+from bridge.clock import SYSTEM, Clock
 from bridge.store import StateStore, open_store
-from bridge.store.sqlite import Clock, utc_now
 from bridge.testing.postgres import fresh_database, unavailable
 
 if TYPE_CHECKING:
@@ -42,7 +42,7 @@ def open_fresh(request: pytest.FixtureRequest) -> Iterator[OpenStore]:
     url = request.getfixturevalue("pg_url") if backend == "postgres" else None
     with ExitStack() as stack:
 
-        def factory(clock: Clock = utc_now) -> StateStore:
+        def factory(clock: Clock = SYSTEM) -> StateStore:
             if url is None:
                 return stack.enter_context(open_store(":memory:", clock=clock))
             from bridge.store.postgres import open_postgres

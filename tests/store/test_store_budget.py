@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bridge.clock import ManualClock
 from bridge.store import FOR_SALE_DAILY_LIMIT, StateStore
 
 OpenStore = Callable[..., StateStore]
@@ -79,7 +80,7 @@ def test_a_negative_reported_figure_is_refused(store: StateStore) -> None:
 
 
 def test_budget_calls_use_the_injected_clock_when_now_is_omitted(open_fresh: OpenStore) -> None:
-    store = open_fresh(clock=lambda: T0)
+    store = open_fresh(clock=ManualClock(T0))
     store.record_for_sale_call("perf-101")
     assert store.for_sale_calls_left("perf-101") == 9
     assert store.for_sale_calls_left("perf-101", now=T0 + 24 * HOUR) == 10

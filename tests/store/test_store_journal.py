@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bridge.clock import ManualClock
 from bridge.store import JournalOp, OpState, RunMode, StateStore, open_store
 
 OpenStore = Callable[..., StateStore]
@@ -108,7 +109,7 @@ def test_a_plan_that_is_not_json_is_refused(store: StateStore) -> None:
 def test_journal_times_come_from_the_injected_clock_when_now_is_omitted(
     open_fresh: OpenStore,
 ) -> None:
-    store = open_fresh(clock=lambda: T0)
+    store = open_fresh(clock=ManualClock(T0))
     run_id = store.begin_run([101], RunMode.APPLY)
     store.op_started(run_id, 0, OP)
     assert store.ops(run_id)[0].started_at == T0
