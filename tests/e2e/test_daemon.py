@@ -263,9 +263,12 @@ def test_a_held_seat_missing_from_the_table_counts_as_an_error_never_converged(
     finding, and the unit's status says error: an unmapped held seat is not "converged"."""
     box, d, url = daemon
     eventually("every performance converged", lambda: converged(d.config))
-    table = next(p for p in re.findall(r'"([^"]+\.csv)"', d.config.read_text()) if "seats" in p)
+    text = d.config.read_text(encoding="utf-8")
+    table = next(p for p in re.findall(r'"([^"]+\.csv)"', text) if "seats" in p)
     lines = Path(table).read_text(encoding="utf-8").splitlines(keepends=True)
-    Path(table).write_text("".join(x for x in lines if ",Orchestra-H-20" not in x), "utf-8")
+    edited = d.config.parent / "seats-without-h20.csv"  # the sample table itself stays as it is
+    edited.write_text("".join(x for x in lines if ",Orchestra-H-20" not in x), "utf-8")
+    d.config.write_text(text.replace(f'"{table}"', f'"{edited}"'), encoding="utf-8")
     box.tessitura_world.hold(201, [box.venue.seat_by_label("Orchestra-H-20").id], 2)
 
     def errors() -> float:
