@@ -43,8 +43,7 @@ from bridge.daemon.web import HttpServer, build_app, check_exposure
 from bridge.errors import BridgeError, ConfigError
 from bridge.http import Exchange, observe_requests
 from bridge.logs import configure
-from bridge.provision.sync import apply as seasons_apply
-from bridge.provision.sync import plan_for as seasons_plan_for
+from bridge.provision.sync import sync_seasons
 from bridge.reconcile.discovery import discover_starts
 from bridge.reconcile.leases import instance_id
 from bridge.reconcile.run import Reconciler
@@ -401,29 +400,10 @@ class Daemon:
         self._handover(m.units(set(self.state.units)))
 
     async def _sync_seasons(self, rt: Runtime, now: datetime) -> None:
-        """`seatbridge seasons sync` as part of discovery: create what a Tessitura season needs
-        in seats.io, so a new performance is synced within one discovery cycle. A failure is
-        logged and counted; discovery and every unit go on."""
-        try:
-            plan = await seasons_plan_for(
-                self.cfg, rt.tessitura, rt.seatsio, now=now, clock=self.clock
-            )
-            results = await seasons_apply(rt.seatsio, plan.calls)
-        except BridgeError as exc:
-            self.metrics.seasons_sync("error")
-            log.warning("seasons sync failed; discovery goes on", error=str(exc))
-            return
-        for f in plan.findings:
-            log.warning("seasons sync: " + f.message, kind=f.kind, level=f.level.value)
-        failed = [r for r in results if r.error]
-        for r in results:
-            if r.error:
-                log.error("seasons sync call failed", call=r.call.describe(), error=r.error)
-            else:
-                log.info("seasons sync call made", call=r.call.describe())
-        self.metrics.seasons_sync(
-            "error" if failed or plan.failed else ("applied" if results else "unchanged")
-        )
+        """`seatbridge seasons sync` as part of discovery, so a new performance is synced within
+        one discovery cycle; a failure is logged and counted, and discovery goes on."""
+        result = await sync_seasons(self.cfg, rt.tessitura, rt.seatsio, now=now, clock=self.clock)
+        self.metrics.seasons_sync(result)
 
     async def _run_unit(self, key: str) -> None:
         unit = self.state.units.get(key)

@@ -15,6 +15,8 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+import structlog
+
 from bridge.clock import SYSTEM, Clock
 from bridge.config import BridgeConfig
 from bridge.errors import BridgeError, NotFoundError
@@ -36,6 +38,8 @@ from bridge.seatsio.models import ForSaleConfig, TableBookingConfig
 from bridge.seatsio.requests import Category
 from bridge.tessitura.client import TessituraClient
 from bridge.tessitura.models import PerformanceSearchResult
+
+log = structlog.get_logger("seatbridge.seasons")
 
 __all__ = ["CallResult", "apply", "find_performances", "observe", "plan_for"]
 
@@ -247,3 +251,31 @@ async def apply(seatsio: SeatsioClient, calls: Sequence[Call]) -> list[CallResul
         else:
             results.append(CallResult(call))
     return results
+
+
+async def sync_seasons(
+    cfg: BridgeConfig,
+    tessitura: TessituraClient,
+    seatsio: SeatsioClient,
+    *,
+    now: datetime,
+    clock: Clock = SYSTEM,
+) -> str:
+    """Plan and apply the seasons table once, unattended (the daemon's discovery does this):
+    each call and finding logged, a failure logged rather than raised. Returns how it went for
+    the metrics: ``applied``, ``unchanged`` or ``error``."""
+    try:
+        plan = await plan_for(cfg, tessitura, seatsio, now=now, clock=clock)
+        results = await apply(seatsio, plan.calls)
+    except BridgeError as exc:
+        log.warning("seasons sync failed; discovery goes on", error=str(exc))
+        return "error"
+    for f in plan.findings:
+        log.warning("seasons sync: " + f.message, kind=f.kind, level=f.level.value)
+    failed = [r for r in results if r.error]
+    for r in results:
+        if r.error:
+            log.error("seasons sync call failed", call=r.call.describe(), error=r.error)
+        else:
+            log.info("seasons sync call made", call=r.call.describe())
+    return "error" if failed or plan.failed else ("applied" if results else "unchanged")
