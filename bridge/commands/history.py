@@ -25,7 +25,7 @@ from bridge.config import redact
 from bridge.core.explain import JournalEntry
 from bridge.reconcile.explain_gather import journal_entries
 from bridge.runtime import state_store
-from bridge.store.base import Run, StateStore
+from bridge.store.base import Journal, Run
 
 #: How many runs history reads at most (newest first).
 MAX_RUNS = 1000
@@ -88,7 +88,7 @@ def _summary(text: str | None) -> object:
 
 
 def read_history(
-    store: StateStore,
+    store: Journal,
     *,
     performance_id: int | None = None,
     since: timedelta | None = None,

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Protocol
 
 import structlog
 
@@ -26,11 +27,15 @@ from bridge.clock import SYSTEM, Clock
 from bridge.daemon import notes
 from bridge.daemon.schedule import owner_of
 from bridge.reconcile.leases import Liveness, holder_liveness
-from bridge.store.base import WRITER_LEASE, StateStore
+from bridge.store.base import WRITER_LEASE, Instances, Leases, Notes
 
 __all__ = ["Handover", "Membership", "Renewal", "Role"]
 
 log = structlog.get_logger("seatbridge.daemon")
+
+
+class MemberStore(Leases, Instances, Notes, Protocol):
+    """What membership reads and writes: the writer lease, the instance rows, the role note."""
 
 
 class Role(StrEnum):
@@ -119,7 +124,7 @@ class Membership:
 
     # -- the writer role (an SQLite store) --------------------------------------------------------
 
-    def take_writer_role(self, store: StateStore, ttl: float) -> bool:
+    def take_writer_role(self, store: MemberStore, ttl: float) -> bool:
         """Take the writer lease if it is free or its holder is dead (then stay quiet a while)."""
         if store.acquire_lease(WRITER_LEASE, self.holder, ttl):
             return True
@@ -132,7 +137,7 @@ class Membership:
             return taken
         return False
 
-    def renew_writer_role(self, store: StateStore, ttl: float) -> Renewal:
+    def renew_writer_role(self, store: MemberStore, ttl: float) -> Renewal:
         """Renew the writer lease; a store that does not answer is not a lost role."""
         try:
             ok = store.renew_lease(WRITER_LEASE, self.holder, ttl)
@@ -146,12 +151,12 @@ class Membership:
             return Renewal.LOST
         return Renewal.KEPT
 
-    def set_role(self, store: StateStore, role: Role, listen: str) -> None:
+    def set_role(self, store: MemberStore, role: Role, listen: str) -> None:
         """Take ``role`` and note it in the store, for ``seatbridge status`` to show."""
         self.role = role
         notes.put_role(store, self.holder, role.value, listen)
 
-    def release(self, store: StateStore) -> None:
+    def release(self, store: MemberStore) -> None:
         """At stop: give the writer lease back, or retire from the shared store so the others
         take our units at their next heartbeat, not a lease period later. A store that does not
         answer is logged: the lease lapses and the row goes stale on their own."""
@@ -166,7 +171,7 @@ class Membership:
 
     # -- splitting the units between instances (a shared store) ----------------------------------
 
-    def note_recent_deaths(self, store: StateStore) -> None:
+    def note_recent_deaths(self, store: MemberStore) -> None:
         """At start on a shared store: an instance that died moments ago (its row not live, seen
         recently) may have left requests running at seats.io; no unit runs before they are over."""
         try:
@@ -177,7 +182,7 @@ class Membership:
         if any(not i.live and i.holder != self.holder for i in rows):
             self.stay_quiet(None)
 
-    def heartbeat(self, store: StateStore, listen: str) -> Handover:
+    def heartbeat(self, store: MemberStore, listen: str) -> Handover:
         """Announce this instance, read which instances are live, and take or hand over units.
         A store that does not answer changes nothing: runs fail at their leases anyway."""
         try:

@@ -8,9 +8,15 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 from bridge.reconcile.leases import Liveness, holder_liveness
-from bridge.store.base import WRITER_LEASE, StateStore
+from bridge.store.base import WRITER_LEASE, Instances, Leases, Notes
+
+
+class DaemonNotes(Notes, Leases, Instances, Protocol):
+    """What :func:`read` looks at: the notes, the writer lease and the instances."""
+
 
 #: Each daemon on a store keeps its own role note, ``daemon.role:<holder>``, and its own next
 #: runs, ``daemon.next_runs:<holder>`` (only the units it runs, on a shared store).
@@ -50,15 +56,15 @@ class DaemonView:
     refused_config: tuple[datetime | None, tuple[str, ...]] | None = None
 
 
-def put_role(store: StateStore, holder: str, role: str, listen: str) -> None:
+def put_role(store: Notes, holder: str, role: str, listen: str) -> None:
     store.put_note(ROLE + holder, json.dumps({"role": role, "holder": holder, "listen": listen}))
 
 
-def drop_role(store: StateStore, holder: str) -> None:
+def drop_role(store: Notes, holder: str) -> None:
     store.delete_note(ROLE + holder)
 
 
-def put_next_runs(store: StateStore, holder: str, runs: Mapping[int, NextRun]) -> None:
+def put_next_runs(store: Notes, holder: str, runs: Mapping[int, NextRun]) -> None:
     store.put_note(
         f"{NEXT_RUNS}:{holder}",
         json.dumps(
@@ -74,15 +80,15 @@ def put_next_runs(store: StateStore, holder: str, runs: Mapping[int, NextRun]) -
     )
 
 
-def put_refused_config(store: StateStore, at: datetime, errors: list[str]) -> None:
+def put_refused_config(store: Notes, at: datetime, errors: list[str]) -> None:
     store.put_note(CONFIG, json.dumps({"refused_at": at.isoformat(), "errors": errors}))
 
 
-def clear_refused_config(store: StateStore) -> None:
+def clear_refused_config(store: Notes) -> None:
     store.delete_note(CONFIG)
 
 
-def read(store: StateStore) -> DaemonView:
+def read(store: DaemonNotes) -> DaemonView:
     """What the daemons on ``store`` say; a note that cannot be read counts as absent.
 
     On an SQLite store the active daemon is the writer lease's holder; on a shared store every

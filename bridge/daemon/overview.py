@@ -11,11 +11,16 @@ from __future__ import annotations
 import json
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from bridge.daemon import notes
 from bridge.reconcile.leases import LeaseState, lease_states
-from bridge.store.base import JournalOp, OpState, PerformanceStatus, Run, StateStore
+from bridge.store.base import Journal, JournalOp, OpState, PerformanceStatus, Run, StatusBoard
+
+
+class OverviewStore(StatusBoard, Journal, notes.DaemonNotes, Protocol):
+    """What the pages read: statuses, the journal, the daemons' notes, leases and instances."""
+
 
 #: Finding kinds shown as conflicts on a performance's page.
 CONFLICT_KINDS = frozenset({"conflict", "sold_while_held", "booked_during_run"})
@@ -70,7 +75,9 @@ def status_row(
     }
 
 
-def status_rows(store: StateStore, view: notes.DaemonView | None = None) -> list[dict[str, object]]:
+def status_rows(
+    store: OverviewStore, view: notes.DaemonView | None = None
+) -> list[dict[str, object]]:
     """Every performance the store knows (a status, a lease or an interrupted run), by id."""
     statuses = store.performance_statuses()
     states = lease_states(store, statuses)
@@ -82,7 +89,7 @@ def status_rows(store: StateStore, view: notes.DaemonView | None = None) -> list
     ]
 
 
-def overview(store: StateStore | None, daemon: Mapping[str, object]) -> dict[str, object]:
+def overview(store: OverviewStore | None, daemon: Mapping[str, object]) -> dict[str, object]:
     """``/status.json``: the daemon's own status (``daemon``: role, holder, config, last
     discovery, units) with, added, ``performances`` (status rows), ``daemons`` (every daemon
     on the store) and ``config.refused`` (the refused edit's time and errors, or null)."""
@@ -125,7 +132,7 @@ def units_of(data: Mapping[str, object]) -> list[dict[str, object]]:
 
 
 def performance_detail(
-    store: StateStore | None,
+    store: OverviewStore | None,
     pid: int,
     daemon: Mapping[str, object],
     keys: Collection[str] = (),
@@ -199,7 +206,7 @@ def _plan_findings(plan_json: str) -> list[dict[str, Any]]:
     return [f for f in found if isinstance(f, dict)] if isinstance(found, list) else []
 
 
-def _run_json(store: StateStore, run: Run) -> dict[str, Any]:
+def _run_json(store: OverviewStore, run: Run) -> dict[str, Any]:
     summary: object = None
     if run.summary_json:
         try:

@@ -33,6 +33,7 @@ import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Protocol
 
 import structlog
 
@@ -54,9 +55,13 @@ from bridge.mapping.model import ChannelSpec
 from bridge.seatsio.client import SeatsioClient
 from bridge.seatsio.requests import ChannelSpec as WireChannel
 from bridge.seatsio.requests import ForSaleEdit, StatusChangeOptions, StatusChangeRequest
-from bridge.store.base import OpState, RunMode, StateStore
+from bridge.store.base import ForSaleBudget, Journal, Ledger, OpState, RunMode
 
 log = structlog.get_logger("seatbridge.apply")
+
+
+class ApplyStore(Ledger, Journal, ForSaleBudget, Protocol):
+    """What applying a plan writes: ledger claims and forgets, the journal, spent for-sale edits."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +147,7 @@ def _joins(previous: Operation, op: Operation) -> bool:
 async def apply_plan(
     plan: Plan,
     seatsio: SeatsioClient,
-    store: StateStore,
+    store: ApplyStore,
     *,
     performance_ids: tuple[int, ...] = (),
     before_step: Callable[[], None] | None = None,
@@ -258,7 +263,7 @@ def step_shape(ops: Sequence[Operation], seatsio: SeatsioClient) -> StepShape | 
     return StepShape(events, requests, statuses.objects_per_request)
 
 
-async def send(ops: Sequence[Operation], seatsio: SeatsioClient, store: StateStore) -> None:
+async def send(ops: Sequence[Operation], seatsio: SeatsioClient, store: ForSaleBudget) -> None:
     """One step as one seats.io call (ledger kinds call nothing)."""
     kind = ops[0].kind
     if kind in (OpKind.CHANGE_STATUS, OpKind.RELEASE_STATUS):
@@ -358,7 +363,7 @@ def _keys(plan: Plan) -> list[str]:
 
 
 def _forget(
-    store: StateStore,
+    store: Ledger,
     ledger: dict[tuple[str, str], LedgerEntry],
     entries: tuple[LedgerEntry, ...],
 ) -> None:
@@ -375,7 +380,7 @@ def _forget(
 
 
 def _budget_spent(
-    store: StateStore, ops: Sequence[Operation], exc: ForSaleLimitError, clock: Clock
+    store: ForSaleBudget, ops: Sequence[Operation], exc: ForSaleLimitError, clock: Clock
 ) -> None:
     """seats.io says the day's restricting for-sale edits are used up: remember it until reset.
 

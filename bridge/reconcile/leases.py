@@ -15,11 +15,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Protocol
 
 import structlog
 
 from bridge.errors import BridgeError
-from bridge.store.base import WRITER_LEASE, PerformanceStatus, RunMode, StateStore
+from bridge.store.base import WRITER_LEASE, Journal, Leases, PerformanceStatus, RunMode
 
 log = structlog.get_logger("seatbridge.reconcile")
 
@@ -148,7 +149,7 @@ class UnitLeases:
 
     def __init__(
         self,
-        store: StateStore,
+        store: Leases,
         holder: str,
         *,
         ttl_s: float = LEASE_TTL_S,
@@ -259,8 +260,12 @@ class LeaseState:
     interrupted_at: datetime | None = None
 
 
+class LeasesAndJournal(Leases, Journal, Protocol):
+    """What :func:`lease_states` reads: the leases and the journal's unfinished runs."""
+
+
 def lease_states(
-    store: StateStore, statuses: Iterable[PerformanceStatus] = ()
+    store: LeasesAndJournal, statuses: Iterable[PerformanceStatus] = ()
 ) -> dict[int, LeaseState]:
     """Every performance with a live lease or an interrupted run, by id.
 

@@ -22,7 +22,7 @@ import structlog
 
 from bridge.clock import SYSTEM, Clock
 from bridge.domain import HoldSnapshot
-from bridge.store.base import StateStore
+from bridge.store.base import Notes
 from bridge.tessitura.client import TessituraClient, snapshot_of
 
 log = structlog.get_logger("seatbridge.reconcile")
@@ -46,7 +46,7 @@ class SeatMapCache:
     _loaded: bool = False
     _changed: bool = False
 
-    def load(self, store: StateStore) -> None:
+    def load(self, store: Notes) -> None:
         """Take what the store keeps, once; a broken note is ignored (each seat map is read)."""
         if self._loaded:
             return
@@ -66,7 +66,7 @@ class SeatMapCache:
         for pid, entry in kept.items():
             self._kept.setdefault(pid, entry)
 
-    def save(self, store: StateStore) -> None:
+    def save(self, store: Notes) -> None:
         """Write the seat maps back if a run read any."""
         if not self._changed:
             return
