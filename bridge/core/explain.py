@@ -5,7 +5,8 @@ tables, the policy, what seats.io shows, the ledger) plus what only an operator 
 positions, hold code names, the journal), runs the same :func:`~bridge.core.desired.desired_state`
 and :func:`~bridge.core.plan.plan` the reconciler runs, and reads the answer off them. So the
 explanation cannot drift from what a reconcile would do: there is one place for the rules, and
-this module only names them. The imperative gatherer is :mod:`bridge.reconcile.explain_gather`.
+this module only names them. The reads come from the reconciler's own read path, through
+:mod:`bridge.reconcile.explain_gather`.
 
 Unknown is never free here either: a seat outside the seat table, one whose holds could not be
 read or whose code has no rule, is :attr:`SeatState.UNKNOWN` ("kept as is"), whatever seats.io
@@ -310,6 +311,9 @@ class ExplainInputs:
     ``observed``: seats.io as the observe step reads it, best read wide (every label of the seat
     table) so free seats show too; the planner only looks at the labels it decides on, so a wider
     read plans the same. ``refused_tables``: seat tables the pass does not trust (they shrank).
+    ``desired`` and ``plan``: the desired state and the plan the reconciler's read path made of
+    these reads (:meth:`bridge.reconcile.run.Reconciler.read_unit`); when None, they are made
+    here from the reads with the same functions.
     """
 
     performance_id: int
@@ -325,14 +329,20 @@ class ExplainInputs:
     code_names: Mapping[int, str] = field(default_factory=dict)
     journal: tuple[JournalEntry, ...] = ()
     unfinished: tuple[JournalEntry, ...] = ()
+    desired: DesiredState | None = None
+    plan: Plan | None = None
 
 
 def explain(inputs: ExplainInputs) -> PerformanceFacts:
-    """Per-seat facts of ``inputs.performance_id``, from the same desired state and plan a
-    reconcile of its unit would compute."""
+    """Per-seat facts of ``inputs.performance_id``, from the desired state and plan a reconcile
+    of its unit computes."""
     tables, policy = inputs.tables, inputs.policy
-    desired = desired_state(inputs.snapshots, tables, policy, inputs.refused_tables)
-    the_plan = plan(desired, inputs.observed, inputs.ledger, policy, tables.channels)
+    desired = inputs.desired
+    if desired is None:
+        desired = desired_state(inputs.snapshots, tables, policy, inputs.refused_tables)
+    the_plan = inputs.plan
+    if the_plan is None:
+        the_plan = plan(desired, inputs.observed, inputs.ledger, policy, tables.channels)
     return _Explainer(inputs, desired, the_plan).performance()
 
 

@@ -754,7 +754,9 @@ class Daemon:
             if cached is not None and time.monotonic() - cached[0] < SEAT_FACTS_TTL_S:
                 return cached[1]
             # the config in force now (a reload may have changed the tables since the start)
-            facts = await explain_performance(dataclasses.replace(rt, cfg=self.cfg), pid)
+            facts = await explain_performance(
+                dataclasses.replace(rt, cfg=self.cfg).reconciler(), pid
+            )
             self._seat_facts[pid] = (time.monotonic(), facts)
             return facts
 
