@@ -73,18 +73,22 @@ class DesiredEvent:
             return Reason(Rule.UNKNOWN_SEAT, layer)
         rule = self.rules.get(label)
         in_season = season is not None and any(label in ls for ls in season.channels.values())
-        if (
-            in_season
-            or label in self.not_for_sale
-            or any(label in ls for ls in self.statuses.values())
-            or any(label in ls for ls in self.channels.values())
-        ):
+        if in_season or self.wants(label):
             if rule is not None and rule.action is Action.CHANNEL and self.season_key:
                 return Reason(Rule.SEASON_CHANNEL if in_season else Rule.SEASON_DIFFERS, layer)
             return Reason(Rule.HELD, layer)
         if rule is None:
             return None
         return Reason(Rule.IGNORED if rule.action is Action.IGNORE else Rule.NO_EFFECT, layer)
+
+    def wants(self, label: str) -> bool:
+        """Whether the bridge wants ``label`` held here, whatever the way (``label in labels``
+        without building them)."""
+        return (
+            label in self.not_for_sale
+            or any(label in ls for ls in self.statuses.values())
+            or any(label in ls for ls in self.channels.values())
+        )
 
     @property
     def labels(self) -> frozenset[str]:

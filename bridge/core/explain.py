@@ -550,7 +550,7 @@ class _Explainer:
         if seat_id is None:
             return unknown, "held by the bridge but in no seat table row: kept as is"
         if obj is None or rule is Rule.NOT_ON_CHART:  # (the season's object is not the event's)
-            if label in event.labels:
+            if event.wants(label):
                 return unknown, f"{code}, but the chart has no object {label}: check the table"
             return unknown, f"the chart of {t.event_key} has no object {label}"
         assert observed is not None

@@ -421,7 +421,8 @@ def reason_of(desired: DesiredState, the_plan: Plan, key: str, label: str) -> Re
     planner recorded, in this order:
 
     1. the planner could not act on it: a conflict or no such object on the chart (an event's
-       object in a season: a conflict on the season's object is its conflict too);
+       object in a season that the event does not hold itself: a conflict on the season's
+       object is its conflict too);
     2. the holds and the tables want it held, or keep it as is (:meth:`DesiredEvent.reason`);
     3. the planner refused or postponed a release;
     4. the winning layer's rule wants nothing here (ignore, or no target);
@@ -438,8 +439,8 @@ def reason_of(desired: DesiredState, the_plan: Plan, key: str, label: str) -> Re
     if own is not None and own.rule in _CANNOT_ACT:
         return own
     layer = event.layers.get(label)
-    if of_season is not None and of_season.rule in _CONFLICTS:
-        return Reason(of_season.rule, layer)
+    if of_season is not None and of_season.rule in _CONFLICTS and not event.wants(label):
+        return Reason(of_season.rule, layer)  # the season's channel cannot hold it for the event
     season = desired.events.get(season_key) if season_key else None
     wants = event.reason(label, season)
     if wants is not None and wants.rule in _WANTED_OR_KEPT:
