@@ -96,7 +96,7 @@ async def venue(name: str, box: Sandbox, config: Path, repeats: int) -> None:
                 (f"in a season of {season_size}", in_season.id),
             ):
                 for kind, run in (
-                    ("explain", lambda pid=pid: explain_performance(rt, pid)),
+                    ("explain", lambda pid=pid: explain_performance(rt.reconciler(), pid)),
                     (
                         "plan (baseline)",
                         lambda pid=pid: rt.reconciler().reconcile([pid], apply=False),

@@ -166,8 +166,8 @@ async def _story(console: Console, cfg: BridgeConfig, store_path: Path) -> None:
             console.rule("[bold]6. What seats.io shows now")
             # the "why" is seatbridge explain's own rule for each seat, not a caption
             show = press[:2] + house[:2] + [sold.seat_id]
-            tonight_facts = await explain_performance(rt, tonight.id)
-            season_facts = await explain_performance(rt, season[0])
+            tonight_facts = await explain_performance(rt.reconciler(), tonight.id)
+            season_facts = await explain_performance(rt.reconciler(), season[0])
             table = Table(title="Objects (why: seatbridge explain)", title_justify="left")
             for col in ("event / season", "object", "state", "why"):
                 table.add_column(col)

@@ -133,7 +133,7 @@ def explain(
 
     async def go() -> PerformanceFacts:
         async with connect(cfg) as rt:
-            return await explain_performance(rt, performance_id)
+            return await explain_performance(rt.reconciler(), performance_id)
 
     try:
         facts = asyncio.run(go())

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 
 from bridge.core.findings import EXAMPLES, Finding, FindingKind, sorted_findings
 from bridge.core.policy import Policy, SeasonPolicy
-from bridge.domain import HoldSnapshot
+from bridge.core.reasons import Reason, Rule
+from bridge.domain import HoldSnapshot, SeatHold
 from bridge.mapping.model import Action, HoldRule, MappingTables, PerformanceTarget
 
 
@@ -35,6 +36,9 @@ class DesiredEvent:
     ``season_fallbacks``: channel-held labels of an event whose season cannot be planned (a
     performance unreadable): label -> fallback status ("" for not for sale). They are undecided;
     the planner holds one per event when the season does not already hold it in a channel.
+    ``layers``: label -> the hold layer that decides it here (see :func:`winning_layer`), for
+    every label a mapped code holds in one of the event's performances; ``rules``: that layer's
+    hold-code row. Both are why, not what: they take no part in equality.
     """
 
     key: str
@@ -47,10 +51,44 @@ class DesiredEvent:
     undecided: frozenset[str] = field(default_factory=frozenset)
     known: frozenset[str] | None = None
     season_fallbacks: Mapping[str, str] = field(default_factory=dict)
+    layers: Mapping[str, SeatHold] = field(default_factory=dict, compare=False)
+    rules: Mapping[str, HoldRule] = field(default_factory=dict, compare=False)
 
     def decides(self, label: str) -> bool:
         """Whether the bridge may act on ``label`` here: known and not undecided."""
         return label not in self.undecided and (self.known is None or label in self.known)
+
+    def reason(self, label: str, season: DesiredEvent | None = None) -> Reason | None:
+        """Why the holds and the tables want ``label`` here as they do (``season``: the desired
+        season of an event in one, None when it cannot be planned), with the winning layer;
+        None when no hold on it, mapped or not, reaches this event. Named from the decisions
+        this value holds (its sets), never decided again."""
+        layer = self.layers.get(label)
+        if label in self.season_fallbacks:
+            return Reason(Rule.SEASON_FALLBACK, layer)
+        if label in self.undecided:
+            # undecided for its own codes (none has a rule), or by another performance's
+            return Reason(Rule.UNKNOWN_CODE if layer is None else Rule.UNDECIDED, layer)
+        if self.known is not None and label not in self.known:
+            return Reason(Rule.UNKNOWN_SEAT, layer)
+        rule = self.rules.get(label)
+        in_season = season is not None and any(label in ls for ls in season.channels.values())
+        if in_season or self.wants(label):
+            if rule is not None and rule.action is Action.CHANNEL and self.season_key:
+                return Reason(Rule.SEASON_CHANNEL if in_season else Rule.SEASON_DIFFERS, layer)
+            return Reason(Rule.HELD, layer)
+        if rule is None:
+            return None
+        return Reason(Rule.IGNORED if rule.action is Action.IGNORE else Rule.NO_EFFECT, layer)
+
+    def wants(self, label: str) -> bool:
+        """Whether the bridge wants ``label`` held here, whatever the way (``label in labels``
+        without building them)."""
+        return (
+            label in self.not_for_sale
+            or any(label in ls for ls in self.statuses.values())
+            or any(label in ls for ls in self.channels.values())
+        )
 
     @property
     def labels(self) -> frozenset[str]:
@@ -93,13 +131,30 @@ def _rank(rule: HoldRule) -> tuple[int, int]:
     return (rule.precedence, rule.hold_code_id)
 
 
+def winning_layer(holds: Iterable[SeatHold], rules: Mapping[int, HoldRule]) -> SeatHold | None:
+    """The layer that decides a seat among its hold layers: the mapped code with the lowest
+    precedence (the code id breaks ties), its top layer (lowest priority) if it is there twice;
+    None when no code has a rule. The one place this is decided."""
+    best: SeatHold | None = None
+    best_key = (0, 0, 0)
+    for hold in holds:
+        rule = rules.get(hold.hold_code_id)
+        if rule is None:
+            continue
+        key = (rule.precedence, rule.hold_code_id, hold.priority)
+        if best is None or key < best_key:
+            best, best_key = hold, key
+    return best
+
+
 @dataclass(slots=True)
 class _Performance:
-    """One performance resolved to a winning rule per label."""
+    """One performance resolved to a winning rule (and its layer) per label."""
 
     performance_id: int
     target: PerformanceTarget
     rules: dict[str, HoldRule]
+    layers: dict[str, SeatHold]
     undecided: set[str]
     known: frozenset[str]
 
@@ -115,10 +170,10 @@ def _resolve(
 ) -> _Performance | None:
     """Layered holds -> one rule per label, or None when a seat table is missing, empty or refused
     (the performance is then as unreadable as a failed read)."""
-    layers: dict[tuple[int, int], set[int]] = defaultdict(set)
+    layers: dict[tuple[int, int], list[SeatHold]] = defaultdict(list)
     for snapshot in snapshots:
         for hold in snapshot.holds:
-            layers[(snapshot.seat_map_id, hold.seat_id)].add(hold.hold_code_id)
+            layers[(snapshot.seat_map_id, hold.seat_id)].append(hold)
     missing_tables = sorted({s.seat_map_id for s in snapshots} - set(tables.seat_tables))
     if missing_tables:
         for seat_map_id in missing_tables:
@@ -156,16 +211,15 @@ def _resolve(
 
     unknown: dict[int, set[int]] = defaultdict(set)
     rules: dict[str, HoldRule] = {}
+    won: dict[str, SeatHold] = {}
     undecided: set[str] = set()
-    for (seat_map_id, seat_id), codes in layers.items():
-        known: list[HoldRule] = []
-        for code in codes:
-            rule = tables.hold_rules.get(code)
-            if rule is None:
-                unknown[code].add(seat_id)
-            else:
-                known.append(rule)
-        best = min(known, key=_rank) if known else None
+    hold_rules = tables.hold_rules
+    for (seat_map_id, seat_id), holds in layers.items():
+        for hold in holds:
+            if hold.hold_code_id not in hold_rules:
+                unknown[hold.hold_code_id].add(seat_id)
+        top = winning_layer(holds, hold_rules)
+        best = hold_rules[top.hold_code_id] if top is not None else None
         label = tables.seat_tables[seat_map_id].labels.get(seat_id)
         if label is None:
             if best is None or best.action is not Action.IGNORE:
@@ -180,13 +234,14 @@ def _resolve(
                     )
                 )
             continue
-        if best is None:
+        if top is None or best is None:
             # Only unknown codes: what they mean is unknown, so the label is left as it is.
             undecided.add(label)
             continue
         current = rules.get(label)
         if current is None or _rank(best) < _rank(current):
             rules[label] = best
+            won[label] = top
     for code, seats in unknown.items():
         findings.append(
             Finding(
@@ -200,7 +255,8 @@ def _resolve(
         )
     for label in undecided:
         rules.pop(label, None)
-    return _Performance(performance_id, target, rules, undecided, table_labels)
+        won.pop(label, None)
+    return _Performance(performance_id, target, rules, won, undecided, table_labels)
 
 
 @dataclass(slots=True)
@@ -211,6 +267,7 @@ class _EventDraft:
     season_key: str | None
     performance_ids: set[int] = field(default_factory=set)
     best: dict[str, HoldRule] = field(default_factory=dict)
+    layers: dict[str, SeatHold] = field(default_factory=dict)
     fallback: dict[str, str] = field(default_factory=dict)
     fallback_not_for_sale: set[str] = field(default_factory=set)
     undecided: set[str] = field(default_factory=set)
@@ -252,6 +309,8 @@ class _EventDraft:
             undecided=frozenset(self.undecided),
             known=self.known,
             season_fallbacks=dict(sorted(self.season_fallbacks.items())),
+            layers=self.layers,
+            rules=self.best,
         )
 
 
@@ -313,6 +372,7 @@ def desired_state(
             current = draft.best.get(label)
             if current is None or _rank(rule) < _rank(current):
                 draft.best[label] = rule
+                draft.layers[label] = perf.layers[label]
 
     seasons: list[DesiredEvent] = []
     season_keys = sorted({p.target.season_key for p in resolved.values() if p.target.season_key})

@@ -1,11 +1,13 @@
 """Why a seat is (not) on sale: per-seat facts for one performance, from what a pass reads.
 
 Pure: :func:`explain` takes the values a reconcile pass gathers (hold snapshots of the unit, the
-tables, the policy, what seats.io shows, the ledger) plus what only an operator needs (seat
-positions, hold code names, the journal), runs the same :func:`~bridge.core.desired.desired_state`
-and :func:`~bridge.core.plan.plan` the reconciler runs, and reads the answer off them. So the
-explanation cannot drift from what a reconcile would do: there is one place for the rules, and
-this module only names them. The imperative gatherer is :mod:`bridge.reconcile.explain_gather`.
+tables, the policy, what seats.io shows, the ledger) and the desired state and plan the
+reconciler made of them, plus what only an operator needs (seat positions, hold code names, the
+journal). Each seat's :class:`~bridge.core.reasons.Reason` (the rule and the winning hold layer)
+is read off the plan (:func:`~bridge.core.plan.reason_of`), where the planner recorded it; this
+module decides nothing again, it puts the reason into words of what seats.io shows. So the
+explanation cannot drift from what a reconcile does. The reads come from the reconciler's own
+read path, through :mod:`bridge.reconcile.explain_gather`.
 
 Unknown is never free here either: a seat outside the seat table, one whose holds could not be
 read or whose code has no rule, is :attr:`SeatState.UNKNOWN` ("kept as is"), whatever seats.io
@@ -20,13 +22,14 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from bridge.core.desired import DesiredEvent, DesiredState, desired_state
+from bridge.core.desired import DesiredEvent, DesiredState, desired_state, winning_layer
 from bridge.core.findings import Finding, FindingKind, Severity
 from bridge.core.observed import FREE, ObjectState, ObservedEvent
-from bridge.core.plan import Operation, Plan, held_per_event, plan
+from bridge.core.plan import Operation, Plan, held_per_event, plan, reason_of
 from bridge.core.policy import Policy
+from bridge.core.reasons import Reason, Rule
 from bridge.domain import HoldSnapshot, LedgerEntry, Ownership, SeatHold
-from bridge.mapping.model import Action, HoldRule, MappingTables, PerformanceTarget
+from bridge.mapping.model import HoldRule, MappingTables, PerformanceTarget
 
 __all__ = [
     "ExplainInputs",
@@ -59,11 +62,9 @@ class SeatState(StrEnum):
         return self in (SeatState.CHANNEL, SeatState.STATUS, SeatState.NOT_FOR_SALE)
 
 
-#: Planner findings that make a seat a conflict (reported, never "fixed").
-CONFLICT_KINDS = frozenset(
+#: The planner's findings behind :attr:`Rule.CHANNEL_CONFLICT`, whose detail the rule quotes.
+CHANNEL_CONFLICTS = frozenset(
     {
-        FindingKind.CONFLICT,
-        FindingKind.BOOKED_DURING_RUN,
         FindingKind.FOREIGN_CHANNEL,
         FindingKind.CHANNEL_NOT_CONFIGURED,
         FindingKind.CHANNEL_ON_SEASON_EVENT,
@@ -138,7 +139,8 @@ class Shows:
 
 @dataclass(frozen=True, slots=True)
 class HoldFact:
-    """One Tessitura hold layer on the seat, with the hold-code row that maps it (None: no rule)."""
+    """One Tessitura hold layer on the seat, with the hold-code row that maps it (None: no rule);
+    ``wins``: its code is the one of the seat's winning layer (the reason's)."""
 
     code: int
     description: str | None
@@ -183,7 +185,9 @@ class SeatFacts:
     seat map could not be read. ``desired`` is what seats.io should show, ``observed`` what it
     shows (None: not read, or the event is out of scope). ``owned``: the ledger's entries on the
     object (its event and its season). ``planned``: what the next reconcile would do to it;
-    ``journal``: the last journaled operations on it, newest first.
+    ``journal``: the last journaled operations on it, newest first. ``reason``: the plan's
+    reason for it (a seat no plan reaches: the fail-closed one that keeps it), which ``rule``
+    puts into words; not part of the JSON.
     """
 
     seat_id: int | None
@@ -200,6 +204,7 @@ class SeatFacts:
     findings: tuple[Finding, ...] = ()
     planned: tuple[Operation, ...] = ()
     journal: tuple[JournalEntry, ...] = ()
+    reason: Reason | None = None
 
     @property
     def section(self) -> str | None:
@@ -310,6 +315,9 @@ class ExplainInputs:
     ``observed``: seats.io as the observe step reads it, best read wide (every label of the seat
     table) so free seats show too; the planner only looks at the labels it decides on, so a wider
     read plans the same. ``refused_tables``: seat tables the pass does not trust (they shrank).
+    ``desired`` and ``plan``: the desired state and the plan the reconciler's read path made of
+    these reads (:meth:`bridge.reconcile.run.Reconciler.read_unit`); when None, they are made
+    here from the reads with the same functions.
     """
 
     performance_id: int
@@ -325,14 +333,20 @@ class ExplainInputs:
     code_names: Mapping[int, str] = field(default_factory=dict)
     journal: tuple[JournalEntry, ...] = ()
     unfinished: tuple[JournalEntry, ...] = ()
+    desired: DesiredState | None = None
+    plan: Plan | None = None
 
 
 def explain(inputs: ExplainInputs) -> PerformanceFacts:
-    """Per-seat facts of ``inputs.performance_id``, from the same desired state and plan a
-    reconcile of its unit would compute."""
+    """Per-seat facts of ``inputs.performance_id``, from the desired state and plan a reconcile
+    of its unit computes."""
     tables, policy = inputs.tables, inputs.policy
-    desired = desired_state(inputs.snapshots, tables, policy, inputs.refused_tables)
-    the_plan = plan(desired, inputs.observed, inputs.ledger, policy, tables.channels)
+    desired = inputs.desired
+    if desired is None:
+        desired = desired_state(inputs.snapshots, tables, policy, inputs.refused_tables)
+    the_plan = inputs.plan
+    if the_plan is None:
+        the_plan = plan(desired, inputs.observed, inputs.ledger, policy, tables.channels)
     return _Explainer(inputs, desired, the_plan).performance()
 
 
@@ -405,22 +419,7 @@ class _Explainer:
 
     def seat(self, seat_id: int | None, label: str | None, layers: list[SeatHold]) -> SeatFacts:
         rules = self.i.tables.hold_rules
-        known = [(h, rules.get(h.hold_code_id)) for h in layers]
-        ranked = [r for _, r in known if r is not None]
-        best = min(ranked, key=lambda r: (r.precedence, r.hold_code_id)) if ranked else None
-        holds = tuple(
-            HoldFact(
-                code=h.hold_code_id,
-                description=self.i.code_names.get(h.hold_code_id),
-                priority=h.priority,
-                end_date=h.end_date,
-                rule=r,
-                wins=r is not None and r is best,
-            )
-            for h, r in sorted(known, key=lambda hr: (hr[0].priority, hr[0].hold_code_id))
-        )
         t = self.target
-        event = self.event
         season = self.desired.events.get(t.season_key) if t and t.season_key else None
         seen = self.i.observed.get(t.event_key) if t else None
         seen_season = self.i.observed.get(t.season_key) if t and t.season_key else None
@@ -453,10 +452,19 @@ class _Explainer:
             if seen is not None and label is not None
             else None
         )
-        desired = _wanted(event, season, label)
-        state, rule = self._decide(
-            seat_id, label, holds, best, event, season, seen, obj, observed, owned, findings
+        reason = self.reason(label, layers, seen)
+        holds = tuple(
+            HoldFact(
+                code=h.hold_code_id,
+                description=self.i.code_names.get(h.hold_code_id),
+                priority=h.priority,
+                end_date=h.end_date,
+                rule=rules.get(h.hold_code_id),
+                wins=reason.layer is not None and h.hold_code_id == reason.layer.hold_code_id,
+            )
+            for h in sorted(layers, key=lambda h: (h.priority, h.hold_code_id))
         )
+        state, rule = self._words(reason, seat_id, label, holds, season, obj, observed, owned)
         api = [op for op in planned if op.is_api]
         if api and state is not SeatState.UNKNOWN:
             rule += "; next reconcile: " + ", ".join(_op_phrase(op) for op in api)
@@ -467,7 +475,7 @@ class _Explainer:
             holds=holds,
             event_key=t.event_key if t else None,
             season_key=t.season_key if t else None,
-            desired=desired,
+            desired=_wanted(self.event, season, label),
             observed=observed,
             owned=owned,
             state=state,
@@ -475,117 +483,129 @@ class _Explainer:
             findings=findings,
             planned=planned,
             journal=tuple(sorted(journal, key=lambda j: (j.run_id, j.index), reverse=True)),
+            reason=reason,
         )
 
-    def _decide(
+    def reason(
+        self, label: str | None, layers: list[SeatHold], seen: ObservedEvent | None
+    ) -> Reason:
+        """The seat's reason: the plan's (:func:`~bridge.core.plan.reason_of`) for its object on
+        its event; a seat no plan reaches (no event, holds unreadable, no seat table row, an
+        event that cannot be planned or that seats.io lacks) gets the fail-closed one that keeps
+        it, its layers ranked by the desired state's own :func:`~bridge.core.desired.winning_layer`."""
+        t = self.target
+        if t is None:
+            rule = Rule.NO_EVENT
+        elif self.i.read_errors.get(self.pid) is not None or self.snapshot is None:
+            rule = Rule.HOLDS_UNREADABLE
+        elif label is None:
+            rule = Rule.UNKNOWN_SEAT
+        elif (reason := reason_of(self.desired, self.plan, t.event_key, label)) is None:
+            rule = Rule.NOT_PLANNED
+        elif seen is None:
+            rule = Rule.EVENT_NOT_FOUND
+        else:
+            return reason
+        return Reason(rule, winning_layer(layers, self.i.tables.hold_rules))
+
+    def _words(
         self,
+        reason: Reason,
         seat_id: int | None,
         label: str | None,
         holds: tuple[HoldFact, ...],
-        best: HoldRule | None,
-        event: DesiredEvent | None,
         season: DesiredEvent | None,
-        seen: ObservedEvent | None,
         obj: ObjectState | None,
         observed: Shows | None,
         owned: tuple[LedgerEntry, ...],
-        findings: tuple[Finding, ...],
     ) -> tuple[SeatState, str]:
-        """The seat's state and the one sentence that says why; the first rule that applies wins,
-        the fail-closed ones first."""
-        unknown = SeatState.UNKNOWN
-        t = self.target
+        """The seat's state and the one sentence that puts its reason into words of what seats.io
+        shows and the ledger says; unknown where the bridge may not act."""
+        unknown, t, event, rule = SeatState.UNKNOWN, self.target, self.event, reason.rule
         code = _code_phrase(holds)
-        if t is None:
+        if rule is Rule.NO_EVENT:
             return unknown, f"performance {self.pid} has no seats.io event: nothing is changed"
-        error = self.i.read_errors.get(self.pid)
-        if error is not None or self.snapshot is None:
+        if rule is Rule.HOLDS_UNREADABLE:
             return unknown, "holds could not be read: kept as is"
+        assert t is not None and self.snapshot is not None
         if label is None:
+            if not holds:
+                return unknown, f"unknown seat: seat {seat_id} is not in the seat table: left alone"
             seat_map = self.snapshot.seat_map_id
-            if holds:
-                return unknown, (
-                    f"unknown seat: seat {seat_id} ({code}) is not in the seat table of seat "
-                    f"map {seat_map}: kept as is"
-                )
-            return unknown, f"unknown seat: seat {seat_id} is not in the seat table: left alone"
-        if event is None:
-            why = next(
-                (
-                    f.detail
-                    for f in self.desired.findings
-                    if f.performance_id == self.pid and f.severity is Severity.ERROR
-                ),
-                "its event cannot be planned",
+            return unknown, (
+                f"unknown seat: seat {seat_id} ({code}) is not in the seat table of seat map "
+                f"{seat_map}: kept as is"
             )
-            return unknown, f"{why}: kept as is"
-        if seen is None:
+        if rule is Rule.NOT_PLANNED:
+            errors = self.desired.findings
+            why = (
+                f.detail
+                for f in errors
+                if f.performance_id == self.pid and f.severity is Severity.ERROR
+            )
+            return unknown, f"{next(why, 'its event cannot be planned')}: kept as is"
+        if rule is Rule.EVENT_NOT_FOUND:
             return unknown, f"seats.io has no event {t.event_key}: nothing is changed"
+        assert event is not None
         if seat_id is None:
             return unknown, "held by the bridge but in no seat table row: kept as is"
-        if obj is None:
-            if event.labels and label in event.labels:
+        if obj is None or rule is Rule.NOT_ON_CHART:  # (the season's object is not the event's)
+            if event.wants(label):
                 return unknown, f"{code}, but the chart has no object {label}: check the table"
             return unknown, f"the chart of {t.event_key} has no object {label}"
-        conflict = next((f for f in findings if f.kind in CONFLICT_KINDS), None)
-        if conflict is not None:
-            if (
-                conflict.kind is FindingKind.CONFLICT
-                or conflict.kind is FindingKind.BOOKED_DURING_RUN
-            ):
+        assert observed is not None
+        state, wanted = _state_of(observed), _wanted(event, season, label)
+        match rule:
+            case Rule.CONFLICT:
                 return SeatState.CONFLICT, (
                     f"conflict: sold online ({obj.status}) while Tessitura holds it ({code}); "
                     "reported, never overwritten"
                 )
-            return SeatState.CONFLICT, f"conflict: {conflict.detail}"
-        assert observed is not None
-        state = _state_of(observed)
-        fallback = event.season_fallbacks.get(label)
-        if fallback is not None:
-            held = f"status {fallback}" if fallback else "not for sale"
-            return state, (
-                f"season fallback: season {t.season_key} cannot be planned (a performance is "
-                f"unreadable), so {code} is held per event as {held} unless the season's "
-                "channel holds it"
-            )
-        if not event.decides(label):
-            if label in event.undecided and any(h.rule is None for h in holds):
+            case Rule.CHANNEL_CONFLICT:
+                mine = (f for f in self.findings if _about(f, seat_id, label))
+                why = (f.detail for f in mine if f.kind in CHANNEL_CONFLICTS)
+                return SeatState.CONFLICT, f"conflict: {next(why, 'its channel cannot hold it')}"
+            case Rule.SEASON_FALLBACK:
+                fallback = event.season_fallbacks.get(label)
+                held = f"status {fallback}" if fallback else "not for sale"
+                return state, (
+                    f"season fallback: season {t.season_key} cannot be planned (a performance "
+                    f"is unreadable), so {code} is held per event as {held} unless the season's "
+                    "channel holds it"
+                )
+            case Rule.UNKNOWN_CODE:
                 unknowns = ", ".join(str(h.code) for h in holds if h.rule is None)
                 return unknown, f"unknown hold code {unknowns}: no rule, kept as is"
-            if season is not None and label in season.labels:
-                return state, (
-                    f"held by the season {t.season_key} (channel) until its own hold is in place"
-                )
-            if event.known is not None and label not in event.known:
+            case Rule.UNKNOWN_SEAT:
                 return unknown, "unknown seat: not in the seat table: kept as is"
-            return unknown, "undecided in this unit (a season performance differs): kept as is"
-        wanted = _wanted(event, season, label)
-        if wanted.kind != "free":
-            if best is not None and best.action is Action.CHANNEL and t.season_key:
-                if wanted.kind == "channel":
-                    return state, (
-                        f"held by {code} in the season's performances -> season channel "
-                        f"{wanted.target}"
-                    )
+            case Rule.UNDECIDED:
+                return unknown, "undecided in this unit (a season performance differs): kept as is"
+            case Rule.SEASON_CHANNEL:
+                season_channel = f"season channel {wanted.target}"
+                return state, f"held by {code} in the season's performances -> {season_channel}"
+            case Rule.SEASON_DIFFERS:
                 return state, (
                     f"season fallback: {code} differs between the season's performances -> "
                     f"held per event as {wanted}"
                 )
-            return state, f"held by {code} -> {wanted}"
+            case Rule.HELD:
+                return state, f"held by {code} -> {wanted}"
+        # nothing wants it held here: what seats.io shows, and what the bridge does about it
+        if state is SeatState.SOLD and owned:
+            return state, f"sold online ({obj.status}) while the bridge held it: left as is"
         if state is SeatState.SOLD:
-            if owned:
-                return state, f"sold online ({obj.status}) while the bridge held it: left as is"
             return state, f"sold online ({obj.status}): not the bridge's, left alone"
-        if best is not None and best.action is Action.IGNORE:
+        if rule is Rule.IGNORED:
             return state, f"held by {code} -> ignore: a Tessitura matter, left as seats.io shows it"
-        if state.held or state is SeatState.FOREIGN:
-            if not owned and not self.planned_on(label):
-                return state, f"not ours: {observed} is not in the ledger, left alone"
-            if owned:
-                return state, f"no hold in Tessitura any more: the bridge releases its {observed}"
-        if any(f.kind is FindingKind.MASS_RELEASE_REFUSED for f in findings):
+        if rule is Rule.RELEASE_REFUSED:
             return state, "release refused by the mass-release guard: kept held"
-        if holds:
+        if rule is Rule.RELEASE_WAITS:
+            return state, f"the season keeps its {observed} until each event shows its own hold"
+        if (state.held or state is SeatState.FOREIGN) and owned:  # RELEASED, or an unplanned season
+            return state, f"no hold in Tessitura any more: the bridge releases its {observed}"
+        if (state.held or state is SeatState.FOREIGN) and not self.planned_on(label):
+            return state, f"not ours: {observed} is not in the ledger, left alone"
+        if rule is Rule.NO_EFFECT:
             return state, f"{code}: nothing to show in seats.io"
         return state, "no hold: on sale"
 

@@ -28,6 +28,7 @@ from bridge.core.plan_model import (
     lifting,
 )
 from bridge.core.policy import Policy
+from bridge.core.reasons import Reason, Rule
 from bridge.domain import LedgerEntry, Ownership
 from bridge.mapping.model import ChannelSpec
 
@@ -41,6 +42,7 @@ __all__ = [
     "ledger_writes",
     "lifting",
     "plan",
+    "reason_of",
     "same_claim",
 ]
 
@@ -110,6 +112,8 @@ class _KeyPlanner:
         self.channel_of = {lbl: c for c, lbls in desired.channels.items() for lbl in lbls}
         self.status_of = {lbl: s for s, lbls in desired.statuses.items() for lbl in lbls}
         self.findings: list[Finding] = []
+        #: label -> what the planner decided beyond the desired state (see Plan.reasons)
+        self.decided: dict[str, Rule] = {}
         self.performance_id = (
             desired.performance_ids[0] if len(desired.performance_ids) == 1 else None
         )
@@ -163,6 +167,7 @@ class _KeyPlanner:
         entry = self.entries.get(label)
         obj = self.seen.objects.get(label)
         if obj is None:
+            self.decided[label] = Rule.NOT_ON_CHART
             if wanted and self.desired.is_season:
                 # its events keep what they hold, but a seat they hand over cannot be held here
                 self.find(
@@ -208,6 +213,7 @@ class _KeyPlanner:
         bridge_set = (owned_status, want_status, *self.season_statuses.get(label, ()))
         if status != FREE and status not in bridge_set:
             # Never overwrite a sale: booked, reserved, resale or someone else's status.
+            self.decided[label] = Rule.CONFLICT if wanted else Rule.SOLD
             if wanted:
                 self.find(
                     FindingKind.CONFLICT,
@@ -231,6 +237,7 @@ class _KeyPlanner:
             and channel != self.season_channels.get(label)
         )
         if foreign and (want_channel is not None or want_status is not None):
+            self.decided[label] = Rule.CHANNEL_CONFLICT
             self.find(
                 FindingKind.FOREIGN_CHANNEL,
                 label,
@@ -239,6 +246,7 @@ class _KeyPlanner:
             return work
 
         if self.in_season and want_channel is not None:
+            self.decided[label] = Rule.CHANNEL_CONFLICT
             self.find(
                 FindingKind.CHANNEL_ON_SEASON_EVENT,
                 label,
@@ -249,6 +257,7 @@ class _KeyPlanner:
         if not self.in_season:
             if want_channel is not None:
                 if want_channel not in self.specs:
+                    self.decided[label] = Rule.CHANNEL_CONFLICT
                     self.find(
                         FindingKind.CHANNEL_NOT_CONFIGURED,
                         label,
@@ -271,6 +280,7 @@ class _KeyPlanner:
                 if channel == owned_channel:
                     work.lifts.append((OpKind.REMOVE_FROM_CHANNEL, channel, ""))
                 else:
+                    self.decided[label] = Rule.NOT_OURS
                     self.find(
                         FindingKind.UNOWNED_IN_BRIDGE_CHANNEL,
                         label,
@@ -294,6 +304,8 @@ class _KeyPlanner:
                 _claim(work, valid, Ownership.NOT_FOR_SALE, "")
         elif owned_nfs:
             work.lifts.append((OpKind.MARK_FOR_SALE, "", ""))
+        if entry is not None and not wanted:
+            self.decided[label] = Rule.RELEASED  # its hold lifted, or a stale claim forgotten
         return work
 
     @staticmethod
@@ -370,12 +382,78 @@ def plan(
     refusals, released = _mass_release_guard(planned, policy)
     findings.extend(refusals)
     ops: list[Operation] = []
-    for planner, works in planned.values():
+    reasons: dict[tuple[str, str], Reason] = {}
+    for key, (planner, works) in planned.items():
         ops.extend(_materialize(planner, works))
         findings.extend(planner.findings)
+        layers = planner.desired.layers
+        for label, rule in planner.decided.items():
+            reasons[(key, label)] = Reason(rule, layers.get(label))
     return Plan(
-        operations=_merge_and_sort(ops), findings=sorted_findings(findings), released=released
+        operations=_merge_and_sort(ops),
+        findings=sorted_findings(findings),
+        released=released,
+        reasons=reasons,
     )
+
+
+#: The planner's reasons that stand before the desired state's: it could not act on the object.
+_CANNOT_ACT = frozenset({Rule.CONFLICT, Rule.CHANNEL_CONFLICT, Rule.NOT_ON_CHART})
+_CONFLICTS = frozenset({Rule.CONFLICT, Rule.CHANNEL_CONFLICT})
+_HELD_BACK = frozenset({Rule.RELEASE_REFUSED, Rule.RELEASE_WAITS})
+#: The desired state's reasons that stand before the planner's other ones.
+_WANTED_OR_KEPT = frozenset(
+    {
+        Rule.HELD,
+        Rule.SEASON_CHANNEL,
+        Rule.SEASON_DIFFERS,
+        Rule.SEASON_FALLBACK,
+        Rule.UNKNOWN_CODE,
+        Rule.UNDECIDED,
+        Rule.UNKNOWN_SEAT,
+    }
+)
+
+
+def reason_of(desired: DesiredState, the_plan: Plan, key: str, label: str) -> Reason | None:
+    """The one reason that stands for object ``label`` of event ``key`` (None: the desired state
+    has no such key, so the plan does not touch it), read off what the desired state and the
+    planner recorded, in this order:
+
+    1. the planner could not act on it: a conflict or no such object on the chart (an event's
+       object in a season that the event does not hold itself: a conflict on the season's
+       object is its conflict too);
+    2. the holds and the tables want it held, or keep it as is (:meth:`DesiredEvent.reason`);
+    3. the planner refused or postponed a release;
+    4. the winning layer's rule wants nothing here (ignore, or no target);
+    5. the planner's other decisions (sold, not ours, released), the event's then its season's;
+    6. else :attr:`Rule.FREE`.
+    """
+    event = desired.events.get(key)
+    if event is None:
+        return None
+    reasons = the_plan.reasons
+    own = reasons.get((key, label))
+    season_key = event.season_key
+    of_season = reasons.get((season_key, label)) if season_key else None
+    if own is not None and own.rule in _CANNOT_ACT:
+        return own
+    layer = event.layers.get(label)
+    if of_season is not None and of_season.rule in _CONFLICTS and not event.wants(label):
+        return Reason(of_season.rule, layer)  # the season's channel cannot hold it for the event
+    season = desired.events.get(season_key) if season_key else None
+    wants = event.reason(label, season)
+    if wants is not None and wants.rule in _WANTED_OR_KEPT:
+        return wants
+    if own is not None and own.rule in _HELD_BACK:
+        return own
+    if wants is not None:
+        return wants
+    if own is not None:
+        return own
+    if of_season is not None and of_season.rule is not Rule.NOT_ON_CHART:
+        return Reason(of_season.rule, layer)
+    return Reason(Rule.FREE, layer)
 
 
 def held_per_event(want: DesiredEvent, seen: ObservedEvent) -> DesiredEvent:
@@ -533,6 +611,7 @@ def _season_releases_wait(planned: Mapping[str, tuple[_KeyPlanner, dict[str, _La
                     work.lifts = []
                     work.deferred = []
                     waiting.append(label)
+                    season.decided[label] = Rule.RELEASE_WAITS
                     break
         if waiting:
             season.findings.append(
@@ -611,10 +690,12 @@ def _mass_release_guard(
             released += total_freed
             continue
         for key in keys:
-            for w in planned[key][1].values():
+            planner, works = planned[key]
+            for label, w in works.items():
                 if w.lifts:
                     w.lifts = []
                     w.deferred = []  # the old hold stays, so the ledger must keep saying so
+                    planner.decided[label] = Rule.RELEASE_REFUSED
         sample = sorted({lbl for _, lbl in freed_all})
         lone = planned[keys[0]][0] if len(keys) == 1 and group_key in planned else None
         findings.append(

@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from bridge.core.findings import Finding
+from bridge.core.reasons import Reason
 from bridge.domain import Ownership
 from bridge.mapping.model import ChannelSpec
 
@@ -129,12 +130,20 @@ def _spec_from_json(data: Mapping[str, Any]) -> ChannelSpec:
 
 @dataclass(frozen=True, slots=True)
 class Plan:
-    """Operations in the order they must run, and what the planner could not or would not do."""
+    """Operations in the order they must run, and what the planner could not or would not do.
+
+    ``reasons``: (event or season key, label) -> why the planner decided what it did about that
+    object where it decided more than the desired state says: a conflict, no such object on the
+    chart, a sale or a hold that is not the bridge's left alone, a release, a release refused or
+    postponed. Every other object's reason is its desired state's;
+    :func:`bridge.core.plan.reason_of` gives the one that stands. Not part of the saved format.
+    """
 
     operations: tuple[Operation, ...] = ()
     findings: tuple[Finding, ...] = ()
     #: Objects applying it makes buyable, counted on every event (not part of the saved format).
     released: int = field(default=0, compare=False)
+    reasons: Mapping[tuple[str, str], Reason] = field(default_factory=dict, compare=False)
 
     @property
     def api_operations(self) -> tuple[Operation, ...]:

@@ -123,7 +123,9 @@ class StatusView:
             if cached is not None:
                 return cached
             # the config in force now (a reload may have changed the tables since the start)
-            facts = await explain_performance(dataclasses.replace(rt, cfg=self.cfg), pid)
+            facts = await explain_performance(
+                dataclasses.replace(rt, cfg=self.cfg).reconciler(), pid
+            )
             self._seat_facts[pid] = (self.clock.monotonic(), facts)
             return facts
 

@@ -1,21 +1,20 @@
-"""Read what :func:`bridge.core.explain.explain` needs for one performance, through the
-runtime's clients and store, and explain it: the call behind `seatbridge explain` and the
-status page's seat map. Reads only; nothing is written to seats.io, Tessitura or the store.
+"""Explain one performance through the reconciler's own read path: the call behind `seatbridge
+explain` and the status page's seat map. Reads only; nothing is written to seats.io, Tessitura or
+the store.
 
-The reads are a reconcile pass's (the unit's hold snapshots, the observe step, the ledger), read
-wider (every label of the seat table, so a free or sold seat shows too), plus Tessitura's seat
-map (positions and sections), hold code names and the journal. A failed hold read is a fact
-(its seats are unknown, kept as is); a failed seat-map or code-name read only loses decoration.
+:meth:`~bridge.reconcile.run.Reconciler.read_unit` reads and plans the performance's unit exactly
+as a reconcile does (holds through the kept seat maps, the seat-table guard, the ledger, the
+observe step, the plan and its reasons), reading every seat of the performance's own event so a
+free or sold seat shows too. Added here: Tessitura's seat map (positions and sections), hold code
+names and the journal. A failed hold read is a fact (its seats are unknown, kept as is); a failed
+seat-map or code-name read only loses decoration.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterable
-from dataclasses import replace
 
-from bridge.core.desired import DesiredState, desired_state
 from bridge.core.explain import (
     ExplainInputs,
     JournalEntry,
@@ -23,12 +22,8 @@ from bridge.core.explain import (
     SeatPlace,
     explain,
 )
-from bridge.core.guards import shrunk_tables
-from bridge.core.observed import ObservedEvent
 from bridge.errors import BridgeError, ConfigError, NotFoundError
-from bridge.reconcile.observe import observe
-from bridge.reconcile.run import units_of
-from bridge.runtime import Runtime, policy_of
+from bridge.reconcile.run import Reconciler
 from bridge.store.base import JournalOp
 from bridge.tessitura.client import TessituraClient
 
@@ -43,114 +38,77 @@ class UnknownPerformanceError(BridgeError):
 
 
 async def explain_performance(
-    rt: Runtime, performance_id: int, *, journal_runs: int = JOURNAL_RUNS
+    reconciler: Reconciler, performance_id: int, *, journal_runs: int = JOURNAL_RUNS
 ) -> PerformanceFacts:
-    """Every seat of ``performance_id`` explained (see :func:`bridge.core.explain.explain`).
+    """Every seat of ``performance_id`` explained (see :func:`bridge.core.explain.explain`),
+    from ``reconciler``'s read of the performance's unit; its clients read the decoration and
+    its store the journal.
 
     Raises :class:`UnknownPerformanceError` when Tessitura does not know the performance, and
     a ConfigError (bad credentials) as a pass would; every other failed read
     is reported in the facts."""
-    cfg, tables = rt.cfg, rt.cfg.tables
-    policy = policy_of(cfg)
-    unit = units_of([performance_id], tables)[0]
-    got = await asyncio.gather(
-        *(rt.tessitura.hold_snapshot(pid, include_all_holds=True) for pid in unit),
-        return_exceptions=True,
-    )
-    snapshots = []
-    read_errors: dict[int, str] = {}
-    for pid, snap in zip(unit, got, strict=True):
-        if isinstance(snap, ConfigError):
-            raise snap
-        if isinstance(snap, BaseException):
-            if not isinstance(snap, BridgeError):
-                raise snap
-            if pid == performance_id and isinstance(snap, NotFoundError):
-                raise UnknownPerformanceError(
-                    f"performance {pid}: Tessitura has no such performance"
-                )
-            read_errors[pid] = str(snap)
-            continue
-        snapshots.append(snap)
-    own = next((s for s in snapshots if s.performance_id == performance_id), None)
-
-    sizes = {m: len(t.labels) for m, t in tables.seat_tables.items()}
-    refused = shrunk_tables(sizes, rt.store.seat_table_rows(), policy.table_shrink_share)
-    desired = desired_state(snapshots, tables, policy, refused)
-    keys = sorted(desired.events)
-    ledger = rt.store.ledger(keys)
+    rec, tables = reconciler, reconciler.tables
+    unit = rec.units([performance_id])[0]
     target = tables.target_for(performance_id)
-    own_event = target.event_key if target is not None else ""
-    wide = _wide(desired, [t.labels.values() for t in tables.seat_tables.values()], own_event)
-    observed: dict[str, ObservedEvent] = {}
-    try:
-        observed = dict(
-            await observe(
-                rt.seatsio,
-                wide,
-                ledger,
-                [c.key for c in tables.channels],
-                bridge_statuses=policy.bridge_statuses,
-                for_sale_calls_left=lambda key: rt.store.for_sale_calls_left(key),
-            )
+    every: set[str] = set()
+    for table in tables.seat_tables.values():
+        every.update(table.labels.values())
+    reading = await rec.read_unit(
+        unit,
+        refused_tables=rec.refused_tables(),
+        also_read={target.event_key: every} if target is not None else None,
+    )
+    own_error = reading.hold_errors.get(performance_id)
+    if isinstance(own_error, NotFoundError):
+        raise UnknownPerformanceError(
+            f"performance {performance_id}: Tessitura has no such performance"
         )
-    except ConfigError:
-        raise
-    except BridgeError as exc:
+    read_errors = {pid: str(exc) for pid, exc in reading.hold_errors.items()}
+    if isinstance(reading.seatsio_error, ConfigError):
+        raise reading.seatsio_error
+    if reading.seatsio_error is not None:
         for pid in unit:
-            read_errors.setdefault(pid, f"seats.io could not be read: {exc}")
+            read_errors.setdefault(pid, f"seats.io could not be read: {reading.seatsio_error}")
+    own = next((s for s in reading.snapshots if s.performance_id == performance_id), None)
 
     places: dict[int, SeatPlace] = {}
     places_error: str | None = None
     code_names: dict[int, str] = {}
     if own is not None:
         try:
-            places = await seat_places(rt.tessitura, performance_id, own.seat_map_id)
+            places = await seat_places(rec.tessitura, performance_id, own.seat_map_id)
         except ConfigError:
             raise
         except BridgeError as exc:
             places_error = str(exc)
         code_names = await hold_code_names(
-            rt.tessitura, sorted({h.hold_code_id for h in own.holds})
+            rec.tessitura, sorted({h.hold_code_id for h in own.holds})
         )
 
-    runs = rt.store.runs(limit=journal_runs, performance_id=performance_id)
+    store = rec.store
     journal: list[JournalEntry] = []
-    for run in runs:
-        journal += journal_entries(rt.store.ops(run.run_id))
-    unfinished = journal_entries(rt.store.unfinished_ops(performance_id))
+    for run in store.runs(limit=journal_runs, performance_id=performance_id):
+        journal += journal_entries(store.ops(run.run_id))
+    unfinished = journal_entries(store.unfinished_ops(performance_id))
     return explain(
         ExplainInputs(
             performance_id=performance_id,
             tables=tables,
-            policy=policy,
-            snapshots=tuple(snapshots),
+            policy=rec.policy,
+            snapshots=reading.snapshots,
             read_errors=read_errors,
-            observed=observed,
-            ledger=ledger,
-            refused_tables=refused,
+            observed=reading.observed,
+            ledger=reading.ledger,
+            refused_tables=reading.refused_tables,
             places=places,
             places_error=places_error,
             code_names=code_names,
             journal=tuple(journal),
             unfinished=tuple(unfinished),
+            desired=reading.desired,
+            plan=reading.plan,
         )
     )
-
-
-def _wide(desired: DesiredState, label_sets: Iterable[Iterable[str]], key: str) -> DesiredState:
-    """The desired state with every table label undecided too on the explained performance's own
-    event ``key``: observe then reads all its seats (one by-label report), so free and sold seats
-    show; the unit's other events (a season's) are read as a pass reads them. The plan, made from
-    the real desired state, is the same."""
-    every: set[str] = set()
-    for labels in label_sets:
-        every |= set(labels)
-    events = {
-        k: replace(e, undecided=e.undecided | every) if k == key else e
-        for k, e in desired.events.items()
-    }
-    return replace(desired, events=events)
 
 
 async def seat_places(

@@ -30,9 +30,12 @@ async def observe(
     *,
     bridge_statuses: Collection[str] = (),
     for_sale_calls_left: Callable[[str], int | None] = lambda _key: None,
+    also_read: Mapping[str, Collection[str]] | None = None,
 ) -> dict[str, ObservedEvent]:
     """ObservedEvent per desired key; a key seats.io does not know is left out (the planner
-    reports it).
+    reports it). ``also_read``: more labels to read per key than the ones that matter (explain
+    reads every seat of its event, so free and sold seats show too); the planner only looks at
+    the labels it decides on, so a wider read plans the same.
 
     Three rounds of concurrent calls: retrieve every event and season; read each one's objects
     once (an event in a season also reads the season's labels, so the season's least-free status
@@ -46,6 +49,8 @@ async def observe(
     for key in keys:
         want = desired.events[key]
         wanted[key] = set(want.labels) | set(want.undecided)
+        if also_read and key in also_read:
+            wanted[key].update(also_read[key])
     for key, label in ledger:
         if key in wanted:
             wanted[key].add(label)

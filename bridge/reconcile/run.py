@@ -10,6 +10,10 @@ leases and records its own outcome.
 A :class:`Reconciler` takes what a pass uses (tables, policy, clients, store), never the config
 file: the shell (:mod:`bridge.runtime`) builds it, the CLI and the daemon call it. Each unit's
 result says when it wants to run again (:attr:`~bridge.core.outcome.UnitResult.requeue`).
+
+A unit's read path, everything up to the plan, is one method, :meth:`Reconciler.read_unit`: a
+reconcile runs it under its leases and then applies; `seatbridge explain` runs it alone (no
+lease, no write) and reads its answers off the :class:`UnitReading`.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from bridge.clock import SYSTEM, Clock
 from bridge.core.desired import DesiredState, desired_state
 from bridge.core.findings import FindingKind, Severity, sorted_findings
 from bridge.core.guards import ReleaseBreaker, pass_keys, shrunk_tables
+from bridge.core.observed import ObservedEvent
 from bridge.core.outcome import (
     HELD_BACK,
     RunReport,
@@ -37,7 +42,7 @@ from bridge.core.outcome import (
 from bridge.core.plan import Plan, plan
 from bridge.core.plan_model import Operation
 from bridge.core.policy import Policy
-from bridge.domain import HoldSnapshot
+from bridge.domain import HoldSnapshot, LedgerEntry
 from bridge.errors import BridgeError, ConfigError
 from bridge.mapping.model import MappingTables
 from bridge.reconcile import apply as applying
@@ -79,6 +84,29 @@ def units_of(performance_ids: Iterable[int], tables: MappingTables) -> list[tupl
     return sorted(units)
 
 
+@dataclass(frozen=True, slots=True)
+class UnitReading:
+    """What a reconcile of one unit reads and plans before it writes anything.
+
+    ``snapshots``: the hold snapshots that could be read; ``hold_errors``: performance id -> why
+    its holds could not be (its event is then out of the plan, and a season missing one is not
+    planned). ``refused_tables``: the seat tables the pass did not trust. ``observed``: what
+    seats.io shows; ``seatsio_error``: why seats.io could not be read (a ConfigError too), in
+    which case nothing is observed and ``plan`` holds only the desired state's findings. ``plan`` is the plan the
+    unit's reconcile applies (before the pass-wide release breaker, see
+    :meth:`Reconciler.reconcile_unit`), its reasons included."""
+
+    unit: tuple[int, ...]
+    snapshots: tuple[HoldSnapshot, ...]
+    hold_errors: Mapping[int, BridgeError]
+    refused_tables: Mapping[int, str]
+    desired: DesiredState
+    ledger: Mapping[tuple[str, str], LedgerEntry]
+    observed: Mapping[str, ObservedEvent]
+    plan: Plan
+    seatsio_error: BridgeError | None = None
+
+
 @dataclass
 class Reconciler:
     """What a pass uses, built once per configuration (the daemon builds a new one on reload).
@@ -116,10 +144,9 @@ class Reconciler:
         with structlog.contextvars.bound_contextvars(run_id=secrets.token_hex(4)):
             gate = asyncio.Semaphore(self.concurrency)
             units = self.units(performance_ids)
-            sizes = {m: len(t.labels) for m, t in self.tables.seat_tables.items()}
+            sizes = self._table_sizes()
+            shrunk = self.refused_tables()
             force = self.policy.force
-            last = self.store.seat_table_rows()
-            shrunk = {} if force else shrunk_tables(sizes, last, self.policy.table_shrink_share)
             breaker = None if force else ReleaseBreaker.for_pass(self.policy, self._held_in(units))
             self.seat_maps.load(self.store)
 
@@ -205,22 +232,16 @@ class Reconciler:
                             return result
                         _settle_crashed_ops(store, pid)
                     leases.start_renewing()
-                snapshots = await _snapshots(
-                    self.tessitura, self.seat_maps, unit, result, self._known_seats
+                reading = await self.read_unit(unit, refused_tables=refused_tables)
+            for pid, exc in reading.hold_errors.items():
+                result.errors.append(
+                    UnitError.of(exc, pid, prefix=f"performance {pid}: cannot read holds: ")
                 )
-                desired = desired_state(snapshots, self.tables, policy, refused_tables)
-                keys = sorted(desired.events)
-                ledger = store.ledger(keys)
-                observed = await observe(
-                    self.seatsio,
-                    desired,
-                    ledger,
-                    [c.key for c in self.tables.channels],
-                    bridge_statuses=policy.bridge_statuses,
-                    for_sale_calls_left=lambda key: store.for_sale_calls_left(key),
-                )
+            if reading.seatsio_error is not None:
+                raise reading.seatsio_error
+            desired, observed, ledger = reading.desired, reading.observed, reading.ledger
             channels = self.tables.channels
-            result.plan = plan(desired, observed, ledger, policy, channels)
+            result.plan = reading.plan
             if breaker is not None and not breaker.admit(result.plan.released):
                 refused = replace(policy, pass_refusal=breaker.reason(result.plan.released))
                 result.plan = plan(desired, observed, ledger, refused, channels)
@@ -261,6 +282,69 @@ class Reconciler:
             _record_status(self.tables, store, result, self.clock)
         return result
 
+    async def read_unit(
+        self,
+        unit: tuple[int, ...],
+        *,
+        refused_tables: Mapping[int, str] | None = None,
+        also_read: Mapping[str, Collection[str]] | None = None,
+    ) -> UnitReading:
+        """Everything a reconcile of ``unit`` does before it writes: the holds of its
+        performances (through the kept seat maps), the desired state (``refused_tables``: seat
+        map id -> why its table is not trusted, see :meth:`refused_tables`), the ledger, what
+        seats.io shows, and the plan. Takes no lease and writes nothing, the kept seat maps
+        included (a pass saves them).
+
+        A failed hold read is in ``hold_errors`` (a ConfigError there raises: nothing else can
+        succeed), a failed seats.io read in ``seatsio_error`` (a reconcile raises it after it
+        recorded the hold errors); anything that is not a BridgeError raises. ``also_read``: more
+        labels to read per event than a pass needs (see :func:`~bridge.reconcile.observe.observe`)."""
+        policy = self.policy
+        self.seat_maps.load(self.store)
+        snapshots, hold_errors = await _snapshots(
+            self.tessitura, self.seat_maps, unit, self._known_seats
+        )
+        refused = refused_tables or {}
+        desired = desired_state(snapshots, self.tables, policy, refused)
+        ledger = self.store.ledger(sorted(desired.events))
+        try:
+            observed = await observe(
+                self.seatsio,
+                desired,
+                ledger,
+                [c.key for c in self.tables.channels],
+                bridge_statuses=policy.bridge_statuses,
+                for_sale_calls_left=lambda key: self.store.for_sale_calls_left(key),
+                also_read=also_read,
+            )
+        except BridgeError as exc:
+            return UnitReading(
+                unit,
+                tuple(snapshots),
+                hold_errors,
+                refused,
+                desired,
+                ledger,
+                {},
+                Plan(findings=desired.findings),
+                seatsio_error=exc,
+            )
+        the_plan = plan(desired, observed, ledger, policy, self.tables.channels)
+        return UnitReading(
+            unit, tuple(snapshots), hold_errors, refused, desired, ledger, observed, the_plan
+        )
+
+    def refused_tables(self) -> dict[int, str]:
+        """Seat tables a pass does not trust now: seat map id -> why (one shrank by more than
+        the policy allows since the last applied run); none with ``policy.force``."""
+        if self.policy.force:
+            return {}
+        last = self.store.seat_table_rows()
+        return shrunk_tables(self._table_sizes(), last, self.policy.table_shrink_share)
+
+    def _table_sizes(self) -> dict[int, int]:
+        return {m: len(t.labels) for m, t in self.tables.seat_tables.items()}
+
     def _held_in(self, units: Iterable[tuple[int, ...]]) -> int:
         """How many objects the bridge holds on the events and seasons of ``units``."""
         keys = pass_keys(self.tables, units)
@@ -295,27 +379,25 @@ async def _snapshots(
     tessitura: TessituraClient,
     cache: SeatMapCache,
     unit: tuple[int, ...],
-    result: UnitResult,
     known_seats: KnownSeats,
-) -> list[HoldSnapshot]:
-    """Hold snapshots of the unit's performances; a failed one is an error, the rest go on
-    (its event is then left out of the plan, and a season missing one is not planned)."""
+) -> tuple[list[HoldSnapshot], dict[int, BridgeError]]:
+    """Hold snapshots of the unit's performances, and why the others could not be read (their
+    events are then left out of the plan, and a season missing one is not planned)."""
     got = await asyncio.gather(
         *(cache.snapshot(tessitura, pid, known_seats) for pid in unit), return_exceptions=True
     )
     snaps: list[HoldSnapshot] = []
+    errors: dict[int, BridgeError] = {}
     for pid, snap in zip(unit, got, strict=True):
         if isinstance(snap, ConfigError):
             raise snap
         if isinstance(snap, BaseException):
             if not isinstance(snap, BridgeError):
                 raise snap
-            result.errors.append(
-                UnitError.of(snap, pid, prefix=f"performance {pid}: cannot read holds: ")
-            )
+            errors[pid] = snap
             continue
         snaps.append(snap)
-    return snaps
+    return snaps, errors
 
 
 async def _undo_booked(

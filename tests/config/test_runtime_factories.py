@@ -67,3 +67,9 @@ def test_config_imports_no_vendor_client_and_nothing_above_it() -> None:
 def test_mapping_imports_nothing_from_the_config() -> None:
     above = {"bridge.config", "bridge.reconcile", "bridge.runtime", "bridge.commands"}
     assert not _bridge_imports(ROOT / "bridge" / "mapping") & above
+
+
+def test_reconcile_imports_nothing_above_it() -> None:
+    # the runtime builds the reconciler; explain goes through the reconciler, not the runtime
+    above = {"bridge.runtime", "bridge.commands", "bridge.daemon"}
+    assert not _bridge_imports(ROOT / "bridge" / "reconcile") & above
