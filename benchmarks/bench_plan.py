@@ -19,7 +19,8 @@ from dataclasses import dataclass
 
 from bridge.core.desired import DesiredState, desired_state
 from bridge.core.observed import ObjectState, ObservedChannel, ObservedEvent
-from bridge.core.plan import Plan, plan
+from bridge.core.plan import plan
+from bridge.core.plan_model import Plan
 from bridge.core.policy import Policy
 from bridge.core.simulate import simulate
 from bridge.domain import HoldSnapshot, LedgerEntry, SeatHold

@@ -21,9 +21,9 @@ from bridge.config import (
     load_config,
     redact,
 )
-from bridge.errors import BridgeError, ConfigError
+from bridge.errors import BridgeError, ConfigError, InvalidConfigError, Problem
 from bridge.mapping.model import Action
-from bridge.mapping.problems import InvalidConfigError, Problem, display_path
+from bridge.mapping.problems import display_path
 from bridge.redact import redact_url
 
 F = TypeVar("F", bound=Callable[..., object])

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from bridge.core.findings import Finding, Severity
 from bridge.core.outcome import RunReport
-from bridge.core.plan import OpKind, Plan
+from bridge.core.plan_model import OpKind, Plan
 from bridge.daemon.notes import DaemonView
 from bridge.reconcile.leases import LeaseState
 from bridge.store.base import PerformanceStatus

@@ -43,7 +43,7 @@ from bridge.config.settings import (
     StoreSettings,
     TessituraSettings,
 )
-from bridge.mapping.problems import InvalidConfigError, Problem
+from bridge.errors import InvalidConfigError, Problem
 
 __all__ = [
     "CONFIG_ENV",

@@ -45,8 +45,9 @@ from bridge.config.settings import (
     StoreSettings,
     TessituraSettings,
 )
+from bridge.errors import InvalidConfigError, Problem
 from bridge.mapping.model import MappingTables
-from bridge.mapping.problems import InvalidConfigError, Problem, display_path
+from bridge.mapping.problems import display_path
 from bridge.mapping.tables import collect_tables, template_problem
 
 CONFIG_ENV = "SEATBRIDGE_CONFIG"

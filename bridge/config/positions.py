@@ -14,7 +14,7 @@ import bisect
 import contextlib
 from typing import Protocol
 
-from bridge.mapping.problems import Problem
+from bridge.errors import Problem
 
 __all__ = ["At", "Locator", "Position"]
 

@@ -17,7 +17,8 @@ from typing import Any
 from pydantic import SecretStr
 
 from bridge.config.positions import At
-from bridge.mapping.problems import Problem, display_path
+from bridge.errors import Problem
+from bridge.mapping.problems import display_path
 from bridge.redact import redact_text, redact_url, split_userinfo
 
 TESSITURA_PASSWORD_ENV = "SEATBRIDGE_TESSITURA_PASSWORD"

@@ -18,9 +18,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from bridge.core.findings import EXAMPLES, Finding, FindingKind, sorted_findings
-from bridge.core.policy import Policy, SeasonPolicy
+from bridge.core.policy import Policy
 from bridge.core.reasons import Reason, Rule
-from bridge.domain import HoldSnapshot, SeatHold
+from bridge.domain import HoldSnapshot, SeasonPolicy, SeatHold
 from bridge.mapping.model import Action, HoldRule, MappingTables, PerformanceTarget
 
 

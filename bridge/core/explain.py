@@ -25,7 +25,8 @@ from typing import Any
 from bridge.core.desired import DesiredEvent, DesiredState, desired_state, winning_layer
 from bridge.core.findings import Finding, FindingKind, Severity
 from bridge.core.observed import FREE, ObjectState, ObservedEvent
-from bridge.core.plan import Operation, Plan, held_per_event, plan, reason_of
+from bridge.core.plan import held_per_event, plan, reason_of
+from bridge.core.plan_model import Operation, Plan
 from bridge.core.policy import Policy
 from bridge.core.reasons import Reason, Rule
 from bridge.domain import HoldSnapshot, LedgerEntry, Ownership, SeatHold

@@ -17,7 +17,7 @@ from functools import cached_property
 
 from bridge.core.applied import ApplyOutcome
 from bridge.core.findings import Finding, FindingKind, Severity, sorted_findings
-from bridge.core.plan import Plan
+from bridge.core.plan_model import Plan
 from bridge.errors import (
     BridgeError,
     ConfigError,

@@ -4,8 +4,8 @@ protect data", each one property-tested in ``tests/reconcile``.
 
 The plan it returns is :mod:`bridge.core.plan_model` (with its JSON, documented in
 ``docs/plan-format.md``); how the ledger moves with a plan is :mod:`bridge.core.ledger_rules`,
-which the apply step and :func:`bridge.core.simulate.simulate` share. Both are re-exported
-here, so ``from bridge.core.plan import Plan, plan`` keeps working.
+which the apply step and :func:`bridge.core.simulate.simulate` share. Each name has one
+address: ``Plan`` is imported from ``plan_model``, ``plan`` from here.
 """
 
 from __future__ import annotations
@@ -17,15 +17,11 @@ from typing import Any
 
 from bridge.core.desired import DesiredEvent, DesiredState
 from bridge.core.findings import EXAMPLES, Finding, FindingKind, sorted_findings
-from bridge.core.ledger_rules import LedgerWrites, ledger_writes, same_claim
 from bridge.core.observed import FREE, ObservedEvent
 from bridge.core.plan_model import (
-    PLAN_FORMAT_VERSION,
     Operation,
     OpKind,
     Plan,
-    is_follow_up,
-    lifting,
 )
 from bridge.core.policy import Policy
 from bridge.core.reasons import Reason, Rule
@@ -33,17 +29,8 @@ from bridge.domain import LedgerEntry, Ownership
 from bridge.mapping.model import ChannelSpec
 
 __all__ = [
-    "PLAN_FORMAT_VERSION",
-    "LedgerWrites",
-    "OpKind",
-    "Operation",
-    "Plan",
-    "is_follow_up",
-    "ledger_writes",
-    "lifting",
     "plan",
     "reason_of",
-    "same_claim",
 ]
 
 

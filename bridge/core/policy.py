@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 
 from bridge.domain import SeasonPolicy
 
-__all__ = ["Policy", "SeasonPolicy"]
+__all__ = [
+    "Policy",
+]
 
 
 @dataclass(frozen=True, slots=True)

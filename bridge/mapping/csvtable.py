@@ -12,7 +12,8 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from bridge.mapping.problems import Problem, display_path
+from bridge.errors import Problem
+from bridge.mapping.problems import display_path
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from bridge.errors import NotFoundError
+from bridge.errors import NotFoundError, Problem
 from bridge.mapping.model import MappingTables
-from bridge.mapping.problems import Problem, display_path
+from bridge.mapping.problems import display_path
 from bridge.mapping.seat_table import (
     DEFAULT_TEMPLATE,
     SeatTableResult,

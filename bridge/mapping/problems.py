@@ -1,17 +1,17 @@
 """Problems an operator can act on: where (file, line, column), what, the value found, what was
 expected. Loaders collect every problem before failing, so one `config check` lists them all.
 
-:class:`Problem` and :class:`InvalidConfigError` are defined in :mod:`bridge.errors` (the one
-exception tree) and re-exported here, where the loaders have always found them."""
+:class:`Problem` and :class:`InvalidConfigError` live in :mod:`bridge.errors` (the one exception
+tree); this module only says where a problem is."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-from bridge.errors import InvalidConfigError, Problem
-
-__all__ = ["InvalidConfigError", "Problem", "display_path"]
+__all__ = [
+    "display_path",
+]
 
 
 def display_path(path: Path) -> str:

@@ -26,8 +26,9 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from bridge.errors import Problem
 from bridge.mapping.model import SeasonCategories, SeasonCategory
-from bridge.mapping.problems import Problem, display_path
+from bridge.mapping.problems import display_path
 
 _COLOR = re.compile(r"#(?:[0-9A-Fa-f]{3}|[0-9A-Fa-f]{6})")
 _TOP = ("categories", "object_categories", "not_for_sale")

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, TypeVar
 
+from bridge.errors import InvalidConfigError, Problem
 from bridge.mapping.csvtable import Row, parse_int, read_table
 from bridge.mapping.model import (
     SEATSIO_BUILTIN_STATUSES,
@@ -28,7 +29,6 @@ from bridge.mapping.model import (
     TableBooking,
     TableBookingMode,
 )
-from bridge.mapping.problems import InvalidConfigError, Problem
 from bridge.mapping.season_categories import read_season_categories
 
 HOLD_CODE_COLUMNS = ("hold_code_id", "action", "precedence")

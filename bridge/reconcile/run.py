@@ -39,8 +39,8 @@ from bridge.core.outcome import (
     ending_of,
     error_findings,
 )
-from bridge.core.plan import Plan, plan
-from bridge.core.plan_model import Operation
+from bridge.core.plan import plan
+from bridge.core.plan_model import Operation, Plan
 from bridge.core.policy import Policy
 from bridge.domain import HoldSnapshot, LedgerEntry
 from bridge.errors import BridgeError, ConfigError

@@ -15,7 +15,7 @@ from collections.abc import Collection, Sequence
 from bridge.core.applied import OpResult
 from bridge.core.findings import EXAMPLES, Finding, FindingKind
 from bridge.core.observed import FREE
-from bridge.core.plan import Operation, OpKind, Plan
+from bridge.core.plan_model import Operation, OpKind, Plan
 from bridge.reconcile.observe import read_objects
 from bridge.seatsio.client import SeatsioClient
 

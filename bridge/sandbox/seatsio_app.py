@@ -107,10 +107,12 @@ from bridge.sandbox.seatsio_routes_reports import ROUTES as REPORT_ROUTES
 from bridge.sandbox.seatsio_routes_seasons import ROUTES as SEASON_ROUTES
 from bridge.sandbox.seatsio_routes_statuses import ROUTES as STATUS_ROUTES
 from bridge.sandbox.seatsio_seed import world_from_venue
-from bridge.sandbox.seatsio_world import WORKSPACE_KEY, SeatsioWorld
+from bridge.sandbox.seatsio_world import SeatsioWorld
 from bridge.sandbox.venue import Venue
 
-__all__ = ["WORKSPACE_KEY", "create_seatsio_app", "error_response", "secret_key_of"]
+__all__ = [
+    "create_seatsio_app",
+]
 
 #: Every API group's routes; within a group the order is the matching order.
 ROUTE_TABLES: tuple[RouteTable, ...] = (

@@ -21,7 +21,8 @@ from bridge.sandbox import SEATSIO_SECRET_KEY
 from bridge.sandbox.seatsio_errors import SeatsioApiError, invalid
 from bridge.sandbox.seatsio_lanes import REFUSED, lane_refusal
 from bridge.sandbox.seatsio_payloads import error_body
-from bridge.sandbox.seatsio_world import WORKSPACE_KEY, SeatsioWorld
+from bridge.sandbox.seatsio_workspace import WORKSPACE_KEY
+from bridge.sandbox.seatsio_world import SeatsioWorld
 
 Handler = Callable[[Request, SeatsioWorld], Awaitable[Response]]
 #: A route module's endpoints, in matching order: (path, handler, method).

@@ -23,7 +23,8 @@ from bridge.sandbox.seatsio_requests import (
     channel_specs,
     parse,
 )
-from bridge.sandbox.seatsio_world import UNSET, SeatsioWorld
+from bridge.sandbox.seatsio_workspace import UNSET
+from bridge.sandbox.seatsio_world import SeatsioWorld
 
 # ---------------------------------------------------------------- events
 

@@ -11,7 +11,8 @@ from starlette.responses import JSONResponse, Response
 from bridge.sandbox.seatsio_http import RouteTable, path_key, read_json
 from bridge.sandbox.seatsio_payloads import hold_token_json
 from bridge.sandbox.seatsio_requests import HoldTokenBody, parse
-from bridge.sandbox.seatsio_world import WORKSPACE_KEY, SeatsioWorld
+from bridge.sandbox.seatsio_workspace import WORKSPACE_KEY
+from bridge.sandbox.seatsio_world import SeatsioWorld
 
 
 async def create_hold_token(request: Request, world: SeatsioWorld) -> Response:

@@ -19,20 +19,15 @@ from datetime import timedelta
 from bridge.sandbox.seatsio_channels import Channels
 from bridge.sandbox.seatsio_clock import Clock, utc_now
 from bridge.sandbox.seatsio_events import Events
-from bridge.sandbox.seatsio_forsale_configs import ForSaleConfigs, RateLimitInfo
+from bridge.sandbox.seatsio_forsale_configs import ForSaleConfigs
 from bridge.sandbox.seatsio_hold_tokens import HoldTokens
 from bridge.sandbox.seatsio_model import Chart
 from bridge.sandbox.seatsio_seasons import Seasons
-from bridge.sandbox.seatsio_status_changes import STATUS_CHANGE_TYPES, ObjectStatuses
-from bridge.sandbox.seatsio_workspace import UNSET, WORKSPACE_KEY, Unset, Workspace
+from bridge.sandbox.seatsio_status_changes import ObjectStatuses
+from bridge.sandbox.seatsio_workspace import WORKSPACE_KEY, Workspace
 
 __all__ = [
-    "STATUS_CHANGE_TYPES",
-    "UNSET",
-    "WORKSPACE_KEY",
-    "RateLimitInfo",
     "SeatsioWorld",
-    "Unset",
 ]
 
 

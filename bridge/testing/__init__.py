@@ -22,7 +22,8 @@ are :mod:`bridge.sandbox`.
 
 from __future__ import annotations
 
-from bridge.testing.clock import ManualClock, RecordingSleep
+from bridge.sandbox.seatsio_clock import ManualClock
+from bridge.testing.clock import RecordingSleep
 from bridge.testing.sandbox import (
     CREDENTIALS,
     TODAY,

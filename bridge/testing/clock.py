@@ -29,4 +29,6 @@ class RecordingSleep:
         return sum(self.waits)
 
 
-__all__ = ["ManualClock", "RecordingSleep"]
+__all__ = [
+    "RecordingSleep",
+]

@@ -23,10 +23,11 @@ import httpx
 import pytest
 
 from bridge.sandbox import TESSITURA_ASGI_BASE, Sandbox
+from bridge.sandbox.seatsio_clock import ManualClock
 from bridge.sandbox.tessitura_app import TessituraSandboxApp, create_tessitura_app
 from bridge.sandbox.tessitura_world import TessituraWorld
 from bridge.sandbox.venue import load_venue
-from bridge.testing.clock import ManualClock, RecordingSleep
+from bridge.testing.clock import RecordingSleep
 from bridge.testing.sandbox import CREDENTIALS, TODAY, basic, served_sandbox
 
 

@@ -17,9 +17,10 @@ from hypothesis import strategies as st
 
 from bridge.core.desired import DesiredState, desired_state
 from bridge.core.observed import FREE, ObjectState, ObservedChannel, ObservedEvent
-from bridge.core.plan import Plan, plan
-from bridge.core.policy import Policy, SeasonPolicy
-from bridge.domain import HoldSnapshot, LedgerEntry, Ownership, SeatHold
+from bridge.core.plan import plan
+from bridge.core.plan_model import Plan
+from bridge.core.policy import Policy
+from bridge.domain import HoldSnapshot, LedgerEntry, Ownership, SeasonPolicy, SeatHold
 from bridge.mapping.model import (
     Action,
     ChannelSpec,

@@ -136,7 +136,7 @@ def test_config_check_warns_when_discovery_has_no_time_zone(sandbox_copy: Path) 
 
 
 def test_an_empty_seat_table_is_a_config_problem(tmp_path: Path) -> None:
-    from bridge.mapping.problems import Problem
+    from bridge.errors import Problem
     from bridge.mapping.tables import read_seat_table
 
     empty = tmp_path / "seats-12.csv"

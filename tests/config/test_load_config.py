@@ -13,7 +13,8 @@ from bridge.config import (
     load_config,
     resolve_config_path,
 )
-from bridge.core.policy import Policy, SeasonPolicy
+from bridge.core.policy import Policy
+from bridge.domain import SeasonPolicy
 from bridge.runtime import policy_of
 
 NO_ENV: dict[str, str] = {}

@@ -11,7 +11,7 @@ import pytest
 
 from bridge.config import load_config
 from bridge.errors import ConfigError, InvalidConfigError
-from bridge.mapping.problems import InvalidConfigError as FromProblems
+from bridge.errors import InvalidConfigError as FromProblems
 from bridge.runtime import seatsio_client, state_store, tessitura_client
 from bridge.seatsio.client import SeatsioClient
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bridge.config import load_config
-from bridge.mapping.problems import InvalidConfigError
+from bridge.errors import InvalidConfigError
 
 
 def with_store(config: Path, body: str) -> Path:

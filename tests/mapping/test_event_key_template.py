@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bridge.mapping.problems import InvalidConfigError
+from bridge.errors import InvalidConfigError
 from bridge.mapping.tables import load_tables, template_problem
 
 

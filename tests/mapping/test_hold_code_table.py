@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from bridge.errors import Problem
 from bridge.mapping.model import Action, ChannelSpec
-from bridge.mapping.problems import Problem
 from bridge.mapping.tables import read_hold_codes
 
 Write = Callable[[str, str], Path]

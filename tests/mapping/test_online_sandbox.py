@@ -14,9 +14,9 @@ from click.testing import CliRunner
 
 from bridge.cli import main
 from bridge.config import BridgeConfig, load_config
+from bridge.errors import Problem
 from bridge.mapping.model import SeatTable
 from bridge.mapping.online import check_online, generate_seat_table
-from bridge.mapping.problems import Problem
 from bridge.mapping.tables import read_seat_table
 from bridge.runtime import open_sources
 from bridge.sandbox import Sandbox

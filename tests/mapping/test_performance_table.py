@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from bridge.errors import Problem
 from bridge.mapping.model import MappingTables, PerformanceTarget
-from bridge.mapping.problems import Problem
 from bridge.mapping.tables import read_performances
 
 Write = Callable[[str, str], Path]

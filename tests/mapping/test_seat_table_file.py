@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bridge.mapping.problems import InvalidConfigError, Problem
+from bridge.errors import InvalidConfigError, Problem
 from bridge.mapping.tables import load_tables, read_seat_table
 
 Write = Callable[[str, str], Path]

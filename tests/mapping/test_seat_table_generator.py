@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bridge.mapping.problems import Problem
+from bridge.errors import Problem
 from bridge.mapping.seat_table import (
     SectionField,
     StarSubstitution,

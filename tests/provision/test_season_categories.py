@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bridge.errors import Problem
 from bridge.mapping.model import SeasonCategories, SeasonCategory
-from bridge.mapping.problems import Problem
 from bridge.mapping.season_categories import read_season_categories
 from bridge.mapping.tables import read_seasons
 

@@ -14,7 +14,7 @@ import pytest
 import bridge.reconcile.apply as apply_module
 from bridge.config import BridgeConfig, load_config
 from bridge.core.outcome import RunReport
-from bridge.core.plan import Operation
+from bridge.core.plan_model import Operation
 from bridge.runtime import Runtime, connect
 from bridge.sandbox import Sandbox
 from bridge.store import open_store

@@ -6,7 +6,8 @@ from reconcile_world import rule, snapshot, tables
 
 from bridge.core.desired import DesiredState, desired_state
 from bridge.core.findings import FindingKind
-from bridge.core.policy import Policy, SeasonPolicy
+from bridge.core.policy import Policy
+from bridge.domain import SeasonPolicy
 from bridge.mapping.model import Action, PerformanceTarget
 
 LABELS = {1: "A-1", 2: "A-2", 3: "A-3", 4: "A-4"}

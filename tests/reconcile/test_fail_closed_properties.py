@@ -31,10 +31,11 @@ from reconcile_world import (
 from bridge.core.desired import desired_state
 from bridge.core.findings import FindingKind, Severity
 from bridge.core.observed import ObservedEvent
-from bridge.core.plan import Plan, plan
-from bridge.core.policy import Policy, SeasonPolicy
+from bridge.core.plan import plan
+from bridge.core.plan_model import Plan
+from bridge.core.policy import Policy
 from bridge.core.simulate import simulate
-from bridge.domain import HoldSnapshot, LedgerEntry
+from bridge.domain import HoldSnapshot, LedgerEntry, SeasonPolicy
 from bridge.mapping.model import Action, MappingTables, PerformanceTarget, SeatTable
 
 Observed = Mapping[str, ObservedEvent]

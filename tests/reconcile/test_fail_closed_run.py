@@ -315,7 +315,7 @@ async def test_many_small_releases_in_one_pass_are_refused_together(bench: Bench
 
 
 async def test_a_saved_plan_with_an_unguarded_status_change_is_not_sent(bench: Bench) -> None:
-    from bridge.core.plan import Operation, OpKind, Plan
+    from bridge.core.plan_model import Operation, OpKind, Plan
     from bridge.reconcile.apply import apply_plan
 
     world = bench.box.seatsio_world

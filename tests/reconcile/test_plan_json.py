@@ -9,7 +9,7 @@ import pytest
 from reconcile_world import PRESS, VIP
 
 from bridge.core.findings import Finding, FindingKind, Severity
-from bridge.core.plan import Operation, OpKind, Plan
+from bridge.core.plan_model import Operation, OpKind, Plan
 from bridge.domain import Ownership
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "plan-format.md"

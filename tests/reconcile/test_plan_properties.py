@@ -15,7 +15,8 @@ from reconcile_world import PROPERTY, SOLD_STATUSES, SPECS, World, freed_beyond_
 from bridge.core.desired import DesiredState
 from bridge.core.findings import FindingKind
 from bridge.core.observed import FREE, ObservedEvent
-from bridge.core.plan import Operation, OpKind, Plan, plan
+from bridge.core.plan import plan
+from bridge.core.plan_model import Operation, OpKind, Plan
 from bridge.core.simulate import simulate
 from bridge.domain import HoldSnapshot, LedgerEntry, Ownership
 

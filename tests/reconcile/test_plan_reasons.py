@@ -30,7 +30,8 @@ from bridge.core.desired import DesiredState, desired_state
 from bridge.core.explain import ExplainInputs, SeatState, explain
 from bridge.core.findings import FindingKind
 from bridge.core.observed import ObservedEvent
-from bridge.core.plan import Plan, plan, reason_of
+from bridge.core.plan import plan, reason_of
+from bridge.core.plan_model import Plan
 from bridge.core.policy import Policy
 from bridge.core.reasons import KEPT, WANTED, Reason, Rule
 from bridge.core.simulate import simulate

@@ -8,7 +8,8 @@ from reconcile_world import PRESS, SPECS, VIP, desired_for, entry, event, ledger
 from bridge.core.desired import DesiredEvent, DesiredState
 from bridge.core.findings import FindingKind
 from bridge.core.observed import ObservedEvent
-from bridge.core.plan import Operation, OpKind, Plan, plan
+from bridge.core.plan import plan
+from bridge.core.plan_model import Operation, OpKind, Plan
 from bridge.core.policy import Policy
 from bridge.core.simulate import simulate
 from bridge.domain import LedgerEntry, Ownership

@@ -19,9 +19,10 @@ from reconcile_world import (
 
 from bridge.core.desired import desired_state
 from bridge.core.observed import ObservedEvent
-from bridge.core.plan import OpKind, plan
-from bridge.core.policy import Policy, SeasonPolicy
-from bridge.domain import Ownership
+from bridge.core.plan import plan
+from bridge.core.plan_model import OpKind
+from bridge.core.policy import Policy
+from bridge.domain import Ownership, SeasonPolicy
 from bridge.mapping.model import Action, PerformanceTarget
 
 LABELS = {i: f"A-{i}" for i in range(1, 101)}

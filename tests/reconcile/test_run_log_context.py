@@ -13,7 +13,7 @@ import structlog
 from sandbox_bench import Bench, bench_fixture, cfg_fixture  # noqa: F401
 
 from bridge.core.outcome import UnitResult
-from bridge.core.plan import Plan
+from bridge.core.plan_model import Plan
 from bridge.reconcile.run import Reconciler
 from bridge.runtime import reconciler_for
 

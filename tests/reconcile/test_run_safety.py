@@ -111,7 +111,7 @@ async def test_a_crash_mid_move_then_a_lifted_hold_leaves_nothing_behind(
     bench: Bench, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import bridge.reconcile.apply as apply_module
-    from bridge.core.plan import OpKind
+    from bridge.core.plan_model import OpKind
     from bridge.tessitura.models import ReplaceMode
 
     label, event, press = "Orchestra-B-1", "perf-201", 2

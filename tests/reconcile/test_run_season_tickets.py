@@ -11,7 +11,7 @@ import httpx
 import pytest
 from sandbox_bench import Bench, bench_fixture, cfg_fixture  # noqa: F401
 
-from bridge.core.plan import OpKind, Plan
+from bridge.core.plan_model import OpKind, Plan
 from bridge.http import RetryPolicy
 from bridge.reconcile import run as run_module
 from bridge.reconcile.apply import apply_plan

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from reconcile_world import SPECS, VIP, entry, event, ledger, obj
 
-from bridge.core.plan import LedgerWrites, Operation, OpKind, Plan, ledger_writes
+from bridge.core.ledger_rules import LedgerWrites, ledger_writes
+from bridge.core.plan_model import Operation, OpKind, Plan
 from bridge.core.simulate import SimulationError, simulate
 from bridge.domain import Ownership
 

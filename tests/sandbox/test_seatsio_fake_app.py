@@ -15,9 +15,10 @@ from seatsio_fixtures import (  # noqa: F401
 from starlette.applications import Starlette
 
 from bridge.sandbox import SEATSIO_SECRET_KEY
-from bridge.sandbox.seatsio_app import WORKSPACE_KEY, create_seatsio_app
+from bridge.sandbox.seatsio_app import create_seatsio_app
 from bridge.sandbox.seatsio_clock import ManualClock
 from bridge.sandbox.seatsio_payloads import category_json
+from bridge.sandbox.seatsio_workspace import WORKSPACE_KEY
 from bridge.sandbox.seatsio_world import SeatsioWorld
 
 SEASON = "season-2026-27"

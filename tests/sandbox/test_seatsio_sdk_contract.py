@@ -28,8 +28,9 @@ from starlette.applications import Starlette
 from bridge.errors import ForSaleLimitError, RateLimitedError
 from bridge.sandbox import SEATSIO_SECRET_KEY
 from bridge.sandbox.control import Faults
-from bridge.sandbox.seatsio_app import WORKSPACE_KEY, create_seatsio_app
+from bridge.sandbox.seatsio_app import create_seatsio_app
 from bridge.sandbox.seatsio_clock import ManualClock
+from bridge.sandbox.seatsio_workspace import WORKSPACE_KEY
 from bridge.seatsio.translate import error_from_response
 
 pytestmark = [

@@ -36,8 +36,6 @@ from bridge.testing.chaos import invariants as inv
 from bridge.testing.chaos.schedule import FOR_SALE_RESET_S, Schedule, Step, fault_settings
 from bridge.testing.daemon import fast_settings, role_of, with_daemon_settings
 from bridge.testing.sandbox import (
-    CHECKOUT,
-    config_store,
     run,
     served_sandbox,
     spawn,
@@ -446,4 +444,7 @@ def now_utc() -> datetime:
     return SYSTEM.now()
 
 
-__all__ = ["CHECKOUT", "Outcome", "config_store", "run_schedule"]
+__all__ = [
+    "Outcome",
+    "run_schedule",
+]
