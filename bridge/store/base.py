@@ -167,7 +167,7 @@ class Ledger(Protocol):
 
     Used by the planner and the applier: ``bridge.reconcile.run`` (reads it for a unit's plan),
     ``bridge.reconcile.apply`` (claims before a write, forgets after a refused one),
-    ``bridge.reconcile.guards`` (the release breaker) and ``bridge.reconcile.explain_gather``.
+    the pass's release breaker (``Reconciler`` counts what it holds) and ``bridge.reconcile.explain_gather``.
     """
 
     def ledger(self, event_keys: Iterable[str] | None = None) -> dict[tuple[str, str], LedgerEntry]:
