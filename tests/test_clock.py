@@ -21,8 +21,7 @@ import pytest
 
 from bridge.clock import SYSTEM, Clock, ManualClock, SystemClock
 from bridge.config import load_config
-from bridge.errors import RetryableError
-from bridge.http import Exchange, RetryPolicy, observe_requests, send
+from bridge.http import Exchange, observe_requests, send
 from bridge.reconcile.seat_maps import NOTE_KEY
 from bridge.runtime import connect
 from bridge.sandbox import Sandbox
@@ -274,26 +273,3 @@ async def test_an_attempt_is_timed_by_the_monotonic_clock_across_a_wall_clock_st
         unobserve()
     assert sent.response is not None
     assert [e.elapsed_s for e in seen] == [0.25]
-
-
-async def test_the_retry_budget_follows_the_monotonic_clock_across_wall_clock_steps() -> None:
-    clock = ManualClock(T0, monotonic_start=100.0)
-    calls: list[int] = []
-
-    async def sleep(seconds: float) -> None:
-        clock.advance(seconds)
-
-    async def attempt(number: int) -> str:
-        calls.append(number)
-        clock.step(-HOUR)  # were the wall clock measured, each attempt would buy an hour more
-        clock.advance(4.0)
-        raise RetryableError("slow", vendor="v")
-
-    policy = RetryPolicy(
-        attempts=10, first_wait_s=1.0, max_wait_s=1.0, jitter_s=0.0, total_s=12.0,
-        sleep=sleep, clock=clock,
-    )  # fmt: skip
-    with pytest.raises(RetryableError):
-        await policy.call(attempt, vendor="v", method="GET", url="https://h/")
-    assert calls == [1, 2, 3] and clock.monotonic() == 114.0
-    assert clock.now() == T0 + timedelta(seconds=14) - 3 * HOUR

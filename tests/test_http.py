@@ -304,8 +304,9 @@ async def test_a_retry_after_beyond_the_ceiling_is_not_waited_out() -> None:
     assert waits == [0.2, 0.4]  # the backoff, not the hour
 
 
-async def test_the_total_budget_counts_the_clock() -> None:
-    clock = ManualClock(monotonic_start=100.0)
+async def test_the_total_budget_counts_the_monotonic_clock_across_wall_clock_steps() -> None:
+    start = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+    clock = ManualClock(start, monotonic_start=100.0)
 
     async def sleep(seconds: float) -> None:
         clock.advance(seconds)  # the injected clock moves with each recorded wait
@@ -314,6 +315,7 @@ async def test_the_total_budget_counts_the_clock() -> None:
 
     async def attempt(number: int) -> str:
         calls.append(number)
+        clock.step(-3600)  # were the wall clock measured, each attempt would buy an hour more
         clock.advance(4.0)  # each attempt "takes" 4 s
         raise RetryableError("slow", vendor="v")
 
@@ -326,6 +328,7 @@ async def test_the_total_budget_counts_the_clock() -> None:
     # attempt 1 fails at 4 s, 2 at 9 s (each then waits 1 s); attempt 3 fails at 14 s: a wait
     # then would overrun the 12 s budget, so none is started though attempts remain
     assert calls == [1, 2, 3] and clock.monotonic() == 114.0
+    assert clock.now() == start + timedelta(seconds=14 - 3 * 3600)
 
 
 # -- observing requests ------------------------------------------------------------------------

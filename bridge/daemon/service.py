@@ -31,7 +31,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bridge.clock import SYSTEM, Clock
 from bridge.config import BridgeConfig
-from bridge.core.outcome import Ending, ErrorKind, Requeue, RunReport, worst
+from bridge.core.outcome import Ending, ErrorKind, Requeue, RunReport
 from bridge.daemon import notes
 from bridge.daemon.membership import Handover, Membership, Renewal, Role
 from bridge.daemon.metrics import BridgeMetrics
@@ -456,7 +456,7 @@ class Daemon:
         self._count(report)
         # the worst of the units' errors (a unit leased elsewhere is not an error: see requeue)
         errors = [e for u in report.units if not u.leased_elsewhere for e in u.all_errors]
-        return Requeue.of(errors), worst(u.ending for u in report.units)
+        return Requeue.of(errors), report.ending
 
     def _count(self, report: RunReport) -> None:
         self.metrics.count_report(report, self.clock.now())

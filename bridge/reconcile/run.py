@@ -92,8 +92,8 @@ class UnitReading:
     its holds could not be (its event is then out of the plan, and a season missing one is not
     planned). ``refused_tables``: the seat tables the pass did not trust. ``observed``: what
     seats.io shows; ``seatsio_error``: why seats.io could not be read (a ConfigError too), in
-    which case nothing is observed and ``plan`` holds only the desired state's findings. ``plan`` is the plan the
-    unit's reconcile applies (before the pass-wide release breaker, see
+    which case nothing is observed and ``plan`` holds only the desired state's findings.
+    ``plan`` is the plan the unit's reconcile applies (before the pass-wide release breaker, see
     :meth:`Reconciler.reconcile_unit`), its reasons included."""
 
     unit: tuple[int, ...]
