@@ -248,6 +248,9 @@ def draw_observed(
     """Random seats.io events for ``keys`` (now and then missing, objects off the chart, foreign
     or renamed channels, objects not for sale); ``draw`` from inside an ``@st.composite``."""
     observed: dict[str, ObservedEvent] = {}
+    #: labels off each chart: an event in a season shares its season's chart (seats.io creates
+    #: a season's events on the season's chart), so it lacks exactly what its season lacks
+    off_chart: dict[str, set[str]] = {}
     for key in keys:
         if draw(st.integers(0, 19)) == 0:
             continue  # event missing in seats.io
@@ -255,9 +258,12 @@ def draw_observed(
         season_key = next(
             (t.season_key for t in targets if t.event_key == key and t.season_key), None
         )
+        chart = season_key or key
+        if chart not in off_chart:
+            off_chart[chart] = {lbl for lbl in labels if draw(st.integers(0, 19)) == 0}
         objects = []
         for label in labels:
-            if draw(st.integers(0, 19)) == 0:
+            if label in off_chart[chart]:
                 continue  # not on this chart
             status = FREE if draw(st.booleans()) else draw(st.sampled_from(OBSERVED_STATUSES))
             channel = None if season_key else draw(st.sampled_from(OBSERVED_CHANNELS))
