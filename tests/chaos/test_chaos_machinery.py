@@ -3,6 +3,7 @@ bridge that misbehaves (a checker that cannot fail would prove nothing)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from itertools import pairwise
 from pathlib import Path
 
@@ -12,11 +13,22 @@ from hypothesis import strategies as st
 from bridge.sandbox import Sandbox
 from bridge.sandbox.seatsio_model import BOOKED
 from bridge.testing.chaos import invariants as inv
-from bridge.testing.chaos.schedule import FAULT_KINDS, Schedule, fault_settings, generate
+from bridge.testing.chaos.schedule import (
+    ALL_FAULT_KINDS,
+    EVERY,
+    FAULT_KINDS,
+    HUNG_READ,
+    LEASE_TTL_S,
+    PROCESS_KINDS,
+    Schedule,
+    Step,
+    fault_settings,
+    generate,
+)
 from bridge.testing.sandbox import sandbox_config
 
 
-@given(st.integers(min_value=0, max_value=10**9), st.sampled_from(["short", "soak"]))
+@given(st.integers(min_value=0, max_value=10**9), st.sampled_from(["short", "soak", "stalls"]))
 def test_a_seed_always_gives_the_same_schedule_and_it_survives_json(
     seed: int, profile: str
 ) -> None:
@@ -28,8 +40,68 @@ def test_a_seed_always_gives_the_same_schedule_and_it_survives_json(
         windows = sorted((s.at_s, s.at_s + s.duration_s) for s in a.faults() if s.vendor == vendor)
         assert all(x[1] <= y[0] + 0.01 for x, y in pairwise(windows))
     for f in a.faults():
-        assert f.fault in FAULT_KINDS
+        assert f.fault in ALL_FAULT_KINDS
         assert fault_settings(f, 1.0)  # every kind becomes settings the sandbox takes
+    for f in a.process_faults():
+        assert f.describe()  # every kind says what it does
+        if f.kind == "pause":  # a successor may take over meanwhile
+            assert f.duration_s > LEASE_TTL_S
+            assert a.processes > 1
+        if f.kind == "store_loss":
+            assert a.instances > 1  # sessions: PostgreSQL only
+        if f.kind == "store_removed":
+            assert a.instances == 1  # a file: SQLite only
+            assert f.variant in ("delete", "replace")
+        if f.kind == "clock_step":
+            assert f.offset_s != 0
+    assert a.standby == (a.instances == 1 and any(s.kind == "pause" for s in a.steps))
+
+
+def test_the_soak_mixes_every_new_kind_with_the_old_ones_and_the_short_profile_has_none() -> None:
+    soak = [generate(seed, "soak") for seed in range(1, 201)]
+    kinds = {s.kind for g in soak for s in g.process_faults()}
+    assert kinds == set(PROCESS_KINDS)
+    assert any(f.fault == HUNG_READ for g in soak for f in g.faults())
+    assert any(f.fault in FAULT_KINDS for g in soak for f in g.faults())
+    # the short profile (make test) keeps its budget: its seeds are what they were
+    short = [generate(seed, "short") for seed in range(1, 201)]
+    assert not any(g.process_faults() or g.standby for g in short)
+    assert not any(f.fault == HUNG_READ for g in short for f in g.faults())
+
+
+def test_a_new_step_survives_json_and_shrinking_and_an_older_schedule_still_loads() -> None:
+    schedule = Schedule(
+        7,
+        (
+            Step(0.5, "pause", instance=EVERY, duration_s=LEASE_TTL_S + 2),
+            Step(1.0, "clock_step", instance=1, offset_s=-3600.0),
+            Step(1.5, "store_removed", variant="replace", duration_s=2.0),
+            Step(2.0, "fault", vendor="tessitura", fault=HUNG_READ, duration_s=1.0, hang_s=5.0),
+        ),
+        6.0,
+        standby=True,
+    )
+    assert Schedule.from_json(schedule.to_json()) == schedule
+    smaller = schedule.without(0)
+    assert [s.kind for s in smaller.steps] == ["clock_step", "store_removed", "fault"]
+    assert smaller.standby and smaller.kept == (1, 2, 3)
+    assert Schedule.from_json(smaller.to_json()) == smaller
+    described = "\n".join(schedule.describe())
+    assert "frozen (SIGSTOP)" in described and "stepped -3600s" in described
+    assert "replaced by an empty file" in described and "hang 5.00s" in described
+    old = '{"seed": 3, "chaos_s": 5.0, "instances": 1, "profile": "short", "kept": null, '
+    old += '"steps": [{"at_s": 1.0, "kind": "sigkill", "instance": 0, "duration_s": 0.5}]}'
+    loaded = Schedule.from_json(old)
+    assert not loaded.standby and loaded.steps[0].offset_s == 0.0
+
+
+def test_a_hung_read_outlasts_the_client_timeout_and_hits_reads_only() -> None:
+    seatsio = Step(0.0, "fault", vendor="seatsio", fault=HUNG_READ, duration_s=1.0, hang_s=0.1)
+    settings = fault_settings(seatsio, 1.0)
+    assert settings["hang_s"] > 2 * 1.0  # a retry hangs too
+    assert settings["method"] == "GET"  # a write is never stalled by it
+    tessitura = Step(0.0, "fault", vendor="tessitura", fault=HUNG_READ, hang_s=6.0)
+    assert fault_settings(tessitura, 1.0)["hang_s"] == 6.0
 
 
 @given(st.integers(min_value=0, max_value=10**6))
@@ -105,3 +177,59 @@ def test_the_lane_peak_counts_overlapping_requests_and_not_back_to_back_ones() -
     assert inv.lane_peak([(0.0, 1.0), (1.0, 2.0), (2.0, 3.0)]) == 1
     assert inv.lane_peak([(0.0, 2.0), (0.5, 1.5), (1.0, 3.0), (2.5, 4.0)]) == 3
     assert inv.lane_peak([]) == 0
+
+
+#: When a synthetic hold was placed (wall time: only the monotonic one is judged).
+WHEN = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+
+
+def _released(seen: inv.Seen, box: Sandbox, config: Path, now: float) -> list[str]:
+    """The sample's "held seat released while held" violations (the sandbox's own holds are
+    buyable before any bridge ran: "held, yet buyable" is not what these tests look at)."""
+    return [v for v in seen.sample(box, config, now, [], {}) if "made buyable online" in v]
+
+
+def _held_and_blocked(box: Sandbox) -> tuple[int, int, str, str]:
+    """A seat of the first performance held in Tessitura, and blocked online as the bridge would."""
+    perf = box.venue.performances[0]
+    held = box.tessitura_world.held_seats(perf.id)
+    seat = next(
+        s
+        for s in box.venue.seats
+        if s.id not in held and inv.buyable(box.seatsio_world.object_view(perf.event_key, s.label))
+    )
+    box.tessitura_world.hold(perf.id, [seat.id], 2)
+    box.seatsio_world.set_status(perf.event_key, [seat.label], "held-press")
+    return perf.id, seat.id, perf.event_key, seat.label
+
+
+def test_a_held_seat_released_long_after_its_hold_is_caught_at_once(tmp_path: Path) -> None:
+    box = Sandbox()
+    seen = inv.Seen.start(box)
+    pid, seat, key, label = _held_and_blocked(box)
+    placed = 100.0
+    seen.placed_at[(pid, seat)] = (placed, WHEN)
+    config = sandbox_config(tmp_path, "http://127.0.0.1:1", "http://127.0.0.1:2")
+    assert _released(seen, box, config, placed + 1.0) == []
+    late = placed + inv.STALE_RELEASE_S + 1.0
+    assert _released(seen, box, config, late - 0.2) == []
+    box.seatsio_world.release(key, [label])  # a stale writer's release
+    found = _released(seen, box, config, late)
+    assert len(found) == 1 and label in found[0], found
+
+
+def test_a_release_soon_after_the_hold_or_by_a_buyer_is_not_a_stale_write(tmp_path: Path) -> None:
+    box = Sandbox()
+    seen = inv.Seen.start(box)
+    config = sandbox_config(tmp_path, "http://127.0.0.1:1", "http://127.0.0.1:2")
+    pid, seat, key, label = _held_and_blocked(box)
+    seen.placed_at[(pid, seat)] = (100.0, WHEN)
+    assert _released(seen, box, config, 100.5) == []
+    box.seatsio_world.release(key, [label])  # a run that read before the hold: a race
+    assert _released(seen, box, config, 101.0) == []
+    # a buyer who had booked a seat the box office then held releases it: not the bridge
+    box.seatsio_world.book(key, [label])
+    assert _released(seen, box, config, 120.0) == []
+    box.seatsio_world.release(key, [label])
+    seen.buyer_freed.add((key, label))
+    assert _released(seen, box, config, 120.2) == []

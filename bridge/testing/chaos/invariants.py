@@ -11,6 +11,10 @@
 - **applied twice**: two status changes by the bridge in a row on one object, to one status;
 - **outside the ledger**: the bridge changed an object no journaled operation named (the journal
   is written before each call, as the ledger claim is);
+- **held seat released while held**: a seat Tessitura has held for longer than any run's reads
+  may be old (:data:`STALE_RELEASE_S`) went from blocked to buyable online, and no buyer freed
+  it: only a write planned on a read from before the hold can do that, a stale writer's (one
+  that was frozen, or lost its store session, past its lease), however briefly it lasts;
 - **two writers**: two instances wrote to one event at overlapping times, or together kept more
   regular-lane requests in flight than the configured budget (several instances share it);
 - **not converged** within the bound after the faults stop, or a lifted hold still blocking;
@@ -51,9 +55,15 @@ STARTUP_S = 4.0
 RUN_READS_WITHIN_S = 4.0
 #: The regular-lane budget of config/sandbox.toml, which every instance of a venue shares.
 REGULAR_LANE_BUDGET = 5
+#: A release planned on a read at most this old: a run's reads (its timeout), one request's
+#: time on the wire (the client timeout, runner.TIMEOUT_S), and a margin. A held seat made
+#: buyable later than this after its hold was placed was released on an older read.
+STALE_RELEASE_S = RUN_READS_WITHIN_S + 1.0 + 1.0
 
 _EVENT_WRITE = re.compile(r"^/events/(?P<key>[^/]+)/(actions|channels)")
 _MULTI_EVENT = frozenset({"groups", "actions"})
+#: The process id in a bridge instance's User-Agent (``...:<pid>:...``).
+_AGENT_PID = re.compile(r":(\d+):")
 
 
 def buyable(view: ObjectView) -> bool:
@@ -86,6 +96,17 @@ class Seen:
     calm_at: float | None = None
     #: process ids of the daemons the schedule signalled
     signalled: set[int] = field(default_factory=set)
+    #: (process id, from, to) of every pause (SIGSTOP to SIGCONT), monotonic
+    paused: list[tuple[int, float, float]] = field(default_factory=list)
+    #: the store file is gone (the harness does not open it meanwhile: that would make anew)
+    store_gone: bool = False
+    #: (event key, label) a buyer released since the last sample: made buyable, not by the bridge
+    buyer_freed: set[tuple[str, str]] = field(default_factory=set)
+    #: held seats (performance, seat) that were not buyable at the last sample, and when that was
+    blocked: set[tuple[int, int]] = field(default_factory=set)
+    last_sample: float | None = None
+    #: (performance, seat) -> when a hold the box office did not place was first seen
+    first_held: dict[tuple[int, int], float] = field(default_factory=dict)
 
     @classmethod
     def start(cls, box: Sandbox) -> Seen:
@@ -147,7 +168,9 @@ class Seen:
         """One look at the sandbox (and, for a long spell, the store); the violations found."""
         out: list[str] = []
         wall = SYSTEM.now()
-        current = set(held_and_buyable(box))
+        views = held_seat_views(box)
+        out += self._released_while_held(box, views, now)
+        current = {key for key, open_ in views.items() if open_}
         for key in list(self.spells):
             if key not in current:
                 del self.spells[key]
@@ -165,9 +188,59 @@ class Seen:
                 )
             if now - since > RUN_READS_WITHIN_S:
                 long_ones.append((pid, seat, since_wall))
-        if long_ones:
+        if long_ones and not self.store_gone:
             out += self._converged_while_pending(box, config, long_ones, wall)
         return out
+
+    def held_since(self, key: tuple[int, int], now: float) -> float:
+        """Since when Tessitura has held ``key`` without a break (as far as the harness knows:
+        its own placement, else when the hold was first seen)."""
+        placed = self.placed_at.get(key)
+        if placed is not None:
+            return placed[0]
+        return self.first_held.setdefault(key, now)
+
+    def _released_while_held(
+        self, box: Sandbox, views: Mapping[tuple[int, int], bool], now: float
+    ) -> list[str]:
+        """Held seats blocked at the last sample and buyable now, held for longer than
+        :data:`STALE_RELEASE_S`, and not freed by a buyer (see the module docstring)."""
+        out = []
+        for (pid, seat), open_ in views.items():
+            since = self.held_since((pid, seat), now)
+            if not open_ or (pid, seat) not in self.blocked:
+                continue
+            perf = box.venue.performance(pid)
+            label = box.venue.seat(seat).label
+            if (perf.event_key, label) in self.buyer_freed or now - since <= STALE_RELEASE_S:
+                continue
+            if ("released", pid, seat) in self.reported:
+                continue
+            self.reported.add(("released", pid, seat))
+            writers = self._writers(box, perf.event_key, self.last_sample or now, now)
+            out.append(
+                f"performance {pid}: {label}, held in Tessitura for {now - since:.1f} s, was "
+                f"made buyable online (released on a read older than any run's); writes to "
+                f"{perf.event_key} just before: {writers or 'none seen'}"
+            )
+        self.blocked = {key for key, open_ in views.items() if not open_}
+        self.buyer_freed.clear()
+        self.last_sample = now
+        return out
+
+    def _writers(self, box: Sandbox, key: str, since: float, now: float) -> str:
+        """Who wrote to event ``key`` from ``since`` (less a request timeout) to ``now``: process
+        ids, those that had been paused marked so."""
+        frozen = {pid for pid, _, _ in self.paused}
+        pids = []
+        for e in box.seatsio_control.log.entries:
+            m = _EVENT_WRITE.match(e.path)
+            if e.method == "GET" or not m or m["key"] != key or not since - 1.0 <= e.ended <= now:
+                continue
+            agent = _AGENT_PID.search(e.agent)
+            pid = int(agent[1]) if agent else 0
+            pids.append(f"{pid}{' (had been paused)' if pid in frozen else ''}")
+        return ", ".join(dict.fromkeys(pids))
 
     def _converged_while_pending(
         self,
@@ -201,18 +274,22 @@ class Seen:
         return out
 
 
-def held_and_buyable(box: Sandbox) -> list[tuple[int, int]]:
-    """(performance, seat) of every seat Tessitura holds with a mapped code that is buyable."""
-    out = []
+def held_seat_views(box: Sandbox) -> dict[tuple[int, int], bool]:
+    """(performance, seat) -> buyable online, for every seat Tessitura holds with a mapped code."""
+    out = {}
     tess, world = box.tessitura_world, box.seatsio_world
     for perf in box.venue.performances:
         for seat_id, layers in tess.held_seats(perf.id).items():
             if not any(layer.hold_code_id in MAPPED_CODES for layer in layers):
                 continue
             label = box.venue.seat(seat_id).label
-            if buyable(world.object_view(perf.event_key, label)):
-                out.append((perf.id, seat_id))
+            out[(perf.id, seat_id)] = buyable(world.object_view(perf.event_key, label))
     return out
+
+
+def held_and_buyable(box: Sandbox) -> list[tuple[int, int]]:
+    """(performance, seat) of every seat Tessitura holds with a mapped code that is buyable."""
+    return [key for key, open_ in held_seat_views(box).items() if open_]
 
 
 def converged(box: Sandbox, config: Path) -> bool:

@@ -11,13 +11,16 @@ faults stop and convergence is awaited for at most :data:`CONVERGE_BOUND_S`.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import logging
+import os
 import random
 import re
 import shutil
 import signal
 import subprocess
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -27,18 +30,29 @@ from datetime import datetime
 from pathlib import Path
 
 import httpx
+import psycopg
 
 from bridge.clock import SYSTEM
+from bridge.config.settings import SECTION_MODELS
 from bridge.sandbox import Sandbox
 from bridge.sandbox.control import Faults
 from bridge.testing import postgres
 from bridge.testing.chaos import invariants as inv
-from bridge.testing.chaos.schedule import FOR_SALE_RESET_S, Schedule, Step, fault_settings
+from bridge.testing.chaos.schedule import (
+    EVERY,
+    FOR_SALE_RESET_S,
+    HUNG_READ,
+    LEASE_TTL_S,
+    Schedule,
+    Step,
+    fault_settings,
+)
 from bridge.testing.daemon import fast_settings, role_of, with_daemon_settings
 from bridge.testing.sandbox import (
     run,
     served_sandbox,
     spawn,
+    store_path,
     with_shared_store,
 )
 
@@ -50,8 +64,25 @@ CONVERGE_BOUND_S = 30.0
 WARM_UP_BOUND_S = 45.0
 #: The client timeout of both vendors in a chaos run: a hang outlasts it.
 TIMEOUT_S = 1.0
-#: The daemon settings of a chaos run: 1 s cadences, short timeouts and backoff.
+#: The daemon settings of a chaos run: 1 s cadences, short timeouts and backoff, a 3 s writer
+#: lease (:data:`~bridge.testing.chaos.schedule.LEASE_TTL_S`, which a pause outlasts).
 SETTINGS = fast_settings(reload_poll_s=0.3, stop_grace_s=3, backoff_base_s=0.3, backoff_cap_s=1.5)
+assert f"writer_lease_ttl_s = {LEASE_TTL_S:g}" in SETTINGS
+#: Where a unit lease's time to live may be set ((section, key), the first the config knows is
+#: set to LEASE_TTL_S): without one, units keep the bridge's built-in lease.
+UNIT_LEASE_KEYS = (
+    ("store", "lease_ttl_s"),
+    ("daemon", "lease_ttl_s"),
+    ("daemon", "unit_lease_ttl_s"),
+)
+#: The per-process wall-clock offset file a test config may name (``clock_step`` writes it).
+CLOCK_OFFSET_KEY = ("testing", "clock_offset_file")
+#: How often a repeated store-session loss terminates the sessions again.
+SESSION_CUT_EVERY_S = 0.1
+#: How long an instance losing its store sessions once takes to be back (reconnecting).
+SESSION_BACK_S = 1.0
+#: The longest wait for the daemons to stop before a removed store file is put back.
+RESTORE_STOP_BOUND_S = 10.0
 #: How long after exiting by itself an instance is started again (systemd: RestartSec).
 RESTART_S = 0.5
 #: An unused hold code: a valid row to add mid-run.
@@ -72,6 +103,9 @@ class Outcome:
     hit: Counter[str] = field(default_factory=Counter)
     samples: int = 0
     folder: str = ""
+    #: steps the runner could not play here, by kind (a clock step before the config has a clock
+    #: offset; a store fault on the other store)
+    skipped: Counter[str] = field(default_factory=Counter)
 
     def summary(self) -> Summary:
         return Summary(
@@ -81,8 +115,12 @@ class Outcome:
             converged_after_s=self.converged_after_s,
             kills=self.kills,
             terms=self.terms,
-            faults=tuple(s.fault for s in self.schedule.faults()),
+            faults=(
+                *(s.fault for s in self.schedule.faults()),
+                *(s.kind for s in self.schedule.process_faults()),
+            ),
             hit=dict(self.hit),
+            skipped=dict(self.skipped),
         )
 
 
@@ -98,16 +136,20 @@ class Summary:
     terms: int
     faults: tuple[str, ...]
     hit: dict[str, int]
+    skipped: dict[str, int] = field(default_factory=dict)
 
 
 class Daemons:
-    """The instances of one venue: started, signalled, restarted, their logs kept."""
+    """The instances of one venue: started, signalled, paused, restarted, their logs kept.
 
-    def __init__(self, config: Path, folder: Path, count: int) -> None:
-        self.config, self.folder = config, folder
+    ``configs`` holds one config per instance (they differ only in their clock offset file)."""
+
+    def __init__(self, configs: list[Path], folder: Path) -> None:
+        self.configs, self.folder = configs, folder
+        self.config = configs[0]
         self.logs: list[Path] = []
         self.log_of: dict[int, Path] = {}
-        self.procs: list[subprocess.Popen[str]] = [self._start() for _ in range(count)]
+        self.procs: list[subprocess.Popen[str]] = [self._start(i) for i in range(len(configs))]
         #: instance -> when it may be started again (after a signal)
         self.restart_at: dict[int, float] = {}
         #: (from, to) monotonic spans where some instance was down
@@ -115,11 +157,20 @@ class Daemons:
         self._down_since: dict[int, float] = {}
         #: (log, exit code) of instances that exited without being signalled
         self.exited: list[tuple[Path, int]] = []
+        #: process id -> when it was frozen (SIGSTOP), while it is
+        self.paused: dict[int, float] = {}
+        #: what to do once every instance has stopped (the store file put back), and by when
+        #: they must have stopped; no instance starts meanwhile
+        self._when_stopped: tuple[Callable[[], None], float] | None = None
+        #: no instance is started again while this is set (the store file is gone: the operator
+        #: puts it back first)
+        self.held = False
+        self._writer = 0
 
-    def _start(self) -> subprocess.Popen[str]:
+    def _start(self, i: int) -> subprocess.Popen[str]:
         log = self.folder / f"daemon-{len(self.logs)}.log"
         self.logs.append(log)
-        proc = spawn(self.config, "run", log=log)
+        proc = spawn(self.configs[i], "run", log=log)
         self.log_of[proc.pid] = log
         return proc
 
@@ -130,27 +181,91 @@ class Daemons:
         self.restart_at[i] = now + restart_in_s
         self._down_since.setdefault(i, now)
 
+    def pause(self, i: int) -> int | None:
+        """Freeze instance ``i`` (SIGSTOP); its process id, or None when it is not running."""
+        proc = self.procs[i]
+        if proc.poll() is not None or proc.pid in self.paused:
+            return None
+        proc.send_signal(signal.SIGSTOP)
+        self.paused[proc.pid] = SYSTEM.monotonic()
+        return proc.pid
+
+    def resume(self, pid: int) -> None:
+        """Let the process ``pid`` run again (SIGCONT), if it is still one of ours."""
+        if self.paused.pop(pid, None) is None:
+            return
+        for p in self.procs:
+            if p.pid == pid and p.poll() is None:
+                p.send_signal(signal.SIGCONT)
+
+    def resume_all(self) -> None:
+        for pid in list(self.paused):
+            self.resume(pid)
+
+    def writer(self) -> int:
+        """The instance that holds the writer role now (the first one when none says so); while
+        the store file is gone (:attr:`held`), the last one known (reading the store would make
+        a new file)."""
+        if self.held:
+            return self._writer
+        for i, p in enumerate(self.procs):
+            if p.poll() is None:
+                note = role_of(self.config, p.pid)
+                if note and note.get("role") == "active":
+                    self._writer = i
+                    return i
+        return 0
+
+    def stop_then(self, act: Callable[[], None], now: float, bound_s: float) -> None:
+        """Stop every instance (SIGTERM), run ``act`` once all have exited (killing any still up
+        after ``bound_s``), then start them again: an operator's repair."""
+        for i in range(len(self.procs)):
+            self.signal(i, signal.SIGTERM, 0.0, now)
+        self._when_stopped = (act, now + bound_s)
+
+    @property
+    def stopping(self) -> bool:
+        return self._when_stopped is not None
+
     def tick(self, now: float) -> None:
         """Restart the instances whose time has come (a SIGTERM'd one once it has exited), and,
         as systemd's Restart=on-failure does, one that exited by itself (a broken table at its
-        start, say) after :data:`RESTART_S`."""
+        start, say) after :data:`RESTART_S`; none while an operator's repair waits for them to
+        stop."""
         for i, p in enumerate(self.procs):
             if i not in self.restart_at and p.poll() is not None:
                 self.restart_at[i] = now + RESTART_S
                 self._down_since.setdefault(i, now)
                 self.exited.append((self.log_of[p.pid], p.returncode))
+        if self._when_stopped is not None:
+            act, by = self._when_stopped
+            if now >= by:
+                self.resume_all()
+                for p in self.procs:
+                    if p.poll() is None:
+                        p.kill()
+                        p.wait()
+            if any(p.poll() is None for p in self.procs):
+                return
+            self._when_stopped = None
+            self.held = False
+            act()
+        if self.held:
+            return
         for i, at in list(self.restart_at.items()):
             if now >= at and self.procs[i].poll() is not None:
                 del self.restart_at[i]
-                self.procs[i] = self._start()
+                self.paused.pop(self.procs[i].pid, None)
+                self.procs[i] = self._start(i)
                 self.down.append((self._down_since.pop(i), now))
 
     def restart_all(self, now: float, bound_s: float = 15.0) -> None:
         """Every instance running again (waiting for signalled ones to exit, bounded)."""
+        self.resume_all()
         deadline = SYSTEM.monotonic() + bound_s
         for i in list(self.restart_at):
             self.restart_at[i] = now
-        while self.restart_at and SYSTEM.monotonic() < deadline:
+        while (self.restart_at or self.stopping) and SYSTEM.monotonic() < deadline:
             self.tick(SYSTEM.monotonic())
             time.sleep(0.05)
         for i in list(self.restart_at):  # a stuck SIGTERM: kill it and go on
@@ -168,6 +283,7 @@ class Daemons:
         return True
 
     def stop(self) -> list[int]:
+        self.resume_all()
         for p in self.procs:
             if p.poll() is None:
                 p.send_signal(signal.SIGTERM)
@@ -201,8 +317,13 @@ def quiet_sandbox_server() -> Iterator[None]:
 
 def chaos_config(config: Path, folder: Path, pg_url: str | None) -> tuple[Path, Path]:
     """The served sandbox's config made fit for chaos: its own copy of the hold-code table
-    (edited mid-run), short timeouts and cadences, and the shared store when ``pg_url``."""
-    with_daemon_settings(config, SETTINGS)
+    (edited mid-run), short timeouts and cadences, short leases, and the shared store when
+    ``pg_url``."""
+    unit_lease = next(((sec, key) for sec, key in UNIT_LEASE_KEYS if knows(sec, key)), None)
+    settings = SETTINGS
+    if unit_lease is not None and unit_lease[0] == "daemon":
+        settings += f"{unit_lease[1]} = {LEASE_TTL_S:g}\n"
+    with_daemon_settings(config, settings)
     text = config.read_text(encoding="utf-8")
     table = Path(re.findall(r'hold_codes = "([^"]+)"', text)[0])
     own = folder / "hold-codes.csv"
@@ -212,7 +333,110 @@ def chaos_config(config: Path, folder: Path, pg_url: str | None) -> tuple[Path, 
     config.write_text(text, encoding="utf-8")
     if pg_url is not None:
         with_shared_store(config, pg_url, "chaos")
+    if unit_lease is not None and unit_lease[0] == "store":
+        text = config.read_text(encoding="utf-8")
+        text = text.replace("[store]\n", f"[store]\n{unit_lease[1]} = {LEASE_TTL_S:g}\n", 1)
+        config.write_text(text, encoding="utf-8")
     return config, own
+
+
+def knows(section: str, key: str) -> bool:
+    """Whether the config of this checkout has setting ``[section] key`` (it refuses unknown
+    ones, so the runner writes a setting only where it exists)."""
+    model = SECTION_MODELS.get(section)
+    return model is not None and key in model[0].model_fields
+
+
+def instance_configs(config: Path, count: int) -> tuple[list[Path], list[Path] | None]:
+    """One config per instance, each naming its own clock offset file (so that instances may
+    disagree on the time), and those files (holding 0); None for the files, and ``config`` for
+    every instance, where the config has no clock offset setting yet."""
+    if not knows(*CLOCK_OFFSET_KEY):
+        return [config] * count, None
+    text = config.read_text(encoding="utf-8")
+    configs, offsets = [], []
+    for i in range(count):
+        offset = config.parent / f"clock-{i}.offset"
+        offset.write_text("0\n", encoding="utf-8")
+        own = config.with_name(f"{config.stem}-{i}{config.suffix}")
+        section, key = CLOCK_OFFSET_KEY
+        own.write_text(f'{text.rstrip()}\n\n[{section}]\n{key} = "{offset}"\n', encoding="utf-8")
+        configs.append(own)
+        offsets.append(offset)
+    return configs, offsets
+
+
+def client_ports(pids: list[int]) -> set[int]:
+    """The local TCP ports of the sockets processes ``pids`` hold open (Linux /proc): which
+    PostgreSQL sessions are theirs (``pg_stat_activity.client_port``)."""
+    inodes: set[str] = set()
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                with contextlib.suppress(OSError):
+                    link = os.readlink(f"/proc/{pid}/fd/{fd}")
+                    if link.startswith("socket:["):
+                        inodes.add(link[8:-1])
+    ports: set[int] = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError), open(table, encoding="ascii") as f:
+            for line in f.readlines()[1:]:
+                parts = line.split()
+                if len(parts) > 9 and parts[9] in inodes:
+                    ports.add(int(parts[1].rsplit(":", 1)[1], 16))
+    return ports
+
+
+class SessionCutter:
+    """Terminates (``pg_terminate_backend``) the store sessions of some daemons: once, or again
+    every :data:`SESSION_CUT_EVERY_S` until stopped. Only the daemons' own sessions (found by
+    their client ports): the harness's reads of the store are left alone."""
+
+    def __init__(self, database_url: str) -> None:
+        self.url = database_url
+        self.database = database_url.rsplit("/", 1)[1].split("?", 1)[0]
+        self.cut_sessions = 0
+        self._stops: list[threading.Event] = []
+        self._threads: list[threading.Thread] = []
+
+    def cut(self, pids: list[int]) -> int:
+        """Terminate the sessions of ``pids`` now; how many there were."""
+        ports = client_ports(pids)
+        if not ports:
+            return 0
+        try:
+            with psycopg.connect(postgres.ADMIN_URL, autocommit=True, connect_timeout=3) as c:
+                rows = c.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = %s AND client_port = ANY(%s) AND pid <> pg_backend_pid()",
+                    (self.database, sorted(ports)),
+                ).fetchall()
+        except psycopg.Error:
+            return 0
+        done = sum(1 for (ok,) in rows if ok)
+        self.cut_sessions += done
+        return done
+
+    def cut_for(self, pids: Callable[[], list[int]], duration_s: float) -> None:
+        """Keep terminating the sessions of ``pids()`` for ``duration_s`` (in a thread)."""
+        stop = threading.Event()
+        until = SYSTEM.monotonic() + duration_s
+
+        def loop() -> None:
+            while not stop.is_set() and SYSTEM.monotonic() < until:
+                self.cut(pids())
+                stop.wait(SESSION_CUT_EVERY_S)
+
+        thread = threading.Thread(target=loop, name="chaos-session-cutter", daemon=True)
+        self._stops.append(stop)
+        self._threads.append(thread)
+        thread.start()
+
+    def stop(self) -> None:
+        for stop in self._stops:
+            stop.set()
+        for thread in self._threads:
+            thread.join(timeout=5)
 
 
 class Traffic:
@@ -252,7 +476,8 @@ class Traffic:
         world = self.box.seatsio_world
         if self.booked and self.rng.random() < 0.3:
             key, label = self.booked.pop(self.rng.randrange(len(self.booked)))
-            self._act(lambda: world.release(key, [label]), key, label)
+            if self._act(lambda: world.release(key, [label]), key, label):
+                self.seen.buyer_freed.add((key, label))
             return
         perf = self.rng.choice(self.box.venue.performances)
         views = [v for v in world.object_views(perf.event_key) if inv.buyable(v)]
@@ -292,14 +517,20 @@ def run_schedule(
             shared = stack.enter_context(postgres.fresh_database("seatbridge_chaos"))
         box, config = stack.enter_context(served_sandbox(folder))
         config, table = chaos_config(config, folder, shared)
+        configs, offsets = instance_configs(config, schedule.processes)
         seen = inv.Seen.start(box)
-        daemons = Daemons(config, folder, schedule.instances)
+        cutter = SessionCutter(shared) if shared else None
+        daemons = Daemons(configs, folder)
         try:
-            _play(schedule, box, config, table, daemons, seen, outcome, outputs)
+            _play(schedule, box, config, table, daemons, seen, outcome, outputs, cutter, offsets)
         finally:
+            if cutter is not None:
+                cutter.stop()
             daemons.kill_all()
         for control in (box.seatsio_control, box.tessitura_control):
             outcome.hit.update(e.fault for e in control.log.entries if e.fault)
+        if cutter is not None and cutter.cut_sessions:
+            outcome.hit["store_session_terminated"] += cutter.cut_sessions
         outcome.violations += inv.final_checks(box, config, seen)
         outcome.violations += inv.crashes(daemons.exited)
         outcome.violations += inv.secrets_in([*daemons.logs, folder / "status.txt"])
@@ -315,6 +546,8 @@ def _play(
     seen: inv.Seen,
     outcome: Outcome,
     outputs: bool,
+    cutter: SessionCutter | None = None,
+    offsets: list[Path] | None = None,
 ) -> None:
     if not _wait(lambda: daemons.all_active() and inv.converged(box, config), WARM_UP_BOUND_S):
         outcome.violations.append(
@@ -324,19 +557,29 @@ def _play(
     traffic = Traffic(box, random.Random(schedule.seed), seen)
     controls = {"seatsio": box.seatsio_control, "tessitura": box.tessitura_control}
     good_table = table.read_text(encoding="utf-8")
-    pending: list[tuple[float, str, Callable[[], None]]] = []
+    #: (at, order, what, act), kept sorted: an act may plan another (a pause its resume)
+    pending: list[tuple[float, int, str, Callable[[], None]]] = []
+    order = iter(range(1 << 30))
 
     def fault_on(step: Step) -> Callable[[], None]:
         def go() -> None:
             controls[step.vendor].set_faults(Faults(**fault_settings(step, TIMEOUT_S)))
-            # a spent daily for-sale limit lasts until its reset, after the window
+            # a spent daily for-sale limit lasts until its reset, after the window; a read hung
+            # at its end hangs on after it
             extra = FOR_SALE_RESET_S if step.fault == "429_for_sale_daily" else 0.0
+            if step.fault == HUNG_READ:
+                extra = max(step.hang_s, 2 * TIMEOUT_S + 0.5)
             seen.fault(step.vendor, SYSTEM.monotonic(), step.duration_s + extra)
 
         return go
 
     def later(at: float, what: str, act: Callable[[], None]) -> None:
-        pending.append((at, what, act))
+        bisect.insort(pending, (at, next(order), what, act), key=lambda p: (p[0], p[1]))
+
+    def targets(instance: int) -> list[int]:
+        """The instances a process fault names (:data:`EVERY`: all) that this run has."""
+        count = len(daemons.procs)
+        return list(range(count)) if instance == EVERY else [i for i in [instance] if i < count]
 
     for step in schedule.steps:
         if step.kind == "fault":
@@ -356,6 +599,8 @@ def _play(
                 outcome.terms += 1
 
             def send(s: Step = step, g: signal.Signals = sig) -> None:
+                if s.instance >= len(daemons.procs):
+                    return
                 seen.signalled.add(daemons.procs[s.instance].pid)
                 daemons.signal(s.instance, g, s.duration_s, SYSTEM.monotonic())
 
@@ -365,7 +610,78 @@ def _play(
         elif step.kind == "edit_invalid":
             later(step.at_s, "edit", lambda: _write(table, good_table + INVALID_ROW))
             later(step.at_s + step.duration_s, "undo", lambda: _write(table, good_table))
-    pending.sort(key=lambda p: p[0])
+        elif step.kind == "pause":
+
+            def freeze(s: Step = step) -> None:
+                i = daemons.writer() if s.instance == EVERY else s.instance
+                if i >= len(daemons.procs):
+                    return
+                pid = daemons.pause(i)
+                if pid is None:  # not running (killed, restarting): nothing to freeze
+                    return
+                now = SYSTEM.monotonic()
+                seen.fault("pause", now, s.duration_s)
+                seen.paused.append((pid, now, now + s.duration_s))
+                later(s.at_s + s.duration_s, "resume", lambda: daemons.resume(pid))
+
+            later(step.at_s, "pause", freeze)
+        elif step.kind == "store_loss":
+            if cutter is None:  # a replay on SQLite: no sessions to lose
+                outcome.skipped["store_loss"] += 1
+                continue
+
+            def cut(s: Step = step, c: SessionCutter = cutter) -> None:
+                def pids() -> list[int]:
+                    procs = [daemons.procs[i] for i in targets(s.instance)]
+                    return [p.pid for p in procs if p.poll() is None]
+
+                now = SYSTEM.monotonic()
+                if s.duration_s > 0:
+                    c.cut_for(pids, s.duration_s)
+                else:
+                    c.cut(pids())
+                seen.fault("store", now, s.duration_s + SESSION_BACK_S)
+
+            later(step.at_s, "store loss", cut)
+        elif step.kind == "clock_step":
+            if offsets is None:  # this checkout's config has no clock offset yet
+                outcome.skipped["clock_step"] += 1
+                continue
+
+            def step_clock(
+                s: Step, value: float, files: list[Path] = offsets
+            ) -> Callable[[], None]:
+                def go() -> None:
+                    for i in targets(s.instance):
+                        _write(files[i], f"{value:g}\n")
+
+                return go
+
+            later(step.at_s, "clock step", step_clock(step, step.offset_s))
+            if step.duration_s > 0:
+                later(step.at_s + step.duration_s, "clock back", step_clock(step, 0.0))
+        elif step.kind == "store_removed":
+            if schedule.instances > 1:  # a replay on PostgreSQL: no file to remove
+                outcome.skipped["store_removed"] += 1
+                continue
+            moved: list[tuple[Path, Path]] = []
+
+            def remove(s: Step = step, moved: list[tuple[Path, Path]] = moved) -> None:
+                daemons.writer()  # known before the file goes
+                moved += _remove_store(store_path(config), s.variant == "replace")
+                daemons.held = True
+                seen.store_gone = True
+                seen.fault("store", SYSTEM.monotonic(), s.duration_s)
+
+            def repair(moved: list[tuple[Path, Path]] = moved) -> None:
+                def put_back() -> None:
+                    _put_back(store_path(config), moved)
+                    seen.store_gone = False
+
+                daemons.stop_then(put_back, SYSTEM.monotonic(), RESTORE_STOP_BOUND_S)
+
+            later(step.at_s, "store removed", remove)
+            later(step.at_s + step.duration_s, "store put back", repair)
 
     started = SYSTEM.monotonic()
     next_sample = started
@@ -373,16 +689,20 @@ def _play(
         now = SYSTEM.monotonic()
         t = now - started
         while pending and pending[0][0] <= t:
-            pending.pop(0)[2]()
+            pending.pop(0)[3]()
         daemons.tick(now)
         if now >= next_sample:
             outcome.violations += seen.sample(box, config, now, daemons.down, daemons.restart_at)
             outcome.samples += 1
             next_sample = now + SAMPLE_S
-        if t >= schedule.chaos_s and not pending:
+        if t >= schedule.chaos_s and not pending and not daemons.stopping:
             break
         time.sleep(0.02)
 
+    if cutter is not None:
+        cutter.stop()
+    for f in offsets or ():
+        _write(f, "0\n")
     # the faults stop: everything back up, then convergence within the bound
     for control in controls.values():
         control.clear_faults()
@@ -429,6 +749,33 @@ def _page(config: Path, daemons: Daemons, folder: Path) -> None:
 
 def _write(table: Path, text: str) -> None:
     table.write_text(text, encoding="utf-8")
+
+
+_SQLITE_FILES = ("", "-wal", "-shm")
+
+
+def _remove_store(path: Path, replace: bool) -> list[tuple[Path, Path]]:
+    """The SQLite store at ``path`` gone from under its daemons (moved aside, so the operator can
+    put it back, which a daemon holding it open cannot tell from a deletion), and with
+    ``replace`` an empty file in its place; (where it was, where it is now) of each file."""
+    moved = []
+    for suffix in _SQLITE_FILES:
+        src = Path(f"{path}{suffix}")
+        if src.exists():
+            dst = path.with_name(f"removed-{path.name}{suffix}")
+            os.replace(src, dst)
+            moved.append((src, dst))
+    if replace:
+        path.write_bytes(b"")
+    return moved
+
+
+def _put_back(path: Path, moved: list[tuple[Path, Path]]) -> None:
+    """The operator's repair: whatever is at ``path`` now goes, the moved store comes back."""
+    for suffix in _SQLITE_FILES:
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    for src, dst in moved:
+        os.replace(dst, src)
 
 
 def _wait(probe: Callable[[], bool], bound_s: float) -> bool:

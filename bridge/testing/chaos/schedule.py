@@ -19,8 +19,29 @@ from bridge.clock import SYSTEM
 
 #: What a step does.
 StepKind = Literal[
-    "fault", "box_office", "buyer", "sigterm", "sigkill", "edit_valid", "edit_invalid"
+    "fault",
+    "box_office",
+    "buyer",
+    "sigterm",
+    "sigkill",
+    "edit_valid",
+    "edit_invalid",
+    "pause",
+    "store_loss",
+    "clock_step",
+    "store_removed",
 ]
+
+#: The process-level faults (issue 24): a stall past the lease, the store's sessions or file
+#: gone, the wall clock stepped. ``hung_read`` is a vendor fault (a :data:`FAULT_KINDS` sibling).
+PROCESS_KINDS: tuple[StepKind, ...] = ("pause", "store_loss", "clock_step", "store_removed")
+
+#: Every instance (``store_loss``, ``clock_step``); for a ``pause`` on SQLite: the writer.
+EVERY = -1
+
+#: The writer lease (and, where the config has it, the unit lease) of a chaos run, in seconds:
+#: a ``pause`` outlasts it, so that a successor may take over meanwhile.
+LEASE_TTL_S = 3.0
 
 #: What a fault does to the requests it hits (see :func:`fault_settings`).
 FAULT_KINDS = (
@@ -35,6 +56,13 @@ FAULT_KINDS = (
     "wrong_type",
     "empty",
 )
+
+#: Reads that hang (Tessitura: any request, the bridge only reads it; seats.io: GETs) for
+#: several client timeouts: a stalled vendor, not a slow one. Drawn apart from
+#: :data:`FAULT_KINDS` so that the older kinds of a seed stay as they were.
+HUNG_READ = "hung_read"
+#: Every kind of vendor fault.
+ALL_FAULT_KINDS = (*FAULT_KINDS, HUNG_READ)
 
 #: Which requests a fault hits: every request of its vendor, or those whose path matches.
 PATHS: dict[str, tuple[str | None, ...]] = {
@@ -61,6 +89,16 @@ class Step:
     ``sigkill``: instance ``instance`` is signalled and restarted ``duration_s`` later.
     ``edit_valid`` / ``edit_invalid``: the hold-code table is edited (an unused code added; a
     broken row), and an invalid edit is undone ``duration_s`` later.
+
+    The process faults: ``pause``: instance ``instance`` (:data:`EVERY` on SQLite: whichever is
+    the writer then) is frozen (SIGSTOP) for ``duration_s``, longer than its lease, then resumed.
+    ``store_loss``: every PostgreSQL session of ``instance`` (:data:`EVERY`: of all) is
+    terminated, once (``duration_s`` 0) or again and again for ``duration_s``. ``clock_step``:
+    the wall clock of ``instance`` (:data:`EVERY`: of all) moves by ``offset_s`` for
+    ``duration_s`` (0: until the chaos ends). ``store_removed``: the SQLite store file is deleted
+    (``variant`` "delete") or replaced by an empty file ("replace"); ``duration_s`` later the
+    operator puts the file back and restarts the daemons. A ``fault`` of kind ``hung_read``
+    stalls each matching read for ``hang_s``.
     """
 
     at_s: float
@@ -72,14 +110,39 @@ class Step:
     duration_s: float = 0.0
     instance: int = 0
     moves: int = 0
+    offset_s: float = 0.0
+    hang_s: float = 0.0
+    variant: str = ""
 
     def describe(self) -> str:
         t = f"{self.at_s:5.2f}s"
         if self.kind == "fault":
             where = self.path or "every request"
+            if self.fault == HUNG_READ:
+                return (
+                    f"{t} {self.vendor} reads on {where} hang {self.hang_s:.2f}s each, "
+                    f"for {self.duration_s:.2f}s"
+                )
             return (
                 f"{t} {self.vendor} {self.fault} on {where} "
                 f"(rate {self.rate:.2f}) for {self.duration_s:.2f}s"
+            )
+        who = "every instance" if self.instance == EVERY else f"instance {self.instance}"
+        if self.kind == "pause":
+            if self.instance == EVERY:
+                who = "the writer"
+            return f"{t} {who} frozen (SIGSTOP) for {self.duration_s:.2f}s, then resumed"
+        if self.kind == "store_loss":
+            how = "once" if self.duration_s == 0 else f"again and again for {self.duration_s:.2f}s"
+            return f"{t} the store sessions of {who} terminated {how}"
+        if self.kind == "clock_step":
+            until = "until the end" if self.duration_s == 0 else f"for {self.duration_s:.2f}s"
+            return f"{t} the wall clock of {who} stepped {self.offset_s:+g}s {until}"
+        if self.kind == "store_removed":
+            what = "deleted" if self.variant == "delete" else "replaced by an empty file"
+            return (
+                f"{t} the store file {what}; restored and the daemons restarted "
+                f"{self.duration_s:.2f}s later"
             )
         if self.kind in ("sigterm", "sigkill"):
             return (
@@ -103,6 +166,13 @@ class Schedule:
     profile: str = "short"
     #: the indices (into the generated steps) kept after shrinking; None: all of them
     kept: tuple[int, ...] | None = field(default=None)
+    #: one daemon on SQLite with a second one standing by (to take over during a pause)
+    standby: bool = False
+
+    @property
+    def processes(self) -> int:
+        """How many daemons run: the instances, and the standby."""
+        return self.instances + (1 if self.standby else 0)
 
     def without(self, index: int) -> Schedule:
         """The schedule without its step ``index`` (what the shrinker tries)."""
@@ -116,10 +186,14 @@ class Schedule:
     def signals(self) -> list[Step]:
         return [s for s in self.steps if s.kind in ("sigterm", "sigkill")]
 
+    def process_faults(self) -> list[Step]:
+        return [s for s in self.steps if s.kind in PROCESS_KINDS]
+
     def describe(self) -> list[str]:
+        standby = " and a standby" if self.standby else ""
         head = (
-            f"schedule seed {self.seed}, {self.profile} profile, {self.instances} instance(s), "
-            f"{self.chaos_s:.1f}s of chaos, {len(self.steps)} steps"
+            f"schedule seed {self.seed}, {self.profile} profile, {self.instances} instance(s)"
+            f"{standby}, {self.chaos_s:.1f}s of chaos, {len(self.steps)} steps"
         )
         return [head, *("  " + s.describe() for s in self.steps)]
 
@@ -146,11 +220,25 @@ class Profile:
     traffic_every_s: float
     #: share of schedules run with three instances on PostgreSQL (when it is there)
     scaled_share: float
+    #: how often the process faults and hung reads come (a factor on :data:`EXTRA_ODDS`; 0: never)
+    extras: float = 0.0
 
+
+#: The chance that a schedule gets each process fault or hung read (times its profile's
+#: ``extras``); ``store_loss`` only on PostgreSQL, ``store_removed`` only on SQLite.
+EXTRA_ODDS: dict[str, float] = {
+    "pause": 0.3,
+    "store_loss": 0.5,
+    "clock_step": 0.3,
+    "store_removed": 0.2,
+    HUNG_READ: 0.3,
+}
 
 PROFILES = {
     "short": Profile("short", 5.0, (2, 4), (0.4, 2.0), (0, 2), 0.4, 0.25),
-    "soak": Profile("soak", 6.0, (2, 6), (0.3, 2.5), (0, 3), 0.35, 0.25),
+    "soak": Profile("soak", 6.0, (2, 6), (0.3, 2.5), (0, 3), 0.35, 0.25, extras=1.0),
+    #: the process faults more often: a trial of the new kinds
+    "stalls": Profile("stalls", 6.0, (1, 3), (0.3, 2.5), (0, 1), 0.35, 0.35, extras=2.5),
 }
 
 
@@ -204,8 +292,106 @@ def generate(seed: int, profile: str = "short", *, scaled: bool | None = None) -
     elif edit < 0.5:
         at = rng.uniform(0.5, p.chaos_s - 1)
         steps.append(Step(round(at, 2), "edit_invalid", duration_s=round(rng.uniform(0.5, 2.0), 2)))
+    extra = _extras(seed, p, instances, steps)
+    standby = instances == 1 and any(s.kind == "pause" for s in extra)
+    steps += extra
     steps.sort(key=lambda s: (s.at_s, s.kind))
-    return Schedule(seed, tuple(steps), p.chaos_s, instances, profile)
+    return Schedule(seed, tuple(steps), p.chaos_s, instances, profile, standby=standby)
+
+
+#: How far a pause outlasts the lease: long enough for a successor to take over and write.
+PAUSE_BEYOND_LEASE_S = (1.0, 5.0)
+#: Clock steps: an hour either way, and the 400 s of a host whose clock runs ahead or behind.
+CLOCK_STEPS_S = (3600.0, -3600.0, 400.0, -400.0)
+
+
+def _extras(seed: int, p: Profile, instances: int, steps: list[Step]) -> list[Step]:
+    """The process faults and hung reads of ``seed``, from their own random stream (so that the
+    older steps of a seed stay what they were); a hung read in a gap between its vendor's other
+    faults (``steps``), as a vendor has one fault at a time."""
+    if p.extras <= 0:
+        return []
+    rng = random.Random(f"chaos-extras-{seed}")
+    odds = {k: min(1.0, v * p.extras) for k, v in EXTRA_ODDS.items()}
+    shared = instances > 1
+    out: list[Step] = []
+
+    def at(latest: float) -> float:
+        return round(rng.uniform(0.3, max(0.3, latest)), 2)
+
+    if rng.random() < odds["pause"]:
+        out.append(
+            Step(
+                at(p.chaos_s - 1.0),
+                "pause",
+                instance=rng.randrange(instances) if shared else EVERY,
+                duration_s=round(LEASE_TTL_S + rng.uniform(*PAUSE_BEYOND_LEASE_S), 2),
+            )
+        )
+    if shared and rng.random() < odds["store_loss"]:
+        repeated = rng.random() < 0.6
+        out.append(
+            Step(
+                at(p.chaos_s - 1.0),
+                "store_loss",
+                instance=EVERY if rng.random() < 0.4 else rng.randrange(instances),
+                duration_s=round(rng.uniform(1.0, 2.5 * LEASE_TTL_S), 2) if repeated else 0.0,
+            )
+        )
+    if rng.random() < odds["clock_step"]:
+        who = EVERY if not shared or rng.random() < 0.3 else rng.randrange(instances)
+        out.append(
+            Step(
+                at(p.chaos_s - 1.0),
+                "clock_step",
+                instance=who,
+                offset_s=rng.choice(CLOCK_STEPS_S),
+                duration_s=0.0 if rng.random() < 0.5 else round(rng.uniform(1.0, 4.0), 2),
+            )
+        )
+    if not shared and rng.random() < odds["store_removed"]:
+        out.append(
+            Step(
+                at(p.chaos_s - 2.0),
+                "store_removed",
+                variant=rng.choice(("delete", "replace")),
+                duration_s=round(rng.uniform(1.5, 4.0), 2),
+            )
+        )
+    if rng.random() < odds[HUNG_READ]:
+        vendor = rng.choice(("seatsio", "tessitura"))
+        start, room = _widest_gap(steps, vendor, p.chaos_s)
+        if room >= 0.8:
+            out.append(
+                Step(
+                    round(start + 0.05, 2),
+                    "fault",
+                    vendor=vendor,
+                    fault=HUNG_READ,
+                    path=rng.choice(HUNG_PATHS[vendor]),
+                    duration_s=round(min(room - 0.1, rng.uniform(1.0, 4.0)), 2),
+                    hang_s=round(rng.uniform(3.0, 8.0), 2),
+                )
+            )
+    return out
+
+
+def _widest_gap(steps: list[Step], vendor: str, chaos_s: float) -> tuple[float, float]:
+    """(start, length) of the longest time in the chaos when ``vendor`` has no fault."""
+    windows = sorted((s.at_s, s.at_s + s.duration_s) for s in steps if s.vendor == vendor)
+    best, free_from = (0.0, 0.0), 0.3
+    for a, b in [*windows, (chaos_s, chaos_s)]:
+        if a - free_from > best[1]:
+            best = (free_from, a - free_from)
+        free_from = max(free_from, b)
+    return best
+
+
+#: Which reads a hung read hits (seats.io: GETs of these paths; Tessitura: any request).
+HUNG_PATHS: dict[str, tuple[str | None, ...]] = {
+    "seatsio": (None, "/events/[^/]+$", "/objects", "/reports/"),
+    "tessitura": (None, "/Seats", "/Performances/[0-9]+$", "/Search", "/HoldCodes"),
+}
 
 
 #: Tessitura has no concurrency lanes nor a for-sale budget.
@@ -270,6 +456,10 @@ def fault_settings(step: Step, timeout_s: float, now: datetime | None = None) ->
         return {**base, "wrong_type_rate": r}
     if kind == "empty":
         return {**base, "empty_rate": r}
+    if kind == HUNG_READ:
+        # hangs several client timeouts (at least two): each attempt times out, retries too
+        hang = max(step.hang_s, 2 * timeout_s + 0.5)
+        return {**base, "hang_s": hang, "method": "GET" if step.vendor == "seatsio" else None}
     raise ValueError(f"unknown fault kind {kind!r}")
 
 
@@ -288,8 +478,10 @@ def _seatsio_error(
 
 def fault_counts(schedules: Iterable[Schedule]) -> dict[str, int]:
     """Fault windows by kind over ``schedules``."""
-    counts: dict[str, int] = {k: 0 for k in FAULT_KINDS}
+    counts: dict[str, int] = {k: 0 for k in (*ALL_FAULT_KINDS, *PROCESS_KINDS)}
     for s in schedules:
         for f in s.faults():
             counts[f.fault] += 1
+        for f in s.process_faults():
+            counts[f.kind] += 1
     return counts

@@ -26,7 +26,13 @@ from typing import Any
 from bridge.clock import SYSTEM
 from bridge.testing import postgres
 from bridge.testing.chaos.runner import Outcome, Summary, run_schedule
-from bridge.testing.chaos.schedule import FAULT_KINDS, Schedule, generate
+from bridge.testing.chaos.schedule import (
+    ALL_FAULT_KINDS,
+    PROCESS_KINDS,
+    PROFILES,
+    Schedule,
+    generate,
+)
 
 #: Re-runs the shrinker may spend on one failing schedule.
 SHRINK_BUDGET = 6
@@ -40,9 +46,7 @@ def pg_url() -> str | None:
 def play(schedule: Schedule, folder: Path, outputs: bool = True) -> Outcome:
     url = pg_url()
     if schedule.instances > 1 and url is None:
-        schedule = Schedule(
-            schedule.seed, schedule.steps, schedule.chaos_s, 1, schedule.profile, schedule.kept
-        )
+        schedule = dataclasses.replace(schedule, instances=1)
     return run_schedule(schedule, folder, pg_url=url, outputs=outputs)
 
 
@@ -90,17 +94,20 @@ def _one(seed: int, profile: str, root: str) -> Summary:
 def figures(results: Iterable[Summary], wall_s: float) -> dict[str, object]:
     """What the README's "Reliability" section states."""
     rs = list(results)
-    faults: Counter[str] = Counter({k: 0 for k in FAULT_KINDS})
+    faults: Counter[str] = Counter({k: 0 for k in (*ALL_FAULT_KINDS, *PROCESS_KINDS)})
     hit: Counter[str] = Counter()
+    skipped: Counter[str] = Counter()
     for r in rs:
         faults.update(r.faults)
         hit.update(r.hit)
+        skipped.update(r.skipped)
     times = sorted(r.converged_after_s for r in rs if r.converged_after_s is not None)
     return {
         "schedules": len(rs),
         "with_three_instances": sum(1 for r in rs if r.instances != 1),
         "fault_windows_by_kind": dict(faults),
         "requests_faulted_by_kind": dict(hit),
+        "steps_not_played_by_kind": dict(skipped),
         "kills": sum(r.kills for r in rs),
         "sigterms": sum(r.terms for r in rs),
         "convergence_after_faults_s": {
@@ -124,6 +131,7 @@ def _summary(data: dict[str, Any]) -> Summary:
         terms=int(data["terms"]),
         faults=tuple(data["faults"]),
         hit=dict(data["hit"]),
+        skipped=dict(data.get("skipped") or {}),
     )
 
 
@@ -132,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--schedules", type=int, default=20)
     ap.add_argument("--first-seed", type=int, default=1)
     ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--profile", default="soak", choices=("short", "soak"))
+    ap.add_argument("--profile", default="soak", choices=sorted(PROFILES))
     ap.add_argument("--out", type=Path)
     ap.add_argument("--keep", type=Path, help="keep every schedule's logs in this folder")
     ap.add_argument("--replay", type=Path, help="a schedule.json printed by a failure")
