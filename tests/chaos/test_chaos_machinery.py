@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bridge.sandbox import Sandbox
+from bridge.sandbox.control import LogEntry
 from bridge.sandbox.seatsio_model import BOOKED
 from bridge.testing.chaos import invariants as inv
 from bridge.testing.chaos.schedule import (
@@ -233,3 +234,17 @@ def test_a_release_soon_after_the_hold_or_by_a_buyer_is_not_a_stale_write(tmp_pa
     box.seatsio_world.release(key, [label])
     seen.buyer_freed.add((key, label))
     assert _released(seen, box, config, 120.2) == []
+
+
+def test_the_lane_budget_counts_a_hung_read_only_as_long_as_a_client_can_know_of_it() -> None:
+    def regular(start: float, end: float, fault: str | None = None) -> LogEntry:
+        return LogEntry("GET", "/events/e", "GET /events/e", "regular", 200, start, end, fault)
+
+    box = Sandbox()
+    log = box.seatsio_control.log.entries
+    log += [regular(10.0 + i / 10, 11.0) for i in range(5)]
+    assert inv.two_writers(box) == []
+    log.append(regular(1.0, 11.0, "hang"))  # hung since long before: seats.io gave up on it
+    assert inv.two_writers(box) == []
+    log.append(regular(9.5, 11.0, "hang"))  # hung just now: still counted
+    assert inv.two_writers(box) == ["6 regular-lane requests in flight at once (budget 5)"]

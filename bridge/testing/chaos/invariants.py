@@ -55,10 +55,17 @@ STARTUP_S = 4.0
 RUN_READS_WITHIN_S = 4.0
 #: The regular-lane budget of config/sandbox.toml, which every instance of a venue shares.
 REGULAR_LANE_BUDGET = 5
+#: The client timeout of a chaos run (runner.TIMEOUT_S).
+CLIENT_TIMEOUT_S = 1.0
+#: A request the fake hangs counts against the lane budget for as long as the client keeps its
+#: slot: its timeout, and one timeout more (the slot lingers: seats.io may still run it), less
+#: what the request's way to the server may take; a hung read stalls for several timeouts, and
+#: no client can tell when seats.io gives up on it.
+HUNG_COUNTS_S = 2 * CLIENT_TIMEOUT_S - 0.05
 #: A release planned on a read at most this old: a run's reads (its timeout), one request's
 #: time on the wire (the client timeout, runner.TIMEOUT_S), and a margin. A held seat made
 #: buyable later than this after its hold was placed was released on an older read.
-STALE_RELEASE_S = RUN_READS_WITHIN_S + 1.0 + 1.0
+STALE_RELEASE_S = RUN_READS_WITHIN_S + CLIENT_TIMEOUT_S + 1.0
 
 _EVENT_WRITE = re.compile(r"^/events/(?P<key>[^/]+)/(actions|channels)")
 _MULTI_EVENT = frozenset({"groups", "actions"})
@@ -389,7 +396,7 @@ def two_writers(box: Sandbox, signalled: Iterable[int] = ()) -> list[str]:
     ]
     gone = tuple(f":{pid}:" for pid in signalled)
     spans = [
-        (e.started, e.ended or e.started)
+        (e.started, _counted_until(e))
         for e in log.entries
         if e.lane == "regular" and not any(g in e.agent for g in gone)
     ]
@@ -397,6 +404,11 @@ def two_writers(box: Sandbox, signalled: Iterable[int] = ()) -> list[str]:
     if peak > REGULAR_LANE_BUDGET:
         out.append(f"{peak} regular-lane requests in flight at once (budget {REGULAR_LANE_BUDGET})")
     return out
+
+
+def _counted_until(e: LogEntry) -> float:
+    end = e.ended or e.started
+    return min(end, e.started + HUNG_COUNTS_S) if e.fault == "hang" else end
 
 
 def lane_peak(spans: Iterable[tuple[float, float]]) -> int:

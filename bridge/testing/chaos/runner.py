@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import dataclasses
+import json
 import logging
 import os
 import random
@@ -63,7 +65,7 @@ CONVERGE_BOUND_S = 30.0
 #: The longest wait for the warm-up (every performance converged before the chaos starts).
 WARM_UP_BOUND_S = 45.0
 #: The client timeout of both vendors in a chaos run: a hang outlasts it.
-TIMEOUT_S = 1.0
+TIMEOUT_S = inv.CLIENT_TIMEOUT_S
 #: The daemon settings of a chaos run: 1 s cadences, short timeouts and backoff, a 3 s writer
 #: lease (:data:`~bridge.testing.chaos.schedule.LEASE_TTL_S`, which a pause outlasts).
 SETTINGS = fast_settings(reload_poll_s=0.3, stop_grace_s=3, backoff_base_s=0.3, backoff_cap_s=1.5)
@@ -534,6 +536,15 @@ def run_schedule(
         outcome.violations += inv.final_checks(box, config, seen)
         outcome.violations += inv.crashes(daemons.exited)
         outcome.violations += inv.secrets_in([*daemons.logs, folder / "status.txt"])
+        if outcome.violations:  # what the fakes saw, beside the daemons' logs, for the reader
+            for name, control in (
+                ("seatsio", box.seatsio_control),
+                ("tessitura", box.tessitura_control),
+            ):
+                with (folder / f"requests-{name}.jsonl").open("w", encoding="utf-8") as f:
+                    for e in control.log.entries:
+                        f.write(json.dumps(dataclasses.asdict(e)) + "\n")
+            (folder / "pauses.json").write_text(json.dumps(seen.paused), encoding="utf-8")
     return outcome
 
 

@@ -169,6 +169,7 @@ def main(argv: list[str] | None = None) -> int:
             print(report_failure(outcome, root / f"replay-{schedule.seed}"))
             return 1
         print(f"survived: converged {outcome.converged_after_s} s after the faults stopped")
+        print(f"faults hit: {dict(outcome.hit)}; not played here: {dict(outcome.skipped)}")
         return 0
     seeds = range(args.first_seed, args.first_seed + args.schedules)
     started = SYSTEM.monotonic()
