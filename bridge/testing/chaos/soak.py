@@ -3,6 +3,12 @@
     python -m bridge.testing.chaos --schedules 1000 --jobs 3 --profile soak --out chaos.json
     python -m bridge.testing.chaos --replay FILE        # a schedule printed by a failure
     python -m bridge.testing.chaos --seed 42            # one seed, as the suite generated it
+    python -m bridge.testing.chaos --profile stalls --schedules 10   # the process faults, often
+
+The ``soak`` profile mixes the process faults (a pause past the lease, store sessions lost, a
+clock step, the store file removed) and hung reads with the vendor faults and signals; the
+``short`` profile of ``make test`` has none of them. A step this checkout cannot play (a clock
+step before the config has a clock offset) is counted under ``steps_not_played_by_kind``.
 
 A failing schedule is shrunk (steps dropped one by one while it still fails, within a budget of
 runs), written next to its logs as ``schedule.json`` and printed with the command replaying it.
@@ -189,4 +195,10 @@ def main(argv: list[str] | None = None) -> int:
     print(text)
     if args.out:
         args.out.write_text(text + "\n", encoding="utf-8")
+    if out["steps_not_played_by_kind"]:  # the figures must not claim kinds that never ran
+        print(
+            "chaos: some steps were not played (this checkout's config lacks their setting): "
+            f"{out['steps_not_played_by_kind']}",
+            file=sys.stderr,
+        )
     return 1 if out["violations"] else 0
