@@ -3,17 +3,24 @@ bridge that misbehaves (a checker that cannot fail would prove nothing)."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, datetime
 from itertools import pairwise
 from pathlib import Path
 
+import psycopg
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from bridge.sandbox import Sandbox
 from bridge.sandbox.control import LogEntry
 from bridge.sandbox.seatsio_model import BOOKED
+from bridge.store.sqlite import open_store
+from bridge.testing import postgres
 from bridge.testing.chaos import invariants as inv
+from bridge.testing.chaos.runner import SessionCutter, put_back_store, remove_store
 from bridge.testing.chaos.schedule import (
     ALL_FAULT_KINDS,
     EVERY,
@@ -248,3 +255,51 @@ def test_the_lane_budget_counts_a_hung_read_only_as_long_as_a_client_can_know_of
     assert inv.two_writers(box) == []
     log.append(regular(9.5, 11.0, "hang"))  # hung just now: still counted
     assert inv.two_writers(box) == ["6 regular-lane requests in flight at once (budget 5)"]
+
+
+def test_a_removed_store_file_is_gone_for_its_daemon_and_comes_back_whole(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite3"
+    with open_store(path) as store:
+        store.put_note("kept", "yes")
+    for replace in (False, True):
+        moved = remove_store(path, replace)
+        assert path.exists() == replace  # deleted, or an empty file in its place
+        assert not replace or path.read_bytes() == b""
+        put_back_store(path, moved)
+        with open_store(path) as store:
+            assert [n.value for n in store.notes("kept")] == ["yes"]
+
+
+def test_a_store_session_loss_ends_the_daemons_sessions_and_none_of_the_harness(
+    tmp_path: Path,
+) -> None:
+    reason = postgres.unavailable()
+    if reason:
+        pytest.skip(reason)
+    script = (
+        "import sys, time, psycopg\n"
+        "c = psycopg.connect(sys.argv[1], autocommit=True)\n"
+        "print('connected', flush=True)\n"
+        "for _ in range(200):\n"
+        "    try:\n"
+        "        c.execute('SELECT 1')\n"
+        "    except psycopg.OperationalError:\n"
+        "        print('lost', flush=True)\n"
+        "        break\n"
+        "    time.sleep(0.05)\n"
+        "else:\n"
+        "    print('still connected', flush=True)\n"
+    )
+    with postgres.fresh_database("seatbridge_chaos") as url:
+        daemon = subprocess.Popen(
+            [sys.executable, "-c", script, url], stdout=subprocess.PIPE, text=True
+        )
+        try:
+            assert daemon.stdout is not None and daemon.stdout.readline() == "connected\n"
+            with psycopg.connect(url, autocommit=True) as mine:  # the harness's own session
+                assert SessionCutter(url).cut([daemon.pid]) == 1
+                assert daemon.stdout.readline() == "lost\n"
+                mine.execute("SELECT 1")  # untouched
+        finally:
+            daemon.kill()
+            daemon.wait()

@@ -679,14 +679,14 @@ def _play(
 
             def remove(s: Step = step, moved: list[tuple[Path, Path]] = moved) -> None:
                 daemons.writer()  # known before the file goes
-                moved += _remove_store(store_path(config), s.variant == "replace")
+                moved += remove_store(store_path(config), s.variant == "replace")
                 daemons.held = True
                 seen.store_gone = True
                 seen.fault("store", SYSTEM.monotonic(), s.duration_s)
 
             def repair(moved: list[tuple[Path, Path]] = moved) -> None:
                 def put_back() -> None:
-                    _put_back(store_path(config), moved)
+                    put_back_store(store_path(config), moved)
                     seen.store_gone = False
 
                 daemons.stop_then(put_back, SYSTEM.monotonic(), RESTORE_STOP_BOUND_S)
@@ -765,7 +765,7 @@ def _write(table: Path, text: str) -> None:
 _SQLITE_FILES = ("", "-wal", "-shm")
 
 
-def _remove_store(path: Path, replace: bool) -> list[tuple[Path, Path]]:
+def remove_store(path: Path, replace: bool) -> list[tuple[Path, Path]]:
     """The SQLite store at ``path`` gone from under its daemons (moved aside, so the operator can
     put it back, which a daemon holding it open cannot tell from a deletion), and with
     ``replace`` an empty file in its place; (where it was, where it is now) of each file."""
@@ -781,7 +781,7 @@ def _remove_store(path: Path, replace: bool) -> list[tuple[Path, Path]]:
     return moved
 
 
-def _put_back(path: Path, moved: list[tuple[Path, Path]]) -> None:
+def put_back_store(path: Path, moved: list[tuple[Path, Path]]) -> None:
     """The operator's repair: whatever is at ``path`` now goes, the moved store comes back."""
     for suffix in _SQLITE_FILES:
         Path(f"{path}{suffix}").unlink(missing_ok=True)
