@@ -3,6 +3,8 @@ bridge that misbehaves (a checker that cannot fail would prove nothing)."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -20,7 +22,7 @@ from bridge.sandbox.seatsio_model import BOOKED
 from bridge.store.sqlite import open_store
 from bridge.testing import postgres
 from bridge.testing.chaos import invariants as inv
-from bridge.testing.chaos.runner import SessionCutter, put_back_store, remove_store
+from bridge.testing.chaos.runner import SessionCutter, Summary, put_back_store, remove_store
 from bridge.testing.chaos.schedule import (
     ALL_FAULT_KINDS,
     EVERY,
@@ -33,6 +35,7 @@ from bridge.testing.chaos.schedule import (
     fault_settings,
     generate,
 )
+from bridge.testing.chaos.soak import main as soak_main
 from bridge.testing.sandbox import sandbox_config
 
 
@@ -303,3 +306,41 @@ def test_a_store_session_loss_ends_the_daemons_sessions_and_none_of_the_harness(
         finally:
             daemon.kill()
             daemon.wait()
+
+
+def test_the_soak_figures_count_the_new_kinds_and_read_older_results(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    new = Summary(
+        seed=1,
+        instances=3,
+        violations=(),
+        converged_after_s=1.5,
+        kills=1,
+        terms=0,
+        faults=("5xx", HUNG_READ, "pause", "store_loss"),
+        hit={"hang": 4, "store_session_terminated": 6},
+        skipped={"clock_step": 1},
+    )
+    older = {  # a result line written before the process faults existed
+        "seed": 2,
+        "instances": 1,
+        "violations": [],
+        "converged_after_s": 2.5,
+        "kills": 0,
+        "terms": 1,
+        "faults": ["malformed"],
+        "hit": {"malformed": 3},
+    }
+    results = tmp_path / "chaos.jsonl"
+    results.write_text(
+        json.dumps(dataclasses.asdict(new)) + "\n" + json.dumps(older) + "\n", encoding="utf-8"
+    )
+    assert soak_main(["--figures", str(results)]) == 0
+    figures = json.loads(capsys.readouterr().out)
+    assert figures["schedules"] == 2
+    kinds = figures["fault_windows_by_kind"]
+    assert kinds[HUNG_READ] == kinds["pause"] == kinds["store_loss"] == 1
+    assert kinds["store_removed"] == kinds["clock_step"] == 0
+    assert figures["steps_not_played_by_kind"] == {"clock_step": 1}
+    assert figures["requests_faulted_by_kind"]["store_session_terminated"] == 6
