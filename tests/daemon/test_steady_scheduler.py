@@ -37,7 +37,9 @@ async def _run_for(
     async def unit() -> None:
         runs.append(clock.monotonic())
 
-    scheduler.add_job(unit, scheduler.every(every_s), id="unit", next_run_time=scheduler.at(every_s))
+    scheduler.add_job(
+        unit, scheduler.every(every_s), id="unit", next_run_time=scheduler.at(every_s)
+    )
     scheduler.start()
     try:
         for second in range(1, seconds + 1):
