@@ -281,7 +281,8 @@ class DaemonSettings(Section):
     jitter_share: float = Field(0.1, ge=0, lt=1)
     #: a unit stopped by a terminal error is tried again this often even without a config change
     terminal_recheck_s: float = Field(3600.0, gt=0)
-    #: a job that could not fire on time (the loop was busy) still runs this late, then waits
+    #: a job that could not fire on time (the loop was busy) still runs this late, then waits;
+    #: judged on the monotonic clock, so a wall-clock step never makes a job late
     misfire_grace_s: float = Field(60.0, gt=0)
     #: a performance leaves the schedule this long after it started
     ended_margin_hours: float = Field(6.0, ge=0)

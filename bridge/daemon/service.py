@@ -145,10 +145,6 @@ class Daemon:
         token = self.cfg.http_token.get_secret_value() if self.cfg.http_token else None
         check_exposure(self.cfg.http.listen, token)  # before anything starts: a ConfigError
         unobserve = observe_requests(self._observe)
-        beside = [
-            asyncio.ensure_future(self._keep_watchdog()),
-            asyncio.ensure_future(self._watch_clock()),
-        ]
         view = self.view
         app = build_app(
             view.readiness,
@@ -161,6 +157,11 @@ class Daemon:
             clock=self.clock,
         )
         http = HttpServer(app, self.cfg.http.listen, clock=self.clock)
+        # beside the schedule, on the loop's monotonic sleeps: systemd's watchdog, the clock watch
+        beside = [
+            asyncio.ensure_future(self._keep_watchdog()),
+            asyncio.ensure_future(self._watch_clock()),
+        ]
         try:
             await http.start()
             host = self.cfg.http.listen.rsplit(":", 1)[0]
