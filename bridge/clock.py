@@ -103,8 +103,8 @@ class Timeline:
     The daemon's schedule keeps this time (APScheduler is handed its instants), so a wall clock
     stepped an hour back does not hold every job for an hour, and one stepped forward does not
     make them all late at once. Its instants look like UTC datetimes and start out equal to the
-    wall clock's; they are for ordering and waiting, never for showing: :meth:`wall` turns one
-    into the wall clock's time of the same moment."""
+    wall clock's; they are for ordering and waiting, never for showing (what people read is
+    ``clock.now()`` plus the wait)."""
 
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
@@ -118,10 +118,6 @@ class Timeline:
     def at(self, delay_s: float) -> datetime:
         """The instant ``delay_s`` seconds from now."""
         return self.now() + timedelta(seconds=delay_s)
-
-    def wall(self, instant: datetime) -> datetime:
-        """The wall clock's reading at ``instant`` (for people: status, logs)."""
-        return self.clock.now() + (instant - self.now())
 
 
 class StepWatch:
