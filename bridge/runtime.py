@@ -6,7 +6,9 @@ reconciler over them (:func:`reconciler_for`). Nothing below this module builds 
 
 Time comes from one :class:`~bridge.clock.Clock` per process: each factory takes ``clock``
 (:data:`~bridge.clock.SYSTEM` by default) and hands it to what it builds; :class:`Runtime` keeps
-it for what is built later (a reconciler)."""
+it for what is built later (a reconciler). :func:`process_clock` picks that clock: the machine's,
+or for tests only one whose wall time ``[testing]`` shifts; the store keeps the host's clock
+(:func:`host_clock`) whatever the process's says."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from bridge.clock import SYSTEM, Clock
+from bridge.clock import SYSTEM, Clock, OffsetClock
 from bridge.config import SEATSIO_SECRET_ENV, TESSITURA_PASSWORD_ENV, BridgeConfig
 from bridge.core.policy import Policy
 from bridge.errors import ConfigError
@@ -34,8 +36,10 @@ from bridge.tessitura.client import TessituraClient
 __all__ = [
     "Runtime",
     "connect",
+    "host_clock",
     "open_sources",
     "policy_of",
+    "process_clock",
     "reconciler_for",
     "seatsio_client",
     "state_store",
@@ -184,7 +188,7 @@ async def connect(
     """Open both clients and the store named in the config (or the one given); close them after.
     ``clock`` is the process's: the clients and the runtime take it."""
     own_store = store is None
-    st = store if store is not None else state_store(cfg, clock=clock)
+    st = store if store is not None else state_store(cfg, clock=host_clock(clock))
     try:
         async with (
             tessitura_client(cfg, transport=tessitura_transport, clock=clock) as tessitura,
@@ -214,3 +218,18 @@ async def open_sources(
         SeatsioReader(seatsio_client(cfg, transport=seatsio_transport, clock=clock)) as sio,
     ):
         yield tess, sio
+
+
+def process_clock(cfg: BridgeConfig, base: Clock = SYSTEM) -> Clock:
+    """The clock a process runs by: ``base``, its wall time shifted when ``[testing]`` says so
+    (a test's faketime; see :class:`~bridge.clock.OffsetClock`)."""
+    t = cfg.testing
+    if not t.shifted:
+        return base
+    return OffsetClock(base, offset_s=t.clock_offset_s, offset_file=t.clock_offset_file)
+
+
+def host_clock(clock: Clock) -> Clock:
+    """The clock under a test's shift: the state store's (a store is judged by its host's
+    clock, not by the shifted process that uses it)."""
+    return clock.base if isinstance(clock, OffsetClock) else clock

@@ -19,13 +19,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bridge.clock import SYSTEM, Clock, ManualClock, SystemClock
+from bridge.clock import SYSTEM, Clock, ManualClock, OffsetClock, StepWatch, SystemClock, Timeline
 from bridge.config import load_config
 from bridge.http import Exchange, observe_requests, send
 from bridge.reconcile.seat_maps import NOTE_KEY
-from bridge.runtime import connect
+from bridge.runtime import connect, host_clock, process_clock
 from bridge.sandbox import Sandbox
 from bridge.store import open_store
+from bridge.testing.sandbox import sandbox_config
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "config" / "sandbox.toml"
@@ -70,6 +71,67 @@ def test_both_clocks_are_clocks_and_the_system_one_tells_aware_utc_time() -> Non
     assert now.tzinfo is not None and now.utcoffset() == timedelta(0)
     first = SYSTEM.monotonic()
     assert SYSTEM.monotonic() >= first
+
+
+# -- the schedule's timeline, the step watch, a test's shifted clock ------------------------------
+
+
+def test_the_timeline_follows_monotonic_time_whatever_the_wall_clock_does() -> None:
+    clock = ManualClock(T0, monotonic_start=50.0)
+    timeline = Timeline(clock)
+    assert timeline.now() == T0
+    clock.step(-HOUR)
+    clock.advance(10)
+    assert timeline.now() == T0 + timedelta(seconds=10)  # the step is not on the timeline
+    assert timeline.at(5) == T0 + timedelta(seconds=15)
+    clock.step(2 * HOUR)
+    assert timeline.now() == T0 + timedelta(seconds=10)
+
+
+def test_the_step_watch_tells_a_step_and_its_size_and_not_time_passing() -> None:
+    clock = ManualClock(T0)
+    watch = StepWatch(clock, tolerance_s=1.0)
+    clock.advance(3600)
+    assert watch.check() is None  # time passing is no step
+    clock.step(-HOUR)
+    assert watch.check() == -3600.0
+    assert watch.check() is None  # told once
+    clock.step(0.5)
+    assert watch.check() is None  # within the tolerance: slewing, not a step
+    clock.set(T0 + 5 * HOUR)
+    clock.advance(1)
+    step = watch.check()
+    assert step is not None and step > 0
+
+
+def test_the_offset_clock_shifts_the_wall_alone_and_follows_its_file(tmp_path: Path) -> None:
+    base = ManualClock(monotonic_start=10.0)
+    offset = tmp_path / "offset"
+    clock = OffsetClock(base, offset_s=60, offset_file=offset)
+    assert clock.now() == base.now() + timedelta(seconds=60)  # a missing file counts 0
+    offset.write_text("-3600", encoding="utf-8")
+    assert clock.now() == base.now() + timedelta(seconds=60)  # not looked at again within 0.2 s
+    base.advance(0.25)
+    assert clock.now() == base.now() + timedelta(seconds=60 - 3600)
+    assert clock.monotonic() == base.monotonic() == 10.25
+    offset.write_text("garbage", encoding="utf-8")
+    base.advance(1)
+    assert clock.offset == 60 - 3600  # a file that holds no number keeps the last value
+    offset.unlink()
+    base.advance(1)
+    assert clock.offset == 60
+
+
+def test_the_config_shifts_the_process_clock_but_never_the_stores(tmp_path: Path) -> None:
+    config = sandbox_config(tmp_path, "http://127.0.0.1:1", "http://127.0.0.1:2")
+    plain = load_config(config)
+    base = ManualClock()
+    assert process_clock(plain, base) is base
+    with config.open("a", encoding="utf-8") as f:
+        f.write("\n[testing]\nclock_offset_s = -3600\n")
+    shifted = process_clock(load_config(config), base)
+    assert shifted.now() == base.now() - timedelta(seconds=3600)
+    assert host_clock(shifted) is base and host_clock(base) is base
 
 
 # -- nothing else reads the clock -----------------------------------------------------------------

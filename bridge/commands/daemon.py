@@ -24,8 +24,11 @@ def run_daemon(config_path: Path, no_standby: bool) -> None:
     config when it changes (or on SIGHUP), serve /healthz, /readyz, /metrics and /status on
     `[http] listen`. SIGTERM or SIGINT stops it cleanly (a second one at once)."""
     from bridge.daemon.service import Daemon
+    from bridge.runtime import process_clock
 
+    # an invalid config exits 1 here, before the daemon could ever tell systemd it is ready
     cfg = load_or_exit(config_path)
     configure(cfg.log.level, cfg.log.format)
-    code = asyncio.run(Daemon(config_path, cfg, standby=not no_standby).run())
+    clock = process_clock(cfg)  # the machine's; shifted only by a test's [testing] settings
+    code = asyncio.run(Daemon(config_path, cfg, standby=not no_standby, clock=clock).run())
     sys.exit(code)

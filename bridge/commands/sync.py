@@ -41,7 +41,7 @@ from bridge.logs import configure
 from bridge.reconcile.discovery import discover
 from bridge.reconcile.leases import lease_states
 from bridge.reconcile.run import units_of
-from bridge.runtime import Runtime, connect, state_store
+from bridge.runtime import Runtime, connect, process_clock, state_store
 
 EXIT_OK, EXIT_ERROR, EXIT_PENDING, EXIT_CONFLICTS = 0, 1, 2, 3
 
@@ -115,7 +115,7 @@ def _run(
     configure(cfg.log.level, cfg.log.format)
 
     async def go() -> RunReport:
-        async with connect(cfg) as rt:
+        async with connect(cfg, clock=process_clock(cfg)) as rt:
             ids = await _selected(rt, performances, all_)
             units = len(units_of(ids, cfg.tables))
             if not progress or units < PROGRESS_FROM:

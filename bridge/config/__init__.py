@@ -42,6 +42,7 @@ from bridge.config.settings import (
     SeatsioSettings,
     StoreSettings,
     TessituraSettings,
+    TestingSettings,
 )
 from bridge.errors import InvalidConfigError, Problem
 
@@ -67,6 +68,7 @@ __all__ = [
     "SeatsioSettings",
     "StoreSettings",
     "TessituraSettings",
+    "TestingSettings",
     "load_config",
     "redact",
     "resolve_config_path",

@@ -44,6 +44,7 @@ from bridge.config.settings import (
     Section,
     StoreSettings,
     TessituraSettings,
+    TestingSettings,
 )
 from bridge.errors import InvalidConfigError, Problem
 from bridge.mapping.model import MappingTables
@@ -214,6 +215,7 @@ def load_config(
         http=_get(sections, "http", HttpSettings),
         log=_get(sections, "log", LogSettings),
         daemon=_get(sections, "daemon", DaemonSettings),
+        testing=_get(sections, "testing", TestingSettings),
         tables=tables,
         tessitura_password=password,
         seatsio_secret_key=key,

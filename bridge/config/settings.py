@@ -276,10 +276,13 @@ class DaemonSettings(Section):
     #: retryable failures back off from base to cap, doubling, with jitter
     backoff_base_s: float = Field(5.0, gt=0)
     backoff_cap_s: float = Field(600.0, gt=0)
+    #: a unit playing within a day backs off no longer than this many times its cadence
+    backoff_cadence_factor: float = Field(3.0, ge=1)
     jitter_share: float = Field(0.1, ge=0, lt=1)
     #: a unit stopped by a terminal error is tried again this often even without a config change
     terminal_recheck_s: float = Field(3600.0, gt=0)
-    #: a job that could not fire on time (the loop was busy) still runs this late, then waits
+    #: a job that could not fire on time (the loop was busy) still runs this late, then waits;
+    #: judged on the monotonic clock, so a wall-clock step never makes a job late
     misfire_grace_s: float = Field(60.0, gt=0)
     #: a performance leaves the schedule this long after it started
     ended_margin_hours: float = Field(6.0, ge=0)
@@ -300,6 +303,23 @@ class DaemonSettings(Section):
         if self.backoff_cap_s < self.backoff_base_s:
             raise ValueError("backoff_cap_s must not be below backoff_base_s")
         return self
+
+
+class TestingSettings(Section):
+    """For tests only, never in production: shift this process's wall clock the way faketime
+    would (the monotonic clock and the state store's clock stay as they are), so a test can step
+    a running daemon's clock. The shift is ``clock_offset_s`` plus the seconds written in
+    ``clock_offset_file`` (``-3600``: an hour behind), re-read within a fraction of a second."""
+
+    __test__ = False  # not a pytest test class, whatever its name
+
+    clock_offset_s: float = Field(0.0, allow_inf_nan=False)
+    clock_offset_file: ConfigPath | None = None
+
+    @property
+    def shifted(self) -> bool:
+        """Whether the process's wall clock is to be shifted at all."""
+        return self.clock_offset_s != 0 or self.clock_offset_file is not None
 
 
 def _lower(value: object) -> object:
@@ -327,6 +347,7 @@ SECTION_MODELS: Mapping[str, tuple[type[Section], bool]] = {
     "http": (HttpSettings, False),
     "log": (LogSettings, False),
     "daemon": (DaemonSettings, False),
+    "testing": (TestingSettings, False),
 }
 
 
@@ -362,3 +383,5 @@ class BridgeConfig:
     store_password: SecretStr | None = field(default=None, repr=False)
     files: tuple[Path, ...] = ()
     daemon: DaemonSettings = field(default_factory=lambda: DaemonSettings())
+    #: test-only knobs (a shifted wall clock); empty in production
+    testing: TestingSettings = field(default_factory=lambda: TestingSettings())

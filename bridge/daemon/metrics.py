@@ -39,6 +39,8 @@ from bridge.core.outcome import Ending, RunReport
 RECONCILE_RESULTS = tuple(e.value for e in Ending)
 #: Config reload results counted from zero.
 RELOAD_RESULTS = ("applied", "refused", "unchanged")
+#: Wall-clock steps counted from zero, by direction.
+CLOCK_STEP_DIRECTIONS = ("backward", "forward")
 #: Buckets for one HTTP call to a vendor API: tens of milliseconds to a client timeout.
 API_BUCKETS = (0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 #: At most this many distinct ``endpoint`` label values per vendor; later ones count as ``other``.
@@ -183,6 +185,14 @@ class BridgeMetrics:
             "Live instances of this venue on the shared store, this one included.",
             registry=r,
         )
+        self._clock_steps = Counter(
+            "seatbridge_clock_steps",
+            "Steps of the wall clock the daemon noticed (the schedule keeps monotonic time).",
+            ["direction"],
+            registry=r,
+        )
+        for direction in CLOCK_STEP_DIRECTIONS:
+            self._clock_steps.labels(direction)
         self._since_sync = _SinceLastSync(clock.now)
         r.register(self._since_sync)
         self._endpoints: dict[str, set[str]] = {}
@@ -271,6 +281,10 @@ class BridgeMetrics:
 
     def scheduled_units(self, n: int) -> None:
         self._scheduled.set(n)
+
+    def clock_stepped(self, step_s: float) -> None:
+        """The wall clock stepped by ``step_s`` seconds (negative: back)."""
+        self._clock_steps.labels("forward" if step_s > 0 else "backward").inc()
 
     def ownership(self, owned: int, live_instances: int) -> None:
         """This instance runs ``owned`` units; ``live_instances`` share the venue's."""

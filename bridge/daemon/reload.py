@@ -158,6 +158,7 @@ RESTART_ONLY: Mapping[str, frozenset[str] | None] = {
     "daemon": frozenset(
         {"max_units_in_flight", "misfire_grace_s", "writer_lease_ttl_s", "reload_poll_s"}
     ),
+    "testing": None,
 }
 
 

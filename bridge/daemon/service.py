@@ -1,9 +1,12 @@
 """The daemon: `seatbridge run` keeps every performance in sync, unattended.
 
-One process, one event loop. APScheduler 3.11's ``AsyncIOScheduler`` holds a job per unit (a
-season's performances together, or one performance), plus discovery, the config watcher, the
-role keeper and the journal pruner. Each unit job reconciles its unit under a hard timeout, then
-reschedules itself from what the unit said (:mod:`bridge.daemon.schedule`).
+One process, one event loop. APScheduler 3.11 (:class:`~bridge.daemon.scheduler.SteadyScheduler`,
+on monotonic time) holds a job per unit (a season's performances together, or one performance),
+plus discovery, the config watcher, the role keeper and the journal pruner. Each unit job
+reconciles its unit under a hard timeout, then reschedules itself from what the unit said
+(:mod:`bridge.daemon.schedule`). Two tasks beside the schedule, on the event loop's own monotonic
+sleeps: the clock watch (a wall-clock step is logged and counted; the schedule does not feel it)
+and systemd's watchdog (:mod:`bridge.daemon.systemd`).
 
 This module keeps the daemon's lifetime (start, drain, stop), its schedule and config reloads.
 Who runs which unit is :class:`bridge.daemon.membership.Membership`'s; what the HTTP server shows
@@ -19,26 +22,26 @@ import asyncio
 import random
 import signal
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import structlog
 from apscheduler.executors.asyncio import AsyncIOExecutor
 from apscheduler.jobstores.base import JobLookupError
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.triggers.interval import IntervalTrigger
 
-from bridge.clock import SYSTEM, Clock
+from bridge.clock import SYSTEM, Clock, StepWatch, Timeline
 from bridge.config import BridgeConfig
 from bridge.core.outcome import Ending, ErrorKind, Requeue, RunReport
 from bridge.daemon import notes
 from bridge.daemon.membership import Handover, Membership, Renewal, Role
 from bridge.daemon.metrics import BridgeMetrics
 from bridge.daemon.reload import ConfigWatcher, restart_needed
-from bridge.daemon.schedule import Backoff, jobs_for, next_run, owner_of
+from bridge.daemon.schedule import Backoff, failures_after, jobs_for, next_run, owner_of
+from bridge.daemon.scheduler import SteadyScheduler
 from bridge.daemon.state import DaemonState, UnitState
 from bridge.daemon.status_view import StatusView
+from bridge.daemon.systemd import Notifier
 from bridge.daemon.web import HttpServer, build_app, check_exposure
 from bridge.errors import BridgeError, ConfigError
 from bridge.http import Exchange, observe_requests
@@ -59,6 +62,8 @@ STARTUP_SETTLE_S = 2.0
 #: The pseudo-unit whose owner runs `seasons sync` during discovery on a shared store: creating
 #: seats.io events is done by one instance, not raced by all of them.
 SEASONS_SYNC_UNIT = "seasons-sync"
+#: How often the clock watch compares the wall clock with the monotonic one.
+CLOCK_WATCH_EVERY_S = 1.0
 
 
 def dead_grace_s(cfg: BridgeConfig) -> float:
@@ -71,7 +76,8 @@ def dead_grace_s(cfg: BridgeConfig) -> float:
 
 class Daemon:
     """``seatbridge run``: see the module docstring. ``clock`` serves every decision the daemon
-    makes itself; APScheduler keeps wall-clock time for when jobs fire."""
+    makes itself; its monotonic time (:attr:`timeline`) is when jobs fire, its wall time what
+    people read. ``notifier``: systemd's (from the environment by default)."""
 
     def __init__(
         self,
@@ -81,12 +87,16 @@ class Daemon:
         standby: bool = True,
         clock: Clock = SYSTEM,
         rng: random.Random | None = None,
+        notifier: Notifier | None = None,
     ) -> None:
         self.config_path = config_path
         self.cfg = cfg
         self._started_cfg = cfg  # what connections, the server and the scheduler were built from
         self.standby_allowed = standby
         self.clock = clock
+        #: the schedule's time: never steps, whatever the wall clock does
+        self.timeline = Timeline(clock)
+        self.notifier = notifier if notifier is not None else Notifier.from_env()
         self.rng = rng or random.Random()
         self.state = DaemonState()
         self.membership = Membership(
@@ -101,7 +111,7 @@ class Daemon:
         self._reload_now = asyncio.Event()
         self._in_flight: set[asyncio.Task[Any]] = set()
         self._starts: dict[int, datetime | None] = {}
-        self._scheduler: AsyncIOScheduler | None = None
+        self._scheduler: SteadyScheduler | None = None
         self._rt: Runtime | None = None
         self._reconciler: Reconciler | None = None
         self._gate: asyncio.Semaphore | None = None
@@ -119,6 +129,7 @@ class Daemon:
         return Backoff(
             base_s=d.backoff_base_s,
             cap_s=d.backoff_cap_s,
+            cadence_factor=d.backoff_cadence_factor,
             jitter_share=d.jitter_share,
             terminal_recheck_s=d.terminal_recheck_s,
         )
@@ -146,6 +157,11 @@ class Daemon:
             clock=self.clock,
         )
         http = HttpServer(app, self.cfg.http.listen, clock=self.clock)
+        # beside the schedule, on the loop's monotonic sleeps: systemd's watchdog, the clock watch
+        beside = [
+            asyncio.ensure_future(self._keep_watchdog()),
+            asyncio.ensure_future(self._watch_clock()),
+        ]
         try:
             await http.start()
             host = self.cfg.http.listen.rsplit(":", 1)[0]
@@ -155,6 +171,10 @@ class Daemon:
                 self._rt = view.rt = rt
                 return await self._serve(rt)
         finally:
+            self.notifier.stopping()
+            for task in beside:
+                task.cancel()
+            await asyncio.gather(*beside, return_exceptions=True)
             unobserve()
             await http.stop()
             for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
@@ -164,6 +184,7 @@ class Daemon:
         self._signals += 1
         if self._signals == 1:
             log.info("stopping: no new runs; runs in flight get the grace period", signal=sig.name)
+            self.notifier.stopping(f"stopping on {sig.name}: runs in flight get the grace period")
             self.stop.set()
         else:
             log.warning("second signal: stopping at once", signal=sig.name)
@@ -189,34 +210,38 @@ class Daemon:
             self.cfg, rt.tessitura, rt.seatsio, rt.store, clock=self.clock
         )
         self._gate = asyncio.Semaphore(self.cfg.daemon.max_units_in_flight)
-        scheduler = self._scheduler = AsyncIOScheduler(
-            executors={"default": AsyncIOExecutor()},
-            job_defaults={
-                "coalesce": True,
-                "max_instances": 1,
-                "misfire_grace_time": int(self.cfg.daemon.misfire_grace_s),
-            },
-            timezone=UTC,
-        )
         d = self.cfg.daemon
+        # every job fires by the timeline (monotonic), and every add_job names its first run:
+        # APScheduler left to itself would read the wall clock (see bridge.daemon.scheduler)
+        scheduler = self._scheduler = SteadyScheduler(
+            self.timeline,
+            misfire_grace_s=d.misfire_grace_s,
+            executors={"default": AsyncIOExecutor()},
+            job_defaults={"coalesce": True, "max_instances": 1},
+        )
+        every = scheduler.every
         scheduler.add_job(
             self._discover,
-            IntervalTrigger(seconds=self.cfg.schedule.discovery_every_s),
+            every(self.cfg.schedule.discovery_every_s),
             id="discovery",
             next_run_time=self._fire_in(0),
         )
         scheduler.add_job(
-            self._check_config, IntervalTrigger(seconds=d.reload_poll_s), id="config-watch"
+            self._check_config,
+            every(d.reload_poll_s),
+            id="config-watch",
+            next_run_time=self._fire_in(d.reload_poll_s),
         )
+        renew_s = d.writer_lease_ttl_s / 3
         scheduler.add_job(
             self._keep_membership if m.shared else self._keep_writer_role,
-            IntervalTrigger(seconds=d.writer_lease_ttl_s / 3),
+            every(renew_s),
             id="membership" if m.shared else "writer-lease",
+            next_run_time=self._fire_in(renew_s),
         )
-        scheduler.add_job(
-            self._prune, IntervalTrigger(hours=6), id="prune", next_run_time=self._fire_in(0)
-        )
+        scheduler.add_job(self._prune, every(6 * 3600), id="prune", next_run_time=self._fire_in(0))
         scheduler.start()
+        self.notifier.ready("active" + (" on a shared store" if m.shared else ""))
         try:
             await self._wait_for_stop()
         finally:
@@ -275,6 +300,38 @@ class Daemon:
                 t.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
 
+    async def _keep_watchdog(self) -> None:
+        """``WATCHDOG=1`` at half systemd's interval, from the event loop itself: a loop that is
+        stuck stops sending, and systemd restarts the daemon."""
+        every = self.notifier.watchdog_every_s
+        if every is None:
+            return
+        while True:
+            self.notifier.watchdog()
+            await asyncio.sleep(every)
+
+    async def _watch_clock(self) -> None:
+        """Notice a step of the wall clock (an asyncio task: its sleeps are monotonic, so it
+        keeps watching whatever the wall clock and the schedule do). The schedule keeps its
+        time regardless; the step is logged and counted, and the next-run times people read are
+        moved with the wall clock."""
+        watch = StepWatch(self.clock)
+        while not self.stop.is_set():
+            await self._sleep_unless_stopped(CLOCK_WATCH_EVERY_S)
+            step = watch.check()
+            if step is None:
+                continue
+            log.warning(
+                "wall clock stepped; the schedule keeps monotonic time",
+                step_s=round(step, 3),
+                direction="forward" if step > 0 else "backward",
+            )
+            self.metrics.clock_stepped(step)
+            for unit in self.state.units.values():
+                if unit.next_at is not None:
+                    unit.next_at += timedelta(seconds=step)
+            self._note_next_runs()
+
     # -- the role (see bridge.daemon.membership) --------------------------------------------------
 
     def _set_role(self, store: StateStore, role: Role) -> None:
@@ -296,6 +353,7 @@ class Daemon:
             if not announced:
                 log.info("standing by: another daemon is active on this store", holder=other)
                 self._set_role(store, Role.STANDBY)
+                self.notifier.ready("standing by: another daemon is active on this store")
                 announced = True
             await self._sleep_unless_stopped(ttl / 3)
         return False
@@ -326,8 +384,9 @@ class Daemon:
         self._note_next_runs()
 
     def _fire_in(self, seconds: float) -> datetime:
-        """When a job should next fire, in APScheduler's terms (it keeps wall-clock time)."""
-        return self.clock.now() + timedelta(seconds=seconds)
+        """When a job should next fire, in APScheduler's terms: an instant on the timeline
+        (monotonic), so no wall-clock step moves it."""
+        return self.timeline.at(seconds)
 
     def _reschedule(self, key: str, delay_s: float) -> None:
         """Fire unit ``key`` in ``delay_s``; a job already gone (a unit that left) is fine."""
@@ -387,16 +446,23 @@ class Daemon:
                 self.state.units[key] = UnitState(job)
                 scheduler.add_job(
                     self._run_unit,
-                    IntervalTrigger(seconds=job.every_s),
+                    scheduler.every(job.every_s),
                     args=(key,),
                     id=key,
                     next_run_time=self._fire_in(self.rng.uniform(0, min(job.every_s, 5.0))),
                 )
                 log.info("unit scheduled", unit=key, every_s=job.every_s)
             elif unit.job != job:
+                cadence_changed = unit.job.every_s != job.every_s
                 unit.job = job
-                scheduler.reschedule_job(key, trigger=IntervalTrigger(seconds=job.every_s))
+                if cadence_changed:  # its next run one new interval from now, on the timeline
+                    scheduler.modify_job(
+                        key,
+                        trigger=scheduler.every(job.every_s),
+                        next_run_time=self._fire_in(job.every_s),
+                    )
         self.metrics.scheduled_units(len(self.state.units))
+        self.notifier.status(f"active: {len(self.state.units)} units scheduled")
         self._handover(m.units(set(self.state.units)))
 
     async def _sync_seasons(self, rt: Runtime, now: datetime) -> None:
@@ -478,8 +544,10 @@ class Daemon:
     def _after_run(self, key: str, unit: UnitState, requeue: Requeue, ending: Ending) -> None:
         self.view.forget_seat_facts(unit.job.performance_ids)
         unit.last_ending = ending.value
-        unit.failures = 0 if requeue.kind is None else unit.failures + 1
-        nxt = next_run(requeue, unit.failures, unit.job.every_s, self.backoff, self.rng)
+        unit.failures = failures_after(unit.failures, requeue)
+        nxt = next_run(
+            requeue, unit.failures, unit.job.every_s, self.backoff, self.rng, near=unit.job.near
+        )
         unit.next, unit.waits_for_config = nxt, nxt.waits_for_config
         unit.next_at = self.clock.now() + timedelta(seconds=nxt.delay_s)
         self._reschedule(key, nxt.delay_s)

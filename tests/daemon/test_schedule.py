@@ -9,7 +9,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bridge.core.outcome import ErrorKind, Requeue
-from bridge.daemon.schedule import Backoff, UnitJob, jobs_for, next_run, unit_key
+from bridge.daemon.schedule import (
+    Backoff,
+    UnitJob,
+    failures_after,
+    jobs_for,
+    next_run,
+    retry_cap_s,
+    unit_key,
+)
 
 NOW = datetime(2026, 11, 30, 18, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
@@ -72,6 +80,94 @@ def test_every_next_run_is_positive_finite_and_bounded(
         assert run.delay_s >= min(after, backoff.max_retry_after_s)
 
 
+def test_a_show_tonight_backs_off_within_three_cadences_one_next_season_up_to_the_cap() -> None:
+    failing = Requeue(ErrorKind.RETRYABLE, None, "Tessitura timed out")
+    tonight = [
+        next_run(failing, n, 5.0, NO_JITTER, random.Random(), near=True).delay_s
+        for n in range(1, 8)
+    ]
+    assert tonight == [5.0, 10.0, 15.0, 15.0, 15.0, 15.0, 15.0]
+    later = [next_run(failing, n, 300.0, NO_JITTER, random.Random()).delay_s for n in range(1, 10)]
+    assert later == [5.0, 10.0, 20.0, 40.0, 80.0, 160.0, 320.0, 600.0, 600.0]
+
+
+def test_a_show_tonight_syncs_within_one_short_wait_after_a_70_s_outage() -> None:
+    """The issue's case: a 5 s cadence, Tessitura down 70 s, each failed run taking 10 s (its
+    timeout). The first run after the vendor is back starts within 15 s of its return (it was
+    43 s with the 600 s cap), and that success ends the streak: the cadence again."""
+    failing = Requeue(ErrorKind.RETRYABLE, None, "timeout")
+    t, failures, back_at = 0.0, 0, 70.0
+    while t < back_at:  # a run starting before the vendor is back fails after its 10 s timeout
+        failures = failures_after(failures, failing)
+        wait = next_run(failing, failures, 5.0, NO_JITTER, random.Random(), near=True).delay_s
+        t += 10.0 + wait
+    assert t - back_at <= 15.0  # the first run after the return; 600 s cap: 45 s
+    assert failures_after(failures, Requeue()) == 0
+    assert next_run(Requeue(), 0, 5.0, NO_JITTER, random.Random()).delay_s == 5.0
+
+
+@given(
+    failures=st.integers(min_value=1, max_value=10_000),
+    cadence=st.floats(min_value=0.5, max_value=86400),
+    base=st.floats(min_value=0.1, max_value=60),
+    cap=st.floats(min_value=60, max_value=3600),
+    factor=st.floats(min_value=1, max_value=10),
+    jitter=st.floats(min_value=0, max_value=0.5),
+    near=st.booleans(),
+    seed=st.integers(),
+)
+def test_a_retry_never_waits_past_its_bound_and_near_shows_stay_within_a_few_cadences(
+    failures: int,
+    cadence: float,
+    base: float,
+    cap: float,
+    factor: float,
+    jitter: float,
+    near: bool,
+    seed: int,
+) -> None:
+    backoff = Backoff(base_s=base, cap_s=cap, cadence_factor=factor, jitter_share=jitter)
+    failing = Requeue(ErrorKind.RETRYABLE, None, "5xx")
+    delay = next_run(failing, failures, cadence, backoff, random.Random(seed), near=near).delay_s
+    bound = retry_cap_s(cadence, backoff, near=near)
+    assert 0 < delay <= bound * (1 + jitter)
+    assert bound <= cap
+    if near:
+        assert bound <= max(base, factor * cadence)
+
+
+@given(
+    streak=st.lists(
+        st.sampled_from([ErrorKind.RETRYABLE, ErrorKind.OUTCOME_UNKNOWN, ErrorKind.TERMINAL]),
+        max_size=50,
+    ),
+    cadence=st.floats(min_value=1, max_value=3600),
+    near=st.booleans(),
+    seed=st.integers(),
+)
+def test_the_first_clean_run_ends_any_failure_streak_and_comes_back_on_the_cadence(
+    streak: list[ErrorKind], cadence: float, near: bool, seed: int
+) -> None:
+    failures = 0
+    for kind in streak:
+        failures = failures_after(failures, Requeue(kind, None, "x"))
+    assert failures == len(streak)
+    failures = failures_after(failures, Requeue())
+    assert failures == 0
+    backoff = Backoff()
+    clean = next_run(Requeue(), failures, cadence, backoff, random.Random(seed), near=near)
+    assert clean.reason == "cadence"
+    assert (
+        cadence * (1 - backoff.jitter_share)
+        <= clean.delay_s
+        <= cadence * (1 + backoff.jitter_share)
+    )
+    retry = next_run(
+        Requeue(ErrorKind.RETRYABLE, None, "x"), 1, cadence, backoff, random.Random(seed)
+    )
+    assert retry.delay_s <= backoff.base_s * (1 + backoff.jitter_share)  # the streak starts anew
+
+
 def test_units_run_on_their_soonest_performance_and_leave_when_over() -> None:
     starts = {
         101: NOW + 2 * HOUR,  # tonight: 15 s
@@ -83,12 +179,12 @@ def test_units_run_on_their_soonest_performance_and_leave_when_over() -> None:
     }
     units = [(101, 103), (102,), (103,), (104,), (105,), (106,), (104, 102)]
     jobs = jobs_for(units, starts, NOW, every_s_for, timedelta(hours=6))
-    assert jobs == {
-        "unit:101,103": UnitJob("unit:101,103", (101, 103), 15.0),
+    assert jobs == {  # near: one of its performances plays within a day, or may (unknown)
+        "unit:101,103": UnitJob("unit:101,103", (101, 103), 15.0, near=True),
         "unit:102": UnitJob("unit:102", (102,), 60.0),
         "unit:103": UnitJob("unit:103", (103,), 300.0),
-        "unit:105": UnitJob("unit:105", (105,), 15.0),
-        "unit:106": UnitJob("unit:106", (106,), 15.0),
+        "unit:105": UnitJob("unit:105", (105,), 15.0, near=True),
+        "unit:106": UnitJob("unit:106", (106,), 15.0, near=True),
         "unit:102,104": UnitJob("unit:102,104", (102, 104), 60.0),
     }
 
