@@ -625,7 +625,8 @@ def _play(
 
             def freeze(s: Step = step) -> None:
                 i = daemons.writer() if s.instance == EVERY else s.instance
-                if i >= len(daemons.procs):
+                if i >= len(daemons.procs):  # a replay with fewer instances
+                    outcome.skipped["pause"] += 1
                     return
                 pid = daemons.pause(i)
                 if pid is None:  # not running (killed, restarting): nothing to freeze
