@@ -46,6 +46,7 @@ class FindingKind(StrEnum):
     SOLD_WHILE_HELD = "sold_while_held"
     FOREIGN_CHANNEL = "foreign_channel"
     UNOWNED_IN_BRIDGE_CHANNEL = "unowned_in_bridge_channel"
+    UNOWNED_BRIDGE_STATUS = "unowned_bridge_status"
     FOR_SALE_BUDGET_EXHAUSTED = "for_sale_budget_exhausted"
     MASS_RELEASE_REFUSED = "mass_release_refused"
     HELD_OUTSIDE_TABLE = "held_outside_table"
@@ -75,6 +76,9 @@ _SEVERITY: Mapping[FindingKind, Severity] = {
     FindingKind.SOLD_WHILE_HELD: Severity.INFO,
     FindingKind.FOREIGN_CHANNEL: Severity.WARNING,
     FindingKind.UNOWNED_IN_BRIDGE_CHANNEL: Severity.WARNING,
+    # the bridge's own status with no ledger entry: its memory was lost (a store removed or
+    # replaced); it cannot prove the hold is its own, so it leaves it, and says so as an error
+    FindingKind.UNOWNED_BRIDGE_STATUS: Severity.ERROR,
     FindingKind.FOR_SALE_BUDGET_EXHAUSTED: Severity.ERROR,
     FindingKind.MASS_RELEASE_REFUSED: Severity.ERROR,
     FindingKind.HELD_OUTSIDE_TABLE: Severity.WARNING,

@@ -213,6 +213,19 @@ class _KeyPlanner:
                     label,
                     f"status {status!r} while the bridge holds it ({valid.ownership.value}); left as is",
                 )
+            elif (
+                entry is None
+                and status in self.policy.bridge_statuses
+                and not self.seen.is_season  # a season shows its events' statuses
+            ):
+                # Not a sale: the bridge's own status, but the ledger has no entry (its store
+                # was lost or replaced). Unproven ownership is never released; never silent.
+                self.find(
+                    FindingKind.UNOWNED_BRIDGE_STATUS,
+                    label,
+                    f"shows the bridge's status {status!r} but the ledger has no entry for it: "
+                    "left as is; release it by hand if Tessitura does not hold it",
+                )
             return work
 
         # A channel the ledger says the bridge filled stays the bridge's after its key left the
