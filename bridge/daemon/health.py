@@ -89,14 +89,17 @@ class StoreProbe:
         self._last = StoreVerdict()
         self._running: concurrent.futures.Future[StoreVerdict] | None = None
         self._started = 0.0
+        #: set when a wait for the running probe ran out: it did not answer in time
+        self._overdue = False
 
     def verdict(self) -> StoreVerdict:
         with self._lock:
             running, started, last = self._running, self._started, self._last
+            overdue = self._overdue
         if last.gone:
             return last
         if running is not None and not running.done():
-            if self.clock.monotonic() - started > self.timeout_s:
+            if overdue or self.clock.monotonic() - started > self.timeout_s:
                 return StoreVerdict(f"the state store did not answer within {self.timeout_s:g} s")
         return last
 
@@ -107,6 +110,7 @@ class StoreProbe:
             if running is None or running.done():
                 running = self._running = concurrent.futures.Future()
                 self._started = self.clock.monotonic()
+                self._overdue = False
                 threading.Thread(
                     target=self._check, args=(store, running), name="seatbridge store probe",
                     daemon=True,
@@ -114,7 +118,8 @@ class StoreProbe:
         try:
             await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(running)), self.timeout_s)
         except TimeoutError:
-            pass
+            with self._lock:
+                self._overdue = running is self._running
         return self.verdict()
 
     def _check(self, store: Health, running: concurrent.futures.Future[StoreVerdict]) -> None:
