@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import psycopg
 from psycopg.conninfo import make_conninfo
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 from psycopg_pool.base import AttemptWithBackoff
 
 from bridge.clock import SYSTEM, Clock
@@ -188,12 +188,38 @@ class _PromptReconnect(AttemptWithBackoff):
 
 
 class _Pool(ConnectionPool[Conn]):
-    """psycopg's pool with :class:`_PromptReconnect` for its reconnect attempts."""
+    """psycopg's pool with :class:`_PromptReconnect` for its reconnect attempts and between the
+    checks of pooled connections a lost session broke (psycopg_pool 3.x's private hooks; the
+    pool sleeps a second after the first broken one, two after the next, otherwise)."""
 
     def _add_connection(self, attempt: AttemptWithBackoff | None, growing: bool = False) -> None:
         if attempt is None:
             attempt = _PromptReconnect(timeout=self.reconnect_timeout)
         super()._add_connection(attempt, growing)
+
+    #: the store's clock: how long a borrower may wait for a connection
+    clock: Clock = SYSTEM
+
+    def getconn(self, timeout: float | None = None) -> Conn:
+        # psycopg_pool's getconn (pool.py) without its sleep between checks: a connection that
+        # fails its check is put back (the pool replaces it) and the next one is taken at once;
+        # when none is left, taking one waits for the pool's reconnect, paced as above
+        deadline = self.clock.monotonic() + (self.timeout if timeout is None else timeout)
+        self._check_open_getconn()
+        while True:
+            try:
+                conn = self._getconn_unchecked(deadline - self.clock.monotonic())
+            except PoolTimeout:
+                raise PoolTimeout(f"couldn't get a connection in time from {self.name!r}") from None
+            try:
+                self._check_connection(conn)
+            except Exception:
+                self._putconn(conn, from_getconn=True)
+                continue
+            except BaseException:
+                self._putconn(conn, from_getconn=True)
+                raise
+            return conn
 
 
 def _configure(conn: Conn) -> None:
@@ -263,7 +289,7 @@ class PostgresStore(SqlStore):
             presence.close()
             raise
         self._lanes = LaneSession(self._connect, self._unreachable, self.url)
-        self._pool: ConnectionPool[Conn] = _Pool(
+        self._pool: _Pool = _Pool(
             conninfo,
             min_size=1,
             max_size=pool_size,
@@ -273,6 +299,7 @@ class PostgresStore(SqlStore):
             timeout=10,
             name="seatbridge-store",
         )
+        self._pool.clock = clock
 
     # -- the dialect ------------------------------------------------------------------------------
 
