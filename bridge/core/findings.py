@@ -75,9 +75,10 @@ _SEVERITY: Mapping[FindingKind, Severity] = {
     FindingKind.CONFLICT: Severity.CONFLICT,
     FindingKind.SOLD_WHILE_HELD: Severity.INFO,
     FindingKind.FOREIGN_CHANNEL: Severity.WARNING,
-    FindingKind.UNOWNED_IN_BRIDGE_CHANNEL: Severity.WARNING,
-    # the bridge's own status with no ledger entry: its memory was lost (a store removed or
-    # replaced); it cannot prove the hold is its own, so it leaves it, and says so as an error
+    # the bridge's own channel or status with no ledger entry: its memory was lost (a store
+    # removed or replaced) or someone else put it there; it cannot prove the hold is its own,
+    # so it never releases it, and a seat nobody may hold stays unbuyable: not converged
+    FindingKind.UNOWNED_IN_BRIDGE_CHANNEL: Severity.ERROR,
     FindingKind.UNOWNED_BRIDGE_STATUS: Severity.ERROR,
     FindingKind.FOR_SALE_BUDGET_EXHAUSTED: Severity.ERROR,
     FindingKind.MASS_RELEASE_REFUSED: Severity.ERROR,
