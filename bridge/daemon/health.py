@@ -98,9 +98,9 @@ class StoreProbe:
             overdue = self._overdue
         if last.gone:
             return last
-        if running is not None and not running.done():
-            if overdue or self.clock.monotonic() - started > self.timeout_s:
-                return StoreVerdict(f"the state store did not answer within {self.timeout_s:g} s")
+        late = overdue or self.clock.monotonic() - started > self.timeout_s
+        if running is not None and not running.done() and late:
+            return StoreVerdict(f"the state store did not answer within {self.timeout_s:g} s")
         return last
 
     async def probe(self, store: Health) -> StoreVerdict:
@@ -112,7 +112,9 @@ class StoreProbe:
                 self._started = self.clock.monotonic()
                 self._overdue = False
                 threading.Thread(
-                    target=self._check, args=(store, running), name="seatbridge store probe",
+                    target=self._check,
+                    args=(store, running),
+                    name="seatbridge store probe",
                     daemon=True,
                 ).start()
         try:

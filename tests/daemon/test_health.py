@@ -84,7 +84,8 @@ async def test_probes_answer_and_say_the_loop_is_stuck_while_it_is_blocked() -> 
     clock = ManualClock()
     view = active_view(clock)
     async with serving(view) as url:
-        assert httpx.get(f"{url}/healthz", timeout=ANSWER_S).status_code == 200
+        async with httpx.AsyncClient(base_url=url, timeout=ANSWER_S) as c:
+            assert (await c.get("/healthz")).status_code == 200
 
         def ask() -> dict[str, httpx.Response]:
             clock.advance(LOOP_STALL_S + 5)  # the loop has not beaten since
@@ -133,14 +134,16 @@ async def test_a_store_that_does_not_answer_makes_readyz_503_at_once_and_one_pro
     async with serving(view) as url:
         verdict = await view.store_probe.probe(store)
         assert verdict.problem == "the state store did not answer within 0.2 s"
-        ready = httpx.get(f"{url}/readyz", timeout=ANSWER_S)
+        async with httpx.AsyncClient(base_url=url, timeout=ANSWER_S) as c:
+            ready = await c.get("/readyz")
         assert ready.status_code == 503
         assert ready.json()["checks"]["store"] == "the state store did not answer within 0.2 s"
         await view.store_probe.probe(store)  # the next heartbeat waits on the same probe
         assert store.calls == 1
         store.release.set()
         assert (await view.store_probe.probe(store)).problem is None
-        assert httpx.get(f"{url}/readyz", timeout=ANSWER_S).status_code == 200
+        async with httpx.AsyncClient(base_url=url, timeout=ANSWER_S) as c:
+            assert (await c.get("/readyz")).status_code == 200
 
 
 async def test_a_store_that_fails_or_is_gone_says_why_and_gone_stays_gone() -> None:

@@ -153,7 +153,7 @@ def test_a_page_does_not_wait_on_another_performances_hung_read(
 def test_the_sqlite_file_removed_under_a_running_daemon_stops_it_with_exit_1(
     daemon: tuple[Sandbox, Daemon, str],
 ) -> None:
-    _, d, url = daemon
+    _, d, _ = daemon
     path = store_path(d.config)
     for leftover in path.parent.glob(path.name + "*"):  # the file, its WAL and shared memory
         leftover.unlink()

@@ -32,7 +32,7 @@ def test_an_sqlite_file_removed_under_the_store_is_gone(tmp_path: Path) -> None:
     with open_store(path) as store:
         for leftover in tmp_path.iterdir():
             leftover.unlink()
-        with pytest.raises(StoreGoneError, match="state.sqlite3 was removed"):
+        with pytest.raises(StoreGoneError, match=r"state\.sqlite3 was removed"):
             store.check_alive(1.0)
 
 
@@ -42,7 +42,7 @@ def test_an_sqlite_file_replaced_under_the_store_is_gone(tmp_path: Path) -> None
         path.unlink()
         with open_store(path):  # a second daemon starting afresh on the path
             pass
-        with pytest.raises(StoreGoneError, match="state.sqlite3 was replaced by another file"):
+        with pytest.raises(StoreGoneError, match=r"state\.sqlite3 was replaced by another file"):
             store.check_alive(1.0)
 
 
