@@ -9,11 +9,15 @@ the injected clock, moved by the test; every wait is bounded by a client timeout
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 
 import httpx
+import psycopg
+import pytest
 
 from bridge.clock import ManualClock
 from bridge.config import load_config
@@ -26,6 +30,8 @@ from bridge.daemon.status_view import RUN_STALE_CADENCES, StatusView
 from bridge.daemon.web import HttpServer, build_app
 from bridge.errors import RetryableError
 from bridge.store.base import StoreGoneError
+from bridge.store.postgres import open_postgres
+from bridge.testing.postgres import fresh_database, unavailable
 from bridge.testing.sandbox import SANDBOX_CONFIG
 
 #: every probe must answer within this; a blocked loop or store must not hold it up
@@ -214,3 +220,41 @@ def test_status_json_names_why_a_units_last_run_failed() -> None:
     unit = view.status()["units"]["perf-201"]  # type: ignore[index]
     assert unit["last_ending"] == "timeout"
     assert unit["last_error"] == "run timed out after 4 s"
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    reason = unavailable()
+    if reason is not None:
+        pytest.skip(reason)
+    with fresh_database() as url:
+        yield url
+
+
+async def test_a_frozen_postgresql_backend_is_a_store_that_did_not_answer(pg_url: str) -> None:
+    """The store's pooled session's backend paused (SIGSTOP, as a frozen server): the probe
+    says so within its timeout instead of waiting, and the store answers again once resumed."""
+    probe = StoreProbe(timeout_s=0.5)
+    with open_postgres(pg_url, venue="frozen", pool_size=1) as store:
+        assert (await probe.probe(store)).problem is None
+        with psycopg.connect(pg_url, autocommit=True) as admin:
+            rows = admin.execute(
+                """SELECT pid FROM pg_stat_activity WHERE application_name = 'seatbridge'
+                AND datname = current_database() AND state = 'idle'"""
+            ).fetchall()
+        frozen = [int(pid) for (pid,) in rows]
+        assert frozen
+        for pid in frozen:
+            os.kill(pid, signal.SIGSTOP)
+        try:
+            verdict = await probe.probe(store)
+            assert verdict.problem == "the state store did not answer within 0.5 s"
+        finally:
+            for pid in frozen:
+                os.kill(pid, signal.SIGCONT)
+        answered = None
+        for _ in range(50):  # the probe left running finishes once the backend runs again
+            answered = await probe.probe(store)
+            if answered.problem is None:
+                break
+        assert answered is not None and answered.problem is None
