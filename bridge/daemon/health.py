@@ -40,8 +40,11 @@ T = TypeVar("T")
 
 #: How long the store may take to answer a probe (or a page's read) before it counts as down.
 STORE_TIMEOUT_S = 2.0
-#: How long the event loop may go without a beat before /healthz calls the process stuck.
-LOOP_STALL_S = 5.0
+#: How long the event loop may go without a beat before /healthz calls the process stuck:
+#: longer than the synchronous store calls may legitimately block it (SQLite's 5 s busy timeout,
+#: the PostgreSQL pool's 10 s wait for a connection), so a busy store does not get the process
+#: restarted, while a frozen one (calls hang until TCP keepalives give up) does.
+LOOP_STALL_S = 15.0
 #: How often the loop beats.
 BEAT_EVERY_S = 0.5
 

@@ -503,8 +503,10 @@ class Daemon:
     async def _record_timeout(self, performance_ids: list[int], reason: str) -> None:
         """A run cancelled by its timeout recorded nothing: say ``error`` with the reason for
         each of its performances, or the status would keep the last run's word ("converged").
-        A performance whose lease another run holds now is left to that run (its word is
-        newer); the store is read in a thread under a timeout, like the probes."""
+        A performance whose lease another process's run holds now is left to that run (its
+        word is newer); a lease still named after this process (the cancelled run's own, or a
+        run of ours that records its word when it ends) does not stop it. The store is read in a
+        thread under a timeout, like the probes."""
         rt = self._rt
         if rt is None:
             return
@@ -513,7 +515,8 @@ class Daemon:
         def record() -> None:
             before = {s.performance_id: s for s in store.performance_statuses(performance_ids)}
             for pid in performance_ids:
-                if store.lease_holder(pid) is not None:
+                holder = store.lease_holder(pid)
+                if holder is not None and not holder.startswith(self.holder):
                     continue
                 last = before.get(pid)
                 target = self.cfg.tables.target_for(pid)
