@@ -161,3 +161,36 @@ def test_the_sqlite_file_removed_under_a_running_daemon_stops_it_with_exit_1(
     assert code == 1, err
     assert "the state store is gone" in err and "state.sqlite3 was removed" in err
     assert not path.exists(), "the daemon wrote to the path after its file was removed"
+
+
+def test_after_a_restart_on_a_fresh_store_a_lifted_hold_it_cannot_prove_is_an_error(
+    daemon: tuple[Sandbox, Daemon, str],
+) -> None:
+    """The store lost with the daemon that used it: holds lifted in Tessitura meanwhile sit in
+    a bridge channel no ledger owns. The bridge never releases what it cannot prove it holds,
+    and says so: the performance is error, not converged, and the seat stays held."""
+    box, d, _ = daemon
+    label = "Orchestra-A-1"
+    assert box.seatsio_world.channel_of("perf-201", label) == "house"
+    path = store_path(d.config)
+    for leftover in path.parent.glob(path.name + "*"):
+        leftover.unlink()
+    assert d.ended()[0] == 1
+    box.tessitura_world.release(201, [box.venue.seat_by_label(label).id])  # lifted meanwhile
+
+    again = Daemon(d.config)
+    try:
+        again.url()
+        eventually(
+            "performance 201 is error: an object in a bridge channel the ledger does not own",
+            lambda: (s := status_of(d.config, 201)) is not None
+            and s[0] == "error"
+            and "unowned_in_bridge_channel" in (s[1] or ""),
+        )
+        assert status_of(d.config, 202) == ("converged", None)
+        assert box.seatsio_world.channel_of("perf-201", label) == "house"  # never released
+        assert again.stop()[0] == 0
+    finally:
+        if again.proc.poll() is None:
+            again.proc.kill()
+            again.proc.communicate()
