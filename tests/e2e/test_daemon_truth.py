@@ -183,9 +183,11 @@ def test_after_a_restart_on_a_fresh_store_a_lifted_hold_it_cannot_prove_is_an_er
         again.url()
         eventually(
             "performance 201 is error: an object in a bridge channel the ledger does not own",
-            lambda: (s := status_of(d.config, 201)) is not None
-            and s[0] == "error"
-            and "unowned_in_bridge_channel" in (s[1] or ""),
+            lambda: (
+                (s := status_of(d.config, 201)) is not None
+                and s[0] == "error"
+                and "unowned_in_bridge_channel" in (s[1] or "")
+            ),
         )
         assert status_of(d.config, 202) == ("converged", None)
         assert box.seatsio_world.channel_of("perf-201", label) == "house"  # never released
