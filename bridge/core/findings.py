@@ -46,6 +46,7 @@ class FindingKind(StrEnum):
     SOLD_WHILE_HELD = "sold_while_held"
     FOREIGN_CHANNEL = "foreign_channel"
     UNOWNED_IN_BRIDGE_CHANNEL = "unowned_in_bridge_channel"
+    UNOWNED_BRIDGE_STATUS = "unowned_bridge_status"
     FOR_SALE_BUDGET_EXHAUSTED = "for_sale_budget_exhausted"
     MASS_RELEASE_REFUSED = "mass_release_refused"
     HELD_OUTSIDE_TABLE = "held_outside_table"
@@ -74,7 +75,11 @@ _SEVERITY: Mapping[FindingKind, Severity] = {
     FindingKind.CONFLICT: Severity.CONFLICT,
     FindingKind.SOLD_WHILE_HELD: Severity.INFO,
     FindingKind.FOREIGN_CHANNEL: Severity.WARNING,
-    FindingKind.UNOWNED_IN_BRIDGE_CHANNEL: Severity.WARNING,
+    # the bridge's own channel or status with no ledger entry: its memory was lost (a store
+    # removed or replaced) or someone else put it there; it cannot prove the hold is its own,
+    # so it never releases it, and a seat nobody may hold stays unbuyable: not converged
+    FindingKind.UNOWNED_IN_BRIDGE_CHANNEL: Severity.ERROR,
+    FindingKind.UNOWNED_BRIDGE_STATUS: Severity.ERROR,
     FindingKind.FOR_SALE_BUDGET_EXHAUSTED: Severity.ERROR,
     FindingKind.MASS_RELEASE_REFUSED: Severity.ERROR,
     FindingKind.HELD_OUTSIDE_TABLE: Severity.WARNING,

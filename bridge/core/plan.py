@@ -117,9 +117,14 @@ class _KeyPlanner:
         )
 
     def labels(self) -> set[str]:
-        """Labels worth a decision: wanted, owned, or sitting in a bridge channel; never undecided,
-        and never one outside the seat table, whose hold state the bridge cannot know."""
+        """Labels worth a decision: wanted, owned, sitting in a bridge channel or (when read)
+        showing a bridge status; never undecided, and never one outside the seat table, whose
+        hold state the bridge cannot know."""
         out = set(self.desired.labels) | set(self.entries)
+        if not self.seen.is_season:  # a season shows its events' statuses, not its own
+            for obj in self.seen.objects.values():
+                if obj.status in self.policy.bridge_statuses:
+                    out.add(obj.label)  # the bridge's own status: owned, or reported
         if not self.in_season:
             for obj in self.seen.objects.values():
                 if obj.channel in self.specs:
@@ -212,6 +217,19 @@ class _KeyPlanner:
                     FindingKind.SOLD_WHILE_HELD,
                     label,
                     f"status {status!r} while the bridge holds it ({valid.ownership.value}); left as is",
+                )
+            elif (
+                entry is None
+                and status in self.policy.bridge_statuses
+                and not self.seen.is_season  # a season shows its events' statuses
+            ):
+                # Not a sale: the bridge's own status, but the ledger has no entry (its store
+                # was lost or replaced). Unproven ownership is never released; never silent.
+                self.find(
+                    FindingKind.UNOWNED_BRIDGE_STATUS,
+                    label,
+                    f"shows the bridge's status {status!r} but the ledger has no entry for it: "
+                    "left as is; release it by hand if Tessitura does not hold it",
                 )
             return work
 

@@ -34,6 +34,7 @@ from bridge.clock import SYSTEM, Clock, StepWatch, Timeline
 from bridge.config import BridgeConfig
 from bridge.core.outcome import Ending, ErrorKind, Requeue, RunReport
 from bridge.daemon import notes
+from bridge.daemon.health import STORE_TIMEOUT_S, in_thread
 from bridge.daemon.membership import Handover, Membership, Renewal, Role
 from bridge.daemon.metrics import BridgeMetrics
 from bridge.daemon.reload import ConfigWatcher, restart_needed
@@ -51,7 +52,7 @@ from bridge.reconcile.discovery import discover_starts
 from bridge.reconcile.leases import instance_id
 from bridge.reconcile.run import Reconciler
 from bridge.runtime import Runtime, connect, reconciler_for
-from bridge.store.base import WRITER_LEASE, StateStore
+from bridge.store.base import WRITER_LEASE, PerformanceStatus, StateStore, SyncOutcome
 
 log = structlog.get_logger("seatbridge.daemon")
 
@@ -146,17 +147,23 @@ class Daemon:
         check_exposure(self.cfg.http.listen, token)  # before anything starts: a ConfigError
         unobserve = observe_requests(self._observe)
         view = self.view
+        # the server answers from a thread of its own: the probes read memory and the pages hop
+        # here for the daemon's state, so a loop blocked in a store call still gets /healthz
+        # saying so (see bridge.daemon.health)
+        view.loop = loop
+        beat = asyncio.create_task(view.beat.run(), name="loop heartbeat")
         app = build_app(
             view.readiness,
             self.metrics,
-            view.status,
-            overview=view.overview,
-            performance=view.performance,
-            seat_facts=view.seat_facts,
+            view.status_page,
+            overview=view.overview_page,
+            performance=view.performance_page,
+            seat_facts=view.seat_facts_page,
+            liveness=view.liveness,
             token=token,
             clock=self.clock,
         )
-        http = HttpServer(app, self.cfg.http.listen, clock=self.clock)
+        http = HttpServer(app, self.cfg.http.listen, clock=self.clock, own_thread=True)
         # beside the schedule, on the loop's monotonic sleeps: systemd's watchdog, the clock watch
         beside = [
             asyncio.ensure_future(self._keep_watchdog()),
@@ -176,6 +183,7 @@ class Daemon:
                 task.cancel()
             await asyncio.gather(*beside, return_exceptions=True)
             unobserve()
+            beat.cancel()
             await http.stop()
             for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
                 loop.remove_signal_handler(sig)
@@ -241,6 +249,7 @@ class Daemon:
         )
         scheduler.add_job(self._prune, every(6 * 3600), id="prune", next_run_time=self._fire_in(0))
         scheduler.start()
+        self.state.running_since_mono = self.clock.monotonic()
         self.notifier.ready("active" + (" on a shared store" if m.shared else ""))
         try:
             await self._wait_for_stop()
@@ -250,9 +259,10 @@ class Daemon:
             scheduler.pause()
             await self._drain()
             scheduler.shutdown(wait=False)
-            m.release(rt.store)
+            if not self.state.store_gone:  # a gone store: nothing there is ours to release
+                m.release(rt.store)
             self.metrics.role(False)
-        return 0 if not m.lost_role else 1
+        return 0 if not (m.lost_role or self.state.store_gone) else 1
 
     async def _sleep_unless_stopped(self, seconds: float) -> None:
         """Wait ``seconds``, or less when the daemon is told to stop."""
@@ -358,9 +368,32 @@ class Daemon:
             await self._sleep_unless_stopped(ttl / 3)
         return False
 
+    async def _store_answers(self, store: StateStore) -> bool:
+        """Probe the store off the loop (see :class:`bridge.daemon.health.StoreProbe`) before a
+        heartbeat's synchronous calls: one that does not answer skips them (the loop must not
+        block on it); one that is gone (its SQLite file removed, replaced or unwritable) stops
+        the daemon at once, exit 1: anything it wrote now would land in a file no one reads,
+        while a new daemon on the path would take the writer role on a fresh one."""
+        verdict = await self.view.store_probe.probe(store)
+        if verdict.gone and not self.state.store_gone:
+            assert verdict.problem is not None
+            self.state.store_gone = verdict.problem
+            log.error(
+                "the state store is gone: stopping at once, runs in flight cancelled; "
+                "restart to open the store again",
+                error=verdict.problem,
+            )
+            self.hard_stop.set()  # no grace: a run in flight writes to the gone store
+            self.stop.set()
+        if verdict.problem is not None and not verdict.gone:
+            log.warning("the state store does not answer; heartbeat skipped", error=verdict.problem)
+        return verdict.problem is None
+
     async def _keep_writer_role(self) -> None:
         rt = self._rt
         assert rt is not None
+        if not await self._store_answers(rt.store):
+            return
         renewal = self.membership.renew_writer_role(rt.store, self.cfg.daemon.writer_lease_ttl_s)
         if renewal is Renewal.LOST:
             log.error("lost the writer role to another daemon: stopping, to come back as standby")
@@ -370,6 +403,8 @@ class Daemon:
         """Announce this instance, read which instances are live, and take or hand over units."""
         rt = self._rt
         assert rt is not None
+        if not await self._store_answers(rt.store):
+            return
         self._handover(self.membership.heartbeat(rt.store, self.listen))
 
     def _handover(self, change: Handover) -> None:
@@ -513,16 +548,61 @@ class Daemon:
             except TimeoutError:
                 log.error("run timed out and was cancelled", timeout_s=timeout)
                 self.metrics.unit_reconciled(Ending.TIMEOUT.value)
-                reason = f"timed out after {timeout:g} s"
+                reason = f"run timed out after {timeout:g} s"
+                unit.last_error = reason
+                await self._record_timeout(ids, reason)
                 return Requeue(ErrorKind.RETRYABLE, None, reason), Ending.TIMEOUT
             except ConfigError as exc:  # credentials: nothing else can succeed either
                 log.error("run refused by configuration", error=str(exc))
                 self.metrics.unit_reconciled(Ending.ERROR.value)
+                unit.last_error = str(exc)
+                self.state.last_run_done_mono = self.clock.monotonic()
                 return Requeue(ErrorKind.TERMINAL, None, str(exc)), Ending.ERROR
         self._count(report)
         # the worst of the units' errors (a unit leased elsewhere is not an error: see requeue)
         errors = [e for u in report.units if not u.leased_elsewhere for e in u.all_errors]
-        return Requeue.of(errors), report.ending
+        requeue = Requeue.of(errors)
+        unit.last_error = requeue.reason
+        self.state.last_run_done_mono = self.clock.monotonic()
+        return requeue, report.ending
+
+    async def _record_timeout(self, performance_ids: list[int], reason: str) -> None:
+        """A run cancelled by its timeout recorded nothing: say ``error`` with the reason for
+        each of its performances, or the status would keep the last run's word ("converged").
+        A performance whose lease another process's run holds now is left to that run (its
+        word is newer); a lease still named after this process (the cancelled run's own, or a
+        run of ours that records its word when it ends) does not stop it. The store is read in a
+        thread under a timeout, like the probes."""
+        rt = self._rt
+        if rt is None:
+            return
+        store, now = rt.store, self.clock.now()
+
+        def record() -> None:
+            before = {s.performance_id: s for s in store.performance_statuses(performance_ids)}
+            for pid in performance_ids:
+                holder = store.lease_holder(pid)
+                if holder is not None and not holder.startswith(self.holder):
+                    continue
+                last = before.get(pid)
+                target = self.cfg.tables.target_for(pid)
+                store.set_performance_status(
+                    PerformanceStatus(
+                        performance_id=pid,
+                        last_sync=now,
+                        outcome=SyncOutcome.ERROR,
+                        event_key=target.event_key if target else None,
+                        drift=last.drift if last else 0,
+                        conflicts=last.conflicts if last else 0,
+                        errors=1,
+                        last_error=reason,
+                    )
+                )
+
+        try:
+            await in_thread(record, STORE_TIMEOUT_S, "the state store")
+        except Exception as exc:  # the daemon's own state (/status.json) still says it
+            log.warning("could not record the timed-out run's status", error=str(exc))
 
     def _count(self, report: RunReport) -> None:
         self.metrics.count_report(report, self.clock.now())

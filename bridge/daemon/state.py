@@ -22,6 +22,8 @@ class UnitState:
     waits_for_config: bool = False
     #: how its last run ended (:class:`bridge.core.outcome.Ending`'s value); None before one
     last_ending: str | None = None
+    #: why its last run failed, when it did (a timeout says after how long)
+    last_error: str = ""
 
 
 @dataclass
@@ -37,3 +39,9 @@ class DaemonState:
     #: settings edited since the start that take effect only at the next restart
     restart_pending: list[str] = field(default_factory=list)
     units: dict[str, UnitState] = field(default_factory=dict)
+    #: monotonic times: when this daemon started running units, and when a unit's run last came
+    #: to an end of its own (not a timeout); /readyz judges the schedule's progress by them
+    running_since_mono: float | None = None
+    last_run_done_mono: float | None = None
+    #: why the store this daemon opened is gone (removed, replaced, unwritable): it stops
+    store_gone: str = ""

@@ -1,27 +1,39 @@
 """What the daemon's HTTP server shows: readiness, its status, the overview and performance pages'
 data, and each seat's facts for the seat map (kept a short while: they cost vendor reads).
 
-It reads the daemon's state, its membership and the store; it changes none of them."""
+It reads the daemon's state, its membership and the store; it changes none of them.
+
+The HTTP server runs on a thread of its own (see :mod:`bridge.daemon.web`): :meth:`readiness` and
+:meth:`liveness` read memory only and answer from there at once; the ``*_page`` methods hop to
+the daemon's loop for its state and read the store in a thread under a timeout, so a stalled
+store or vendor makes a page answer 503, never hang, and never holds up the probes."""
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from bridge.clock import SYSTEM, Clock
 from bridge.config import BridgeConfig
 from bridge.core.explain import PerformanceFacts
 from bridge.daemon import overview
+from bridge.daemon.health import STORE_TIMEOUT_S, LoopBeat, StoreProbe, in_thread
 from bridge.daemon.membership import Membership, Role
 from bridge.daemon.state import DaemonState
 from bridge.daemon.web import Readiness
 from bridge.reconcile.explain_gather import explain_performance
 from bridge.runtime import Runtime
 
-__all__ = ["SEAT_FACTS_TTL_S", "StatusView"]
+__all__ = ["RUN_STALE_CADENCES", "SEAT_FACTS_TTL_S", "StatusView"]
+
+T = TypeVar("T")
 
 #: how long the page's per-seat facts are reused before the vendors are read again
 SEAT_FACTS_TTL_S = 15.0
+#: /readyz fails when no unit's run has ended for this many cadences (plus a run timeout)
+RUN_STALE_CADENCES = 3
 
 
 class StatusView:
@@ -41,15 +53,32 @@ class StatusView:
         self.membership = membership
         self.clock = clock
         self.rt: Runtime | None = None
+        #: the store's health, probed off the loop; the loop's heartbeat
+        self.store_probe = StoreProbe(clock=clock)
+        self.beat = LoopBeat(clock=clock)
+        #: the daemon's loop, once it runs: pages read its state there
+        self.loop: asyncio.AbstractEventLoop | None = None
         self._seat_facts: dict[int, tuple[float, PerformanceFacts]] = {}
-        self._seat_facts_lock = asyncio.Lock()
+        #: one read per performance at a time; another performance's read never waits on it
+        self._seat_facts_locks: dict[int, asyncio.Lock] = {}
+
+    def liveness(self) -> str | None:
+        """None while the daemon's loop runs; else why the process is stuck (/healthz 503)."""
+        stalled = self.beat.stalled_s()
+        if stalled:
+            return f"the daemon's event loop has not run for {stalled:.0f} s"
+        return None
 
     def readiness(self) -> Readiness:
+        """Memory only, from any thread: the daemon's role, config, store, loop, discovery and
+        whether its units' runs end."""
         s, m = self.state, self.membership
         checks: dict[str, str] = {}
         checks["role"] = "ok" if m.role is Role.ACTIVE else m.role.value
         checks["config"] = "ok" if s.config_ok else f"refused edit: {s.config_error}"
-        checks["store"] = "ok" if m.store_ok else "the state store does not answer"
+        checks["store"] = self._store_check()
+        checks["loop"] = self.liveness() or "ok"
+        checks["runs"] = self._runs_check()
         limit = 3 * self.cfg.schedule.discovery_every_s
         if s.last_discovery is None or s.last_discovery_mono is None:
             checks["discovery"] = "not yet run" + (
@@ -62,6 +91,39 @@ class StatusView:
         else:
             checks["discovery"] = "ok"
         return Readiness(all(v == "ok" for v in checks.values()), checks)
+
+    def _store_check(self) -> str:
+        if self.state.store_gone:
+            return f"gone: {self.state.store_gone}"
+        verdict = self.store_probe.verdict()
+        if verdict.problem is not None:
+            return verdict.problem
+        return "ok" if self.membership.store_ok else "the state store does not answer"
+
+    def _runs_check(self) -> str:
+        """Whether the units this daemon runs get their runs done: some unit's run ended (not
+        timed out) within :data:`RUN_STALE_CADENCES` of the quickest unit's cadence (or its
+        planned wait, when longer: a backoff is not a stall), plus one run timeout."""
+        s, m = self.state, self.membership
+        since = s.last_run_done_mono or s.running_since_mono
+        if since is None or m.role is not Role.ACTIVE:
+            return "ok"  # nothing runs yet: the role and discovery checks say why
+        units = [
+            u
+            for key, u in tuple(s.units.items())  # a copy: the daemon's loop may change it
+            if m.runs_here(key) and not u.waits_for_config
+        ]
+        if not units:
+            return "ok"
+        cadence = min(max(u.job.every_s, u.next.delay_s if u.next else 0.0) for u in units)
+        limit = RUN_STALE_CADENCES * cadence + self.cfg.daemon.run_timeout_s
+        silent = self.clock.monotonic() - since
+        if silent <= limit:
+            return "ok"
+        failing = sorted({u.last_error for u in units if u.last_error})
+        return f"no unit's run has ended for {silent:.0f} s (limit {limit:g} s)" + (
+            f": {failing[0]}" if failing else ""
+        )
 
     def status(self) -> dict[str, object]:
         s, m = self.state, self.membership
@@ -81,6 +143,7 @@ class StatusView:
                     "every_s": u.job.every_s,
                     "failures": u.failures,
                     "last_ending": u.last_ending,
+                    "last_error": u.last_error or None,
                     "next_run": u.next_at.isoformat() if u.next_at else None,
                     "reason": u.next.reason if u.next else "first run",
                     "instance": m.owner(key),
@@ -101,6 +164,48 @@ class StatusView:
             self.rt.store if self.rt else None, pid, self.status(), keys
         )
 
+    # -- what the HTTP server's thread calls ------------------------------------------------------
+
+    async def _on_loop(self, call: Callable[[], Awaitable[T]]) -> T:
+        """``call()`` awaited on the daemon's loop (at once when that is this loop); a caller's
+        timeout cancels it there too."""
+        loop = self.loop
+        try:
+            here = asyncio.get_running_loop()
+        except RuntimeError:
+            here = None
+        if loop is None or loop is here:
+            return await call()
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(_awaited(call), loop))
+
+    async def status_page(self) -> dict[str, object]:
+        """:meth:`status`, read on the daemon's loop."""
+        return await self._on_loop(_async(self.status))
+
+    async def overview_page(self) -> dict[str, object]:
+        """:meth:`overview`: the state on the daemon's loop, the store in a thread."""
+        status = await self.status_page()
+        store = self.rt.store if self.rt else None
+        return await in_thread(
+            lambda: overview.overview(store, status), STORE_TIMEOUT_S, "the state store"
+        )
+
+    async def performance_page(self, pid: int) -> dict[str, object] | None:
+        """:meth:`performance`: the state on the daemon's loop, the store in a thread."""
+        status = await self.status_page()
+        target = self.cfg.tables.target_for(pid)
+        keys = [k for k in (target.event_key, target.season_key) if k] if target else []
+        store = self.rt.store if self.rt else None
+        return await in_thread(
+            lambda: overview.performance_detail(store, pid, status, keys),
+            STORE_TIMEOUT_S,
+            "the state store",
+        )
+
+    async def seat_facts_page(self, pid: int) -> PerformanceFacts | None:
+        """:meth:`seat_facts`, on the daemon's loop (its vendor clients live there)."""
+        return await self._on_loop(lambda: self.seat_facts(pid))
+
     def forget_seat_facts(self, performance_ids: tuple[int, ...]) -> None:
         """A run of these performances ended: what the map shows may have changed."""
         for pid in performance_ids:
@@ -111,14 +216,16 @@ class StatusView:
 
         It reads the vendors (the unit's holds, the seat map, one seats.io report), so an answer
         is kept :data:`SEAT_FACTS_TTL_S`, or until the unit's next run ends, and concurrent page
-        loads share one read; a failed read raises its BridgeError for the page to show."""
+        loads of one performance share one read (another performance's read never waits on
+        it); a failed read raises its BridgeError for the page to show."""
         rt = self.rt
         if rt is None:
             return None
         cached = self._fresh_facts(pid)
         if cached is not None:
             return cached
-        async with self._seat_facts_lock:
+        lock = self._seat_facts_locks.setdefault(pid, asyncio.Lock())
+        async with lock:
             cached = self._fresh_facts(pid)
             if cached is not None:
                 return cached
@@ -134,3 +241,14 @@ class StatusView:
         if cached is not None and self.clock.monotonic() - cached[0] < SEAT_FACTS_TTL_S:
             return cached[1]
         return None
+
+
+async def _awaited(call: Callable[[], Awaitable[T]]) -> T:
+    return await call()
+
+
+def _async(call: Callable[[], T]) -> Callable[[], Awaitable[T]]:
+    async def run() -> T:
+        return call()
+
+    return run

@@ -4,7 +4,8 @@
 running event loop, and :func:`serve_http` is the same as one call that returns when ``stop`` is
 set. Routes:
 
-``GET /healthz``  200 ``ok`` while the process and its loop run (a standby is healthy)
+``GET /healthz``  200 ``ok`` while the process and its loop run (a standby is healthy); 503
+                  with the reason when ``liveness`` says the daemon's loop is stuck
 ``GET /readyz``   200 ``{"ready": true, "checks": {...}}``, else 503 with the same body
 ``GET /metrics``  the Prometheus exposition of :class:`~bridge.daemon.metrics.BridgeMetrics`
 ``GET /``         the status page (HTML, refreshes itself): every unit with its performances
@@ -18,6 +19,12 @@ otherwise); :func:`check_exposure` refuses a ``listen`` beyond loopback without 
 
 Responses only carry what the callables return; the daemon hands over redacted data.
 
+The data callables may return an awaitable (the daemon's read the store in a thread, or hop to
+its own loop); a page waits for one at most ``page_timeout_s`` and answers 503 saying what did
+not answer, never hangs. ``/healthz``, ``/readyz`` and ``/metrics`` read memory only. With
+``own_thread``, :class:`HttpServer` runs on a thread and event loop of its own, so the probes
+answer even while the daemon's loop is blocked in a synchronous call.
+
 uvicorn's :class:`~uvicorn.Server` installs its own SIGINT/SIGTERM handlers in ``serve()``
 (``capture_signals``) and has no setting to turn that off; the daemon owns those signals, so the
 server here overrides ``capture_signals`` with a no-op. The socket is bound here, before uvicorn
@@ -30,14 +37,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
+import inspect
 import ipaddress
 import json
 import secrets
 import socket
+import threading
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeAlias, TypeVar
 
 import jinja2
 import uvicorn
@@ -59,6 +68,27 @@ from bridge.errors import BridgeError, ConfigError
 GRACE_S = 1
 #: Seconds :meth:`HttpServer.start` waits for uvicorn to accept connections.
 STARTUP_TIMEOUT_S = 10.0
+#: Seconds a page waits for its data (the store, the vendors) before it answers 503.
+PAGE_TIMEOUT_S = 10.0
+
+T = TypeVar("T")
+#: what a data callable returns: the value, or an awaitable of it
+Maybe: TypeAlias = T | Awaitable[T]
+
+
+class NoAnswer(Exception):
+    """A page's data did not come within the page timeout; the message says what."""
+
+
+async def _within(got: Maybe[T], timeout_s: float, what: str) -> T:
+    """``got``, awaited for at most ``timeout_s`` when it is awaitable."""
+    if not inspect.isawaitable(got):
+        return got
+    try:
+        async with asyncio.timeout(timeout_s):
+            return await got
+    except TimeoutError:
+        raise NoAnswer(f"{what} did not answer within {timeout_s:g} s") from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,23 +109,30 @@ REFRESH_S = 5
 def build_app(
     readiness: Callable[[], Readiness],
     metrics: BridgeMetrics,
-    status: Callable[[], Mapping[str, object]] | None = None,
+    status: Callable[[], Maybe[Mapping[str, object]]] | None = None,
     *,
-    overview: Callable[[], Mapping[str, object]] | None = None,
-    performance: Callable[[int], Mapping[str, object] | None] | None = None,
+    overview: Callable[[], Maybe[Mapping[str, object]]] | None = None,
+    performance: Callable[[int], Maybe[Mapping[str, object] | None]] | None = None,
     seat_facts: Callable[[int], Awaitable[PerformanceFacts | None]] | None = None,
+    liveness: Callable[[], str | None] | None = None,
     token: str | None = None,
     clock: Clock = SYSTEM,
+    page_timeout_s: float = PAGE_TIMEOUT_S,
 ) -> Starlette:
     """The ASGI app. The callables are called per request, in the event loop: keep them quick.
 
     ``status`` is the daemon's own state; ``overview`` the page's data (``status`` with the
     store's performances added, see :mod:`bridge.daemon.overview`), used instead when given;
     ``performance`` one performance's detail (None: 404); ``seat_facts`` its seats as
-    ``seatbridge explain`` sees them, for the map and the JSON (None: no map). ``token``: the bearer token every route but ``/healthz`` needs.
-    ``clock``: the pages say how long ago things happened by its wall time."""
+    ``seatbridge explain`` sees them, for the map and the JSON (None: no map). ``liveness``: None
+    while the daemon works, else why it is stuck (/healthz 503). ``token``: the bearer token
+    every route but ``/healthz`` needs. ``clock``: the pages say how long ago things happened by
+    its wall time. ``page_timeout_s``: how long a page waits for awaitable data."""
 
     async def healthz(request: Request) -> Response:
+        stuck = liveness() if liveness is not None else None
+        if stuck is not None:
+            return PlainTextResponse(stuck, status_code=503)
         return PlainTextResponse("ok")
 
     async def readyz(request: Request) -> Response:
@@ -107,19 +144,27 @@ def build_app(
         body, content_type = metrics.exposition()
         return Response(body, headers={"Content-Type": content_type})
 
-    def data() -> Mapping[str, object] | None:
+    async def data() -> Mapping[str, object] | None:
         if overview is not None:
-            return overview()
-        return status() if status is not None else None
+            return await _within(overview(), page_timeout_s, "the daemon's status")
+        if status is not None:
+            return await _within(status(), page_timeout_s, "the daemon's status")
+        return None
 
     async def status_(request: Request) -> Response:
-        got = data()
+        try:
+            got = await data()
+        except NoAnswer as exc:
+            return _json({"error": str(exc)}, 503)
         if got is None:
             return PlainTextResponse("no status here", status_code=404)
         return _json(dict(got))
 
     async def index(request: Request) -> Response:
-        got = data()
+        try:
+            got = await data()
+        except NoAnswer as exc:
+            return PlainTextResponse(str(exc), status_code=503)
         if got is None:
             return PlainTextResponse("no status here", status_code=404)
         return _page(
@@ -131,13 +176,19 @@ def build_app(
         )
 
     async def performance_json(request: Request) -> Response:
-        got = await _detail(request)
+        try:
+            got = await _detail(request)
+        except NoAnswer as exc:
+            return _json({"error": str(exc)}, 503)
         if got is None:
             return _json({"error": "no such performance"}, 404)
         return _json(got[0])
 
     async def performance_html(request: Request) -> Response:
-        got = await _detail(request)
+        try:
+            got = await _detail(request)
+        except NoAnswer as exc:
+            return PlainTextResponse(str(exc), status_code=503)
         if got is None:
             return _page(request, "missing.html", status_code=404, now=clock.now())
         detail, facts = got
@@ -152,15 +203,18 @@ def build_app(
         request: Request,
     ) -> tuple[dict[str, Any], PerformanceFacts | None] | None:
         pid = int(request.path_params["pid"])
-        got = performance(pid) if performance is not None else None
+        if performance is None:
+            return None
+        got = await _within(performance(pid), page_timeout_s, f"performance {pid}'s status")
         if got is None:
             return None
         detail = dict(got)
-        facts, error = None, None
+        facts: PerformanceFacts | None = None
+        error: str | None = None
         if seat_facts is not None:
-            try:
-                facts = await seat_facts(pid)
-            except BridgeError as exc:  # the map is missing, the rest of the page still shows
+            try:  # the map is missing, the rest of the page still shows
+                facts = await _within(seat_facts(pid), page_timeout_s, "the seat map's reads")
+            except (BridgeError, NoAnswer) as exc:
                 error = str(exc)
         detail["seats"] = [f.to_json() for f in facts.seats] if facts is not None else None
         detail["seat_counts"] = facts.counts() if facts is not None else None
@@ -360,13 +414,19 @@ class HttpServer:
     start. Also an async context manager.
     """
 
-    def __init__(self, app: Starlette, listen: str, *, clock: Clock = SYSTEM) -> None:
+    def __init__(
+        self, app: Starlette, listen: str, *, clock: Clock = SYSTEM, own_thread: bool = False
+    ) -> None:
         parse_listen(listen)  # fail early on a malformed address
         self.app = app
         self.listen = listen
         self.clock = clock  # its monotonic time bounds the wait for uvicorn to start
+        #: serve from a thread and event loop of its own (see the module docstring)
+        self.own_thread = own_thread
         self._server: _Server | None = None
         self._task: asyncio.Task[None] | None = None
+        self._thread: threading.Thread | None = None
+        self._thread_error: BaseException | None = None
         self._port: int | None = None
 
     @property
@@ -377,7 +437,7 @@ class HttpServer:
         return self._port
 
     async def start(self) -> None:
-        if self._task is not None:
+        if self._task is not None or self._thread is not None:
             raise RuntimeError("the HTTP server was already started")
         sock = _bind(self.listen)
         self._port = int(sock.getsockname()[1])
@@ -391,6 +451,9 @@ class HttpServer:
             timeout_graceful_shutdown=GRACE_S,
         )
         server = self._server = _Server(config)
+        if self.own_thread:
+            await self._start_thread(server, sock)
+            return
         task = self._task = asyncio.create_task(
             self._serve(server, sock), name=f"http {self.listen}"
         )
@@ -399,6 +462,26 @@ class HttpServer:
             if task.done():
                 task.result()  # raises what stopped it
             if task.done() or self.clock.monotonic() > deadline:
+                await self.stop()
+                raise ConfigError(f"[http] listen {self.listen!r}: the HTTP server did not start")
+            await asyncio.sleep(0.01)
+
+    async def _start_thread(self, server: _Server, sock: socket.socket) -> None:
+        def serve() -> None:
+            try:
+                asyncio.run(self._serve(server, sock))
+            except BaseException as exc:  # handed to start(), or lost after a stop
+                self._thread_error = exc
+
+        thread = self._thread = threading.Thread(
+            target=serve, name=f"seatbridge http {self.listen}", daemon=True
+        )
+        thread.start()
+        deadline = self.clock.monotonic() + STARTUP_TIMEOUT_S
+        while not server.started:
+            if not thread.is_alive() and self._thread_error is not None:
+                raise self._thread_error
+            if not thread.is_alive() or self.clock.monotonic() > deadline:
                 await self.stop()
                 raise ConfigError(f"[http] listen {self.listen!r}: the HTTP server did not start")
             await asyncio.sleep(0.01)
@@ -413,7 +496,14 @@ class HttpServer:
             sock.close()
 
     async def stop(self) -> None:
-        server, task = self._server, self._task
+        server, task, thread = self._server, self._task, self._thread
+        if server is not None and thread is not None:
+            server.should_exit = True
+            await asyncio.to_thread(thread.join, GRACE_S + 2)
+            if thread.is_alive():
+                server.force_exit = True
+                await asyncio.to_thread(thread.join, 2)
+            return
         if server is None or task is None:
             return
         server.should_exit = True

@@ -11,6 +11,7 @@ from bridge.store.base import (
     FOR_SALE_DAILY_LIMIT,
     FOR_SALE_WINDOW,
     ForSaleBudget,
+    Health,
     Instance,
     Instances,
     Journal,
@@ -27,6 +28,7 @@ from bridge.store.base import (
     SeatTables,
     StateStore,
     StatusBoard,
+    StoreGoneError,
     SyncOutcome,
 )
 from bridge.store.sqlite import SqliteStore, open_store
@@ -35,6 +37,7 @@ __all__ = [
     "FOR_SALE_DAILY_LIMIT",
     "FOR_SALE_WINDOW",
     "ForSaleBudget",
+    "Health",
     "Instance",
     "Instances",
     "Journal",
@@ -52,6 +55,7 @@ __all__ = [
     "SqliteStore",
     "StateStore",
     "StatusBoard",
+    "StoreGoneError",
     "SyncOutcome",
     "open_store",
 ]

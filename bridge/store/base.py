@@ -23,6 +23,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from bridge.domain import LedgerEntry
+from bridge.errors import BridgeError
 
 #: seats.io accepts this many restricting for-sale edits per event within FOR_SALE_WINDOW.
 FOR_SALE_DAILY_LIMIT = 10
@@ -423,7 +424,24 @@ class LaneBudgets(Protocol):
         ...
 
 
+class StoreGoneError(BridgeError):
+    """The store a process opened is not there any more: its file was removed or replaced, or
+    can no longer be written. Nothing it writes now reaches what the next process reads."""
+
+
+class Health(Protocol):
+    """Whether the store a process opened still answers and is still the one it opened."""
+
+    def check_alive(self, timeout_s: float) -> None:
+        """Return if the store answers within about ``timeout_s``; else raise
+        :class:`StoreGoneError` (this store is gone for good: removed, replaced, unwritable)
+        or a RetryableError (it does not answer now). Callers that must never wait longer run
+        it in a worker thread (see :mod:`bridge.daemon.health`)."""
+        ...
+
+
 class StateStore(
+    Health,
     Ledger,
     Journal,
     StatusBoard,

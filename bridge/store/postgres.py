@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 import psycopg
 from psycopg.conninfo import make_conninfo
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
+from psycopg_pool.base import AttemptWithBackoff
 
 from bridge.clock import SYSTEM, Clock
 from bridge.errors import ConfigError, RetryableError
@@ -168,6 +169,59 @@ def open_postgres(
     return PostgresStore(url, venue=venue, password=password, clock=clock, pool_size=pool_size)
 
 
+#: The longest wait between the pool's attempts to reconnect to a server that went away. The
+#: pool's own backoff doubles from 1 s without a ceiling below its reconnect timeout: a 30 s
+#: outage left it waiting until about 55 s before it tried again. Capped, the store is back within
+#: a couple of seconds of the server.
+RECONNECT_MAX_DELAY_S = 2.0
+
+
+class _PromptReconnect(AttemptWithBackoff):
+    """The pool's reconnect backoff, from half a second and never above
+    :data:`RECONNECT_MAX_DELAY_S`."""
+
+    INITIAL_DELAY = 0.5
+
+    def update_delay(self, now: float) -> None:
+        super().update_delay(now)
+        self.delay = min(self.delay, RECONNECT_MAX_DELAY_S)
+
+
+class _Pool(ConnectionPool[Conn]):
+    """psycopg's pool with :class:`_PromptReconnect` for its reconnect attempts and between the
+    checks of pooled connections a lost session broke (psycopg_pool 3.x's private hooks; the
+    pool sleeps a second after the first broken one, two after the next, otherwise)."""
+
+    def _add_connection(self, attempt: AttemptWithBackoff | None, growing: bool = False) -> None:
+        if attempt is None:
+            attempt = _PromptReconnect(timeout=self.reconnect_timeout)
+        super()._add_connection(attempt, growing)
+
+    #: the store's clock: how long a borrower may wait for a connection
+    clock: Clock = SYSTEM
+
+    def getconn(self, timeout: float | None = None) -> Conn:
+        # psycopg_pool's getconn (pool.py) without its sleep between checks: a connection that
+        # fails its check is put back (the pool replaces it) and the next one is taken at once;
+        # when none is left, taking one waits for the pool's reconnect, paced as above
+        deadline = self.clock.monotonic() + (self.timeout if timeout is None else timeout)
+        self._check_open_getconn()
+        while True:
+            try:
+                conn = self._getconn_unchecked(deadline - self.clock.monotonic())
+            except PoolTimeout:
+                raise PoolTimeout(f"couldn't get a connection in time from {self.name!r}") from None
+            try:
+                self._check_connection(conn)
+            except Exception:
+                self._putconn(conn, from_getconn=True)
+                continue
+            except BaseException:
+                self._putconn(conn, from_getconn=True)
+                raise
+            return conn
+
+
 def _configure(conn: Conn) -> None:
     conn.execute(_SESSION_SETTINGS)
     if not conn.autocommit:
@@ -235,7 +289,7 @@ class PostgresStore(SqlStore):
             presence.close()
             raise
         self._lanes = LaneSession(self._connect, self._unreachable, self.url)
-        self._pool: ConnectionPool[Conn] = ConnectionPool(
+        self._pool: _Pool = _Pool(
             conninfo,
             min_size=1,
             max_size=pool_size,
@@ -245,6 +299,7 @@ class PostgresStore(SqlStore):
             timeout=10,
             name="seatbridge-store",
         )
+        self._pool.clock = clock
 
     # -- the dialect ------------------------------------------------------------------------------
 
@@ -309,6 +364,20 @@ class PostgresStore(SqlStore):
 
     def _session_lost(self, session: Params) -> None:
         self._presence.lost((session["session_pid"], session["session_start"]))
+
+    def check_alive(self, timeout_s: float) -> None:
+        """``SELECT 1`` on a pooled connection: a RetryableError if the server does not answer
+        within about ``timeout_s`` (waiting for a connection and the statement each get it; a
+        frozen server is cut by the caller's own timeout, see
+        :class:`~bridge.store.base.Health`)."""
+        self._check_open()
+        ms = max(1, int(timeout_s * 1000))
+        try:
+            with self._pool.connection(timeout=timeout_s) as conn, conn.transaction():
+                conn.execute(f"SET LOCAL statement_timeout = {ms}")
+                conn.execute("SELECT 1").fetchone()
+        except psycopg.Error as exc:  # a PoolTimeout among them
+            raise self._unreachable(exc) from exc
 
     # -- lanes and lifetime -----------------------------------------------------------------------
 

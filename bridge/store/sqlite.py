@@ -10,6 +10,7 @@ deadlock on lock upgrade. One connection is shared by the threads of a process b
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from bridge.clock import SYSTEM, Clock
 from bridge.errors import ConfigError, RetryableError
-from bridge.store.base import LaneBudget, StateStore
+from bridge.store.base import LaneBudget, StateStore, StoreGoneError
 from bridge.store.migrations import migrate
 from bridge.store.rows import LEDGER_COLUMNS, OP_COLUMNS, RUN_COLUMNS, STATUS_COLUMNS
 from bridge.store.rules import SqlStore, Statements, Tx, aware
@@ -200,6 +201,9 @@ class SqliteStore(SqlStore):
             conn.close()
             raise ConfigError(f"{self.path} is not a usable seatbridge state store: {exc}") from exc
         self._conn = conn
+        #: the file opened, as (device, inode): the connection keeps that inode alive, so a path
+        #: naming another one later means the file was removed or replaced under this process
+        self._identity = _identity(self.path)
 
     # -- the dialect ------------------------------------------------------------------------------
 
@@ -234,6 +238,33 @@ class SqliteStore(SqlStore):
         """A JSON array, read in SQL with ``json_each``."""
         return json.dumps(values)
 
+    def check_alive(self, timeout_s: float) -> None:
+        """The file at :attr:`path` is still the one opened, writable, and answers a read.
+
+        A removed or replaced file (an operator's ``rm``, a restore copied over it) or one that
+        cannot be written raises :class:`StoreGoneError`: this process would write to a file
+        nobody else reads any more, while a new process on the path starts afresh."""
+        if self.path == MEMORY:
+            return
+        try:
+            now = _identity(self.path)
+        except FileNotFoundError:
+            raise StoreGoneError(f"state store {self.path} was removed") from None
+        except OSError as exc:
+            raise StoreGoneError(f"state store {self.path} cannot be read: {exc}") from None
+        if now != self._identity:
+            raise StoreGoneError(f"state store {self.path} was replaced by another file")
+        if not os.access(self.path, os.W_OK):
+            raise StoreGoneError(f"state store {self.path} cannot be written")
+        if not self._lock.acquire(timeout=timeout_s):
+            raise RetryableError(f"state store {self.path} is busy: no answer in {timeout_s:g} s")
+        try:
+            self._conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.Error as exc:
+            raise StoreGoneError(f"state store {self.path} does not answer: {exc}") from exc
+        finally:
+            self._lock.release()
+
     def lane_budget(self, account: str, lane: str, limit: int) -> LaneBudget | None:
         """None: one host only, so the caller's in-process limit is the whole budget."""
         return None
@@ -242,6 +273,14 @@ class SqliteStore(SqlStore):
         """Release the connection (checkpointing the WAL); later calls fail, closing twice is fine."""
         with self._lock:
             self._conn.close()
+
+
+def _identity(path: str) -> tuple[int, int] | None:
+    """(device, inode) of the file at ``path``; None for the in-memory store."""
+    if path == MEMORY:
+        return None
+    st = os.stat(path)
+    return st.st_dev, st.st_ino
 
 
 if TYPE_CHECKING:  # mypy proves SqliteStore keeps the StateStore contract

@@ -9,6 +9,7 @@ from typing import Generic, Protocol
 
 from bridge.store import (
     ForSaleBudget,
+    Health,
     Instances,
     Journal,
     LaneBudgets,
@@ -21,6 +22,7 @@ from bridge.store import (
 )
 
 ROLES: tuple[type, ...] = (
+    Health,
     Ledger,
     Journal,
     StatusBoard,
