@@ -114,17 +114,22 @@ SQL = Statements(
     acquire_lease="""INSERT INTO leases (performance_id, holder, expires_at)
         VALUES (:performance_id, :holder, :expires_at)
         ON CONFLICT (performance_id) DO UPDATE SET
-            holder = excluded.holder, expires_at = excluded.expires_at
-        WHERE leases.holder = excluded.holder OR leases.expires_at <= :now
-            OR leases.holder = :reclaim_from
+            holder = excluded.holder, expires_at = excluded.expires_at, lingering = 0
+        WHERE leases.expires_at <= :now OR (NOT leases.lingering
+            AND (leases.holder = excluded.holder OR leases.holder = :reclaim_from))
         RETURNING true""",
     renew_lease="""UPDATE leases SET expires_at = :expires_at
-        WHERE performance_id = :performance_id AND holder = :holder""",
-    release_lease="DELETE FROM leases WHERE performance_id = :performance_id AND holder = :holder",
+        WHERE performance_id = :performance_id AND holder = :holder AND NOT lingering""",
+    release_lease="""DELETE FROM leases WHERE performance_id = :performance_id
+        AND holder = :holder AND NOT lingering""",
+    linger_lease="""UPDATE leases SET expires_at = :expires_at, lingering = 1
+        WHERE performance_id = :performance_id AND holder = :holder AND NOT lingering""",
     lease_holder="""SELECT holder FROM leases WHERE performance_id = :performance_id
         AND expires_at > :now""",
-    leases="""SELECT performance_id, holder, expires_at FROM leases WHERE expires_at > :now
-        ORDER BY performance_id""",
+    leases="""SELECT performance_id, holder, expires_at, lingering FROM leases
+        WHERE expires_at > :now ORDER BY performance_id""",
+    held_leases="""SELECT performance_id, expires_at, :now FROM leases
+        WHERE holder = :holder AND expires_at > :now AND NOT lingering""",
     announce_instance="""INSERT INTO instances (holder, listen, units, started_at, seen_at)
         VALUES (:holder, :listen, :units, :now, :now)
         ON CONFLICT (holder) DO UPDATE SET
