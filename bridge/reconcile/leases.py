@@ -287,7 +287,11 @@ class UnitLeases:
         self._attempts += 1
         attempt = self._attempts
         self._unsettled[attempt] = (self.clock.monotonic(), need_s)
-        return lambda: self._unsettled.pop(attempt, None) and None
+
+        def answered() -> None:
+            self._unsettled.pop(attempt, None)
+
+        return answered
 
     def _confirm(self, need_s: float) -> None:
         if self.lost is None and self.held:

@@ -197,7 +197,9 @@ class Connection:
             )
         except WriteFencedError as exc:
             if uncertain:  # this attempt was stopped, an earlier one may have landed
-                raise _unknown(exc, "stopped before a retry of an attempt whose outcome is unknown") from None
+                raise _unknown(
+                    exc, "stopped before a retry of an attempt whose outcome is unknown"
+                ) from None
             raise
         except RetryableError as exc:
             if uncertain:

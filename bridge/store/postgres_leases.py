@@ -48,9 +48,7 @@ def alive(table: str) -> str:
 #: stands in for the server's clock passes a time (see ``SqlStore._lease_now``).
 STORE_NOW = "coalesce(%(now)s::timestamptz, now())"
 #: When a lease taken or renewed now runs out, by the server's clock.
-EXPIRES = (
-    "coalesce(%(expires_at)s::timestamptz, now() + make_interval(secs => %(ttl_s)s::float8))"
-)
+EXPIRES = "coalesce(%(expires_at)s::timestamptz, now() + make_interval(secs => %(ttl_s)s::float8))"
 #: Held: not run out by the server's clock, and its session still connected (or, lingering, the
 #: run is over and only waits out what it may still have in flight: no session to lose).
 HELD = f"l.expires_at > {STORE_NOW} AND (l.lingering OR {alive('l')})"
