@@ -23,6 +23,7 @@ import contextlib
 import secrets
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 
 import structlog
 
@@ -230,6 +231,7 @@ class Reconciler:
         ``merger`` sends its status and for-sale steps with the wave's others."""
         store, policy = self.store, self.policy
         result = UnitResult(unit, Plan(operations=(), findings=()))
+        started = self.clock.now()
         leases = UnitLeases(
             store, holder or run_holder(self.holder), ttl_s=self.lease_ttl_s, clock=self.clock
         )
@@ -301,9 +303,11 @@ class Reconciler:
             if merger is not None:
                 merger.leave()
             leases.release()  # lingering while a write it sent may still land
-        if apply and not result.leased_elsewhere and leases.lost is None:
-            # a unit that lost its lease leaves the status to the run that holds it now
-            _record_status(self.tables, store, result, self.clock)
+        if apply and not result.leased_elsewhere:
+            if leases.lost is None:
+                _record_status(self.tables, store, result, self.clock)
+            else:  # the status is the word of whoever ran the unit since; else ours: an error
+                _record_lost(self.tables, store, result, self.clock, started)
         return result
 
     async def read_unit(
@@ -458,6 +462,28 @@ def _settle_crashed_ops(store: StateStore, performance_id: int) -> None:
     """Operations a crashed run left 'started' have an unknown outcome; the plan re-observes."""
     for op in store.unfinished_ops(performance_id):
         store.op_finished(op.run_id, op.index, OpState.UNKNOWN, "left unfinished by a crash")
+
+
+def _record_lost(
+    tables: MappingTables,
+    store: StateStore,
+    result: UnitResult,
+    clock: Clock,
+    started: datetime,
+) -> None:
+    """A unit that lost its lease mid-run: its performances' status is left to a run that
+    recorded one since this unit started (the one that took them over), else it says error, so
+    that no "converged" from before stands for a run that stopped half-way."""
+    try:
+        newer = {
+            s.performance_id
+            for s in store.performance_statuses(result.performance_ids)
+            if s.last_sync > started
+        }
+        if not newer:
+            _record_status(tables, store, result, clock)
+    except Exception:  # the store is what failed: the unit's error already says so
+        log.warning("status not recorded", performances=result.performance_ids, exc_info=True)
 
 
 def _record_status(

@@ -142,6 +142,8 @@ async def test_a_lease_taken_over_between_two_attempts_stops_the_retry(bench: Be
     assert any(f"lease was lost to {thief}" in str(e) for e in unit.all_errors)
     assert unit.outcome is None or not [r for r in unit.outcome.results if r.state == "unknown"]
     assert bench.store.lease_holder(TONIGHT) == thief  # not ours to release
+    (status,) = bench.store.performance_statuses([TONIGHT])
+    assert status.outcome.value == "error"  # until the thief says otherwise: never "converged"
     bench.store.close()
 
 
