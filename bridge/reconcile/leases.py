@@ -96,11 +96,6 @@ class HolderId:
         return None
 
     @property
-    def process(self) -> str:
-        """The holder's process, without its run: ``host:pid:token``."""
-        return ":".join([self.host, str(self.pid), *([self.token] if self.token else [])])
-
-    @property
     def namespace_and_start(self) -> tuple[str, str] | None:
         ns, dot, start = (self.token or "").partition(".")
         return (ns, start) if dot and ns.isdigit() and start.isdigit() else None

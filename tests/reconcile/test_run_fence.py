@@ -5,6 +5,9 @@ each run leases under its own holder."""
 from __future__ import annotations
 
 import asyncio
+import socket
+import subprocess
+import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
@@ -20,6 +23,7 @@ from bridge.http import RetryPolicy, WriteFencedError, current_fence, fenced
 from bridge.reconcile import run as run_module
 from bridge.reconcile.leases import (
     LEASE_TTL_S,
+    HolderId,
     LeaseLostError,
     Liveness,
     UnitLeases,
@@ -259,6 +263,15 @@ def test_each_run_has_its_own_holder_and_its_process_is_alive() -> None:
     one, two = run_holder(), run_holder()
     assert one != two and one.startswith(instance_id() + "/")
     assert holder_liveness(one) is Liveness.ALIVE
+
+
+def test_a_run_holder_names_its_process_and_a_dead_ones_runs_are_dead() -> None:
+    parsed = HolderId.parse("box.example:4242:4026531836.777/5f3a")
+    assert parsed == HolderId("box.example", 4242, "4026531836.777", "5f3a")
+    assert HolderId.parse("box.example:4242/5f3a") == HolderId("box.example", 4242, None, "5f3a")
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    assert holder_liveness(f"{socket.gethostname()}:{gone.pid}:x/5f3a") is Liveness.DEAD
 
 
 def test_a_lease_is_released_only_by_the_run_that_holds_it() -> None:
