@@ -285,6 +285,7 @@ class Reconciler:
                         before_step=leases.check,
                         clock=self.clock,
                     )
+                    leases.check()  # a write the fence stopped in the undo says why here
         except ConfigError as exc:
             # the pass ends here; the status must not go on saying the last good run's word
             if merger is not None:  # and no other unit's step goes out after it

@@ -179,6 +179,7 @@ async def test_a_seat_booked_during_the_run_is_not_undone_after_the_lease_is_los
     assert world.channel_of(f"perf-{TONIGHT}", label) == "house"  # and never sent
     (unit,) = report.units
     assert unit.ending is Ending.ERROR
+    assert any(f"lease was lost to {thief}" in str(e) for e in unit.all_errors)
     assert unit.outcome is not None
     assert any(
         r.op.kind is OpKind.REMOVE_FROM_CHANNEL
