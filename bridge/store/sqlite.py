@@ -5,6 +5,16 @@ committed claim survive a power cut, because the ledger is written before the se
 guards and losing it would leave an object the bridge changed but no longer knows it owns. Writes
 take the lock up front (BEGIN IMMEDIATE), so the busy timeout covers contention instead of a
 deadlock on lock upgrade. One connection is shared by the threads of a process behind a mutex.
+
+Leases are judged by the store's injected clock: in production the host's wall clock, which every
+process sharing the file (one host, never a network file system) reads alike, so they agree on
+who holds what. A wall-clock step moves every process's judgement together: forward, leases run
+out early and their holders' fences refuse to write (fail closed); backward, they last longer
+for everyone. The host's CLOCK_BOOTTIME plus its boot id would be immune to steps, but it is
+offset per time namespace (containers sharing a file would disagree), cannot be injected into a
+test as one clock, and its stored values mean nothing to `seatbridge status`; the fences already
+count each holder's time on its own monotonic clock (bridge.reconcile.leases), which is what
+protects against a paused or stalled holder.
 """
 
 from __future__ import annotations
