@@ -301,8 +301,12 @@ class UnitLeases:
 
     def _read_store(self, need_s: float) -> None:
         """One read of the holder's leases (a season unit holds dozens, and this runs before
-        each write); too little left is renewed once. Sets ``lost`` when a lease is not ours,
-        or has less than ``need_s`` left, by the store's clock and by this process's count."""
+        each write). A lease the store counts as run out, or with less than ``need_s`` left, is
+        renewed once (a row that ran out is renewed only if nobody took it since, so nobody can
+        have written meanwhile: a wall-clock step forward on SQLite stops no unit), then read
+        again. Sets ``lost`` when a lease is not ours, or has less than ``need_s`` left, by the
+        store's clock and by this process's count."""
+        missing: list[int] = []
         for attempt in range(2):
             asked = self.clock.monotonic()
             try:
@@ -310,18 +314,19 @@ class UnitLeases:
             except Exception as exc:  # cannot tell: a write must not go out on a guess
                 self._lose(self.held[0], f"the store could not confirm it ({exc})")
                 return
+            missing = [pid for pid in self.held if pid not in left]
             for pid in self.held:
-                if pid not in left:
-                    self._lose(pid)
-                    return
-                self._deadline[pid] = asked + left[pid]
-            short = min(self._deadline.values()) - self.clock.monotonic() < need_s
-            if not short:
+                if pid in left:
+                    self._deadline[pid] = asked + left[pid]
+            if not missing and min(self._deadline.values()) - self.clock.monotonic() >= need_s:
                 return
             if attempt == 0:
                 self.renew()
                 if self.lost is not None:
                     return
+        if missing:
+            self._lose(missing[0])
+            return
         pid = min(self.held, key=lambda p: self._deadline[p])
         self._lose(
             pid,

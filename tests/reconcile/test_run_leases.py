@@ -163,11 +163,41 @@ async def test_leases_are_renewed_in_the_background_until_released() -> None:
 def test_a_check_fails_closed_when_the_lease_ran_out_unrenewed() -> None:
     clock = ManualClock(T0)
     with open_store(":memory:", clock=clock) as store:
-        leases = UnitLeases(store, "host-a:1:x", ttl_s=300)
+        leases = UnitLeases(store, "host-a:1:x", ttl_s=300, clock=clock)
         leases.take(101)
-        clock.set(T0 + 300 * SECOND)
-        with pytest.raises(LeaseLostError, match="nobody"):
+        clock.advance(300)  # the process was stopped or starved: no renewal ran
+        with pytest.raises(LeaseLostError, match="paused or stalled"):
             leases.check()
+        with pytest.raises(LeaseLostError):  # and stays lost
+            leases.fence(10)
+
+
+def test_a_lease_the_store_counts_out_after_a_wall_clock_step_is_renewed_if_nobody_took_it() -> (
+    None
+):
+    """SQLite judges by the wall clock: a step forward runs every lease out at once. Nobody can
+    have written since (writing needs the lease), so the holder renews it and goes on."""
+    clock = ManualClock(T0)
+    with open_store(":memory:", clock=clock) as store:
+        leases = UnitLeases(store, "host-a:1:x", ttl_s=300, clock=clock)
+        leases.take(101)
+        clock.step(3600)
+        leases.fence(10)
+        assert store.lease_time_left("host-a:1:x") == {101: 300.0}
+        clock.step(3600)
+        assert store.acquire_lease(101, "elsewhere.example:7:z", 300)  # this time it was taken
+        with pytest.raises(LeaseLostError, match=r"lost to elsewhere\.example:7:z"):
+            leases.fence(10)
+
+
+def test_a_fence_refuses_a_request_longer_than_the_lease_left() -> None:
+    clock = ManualClock(T0)
+    with open_store(":memory:", clock=clock) as store:
+        leases = UnitLeases(store, "host-a:1:x", ttl_s=30, clock=clock)
+        leases.take(101)
+        leases.fence(10)
+        with pytest.raises(LeaseLostError, match=r"less than a request's 45\.0 s timeout"):
+            leases.fence(45)
 
 
 # -- in a reconcile pass ---------------------------------------------------------------------
