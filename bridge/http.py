@@ -15,6 +15,21 @@ bodies decode and how HTTP statuses translate. This module owns what they share:
   a Retry-After ceiling and a hook for the vendor's decision of which failures may repeat; its
   ``vendor.retry`` line is the one both vendors log.
 - :func:`observe_requests`: a process-wide hook told of every attempt (:class:`Exchange`).
+- :func:`fenced`: the write fence. A caller that may write only while it holds something (a unit
+  its lease) sets a :data:`Fence` for its task; :func:`send` calls it with the attempt's timeout
+  right before each attempt of a request that changes state (``changes_state``), after any
+  retry wait, and a fence that raises (:class:`WriteFencedError`) stops that attempt before it
+  leaves the process: certainly not sent. This floor knows nothing of leases: the fence is
+  whatever the caller set (:meth:`bridge.reconcile.leases.UnitLeases.fence`).
+
+  What a fence cannot close: the time between its check and the bytes on the socket (one
+  event-loop step, plus the connection's own TLS and write), and a request already sent when the
+  holder stalls (it may land at seats.io up to the request's timeout later). Fences therefore
+  ask for the attempt's whole timeout to be left on the lease, and a successor waits out a
+  stopped run's last timeout (a lingering lease). Conditional writes narrow what is left
+  further: every status change carries ``allowedPreviousStatuses`` (see
+  ``bridge.reconcile.apply._status_request``), so a late one lands only on the status it
+  expected and never on a sale.
 
 No httpx exception is ever chained to a bridge error: it holds the request and its auth header.
 """
@@ -23,7 +38,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -189,6 +205,57 @@ def _notify(exchange: Exchange) -> None:
             log.debug("vendor.observer_failed", observer=repr(fn), exc_info=True)
 
 
+# -- the write fence --------------------------------------------------------------------------
+
+
+class WriteFencedError(BridgeError):
+    """A write fence stopped a request before it left the process: it was certainly not sent.
+
+    Never an unknown outcome of the attempt it stopped (an earlier attempt of the same request
+    may have been, which the client says)."""
+
+
+#: Called with an attempt's timeout right before the attempt of a request that changes state;
+#: raises (a :class:`WriteFencedError`) to stop it. It may return a callback, called once the
+#: attempt got an answer (any status): then nothing of it can land later. An attempt that timed
+#: out, broke or was cancelled never calls it: it may still land.
+Fence = Callable[[float], "Callable[[], None] | None"]
+_fence: ContextVar[Fence | None] = ContextVar("seatbridge_write_fence", default=None)
+
+
+def current_fence() -> Fence | None:
+    """The fence of the running task (None: writes are not fenced here)."""
+    return _fence.get()
+
+
+@contextlib.contextmanager
+def fenced(fence: Fence | None) -> Iterator[None]:
+    """Every write :func:`send` makes in this block (in this task and the tasks it starts) must
+    pass ``fence`` first; it replaces any fence set around it. None lifts the fence."""
+    token = _fence.set(fence)
+    try:
+        yield
+    finally:
+        _fence.reset(token)
+
+
+def all_of(fences: Iterable[Fence]) -> Fence:
+    """One fence that every one of ``fences`` must pass (a call that carries several callers'
+    writes); the first refusal is raised."""
+    every = tuple(fences)
+
+    def fence(timeout_s: float) -> Callable[[], None]:
+        answered = [done for one in every if (done := one(timeout_s)) is not None]
+
+        def settled() -> None:
+            for done in answered:
+                done()
+
+        return settled
+
+    return fence
+
+
 # -- one attempt ------------------------------------------------------------------------------
 
 
@@ -245,14 +312,21 @@ async def send(
     endpoint: str | None = None,
     lane: str | None = None,
     clock: Clock = SYSTEM,
+    changes_state: bool = False,
     **kwargs: Any,
 ) -> Sent:
     """Send one attempt under a whole-attempt timeout, log it, tell the observers (``endpoint``:
     the method and path template, when the caller has one) and map a transport failure. The
     attempt is timed by ``clock``'s monotonic time.
 
+    ``changes_state``: the request is a write, so the task's fence (:func:`fenced`) is asked
+    first, with ``timeout_s``; what it raises is raised, and nothing is sent.
+
     Never raises for a transport failure: the caller decides, from ``Sent``, whether to repeat.
     """
+    fence = _fence.get() if changes_state else None
+    # the last moment before the request leaves: nothing is awaited in between
+    answered = fence(timeout_s) if fence is not None else None
     started = clock.monotonic()
     try:
         async with asyncio.timeout(timeout_s):
@@ -261,6 +335,8 @@ async def send(
         caught: BaseException | None = exc
     else:
         caught = None
+        if answered is not None:
+            answered()
     elapsed_s = clock.monotonic() - started
     elapsed_ms = round(elapsed_s * 1000, 1)
     if caught is None:

@@ -173,6 +173,7 @@ def reconciler_for(
         seat_maps=SeatMapCache(max_age_s=cfg.tessitura.seat_map_max_age_s, clock=clock),
         concurrency=concurrency,
         clock=clock,
+        lease_ttl_s=cfg.store.lease_ttl_s,
     )
 
 

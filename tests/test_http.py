@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
@@ -22,6 +22,9 @@ from bridge.errors import (
 from bridge.http import (
     Exchange,
     RetryPolicy,
+    WriteFencedError,
+    all_of,
+    fenced,
     map_transport_error,
     observe_requests,
     parse_retry_after,
@@ -385,3 +388,92 @@ async def test_an_observer_sees_a_transport_failure_and_the_path_without_a_templ
     assert [(e.method, e.endpoint, e.status, e.error) for e in seen] == [
         ("POST", "POST /holds/7", None, "ConnectError")
     ]
+
+
+# -- the write fence ---------------------------------------------------------------------------
+
+
+class Gate:
+    """A fence that records what it was asked and refuses once told to; ``answered`` counts the
+    attempts it let through that got an answer."""
+
+    def __init__(self) -> None:
+        self.asked: list[float] = []
+        self.closed = False
+        self.answered = 0
+
+    def __call__(self, timeout_s: float) -> Callable[[], None]:
+        self.asked.append(timeout_s)
+        if self.closed:
+            raise WriteFencedError("lease lost")
+
+        def answered() -> None:
+            self.answered += 1
+
+        return answered
+
+
+async def test_a_write_passes_the_fence_with_its_timeout_before_it_is_sent() -> None:
+    requests: list[str] = []
+    gate = Gate()
+    transport = httpx.MockTransport(lambda r: requests.append(r.method) or httpx.Response(204))
+    async with _client(transport) as http:
+        with fenced(gate):
+            await send(http, "POST", "/x", vendor="v", timeout_s=7.0, changes_state=True)
+            await send(http, "GET", "/x", vendor="v", timeout_s=7.0)  # a read is not fenced
+    assert gate.asked == [7.0] and gate.answered == 1
+    assert requests == ["POST", "GET"]
+
+
+async def test_a_write_the_fence_refuses_is_never_sent() -> None:
+    requests: list[httpx.Request] = []
+    gate = Gate()
+    gate.closed = True
+    transport = httpx.MockTransport(lambda r: requests.append(r) or httpx.Response(204))
+    async with _client(transport) as http:
+        with fenced(gate), pytest.raises(WriteFencedError):
+            await send(http, "POST", "/x", vendor="v", timeout_s=1.0, changes_state=True)
+        # outside the block the fence is gone
+        await send(http, "POST", "/x", vendor="v", timeout_s=1.0, changes_state=True)
+    assert len(requests) == 1 and gate.asked == [1.0]
+
+
+async def test_a_write_without_an_answer_is_not_reported_answered() -> None:
+    gate = Gate()
+
+    def broken(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadTimeout("slow", request=request)
+
+    async with _client(httpx.MockTransport(broken)) as http:
+        with fenced(gate):
+            sent = await send(http, "POST", "/x", vendor="v", timeout_s=1.0, changes_state=True)
+    assert sent.timed_out and gate.asked == [1.0] and gate.answered == 0  # it may still land
+
+
+async def test_the_fence_is_asked_again_after_each_retry_wait() -> None:
+    """A 429's wait is where a process stalls; the retry must not go out on the old check."""
+    gate = Gate()
+    seen: list[int] = []
+
+    async def sleep(seconds: float) -> None:
+        gate.closed = True  # the lease was lost during the wait
+
+    async def attempt(number: int) -> None:
+        seen.append(number)
+        async with _client(httpx.MockTransport(lambda r: httpx.Response(429))) as http:
+            await send(http, "POST", "/x", vendor="v", timeout_s=2.0, changes_state=True)
+        raise RateLimitedError("429", retry_after=1.0)
+
+    with fenced(gate), pytest.raises(WriteFencedError):
+        await RetryPolicy.seatsio(sleep=sleep).call(attempt, vendor="v", method="POST", url="/x")
+    assert seen == [1, 2] and gate.asked == [2.0, 2.0] and gate.answered == 1
+
+
+async def test_all_of_needs_every_fence_and_reports_answers_to_each() -> None:
+    a, b = Gate(), Gate()
+    settled = all_of([a, b])(3.0)
+    settled()
+    assert a.asked == b.asked == [3.0] and a.answered == b.answered == 1
+    b.closed = True
+    with pytest.raises(WriteFencedError):
+        all_of([a, b])(3.0)

@@ -193,6 +193,9 @@ class StoreSettings(Section):
     password_file: ConfigPath | None = None
     venue: Annotated[str, Field(pattern=VENUE_PATTERN)] = "default"
     pool_size: int = Field(4, ge=1, le=32)
+    #: how long a unit's lease on its performances lasts unless renewed (every third of it); a
+    #: write goes out only with a whole seats.io ``timeout_s`` left on it, so keep it well above
+    lease_ttl_s: float = Field(300.0, gt=0)
 
 
 class Cadence(Section):

@@ -51,6 +51,7 @@ from bridge.errors import (
     RateLimitedError,
     TerminalError,
 )
+from bridge.http import WriteFencedError
 from bridge.mapping.model import ChannelSpec
 from bridge.seatsio.client import SeatsioClient
 from bridge.seatsio.requests import ChannelSpec as WireChannel
@@ -158,7 +159,11 @@ async def apply_plan(
     other ConfigErrors do raise: nothing else can succeed either).
 
     ``before_step`` is called before each step (before its journal entry and seats.io call); what
-    it raises (e.g. the run's lease was lost) stops the plan there and propagates.
+    it raises (e.g. the run's lease was lost) stops the plan there and propagates. A write that
+    the task's fence stops (:class:`bridge.http.WriteFencedError`: the lease was lost between
+    step and attempt, or during a retry's wait) was not sent: its step fails as not sent (its
+    claims withdrawn where the step is one request), every later step is skipped, and the plan
+    ends there; the caller's lease check says why.
     ``send_batched`` sends a status or for-sale step in place of :func:`send`, raising what it
     would (:class:`bridge.reconcile.merge.WriteMerger`: with other units' steps). ``clock``
     dates a spent daily for-sale budget (the journal rows take the store's own clock)."""
@@ -166,7 +171,11 @@ async def apply_plan(
     outcome = ApplyOutcome(run_id=run_id)
     ledger: dict[tuple[str, str], LedgerEntry] = dict(store.ledger(_keys(plan)))
     rules = ApplyRules()  # skip follow-ups after a refusal, seats.io calls after an unknown
+    fenced_off: str | None = None  # why no more writes may go out (a fence refused one)
     for step in steps(plan.operations):
+        if fenced_off is not None:
+            outcome.results.extend(OpResult(op, "skipped", fenced_off) for _, op in step)
+            continue
         if before_step is not None:
             before_step()
         live: list[tuple[int, Operation, LedgerWrites]] = []
@@ -191,6 +200,19 @@ async def apply_plan(
                 await send_batched(ops)
             else:
                 await send(ops, seatsio, store)
+        except WriteFencedError as exc:
+            # stopped before it left: not sent (an earlier request of a split step may have
+            # landed, so only a one-request step's claims go), and nothing after it goes out
+            error = f"not sent: {exc}"
+            if shape is not None and not shape.split:
+                for _, _, writes in live:
+                    _forget(store, ledger, writes.claim_before)
+            for index, op, _ in live:
+                store.op_finished(run_id, index, OpState.FAILED, error)
+                outcome.results.append(OpResult(op, "failed", error, exc))
+            fenced_off = f"not sent: an earlier write was stopped: {exc}"
+            log.warning("write fenced off", kinds=_kinds(ops), error=str(exc))
+            continue
         except ConfigError:
             for index, _, _ in live:
                 store.op_finished(run_id, index, OpState.FAILED, "configuration or credentials")

@@ -20,6 +20,13 @@ its step over, and gets back what its own call would have raised:
   larger than that goes alone, split by the client as before.
 
 Units' events never overlap (a season travels with its events), so merged changes never meet.
+
+Each unit's write fence (its lease, :func:`bridge.http.fenced`) is taken with its step: a merged
+call goes out under all of its units' fences at once (:func:`bridge.http.all_of`), before every
+attempt. When one refuses, the call is not sent and each step goes again alone under its own
+fence: the unit whose lease is gone gets its refusal (not sent), the others go through. A flush
+runs in whichever unit's task triggered it, so the fence is always set explicitly, never
+inherited.
 """
 
 from __future__ import annotations
@@ -29,14 +36,17 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from bridge.core.plan_model import Operation, OpKind
 from bridge.errors import ConflictError, RateLimitedError, TerminalError
+from bridge.http import Fence, WriteFencedError, all_of, current_fence, fenced
 
 #: One batched step as a unit's own call: what the merger falls back to, and how it merges.
 Send = Callable[[Sequence[Operation]], Awaitable[None]]
 
-#: Refusals: the merged call applied nowhere, so each step may go again alone.
-REFUSALS = (ConflictError, TerminalError, RateLimitedError)
+#: Refusals: the merged call applied nowhere, so each step may go again alone (a fence's too:
+#: it was not sent).
+REFUSALS = (ConflictError, TerminalError, RateLimitedError, WriteFencedError)
 
-_Waiting = tuple[Sequence[Operation], "asyncio.Future[None]"]
+#: A unit's step, the future that tells the unit its fate, and the unit's write fence.
+_Waiting = tuple[Sequence[Operation], "asyncio.Future[None]", Fence | None]
 
 
 def objects_in(ops: Sequence[Operation]) -> int:
@@ -68,7 +78,7 @@ class WriteMerger:
         if self._aborted is not None:
             raise self._aborted
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._waiting.append((ops, done))
+        self._waiting.append((ops, done, current_fence()))
         self._maybe_flush()
         await done
 
@@ -82,7 +92,7 @@ class WriteMerger:
         unit, and any that hands a step over later, gets ``exc``."""
         self._aborted = exc
         waiting, self._waiting = self._waiting, []
-        for _, done in waiting:
+        for _, done, _ in waiting:
             _settle(done, exc)
 
     async def close(self) -> None:
@@ -111,7 +121,7 @@ class WriteMerger:
         try:
             await asyncio.gather(*(self._one_call(pack) for pack in packs))
         except BaseException as exc:  # cancelled mid-flush: no waiting unit may hang
-            for _, done in waiting:
+            for _, done, _ in waiting:
                 _settle(done, exc)
             raise
 
@@ -119,22 +129,27 @@ class WriteMerger:
         if len(entries) == 1:
             await self._alone(*entries[0])
             return
-        ops = [op for step, _ in entries for op in step]
+        ops = [op for step, _, _ in entries for op in step]
+        fences = [fence for _, _, fence in entries if fence is not None]
         try:
-            await self._send(ops)
+            with fenced(all_of(fences) if fences else None):
+                await self._send(ops)
         except REFUSALS:
-            await asyncio.gather(*(self._alone(step, done) for step, done in entries))
+            await asyncio.gather(*(self._alone(*entry) for entry in entries))
             return
         except Exception as exc:  # unknown outcome, bad credentials: every step's fate alike
-            for _, done in entries:
+            for _, done, _ in entries:
                 _settle(done, exc)
             return
-        for _, done in entries:
+        for _, done, _ in entries:
             _settle(done)
 
-    async def _alone(self, step: Sequence[Operation], done: asyncio.Future[None]) -> None:
+    async def _alone(
+        self, step: Sequence[Operation], done: asyncio.Future[None], fence: Fence | None
+    ) -> None:
         try:
-            await self._send(step)
+            with fenced(fence):
+                await self._send(step)
         except Exception as exc:
             _settle(done, exc)
         else:

@@ -23,6 +23,7 @@ import contextlib
 import secrets
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 
 import structlog
 
@@ -44,10 +45,11 @@ from bridge.core.plan_model import Operation, Plan
 from bridge.core.policy import Policy
 from bridge.domain import HoldSnapshot, LedgerEntry
 from bridge.errors import BridgeError, ConfigError
+from bridge.http import fenced
 from bridge.mapping.model import MappingTables
 from bridge.reconcile import apply as applying
 from bridge.reconcile.apply import apply_plan
-from bridge.reconcile.leases import LEASE_RENEW_S, LEASE_TTL_S, UnitLeases, instance_id
+from bridge.reconcile.leases import LEASE_TTL_S, UnitLeases, instance_id, run_holder
 from bridge.reconcile.merge import WriteMerger
 from bridge.reconcile.observe import observe
 from bridge.reconcile.seat_maps import KnownSeats, SeatMapCache
@@ -122,9 +124,12 @@ class Reconciler:
     seatsio: SeatsioClient
     store: StateStore
     seat_maps: SeatMapCache = field(default_factory=lambda: SeatMapCache())
+    #: the process's holder id; each run leases under its own (:func:`run_holder` of this)
     holder: str = field(default_factory=instance_id)
     concurrency: int = UNIT_CONCURRENCY
     clock: Clock = SYSTEM
+    #: how long a unit's leases last unless renewed (renewed every third of it)
+    lease_ttl_s: float = LEASE_TTL_S
 
     def units(self, performance_ids: Iterable[int]) -> list[tuple[int, ...]]:
         return units_of(performance_ids, self.tables)
@@ -142,6 +147,9 @@ class Reconciler:
         # Every line logged during the pass carries its run_id; each unit's lines its unit too
         # (bound inside the unit's own task, so concurrent units never see each other's).
         with structlog.contextvars.bound_contextvars(run_id=secrets.token_hex(4)):
+            # the run's own holder: another pass of this process (a reload that regrouped units)
+            # never owns this run's units, nor releases their leases
+            holder = run_holder(self.holder)
             gate = asyncio.Semaphore(self.concurrency)
             units = self.units(performance_ids)
             sizes = self._table_sizes()
@@ -159,6 +167,7 @@ class Reconciler:
                         breaker=breaker,
                         gate=gate,
                         merger=merger,
+                        holder=holder,
                     )
                 if on_unit_done is not None:
                     on_unit_done(result, len(units))
@@ -208,17 +217,24 @@ class Reconciler:
         breaker: ReleaseBreaker | None = None,
         gate: asyncio.Semaphore | None = None,
         merger: WriteMerger | None = None,
+        holder: str | None = None,
     ) -> UnitResult:
         """Read, plan, maybe apply one unit; errors are recorded, never raised (ConfigError aside).
 
         With ``apply`` the unit's performances are leased for the whole unit: renewed while it
-        runs, checked before every seats.io write (a lost lease stops the unit there), and released
-        however it ends, a cancellation included. ``gate`` bounds the units reading and planning
+        runs, checked before every step and fenced before every attempt of every seats.io write
+        (:meth:`~bridge.reconcile.leases.UnitLeases.fence`: a lost lease stops the unit there, and
+        the unit ends as an error), and released however it ends, a cancellation included
+        (lingering while a write it sent may still land). ``holder``: the run's holder id (a new
+        one of this process when left out). ``gate`` bounds the units reading and planning
         at once (not applying: a unit waiting in ``merger`` for its wave holds no slot);
         ``merger`` sends its status and for-sale steps with the wave's others."""
         store, policy = self.store, self.policy
         result = UnitResult(unit, Plan(operations=(), findings=()))
-        leases = UnitLeases(store, self.holder, ttl_s=LEASE_TTL_S, renew_every_s=LEASE_RENEW_S)
+        started = self.clock.now()
+        leases = UnitLeases(
+            store, holder or run_holder(self.holder), ttl_s=self.lease_ttl_s, clock=self.clock
+        )
         try:
             async with gate or contextlib.nullcontext():
                 if apply:
@@ -246,19 +262,30 @@ class Reconciler:
                 refused = replace(policy, pass_refusal=breaker.reason(result.plan.released))
                 result.plan = plan(desired, observed, ledger, refused, channels)
             if apply and result.plan.operations:
-                result.outcome = await apply_plan(
-                    result.plan,
-                    self.seatsio,
-                    store,
-                    performance_ids=unit,
-                    before_step=leases.check,
-                    send_batched=merger.send if merger is not None else None,
-                    clock=self.clock,
-                )
-                leases.check()
-                await _undo_booked(
-                    result, self.seatsio, store, policy, desired, unit, clock=self.clock
-                )
+                # every seats.io write of this task (and of the merged calls it joins) passes
+                # the unit's fence, before each attempt
+                with fenced(leases.fence):
+                    result.outcome = await apply_plan(
+                        result.plan,
+                        self.seatsio,
+                        store,
+                        performance_ids=unit,
+                        before_step=leases.check,
+                        send_batched=merger.send if merger is not None else None,
+                        clock=self.clock,
+                    )
+                    leases.check()
+                    await _undo_booked(
+                        result,
+                        self.seatsio,
+                        store,
+                        policy,
+                        desired,
+                        unit,
+                        before_step=leases.check,
+                        clock=self.clock,
+                    )
+                    leases.check()  # a write the fence stopped in the undo says why here
         except ConfigError as exc:
             # the pass ends here; the status must not go on saying the last good run's word
             if merger is not None:  # and no other unit's step goes out after it
@@ -276,10 +303,12 @@ class Reconciler:
         finally:
             if merger is not None:
                 merger.leave()
-            leases.release()
-        if apply and not result.leased_elsewhere and leases.lost is None:
-            # a unit that lost its lease leaves the status to the run that holds it now
-            _record_status(self.tables, store, result, self.clock)
+            leases.release()  # lingering while a write it sent may still land
+        if apply and not result.leased_elsewhere:
+            if leases.lost is None:
+                _record_status(self.tables, store, result, self.clock)
+            else:  # the status is the word of whoever ran the unit since; else ours: an error
+                _record_lost(self.tables, store, result, self.clock, started)
         return result
 
     async def read_unit(
@@ -408,10 +437,13 @@ async def _undo_booked(
     desired: DesiredState,
     unit: tuple[int, ...],
     *,
+    before_step: Callable[[], None] | None = None,
     clock: Clock = SYSTEM,
 ) -> None:
     """Report objects booked between observe and apply that the run touched, and take those it
-    put into a bridge channel back out (see :mod:`bridge.reconcile.verify`)."""
+    put into a bridge channel back out (see :mod:`bridge.reconcile.verify`): under the unit's
+    lease like any write (``before_step`` before each step, the task's fence before each
+    attempt)."""
     assert result.outcome is not None
     seasons = {k for k, e in desired.events.items() if e.is_season}
     found, undo = await booked_during_run(
@@ -421,7 +453,9 @@ async def _undo_booked(
         return
     result.plan = replace(result.plan, findings=sorted_findings([*result.plan.findings, *found]))
     if undo.operations:
-        undone = await apply_plan(undo, seatsio, store, performance_ids=unit, clock=clock)
+        undone = await apply_plan(
+            undo, seatsio, store, performance_ids=unit, before_step=before_step, clock=clock
+        )
         result.outcome.results.extend(undone.results)
 
 
@@ -429,6 +463,28 @@ def _settle_crashed_ops(store: StateStore, performance_id: int) -> None:
     """Operations a crashed run left 'started' have an unknown outcome; the plan re-observes."""
     for op in store.unfinished_ops(performance_id):
         store.op_finished(op.run_id, op.index, OpState.UNKNOWN, "left unfinished by a crash")
+
+
+def _record_lost(
+    tables: MappingTables,
+    store: StateStore,
+    result: UnitResult,
+    clock: Clock,
+    started: datetime,
+) -> None:
+    """A unit that lost its lease mid-run: its performances' status is left to a run that
+    recorded one since this unit started (the one that took them over), else it says error, so
+    that no "converged" from before stands for a run that stopped half-way."""
+    try:
+        newer = {
+            s.performance_id
+            for s in store.performance_statuses(result.performance_ids)
+            if s.last_sync > started
+        }
+        if not newer:
+            _record_status(tables, store, result, clock)
+    except Exception:  # the store is what failed: the unit's error already says so
+        log.warning("status not recorded", performances=result.performance_ids, exc_info=True)
 
 
 def _record_status(

@@ -14,6 +14,12 @@ the lane and whether the request is *repeatable*, what to do when it fails:
 - A repeatable write that failed that way and is then refused (e.g. ILLEGAL_STATUS_CHANGE because the
   first attempt did apply) also raises OutcomeUnknownError: the refusal may be our own echo.
 
+Every attempt of a write (any method but GET) passes the task's write fence first
+(:func:`bridge.http.fenced`; a unit's lease, re-checked before each attempt, after each retry
+wait). A fence's refusal (:class:`bridge.http.WriteFencedError`) is never repeated: it is raised
+as it is (nothing was sent), or as OutcomeUnknownError when an earlier attempt of the same write
+may have been applied.
+
 The repeating itself is the shared :class:`bridge.http.RetryPolicy` (on tenacity, default
 :meth:`~bridge.http.RetryPolicy.seatsio`: the SDK's 0.4 s doubling to 6.4 s, 6 attempts), which
 logs each retry in the one ``vendor.retry`` schema; the lane slot is held for one attempt only,
@@ -47,7 +53,7 @@ from bridge.errors import (
     RetryableError,
     TerminalError,
 )
-from bridge.http import RetryPolicy, Sent, concrete_url, request_line, send
+from bridge.http import RetryPolicy, Sent, WriteFencedError, concrete_url, request_line, send
 from bridge.seatsio.lanes import (
     AccountLanes,
     Lane,
@@ -189,6 +195,12 @@ class Connection:
                 may_repeat=may_repeat,
                 on_retry=lambda _exc, _wait: self.stats.retried(endpoint),
             )
+        except WriteFencedError as exc:
+            if uncertain:  # this attempt was stopped, an earlier one may have landed
+                raise _unknown(
+                    exc, "stopped before a retry of an attempt whose outcome is unknown"
+                ) from None
+            raise
         except RetryableError as exc:
             if uncertain:
                 raise _unknown(exc, "gave up after an attempt whose outcome is unknown") from None
@@ -280,6 +292,7 @@ class Connection:
                 endpoint=endpoint,
                 lane=lane.value,
                 clock=self.clock,
+                changes_state=method != "GET",
                 **kwargs,
             )
             if sent.timed_out:

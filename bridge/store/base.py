@@ -112,6 +112,8 @@ class Lease:
     performance_id: int
     holder: str
     expires_at: datetime
+    #: its run is over but may still have a write in flight: nobody takes it before it runs out
+    lingering: bool = False
 
 
 #: The lease id of the daemon's writer role: one active daemon per store, the others stand by.
@@ -345,6 +347,11 @@ class Notes(Protocol):
 class Leases(Protocol):
     """Who holds a performance (or, as WRITER_LEASE, the daemon's writer role), until when.
 
+    Lease times are the store's clock, never the caller's: PostgreSQL's ``now()`` (instances on
+    several hosts agree whatever their own clocks say), SQLite's injected clock (one host: every
+    process reads the one wall clock). ``now``, where a method takes it, stands in for the
+    store's clock in tests; the bridge never passes it.
+
     Used by ``bridge.reconcile.leases`` (a unit's leases, taken, renewed, released),
     ``bridge.daemon.service`` (the writer lease), ``bridge.daemon.notes`` (who writes) and
     ``bridge.testing.sandbox``.
@@ -375,6 +382,19 @@ class Leases(Protocol):
 
     def release_lease(self, performance_id: int, holder: str) -> None:
         """Give the performance up, if ``holder`` has it."""
+        ...
+
+    def linger_lease(
+        self, performance_id: int, holder: str, after_s: float, now: datetime | None = None
+    ) -> bool:
+        """Hand ``holder``'s lease over ``after_s`` from now rather than at once: it runs out then
+        and nobody takes it before, not even from a dead holder (a write its run sent may still
+        land until then). False (nothing changed) unless the row is still ``holder``'s."""
+        ...
+
+    def lease_time_left(self, holder: str, now: datetime | None = None) -> dict[int, float]:
+        """Performance id -> seconds left, by the store's clock, of every lease ``holder`` holds
+        now (not lingering): what a write fence asks before each request."""
         ...
 
     def lease_holder(self, performance_id: int, now: datetime | None = None) -> str | None:

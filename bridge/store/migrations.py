@@ -249,6 +249,16 @@ MIGRATIONS: tuple[Migration, ...] = (
             )""",
         ),
     ),
+    Migration(
+        6,
+        "lingering leases: a run that stopped with a write in flight keeps its unit until then",
+        (
+            # a lingering lease is over for its run but held off from successors until it runs
+            # out, whatever happens to its process: see bridge.reconcile.leases (clean stop)
+            "ALTER TABLE leases ADD COLUMN lingering INTEGER NOT NULL DEFAULT 0",
+        ),
+        ("ALTER TABLE leases ADD COLUMN lingering BOOLEAN NOT NULL DEFAULT false",),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

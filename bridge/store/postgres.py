@@ -30,9 +30,11 @@ from bridge.store.postgres_lanes import LaneSession, PostgresLaneBudget
 from bridge.store.postgres_leases import (
     ACQUIRE_LEASE,
     ANNOUNCE_INSTANCE,
+    HELD_LEASES,
     INSTANCES,
     LEASE_HOLDER,
     LEASES,
+    LINGER_LEASE,
     RENEW_LEASE,
     Presence,
 )
@@ -143,10 +145,12 @@ SQL = Statements(
     delete_note="DELETE FROM daemon_notes WHERE venue = %(venue)s AND key = %(key)s",
     acquire_lease=ACQUIRE_LEASE,
     renew_lease=RENEW_LEASE,
-    release_lease="""DELETE FROM leases
-        WHERE venue = %(venue)s AND performance_id = %(performance_id)s AND holder = %(holder)s""",
+    release_lease="""DELETE FROM leases WHERE venue = %(venue)s
+        AND performance_id = %(performance_id)s AND holder = %(holder)s AND NOT lingering""",
+    linger_lease=LINGER_LEASE,
     lease_holder=LEASE_HOLDER,
     leases=LEASES,
+    held_leases=HELD_LEASES,
     announce_instance=ANNOUNCE_INSTANCE,
     instances=INSTANCES,
     retire_instance="DELETE FROM instances WHERE venue = %(venue)s AND holder = %(holder)s",
@@ -350,6 +354,12 @@ class PostgresStore(SqlStore):
 
     def _read_time(self, stored: Any) -> datetime:
         return utc(stored)
+
+    def _lease_now(self, now: datetime | None) -> datetime | None:
+        """None: the statements judge leases by the server's ``now()``, so instances whose own
+        clocks disagree (one 400 s ahead) still agree on who holds what; never the injected
+        clock. A ``now`` given stands in for the server's clock (the shared store tests)."""
+        return None if now is None else aware(now)
 
     def _list(self, values: list[Any]) -> list[Any]:
         """A list, passed as a PostgreSQL array."""

@@ -43,32 +43,53 @@ def alive(table: str) -> str:
     )
 
 
-#: Take or renew: free, run out, already the holder's, still ``reclaim``'s, or its session gone.
-#: Returns whether the row names a live session: False means OUR session died unnoticed.
+#: The time a lease statement judges by: the server's own clock (``now()``, the statement's
+#: transaction start), never the process's. ``%(now)s`` is NULL from the bridge; only a test that
+#: stands in for the server's clock passes a time (see ``SqlStore._lease_now``).
+STORE_NOW = "coalesce(%(now)s::timestamptz, now())"
+#: When a lease taken or renewed now runs out, by the server's clock.
+EXPIRES = "coalesce(%(expires_at)s::timestamptz, now() + make_interval(secs => %(ttl_s)s::float8))"
+#: Held: not run out by the server's clock, and its session still connected (or, lingering, the
+#: run is over and only waits out what it may still have in flight: no session to lose).
+HELD = f"l.expires_at > {STORE_NOW} AND (l.lingering OR {alive('l')})"
+
+#: Take or renew: free, run out, already the holder's, still ``reclaim``'s, or its session gone;
+#: a lingering lease only once it ran out. Returns whether the row names a live session: False
+#: means OUR session died unnoticed.
 ACQUIRE_LEASE = f"""INSERT INTO leases AS l (venue, performance_id, holder, expires_at,
     session_pid, session_start)
-VALUES (%(venue)s, %(performance_id)s, %(holder)s, %(expires_at)s, %(session_pid)s,
+VALUES (%(venue)s, %(performance_id)s, %(holder)s, {EXPIRES}, %(session_pid)s,
     %(session_start)s)
 ON CONFLICT (venue, performance_id) DO UPDATE SET
     holder = excluded.holder, expires_at = excluded.expires_at,
-    session_pid = excluded.session_pid, session_start = excluded.session_start
-WHERE l.holder = excluded.holder OR l.expires_at <= %(now)s
-    OR l.holder = %(reclaim_from)s OR NOT {alive("l")}
+    session_pid = excluded.session_pid, session_start = excluded.session_start, lingering = false
+WHERE l.expires_at <= {STORE_NOW} OR (NOT l.lingering AND (l.holder = excluded.holder
+    OR l.holder = %(reclaim_from)s OR NOT {alive("l")}))
 RETURNING {alive("l")}"""
 
 #: Only the holder's row that still names this very (live) session: after the session was lost
 #: and made anew, the lease may have been taken meanwhile, so it counts as lost.
-RENEW_LEASE = f"""UPDATE leases AS l SET expires_at = %(expires_at)s
+RENEW_LEASE = f"""UPDATE leases AS l SET expires_at = {EXPIRES}
 WHERE venue = %(venue)s AND performance_id = %(performance_id)s AND holder = %(holder)s
-    AND session_pid = %(session_pid)s AND session_start = %(session_start)s AND {alive("l")}"""
+    AND NOT lingering AND session_pid = %(session_pid)s AND session_start = %(session_start)s
+    AND {alive("l")}"""
+
+#: The holder's row, whatever its session: nobody else took the unit since (taking it rewrites
+#: the holder), so holding it off from successors a little longer is the holder's to do.
+LINGER_LEASE = f"""UPDATE leases AS l SET expires_at = {EXPIRES}, lingering = true
+WHERE venue = %(venue)s AND performance_id = %(performance_id)s AND holder = %(holder)s
+    AND NOT lingering"""
 
 LEASE_HOLDER = f"""SELECT holder FROM leases AS l
-WHERE venue = %(venue)s AND performance_id = %(performance_id)s
-AND expires_at > %(now)s AND {alive("l")}"""
+WHERE venue = %(venue)s AND performance_id = %(performance_id)s AND {HELD}"""
 
-LEASES = f"""SELECT performance_id, holder, expires_at FROM leases AS l
-WHERE venue = %(venue)s AND expires_at > %(now)s AND {alive("l")}
+LEASES = f"""SELECT performance_id, holder, expires_at, lingering FROM leases AS l
+WHERE venue = %(venue)s AND {HELD}
 ORDER BY performance_id"""
+
+#: A holder's leases (not lingering) with the server's time they were judged at.
+HELD_LEASES = f"""SELECT performance_id, expires_at, {STORE_NOW} FROM leases AS l
+WHERE venue = %(venue)s AND holder = %(holder)s AND NOT l.lingering AND {HELD}"""
 
 ANNOUNCE_INSTANCE = """INSERT INTO instances (venue, holder, listen, units, started_at, seen_at,
     session_pid, session_start)

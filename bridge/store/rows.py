@@ -106,9 +106,9 @@ def note_of(row: tuple[Any, ...], when: ReadTime) -> DaemonNote:
 
 
 def lease_of(row: tuple[Any, ...], when: ReadTime) -> Lease:
-    """One ``leases`` row: performance_id, holder, expires_at."""
-    performance_id, holder, expires_at = row
-    return Lease(performance_id, str(holder), when(expires_at))
+    """One ``leases`` row: performance_id, holder, expires_at, lingering."""
+    performance_id, holder, expires_at, lingering = row
+    return Lease(performance_id, str(holder), when(expires_at), bool(lingering))
 
 
 def instance_of(row: tuple[Any, ...], when: ReadTime) -> Instance:

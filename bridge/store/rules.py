@@ -173,19 +173,29 @@ class Statements:
     #: key
     delete_note: str
 
-    # -- leases (and the session parameters of ``SqlStore._session``)
-    #: performance_id, holder, expires_at, now, reclaim_from: take it if free, run out, the
-    #: holder's, still reclaim_from's (or its session is gone) -> (names a live session,), or
-    #: no row when someone else holds it
+    # -- leases (and the session parameters of ``SqlStore._session``); ``now``: the store's
+    # time to judge by, NULL for the database's own clock (see ``SqlStore._lease_now``);
+    # ``expires_at`` now + ``ttl_s`` (NULL with ``now``: the database adds them itself)
+    #: performance_id, holder, expires_at, ttl_s, now, reclaim_from: take it if free, run out,
+    #: the holder's, still reclaim_from's (or its session is gone), never a lingering one before
+    #: it runs out -> (names a live session,), or no row when someone else holds it
     acquire_lease: str
-    #: performance_id, holder, expires_at: only the holder's row (of this session)
+    #: performance_id, holder, expires_at, ttl_s, now: only the holder's row (of this session),
+    #: not lingering
     renew_lease: str
-    #: performance_id, holder
+    #: performance_id, holder: only the holder's row, not lingering
     release_lease: str
+    #: performance_id, holder, expires_at, ttl_s, now: the holder's row, to run out then and be
+    #: taken by nobody before (lingering)
+    linger_lease: str
     #: performance_id, now -> (holder,) of a lease held now
     lease_holder: str
-    #: now -> (performance_id, holder, expires_at) of the leases held now, by performance_id
+    #: now -> (performance_id, holder, expires_at, lingering) of the leases held now, by
+    #: performance_id
     leases: str
+    #: holder, now -> (performance_id, expires_at, the time judged at) of the holder's leases
+    #: held now, not lingering
+    held_leases: str
 
     # -- instances
     #: upsert holder, listen, units (JSON text), now: started_at only on insert
@@ -229,6 +239,12 @@ class SqlStore(StateStore, ABC):
     @abstractmethod
     def _list(self, values: list[Any]) -> Any:
         """A list of values as one statement parameter."""
+
+    def _lease_now(self, now: datetime | None) -> datetime | None:
+        """The time leases are judged by: ``now`` when given, else the store's clock. Here the
+        injected clock (SQLite: one host, whose processes all read one wall clock, so they agree
+        on every lease; a backend with a clock of its own returns None to use it)."""
+        return self._now(now)
 
     def _session(self) -> Params:
         """The parameters naming the database session that lease and instance rows are tied to:
@@ -536,27 +552,48 @@ class SqlStore(StateStore, ABC):
     ) -> Params:
         if ttl_s <= 0:
             raise ValueError(f"lease ttl must be positive: {ttl_s}")
-        moment = self._now(now)
+        moment = self._lease_now(now)
         return self._params(
             performance_id=performance_id,
             holder=holder,
-            expires_at=self._time(moment + timedelta(seconds=ttl_s)),
-            now=self._time(moment),
+            ttl_s=float(ttl_s),
+            expires_at=None if moment is None else self._time(moment + timedelta(seconds=ttl_s)),
+            now=self._judged_at(moment),
         )
+
+    def _judged_at(self, moment: datetime | None) -> Any:
+        return None if moment is None else self._time(moment)
 
     def release_lease(self, performance_id: int, holder: str) -> None:
         self._write(
             self._sql.release_lease, self._params(performance_id=performance_id, holder=holder)
         )
 
+    def linger_lease(
+        self, performance_id: int, holder: str, after_s: float, now: datetime | None = None
+    ) -> bool:
+        lease = self._lease(performance_id, holder, after_s, now)
+        return self._write(self._sql.linger_lease, lease) == 1
+
     def lease_holder(self, performance_id: int, now: datetime | None = None) -> str | None:
-        held = self._params(performance_id=performance_id, now=self._time(self._now(now)))
+        held = self._params(
+            performance_id=performance_id, now=self._judged_at(self._lease_now(now))
+        )
         rows = self._rows(self._sql.lease_holder, held)
         return str(rows[0][0]) if rows else None
 
     def leases(self, now: datetime | None = None) -> list[Lease]:
-        rows = self._rows(self._sql.leases, self._params(now=self._time(self._now(now))))
+        judged = self._params(now=self._judged_at(self._lease_now(now)))
+        rows = self._rows(self._sql.leases, judged)
         return [lease_of(row, self._read_time) for row in rows]
+
+    def lease_time_left(self, holder: str, now: datetime | None = None) -> dict[int, float]:
+        """Seconds left by the store's clock, counted between two times the store itself gave."""
+        judged = self._params(holder=holder, now=self._judged_at(self._lease_now(now)))
+        return {
+            int(pid): (self._read_time(expires) - self._read_time(at)).total_seconds()
+            for pid, expires, at in self._rows(self._sql.held_leases, judged)
+        }
 
     # -- instances --------------------------------------------------------------------------------
 

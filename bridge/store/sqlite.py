@@ -5,6 +5,16 @@ committed claim survive a power cut, because the ledger is written before the se
 guards and losing it would leave an object the bridge changed but no longer knows it owns. Writes
 take the lock up front (BEGIN IMMEDIATE), so the busy timeout covers contention instead of a
 deadlock on lock upgrade. One connection is shared by the threads of a process behind a mutex.
+
+Leases are judged by the store's injected clock: in production the host's wall clock, which every
+process sharing the file (one host, never a network file system) reads alike, so they agree on
+who holds what. A wall-clock step moves every process's judgement together: forward, leases run
+out early and their holders' fences refuse to write (fail closed); backward, they last longer
+for everyone. The host's CLOCK_BOOTTIME plus its boot id would be immune to steps, but it is
+offset per time namespace (containers sharing a file would disagree), cannot be injected into a
+test as one clock, and its stored values mean nothing to `seatbridge status`; the fences already
+count each holder's time on its own monotonic clock (bridge.reconcile.leases), which is what
+protects against a paused or stalled holder.
 """
 
 from __future__ import annotations
@@ -115,17 +125,22 @@ SQL = Statements(
     acquire_lease="""INSERT INTO leases (performance_id, holder, expires_at)
         VALUES (:performance_id, :holder, :expires_at)
         ON CONFLICT (performance_id) DO UPDATE SET
-            holder = excluded.holder, expires_at = excluded.expires_at
-        WHERE leases.holder = excluded.holder OR leases.expires_at <= :now
-            OR leases.holder = :reclaim_from
+            holder = excluded.holder, expires_at = excluded.expires_at, lingering = 0
+        WHERE leases.expires_at <= :now OR (NOT leases.lingering
+            AND (leases.holder = excluded.holder OR leases.holder = :reclaim_from))
         RETURNING true""",
     renew_lease="""UPDATE leases SET expires_at = :expires_at
-        WHERE performance_id = :performance_id AND holder = :holder""",
-    release_lease="DELETE FROM leases WHERE performance_id = :performance_id AND holder = :holder",
+        WHERE performance_id = :performance_id AND holder = :holder AND NOT lingering""",
+    release_lease="""DELETE FROM leases WHERE performance_id = :performance_id
+        AND holder = :holder AND NOT lingering""",
+    linger_lease="""UPDATE leases SET expires_at = :expires_at, lingering = 1
+        WHERE performance_id = :performance_id AND holder = :holder AND NOT lingering""",
     lease_holder="""SELECT holder FROM leases WHERE performance_id = :performance_id
         AND expires_at > :now""",
-    leases="""SELECT performance_id, holder, expires_at FROM leases WHERE expires_at > :now
-        ORDER BY performance_id""",
+    leases="""SELECT performance_id, holder, expires_at, lingering FROM leases
+        WHERE expires_at > :now ORDER BY performance_id""",
+    held_leases="""SELECT performance_id, expires_at, :now FROM leases
+        WHERE holder = :holder AND expires_at > :now AND NOT lingering""",
     announce_instance="""INSERT INTO instances (holder, listen, units, started_at, seen_at)
         VALUES (:holder, :listen, :units, :now, :now)
         ON CONFLICT (holder) DO UPDATE SET

@@ -41,6 +41,8 @@ T0 = datetime(2026, 11, 21, 19, 30, tzinfo=UTC)
 SECOND = timedelta(seconds=1)
 HOST = socket.gethostname()
 SEASON = tuple(range(101, 109))
+#: the seats.io client's timeout of one attempt (its default)
+TIMEOUT_S = 10.0
 
 
 def dead_pid() -> int:
@@ -75,6 +77,7 @@ def seatsio_through(bench: Bench, on_write: Callable[[], Awaitable[None]]) -> Se
         base_url="http://seatsio.sandbox",
         transport=httpx.ASGITransport(app=wrapped),
         retry=RetryPolicy.seatsio(attempts=2, first_wait_s=0.0, max_wait_s=0.0, jitter_s=0.0),
+        timeout_s=TIMEOUT_S,
     )
 
 
@@ -160,11 +163,41 @@ async def test_leases_are_renewed_in_the_background_until_released() -> None:
 def test_a_check_fails_closed_when_the_lease_ran_out_unrenewed() -> None:
     clock = ManualClock(T0)
     with open_store(":memory:", clock=clock) as store:
-        leases = UnitLeases(store, "host-a:1:x", ttl_s=300)
+        leases = UnitLeases(store, "host-a:1:x", ttl_s=300, clock=clock)
         leases.take(101)
-        clock.set(T0 + 300 * SECOND)
-        with pytest.raises(LeaseLostError, match="nobody"):
+        clock.advance(300)  # the process was stopped or starved: no renewal ran
+        with pytest.raises(LeaseLostError, match="paused or stalled"):
             leases.check()
+        with pytest.raises(LeaseLostError):  # and stays lost
+            leases.fence(10)
+
+
+def test_a_lease_the_store_counts_out_after_a_wall_clock_step_is_renewed_if_nobody_took_it() -> (
+    None
+):
+    """SQLite judges by the wall clock: a step forward runs every lease out at once. Nobody can
+    have written since (writing needs the lease), so the holder renews it and goes on."""
+    clock = ManualClock(T0)
+    with open_store(":memory:", clock=clock) as store:
+        leases = UnitLeases(store, "host-a:1:x", ttl_s=300, clock=clock)
+        leases.take(101)
+        clock.step(3600)
+        leases.fence(10)
+        assert store.lease_time_left("host-a:1:x") == {101: 300.0}
+        clock.step(3600)
+        assert store.acquire_lease(101, "elsewhere.example:7:z", 300)  # this time it was taken
+        with pytest.raises(LeaseLostError, match=r"lost to elsewhere\.example:7:z"):
+            leases.fence(10)
+
+
+def test_a_fence_refuses_a_request_longer_than_the_lease_left() -> None:
+    clock = ManualClock(T0)
+    with open_store(":memory:", clock=clock) as store:
+        leases = UnitLeases(store, "host-a:1:x", ttl_s=30, clock=clock)
+        leases.take(101)
+        leases.fence(10)
+        with pytest.raises(LeaseLostError, match=r"less than a request's 45\.0 s timeout"):
+            leases.fence(45)
 
 
 # -- in a reconcile pass ---------------------------------------------------------------------
@@ -212,7 +245,9 @@ async def test_a_lost_lease_stops_the_unit_before_its_next_seatsio_write(bench: 
     assert len(writes(bench)) == 1  # the one in flight when the lease was lost, no more
     assert any("lease was lost to " + thief in str(e) for e in unit.errors)
     assert bench.store.lease_holder(201) == thief  # not released: it is not ours any more
-    assert bench.store.performance_statuses([201]) == []  # the status is the new holder's to write
+    # until the new holder says otherwise, the status says this run failed, never "converged"
+    (status,) = bench.store.performance_statuses([201])
+    assert status.outcome.value == "error" and "lease was lost" in (status.last_error or "")
     bench.store.close()
 
 
@@ -228,9 +263,11 @@ async def test_a_401_in_one_unit_ends_the_pass_and_leaves_no_lease(bench: Bench)
     assert [t for t in asyncio.all_tasks() if t is not asyncio.current_task()] == []
 
 
-async def test_a_cancelled_pass_releases_every_lease_and_status_shows_it_interrupted(
+async def test_a_cancelled_pass_hands_over_a_unit_with_a_write_in_flight_only_after_its_timeout(
     bench: Bench,
 ) -> None:
+    clock = ManualClock(T0)
+    bench.store = open_store(":memory:", clock=clock)
     blocked = asyncio.Event()
     never = asyncio.Event()
 
@@ -240,11 +277,8 @@ async def test_a_cancelled_pass_releases_every_lease_and_status_shows_it_interru
 
     seatsio = seatsio_through(bench, hang_on_the_first_write)
     try:
-        task = asyncio.create_task(
-            reconciler_for(bench.cfg, bench.tessitura, seatsio, bench.store).reconcile(
-                bench.ids, apply=True
-            )
-        )
+        reconciler = reconciler_for(bench.cfg, bench.tessitura, seatsio, bench.store, clock=clock)
+        task = asyncio.create_task(reconciler.reconcile(bench.ids, apply=True))
         await blocked.wait()
         assert bench.store.leases() != []
         task.cancel()
@@ -252,13 +286,29 @@ async def test_a_cancelled_pass_releases_every_lease_and_status_shows_it_interru
             await task
     finally:
         await seatsio.aclose()
-    assert bench.store.leases() == []
+    # the write the stop cut off may still land at seats.io for one timeout: its unit lingers,
+    # every other unit is handed over at once
+    lingering = bench.store.leases()
+    assert lingering and all(lease.lingering for lease in lingering)
+    assert {lease.expires_at for lease in lingering} == {T0 + TIMEOUT_S * SECOND}
+    states = lease_states(bench.store, bench.store.performance_statuses())
+    assert not any(s.stale for s in states.values())  # not taken over, even once its run is dead
+    busy = {lease.performance_id for lease in lingering}
+    report = await reconciler_for(
+        bench.cfg, bench.tessitura, bench.seatsio, bench.store, clock=clock
+    ).reconcile(bench.ids, apply=True)
+    assert {pid for u in report.units if u.leased_elsewhere for pid in u.performance_ids} == busy
+
+    clock.advance(TIMEOUT_S)
     states = lease_states(bench.store, bench.store.performance_statuses())
     interrupted = {pid for pid, s in states.items() if s.interrupted_run is not None}
     assert interrupted and all(s.holder is None for s in states.values())
     assert all(r.mode is RunMode.APPLY for r in bench.store.unfinished_runs())
 
-    report = await bench.sync()  # the next pass settles what was in flight and converges
+    report = await reconciler_for(
+        bench.cfg, bench.tessitura, bench.seatsio, bench.store, clock=clock
+    ).reconcile(bench.ids, apply=True)  # the next pass settles what was in flight, converges
     assert not report.errors
     assert bench.store.unfinished_ops() == []
     assert lease_states(bench.store, bench.store.performance_statuses()) == {}
+    bench.store.close()

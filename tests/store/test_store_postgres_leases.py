@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import psycopg
 
+from bridge.clock import ManualClock
+from bridge.reconcile.leases import UnitLeases
 from bridge.testing.postgres import eventually
 
 if TYPE_CHECKING:
@@ -128,3 +130,39 @@ def test_closing_a_store_frees_its_leases(open_pg: OpenPostgres) -> None:
     assert first.acquire_lease(101, "first", 3600)
     first.close()
     assert eventually(lambda: second.acquire_lease(101, "second", 30))
+
+
+# -- the server's clock ------------------------------------------------------------------------
+
+
+def test_a_process_whose_clock_is_400_s_ahead_cannot_take_a_live_lease(
+    open_pg: OpenPostgres, admin: Admin
+) -> None:
+    """Leases are judged by the server's now(), never an instance's own clock."""
+    row = admin.execute("SELECT now()").fetchone()
+    assert row is not None
+    ahead = ManualClock(row[0] + 400 * SECOND)
+    punctual = open_pg(venue="leases-clock")
+    hasty = open_pg(venue="leases-clock", clock=ahead)
+    assert punctual.acquire_lease(101, "punctual", 300)
+    assert not hasty.acquire_lease(101, "hasty", 300)
+    assert hasty.lease_holder(101) == "punctual"
+    assert [lease.holder for lease in hasty.leases()] == ["punctual"]
+    (left,) = hasty.lease_time_left("punctual").values()
+    assert 0 < left <= 300  # by the server's clock, not 400 s less
+    # and its own leases run out by the server's clock too, not 400 s early for the others
+    assert hasty.acquire_lease(102, "hasty", 300)
+    assert not punctual.acquire_lease(102, "punctual", 300)
+    leases = UnitLeases(hasty, "hasty-run", clock=ahead)
+    assert leases.take(101) == "punctual"
+
+
+def test_a_lingering_lease_outlives_its_session(open_pg: OpenPostgres) -> None:
+    """A stopped run's last write may land after its process exited: its lease stays."""
+    stopped = open_pg(venue="leases-linger")
+    successor = open_pg(venue="leases-linger")
+    assert stopped.acquire_lease(101, "stopped", 300)
+    assert stopped.linger_lease(101, "stopped", 60)
+    stopped.close()  # its session ends: a plain lease would be free at once
+    assert not successor.acquire_lease(101, "successor", 30)
+    assert successor.lease_holder(101) == "stopped"

@@ -1,6 +1,7 @@
 """Times, on both backends alike: every method that reads or stamps a time refuses a naive one
 (the store never guesses a time zone), and the injected clock stands in wherever ``now`` is left
-out, leases included."""
+out; leases are judged by the store's own clock: SQLite's injected one, PostgreSQL's server
+clock (tests/store/test_store_postgres_leases.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bridge.clock import ManualClock
-from bridge.store import OpState, PerformanceStatus, RunMode, StateStore, SyncOutcome
+from bridge.store import OpState, PerformanceStatus, RunMode, StateStore, SyncOutcome, open_store
 
 OpenStore = Callable[..., StateStore]
 
@@ -61,13 +62,16 @@ def test_a_naive_time_is_refused_by_every_method(
         call(store)
 
 
-def test_leases_run_out_by_the_injected_clock(open_fresh: OpenStore) -> None:
+def test_sqlite_leases_run_out_by_the_injected_clock() -> None:
     clock = ManualClock(T0)
-    store = open_fresh(clock=clock)
-    assert store.acquire_lease(101, "instance-a", 30)
-    assert [lease.expires_at for lease in store.leases()] == [T0 + timedelta(seconds=30)]
-    clock.advance(29)
-    assert not store.acquire_lease(101, "instance-b", 30)
-    clock.advance(1)
-    assert store.lease_holder(101) is None
-    assert store.acquire_lease(101, "instance-b", 30)
+    with open_store(":memory:", clock=clock) as store:
+        assert store.acquire_lease(101, "instance-a", 30)
+        assert [lease.expires_at for lease in store.leases()] == [T0 + timedelta(seconds=30)]
+        assert store.lease_time_left("instance-a") == {101: 30.0}
+        clock.advance(29)
+        assert not store.acquire_lease(101, "instance-b", 30)
+        assert store.lease_time_left("instance-a") == {101: 1.0}
+        clock.advance(1)
+        assert store.lease_holder(101) is None
+        assert store.lease_time_left("instance-a") == {}
+        assert store.acquire_lease(101, "instance-b", 30)
