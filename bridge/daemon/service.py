@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import random
 import signal
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -229,25 +229,30 @@ class Daemon:
         )
         every = scheduler.every
         scheduler.add_job(
-            self._discover,
+            self._housekeeping(self._discover),
             every(self.cfg.schedule.discovery_every_s),
             id="discovery",
             next_run_time=self._fire_in(0),
         )
         scheduler.add_job(
-            self._check_config,
+            self._housekeeping(self._check_config),
             every(d.reload_poll_s),
             id="config-watch",
             next_run_time=self._fire_in(d.reload_poll_s),
         )
         renew_s = d.writer_lease_ttl_s / 3
         scheduler.add_job(
-            self._keep_membership if m.shared else self._keep_writer_role,
+            self._housekeeping(self._keep_membership if m.shared else self._keep_writer_role),
             every(renew_s),
             id="membership" if m.shared else "writer-lease",
             next_run_time=self._fire_in(renew_s),
         )
-        scheduler.add_job(self._prune, every(6 * 3600), id="prune", next_run_time=self._fire_in(0))
+        scheduler.add_job(
+            self._housekeeping(self._prune),
+            every(6 * 3600),
+            id="prune",
+            next_run_time=self._fire_in(0),
+        )
         scheduler.start()
         self.state.running_since_mono = self.clock.monotonic()
         self.notifier.ready("active" + (" on a shared store" if m.shared else ""))
@@ -263,6 +268,26 @@ class Daemon:
                 m.release(rt.store)
             self.metrics.role(False)
         return 0 if not (m.lost_role or self.state.store_gone) else 1
+
+    def _housekeeping(self, job: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
+        """``job`` as a scheduled job that stops gives the grace period to (it is in flight like
+        a unit's run) and that a cancellation at stop ends quietly: APScheduler would log a
+        cancelled job as "raised an exception", with a traceback."""
+
+        async def scheduled() -> None:
+            task = asyncio.current_task()
+            assert task is not None
+            self._in_flight.add(task)
+            try:
+                await job()
+            except asyncio.CancelledError:
+                if not self.stop.is_set():
+                    raise
+                log.info("job cancelled at stop", job=getattr(job, "__name__", repr(job)))
+            finally:
+                self._in_flight.discard(task)
+
+        return scheduled
 
     async def _sleep_unless_stopped(self, seconds: float) -> None:
         """Wait ``seconds``, or less when the daemon is told to stop."""

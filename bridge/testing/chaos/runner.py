@@ -70,13 +70,6 @@ TIMEOUT_S = inv.CLIENT_TIMEOUT_S
 #: lease (:data:`~bridge.testing.chaos.schedule.LEASE_TTL_S`, which a pause outlasts).
 SETTINGS = fast_settings(reload_poll_s=0.3, stop_grace_s=3, backoff_base_s=0.3, backoff_cap_s=1.5)
 assert f"writer_lease_ttl_s = {LEASE_TTL_S:g}" in SETTINGS
-#: Where a unit lease's time to live may be set ((section, key), the first the config knows is
-#: set to LEASE_TTL_S): without one, units keep the bridge's built-in lease.
-UNIT_LEASE_KEYS = (
-    ("store", "lease_ttl_s"),
-    ("daemon", "lease_ttl_s"),
-    ("daemon", "unit_lease_ttl_s"),
-)
 #: The per-process wall-clock offset file a test config may name (``clock_step`` writes it).
 CLOCK_OFFSET_KEY = ("testing", "clock_offset_file")
 #: How often a repeated store-session loss terminates the sessions again.
@@ -321,11 +314,7 @@ def chaos_config(config: Path, folder: Path, pg_url: str | None) -> tuple[Path, 
     """The served sandbox's config made fit for chaos: its own copy of the hold-code table
     (edited mid-run), short timeouts and cadences, short leases, and the shared store when
     ``pg_url``."""
-    unit_lease = next(((sec, key) for sec, key in UNIT_LEASE_KEYS if knows(sec, key)), None)
-    settings = SETTINGS
-    if unit_lease is not None and unit_lease[0] == "daemon":
-        settings += f"{unit_lease[1]} = {LEASE_TTL_S:g}\n"
-    with_daemon_settings(config, settings)
+    with_daemon_settings(config, SETTINGS)
     text = config.read_text(encoding="utf-8")
     table = Path(re.findall(r'hold_codes = "([^"]+)"', text)[0])
     own = folder / "hold-codes.csv"
@@ -335,10 +324,11 @@ def chaos_config(config: Path, folder: Path, pg_url: str | None) -> tuple[Path, 
     config.write_text(text, encoding="utf-8")
     if pg_url is not None:
         with_shared_store(config, pg_url, "chaos")
-    if unit_lease is not None and unit_lease[0] == "store":
-        text = config.read_text(encoding="utf-8")
-        text = text.replace("[store]\n", f"[store]\n{unit_lease[1]} = {LEASE_TTL_S:g}\n", 1)
-        config.write_text(text, encoding="utf-8")
+    # units lease for as long as the writer role, so a pause past LEASE_TTL_S outlasts both
+    text = config.read_text(encoding="utf-8")
+    assert "[store]\n" in text, "the sandbox config has a [store] section"
+    text = text.replace("[store]\n", f"[store]\nlease_ttl_s = {LEASE_TTL_S:g}\n", 1)
+    config.write_text(text, encoding="utf-8")
     return config, own
 
 
