@@ -6,8 +6,15 @@ from datetime import UTC, datetime
 
 from rich.console import Console
 
-from bridge.commands.render import daemon_lines, next_run_text, next_runs_text, status_table
+from bridge.commands.render import (
+    daemon_lines,
+    lease_lines,
+    next_run_text,
+    next_runs_text,
+    status_table,
+)
 from bridge.daemon.notes import DaemonRole, DaemonView, NextRun
+from bridge.reconcile.leases import LeaseState
 from bridge.store.base import PerformanceStatus, SyncOutcome
 
 NOW = datetime(2026, 12, 1, 0, 30, tzinfo=UTC)
@@ -71,3 +78,16 @@ def test_one_instance_gets_no_letters() -> None:
         next_runs={201: NextRun(NOW, "cadence", holder=a)},
     )
     assert next_runs_text(view, NOW) == {201: "00:30:00"}
+
+
+def test_a_lingering_lease_says_why_nobody_writes_yet_and_a_dead_holder_is_stale() -> None:
+    until = datetime(2026, 12, 7, 18, 0, tzinfo=UTC)
+    lines = lease_lines(
+        {
+            201: LeaseState(201, "h:1:t/r1", until, stale=False, lingering=True),
+            202: LeaseState(202, "h:2:t/r2", until, stale=True),
+        }
+    )
+    assert len(lines) == 2
+    assert "201" in lines[0] and "lingering" in lines[0] and "in flight" in lines[0]
+    assert "202" in lines[1] and "stale" in lines[1] and "lingering" not in lines[1]

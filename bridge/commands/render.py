@@ -230,7 +230,9 @@ def status_error_lines(statuses: Sequence[PerformanceStatus]) -> list[str]:
 def _lease_flags(state: LeaseState | None) -> list[str]:
     flags = []
     if state is not None and state.holder:
-        flags.append("stale lease" if state.stale else "leased")
+        flags.append(
+            "stale lease" if state.stale else "lease lingers" if state.lingering else "leased"
+        )
     if state is not None and state.interrupted_run is not None:
         flags.append("interrupted")
     return flags
@@ -239,19 +241,24 @@ def _lease_flags(state: LeaseState | None) -> list[str]:
 def lease_lines(states: Mapping[int, LeaseState]) -> list[str]:
     """The details behind those flags: one line per lease holder (who, until when, stale) and per
     interrupted run (a season's performances share one)."""
-    leases: dict[tuple[str, str, bool], list[int]] = defaultdict(list)
+    leases: dict[tuple[str, str, bool, bool], list[int]] = defaultdict(list)
     runs: dict[tuple[int, str], list[int]] = defaultdict(list)
     for pid, state in sorted(states.items()):
         if state.holder:
             until = state.expires_at.strftime(STATUS_TIME) if state.expires_at else "?"
-            leases[(state.holder, until, state.stale)].append(pid)
+            leases[(state.holder, until, state.stale, state.lingering)].append(pid)
         if state.interrupted_run is not None:
             at = state.interrupted_at.strftime(STATUS_TIME) if state.interrupted_at else "?"
             runs[(state.interrupted_run, at)].append(pid)
     lines = []
-    for (holder, until, stale), pids in leases.items():
+    for (holder, until, stale, lingering), pids in leases.items():
         line = f"{_perfs(pids)}: leased by {holder} until {until} UTC"
-        if stale:
+        if lingering:
+            line += (
+                " (lingering: that run stopped with a write in flight; nobody writes to these"
+                " performances until it can no longer land)"
+            )
+        elif stale:
             line += " (stale: that process is dead; the next run takes the lease over)"
         lines.append(line)
     for (run_id, at), pids in runs.items():

@@ -395,6 +395,8 @@ class LeaseState:
     stale: bool = False
     interrupted_run: int | None = None
     interrupted_at: datetime | None = None
+    #: a stopped run's lease, kept until a write it may have in flight can no longer land
+    lingering: bool = False
 
 
 class LeasesAndJournal(Leases, Journal, Protocol):
@@ -438,6 +440,7 @@ def lease_states(
             holder=lease.holder if lease else None,
             expires_at=lease.expires_at if lease else None,
             stale=lease is not None and pid not in alive,
+            lingering=lease is not None and lease.lingering,
             interrupted_run=run_id,
             interrupted_at=started,
         )

@@ -148,9 +148,15 @@ def test_a_401_mid_run_ends_the_run_with_one_line_and_no_lease_left(
     _, err = proc.communicate(timeout=DEADLINE_S)
     assert proc.returncode == 1, err
     assert "Traceback" not in err and "closed database" not in err
-    assert len(err.splitlines()) == 1, err
-    assert "401" in err
+    # the one error line; besides it, only a unit cancelled with a write in flight may say that
+    # its lease lingers (its request may still land: nobody writes before its timeout is over)
+    lines = [line for line in err.splitlines() if "lease handed over late" not in line]
+    assert len(lines) == 1, err
+    assert "401" in lines[0]
     assert any(
         e.endpoint.startswith("POST") and e.status < 300 for e in box.seatsio_control.log.entries
     )
-    assert lease_count(config) == 0
+    with config_store(config) as store:
+        left = store.leases()
+    assert all(lease.lingering for lease in left), left
+    assert len(left) == err.count("lease handed over late")
