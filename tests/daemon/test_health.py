@@ -12,12 +12,11 @@ import asyncio
 import os
 import signal
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 import httpx
 import psycopg
-import pytest
 
 from bridge.clock import ManualClock
 from bridge.config import load_config
@@ -31,7 +30,6 @@ from bridge.daemon.web import HttpServer, build_app
 from bridge.errors import RetryableError
 from bridge.store.base import StoreGoneError
 from bridge.store.postgres import open_postgres
-from bridge.testing.postgres import fresh_database, unavailable
 from bridge.testing.sandbox import SANDBOX_CONFIG
 
 #: every probe must answer within this; a blocked loop or store must not hold it up
@@ -221,15 +219,6 @@ def test_status_json_names_why_a_units_last_run_failed() -> None:
     unit = view.status()["units"]["perf-201"]  # type: ignore[index]
     assert unit["last_ending"] == "timeout"
     assert unit["last_error"] == "run timed out after 4 s"
-
-
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    reason = unavailable()
-    if reason is not None:
-        pytest.skip(reason)
-    with fresh_database() as url:
-        yield url
 
 
 async def test_a_frozen_postgresql_backend_is_a_store_that_did_not_answer(pg_url: str) -> None:

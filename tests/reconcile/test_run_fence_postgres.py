@@ -3,12 +3,11 @@ losing its database sessions mid-step) sends no seats.io write once its lease is
 
 from __future__ import annotations
 
-from collections.abc import Iterator, MutableMapping
+from collections.abc import MutableMapping
 from typing import Any
 
 import httpx
 import psycopg
-import pytest
 from sandbox_bench import Bench, bench_fixture, cfg_fixture  # noqa: F401
 
 from bridge.core.outcome import Ending
@@ -18,18 +17,9 @@ from bridge.runtime import reconciler_for
 from bridge.sandbox import SEATSIO_SECRET_KEY
 from bridge.seatsio.client import SeatsioClient
 from bridge.store.postgres import PostgresStore, open_postgres
-from bridge.testing.postgres import eventually, fresh_database, unavailable
+from bridge.testing.postgres import eventually
 
 TONIGHT = 201
-
-
-@pytest.fixture(scope="module")
-def pg_url() -> Iterator[str]:
-    reason = unavailable()
-    if reason is not None:
-        pytest.skip(reason)
-    with fresh_database() as url:
-        yield url
 
 
 async def test_no_write_leaves_after_the_units_store_session_was_killed(

@@ -17,22 +17,11 @@ import pytest
 
 from bridge.clock import SYSTEM, Clock
 from bridge.store import StateStore, open_store
-from bridge.testing.postgres import fresh_database, unavailable
 
 if TYPE_CHECKING:
     from bridge.store.postgres import PostgresStore
 
 OpenStore = Callable[..., StateStore]
-
-
-@pytest.fixture(scope="session")
-def pg_url() -> Iterator[str]:
-    """One throwaway database for the whole session; skips when no PostgreSQL answers."""
-    reason = unavailable()
-    if reason is not None:
-        pytest.skip(reason)
-    with fresh_database() as url:
-        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
