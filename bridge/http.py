@@ -245,7 +245,15 @@ def all_of(fences: Iterable[Fence]) -> Fence:
     every = tuple(fences)
 
     def fence(timeout_s: float) -> Callable[[], None]:
-        answered = [done for one in every if (done := one(timeout_s)) is not None]
+        answered: list[Callable[[], None]] = []
+        try:
+            for one in every:
+                if (done := one(timeout_s)) is not None:
+                    answered.append(done)
+        except BaseException:
+            for done in answered:  # not sent after all: the fences that passed are settled
+                done()
+            raise
 
         def settled() -> None:
             for done in answered:

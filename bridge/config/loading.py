@@ -67,6 +67,11 @@ def resolve_config_path(
     return DEFAULT_CONFIG_PATH
 
 
+#: A unit lease lasts at least this many seats.io timeouts (see the write fence,
+#: :meth:`bridge.reconcile.leases.UnitLeases.fence`).
+LEASE_TIMEOUTS = 3
+
+
 def load_config(
     path: str | Path,
     *,
@@ -190,8 +195,24 @@ def load_config(
             )
             token = None
 
-    store_password = None
     store = sections.get("store")
+    if (
+        isinstance(store, StoreSettings)
+        and isinstance(sio, SeatsioSettings)
+        and store.lease_ttl_s < LEASE_TIMEOUTS * sio.timeout_s
+    ):
+        # the write fence lets an attempt out only with its timeout left twice over (here, and
+        # at seats.io); a lease that short would refuse writes between renewals
+        problems.append(
+            at(
+                ("store", "lease_ttl_s"),
+                f"store.lease_ttl_s ({store.lease_ttl_s:g} s) must be at least {LEASE_TIMEOUTS}"
+                f" times seatsio.timeout_s ({sio.timeout_s:g} s)",
+                hint=f"set lease_ttl_s = {LEASE_TIMEOUTS * sio.timeout_s:g} or more",
+            )
+        )
+
+    store_password = None
     if isinstance(store, StoreSettings) and store.url is not None:
         store_password = secret(
             "store password",

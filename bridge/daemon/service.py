@@ -581,14 +581,14 @@ class Daemon:
                 log.error("run refused by configuration", error=str(exc))
                 self.metrics.unit_reconciled(Ending.ERROR.value)
                 unit.last_error = str(exc)
-                self.state.last_run_done_mono = self.clock.monotonic()
                 return Requeue(ErrorKind.TERMINAL, None, str(exc)), Ending.ERROR
         self._count(report)
         # the worst of the units' errors (a unit leased elsewhere is not an error: see requeue)
         errors = [e for u in report.units if not u.leased_elsewhere for e in u.all_errors]
         requeue = Requeue.of(errors)
         unit.last_error = requeue.reason
-        self.state.last_run_done_mono = self.clock.monotonic()
+        if requeue.kind is None:  # a run that failed did not do its job: readiness says so
+            self.state.last_run_done_mono = self.clock.monotonic()
         return requeue, report.ending
 
     async def _record_timeout(self, performance_ids: list[int], reason: str) -> None:
@@ -607,7 +607,7 @@ class Daemon:
             before = {s.performance_id: s for s in store.performance_statuses(performance_ids)}
             for pid in performance_ids:
                 holder = store.lease_holder(pid)
-                if holder is not None and not holder.startswith(self.holder):
+                if holder is not None and holder.partition("/")[0] != self.holder:
                     continue
                 last = before.get(pid)
                 target = self.cfg.tables.target_for(pid)

@@ -32,7 +32,7 @@ T = TypeVar("T")
 
 #: how long the page's per-seat facts are reused before the vendors are read again
 SEAT_FACTS_TTL_S = 15.0
-#: /readyz fails when no unit's run has ended for this many cadences (plus a run timeout)
+#: /readyz fails when no unit's run has succeeded for this many cadences (plus a run timeout)
 RUN_STALE_CADENCES = 3
 
 
@@ -101,8 +101,8 @@ class StatusView:
         return "ok" if self.membership.store_ok else "the state store does not answer"
 
     def _runs_check(self) -> str:
-        """Whether the units this daemon runs get their runs done: some unit's run ended (not
-        timed out) within :data:`RUN_STALE_CADENCES` of the quickest unit's cadence (or its
+        """Whether the units this daemon runs get their runs done: some unit's run ended
+        without an error (not timed out, not failed) within :data:`RUN_STALE_CADENCES` of the quickest unit's cadence (or its
         planned wait, when longer: a backoff is not a stall), plus one run timeout."""
         s, m = self.state, self.membership
         since = s.last_run_done_mono or s.running_since_mono
@@ -121,7 +121,7 @@ class StatusView:
         if silent <= limit:
             return "ok"
         failing = sorted({u.last_error for u in units if u.last_error})
-        return f"no unit's run has ended for {silent:.0f} s (limit {limit:g} s)" + (
+        return f"no unit's run has succeeded for {silent:.0f} s (limit {limit:g} s)" + (
             f": {failing[0]}" if failing else ""
         )
 

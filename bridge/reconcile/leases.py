@@ -194,10 +194,17 @@ class UnitLeases:
         ttl_s: float = LEASE_TTL_S,
         renew_every_s: float | None = None,
         clock: Clock = SYSTEM,
+        quiet_s: float = 0.0,
     ) -> None:
         self.store = store
         self.holder = holder
         self.ttl_s = ttl_s
+        self.quiet_s = quiet_s
+        #: monotonic time before which the unit must not write: a lease taken over from a dead
+        #: holder, whose last request may still be running at seats.io
+        self.quiet_until = -math.inf
+        #: released: the fence refuses every write from now on
+        self.closed = False
         self.renew_every_s = ttl_s / 3 if renew_every_s is None else renew_every_s
         self.clock = clock
         self.held: list[int] = []
@@ -230,6 +237,7 @@ class UnitLeases:
                     "lease taken over from a dead holder", performance=performance_id, dead=current
                 )
                 self._taken(performance_id, asked)
+                self.quiet_until = max(self.quiet_until, asked + self.quiet_s)
                 return None
         return self.store.lease_holder(performance_id) or "another run"
 
@@ -237,6 +245,10 @@ class UnitLeases:
         self.held.append(performance_id)
         # the store's clock says ttl from its moment of writing, which is after ``asked``
         self._deadline[performance_id] = asked + self.ttl_s
+
+    def quiet_left(self) -> float:
+        """Seconds the unit must still wait before its first write (see ``quiet_until``)."""
+        return max(0.0, self.quiet_until - self.clock.monotonic())
 
     def start_renewing(self) -> None:
         """Renew the held leases in the background until :meth:`release`."""
@@ -278,7 +290,9 @@ class UnitLeases:
         left, by this process's count and by the store's clock; asked right before each attempt
         of each seats.io write. The write let through counts as in flight until the callback
         returned says it was answered (:meth:`release` waits out one that never was)."""
-        self._confirm(need_s)
+        # the lease must outlast the attempt at seats.io too, not only here: the client gives up
+        # after need_s, seats.io may still run the request about as long again
+        self._confirm(2 * need_s)
         self._attempts += 1
         attempt = self._attempts
         self._unsettled[attempt] = (self.clock.monotonic(), need_s)
@@ -289,6 +303,8 @@ class UnitLeases:
         return answered
 
     def _confirm(self, need_s: float) -> None:
+        if self.closed:
+            raise LeaseLostError("the run gave its leases up; nothing more of it goes to seats.io")
         if self.lost is None and self.held:
             started = self.clock.monotonic()
             late = [pid for pid in self.held if self._deadline.get(pid, math.inf) <= started]
@@ -331,7 +347,8 @@ class UnitLeases:
         self._lose(
             pid,
             f"{max(0.0, self._deadline[pid] - self.clock.monotonic()):.1f} s left, "
-            f"less than a request's {need_s:.1f} s timeout",
+            f"less than the {need_s:.1f} s a request may still run (its timeout here, and as "
+            "long again at seats.io)",
         )
 
     def _lose(self, pid: int, why: str | None = None) -> None:
@@ -380,6 +397,9 @@ class UnitLeases:
                 log.warning("lease release failed", performance=pid, error=str(exc))
         self.held.clear()
         self._deadline.clear()
+        # a merged call of the wave may still be going out for this unit from another task:
+        # from now on the fence refuses it (the leases are gone, nothing else would stop it)
+        self.closed = True
 
 
 @dataclass(frozen=True, slots=True)

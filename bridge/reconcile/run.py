@@ -45,7 +45,7 @@ from bridge.core.plan_model import Operation, Plan
 from bridge.core.policy import Policy
 from bridge.domain import HoldSnapshot, LedgerEntry
 from bridge.errors import BridgeError, ConfigError
-from bridge.http import fenced
+from bridge.http import Sleep, fenced
 from bridge.mapping.model import MappingTables
 from bridge.reconcile import apply as applying
 from bridge.reconcile.apply import apply_plan
@@ -130,6 +130,8 @@ class Reconciler:
     clock: Clock = SYSTEM
     #: how long a unit's leases last unless renewed (renewed every third of it)
     lease_ttl_s: float = LEASE_TTL_S
+    #: how a unit waits out a dead holder's last write (tests record the wait)
+    sleep: Sleep = asyncio.sleep
 
     def units(self, performance_ids: Iterable[int]) -> list[tuple[int, ...]]:
         return units_of(performance_ids, self.tables)
@@ -233,7 +235,12 @@ class Reconciler:
         result = UnitResult(unit, Plan(operations=(), findings=()))
         started = self.clock.now()
         leases = UnitLeases(
-            store, holder or run_holder(self.holder), ttl_s=self.lease_ttl_s, clock=self.clock
+            store,
+            holder or run_holder(self.holder),
+            ttl_s=self.lease_ttl_s,
+            clock=self.clock,
+            # a dead holder's last write may still run at seats.io for two of its timeouts
+            quiet_s=2 * self.seatsio.timeout_s,
         )
         try:
             async with gate or contextlib.nullcontext():
@@ -248,6 +255,10 @@ class Reconciler:
                             return result
                         _settle_crashed_ops(store, pid)
                     leases.start_renewing()
+                    if (quiet := leases.quiet_left()) > 0:
+                        # taken from a dead holder: read only once its last write is surely over
+                        log.info("waiting out a dead holder's last write", wait_s=round(quiet, 1))
+                        await self.sleep(quiet)
                 reading = await self.read_unit(unit, refused_tables=refused_tables)
             for pid, exc in reading.hold_errors.items():
                 result.errors.append(

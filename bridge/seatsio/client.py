@@ -75,6 +75,8 @@ class SeatsioClient(AsyncClosing):
         if timeout_s <= 0:
             raise ConfigError(f"the seats.io timeout must be positive, got {timeout_s}")
         url = base_url if base_url is not None else region_url(region or "")
+        #: how long one attempt may take here (seats.io may run it about as long again)
+        self.timeout_s = timeout_s
         self._conn = Connection(
             base_url=url,
             secret_key=secret_key,

@@ -344,3 +344,19 @@ def test_the_soak_figures_count_the_new_kinds_and_read_older_results(
     assert kinds["store_removed"] == kinds["clock_step"] == 0
     assert figures["steps_not_played_by_kind"] == {"clock_step": 1}
     assert figures["requests_faulted_by_kind"]["store_session_terminated"] == 6
+
+
+def test_the_lane_budget_leaves_out_requests_in_flight_while_sessions_were_cut() -> None:
+    def regular(start: float, end: float) -> LogEntry:
+        return LogEntry("GET", "/events/e", "GET /events/e", "regular", 200, start, end, None)
+
+    box = Sandbox()
+    log = box.seatsio_control.log.entries
+    log += [regular(10.0 + i / 10, 11.0) for i in range(6)]
+    assert inv.two_writers(box) == ["6 regular-lane requests in flight at once (budget 5)"]
+    # the sessions holding the slots were being terminated: the shared count died with them
+    assert inv.two_writers(box, sessions_cut=[(9.0, 10.2)]) == []
+    # long after the cut (more than two client timeouts), the budget counts again
+    assert inv.two_writers(box, sessions_cut=[(1.0, 2.0)]) == [
+        "6 regular-lane requests in flight at once (budget 5)"
+    ]

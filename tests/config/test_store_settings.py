@@ -74,3 +74,14 @@ def test_a_bad_store_setting_is_one_clear_problem(
 ) -> None:
     found = problems(with_store(sandbox_copy, body))
     assert len(found) == 1 and expected in found[0], found
+
+
+def test_a_unit_lease_shorter_than_three_seatsio_timeouts_is_refused(sandbox_copy: Path) -> None:
+    """The write fence needs a request's timeout left twice over: a shorter lease would refuse
+    every write between renewals, so config check says so at once."""
+    found = problems(with_store(sandbox_copy, 'path = "state/s.sqlite3"\nlease_ttl_s = 29'))
+    assert len(found) == 1, found
+    assert "store.lease_ttl_s (29 s) must be at least 3 times seatsio.timeout_s (10 s)" in found[0]
+    text = sandbox_copy.read_text(encoding="utf-8")
+    sandbox_copy.write_text(text.replace("lease_ttl_s = 29", "lease_ttl_s = 30"), encoding="utf-8")
+    assert load_config(sandbox_copy).store.lease_ttl_s == 30

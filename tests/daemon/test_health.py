@@ -187,7 +187,7 @@ def test_readyz_fails_when_no_units_run_has_ended_for_a_few_cadences() -> None:
     readiness = view.readiness()
     assert not readiness.ready
     assert readiness.checks["runs"] == (
-        f"no unit's run has ended for {limit + 1:.0f} s (limit {limit:g} s): "
+        f"no unit's run has succeeded for {limit + 1:.0f} s (limit {limit:g} s): "
         "run timed out after 300 s"
     )
 

@@ -196,3 +196,33 @@ def test_after_a_restart_on_a_fresh_store_a_lifted_hold_it_cannot_prove_is_an_er
         if again.proc.poll() is None:
             again.proc.kill()
             again.proc.communicate()
+
+
+def test_readyz_is_503_while_every_run_fails_and_200_once_one_succeeds(
+    daemon: tuple[Sandbox, Daemon, str],
+) -> None:
+    """Runs that end in an error are not runs done: a Tessitura that answers every request with
+    a 503 makes the daemon not ready, naming the error, until a run succeeds again."""
+    box, d, url = daemon
+    assert httpx.get(f"{url}/readyz", timeout=5).status_code == 200
+    box.tessitura_control.set_faults(Faults(error_rate=1.0, error_status=503))
+
+    def runs_failing() -> str | None:
+        answer = httpx.get(f"{url}/readyz", timeout=5)
+        runs = str(answer.json()["checks"]["runs"])
+        if runs == "ok":
+            return None
+        assert answer.status_code == 503, answer.text
+        return runs
+
+    runs = eventually("/readyz says no run succeeds", runs_failing, timeout_s=60)
+    assert runs.startswith("no unit's run has succeeded for") and "503" in runs, runs
+
+    box.tessitura_control.set_faults(Faults())
+    eventually(
+        "/readyz is 200 once runs succeed again",
+        lambda: httpx.get(f"{url}/readyz", timeout=5).status_code == 200,
+        timeout_s=60,
+    )
+    code, err = d.stop()
+    assert code == 0, err

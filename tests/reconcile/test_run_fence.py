@@ -322,3 +322,18 @@ async def test_two_passes_of_one_process_never_both_own_a_unit(bench: Bench) -> 
     assert tonight.leased_elsewhere  # the first pass's run holds it
     assert done.units[0].ending is Ending.CONVERGED
     assert bench.store.leases() == []  # each run released its own, and only its own
+
+
+async def test_a_run_that_gave_its_leases_up_sends_nothing_more() -> None:
+    """A merged call of the wave goes out from another task: after the unit released (it was
+    cancelled, its last attempt answered), its fence refuses, whoever holds the lease now."""
+    clock = ManualClock(T0)
+    with open_store(":memory:", clock=clock) as store:
+        stopped = UnitLeases(store, run_holder(), clock=clock)
+        assert stopped.take(TONIGHT) is None
+        stopped.release()
+        successor = UnitLeases(store, run_holder(), clock=clock)
+        assert successor.take(TONIGHT) is None
+        with pytest.raises(LeaseLostError, match="gave its leases up"):
+            stopped.fence(TIMEOUT_S)
+        successor.fence(TIMEOUT_S)  # the successor's own writes go

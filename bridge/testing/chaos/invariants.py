@@ -107,6 +107,8 @@ class Seen:
     paused: list[tuple[int, float, float]] = field(default_factory=list)
     #: the store file is gone (the harness does not open it meanwhile: that would make anew)
     store_gone: bool = False
+    #: (from, to) monotonic spans where daemons' PostgreSQL sessions were being terminated
+    sessions_cut: list[tuple[float, float]] = field(default_factory=list)
     #: (event key, label) a buyer released since the last sample: made buyable, not by the bridge
     buyer_freed: set[tuple[str, str]] = field(default_factory=set)
     #: held seats (performance, seat) that were not buyable at the last sample, and when that was
@@ -335,7 +337,7 @@ def pending(box: Sandbox, seen: Seen) -> list[str]:
 
 def final_checks(box: Sandbox, config: Path, seen: Seen) -> list[str]:
     """The status-change log replayed against what the bridge was allowed to do."""
-    out: list[str] = two_writers(box, seen.signalled)
+    out: list[str] = two_writers(box, seen.signalled, seen.sessions_cut)
     journaled = _journaled(config)
     world = box.seatsio_world
     for key in seen.event_keys:
@@ -382,23 +384,33 @@ def overlapping_writes(entries: Iterable[LogEntry]) -> list[tuple[str, str, str]
     return found
 
 
-def two_writers(box: Sandbox, signalled: Iterable[int] = ()) -> list[str]:
+def two_writers(
+    box: Sandbox,
+    signalled: Iterable[int] = (),
+    sessions_cut: Iterable[tuple[float, float]] = (),
+) -> list[str]:
     """Instances that wrote to one event at once, or together overran the lane budget.
 
     The budget is counted as the server sees it, from each request's arrival to its end, except
     for requests of processes that were signalled: a killed process's request may run on at the
     server after it died, and nothing the bridge does can hold a slot for it (its session's
-    slots are freed with it)."""
+    slots are freed with it). The same goes for requests in flight while store sessions were
+    being terminated (``sessions_cut``, plus two client timeouts): a slot is an advisory lock of
+    the session, and the shared count is lost with it; the overshoot costs 429s, which are
+    retried, never a seat (a known limit, docs/daemon.md "Several instances")."""
     log = box.seatsio_control.log
     out = [
         f"{key}: two instances wrote to it at overlapping times ({a} and {b})"
         for key, a, b in overlapping_writes(log.entries)
     ]
     gone = tuple(f":{pid}:" for pid in signalled)
+    cut = [(a, b + 2 * CLIENT_TIMEOUT_S) for a, b in sessions_cut]
     spans = [
         (e.started, _counted_until(e))
         for e in log.entries
-        if e.lane == "regular" and not any(g in e.agent for g in gone)
+        if e.lane == "regular"
+        and not any(g in e.agent for g in gone)
+        and not any(e.started < b and _counted_until(e) > a for a, b in cut)
     ]
     peak = lane_peak(spans)
     if peak > REGULAR_LANE_BUDGET:

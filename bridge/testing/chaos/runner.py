@@ -78,6 +78,10 @@ SESSION_CUT_EVERY_S = 0.1
 SESSION_BACK_S = 1.0
 #: The longest wait for the daemons to stop before a removed store file is put back.
 RESTORE_STOP_BOUND_S = 10.0
+#: How long a store removal waits for every instance to have its role (one still starting
+#: would open the replacement), polling every STORE_SETTLE_POLL_S, before it is not played.
+REMOVE_WAIT_BOUND_S = 10.0
+STORE_SETTLE_POLL_S = 0.25
 #: How long after exiting by itself an instance is started again (systemd: RestartSec).
 RESTART_S = 0.5
 #: An unused hold code: a valid row to add mid-run.
@@ -643,6 +647,7 @@ def _play(
                 else:
                     c.cut(pids())
                 seen.fault("store", now, s.duration_s + SESSION_BACK_S)
+                seen.sessions_cut.append((now, now + s.duration_s + SESSION_BACK_S))
 
             later(step.at_s, "store loss", cut)
         elif step.kind == "clock_step":
@@ -668,13 +673,6 @@ def _play(
                 continue
             moved: list[tuple[Path, Path]] = []
 
-            def remove(s: Step = step, moved: list[tuple[Path, Path]] = moved) -> None:
-                daemons.writer()  # known before the file goes
-                moved += remove_store(store_path(config), s.variant == "replace")
-                daemons.held = True
-                seen.store_gone = True
-                seen.fault("store", SYSTEM.monotonic(), s.duration_s)
-
             def repair(moved: list[tuple[Path, Path]] = moved) -> None:
                 def put_back() -> None:
                     put_back_store(store_path(config), moved)
@@ -682,8 +680,33 @@ def _play(
 
                 daemons.stop_then(put_back, SYSTEM.monotonic(), RESTORE_STOP_BOUND_S)
 
+            def remove(
+                s: Step = step, moved: list[tuple[Path, Path]] = moved, waited: float = 0.0
+            ) -> None:
+                # An instance still starting would open whatever is at the path after it went
+                # (an empty file: a fresh store), and putting the old file back then rolls the
+                # store back past that instance's writes, which no bridge can tell: out of scope.
+                # The file goes once every instance has its role, as an operator's accident would.
+                if not daemons.all_active():
+                    if waited >= REMOVE_WAIT_BOUND_S:
+                        outcome.skipped["store_removed"] += 1
+                        return
+                    at = SYSTEM.monotonic() - started + STORE_SETTLE_POLL_S
+                    later(
+                        at,
+                        "store removed",
+                        lambda: remove(s, moved, waited + STORE_SETTLE_POLL_S),
+                    )
+                    return
+                daemons.writer()  # known before the file goes
+                moved += remove_store(store_path(config), s.variant == "replace")
+                daemons.held = True
+                seen.store_gone = True
+                seen.fault("store", SYSTEM.monotonic(), s.duration_s)
+                at = SYSTEM.monotonic() - started + s.duration_s
+                later(at, "store put back", lambda: repair(moved))
+
             later(step.at_s, "store removed", remove)
-            later(step.at_s + step.duration_s, "store put back", repair)
 
     started = SYSTEM.monotonic()
     next_sample = started
