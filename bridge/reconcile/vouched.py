@@ -47,7 +47,7 @@ def vouched(store: Notes, event_keys: Collection[str]) -> dict[str, frozenset[st
             statuses = json.loads(note.value)["statuses"]
             out[key] = frozenset(str(s) for s in statuses)
         except (ValueError, TypeError, KeyError) as exc:
-            log.warning("ledger mark unreadable; listing the event", event=key, error=str(exc))
+            log.warning("ledger mark unreadable; listing the event", event_key=key, error=str(exc))
     return out
 
 
@@ -124,7 +124,9 @@ def vouch_clean(
     for key in listed:
         others = not_the_bridges(key, observed[key], after, outcome)
         if others:
-            log.info("ledger not vouched for", event=key, objects=len(others), labels=others[:5])
+            log.info(
+                "ledger not vouched for", event_key=key, objects=len(others), labels=others[:5]
+            )
             continue
         vouch(store, key, observed[key].statuses_listed, bridge_statuses)
         marked.append(key)

@@ -44,6 +44,12 @@ def ending_of(report: RunReport, pid: int) -> Ending:
     return unit.ending
 
 
+def unit_errors(report: RunReport, pid: int) -> list[str]:
+    """The unit's own errors (a read, a crash), findings and failed operations aside."""
+    (unit,) = [u for u in report.units if pid in u.performance_ids]
+    return [str(e) for e in unit.errors]
+
+
 async def lose_the_store_then_lift(bench: Bench, pid: int, label: str) -> None:
     """Sync, lose the store (a fresh one, as a restart on a new file), and lift the seat's hold
     in Tessitura meanwhile."""
@@ -65,8 +71,9 @@ async def test_a_lifted_status_hold_the_fresh_ledger_cannot_prove_is_reported_ev
         assert world.object_status("perf-201", SEAT) == "held-press"  # never released
         assert unowned(report, "perf-201") == [SEAT]
         assert ending_of(report, 201) is Ending.ERROR
+        assert unit_errors(report, 201) == []  # the finding is the error, nothing else failed
         (status,) = bench.store.performance_statuses([201])
-        assert status.outcome.value == "error"
+        assert (status.outcome.value, status.errors) == ("error", 1)
         assert "unowned_bridge_status" in (status.last_error or "")
         assert "perf-201" in listed_events(bench)
         assert not [w for w in seatsio_writes(bench) if "perf-201" in w]
@@ -112,6 +119,7 @@ async def test_an_event_in_a_season_is_listed_not_the_season(bench: Bench) -> No
     assert bench.box.seatsio_world.object_status("perf-102", label) == "held-subscription"
     assert unowned(report, "perf-102") == [label]
     assert ending_of(report, 102) is Ending.ERROR
+    assert unit_errors(report, 102) == []
     listed = listed_events(bench)
     assert "perf-102" in listed and "season-2026-27" not in listed
 
@@ -138,3 +146,15 @@ async def test_a_failed_by_status_read_is_an_error_and_releases_nothing(bench: B
     bench.box.seatsio_control.set_faults(Faults())  # seats.io back: the finding shows
     report = await bench.sync()
     assert unowned(report, "perf-201") == [SEAT]
+
+
+async def test_an_unreadable_mark_lists_the_event_again(bench: Bench) -> None:
+    await bench.sync()
+    bench.store.put_note("ledger-vouched/perf-201", "not json")
+    bench.box.seatsio_control.log.clear()
+    report = await bench.sync()
+    assert report.ending is Ending.CONVERGED
+    assert listed_events(bench) == {"perf-201"}
+    bench.box.seatsio_control.log.clear()
+    await bench.sync()  # vouched for again
+    assert listed_events(bench) == set()
