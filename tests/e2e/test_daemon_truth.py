@@ -7,7 +7,9 @@ sandbox on loopback, with the fakes' fault control hanging a Tessitura read for 
   saying "converged".
 - One performance's hung read does not hold up another performance's page.
 - The SQLite file removed under a running daemon stops it at its next heartbeat, exit 1, without
-  writing to the path again (a second daemon would start afresh there).
+  writing to the path again (a second daemon would start afresh there); restarted on a fresh
+  store, holds lifted meanwhile (in a bridge channel, in a bridge status) stay held and are
+  error findings, not "converged".
 
 Every wait is a bounded poll of something the daemon does; no test asserts how long anything
 took.
