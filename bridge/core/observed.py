@@ -2,7 +2,8 @@
 
 The observe step (``bridge.reconcile.observe``) fills these from seats.io reads; the planner and
 ``simulate`` only read them. Only objects that matter are listed (owned per ledger, wanted per
-desired state, or sitting in a bridge channel); a label missing from ``objects`` is not on the chart.
+desired state, sitting in a bridge channel or, where the observe step listed them, in a bridge
+status); a label missing from ``objects`` is not on the chart.
 """
 
 from __future__ import annotations
@@ -44,7 +45,9 @@ class ObservedEvent:
 
     ``not_for_sale`` are the labels listed in the for-sale config as not for sale;
     ``for_sale_calls_left`` is the restricting for-sale edits still allowed today (None: unknown,
-    which the planner treats as enough).
+    which the planner treats as enough). ``statuses_listed``: the bridge statuses whose every
+    object on this event is in ``objects`` (a by-status report), not only the ones that matter:
+    the read that finds the bridge's holds a lost ledger no longer names.
     """
 
     key: str
@@ -54,6 +57,7 @@ class ObservedEvent:
     not_for_sale: frozenset[str] = field(default_factory=frozenset)
     objects: Mapping[str, ObjectState] = field(default_factory=dict)
     for_sale_calls_left: int | None = None
+    statuses_listed: frozenset[str] = field(default_factory=frozenset)
 
     def channel(self, key: str) -> ObservedChannel | None:
         return next((c for c in self.channels if c.key == key), None)

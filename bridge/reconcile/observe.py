@@ -4,12 +4,18 @@ Few calls: one retrieve per event or season, then the status of only the objects
 (wanted, owned, or sitting in a bridge channel), by object infos when they are few and by one
 ``byLabel`` report when they are many. A season's object is as free as the least free of the
 season and its events: a seat booked in any one performance is not free for a season hold.
+
+An event whose ledger the bridge cannot vouch for (a fresh or replaced store) also lists every
+object in each bridge status (one ``byStatus`` report per status): the bridge's own holds that no
+ledger entry names any more would otherwise never be read, and the run would call itself
+converged while they stand (see :mod:`bridge.reconcile.vouched`).
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import replace
 
 from bridge.core.desired import DesiredState
 from bridge.core.observed import FREE, ObjectState, ObservedChannel, ObservedEvent
@@ -31,15 +37,22 @@ async def observe(
     bridge_statuses: Collection[str] = (),
     for_sale_calls_left: Callable[[str], int | None] = lambda _key: None,
     also_read: Mapping[str, Collection[str]] | None = None,
+    list_statuses: Mapping[str, Collection[str]] | None = None,
 ) -> dict[str, ObservedEvent]:
     """ObservedEvent per desired key; a key seats.io does not know is left out (the planner
     reports it). ``also_read``: more labels to read per key than the ones that matter (explain
     reads every seat of its event, so free and sold seats show too); the planner only looks at
-    the labels it decides on, so a wider read plans the same.
+    the labels it decides on, so a wider read plans the same. ``list_statuses``: per event key,
+    the bridge statuses whose every object to read too (one by-status report each; a season is
+    skipped, its events show the statuses); each event says which it listed
+    (:attr:`~bridge.core.observed.ObservedEvent.statuses_listed`). A failed listing raises like
+    any failed read: what it could have found is unknown.
 
     Three rounds of concurrent calls: retrieve every event and season; read each one's objects
     once (an event in a season also reads the season's labels, so the season's least-free status
-    costs no extra reads of the events the run observes anyway); build the values.
+    costs no extra reads of the events the run observes anyway), and list the statuses asked
+    for alongside (the reports carry the objects' state, so they cost no further read); build
+    the values.
     """
     keys = sorted(desired.events)
     retrieved = await asyncio.gather(*(_retrieve(seatsio, key) for key in keys))
@@ -66,17 +79,47 @@ async def observe(
             for member in members[key]:
                 reads.setdefault(member, set()).update(wanted[key])
 
+    listing = sorted(
+        (key, status)
+        for key, statuses in (list_statuses or {}).items()
+        if key in events and not events[key].is_season
+        for status in statuses
+    )
+
     to_read = sorted(reads)
-    read = await asyncio.gather(*(read_objects(seatsio, k, sorted(reads[k])) for k in to_read))
+    read, listed = await asyncio.gather(
+        asyncio.gather(*(read_objects(seatsio, k, sorted(reads[k])) for k in to_read)),
+        asyncio.gather(*(objects_in_status(seatsio, k, s) for k, s in listing)),
+    )
     infos = dict(zip(to_read, read, strict=True))
+    statuses_listed: dict[str, set[str]] = {}
+    for (key, status), found in zip(listing, listed, strict=True):
+        statuses_listed.setdefault(key, set()).add(status)
+        for info in found:  # read like any object that matters: the planner decides on it
+            infos.setdefault(key, {}).setdefault(info.label, info)
+            wanted[key].add(info.label)
 
     out: dict[str, ObservedEvent] = {}
     for key, event in events.items():
         seen = infos.get(key, {})
         if key in members:
             seen = least_free(seen, (infos.get(m, {}) for m in members[key]), bridge_statuses)
-        out[key] = _observed(event, seen, sorted(wanted[key]), for_sale_calls_left(key))
+        observed = _observed(event, seen, sorted(wanted[key]), for_sale_calls_left(key))
+        if key in statuses_listed:
+            observed = replace(observed, statuses_listed=frozenset(statuses_listed[key]))
+        out[key] = observed
     return out
+
+
+async def objects_in_status(seatsio: SeatsioClient, key: str, status: str) -> list[EventObjectInfo]:
+    """Every object of the event in ``status`` (one by-status report). seats.io answers the
+    group, or leaves it out when no object is in it (the SDKs read that as none); the group
+    names the status of an item that does not."""
+    report = await seatsio.reports.by_status(key, status)
+    return [
+        info if info.status else info.model_copy(update={"status": status})
+        for info in report.get(status, [])
+    ]
 
 
 async def _retrieve(seatsio: SeatsioClient, key: str) -> Event | None:

@@ -54,6 +54,7 @@ from bridge.reconcile.merge import WriteMerger
 from bridge.reconcile.observe import observe
 from bridge.reconcile.seat_maps import KnownSeats, SeatMapCache
 from bridge.reconcile.verify import booked_during_run
+from bridge.reconcile.vouched import to_list, vouch_clean
 from bridge.seatsio.client import SeatsioClient
 from bridge.store.base import OpState, PerformanceStatus, StateStore, SyncOutcome
 from bridge.tessitura.client import TessituraClient
@@ -297,6 +298,10 @@ class Reconciler:
                         clock=self.clock,
                     )
                     leases.check()  # a write the fence stopped in the undo says why here
+            if apply:  # only a run that applied may vouch: a dry run writes nothing
+                marked = vouch_clean(store, observed, result.outcome, policy.bridge_statuses)
+                if marked:
+                    log.info("ledger vouched for", events=marked)
         except ConfigError as exc:
             # the pass ends here; the status must not go on saying the last good run's word
             if merger is not None:  # and no other unit's step goes out after it
@@ -347,6 +352,12 @@ class Reconciler:
         refused = refused_tables or {}
         desired = desired_state(snapshots, self.tables, policy, refused)
         ledger = self.store.ledger(sorted(desired.events))
+        # events whose ledger is not vouched for list their bridge statuses (seasons: their events)
+        listing = to_list(
+            self.store,
+            (k for k, e in desired.events.items() if not e.is_season),
+            policy.bridge_statuses,
+        )
         try:
             observed = await observe(
                 self.seatsio,
@@ -356,6 +367,7 @@ class Reconciler:
                 bridge_statuses=policy.bridge_statuses,
                 for_sale_calls_left=lambda key: self.store.for_sale_calls_left(key),
                 also_read=also_read,
+                list_statuses=listing,
             )
         except BridgeError as exc:
             return UnitReading(

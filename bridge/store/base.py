@@ -326,9 +326,11 @@ class SeatTables(Protocol):
 
 class Notes(Protocol):
     """Small JSON values kept by key: what daemons tell ``seatbridge status`` (their role, next
-    runs, the last refused config edit) and the kept seat maps.
+    runs, the last refused config edit), the kept seat maps and which events' ledgers are
+    vouched for.
 
-    Used by ``bridge.daemon.notes``, ``bridge.reconcile.seat_maps`` and ``bridge.testing.daemon``.
+    Used by ``bridge.daemon.notes``, ``bridge.reconcile.seat_maps``, ``bridge.reconcile.vouched``
+    and ``bridge.testing.daemon``.
     """
 
     def put_note(self, key: str, value: str, now: datetime | None = None) -> None:

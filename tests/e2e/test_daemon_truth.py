@@ -7,7 +7,9 @@ sandbox on loopback, with the fakes' fault control hanging a Tessitura read for 
   saying "converged".
 - One performance's hung read does not hold up another performance's page.
 - The SQLite file removed under a running daemon stops it at its next heartbeat, exit 1, without
-  writing to the path again (a second daemon would start afresh there).
+  writing to the path again (a second daemon would start afresh there); restarted on a fresh
+  store, holds lifted meanwhile (in a bridge channel, in a bridge status) stay held and are
+  error findings, not "converged".
 
 Every wait is a bounded poll of something the daemon does; no test asserts how long anything
 took.
@@ -167,16 +169,20 @@ def test_after_a_restart_on_a_fresh_store_a_lifted_hold_it_cannot_prove_is_an_er
     daemon: tuple[Sandbox, Daemon, str],
 ) -> None:
     """The store lost with the daemon that used it: holds lifted in Tessitura meanwhile sit in
-    a bridge channel no ledger owns. The bridge never releases what it cannot prove it holds,
-    and says so: the performance is error, not converged, and the seat stays held."""
+    a bridge channel, or in a bridge status, that no ledger owns. The bridge never releases what
+    it cannot prove it holds, and says so: the performance is error, not converged, and both
+    seats stay held (the status hold is found by listing the event's bridge statuses: the fresh
+    store vouches for no ledger)."""
     box, d, _ = daemon
-    label = "Orchestra-A-1"
+    label, press = "Orchestra-A-1", "Orchestra-F-15"
     assert box.seatsio_world.channel_of("perf-201", label) == "house"
+    assert box.seatsio_world.object_status("perf-201", press) == "held-press"
     path = store_path(d.config)
     for leftover in path.parent.glob(path.name + "*"):
         leftover.unlink()
     assert d.ended()[0] == 1
-    box.tessitura_world.release(201, [box.venue.seat_by_label(label).id])  # lifted meanwhile
+    lifted = [box.venue.seat_by_label(lbl).id for lbl in (label, press)]
+    box.tessitura_world.release(201, lifted)  # lifted meanwhile
 
     again = Daemon(d.config)
     try:
@@ -191,6 +197,15 @@ def test_after_a_restart_on_a_fresh_store_a_lifted_hold_it_cannot_prove_is_an_er
         )
         assert status_of(d.config, 202) == ("converged", None)
         assert box.seatsio_world.channel_of("perf-201", label) == "house"  # never released
+        assert box.seatsio_world.object_status("perf-201", press) == "held-press"
+        with config_store(d.config) as store:
+            (s201,) = store.performance_statuses([201])
+        assert s201.errors == 2  # the channel object and the status object, nothing else
+        dry = run(d.config, "plan", "--performance", "201", "--json")
+        assert dry.returncode == 1, dry.stderr
+        found = {(f["kind"], f["label"]) for f in json.loads(dry.stdout)["findings"]}
+        assert ("unowned_bridge_status", press) in found
+        assert box.seatsio_world.object_status("perf-201", press) == "held-press"
         assert again.stop()[0] == 0
     finally:
         if again.proc.poll() is None:

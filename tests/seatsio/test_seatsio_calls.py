@@ -11,6 +11,7 @@ from seatsio_mock import BASE, SECRET, MakeClient, ok, replies
 from seatsio_payloads import EVENT, SEASON, STATUS_CHANGE, object_info, rate_limited_result
 
 from bridge.errors import ConfigError, TerminalError
+from bridge.reconcile.observe import objects_in_status
 from bridge.seatsio import (
     Category,
     ChannelSpec,
@@ -334,3 +335,16 @@ async def test_status_changes_without_expand_accept_no_content(make_client: Make
     assert (await client.statuses.change(change, expand=False)).objects == {}
     assert (await client.statuses.change_in_batch([change], expand=False))[0].objects == {}
     assert [_query(r) for r in rec.requests] == [[], []]
+
+
+async def test_a_status_listing_reads_a_group_seatsio_leaves_out_as_none(
+    make_client: MakeClient,
+) -> None:
+    """A filtered report may leave out an empty group (the SDKs read that as none): an event
+    whose ledger is not vouched for is then listed as holding nothing in that status."""
+    held = object_info("A-1", "held-press")
+    client, rec = make_client(replies(ok({}), ok({"held-press": [held]})))
+    assert await objects_in_status(client, "e1", "held-press") == []
+    assert rec.last.url.path == "/reports/events/e1/byStatus/held-press"
+    found = await objects_in_status(client, "e1", "held-press")
+    assert [(i.label, i.status) for i in found] == [("A-1", "held-press")]
