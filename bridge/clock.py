@@ -180,8 +180,10 @@ class OffsetClock:
             return
         except OSError:
             return  # unreadable for now: keep the last value, look again next time
+        if not text:
+            return  # being rewritten (emptied first): keep the last value
         try:
-            value = float(text or "0")
+            value = float(text)
         except ValueError:
             return  # half-written or garbage: keep the last value
         if math.isfinite(value):

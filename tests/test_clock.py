@@ -117,6 +117,9 @@ def test_the_offset_clock_shifts_the_wall_alone_and_follows_its_file(tmp_path: P
     offset.write_text("garbage", encoding="utf-8")
     base.advance(1)
     assert clock.offset == 60 - 3600  # a file that holds no number keeps the last value
+    offset.write_text("", encoding="utf-8")
+    base.advance(1)
+    assert clock.offset == 60 - 3600  # nor does one emptied while it is rewritten
     offset.unlink()
     base.advance(1)
     assert clock.offset == 60

@@ -556,6 +556,14 @@ class _Explainer:
             return unknown, f"the chart of {t.event_key} has no object {label}"
         assert observed is not None
         state, wanted = _state_of(observed), _wanted(event, season, label)
+        holding = (Rule.HELD, Rule.SEASON_CHANNEL, Rule.SEASON_DIFFERS, Rule.SEASON_FALLBACK)
+        if rule in holding and state is SeatState.SOLD:
+            # Tessitura holds it and seats.io shows it sold (here, or through its season's
+            # ticket): whatever the planner does with the season, this seat is a conflict
+            return SeatState.CONFLICT, (
+                f"conflict: sold online ({obj.status}) while Tessitura holds it ({code}); "
+                "reported, never overwritten"
+            )
         match rule:
             case Rule.CONFLICT:
                 return SeatState.CONFLICT, (

@@ -110,8 +110,8 @@ def next_run(
     else:
         exponent = min(max(0, failures - 1), 64)  # past 2**64 every delay is the cap anyway
         cap = retry_cap_s(cadence_s, backoff, near=near)
-        delay = min(cap, backoff.base_s * 2.0**exponent)
-        delay = _jitter(delay, backoff.jitter_share, rng)
+        # jittered, then capped: the cap is a promise (a show tonight waits at most so long)
+        delay = min(cap, _jitter(backoff.base_s * 2.0**exponent, backoff.jitter_share, rng))
         reason = f"retry {failures}: {requeue.reason}"
     if requeue.after_s is not None:  # the vendor said how long; never sooner than that
         delay = max(delay, min(requeue.after_s, backoff.max_retry_after_s))

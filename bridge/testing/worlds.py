@@ -288,7 +288,32 @@ def draw_observed(
             is_season=is_season,
             season_key=season_key,
         )
-    return observed
+    return season_statuses_reach_events(observed)
+
+
+def season_statuses_reach_events(
+    observed: dict[str, ObservedEvent],
+) -> dict[str, ObservedEvent]:
+    """``observed`` as seats.io would show it: a status on a season's object (a season ticket
+    booked, a season-wide status) is that object's status in every event of the season too; a
+    world where the season shows a sale and an event shows the seat free cannot happen, and a
+    property meeting one fails for nothing."""
+    sold = {
+        key: {lbl: o.status for lbl, o in seen.objects.items() if o.status != FREE}
+        for key, seen in observed.items()
+        if seen.is_season
+    }
+    out = dict(observed)
+    for key, seen in observed.items():
+        season_sold = sold.get(seen.season_key or "", {})
+        if seen.is_season or not season_sold:
+            continue
+        objects = {
+            lbl: replace(o, status=season_sold[lbl]) if lbl in season_sold else o
+            for lbl, o in seen.objects.items()
+        }
+        out[key] = replace(seen, objects=objects)
+    return out
 
 
 def draw_ledger(
@@ -374,6 +399,7 @@ def worlds(draw: st.DrawFn, *, max_labels: int = 24) -> World:
             for lbl, o in seen.objects.items()
         }
         observed[key] = replace(seen, objects=objects)
+    observed = season_statuses_reach_events(observed)
     lost = draw(st.sets(st.sampled_from(sorted(led) or [("-", "-")]), max_size=3))
     led = {k: v for k, v in led.items() if k not in lost}
     return World(tuple(snapshots), mapped, policy, observed, led, labels=labels)
