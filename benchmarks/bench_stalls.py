@@ -4,10 +4,10 @@ Each scenario serves the sandbox on loopback in this process and runs ``seatbrid
 ``seatbridge reconcile``) as child processes, as the chaos runner does
 (bridge/testing/chaos/runner.py). While a scenario plays, a thread samples the sandbox every
 0.2 s: a sample counts as *buyable* when a seat the fake Tessitura holds with a mapped code is
-buyable in the fake seats.io (free, for sale, in no channel; ``invariants.held_and_buyable``).
-A seat the script itself holds during the fault is left out of that count: nobody can put it
-on seats.io before Tessitura answers, and how long it took after the fault is the recovery
-figure instead. The figure that must be 0 is the buyable count.
+buyable in the fake seats.io (free, for sale, in no channel; ``invariants.held_seat_views``).
+A hold the script itself places is left out until seats.io is first seen blocking it (nobody can
+block it sooner: how long that took is a figure of its own) and counted from then on, so a stale
+write freeing it again shows. The figure that must be 0 is the buyable count.
 
 Scenarios (``--only NAME``, repeatable):
 
@@ -23,6 +23,8 @@ Scenarios (``--only NAME``, repeatable):
   stopped (``pg_ctl stop -m immediate``) and started again: /healthz and /readyz every 0.2 s.
 - ``store-deleted``: the SQLite file removed under a running daemon: when it exits, its code, any
   seats.io write after the removal.
+- ``pg-session-loss``: two daemons on the private cluster, the first one's store sessions
+  terminated (``pg_terminate_backend``) every 0.1 s for 18 s while holds are placed and lifted.
 - ``outage-backoff``: Tessitura answers 503 for 70 s (30 s with ``--quick``) to a daemon with a
   5 s cadence for tonight's show; how late tonight's new hold reaches seats.io after the outage,
   beside what the old rule (backoff to 600 s, no cadence bound) gives replayed on the same
@@ -37,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
 import logging
 import os
 import platform
@@ -57,12 +60,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
 
 from bridge.core.outcome import ErrorKind, Requeue
 from bridge.daemon.schedule import Backoff, next_run, retry_cap_s
 from bridge.sandbox import Sandbox
 from bridge.sandbox.control import Faults
-from bridge.testing.chaos.invariants import held_and_buyable
+from bridge.testing.chaos.invariants import held_seat_views
+from bridge.testing.chaos.runner import client_ports
 from bridge.testing.daemon import converged, fast_settings, role_of, with_daemon_settings
 from bridge.testing.sandbox import (
     lease_count,
@@ -125,27 +130,40 @@ def spread(latencies: list[float]) -> str:
 
 class Sampler:
     """Samples the sandbox every :data:`SAMPLE_S` in a thread: how many samples, and in how many a
-    held seat was buyable (seats in ``ignore`` left out; ``only`` limits it to performances)."""
+    held seat was buyable (``only`` limits it to some performances).
+
+    A hold the script places is :meth:`expect`-ed: left out until seats.io is first seen
+    blocking it (nobody can block it sooner), counted like any other from then on, so a stale
+    write that frees it again is seen."""
 
     def __init__(self, box: Sandbox, only: set[int] | None = None) -> None:
         self.box, self.only = box, only
-        self.ignore: set[tuple[int, int]] = set()
+        self._expected: set[tuple[int, int]] = set()
+        self._lock = threading.Lock()
         self.samples = self.buyable = 0
         self.seen: set[tuple[int, str]] = set()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="bench-sampler", daemon=True)
 
+    def expect(self, performance: int, seat: int) -> None:
+        with self._lock:
+            self._expected.add((performance, seat))
+
     def _loop(self) -> None:
         while not self._stop.is_set():
             try:
-                found = held_and_buyable(self.box)
+                views = held_seat_views(self.box)
             except RuntimeError:  # the fake changed under the read (its server thread)
                 continue
-            found = [
-                (p, s)
-                for p, s in found
-                if (p, s) not in self.ignore and (self.only is None or p in self.only)
-            ]
+            with self._lock:
+                self._expected -= {k for k, open_ in views.items() if not open_}
+                found = [
+                    (p, s)
+                    for (p, s), open_ in views.items()
+                    if open_
+                    and (p, s) not in self._expected
+                    and (self.only is None or p in self.only)
+                ]
             self.samples += 1
             if found:
                 self.buyable += 1
@@ -216,6 +234,16 @@ class Daemon:
         if wait_until(lambda: (u := probe()) and setattr(self, "url", u) is None, bound_s) is None:
             raise Skip(f"the daemon was not active within {bound_s:g} s")
         return self.url
+
+    def active_or_standby(self, bound_s: float = PATIENCE_S) -> None:
+        def probe() -> bool:
+            if self.proc.poll() is not None:
+                raise Skip(f"the daemon exited with {self.proc.returncode}: {self.last_line()}")
+            note = role_of(self.config, self.proc.pid)
+            return bool(note and note.get("role") in ("active", "standby"))
+
+        if wait_until(probe, bound_s, poll_s=0.2) is None:
+            raise Skip(f"the daemon was neither active nor standby within {bound_s:g} s")
 
     def converged(self, bound_s: float = PATIENCE_S) -> float:
         took = wait_until(lambda: converged(self.config), bound_s, poll_s=0.3)
@@ -389,7 +417,7 @@ def clock_steps(folder: Path, quick: bool) -> list[Result]:
             ):
                 r = Result(name)
                 with Sampler(box) as sampler:
-                    sampler.ignore.add((TONIGHT, seat))
+                    sampler.expect(TONIGHT, seat)
                     offset.write_text(f"{written}\n", encoding="utf-8")
                     time.sleep(1.0)  # the offset is re-read within a fraction of a second
                     box.tessitura_world.hold(TONIGHT, [seat], PRESS)
@@ -447,7 +475,7 @@ def hung_read(folder: Path, quick: bool) -> list[Result]:
             d.converged()
             seat = seat_id(box, FREE_SEAT)
             with Sampler(box) as sampler:
-                sampler.ignore.add((TONIGHT, seat))
+                sampler.expect(TONIGHT, seat)
                 box.tessitura_control.set_faults(
                     Faults(hang_s=hang_s, path_pattern=rf"Performances/{TONIGHT}/Seats/Holds")
                 )
@@ -667,6 +695,108 @@ def report_store(r: Result, seen: Probes, d: Daemon, what: str) -> None:
         r.failure += f", exit {alive}"
 
 
+def pg_session_loss(folder: Path, quick: bool) -> list[Result]:
+    """Two daemons on the private cluster (both active, each with its share of the units); the
+    first one's store sessions terminated every 0.1 s for 18 s while the box office places and lifts holds on tonight's show and the next."""
+    r = Result("pg-session-loss")
+    cut_s = 18.0
+    pg_folder = Path(tempfile.mkdtemp(prefix="bench-stalls-pg-"))
+    with private_cluster(pg_folder) as cluster, sandbox(folder) as (box, config):
+        with_daemon_settings(config, FAST)
+        with_shared_store(config, cluster.url, "bench")
+        daemons = [Daemon(config, folder / f"daemon-{i}.log") for i in range(2)]
+        try:
+            for d in daemons:
+                d.active_or_standby()
+            daemons[0].converged()
+            writer = daemons[0]  # both active: each runs its share of the units
+            note = role_of(config, writer.proc.pid) or {}
+            url = f"http://{note.get('listen')}"
+            ready: list[int | None] = []
+            rng = random.Random(24)
+            held: set[tuple[int, int]] = set()
+            seats = [
+                (p, seat_id(box, f"Orchestra-{row}-{n}"))
+                for p in (TONIGHT, OTHER)
+                for row in "JKL"
+                for n in range(1, 5)
+                if not box.tessitura_world.held_seats(p).get(seat_id(box, f"Orchestra-{row}-{n}"))
+            ]
+            terminated = 0
+            with Sampler(box) as sampler:
+                started = time.monotonic()
+                next_cut = next_move = started
+                while time.monotonic() - started < cut_s:
+                    now = time.monotonic()
+                    if now >= next_cut:
+                        terminated += terminate_sessions(cluster, [writer.proc.pid])
+                        next_cut = now + 0.1
+                    if now >= next_move:  # the box office: a hold placed or lifted
+                        p, seat = rng.choice(seats)
+                        if (p, seat) in held:
+                            box.tessitura_world.release(p, [seat])
+                            held.discard((p, seat))
+                        else:
+                            sampler.expect(p, seat)
+                            box.tessitura_world.hold(p, [seat], PRESS)
+                            held.add((p, seat))
+                        next_move = now + 0.5
+                        ready.append(get(f"{url}/readyz", 2)[0])
+                    time.sleep(0.02)
+                cut_end = time.monotonic()
+
+                def settled() -> bool:
+                    return all(blocked(box, p, box.venue.seat(s).label) for p, s in held) and all(
+                        not blocked(box, p, box.venue.seat(s).label)
+                        for p, s in seats
+                        if (p, s) not in held
+                    )
+
+                r.recovery_s = wait_until(settled, PATIENCE_S, poll_s=0.1)
+                _ = cut_end
+            sampler.into(r)
+            codes = [d.proc.poll() for d in daemons]
+            roles = [
+                str((role_of(config, d.proc.pid) or {}).get("role", "-")) if c is None else "-"
+                for d, c in zip(daemons, codes, strict=True)
+            ]
+        finally:
+            for d in daemons:
+                d.stop()
+    r.note(
+        f"daemon 0's store sessions terminated every 0.1 s for {cut_s:g} s ({terminated} "
+        f"sessions) while {len(seats)} seats were held and lifted every 0.5 s"
+    )
+    r.note(
+        f"placed and lifted holds all as Tessitura says "
+        f"{'never' if r.recovery_s is None else f'{r.recovery_s:.1f} s'} after the cuts ended; "
+        f"the daemons: {['runs' if c is None else f'exited {c}' for c in codes]}"
+    )
+    r.note(f"daemon 0's /readyz during the cuts: {codes_of(ready)}; roles at the end: {roles}")
+    r.failure = f"/readyz {'/'.join(sorted({str(c or 'none') for c in ready}))}; " + ", ".join(
+        "runs" if c is None else f"exit {c}" for c in codes
+    )
+    return [r]
+
+
+def terminate_sessions(cluster: Cluster, pids: list[int]) -> int:
+    """``pg_terminate_backend`` on the private cluster's sessions of processes ``pids`` (found by
+    their client ports, as the chaos runner does); how many."""
+    ports = client_ports(pids)
+    if not ports:
+        return 0
+    try:
+        with psycopg.connect(cluster.url, autocommit=True, connect_timeout=3) as conn:
+            rows = conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE client_port = ANY(%s) AND pid <> pg_backend_pid()",
+                (sorted(ports),),
+            ).fetchall()
+    except psycopg.Error:
+        return 0
+    return sum(1 for (ok,) in rows if ok)
+
+
 # -- 5. the SQLite file deleted ------------------------------------------------------------------
 
 
@@ -740,63 +870,90 @@ def outage_backoff(folder: Path, quick: bool) -> list[Result]:
             d.converged(120)
             seat = seat_id(box, FREE_SEAT)
             with Sampler(box) as sampler:
-                sampler.ignore.add((TONIGHT, seat))
+                sampler.expect(TONIGHT, seat)
                 box.tessitura_control.set_faults(Faults(error_rate=1.0, error_status=503))
-                started = time.monotonic()
+                started, wall_start = time.monotonic(), datetime.now(UTC)
                 time.sleep(1.0)
                 box.tessitura_world.hold(TONIGHT, [seat], PRESS)
-                outcomes: set[str] = set()
+                first_error: float | None = None
                 ready: set[int | None] = set()
                 while time.monotonic() - started < outage_s:
                     _, _, status = get(f"{url}/status.json")
-                    outcomes.add(str(perf_row(status, TONIGHT).get("outcome")))
+                    if first_error is None and perf_row(status, TONIGHT).get("outcome") == "error":
+                        first_error = time.monotonic() - started
                     ready.add(get(f"{url}/readyz", 2)[0])
-                    time.sleep(1.0)
+                    time.sleep(0.5)
                 box.tessitura_control.clear_faults()
-                end = time.monotonic()
+                wall_end = datetime.now(UTC)
                 lag = wait_until(lambda: blocked(box, TONIGHT, FREE_SEAT), 700.0, poll_s=0.05)
             sampler.into(r)
-            attempts = sorted(
-                e.started
-                for e in box.tessitura_control.log.entries
-                if e.fault and f"Performances/{TONIGHT}" in e.path and started <= e.started < end
-            )
-        r.recovery_s = lag
-        r.note(
-            f"Tessitura answered 503 for {outage_s:g} s; {TONIGHT} (cadence {cadence_s:g} s) "
-            f"was {sorted(outcomes)} meanwhile, /readyz {sorted(ready, key=str)}"
-        )
-        r.note(
-            f"the hold placed during the outage reached seats.io "
-            f"{'never' if lag is None else f'{lag:.1f} s'} after it ended "
-            f"(the new rule's bound: backoff within {retry_cap_s(cadence_s, Backoff(), near=True):g}"
-            f" s = 3 cadences)"
-        )
-        old = old_rule_lag(attempts, started, end, cadence_s)
-        r.note(
-            f"{len(attempts)} failed reads of {TONIGHT} during the outage; the old rule "
-            f"(Backoff() defaults, cap 600 s, no cadence bound) replayed from the first failure: "
-            f"next run {old[0]:.1f} s after the end, in a wait of {old[1]:.0f} s"
-        )
-        r.failure = "status " + "/".join(sorted(outcomes))
+        retries = retries_of(d.log, f"unit:{TONIGHT}", wall_start, wall_end)
+    # (when the failed run ended, s since the outage began; the wait the daemon chose)
+    ended = [((at - wall_start).total_seconds(), wait) for at, wait in retries]
+    gaps = [b[0] - a[0] - a[1] for a, b in itertools.pairwise(ended)]
+    run_s = max(0.0, statistics.median(gaps)) if gaps else 0.0
+    first_s = ended[0][0] - run_s if ended else 0.0
+    old = replay(first_s, run_s, outage_s, cadence_s, near=False)
+    new = replay(first_s, run_s, outage_s, cadence_s, near=True)
+    r.recovery_s = lag
+    r.note(
+        f"Tessitura answered 503 for {outage_s:g} s; {TONIGHT} (cadence {cadence_s:g} s) was "
+        f"error after {'never' if first_error is None else f'{first_error:.1f} s'}; "
+        f"/readyz {sorted(ready, key=str)} meanwhile"
+    )
+    r.note(
+        f"{len(ended)} failed runs of {TONIGHT} during the outage (about {run_s:.1f} s each, the "
+        f"first from {first_s:.1f} s); the daemon's waits after them: "
+        f"{', '.join(f'{w:.1f}' for _, w in ended)} s; the hold placed during the outage reached "
+        "seats.io "
+        f"{'never' if lag is None else f'{lag:.1f} s'} after it ended"
+    )
+    r.note(
+        f"replayed on those runs with Backoff() defaults: the old rule (cap 600 s, no cadence "
+        f"bound) runs again {old[0]:.1f} s after the end (in a {old[1]:.0f} s wait); the new rule "
+        f"(cap {retry_cap_s(cadence_s, Backoff(), near=True):g} s = 3 cadences) {new[0]:.1f} s "
+        f"after (in a {new[1]:.0f} s wait)"
+    )
+    r.failure = (
+        f"status error from {first_error:.1f} s" if first_error is not None else "NO ERROR SHOWN"
+    )
     return [r]
 
 
-def old_rule_lag(
-    attempts: list[float], started: float, end: float, cadence: float
+_RETRY = re.compile(r"^(\S+Z) .*unit will retry")
+
+
+def retries_of(
+    log: Path, unit: str, since: datetime, until: datetime
+) -> list[tuple[datetime, float]]:
+    """(when, next_in_s) of the daemon's "unit will retry" lines for ``unit`` in a window."""
+    out = []
+    for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
+        m = _RETRY.match(line)
+        wait = re.search(r"next_in_s=([\d.]+)", line)
+        if not m or not wait or not re.search(rf"unit={re.escape(unit)}(\s|$)", line):
+            continue
+        at = datetime.fromisoformat(m[1].replace("Z", "+00:00"))
+        if since <= at <= until:
+            out.append((at, float(wait[1])))
+    return out
+
+
+def replay(
+    first_s: float, run_s: float, outage_s: float, cadence_s: float, *, near: bool
 ) -> tuple[float, float]:
-    """When the old rule (``next_run`` with ``Backoff()`` defaults, ``near`` False: the cap at
-    600 s, no cadence bound) would have run the unit again after the outage: (seconds after its
-    end, the wait it was in), starting from this run's first failure, runs taking no time."""
-    t = attempts[0] if attempts else started
+    """When ``next_run`` with ``Backoff()`` defaults (jitter from a fixed seed) runs a unit again
+    after an outage of ``outage_s``, its first failed run starting ``first_s`` in and every
+    failed run taking ``run_s``: (seconds after the end, the wait it was in). ``near`` False is
+    the old rule: the cap at 600 s, no cadence bound."""
     rng = random.Random(0)
-    failures, wait = 0, cadence
-    while t < end:
+    t, failures, wait = first_s, 0, cadence_s
+    while t < outage_s:
         failures += 1
         requeue = Requeue(ErrorKind.RETRYABLE, None, "503")
-        wait = next_run(requeue, failures, cadence, Backoff(), rng, near=False).delay_s
-        t += wait
-    return t - end, wait
+        wait = next_run(requeue, failures, cadence_s, Backoff(), rng, near=near).delay_s
+        t += run_s + wait
+    return t - outage_s, wait
 
 
 # -- the run -------------------------------------------------------------------------------------
@@ -807,6 +964,7 @@ SCENARIOS: dict[str, Callable[[Path, bool], list[Result]]] = {
     "hung-read": hung_read,
     "store-postgres": store_postgres,
     "store-deleted": store_deleted,
+    "pg-session-loss": pg_session_loss,
     "outage-backoff": outage_backoff,
 }
 #: the names --only takes, and the function that plays each
@@ -818,6 +976,7 @@ NAMES = {
     "store-frozen": "store-postgres",
     "store-stopped": "store-postgres",
     "store-deleted": "store-deleted",
+    "pg-session-loss": "pg-session-loss",
     "outage-backoff": "outage-backoff",
 }
 
