@@ -49,10 +49,10 @@ import shutil
 import signal
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -224,14 +224,15 @@ class Daemon:
     def active(self, bound_s: float = PATIENCE_S) -> str:
         """The base URL once the daemon says it is active."""
 
-        def probe() -> str | None:
+        def probe() -> bool:
             if self.proc.poll() is not None:
                 raise Skip(f"the daemon exited with {self.proc.returncode}: {self.last_line()}")
             note = role_of(self.config, self.proc.pid)
-            ok = note and note.get("role") == "active" and note.get("listen")
-            return f"http://{note['listen']}" if note and ok else None
+            if note and note.get("role") == "active" and note.get("listen"):
+                self.url = f"http://{note['listen']}"
+            return bool(self.url)
 
-        if wait_until(lambda: (u := probe()) and setattr(self, "url", u) is None, bound_s) is None:
+        if wait_until(probe, bound_s, poll_s=0.2) is None:
             raise Skip(f"the daemon was not active within {bound_s:g} s")
         return self.url
 
@@ -724,7 +725,7 @@ def pg_session_loss(folder: Path, quick: bool) -> list[Result]:
             ]
             terminated = 0
             with Sampler(box) as sampler:
-                started = time.monotonic()
+                started, wall_start = time.monotonic(), datetime.now(UTC)
                 next_cut = next_move = started
                 while time.monotonic() - started < cut_s:
                     now = time.monotonic()
@@ -743,7 +744,7 @@ def pg_session_loss(folder: Path, quick: bool) -> list[Result]:
                         next_move = now + 0.5
                         ready.append(get(f"{url}/readyz", 2)[0])
                     time.sleep(0.02)
-                cut_end = time.monotonic()
+                wall_end = datetime.now(UTC)
 
                 def settled() -> bool:
                     return all(blocked(box, p, box.venue.seat(s).label) for p, s in held) and all(
@@ -753,7 +754,6 @@ def pg_session_loss(folder: Path, quick: bool) -> list[Result]:
                     )
 
                 r.recovery_s = wait_until(settled, PATIENCE_S, poll_s=0.1)
-                _ = cut_end
             sampler.into(r)
             codes = [d.proc.poll() for d in daemons]
             roles = [
@@ -773,8 +773,13 @@ def pg_session_loss(folder: Path, quick: bool) -> list[Result]:
         f"the daemons: {['runs' if c is None else f'exited {c}' for c in codes]}"
     )
     r.note(f"daemon 0's /readyz during the cuts: {codes_of(ready)}; roles at the end: {roles}")
-    r.failure = f"/readyz {'/'.join(sorted({str(c or 'none') for c in ready}))}; " + ", ".join(
-        "runs" if c is None else f"exit {c}" for c in codes
+    said = warnings_of(daemons[0].log, wall_start, wall_end)
+    top = ", ".join(f"{msg!r} x{n}" for msg, n in said.most_common(4))
+    r.note(f"daemon 0's warnings and errors during the cuts: {sum(said.values())} ({top})")
+    r.failure = (
+        f"{said['unit failed']} units failed, {said['lease lost']} leases lost; /readyz "
+        + "/".join(sorted({str(c or "none") for c in ready}))
+        + "".join(f"; exit {c}" for c in codes if c is not None)
     )
     return [r]
 
@@ -920,6 +925,19 @@ def outage_backoff(folder: Path, quick: bool) -> list[Result]:
     return [r]
 
 
+_LINE = re.compile(r"^(\S+Z) \[(warning|error|critical)\s*\] (.+?)(\s{2,}|$)")
+
+
+def warnings_of(log: Path, since: datetime, until: datetime) -> Counter[str]:
+    """The daemon's warning and error lines in a window, by message."""
+    out: Counter[str] = Counter()
+    for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
+        m = _LINE.match(line)
+        if m and since <= datetime.fromisoformat(m[1].replace("Z", "+00:00")) <= until:
+            out[m[3].strip()] += 1
+    return out
+
+
 _RETRY = re.compile(r"^(\S+Z) .*unit will retry")
 
 
@@ -944,16 +962,18 @@ def replay(
 ) -> tuple[float, float]:
     """When ``next_run`` with ``Backoff()`` defaults (jitter from a fixed seed) runs a unit again
     after an outage of ``outage_s``, its first failed run starting ``first_s`` in and every
-    failed run taking ``run_s``: (seconds after the end, the wait it was in). ``near`` False is
+    failed run taking ``run_s`` (its client's own retries) and a run that ends after the outage
+    getting through: (seconds from the end to the start of the next run, 0 when one was still
+    retrying, and the wait it was in). ``near`` False is
     the old rule: the cap at 600 s, no cadence bound."""
     rng = random.Random(0)
     t, failures, wait = first_s, 0, cadence_s
-    while t < outage_s:
+    while t + run_s <= outage_s:  # a run still retrying when the outage ends gets through
         failures += 1
         requeue = Requeue(ErrorKind.RETRYABLE, None, "503")
         wait = next_run(requeue, failures, cadence_s, Backoff(), rng, near=near).delay_s
         t += run_s + wait
-    return t - outage_s, wait
+    return max(0.0, t - outage_s), wait
 
 
 # -- the run -------------------------------------------------------------------------------------
@@ -1037,4 +1057,4 @@ def show(results: list[Result], loads: list[float], took_s: float) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()
