@@ -598,15 +598,20 @@ def private_cluster(folder: Path) -> Iterator[Cluster]:
     cluster = Cluster(folder)
     frozen: list[int] = []
     try:
-        cluster.init()
-        cluster.start()
+        try:
+            cluster.init()
+            cluster.start()
+        except (OSError, subprocess.SubprocessError) as exc:
+            detail = getattr(exc, "stderr", "") or ""
+            raise Skip(f"no private PostgreSQL cluster: {exc} {detail.strip()[-300:]}") from None
         yield cluster
     finally:
         with contextlib.suppress(Exception):
             if cluster.running():
                 frozen = cluster.pids()
         cluster.signal(signal.SIGCONT, frozen)
-        cluster.stop("immediate")
+        with contextlib.suppress(OSError, subprocess.SubprocessError):
+            cluster.stop("immediate")
         shutil.rmtree(folder, ignore_errors=True)
 
 
