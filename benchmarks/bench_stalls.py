@@ -419,7 +419,7 @@ def clock_steps(folder: Path, quick: bool) -> list[Result]:
                 r = Result(name)
                 with Sampler(box) as sampler:
                     sampler.expect(TONIGHT, seat)
-                    offset.write_text(f"{written}\n", encoding="utf-8")
+                    write_atomically(offset, f"{written}\n")
                     time.sleep(1.0)  # the offset is re-read within a fraction of a second
                     box.tessitura_world.hold(TONIGHT, [seat], PRESS)
                     placed = time.monotonic()
@@ -452,15 +452,26 @@ def clock_steps(folder: Path, quick: bool) -> list[Result]:
                 results.append(r)
             metrics = httpx.get(f"{url}/metrics", timeout=5).text
             code = d.stop()
-    steps = d.log.read_text(encoding="utf-8").count("wall clock stepped")
+    lines = [ln for ln in d.log.read_text(encoding="utf-8").splitlines() if "clock stepped" in ln]
+    steps = len(lines)
+    sizes = [m[1] for ln in lines if (m := re.search(r"step_s=(-?[\d.]+)", ln))]
     counted = re.findall(r"^seatbridge_clock_steps_total\{[^}]*\} .*$", metrics, re.M)
     results[-1].note(
-        f"'wall clock stepped' log lines: {steps}; {'; '.join(counted) or 'no metric'}"
+        f"'wall clock stepped' log lines: {steps} (step_s {', '.join(sizes)}); "
+        f"{'; '.join(counted) or 'no metric'}"
     )
     for r in results:
         r.failure += f"; {steps} steps logged in all"
     results[-1].note(f"the daemon exited {code} on SIGTERM")
     return results
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """``text`` in ``path`` at once (a reader never sees the file empty or half-written: the
+    daemon reads an empty offset file as 0, a step of its own)."""
+    part = path.with_name(path.name + ".part")
+    part.write_text(text, encoding="utf-8")
+    os.replace(part, path)
 
 
 # -- 3. a hung Tessitura read ---------------------------------------------------------------------
