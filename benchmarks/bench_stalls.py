@@ -13,6 +13,7 @@ Scenarios (``--only NAME``, repeatable):
 
 - ``zombie-cli``: `reconcile --performance 201` frozen (SIGSTOP) in a 429's Retry-After wait past
   its 3 s lease; a second reconcile takes over while Tessitura holds the seat again; SIGCONT.
+  ``zombie-cli-pg``: the same on a private PostgreSQL cluster (see ``store-frozen``).
 - ``clock-back``, ``clock-forward``: a daemon on 1 s cadences whose wall clock is stepped an hour
   back (offset -3600), then two hours forward (offset +3600), through ``[testing]
   clock_offset_file``; a new hold placed after each step: how long until seats.io shows it.
@@ -326,9 +327,21 @@ def perf_row(status: Any, performance: int) -> dict[str, Any]:
 
 
 def zombie_cli(folder: Path, quick: bool) -> list[Result]:
-    r = Result("zombie-cli")
+    return [zombie(folder, "zombie-cli", None)]
+
+
+def zombie_cli_pg(folder: Path, quick: bool) -> list[Result]:
+    with private_cluster(Path(tempfile.mkdtemp(prefix="bench-stalls-pg-"))) as cluster:
+        return [zombie(folder, "zombie-cli-pg", cluster.url)]
+
+
+def zombie(folder: Path, name: str, pg_url: str | None) -> Result:
+    """The frozen reconcile, its store SQLite or (``pg_url``) PostgreSQL."""
+    r = Result(name)
     lease_s, retry_after_s = 3, 4
     with sandbox(folder) as (box, config):
+        if pg_url is not None:
+            with_shared_store(config, pg_url, "bench")
         set_store_lease(config, lease_s)
         set_seatsio_timeout(config, 1)
         first = run(config, "reconcile", "--performance", str(TONIGHT))
@@ -394,7 +407,7 @@ def zombie_cli(folder: Path, quick: bool) -> list[Result]:
             r.failure += " (lease ran out while paused)"
         if after:
             r.failure += f"; {len(after)} late write(s)"
-    return [r]
+    return r
 
 
 # -- 2. the wall clock stepped ------------------------------------------------------------------
@@ -996,6 +1009,7 @@ def replay(
 
 SCENARIOS: dict[str, Callable[[Path, bool], list[Result]]] = {
     "zombie-cli": zombie_cli,
+    "zombie-cli-pg": zombie_cli_pg,
     "clock": clock_steps,
     "hung-read": hung_read,
     "store-postgres": store_postgres,
@@ -1006,6 +1020,7 @@ SCENARIOS: dict[str, Callable[[Path, bool], list[Result]]] = {
 #: the names --only takes, and the function that plays each
 NAMES = {
     "zombie-cli": "zombie-cli",
+    "zombie-cli-pg": "zombie-cli-pg",
     "clock-back": "clock",
     "clock-forward": "clock",
     "hung-read": "hung-read",
