@@ -12,7 +12,9 @@ from bridge.store import StateStore
 T0 = datetime(2026, 11, 21, 19, 30, tzinfo=UTC)
 NO_NUL = st.characters(codec="utf-8", exclude_characters="\x00")
 # one store per test, emptied at the start of each example: opening one per example is slow
-REUSES_STORE = settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+#: each example is a round trip to a real store (PostgreSQL too): its time is the database's,
+#: not the property's, so no per-example deadline
+REUSES_STORE = settings(suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
 
 
 def emptied(store: StateStore) -> StateStore:
