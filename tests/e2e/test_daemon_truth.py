@@ -231,7 +231,9 @@ def test_readyz_is_503_while_every_run_fails_and_200_once_one_succeeds(
         return runs
 
     runs = eventually("/readyz says no run succeeds", runs_failing, timeout_s=60)
-    assert runs.startswith("no unit's run has succeeded for") and "503" in runs, runs
+    assert runs.startswith("no unit's run has succeeded for"), runs
+    # it names why: Tessitura's 503 (or, on a loaded machine, the run timing out on its retries)
+    assert "503" in runs or RUN_TIMEOUT in runs, runs
 
     box.tessitura_control.set_faults(Faults())
     eventually(
