@@ -360,3 +360,21 @@ def test_the_lane_budget_leaves_out_requests_in_flight_while_sessions_were_cut()
     assert inv.two_writers(box, sessions_cut=[(1.0, 2.0)]) == [
         "6 regular-lane requests in flight at once (budget 5)"
     ]
+
+
+def test_a_daemon_that_said_why_it_stopped_is_no_crash_even_after_a_malformed_answer(
+    tmp_path: Path,
+) -> None:
+    said_why = tmp_path / "daemon-0.log"
+    said_why.write_text(
+        "[warning] unit failed error='seats.io HTTP 200: GET /events/perf-101: unexpected "
+        "response shape: answer.key: Input should be a valid string'\n"
+        "[error] the state store is gone: stopping at once\n",
+        encoding="utf-8",
+    )
+    crashed = tmp_path / "daemon-1.log"
+    crashed.write_text("[error] unit crashed error='unexpected KeyError: 3'\n", encoding="utf-8")
+    traceback = tmp_path / "daemon-2.log"
+    traceback.write_text("Traceback (most recent call last):\n  ...\n", encoding="utf-8")
+    found = inv.crashes([(said_why, 1), (crashed, 1), (traceback, 1)])
+    assert [line.split(":")[0] for line in found] == ["daemon-1.log", "daemon-2.log"]

@@ -451,13 +451,18 @@ def _journaled(config: Path) -> dict[str, set[str]]:
     return out
 
 
+#: How the bridge words an exception it did not expect: "unexpected KeyError: ..." (a unit's
+#: error, the CLI's one line); never its own "unexpected response shape" of a vendor's answer.
+UNEXPECTED = re.compile(r"\bunexpected [A-Z][A-Za-z]*\b")
+
+
 def crashes(exited: Iterable[tuple[Path, int]]) -> list[str]:
     """An instance that exited by itself is restarted (as systemd would); that is fine when it
     said why in one line (a broken table at its start), a violation when it crashed."""
     out = []
     for log, code in exited:
         text = log.read_text(encoding="utf-8", errors="replace") if log.exists() else ""
-        if "Traceback" in text or "unexpected" in text:
+        if "Traceback" in text or UNEXPECTED.search(text):
             last = next((ln for ln in reversed(text.splitlines()) if ln.strip()), "")
             out.append(f"{log.name}: the daemon crashed (exit {code}): {last[:300]}")
     return out
