@@ -945,7 +945,7 @@ def outage_backoff(folder: Path, quick: bool) -> list[Result]:
     r.note(
         f"replayed on those runs with Backoff() defaults: the old rule (cap 600 s, no cadence "
         f"bound) runs again {old[0]:.1f} s after the end (in a {old[1]:.0f} s wait); the new rule "
-        f"(cap {retry_cap_s(cadence_s, Backoff(), near=True):g} s = 3 cadences, then +-10 % jitter) {new[0]:.1f} s "
+        f"(cap {retry_cap_s(cadence_s, Backoff(), near=True):g} s = 3 cadences, jitter inside it) {new[0]:.1f} s "
         f"after (in a {new[1]:.0f} s wait)"
     )
     r.failure = (
