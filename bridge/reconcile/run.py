@@ -301,7 +301,7 @@ class Reconciler:
             if apply:  # only a run that applied may vouch: a dry run writes nothing
                 marked = vouch_clean(store, observed, result.outcome, policy.bridge_statuses)
                 if marked:
-                    log.info("ledger vouched for", events=marked)
+                    log.debug("ledger vouched for", events=marked)
         except ConfigError as exc:
             # the pass ends here; the status must not go on saying the last good run's word
             if merger is not None:  # and no other unit's step goes out after it

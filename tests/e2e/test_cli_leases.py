@@ -83,9 +83,20 @@ def test_a_killed_run_does_not_lock_out_the_next_one_and_status_shows_it(
     code, out = cli(config, "status")
     assert "stale" in out and "interrupted" in out
 
-    code, out = cli(config, "reconcile", "--all", "--json")
+    # the next run waits out what the dead process may still have running at seats.io (two of
+    # the client's timeouts: 2 s each here, to keep the test short) before it reads anything
+    text = config.read_text(encoding="utf-8")
+    seatsio = text.index("[seatsio]")
+    config.write_text(
+        text[:seatsio] + text[seatsio:].replace("timeout_s = 10", "timeout_s = 2", 1),
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["reconcile", "--all", "--json", "--config", str(config)])
+    code, out = result.exit_code, result.stdout
     assert code == 0, out  # no "being reconciled by" a dead process, and converged
     assert not json.loads(out)["errors"]
+    # the dead holder's last write was waited out, not raced
+    assert "waiting out a dead holder's last write" in result.stderr, result.stderr
     code, out = cli(config, "plan", "--all")
     assert code == 0 and "Nothing to do" in out, out
     assert lease_count(config) == 0
