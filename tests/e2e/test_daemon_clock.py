@@ -23,6 +23,7 @@ def _metric(url: str, name: str) -> float:
     return float(m.group(1)) if m else 0.0
 
 
+@pytest.mark.slow
 def test_a_new_hold_reaches_seats_io_after_the_wall_clock_steps_an_hour_back_or_forward(
     tmp_path: Path,
 ) -> None:

@@ -88,6 +88,7 @@ def status_of(config: Path, pid: int) -> tuple[str, str | None] | None:
     return (found[0].outcome.value, found[0].last_error) if found else None
 
 
+@pytest.mark.slow
 def test_a_hung_tessitura_read_is_an_error_naming_the_timeout_everywhere(
     daemon: tuple[Sandbox, Daemon, str],
 ) -> None:
@@ -122,6 +123,7 @@ def test_a_hung_tessitura_read_is_an_error_naming_the_timeout_everywhere(
     assert code == 0, err
 
 
+@pytest.mark.slow
 def test_a_page_does_not_wait_on_another_performances_hung_read(
     daemon: tuple[Sandbox, Daemon, str],
 ) -> None:
@@ -215,6 +217,7 @@ def test_after_a_restart_on_a_fresh_store_a_lifted_hold_it_cannot_prove_is_an_er
             again.proc.communicate()
 
 
+@pytest.mark.slow
 def test_readyz_is_503_while_every_run_fails_and_200_once_one_succeeds(
     daemon: tuple[Sandbox, Daemon, str],
 ) -> None:

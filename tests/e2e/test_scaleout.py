@@ -111,6 +111,7 @@ def every_performance_runs_on_a_live_instance(config: Path, live: list[Instance]
     )
 
 
+@pytest.mark.slow
 def test_three_instances_and_a_second_venue_on_one_postgres_survive_kill_9(
     tmp_path: Path, pg_url: str
 ) -> None:

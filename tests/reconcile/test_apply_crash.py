@@ -177,6 +177,7 @@ async def test_an_uninterrupted_story_converges_and_lifts_holds(
     assert again.plan.is_empty
 
 
+@pytest.mark.slow
 async def test_a_crash_at_any_operation_is_repaired_without_repeating_a_status_change(
     cfg: BridgeConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
