@@ -61,14 +61,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import psycopg
 
 from bridge.core.outcome import ErrorKind, Requeue
 from bridge.daemon.schedule import Backoff, next_run, retry_cap_s
 from bridge.sandbox import Sandbox
 from bridge.sandbox.control import Faults
 from bridge.testing.chaos.invariants import held_seat_views
-from bridge.testing.chaos.runner import client_ports
+from bridge.testing.chaos.runner import terminate_sessions as chaos_terminate
 from bridge.testing.daemon import converged, fast_settings, role_of, with_daemon_settings
 from bridge.testing.sandbox import (
     lease_count,
@@ -816,19 +815,7 @@ def pg_session_loss(folder: Path, quick: bool) -> list[Result]:
 def terminate_sessions(cluster: Cluster, pids: list[int]) -> int:
     """``pg_terminate_backend`` on the private cluster's sessions of processes ``pids`` (found by
     their client ports, as the chaos runner does); how many."""
-    ports = client_ports(pids)
-    if not ports:
-        return 0
-    try:
-        with psycopg.connect(cluster.url, autocommit=True, connect_timeout=3) as conn:
-            rows = conn.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE client_port = ANY(%s) AND pid <> pg_backend_pid()",
-                (sorted(ports),),
-            ).fetchall()
-    except psycopg.Error:
-        return 0
-    return sum(1 for (ok,) in rows if ok)
+    return chaos_terminate(cluster.url, pids)
 
 
 # -- 5. the SQLite file deleted ------------------------------------------------------------------

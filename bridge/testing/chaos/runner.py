@@ -383,6 +383,26 @@ def client_ports(pids: list[int]) -> set[int]:
     return ports
 
 
+def terminate_sessions(admin_url: str, pids: list[int], database: str | None = None) -> int:
+    """``pg_terminate_backend`` on the sessions processes ``pids`` hold (by their client ports),
+    in ``database`` only when given, over a connection to ``admin_url``; how many ended (0 when
+    the server cannot be reached)."""
+    ports = client_ports(pids)
+    if not ports:
+        return 0
+    try:
+        with psycopg.connect(admin_url, autocommit=True, connect_timeout=3) as conn:
+            rows = conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE client_port = ANY(%s) AND pid <> pg_backend_pid()"
+                " AND (%s::text IS NULL OR datname = %s::text)",
+                (sorted(ports), database, database),
+            ).fetchall()
+    except psycopg.Error:
+        return 0
+    return sum(1 for (ok,) in rows if ok)
+
+
 class SessionCutter:
     """Terminates (``pg_terminate_backend``) the store sessions of some daemons: once, or again
     every :data:`SESSION_CUT_EVERY_S` until stopped. Only the daemons' own sessions (found by
@@ -397,19 +417,7 @@ class SessionCutter:
 
     def cut(self, pids: list[int]) -> int:
         """Terminate the sessions of ``pids`` now; how many there were."""
-        ports = client_ports(pids)
-        if not ports:
-            return 0
-        try:
-            with psycopg.connect(postgres.ADMIN_URL, autocommit=True, connect_timeout=3) as c:
-                rows = c.execute(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = %s AND client_port = ANY(%s) AND pid <> pg_backend_pid()",
-                    (self.database, sorted(ports)),
-                ).fetchall()
-        except psycopg.Error:
-            return 0
-        done = sum(1 for (ok,) in rows if ok)
+        done = terminate_sessions(postgres.ADMIN_URL, pids, self.database)
         self.cut_sessions += done
         return done
 
