@@ -105,6 +105,7 @@ def test_a_killed_run_does_not_lock_out_the_next_one_and_status_shows_it(
     assert {row["outcome"] for row in rows.values()} == {"converged"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_a_stop_signal_ends_the_run_with_exit_1_and_hands_over_after_the_write_in_flight(
     served: tuple[Sandbox, Path], signum: signal.Signals
