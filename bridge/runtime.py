@@ -147,8 +147,10 @@ def policy_of(cfg: BridgeConfig, *, force: bool = False) -> Policy:
         owns_all_channels=frozenset(s.owns_all_channels),
         for_sale_reserve=s.for_sale_reserve,
         force=force,
-        bridge_statuses=cfg.tables.bridge_statuses(),
+        bridge_statuses=cfg.tables.bridge_statuses()
+        | ({s.fallback_status} if s.fallback_status else set()),
         table_shrink_share=s.table_shrink_share,
+        fallback_status=s.fallback_status,
     )
 
 

@@ -27,7 +27,7 @@ from pydantic import (
 )
 
 from bridge.domain import SeasonPolicy
-from bridge.mapping.model import MappingTables
+from bridge.mapping.model import SEATSIO_BUILTIN_STATUSES, MappingTables
 
 SEATSIO_REGIONS = ("eu", "na", "sa", "oc")
 
@@ -242,6 +242,19 @@ class SafetySettings(Section):
     for_sale_reserve: int = Field(2, ge=0, le=10)
     #: A seat table that lost more than this share of its rows since the last run is refused.
     table_shrink_share: float = Field(0.1, ge=0, le=1)
+    #: The status that holds a seat whose planned form cannot be written (for-sale budget
+    #: spent, a partner's channel) when its hold code has no fallback_status; "" for none.
+    fallback_status: str = "held-by-bridge"
+
+    @field_validator("fallback_status")
+    @classmethod
+    def _not_builtin(cls, value: str) -> str:
+        if value.casefold() in {b.casefold() for b in SEATSIO_BUILTIN_STATUSES}:
+            raise ValueError(
+                f"{value!r} is a seats.io built-in status; name a status of the bridge's own "
+                '(e.g. "held-by-bridge"), or "" for none'
+            )
+        return value
 
 
 def _listen(value: str) -> str:

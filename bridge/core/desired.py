@@ -67,8 +67,11 @@ class DesiredEvent:
         if label in self.season_fallbacks:
             return Reason(Rule.SEASON_FALLBACK, layer)
         if label in self.undecided:
-            # undecided for its own codes (none has a rule), or by another performance's
-            return Reason(Rule.UNKNOWN_CODE if layer is None else Rule.UNDECIDED, layer)
+            # undecided for its own codes (none has a rule, or only ignore beside an unknown
+            # one), or by another performance's
+            rule = self.rules.get(label)
+            unknown = layer is None or (rule is not None and rule.action is Action.IGNORE)
+            return Reason(Rule.UNKNOWN_CODE if unknown else Rule.UNDECIDED, layer)
         if self.known is not None and label not in self.known:
             return Reason(Rule.UNKNOWN_SEAT, layer)
         rule = self.rules.get(label)
@@ -213,6 +216,7 @@ def _resolve(
     rules: dict[str, HoldRule] = {}
     won: dict[str, SeatHold] = {}
     undecided: set[str] = set()
+    over_ignore: set[str] = set()  # undecided: an unknown code beside an ignore layer
     hold_rules = tables.hold_rules
     for (seat_map_id, seat_id), holds in layers.items():
         for hold in holds:
@@ -238,6 +242,12 @@ def _resolve(
             # Only unknown codes: what they mean is unknown, so the label is left as it is.
             undecided.add(label)
             continue
+        if best.action is Action.IGNORE and any(h.hold_code_id not in hold_rules for h in holds):
+            # An unknown code beside a layer that shows nothing: the unknown one may be a hold
+            # that should, so the label is left as it is (a mapped code that holds still wins);
+            # its ignore layer stays on record as the one that would decide
+            undecided.add(label)
+            over_ignore.add(label)
         current = rules.get(label)
         if current is None or _rank(best) < _rank(current):
             rules[label] = best
@@ -253,7 +263,7 @@ def _resolve(
                 detail=f"hold code {code} has no rule ({len(seats)} seats)",
             )
         )
-    for label in undecided:
+    for label in undecided - over_ignore:
         rules.pop(label, None)
         won.pop(label, None)
     return _Performance(performance_id, target, rules, won, undecided, table_labels)

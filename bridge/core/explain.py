@@ -556,7 +556,13 @@ class _Explainer:
             return unknown, f"the chart of {t.event_key} has no object {label}"
         assert observed is not None
         state, wanted = _state_of(observed), _wanted(event, season, label)
-        holding = (Rule.HELD, Rule.SEASON_CHANNEL, Rule.SEASON_DIFFERS, Rule.SEASON_FALLBACK)
+        holding = (
+            Rule.HELD,
+            Rule.SEASON_CHANNEL,
+            Rule.SEASON_DIFFERS,
+            Rule.SEASON_FALLBACK,
+            Rule.FALLBACK,
+        )
         if rule in holding and state is SeatState.SOLD:
             # Tessitura holds it and seats.io shows it sold (here, or through its season's
             # ticket): whatever the planner does with the season, this seat is a conflict
@@ -570,7 +576,7 @@ class _Explainer:
                     f"conflict: sold online ({obj.status}) while Tessitura holds it ({code}); "
                     "reported, never overwritten"
                 )
-            case Rule.CHANNEL_CONFLICT:
+            case Rule.CHANNEL_CONFLICT | Rule.PARTNER_CHANNEL:
                 mine = (f for f in self.findings if _about(f, seat_id, label))
                 why = (f.detail for f in mine if f.kind in CHANNEL_CONFLICTS)
                 return SeatState.CONFLICT, f"conflict: {next(why, 'its channel cannot hold it')}"
@@ -599,6 +605,11 @@ class _Explainer:
                 )
             case Rule.HELD:
                 return state, f"held by {code} -> {wanted}"
+            case Rule.FALLBACK:
+                return state, (
+                    f"held by {code} -> {wanted}, but the event's for-sale edits are spent "
+                    "today: a fallback status holds it until they allow"
+                )
         # nothing wants it held here: what seats.io shows, and what the bridge does about it
         if state is SeatState.SOLD and owned:
             return state, f"sold online ({obj.status}) while the bridge held it: left as is"

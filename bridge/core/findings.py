@@ -48,6 +48,7 @@ class FindingKind(StrEnum):
     UNOWNED_IN_BRIDGE_CHANNEL = "unowned_in_bridge_channel"
     UNOWNED_BRIDGE_STATUS = "unowned_bridge_status"
     FOR_SALE_BUDGET_EXHAUSTED = "for_sale_budget_exhausted"
+    HELD_BY_FALLBACK = "held_by_fallback"
     MASS_RELEASE_REFUSED = "mass_release_refused"
     HELD_OUTSIDE_TABLE = "held_outside_table"
     SEASON_RELEASE_WAITS = "season_release_waits"
@@ -74,13 +75,17 @@ _SEVERITY: Mapping[FindingKind, Severity] = {
     FindingKind.CHANNEL_ON_SEASON_EVENT: Severity.ERROR,
     FindingKind.CONFLICT: Severity.CONFLICT,
     FindingKind.SOLD_WHILE_HELD: Severity.INFO,
-    FindingKind.FOREIGN_CHANNEL: Severity.WARNING,
+    # held by the box office yet in a partner's channel: a bridge status holds it meanwhile,
+    # but a person has to settle whose seat it is
+    FindingKind.FOREIGN_CHANNEL: Severity.CONFLICT,
     # the bridge's own channel or status with no ledger entry: its memory was lost (a store
     # removed or replaced) or someone else put it there; it cannot prove the hold is its own,
     # so it never releases it, and a seat nobody may hold stays unbuyable: not converged
     FindingKind.UNOWNED_IN_BRIDGE_CHANNEL: Severity.ERROR,
     FindingKind.UNOWNED_BRIDGE_STATUS: Severity.ERROR,
     FindingKind.FOR_SALE_BUDGET_EXHAUSTED: Severity.ERROR,
+    # unbuyable, only not in its planned form yet: it moves there when the budget allows
+    FindingKind.HELD_BY_FALLBACK: Severity.WARNING,
     FindingKind.MASS_RELEASE_REFUSED: Severity.ERROR,
     FindingKind.HELD_OUTSIDE_TABLE: Severity.WARNING,
     FindingKind.SEASON_RELEASE_WAITS: Severity.ERROR,

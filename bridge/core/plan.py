@@ -104,6 +104,29 @@ class _KeyPlanner:
         self.performance_id = (
             desired.performance_ids[0] if len(desired.performance_ids) == 1 else None
         )
+        #: label -> the status holding it because its planned form cannot be written this run
+        #: (the for-sale budget is spent): see :func:`_label_works`
+        self.fallback_over: dict[str, str] = {}
+
+    def budget_fallback(self, label: str) -> str | None:
+        """The status that holds ``label`` while not for sale cannot be written: the bridge's
+        status it already shows and owns (no write), else :meth:`fallback_for`."""
+        entry, obj = self.entries.get(label), self.seen.objects.get(label)
+        if (
+            entry is not None
+            and entry.ownership is Ownership.STATUS
+            and obj is not None
+            and obj.status == entry.target
+        ):
+            return entry.target
+        return self.fallback_for(label)
+
+    def fallback_for(self, label: str) -> str | None:
+        """The status that holds ``label`` when its planned form cannot be written: its code's
+        ``fallback_status``, else the bridge's (``Policy.fallback_status``); None for neither."""
+        rule = self.desired.rules.get(label)
+        own = rule.fallback_status if rule is not None else None
+        return own or self.policy.fallback_status or None
 
     def find(self, kind: FindingKind, label: str | None = None, detail: str = "") -> None:
         self.findings.append(
@@ -156,6 +179,9 @@ class _KeyPlanner:
         want_status = self.status_of.get(label)
         want_not_for_sale = label in self.desired.not_for_sale
         wanted = want_channel is not None or want_status is not None or want_not_for_sale
+        fallback = self.fallback_over.get(label)
+        if fallback is not None:  # not for sale cannot be written this run: a status holds it
+            want_not_for_sale, want_status = False, fallback
         entry = self.entries.get(label)
         obj = self.seen.objects.get(label)
         if obj is None:
@@ -202,6 +228,20 @@ class _KeyPlanner:
             # own statuses: a move whose closing claim a crash cut off. The status is the bridge's.
             owned_status = status
 
+        # A channel the ledger says the bridge filled stays the bridge's after its key left the
+        # configuration (a renamed channel, a code edited to another action): its objects move.
+        foreign = (
+            channel is not None
+            and channel not in self.specs
+            and channel != owned_channel
+            and channel != self.season_channels.get(label)
+        )
+        # Held in a partner's channel: buyable there. A bridge status makes it unbuyable (the
+        # code's own for a status code, else the fallback), the partner's channel untouched.
+        in_partner_channel = foreign and (want_channel is not None or want_status is not None)
+        if in_partner_channel and want_channel is not None:
+            want_channel, want_status = None, self.fallback_for(label)
+
         bridge_set = (owned_status, want_status, *self.season_statuses.get(label, ()))
         if status != FREE and status not in bridge_set:
             # Never overwrite a sale: booked, reserved, resale or someone else's status.
@@ -233,22 +273,23 @@ class _KeyPlanner:
                 )
             return work
 
-        # A channel the ledger says the bridge filled stays the bridge's after its key left the
-        # configuration (a renamed channel, a code edited to another action): its objects move.
-        foreign = (
-            channel is not None
-            and channel not in self.specs
-            and channel != owned_channel
-            and channel != self.season_channels.get(label)
-        )
-        if foreign and (want_channel is not None or want_status is not None):
-            self.decided[label] = Rule.CHANNEL_CONFLICT
+        if in_partner_channel:
+            self.decided[label] = (
+                Rule.CHANNEL_CONFLICT if want_status is None else Rule.PARTNER_CHANNEL
+            )
+            held = (
+                f"held by status {want_status!r} instead, the channel left as it is"
+                if want_status is not None
+                else "no fallback status to hold it: buyable there (name [safety] fallback_status)"
+            )
             self.find(
                 FindingKind.FOREIGN_CHANNEL,
                 label,
-                f"wanted by the bridge but sits in channel {channel!r}, which it does not manage",
+                f"Tessitura holds it but it sits in channel {channel!r}, which the bridge does "
+                f"not manage: {held}",
             )
-            return work
+            if want_status is None:
+                return work
 
         if self.in_season and want_channel is not None:
             self.decided[label] = Rule.CHANNEL_CONFLICT
@@ -403,8 +444,10 @@ def plan(
 
 
 #: The planner's reasons that stand before the desired state's: it could not act on the object.
-_CANNOT_ACT = frozenset({Rule.CONFLICT, Rule.CHANNEL_CONFLICT, Rule.NOT_ON_CHART})
-_CONFLICTS = frozenset({Rule.CONFLICT, Rule.CHANNEL_CONFLICT})
+_CANNOT_ACT = frozenset(
+    {Rule.CONFLICT, Rule.CHANNEL_CONFLICT, Rule.NOT_ON_CHART, Rule.FALLBACK, Rule.PARTNER_CHANNEL}
+)
+_CONFLICTS = frozenset({Rule.CONFLICT, Rule.CHANNEL_CONFLICT, Rule.PARTNER_CHANNEL})
 _HELD_BACK = frozenset({Rule.RELEASE_REFUSED, Rule.RELEASE_WAITS})
 #: The desired state's reasons that stand before the planner's other ones.
 _WANTED_OR_KEPT = frozenset(
@@ -555,13 +598,29 @@ def _label_works(planner: _KeyPlanner) -> dict[str, _LabelWork]:
         if work is not None:
             works[label] = work
 
-    # For-sale budget: one coalesced restricting call, or none; a label that cannot be marked
-    # keeps whatever hold it had (its lifts wait too).
+    # For-sale budget: one coalesced restricting call, or none. When it is spent (or down to its
+    # last edit, kept for seats with no fallback) a seat with a fallback status is held by that
+    # status until the budget resets; a label that cannot be held either way keeps whatever hold
+    # it had (its lifts wait too).
     marks = sorted(
         lbl for lbl, w in works.items() if any(a[0] is OpKind.MARK_NOT_FOR_SALE for a in w.adds)
     )
     left = planner.seen.for_sale_calls_left
-    if marks and left is not None and left <= policy.for_sale_reserve:
+    spendable = None if left is None else left - policy.for_sale_reserve
+    if marks and spendable is not None and spendable <= 1:
+        instead = {lbl: fb for lbl in marks if (fb := planner.budget_fallback(lbl)) is not None}
+        for lbl, status in instead.items():
+            planner.fallback_over[lbl] = status
+            work = planner.label(lbl)
+            assert work is not None  # on the chart: it had a mark
+            works[lbl] = work
+            if planner.decided.get(lbl) is None:
+                planner.decided[lbl] = Rule.FALLBACK
+        if instead:
+            _fallback_finding(planner, instead, left, policy)
+        marks = [lbl for lbl in marks if lbl not in instead]
+    if marks and spendable is not None and spendable <= 0:
+        assert left is not None
         for lbl in marks:
             w = works[lbl]
             w.adds = [a for a in w.adds if a[0] is not OpKind.MARK_NOT_FOR_SALE]
@@ -575,10 +634,32 @@ def _label_works(planner: _KeyPlanner) -> dict[str, _LabelWork]:
                 labels=tuple(marks[:EXAMPLES]),
                 count=len(marks),
                 detail=f"{left} restricting for-sale edits left today, {policy.for_sale_reserve} "
-                f"kept in reserve: {len(marks)} objects not marked not for sale yet",
+                f"kept in reserve: {len(marks)} objects not marked not for sale yet, and no "
+                "fallback status holds them: buyable until the budget resets (name "
+                "[safety] fallback_status, or a fallback_status on their hold code)",
             )
         )
     return works
+
+
+def _fallback_finding(
+    planner: _KeyPlanner, instead: Mapping[str, str], left: int | None, policy: Policy
+) -> None:
+    """Say which seats a fallback status holds while the for-sale budget is spent."""
+    labels = sorted(instead)
+    statuses = ", ".join(sorted(set(instead.values())))
+    planner.findings.append(
+        Finding(
+            FindingKind.HELD_BY_FALLBACK,
+            performance_id=planner.performance_id,
+            event_key=planner.desired.key,
+            labels=tuple(labels[:EXAMPLES]),
+            count=len(labels),
+            detail=f"{left} restricting for-sale edits left today, {policy.for_sale_reserve} kept "
+            f"in reserve: {len(labels)} objects held by status {statuses} instead of not for "
+            "sale; they move to not for sale once the budget allows",
+        )
+    )
 
 
 def _held_after(planner: _KeyPlanner, work: _LabelWork | None, label: str) -> bool:

@@ -23,6 +23,9 @@ class Policy:
     is its own (see ``plan``).
     ``table_shrink_share``: a seat table that lost more than this share of its rows since the last
     run is not trusted (its performances are not planned) unless ``force``.
+    ``fallback_status``: the bridge status that holds a seat whose planned form cannot be written
+    (the for-sale budget spent, a channel the bridge does not own) when its code names no
+    ``fallback_status`` of its own; "" for none (such a seat then stays as it is, an error).
     ``pass_refusal``: set when the pass as a whole has freed its share already (see
     ``bridge.core.guards.ReleaseBreaker``): every lift that would free an object is refused,
     and this says why.
@@ -37,3 +40,4 @@ class Policy:
     bridge_statuses: frozenset[str] = field(default_factory=frozenset)
     pass_refusal: str = ""
     table_shrink_share: float = 0.1
+    fallback_status: str = ""

@@ -40,7 +40,8 @@ class Rule(StrEnum):
     #: the winning layer's rule shows nothing here (no target, or a channel the season does not
     #: take from this event)
     NO_EFFECT = "no_effect"
-    #: only hold codes without a rule: kept as is
+    #: only hold codes without a rule, or ignore beside one (the unknown code may be a hold):
+    #: kept as is
     UNKNOWN_CODE = "unknown_code"
     #: the unit cannot decide it (a performance of its event or season differs): kept as is
     UNDECIDED = "undecided"
@@ -55,6 +56,12 @@ class Rule(StrEnum):
     #: the channel that should hold it cannot: a foreign one holds it, it has no configuration,
     #: or the event is in a season (channels live there): reported, left as is
     CHANNEL_CONFLICT = "channel_conflict"
+    #: its planned form (not for sale) cannot be written this run, the for-sale budget being
+    #: spent: a fallback status holds it until it can
+    FALLBACK = "fallback"
+    #: Tessitura holds it but a partner's channel (one the bridge does not manage) has it: a
+    #: bridge status holds it, the channel left as it is; reported as a conflict
+    PARTNER_CHANNEL = "partner_channel"
     #: the chart has no object with this label: nothing to do
     NOT_ON_CHART = "not_on_chart"
     #: wanted by nothing here and sold online: left as is
@@ -80,7 +87,16 @@ class Rule(StrEnum):
 
 
 #: Rules under which the plan makes the object unbuyable on its event (or keeps it held).
-WANTED = frozenset({Rule.HELD, Rule.SEASON_CHANNEL, Rule.SEASON_DIFFERS, Rule.SEASON_FALLBACK})
+WANTED = frozenset(
+    {
+        Rule.HELD,
+        Rule.SEASON_CHANNEL,
+        Rule.SEASON_DIFFERS,
+        Rule.SEASON_FALLBACK,
+        Rule.FALLBACK,
+        Rule.PARTNER_CHANNEL,
+    }
+)
 #: Rules under which the plan keeps the object exactly as it is (fail closed).
 KEPT = frozenset(
     {

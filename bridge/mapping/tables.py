@@ -175,10 +175,13 @@ def read_hold_codes(path: Path, problems: list[Problem]) -> HoldCodeTable:
             ok = False
 
         if action is not None and action is not Action.CHANNEL:
+            # a not-for-sale code may name the status that holds its seats while the event's
+            # for-sale edits are spent
+            fallback_cell = None if action is Action.NOT_FOR_SALE else fallback
             for column, value in (
                 ("channel_name", name),
                 ("channel_color", color),
-                ("fallback_status", fallback),
+                ("fallback_status", fallback_cell),
             ):
                 if value is not None:
                     problems.append(
@@ -187,7 +190,9 @@ def read_hold_codes(path: Path, problems: list[Problem]) -> HoldCodeTable:
                             column,
                             f"{column} given for a {action.value} row",
                             value,
-                            "only channel rows take it; leave it empty",
+                            "only channel and not_for_sale rows take it; leave it empty"
+                            if column == "fallback_status"
+                            else "only channel rows take it; leave it empty",
                         )
                     )
                     ok = False

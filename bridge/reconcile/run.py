@@ -28,6 +28,7 @@ from datetime import datetime
 import structlog
 
 from bridge.clock import SYSTEM, Clock
+from bridge.core.applied import ApplyOutcome, OpResult
 from bridge.core.desired import DesiredState, desired_state
 from bridge.core.findings import FindingKind, Severity, sorted_findings
 from bridge.core.guards import ReleaseBreaker, pass_keys, shrunk_tables
@@ -41,10 +42,10 @@ from bridge.core.outcome import (
     error_findings,
 )
 from bridge.core.plan import plan
-from bridge.core.plan_model import Operation, Plan
+from bridge.core.plan_model import Operation, OpKind, Plan
 from bridge.core.policy import Policy
 from bridge.domain import HoldSnapshot, LedgerEntry
-from bridge.errors import BridgeError, ConfigError
+from bridge.errors import BridgeError, ConfigError, ForSaleLimitError
 from bridge.http import Sleep, fenced
 from bridge.mapping.model import MappingTables
 from bridge.reconcile import apply as applying
@@ -298,6 +299,11 @@ class Reconciler:
                         clock=self.clock,
                     )
                     leases.check()  # a write the fence stopped in the undo says why here
+                    if _for_sale_limit_met(result.outcome):
+                        await self._fallback_round(
+                            result, unit, refused_tables, breaker, leases.check
+                        )
+                        leases.check()
             if apply:  # only a run that applied may vouch: a dry run writes nothing
                 marked = vouch_clean(store, observed, result.outcome, policy.bridge_statuses)
                 if marked:
@@ -326,6 +332,46 @@ class Reconciler:
             else:  # the status is the word of whoever ran the unit since; else ours: an error
                 _record_lost(self.tables, store, result, self.clock, started)
         return result
+
+    async def _fallback_round(
+        self,
+        result: UnitResult,
+        unit: tuple[int, ...],
+        refused_tables: Mapping[int, str] | None,
+        breaker: ReleaseBreaker | None,
+        before_step: Callable[[], None],
+    ) -> None:
+        """The day's for-sale edits ran out under this run (seats.io's 429): read and plan once
+        more, now that the store knows, so the kills it could not mark are held by their
+        fallback status at once, not a cadence later. The refused marks give way to this
+        round's plan and outcome; a round that cannot read leaves the first one's error."""
+        reading = await self.read_unit(unit, refused_tables=refused_tables)
+        if reading.hold_errors or reading.seatsio_error is not None:
+            return
+        second = reading.plan
+        if breaker is not None and not breaker.admit(second.released):
+            refused = replace(self.policy, pass_refusal=breaker.reason(second.released))
+            second = plan(
+                reading.desired, reading.observed, reading.ledger, refused, self.tables.channels
+            )
+        first = result.outcome
+        assert first is not None
+        outcome = await apply_plan(
+            second,
+            self.seatsio,
+            self.store,
+            performance_ids=unit,
+            before_step=before_step,
+            clock=self.clock,
+        )
+        kept = [r for r in first.results if not _limit_refusal(r)]
+        result.plan = second
+        result.outcome = ApplyOutcome(outcome.run_id, kept + outcome.results)
+        log.info(
+            "for-sale edits spent: held by fallback status",
+            performances=unit,
+            operations=len(second.api_operations),
+        )
 
     async def read_unit(
         self,
@@ -405,6 +451,19 @@ class Reconciler:
     def _known_seats(self, seat_map_id: int) -> Collection[int] | None:
         table = self.tables.seat_tables.get(seat_map_id)
         return None if table is None else table.labels.keys()
+
+
+def _limit_refusal(result: OpResult) -> bool:
+    """A mark refused because the event's for-sale edits are spent today."""
+    return (
+        result.state == "failed"
+        and result.op.kind is OpKind.MARK_NOT_FOR_SALE
+        and isinstance(result.exc, ForSaleLimitError)
+    )
+
+
+def _for_sale_limit_met(outcome: ApplyOutcome | None) -> bool:
+    return outcome is not None and any(_limit_refusal(r) for r in outcome.results)
 
 
 def _waves(units: list[tuple[int, ...]], size: int) -> list[list[tuple[int, ...]]]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from reconcile_world import PRESS, SPECS, VIP, desired_for, entry, event, ledger, obj
 
@@ -11,9 +13,10 @@ from bridge.core.observed import ObservedEvent
 from bridge.core.plan import plan
 from bridge.core.plan_model import Operation, OpKind, Plan
 from bridge.core.policy import Policy
+from bridge.core.reasons import Rule
 from bridge.core.simulate import simulate
 from bridge.domain import LedgerEntry, Ownership
-from bridge.mapping.model import ChannelSpec
+from bridge.mapping.model import Action, ChannelSpec, HoldRule
 
 CH = Ownership.CHANNEL
 ST = Ownership.STATUS
@@ -103,18 +106,41 @@ def test_only_objects_the_ledger_owns_are_removed_from_a_bridge_channel() -> Non
     assert _findings(p, FindingKind.UNOWNED_IN_BRIDGE_CHANNEL) == ["A-2"]
 
 
-def test_an_object_in_a_foreign_channel_is_left_there_and_reported() -> None:
+def test_a_held_object_in_a_partners_channel_is_held_by_a_status_the_channel_left_alone() -> None:
     foreign = ChannelSpec("promoter", "Promoter", "#000", 5)
-    p = _plan(
-        desired_for("ev", channels={"vip": ["A-1"]}, statuses={"held": ["A-2"]}),
-        event(
-            "ev",
-            [obj("A-1", channel="promoter"), obj("A-2", channel="promoter")],
-            channels=(*SPECS, foreign),
-        ),
+    in_partner_channel = event(
+        "ev",
+        [obj("A-1", channel="promoter"), obj("A-2", channel="promoter")],
+        channels=(*SPECS, foreign),
     )
-    assert p.operations == ()
+    desired = desired_for("ev", channels={"vip": ["A-1"]}, statuses={"held": ["A-2"]})
+    p = _plan(desired, in_partner_channel, policy=Policy(fallback_status="held-by-bridge"))
+    assert p.operations == (  # no channel call: the partner's channel is never touched
+        Operation(OpKind.CHANGE_STATUS, ("ev",), ("A-2",), "held", ("free",)),
+        Operation(OpKind.CHANGE_STATUS, ("ev",), ("A-1",), "held-by-bridge", ("free",)),
+    )
     assert _findings(p, FindingKind.FOREIGN_CHANNEL) == ["A-1", "A-2"]
+    assert all(f.severity.value == "conflict" for f in p.findings)  # never converged-silent
+    # with no fallback status configured the channel hold stays buyable there, and says so
+    bare = _plan(desired, in_partner_channel)
+    assert [op.labels for op in bare.operations] == [("A-2",)]
+    (a1,) = [f for f in bare.findings if f.label == "A-1"]
+    assert "no fallback status" in a1.detail
+
+
+def test_a_partners_channel_hold_keeps_its_fallback_until_the_partner_lets_go() -> None:
+    foreign = ChannelSpec("promoter", "Promoter", "#000", 5)
+    policy = Policy(fallback_status="held-by-bridge", bridge_statuses=frozenset({"held-by-bridge"}))
+    led = ledger(entry("ev", "A-1", ST, "held-by-bridge"))
+    desired = desired_for("ev", channels={"vip": ["A-1"]})
+    still = event(
+        "ev", [obj("A-1", "held-by-bridge", channel="promoter")], channels=(*SPECS, foreign)
+    )
+    assert _plan(desired, still, led=led, policy=policy).operations == ()
+    # the partner took it out of their channel: the planned channel, then the status goes
+    freed = event("ev", [obj("A-1", "held-by-bridge")], channels=(*SPECS, foreign))
+    p = _plan(desired, freed, led=led, policy=policy)
+    assert _kinds(p) == [OpKind.ADD_TO_CHANNEL, OpKind.RELEASE_STATUS, OpKind.LEDGER_CLAIM]
 
 
 def test_an_object_in_an_unowned_bridge_channel_is_not_moved_to_another() -> None:
@@ -387,9 +413,58 @@ def test_no_restricting_edit_is_planned_once_only_the_reserve_is_left() -> None:
         led=led,
     )
     assert p.operations == ()  # and A-1 keeps its status until it can be marked
-    (budget,) = p.findings
-    assert budget.kind is FindingKind.FOR_SALE_BUDGET_EXHAUSTED
-    assert budget.labels == ("A-1", "A-2")
+    budget, held = p.findings
+    assert (held.kind, held.labels) == (FindingKind.HELD_BY_FALLBACK, ("A-1",))
+    assert budget.kind is FindingKind.FOR_SALE_BUDGET_EXHAUSTED  # no fallback: buyable, error
+    assert budget.labels == ("A-2",)
+
+
+FALLBACK = Policy(fallback_status="held-by-bridge", bridge_statuses=frozenset({"held-by-bridge"}))
+
+
+def test_a_spent_for_sale_budget_holds_new_kills_by_the_fallback_status() -> None:
+    p = _plan(
+        desired_for("ev", not_for_sale=["A-1", "A-2"]),
+        event("ev", [obj("A-1"), obj("A-2")], calls_left=2),
+        policy=FALLBACK,
+    )
+    assert p.operations[0] == Operation(
+        OpKind.CHANGE_STATUS, ("ev",), ("A-1", "A-2"), "held-by-bridge", ("free",)
+    )
+    (held,) = p.findings
+    assert (held.kind, held.labels, held.severity.value) == (
+        FindingKind.HELD_BY_FALLBACK,
+        ("A-1", "A-2"),
+        "warning",
+    )
+    assert p.reasons[("ev", "A-1")].rule is Rule.FALLBACK
+
+
+def test_the_last_edit_above_the_reserve_is_kept_for_kills_without_a_fallback() -> None:
+    code_fallback = HoldRule(5, Action.NOT_FOR_SALE, None, 1, fallback_status="held-kill")
+    desired = desired_for("ev", not_for_sale=["A-1", "A-2"])
+    ev = desired.events["ev"]
+    desired = DesiredState({"ev": replace(ev, rules={"A-1": code_fallback})})
+    p = _plan(desired, event("ev", [obj("A-1"), obj("A-2")], calls_left=3))
+    assert p.api_operations == (
+        Operation(OpKind.CHANGE_STATUS, ("ev",), ("A-1",), "held-kill", ("free",)),
+        Operation(OpKind.MARK_NOT_FOR_SALE, ("ev",), ("A-2",)),
+    )
+
+
+def test_a_fallback_hold_moves_to_not_for_sale_once_the_budget_resets() -> None:
+    led = ledger(entry("ev", "A-1", ST, "held-by-bridge"))
+    desired = desired_for("ev", not_for_sale=["A-1"])
+    held = event("ev", [obj("A-1", "held-by-bridge")], calls_left=2)
+    assert _plan(desired, held, led=led, policy=FALLBACK).operations == ()  # still spent
+    reset = event("ev", [obj("A-1", "held-by-bridge")], calls_left=10)
+    p = _plan(desired, reset, led=led, policy=FALLBACK)
+    assert p.api_operations == (  # marked first, the status lifted after: never buyable between
+        Operation(OpKind.MARK_NOT_FOR_SALE, ("ev",), ("A-1",)),
+        Operation(OpKind.RELEASE_STATUS, ("ev",), ("A-1",), "held-by-bridge", ("held-by-bridge",)),
+    )
+    after, led_after = simulate(p, {"ev": reset}, led)
+    assert not _plan(desired, after["ev"], led=dict(led_after), policy=FALLBACK).operations
 
 
 def test_lifting_a_not_for_sale_hold_costs_no_budget() -> None:

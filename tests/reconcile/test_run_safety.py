@@ -50,7 +50,9 @@ async def test_a_sale_in_one_performance_is_not_hidden_by_a_bridge_status_in_ano
     assert any(f.kind is FindingKind.CONFLICT and f.label == label for f in report.plan.findings)
 
 
-async def test_a_spent_for_sale_budget_still_lets_unrelated_holds_lift(bench: Bench) -> None:
+async def test_a_spent_for_sale_budget_holds_a_kill_by_its_fallback_in_the_same_run(
+    bench: Bench,
+) -> None:
     await bench.sync()
     world = bench.box.seatsio_world
     event = "perf-201"
@@ -61,13 +63,17 @@ async def test_a_spent_for_sale_budget_still_lets_unrelated_holds_lift(bench: Be
             break
     bench.box.tessitura_world.hold(201, [bench.seat("Orchestra-J-1")], KILL)  # wants not-for-sale
     bench.box.tessitura_world.release(201, [bench.seat("Orchestra-A-1")])  # house hold lifted
-    await bench.sync()
-    assert world.channel_of(event, "Orchestra-A-1") is None  # the lift went ahead
-    assert world.is_for_sale(event, "Orchestra-J-1")  # could not be marked today
-    assert bench.store.for_sale_calls_left(event) == 0
     report = await bench.sync()
+    assert world.channel_of(event, "Orchestra-A-1") is None  # the lift went ahead
+    assert world.is_for_sale(event, "Orchestra-J-1")  # could not be marked today ...
+    assert world.object_status(event, "Orchestra-J-1") == "held-by-bridge"  # ... yet unbuyable
+    assert bench.store.for_sale_calls_left(event) == 0
     kinds = {f.kind for f in report.plan.findings if f.event_key == event}
-    assert FindingKind.FOR_SALE_BUDGET_EXHAUSTED in kinds
+    assert FindingKind.HELD_BY_FALLBACK in kinds
+    assert not report.errors  # the refused mark gave way to the fallback that holds the seat
+    again = await bench.sync()  # stays so, without a write, until the budget resets
+    assert not again.plan.api_operations
+    assert world.object_status(event, "Orchestra-J-1") == "held-by-bridge"
 
 
 async def test_an_event_missing_from_seatsio_is_an_error_not_converged(

@@ -12,6 +12,7 @@ import pytest
 from sandbox_bench import Bench, cfg_fixture  # noqa: F401
 
 from bridge.config import BridgeConfig
+from bridge.core.findings import FindingKind
 from bridge.sandbox.control import Faults, Override
 from bridge.sandbox.seatsio_forsale import ForSaleItem
 
@@ -108,7 +109,10 @@ async def test_the_daily_limit_429_records_the_budget_until_it_resets(bench: Ben
     bench.box.tessitura_world.hold(201, [bench.seat("Orchestra-J-1")], KILL)
     report = await bench.sync()
     assert world.is_for_sale(EVENT, "Orchestra-J-1")
-    assert any("mark_not_for_sale" in e for e in report.errors)
+    # the refused mark gave way, in the same run, to the fallback status: never buyable
+    assert world.object_status(EVENT, "Orchestra-J-1") == "held-by-bridge"
+    assert not report.errors
+    assert FindingKind.HELD_BY_FALLBACK in {f.kind for f in report.plan.findings}
     assert bench.store.for_sale_calls_left(EVENT) == 0
     tomorrow = datetime.now(UTC) + timedelta(hours=24, minutes=5)
     assert bench.store.for_sale_calls_left(EVENT, now=tomorrow) > 0
