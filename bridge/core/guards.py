@@ -105,7 +105,9 @@ def vanished_holds(holds: Mapping[int, int], had: Mapping[int, int]) -> dict[int
     """Performances whose holds answer has no hold at all (``holds``: performance id -> holds
     read) where the bridge holds at least :data:`VANISHED_FROM` objects for them (``had``: the
     ledger's rows on the performance's event and its season), with why: a mass release whatever
-    the floor, refused unless forced."""
+    the floor, refused unless forced. The shell asks twice: which to read again, then which
+    are still empty (hence "twice" in the reason). A drop to holds the tables ignore is not
+    empty: it is a release like any other, under the floor and the share."""
     return {
         pid: (
             f"Tessitura answered no hold at all for performance {pid}, twice, where the bridge "

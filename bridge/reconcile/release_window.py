@@ -82,8 +82,8 @@ class WindowBreaker:
         return self._held[0]
 
     def releases(self) -> list[Release]:
-        """The admitted releases on record (a note that cannot be read counts as nothing
-        freed would not be fail closed: it is logged and counts as the floor)."""
+        """The admitted releases on record. A note that cannot be read counts as the floor, at
+        its write time: counting it as nothing freed would not fail closed."""
         out: list[Release] = []
         for note in self.store.notes(NOTE_PREFIX):
             try:
