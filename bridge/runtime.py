@@ -163,9 +163,11 @@ def reconciler_for(
     force: bool = False,
     concurrency: int = UNIT_CONCURRENCY,
     clock: Clock = SYSTEM,
+    release_window_s: float | None = None,
 ) -> Reconciler:
     """What a pass uses, taken from the config: its tables and policy, with these clients;
-    ``clock`` is the reconciler's and its seat-map cache's."""
+    ``clock`` is the reconciler's and its seat-map cache's; ``release_window_s``: the daemon's
+    rolling mass-release window (see :mod:`bridge.reconcile.release_window`)."""
     return Reconciler(
         tables=cfg.tables,
         policy=policy_of(cfg, force=force),
@@ -176,6 +178,7 @@ def reconciler_for(
         concurrency=concurrency,
         clock=clock,
         lease_ttl_s=cfg.store.lease_ttl_s,
+        release_window_s=release_window_s,
     )
 
 

@@ -1,10 +1,13 @@
-"""Guards that hold a whole pass back: the mass-release breaker across units, and seat tables that
-shrank since the last run (a lost row makes its seat's hold unknowable)."""
+"""Guards that hold a whole pass back: the mass-release breaker across units (over a rolling
+window in the daemon), performances whose holds vanished at once, and seat tables that shrank since
+the last run (a lost row makes its seat's hold unknowable)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
 
 from bridge.core.policy import Policy
 from bridge.mapping.model import MappingTables
@@ -38,12 +41,81 @@ class ReleaseBreaker:
         self.freed = total
         return True
 
+    @classmethod
+    def for_window(
+        cls,
+        policy: Policy,
+        held: int,
+        earlier: Iterable[Release],
+        now: datetime,
+        window_s: float,
+    ) -> ReleaseBreaker:
+        """The breaker of a rolling window (the daemon's): the releases admitted within
+        ``window_s`` before ``now`` count as freed already, as the earlier units of one pass
+        would; ``held`` is what the bridge holds across every unit the window may run."""
+        return cls(
+            policy.mass_release_share,
+            policy.mass_release_floor,
+            held,
+            freed_within(earlier, now, window_s),
+        )
+
     def reason(self, released: int) -> str:
         return (
             f"this pass has freed {self.freed} and would free {released} more of the "
             f"{self.held} objects the bridge holds in it: over {self.share:.0%} and at least "
             f"{self.floor}"
         )
+
+
+class Breaker(Protocol):
+    """What a unit asks of the mass-release breaker it runs under (a pass's, or the daemon's
+    rolling window)."""
+
+    def admit(self, released: int) -> bool: ...
+
+    def reason(self, released: int) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Release:
+    """``freed`` objects made buyable by a unit the breaker admitted at ``at``."""
+
+    at: datetime
+    freed: int
+
+
+def in_window(release: Release, now: datetime, window_s: float) -> bool:
+    """Whether ``release`` counts in the window that ends at ``now``: within ``window_s`` before
+    it (a release dated after ``now``, a wall-clock step back, counts too: fail closed)."""
+    return release.at > now - timedelta(seconds=window_s)
+
+
+def freed_within(releases: Iterable[Release], now: datetime, window_s: float) -> int:
+    """Objects the admitted releases of the window ending at ``now`` made buyable."""
+    return sum(r.freed for r in releases if in_window(r, now, window_s))
+
+
+#: A performance the bridge holds this many objects for, whose holds answer is empty, vanished:
+#: a glitch (a wrong filter, an emptied cache upstream) looks exactly like that.
+VANISHED_FROM = 5
+
+
+def vanished_holds(holds: Mapping[int, int], had: Mapping[int, int]) -> dict[int, str]:
+    """Performances whose holds answer has no hold at all (``holds``: performance id -> holds
+    read) where the bridge holds at least :data:`VANISHED_FROM` objects for them (``had``: the
+    ledger's rows on the performance's event and its season), with why: a mass release whatever
+    the floor, refused unless forced. The shell asks twice: which to read again, then which
+    are still empty (hence "twice" in the reason). A drop to holds the tables ignore is not
+    empty: it is a release like any other, under the floor and the share."""
+    return {
+        pid: (
+            f"Tessitura answered no hold at all for performance {pid}, twice, where the bridge "
+            f"holds {had[pid]} objects for it"
+        )
+        for pid, n in sorted(holds.items())
+        if n == 0 and had.get(pid, 0) >= VANISHED_FROM
+    }
 
 
 def pass_keys(tables: MappingTables, units: Iterable[tuple[int, ...]]) -> list[str]:

@@ -215,7 +215,13 @@ class Daemon:
         elif not await self._become_active(rt.store):
             return EXIT_OTHER_ACTIVE if not self.standby_allowed else 0
         self._reconciler = reconciler_for(
-            self.cfg, rt.tessitura, rt.seatsio, rt.store, clock=self.clock
+            self.cfg,
+            rt.tessitura,
+            rt.seatsio,
+            rt.store,
+            clock=self.clock,
+            # the breaker counts what every unit freed over one discovery cycle, store-wide
+            release_window_s=self.cfg.schedule.discovery_every_s,
         )
         self._gate = asyncio.Semaphore(self.cfg.daemon.max_units_in_flight)
         d = self.cfg.daemon
@@ -717,7 +723,13 @@ class Daemon:
         self.state.restart_pending = pending
         if rt is not None:
             self._reconciler = reconciler_for(
-                self.cfg, rt.tessitura, rt.seatsio, rt.store, clock=self.clock
+                self.cfg,
+                rt.tessitura,
+                rt.seatsio,
+                rt.store,
+                clock=self.clock,
+                # the breaker counts what every unit freed over one discovery cycle, store-wide
+                release_window_s=self.cfg.schedule.discovery_every_s,
             )
         for key, unit in self.state.units.items():  # terminal waits end with a config change
             if unit.waits_for_config:

@@ -30,8 +30,8 @@ import structlog
 from bridge.clock import SYSTEM, Clock
 from bridge.core.applied import ApplyOutcome, OpResult
 from bridge.core.desired import DesiredState, desired_state
-from bridge.core.findings import FindingKind, Severity, sorted_findings
-from bridge.core.guards import ReleaseBreaker, pass_keys, shrunk_tables
+from bridge.core.findings import Finding, FindingKind, Severity, sorted_findings
+from bridge.core.guards import Breaker, ReleaseBreaker, pass_keys, shrunk_tables, vanished_holds
 from bridge.core.observed import ObservedEvent
 from bridge.core.outcome import (
     HELD_BACK,
@@ -53,6 +53,7 @@ from bridge.reconcile.apply import apply_plan
 from bridge.reconcile.leases import LEASE_TTL_S, UnitLeases, instance_id, run_holder
 from bridge.reconcile.merge import WriteMerger
 from bridge.reconcile.observe import observe
+from bridge.reconcile.release_window import WindowBreaker
 from bridge.reconcile.seat_maps import KnownSeats, SeatMapCache
 from bridge.reconcile.verify import booked_during_run
 from bridge.reconcile.vouched import to_list, vouch_clean
@@ -98,7 +99,9 @@ class UnitReading:
     seats.io shows; ``seatsio_error``: why seats.io could not be read (a ConfigError too), in
     which case nothing is observed and ``plan`` holds only the desired state's findings.
     ``plan`` is the plan the unit's reconcile applies (before the pass-wide release breaker, see
-    :meth:`Reconciler.reconcile_unit`), its reasons included."""
+    :meth:`Reconciler.reconcile_unit`), its reasons included. ``vanished``: performance id ->
+    why its releases are refused (its holds answer was empty twice where the bridge holds
+    :data:`~bridge.core.guards.VANISHED_FROM` or more objects for it)."""
 
     unit: tuple[int, ...]
     snapshots: tuple[HoldSnapshot, ...]
@@ -109,6 +112,7 @@ class UnitReading:
     observed: Mapping[str, ObservedEvent]
     plan: Plan
     seatsio_error: BridgeError | None = None
+    vanished: Mapping[int, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -134,6 +138,10 @@ class Reconciler:
     lease_ttl_s: float = LEASE_TTL_S
     #: how a unit waits out a dead holder's last write (tests record the wait)
     sleep: Sleep = asyncio.sleep
+    #: the daemon's: the mass-release breaker counts over this rolling window, store-wide, not
+    #: per pass (a daemon's pass is one unit; see :mod:`bridge.reconcile.release_window`)
+    release_window_s: float | None = None
+    _window: WindowBreaker | None = field(default=None, init=False, repr=False)
 
     def units(self, performance_ids: Iterable[int]) -> list[tuple[int, ...]]:
         return units_of(performance_ids, self.tables)
@@ -159,7 +167,17 @@ class Reconciler:
             sizes = self._table_sizes()
             shrunk = self.refused_tables()
             force = self.policy.force
-            breaker = None if force else ReleaseBreaker.for_pass(self.policy, self._held_in(units))
+            breaker: Breaker | None = None
+            if force:
+                pass
+            elif self.release_window_s is not None:
+                if self._window is None:  # one per reconciler: it keeps its held count a window
+                    self._window = WindowBreaker(
+                        self.store, self.policy, self.release_window_s, self.clock
+                    )
+                breaker = self._window
+            else:
+                breaker = ReleaseBreaker.for_pass(self.policy, self._held_in(units))
             self.seat_maps.load(self.store)
 
             async def one(unit: tuple[int, ...], merger: WriteMerger) -> UnitResult:
@@ -218,7 +236,7 @@ class Reconciler:
         *,
         apply: bool,
         refused_tables: Mapping[int, str] | None = None,
-        breaker: ReleaseBreaker | None = None,
+        breaker: Breaker | None = None,
         gate: asyncio.Semaphore | None = None,
         merger: WriteMerger | None = None,
         holder: str | None = None,
@@ -272,7 +290,8 @@ class Reconciler:
             channels = self.tables.channels
             result.plan = reading.plan
             if breaker is not None and not breaker.admit(result.plan.released):
-                refused = replace(policy, pass_refusal=breaker.reason(result.plan.released))
+                why = [*reading.vanished.values(), breaker.reason(result.plan.released)]
+                refused = replace(policy, pass_refusal="; ".join(why))
                 result.plan = plan(desired, observed, ledger, refused, channels)
             if apply and result.plan.operations:
                 # every seats.io write of this task (and of the merged calls it joins) passes
@@ -395,6 +414,11 @@ class Reconciler:
         snapshots, hold_errors = await _snapshots(
             self.tessitura, self.seat_maps, unit, self._known_seats
         )
+        vanished: dict[int, str] = {}
+        if not policy.force:
+            snapshots, vanished = await self._read_vanished_again(snapshots, hold_errors)
+            if vanished:
+                policy = replace(policy, pass_refusal="; ".join(vanished.values()))
         refused = refused_tables or {}
         desired = desired_state(snapshots, self.tables, policy, refused)
         ledger = self.store.ledger(sorted(desired.events))
@@ -426,11 +450,62 @@ class Reconciler:
                 {},
                 Plan(findings=desired.findings),
                 seatsio_error=exc,
+                vanished=vanished,
             )
         the_plan = plan(desired, observed, ledger, policy, self.tables.channels)
         return UnitReading(
-            unit, tuple(snapshots), hold_errors, refused, desired, ledger, observed, the_plan
+            unit,
+            tuple(snapshots),
+            hold_errors,
+            refused,
+            desired,
+            ledger,
+            observed,
+            the_plan,
+            vanished=vanished,
         )
+
+    async def _read_vanished_again(
+        self, snapshots: list[HoldSnapshot], hold_errors: dict[int, BridgeError]
+    ) -> tuple[list[HoldSnapshot], dict[int, str]]:
+        """Performances whose holds answer is empty where the bridge holds enough for them to
+        count as vanished (:func:`~bridge.core.guards.vanished_holds`) are read once more: a
+        passing glitch gives way to the second answer. Returns the snapshots (the second reads
+        in place of the first; one that fails now joins ``hold_errors``, so its event is out of
+        the plan) and the performances still empty, with why their releases are refused."""
+        empty = {s.performance_id: 0 for s in snapshots if not s.holds}
+        if not empty:
+            return snapshots, {}
+        had = self._held_for(empty)
+        suspects = vanished_holds(empty, had)
+        if not suspects:
+            return snapshots, {}
+        log.warning("holds answer empty; reading it again", performances=sorted(suspects))
+        again, errors = await _snapshots(
+            self.tessitura, self.seat_maps, tuple(suspects), self._known_seats
+        )
+        hold_errors.update(errors)
+        fresh = {s.performance_id: s for s in again}
+        kept = [fresh.get(s.performance_id, s) for s in snapshots if s.performance_id not in errors]
+        vanished = vanished_holds({s.performance_id: len(s.holds) for s in again}, had)
+        if vanished:
+            log.warning("holds vanished; their releases are refused", performances=sorted(vanished))
+        return kept, vanished
+
+    def _held_for(self, performance_ids: Iterable[int]) -> dict[int, int]:
+        """What the bridge holds for each performance, as the ledger says (so it survives a
+        restart): its rows on the performance's event and on its season (a season's holds land
+        on each of its events)."""
+        keys: dict[int, tuple[str, ...]] = {}
+        for pid in performance_ids:
+            target = self.tables.target_for(pid)
+            if target is not None:
+                keys[pid] = (target.event_key, *([target.season_key] if target.season_key else []))
+        every = sorted({k for ks in keys.values() for k in ks})
+        rows: dict[str, int] = {}
+        for key, _ in self.store.ledger(every) if every else {}:
+            rows[key] = rows.get(key, 0) + 1
+        return {pid: sum(rows.get(k, 0) for k in ks) for pid, ks in keys.items()}
 
     def refused_tables(self) -> dict[int, str]:
         """Seat tables a pass does not trust now: seat map id -> why (one shrank by more than
@@ -589,7 +664,8 @@ def _record_status(
         errors = [e.message for e in result.errors if e.performance_id in (pid, None)]
         errors += op_errors
         errors += [f"{f.kind.value}: {f.detail}" for f in error_findings(findings)]
-        refused = any(f.kind is FindingKind.MASS_RELEASE_REFUSED for f in findings)
+        refusals = [f for f in findings if f.kind is FindingKind.MASS_RELEASE_REFUSED]
+        refused = bool(refusals)
         pending = len(ops) if result.outcome is None else len(op_errors)
         # work the planner held back is drift too: the bridge is not where it should be
         pending += sum(1 for f in findings if f.kind in HELD_BACK)
@@ -606,6 +682,21 @@ def _record_status(
                 drift=pending,
                 conflicts=conflicts,
                 errors=len(errors),
-                last_error=errors[-1] if errors else None,
+                last_error=errors[-1] if errors else refusal_text(pid, refusals),
             )
         )
+
+
+#: How the planner's refusal ends; the status says the whole command instead.
+RERUN = "; rerun with force to allow"
+
+
+def refusal_text(performance_id: int, refusals: Sequence[Finding]) -> str | None:
+    """What `seatbridge status` and the daemon's page say of a refused release: why, and the
+    command that accepts it."""
+    if not refusals:
+        return None
+    return (
+        f"release refused: {refusals[0].detail.removesuffix(RERUN)}; to accept it: "
+        f"seatbridge reconcile --performance {performance_id} --force"
+    )
