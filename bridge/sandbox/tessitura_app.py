@@ -287,7 +287,7 @@ class _Api:
         found = [
             payloads.search_result(self.world, p)
             for p in self.world.venue.performances
-            if criteria.matches(p, self.world.venue.facility_id)
+            if criteria.matches(p, self.world.facility(p.id)[0])
         ]
         return respond(request, found, SEARCH_RESULTS)
 
@@ -353,7 +353,8 @@ class _Api:
         seat_map_id = query_int(request.query_params, "seatMapId")
         query_bool(request.query_params, "maintenanceMode")
         venue = self.world.venue
-        found = payloads.sections(venue) if seat_map_id in (None, venue.seat_map_id) else []
+        on_map = seat_map_id is None or seat_map_id in self.world.seat_maps()
+        found = payloads.sections(venue) if on_map else []
         return respond(request, found, SECTIONS)
 
     async def _seat_statuses(self, request: Request) -> Response:
