@@ -29,7 +29,7 @@ import structlog
 
 from bridge.clock import SYSTEM, Clock
 from bridge.core.desired import DesiredState, desired_state
-from bridge.core.findings import FindingKind, Severity, sorted_findings
+from bridge.core.findings import Finding, FindingKind, Severity, sorted_findings
 from bridge.core.guards import ReleaseBreaker, pass_keys, shrunk_tables
 from bridge.core.observed import ObservedEvent
 from bridge.core.outcome import (
@@ -58,6 +58,7 @@ from bridge.reconcile.vouched import to_list, vouch_clean
 from bridge.seatsio.client import SeatsioClient
 from bridge.store.base import OpState, PerformanceStatus, StateStore, SyncOutcome
 from bridge.tessitura.client import TessituraClient
+from bridge.tessitura.models import PerformanceSearchResult
 
 log = structlog.get_logger("seatbridge.reconcile")
 
@@ -351,6 +352,9 @@ class Reconciler:
         )
         refused = refused_tables or {}
         desired = desired_state(snapshots, self.tables, policy, refused)
+        moved = self.seat_maps.changes(unit)
+        if moved:
+            desired = replace(desired, findings=(*desired.findings, *self._moved(moved)))
         ledger = self.store.ledger(sorted(desired.events))
         # events whose ledger is not vouched for list their bridge statuses (seasons: their events)
         listing = to_list(
@@ -385,6 +389,31 @@ class Reconciler:
         return UnitReading(
             unit, tuple(snapshots), hold_errors, refused, desired, ledger, observed, the_plan
         )
+
+    def notice_search(self, found: Iterable[PerformanceSearchResult]) -> list[int]:
+        """Discovery's search checked against the kept seat maps (see
+        :meth:`SeatMapCache.notice`), saved at once so that every process reads a performance
+        that moved facility again; the performances whose seat map is read again."""
+        self.seat_maps.load(self.store)
+        expired = self.seat_maps.notice(found)
+        self.seat_maps.save(self.store)
+        return expired
+
+    def _moved(self, moved: Mapping[int, tuple[int, int]]) -> list[Finding]:
+        """A finding per performance whose seat map changed (once, on the run that read it)."""
+        out: list[Finding] = []
+        for pid, (old, new) in sorted(moved.items()):
+            target = self.tables.target_for(pid)
+            out.append(
+                Finding(
+                    FindingKind.SEAT_MAP_CHANGED,
+                    performance_id=pid,
+                    event_key=target.event_key if target is not None else None,
+                    detail=f"Tessitura moved the performance from seat map {old} to {new}: "
+                    f"its holds are mapped with seat map {new}'s table from now on",
+                )
+            )
+        return out
 
     def refused_tables(self) -> dict[int, str]:
         """Seat tables a pass does not trust now: seat map id -> why (one shrank by more than
