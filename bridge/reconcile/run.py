@@ -396,7 +396,10 @@ class Reconciler:
         that moved facility again; the performances whose seat map is read again."""
         self.seat_maps.load(self.store)
         expired = self.seat_maps.notice(found)
-        self.seat_maps.save(self.store)
+        try:
+            self.seat_maps.save(self.store)
+        except Exception as exc:  # a store hiccup must not stop discovery: this process knows
+            log.warning("kept seat maps not saved; the next pass saves them", error=str(exc))
         return expired
 
     def _moved(self, moved: Mapping[int, tuple[int, int]]) -> list[Finding]:

@@ -9,6 +9,7 @@ import json
 import re
 from datetime import UTC, datetime
 
+import pytest
 from sandbox_bench import Bench, bench_fixture, cfg_fixture  # noqa: F401
 
 from bridge.clock import ManualClock
@@ -238,3 +239,28 @@ async def test_while_the_new_seat_map_cannot_be_read_nothing_is_released(
     bench.box.tessitura_control.faults = Faults()
     report = await a_pass(bench, cfg, clock, discover_first=False)  # the expiry was kept
     assert not report.errors and len(changed(report)) == 1
+
+
+async def test_a_store_that_cannot_save_the_check_does_not_stop_discovery(
+    bench: Bench, cfg: BridgeConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """This process still reads the moved performance again; the next pass saves the note."""
+    cfg = moved_config(cfg)
+    clock = ManualClock(datetime.now(UTC))
+    await a_pass(bench, cfg, clock, discover_first=True)
+    bench.box.tessitura_world.move(MOVED, NEW_FACILITY, NEW_MAP)
+    reconciler = reconciler_for(cfg, bench.tessitura, bench.seatsio, bench.store, clock=clock)
+
+    def broken(key: str, value: str) -> None:
+        raise OSError("disk full")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(bench.store, "put_note", broken)
+        found = await discover(
+            cfg.tables, cfg.discovery, bench.tessitura, clock=clock,
+            on_found=reconciler.notice_search,
+        )  # fmt: skip
+    assert MOVED in found
+    report = await reconciler.reconcile(bench.ids, apply=True)
+    assert not report.errors and len(changed(report)) == 1
+    assert kept(bench)[str(MOVED)][0] == NEW_MAP
