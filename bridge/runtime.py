@@ -174,7 +174,12 @@ def reconciler_for(
         tessitura=tessitura,
         seatsio=seatsio,
         store=store,
-        seat_maps=SeatMapCache(max_age_s=cfg.tessitura.seat_map_max_age_s, clock=clock),
+        # a kept seat map is trusted for one discovery cycle at most, unless discovery's search
+        # vouches for it (see bridge.reconcile.seat_maps): a facility change shows within one
+        seat_maps=SeatMapCache(
+            max_age_s=min(cfg.tessitura.seat_map_max_age_s, cfg.schedule.discovery_every_s),
+            clock=clock,
+        ),
         concurrency=concurrency,
         clock=clock,
         lease_ttl_s=cfg.store.lease_ttl_s,

@@ -40,7 +40,7 @@ from bridge.errors import BridgeError, ConfigError
 from bridge.logs import configure
 from bridge.reconcile.discovery import discover
 from bridge.reconcile.leases import lease_states
-from bridge.reconcile.run import units_of
+from bridge.reconcile.run import Reconciler, units_of
 from bridge.runtime import Runtime, connect, process_clock, state_store
 
 EXIT_OK, EXIT_ERROR, EXIT_PENDING, EXIT_CONFLICTS = 0, 1, 2, 3
@@ -59,12 +59,18 @@ all_option = click.option(
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
 
 
-async def _selected(rt: Runtime, performances: tuple[int, ...], all_: bool) -> list[int]:
+async def _selected(
+    rt: Runtime, performances: tuple[int, ...], all_: bool, reconciler: Reconciler
+) -> list[int]:
     if all_:
-        return sorted(
-            set(await discover(rt.cfg.tables, rt.cfg.discovery, rt.tessitura, clock=rt.clock))
-            | set(performances)
+        found = await discover(
+            rt.cfg.tables,
+            rt.cfg.discovery,
+            rt.tessitura,
+            clock=rt.clock,
+            on_found=reconciler.notice_search,  # a performance that moved facility is read again
         )
+        return sorted(set(found) | set(performances))
     return sorted(set(performances))
 
 
@@ -116,14 +122,15 @@ def _run(
 
     async def go() -> RunReport:
         async with connect(cfg, clock=process_clock(cfg)) as rt:
-            ids = await _selected(rt, performances, all_)
+            reconciler = rt.reconciler(force=force)
+            ids = await _selected(rt, performances, all_, reconciler)
             units = len(units_of(ids, cfg.tables))
             if not progress or units < PROGRESS_FROM:
-                return await rt.reconciler(force=force).reconcile(ids, apply=apply)
+                return await reconciler.reconcile(ids, apply=apply)
             err = Console(stderr=True)
             with Progress(transient=True, console=err, disable=not err.is_terminal) as bar:
                 task = bar.add_task("reconciling", total=units)
-                return await rt.reconciler(force=force).reconcile(
+                return await reconciler.reconcile(
                     ids,
                     apply=apply,
                     on_unit_done=lambda _result, _total: bar.advance(task),

@@ -35,6 +35,7 @@ class FindingKind(StrEnum):
     UNKNOWN_HOLD_CODE = "unknown_hold_code"
     SEASON_INCOMPLETE = "season_incomplete"
     SEASON_HOLD_DIFFERS = "season_hold_differs"
+    SEAT_MAP_CHANGED = "seat_map_changed"
     # planner (comparing with seats.io)
     EVENT_NOT_FOUND = "event_not_found"
     NOT_ON_CHART = "not_on_chart"
@@ -67,6 +68,8 @@ _SEVERITY: Mapping[FindingKind, Severity] = {
     FindingKind.UNKNOWN_HOLD_CODE: Severity.WARNING,
     FindingKind.SEASON_INCOMPLETE: Severity.ERROR,
     FindingKind.SEASON_HOLD_DIFFERS: Severity.WARNING,
+    # Tessitura moved the performance to another seat map: planned with the new one from now on
+    FindingKind.SEAT_MAP_CHANGED: Severity.WARNING,
     FindingKind.EVENT_NOT_FOUND: Severity.ERROR,
     FindingKind.NOT_ON_CHART: Severity.ERROR,
     FindingKind.OWNED_NOT_ON_CHART: Severity.WARNING,

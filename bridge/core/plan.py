@@ -11,7 +11,7 @@ address: ``Plan`` is imported from ``plan_model``, ``plan`` from here.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -852,6 +852,9 @@ def _materialize(planner: _KeyPlanner, works: Mapping[str, _LabelWork]) -> list[
         if channel_adds or channel_removes or updates:
             ops.append(_replace(planner, channel_adds, channel_removes))
         return ops
+    taking = [*updates, *(planner.specs[t] for t in channel_adds if t not in present)]
+    for spec in _retiring(planner, {s.name for s in taking}).values():
+        ops.append(Operation(OpKind.UPDATE_CHANNEL, keys, (), spec.key, channel=spec))
     for spec in updates:
         ops.append(Operation(OpKind.UPDATE_CHANNEL, keys, (), spec.key, channel=spec))
     for target, labels in channel_adds.items():
@@ -877,6 +880,8 @@ def _replace(
         for c in planner.seen.channels
     }
     moved: set[str] = set()
+    # the list carries every channel at once: one the config retired gives up a name it wants
+    specs.update(_retiring(planner, {s.name for s in planner.specs.values()}))
     for target, labels in removes.items():
         lists.setdefault(target, set()).difference_update(labels)
         moved.update(labels)
@@ -890,6 +895,34 @@ def _replace(
         (specs[k], _t(lists[k])) for k in sorted(lists, key=lambda k: (specs[k].index, k))
     )
     return Operation(OpKind.REPLACE_CHANNELS, (planner.desired.key,), _t(moved), channels=channels)
+
+
+def _retiring(planner: _KeyPlanner, wanted: Collection[str]) -> dict[str, ChannelSpec]:
+    """Channels that left the config but still carry a name a configured channel is about to
+    take (a key renamed, its name kept): channel key -> the same channel under a free name.
+
+    seats.io keeps channel names unique per event, so the retiring channel is renamed before
+    the new one is made (or in the same REPLACE_CHANNELS list); its objects move straight from
+    it to the new channel, never out of a channel in between. Only a channel the ledger says
+    the bridge filled is renamed: a partner's channel is never touched, whatever its name."""
+    filled = {e.target for e in planner.entries.values() if e.ownership is Ownership.CHANNEL}
+    taken = {c.name for c in planner.seen.channels} | {s.name for s in planner.specs.values()}
+    out: dict[str, ChannelSpec] = {}
+    for c in sorted(planner.seen.channels, key=lambda c: c.key):
+        if c.key in planner.specs or c.key not in filled or c.name not in wanted:
+            continue
+        name = _free_name(f"{c.name} (retired: {c.key})", taken)
+        taken.add(name)
+        out[c.key] = ChannelSpec(c.key, name, c.color, c.index)
+    return out
+
+
+def _free_name(name: str, taken: Collection[str]) -> str:
+    """``name``, or ``name`` with the first number that makes it one no channel has."""
+    n, free = 2, name
+    while free in taken:
+        free, n = f"{name} {n}", n + 1
+    return free
 
 
 def _t(labels: Iterable[str]) -> tuple[str, ...]:

@@ -23,11 +23,14 @@ PLAN_FORMAT_VERSION = 1
 
 
 class OpKind(StrEnum):
-    """Operation kinds, declared in the order a plan runs them (holds added before lifted)."""
+    """Operation kinds, declared in the order a plan runs them (holds added before lifted).
+
+    Channel updates run before creations: a retiring channel gives up its name (unique per event
+    at seats.io) before the channel that takes it over is made."""
 
     LEDGER_FORGET = "ledger_forget"
-    CREATE_CHANNEL = "create_channel"
     UPDATE_CHANNEL = "update_channel"
+    CREATE_CHANNEL = "create_channel"
     ADD_TO_CHANNEL = "add_to_channel"
     CHANGE_STATUS = "change_status"
     MARK_NOT_FOR_SALE = "mark_not_for_sale"

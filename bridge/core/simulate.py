@@ -2,7 +2,7 @@
 
 It follows seats.io's documented behaviour closely enough to check the planner's rules: a status
 call is all or nothing across its events and refused when an object's status is not among
-``allowed_previous``; an object sits in at most one channel; a restricting for-sale edit costs
+``allowed_previous``; an object sits in at most one channel; channel names are unique per event; a restricting for-sale edit costs
 one call of the day's budget. Ledger writes follow
 :func:`bridge.core.ledger_rules.ledger_writes`, and which operations still run after a
 refusal :class:`bridge.core.apply_rules.ApplyRules`, as in the apply step.
@@ -155,14 +155,14 @@ def _call(op: Operation, events: dict[str, _Event]) -> bool:
     (event,) = targets
     if op.kind is OpKind.CREATE_CHANNEL:
         spec = op.channel
-        if spec is None or spec.key in event.channels:
+        if spec is None or spec.key in event.channels or _name_taken(event, spec):
             return False
         event.channels[spec.key] = ObservedChannel(spec.key, spec.name, spec.color, spec.index)
         for lbl in op.labels:
             event.put_in_channel(lbl, spec.key)
     elif op.kind is OpKind.UPDATE_CHANNEL:
         spec = op.channel
-        if spec is None or spec.key not in event.channels:
+        if spec is None or spec.key not in event.channels or _name_taken(event, spec):
             return False
         event.channels[spec.key] = replace(
             event.channels[spec.key], name=spec.name, color=spec.color
@@ -179,6 +179,9 @@ def _call(op: Operation, events: dict[str, _Event]) -> bool:
             if event.objects[lbl].channel == op.target:
                 event.put_in_channel(lbl, None)
     elif op.kind is OpKind.REPLACE_CHANNELS:
+        names = [spec.name for spec, _ in op.channels]
+        if len(names) != len(set(names)):
+            return False  # seats.io: "Channel name must be unique"
         _replace_channels(event, op.channels)
     elif op.kind is OpKind.MARK_NOT_FOR_SALE:
         if event.calls_left is not None:
@@ -193,6 +196,11 @@ def _call(op: Operation, events: dict[str, _Event]) -> bool:
             event.not_for_sale.discard(lbl)
             event.objects[lbl] = replace(event.objects[lbl], for_sale=True)
     return True
+
+
+def _name_taken(event: _Event, spec: ChannelSpec) -> bool:
+    """seats.io keeps channel names unique per event: another channel already has this name."""
+    return any(c.name == spec.name for k, c in event.channels.items() if k != spec.key)
 
 
 def _replace_channels(

@@ -486,6 +486,7 @@ class Daemon:
                 now=now,
                 known=known,
                 clock=self.clock,
+                on_found=reconciler.notice_search,  # a facility change: seat map read again
             )
         except BridgeError as exc:
             self.state.discovery_error = str(exc)

@@ -10,7 +10,7 @@ tomorrow in UTC, and looking after a performance that has just ended costs one r
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 
 from bridge.clock import SYSTEM, Clock
@@ -18,6 +18,7 @@ from bridge.config import DiscoverySettings
 from bridge.errors import BridgeError, ConfigError
 from bridge.mapping.model import MappingTables
 from bridge.tessitura.client import TessituraClient
+from bridge.tessitura.models import PerformanceSearchResult
 
 __all__ = ["MARGIN_DAYS", "discover", "discover_starts", "search_window"]
 
@@ -34,6 +35,10 @@ def search_window(settings: DiscoverySettings, now: datetime) -> tuple[date, dat
     return today - margin, today + timedelta(days=settings.horizon_days) + margin
 
 
+#: Told what the search found (each item names the performance's facility): the seat-map check.
+OnFound = Callable[[Sequence[PerformanceSearchResult]], object]
+
+
 async def discover(
     tables: MappingTables,
     settings: DiscoverySettings,
@@ -41,12 +46,14 @@ async def discover(
     *,
     now: datetime | None = None,
     clock: Clock = SYSTEM,
+    on_found: OnFound | None = None,
 ) -> list[int]:
     """Every performance the bridge should look after: those in the performance table, plus those
     Tessitura lists for the configured facilities or seasons within the horizon, counted from
-    ``now`` (default: ``clock``'s wall time) in the venue's time zone."""
+    ``now`` (default: ``clock``'s wall time) in the venue's time zone. ``on_found`` is given the
+    search's items (the kept seat maps are checked against their facilities)."""
     ids = set(tables.performances)
-    ids |= set(await _search(settings, tessitura, now or clock.now()))
+    ids |= set(await _search(settings, tessitura, now or clock.now(), on_found))
     return sorted(ids)
 
 
@@ -58,6 +65,7 @@ async def discover_starts(
     now: datetime | None = None,
     known: Mapping[int, datetime] | None = None,
     clock: Clock = SYSTEM,
+    on_found: OnFound | None = None,
 ) -> dict[int, datetime | None]:
     """What :func:`discover` finds, with each performance's start (the daemon's cadence and when
     a performance leaves the schedule). The search gives the start of what it finds; a table
@@ -66,7 +74,7 @@ async def discover_starts(
     ``now`` defaults to ``clock``'s wall time."""
     known = known or {}
     starts: dict[int, datetime | None] = {pid: known.get(pid) for pid in tables.performances}
-    starts.update(await _search(settings, tessitura, now or clock.now()))
+    starts.update(await _search(settings, tessitura, now or clock.now(), on_found))
     for pid in sorted(p for p, s in starts.items() if s is None):
         try:
             starts[pid] = (await tessitura.performance(pid)).date
@@ -78,7 +86,10 @@ async def discover_starts(
 
 
 async def _search(
-    settings: DiscoverySettings, tessitura: TessituraClient, now: datetime
+    settings: DiscoverySettings,
+    tessitura: TessituraClient,
+    now: datetime,
+    on_found: OnFound | None = None,
 ) -> dict[int, datetime]:
     """What Tessitura's performance search lists for the configured facilities or seasons within
     the horizon, with each start; nothing when neither is configured."""
@@ -90,4 +101,6 @@ async def _search(
     found = await tessitura.search_performances(
         start=start, end=end, facility_ids=d.facility_ids, season_ids=d.season_ids
     )
+    if on_found is not None:
+        on_found(found)
     return {p.performance_id: p.performance_date for p in found}

@@ -60,6 +60,7 @@ from bridge.reconcile.vouched import to_list, vouch_clean
 from bridge.seatsio.client import SeatsioClient
 from bridge.store.base import OpState, PerformanceStatus, StateStore, SyncOutcome
 from bridge.tessitura.client import TessituraClient
+from bridge.tessitura.models import PerformanceSearchResult
 
 log = structlog.get_logger("seatbridge.reconcile")
 
@@ -421,6 +422,9 @@ class Reconciler:
                 policy = replace(policy, pass_refusal="; ".join(vanished.values()))
         refused = refused_tables or {}
         desired = desired_state(snapshots, self.tables, policy, refused)
+        moved = self.seat_maps.changes(unit)
+        if moved:
+            desired = replace(desired, findings=(*desired.findings, *self._moved(moved)))
         ledger = self.store.ledger(sorted(desired.events))
         # events whose ledger is not vouched for list their bridge statuses (seasons: their events)
         listing = to_list(
@@ -506,6 +510,34 @@ class Reconciler:
         for key, _ in self.store.ledger(every) if every else {}:
             rows[key] = rows.get(key, 0) + 1
         return {pid: sum(rows.get(k, 0) for k in ks) for pid, ks in keys.items()}
+
+    def notice_search(self, found: Iterable[PerformanceSearchResult]) -> list[int]:
+        """Discovery's search checked against the kept seat maps (see
+        :meth:`SeatMapCache.notice`), saved at once so that every process reads a performance
+        that moved facility again; the performances whose seat map is read again."""
+        self.seat_maps.load(self.store)
+        expired = self.seat_maps.notice(found)
+        try:
+            self.seat_maps.save(self.store)
+        except Exception as exc:  # a store hiccup must not stop discovery: this process knows
+            log.warning("kept seat maps not saved; the next pass saves them", error=str(exc))
+        return expired
+
+    def _moved(self, moved: Mapping[int, tuple[int, int]]) -> list[Finding]:
+        """A finding per performance whose seat map changed (once, on the run that read it)."""
+        out: list[Finding] = []
+        for pid, (old, new) in sorted(moved.items()):
+            target = self.tables.target_for(pid)
+            out.append(
+                Finding(
+                    FindingKind.SEAT_MAP_CHANGED,
+                    performance_id=pid,
+                    event_key=target.event_key if target is not None else None,
+                    detail=f"Tessitura moved the performance from seat map {old} to {new}: "
+                    f"its holds are mapped with seat map {new}'s table from now on",
+                )
+            )
+        return out
 
     def refused_tables(self) -> dict[int, str]:
         """Seat tables a pass does not trust now: seat map id -> why (one shrank by more than

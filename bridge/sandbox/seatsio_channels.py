@@ -66,7 +66,7 @@ class Channels:
         """Rename or recolour a channel; ``objects`` and ``areaPlaces`` replace what it had."""
         ev, ch = self._channel(key, channel_key)
         if name is not None and any(c.name == name for c in ev.channels if c is not ch):
-            raise bad_request(CHANNEL_ALREADY_EXISTS, f"Channel name already in use: {name}")
+            raise bad_request(CHANNEL_ALREADY_EXISTS, f"Channel name must be unique: {name}")
         if objects is not None:
             check_labels(self._workspace.chart(ev.chart_key), objects)
         if name is not None:

@@ -7,7 +7,8 @@ XML when their Content-Type says so. Errors are a collection of ``{Code, Descrip
 (``docs/tessitura-fake.md``): 401 for a wrong login, 403 for a user group without the right to the
 resource and verb, 400 for a bad request, 404 for an unknown id, 409 for a hold change on a seat
 locked by another user's transaction.
-The control surface (faults, answer overrides, request log) is mounted under ``/_sandbox/``.
+The control surface (faults, answer overrides, request log, and ``facilities``: a performance moved
+to another facility and seat map) is mounted under ``/_sandbox/``.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from starlette.applications import Starlette
 from starlette.datastructures import State
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -34,7 +35,7 @@ from bridge.sandbox import (
     TESSITURA_USER,
 )
 from bridge.sandbox import tessitura_payloads as payloads
-from bridge.sandbox.control import Control
+from bridge.sandbox.control import CONTROL_PREFIX, Control
 from bridge.sandbox.tessitura_requests import (
     BadRequest,
     parse_id_list,
@@ -95,6 +96,7 @@ def create_tessitura_app(venue: Venue) -> TessituraSandboxApp:
     api = _Api(world)
     routes = [
         *control.routes(),
+        Route(f"{CONTROL_PREFIX}/facilities", api.facilities, methods=["GET", "POST"]),
         Route(f"{BASE}/TXN/Performances/Search", api.search, methods=["POST"]),
         Route(f"{BASE}/TXN/Performances/{{performance_id:int}}", api.performance),
         Route(f"{BASE}/TXN/Performances/{{performance_id:int}}/Seats", api.seats),
@@ -287,7 +289,7 @@ class _Api:
         found = [
             payloads.search_result(self.world, p)
             for p in self.world.venue.performances
-            if criteria.matches(p, self.world.venue.facility_id)
+            if criteria.matches(p, self.world.facility(p.id)[0])
         ]
         return respond(request, found, SEARCH_RESULTS)
 
@@ -353,8 +355,27 @@ class _Api:
         seat_map_id = query_int(request.query_params, "seatMapId")
         query_bool(request.query_params, "maintenanceMode")
         venue = self.world.venue
-        found = payloads.sections(venue) if seat_map_id in (None, venue.seat_map_id) else []
+        on_map = seat_map_id is None or seat_map_id in self.world.seat_maps()
+        found = payloads.sections(venue) if on_map else []
         return respond(request, found, SECTIONS)
+
+    async def facilities(self, request: Request) -> Response:
+        """The control surface's facility changes: GET lists the moved performances; POST
+        ``{"performance_id", "facility_id", "seat_map_id"}`` moves one (see ``world.move``)."""
+        if request.method == "POST":
+            try:
+                body = await request.json()
+                ids = [body[k] for k in ("performance_id", "facility_id", "seat_map_id")]
+                if not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
+                    raise TypeError("performance_id, facility_id and seat_map_id are integers")
+                self.world.move(*ids)
+            except (ValueError, TypeError, KeyError) as exc:
+                return JSONResponse({"error": str(exc)}, status_code=400)
+        moved = [
+            {"performance_id": pid, "facility_id": f, "seat_map_id": m}
+            for pid, (f, m) in sorted(self.world.moved.items())
+        ]
+        return JSONResponse({"moved": moved})
 
     async def _seat_statuses(self, request: Request) -> Response:
         query_bool(request.query_params, "maintenanceMode")

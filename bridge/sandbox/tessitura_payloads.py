@@ -290,6 +290,7 @@ def performance(world: TessituraWorld, p: Performance) -> Json:
     offset = venue.utc_offset
     season = _season(world, p)
     publish_start, publish_end = _publish_client(world, p)
+    facility_id, seat_map_id = world.facility(p.id)
     return {
         "Id": p.id,
         "Code": p.code,
@@ -307,9 +308,9 @@ def performance(world: TessituraWorld, p: Performance) -> Json:
         "Duration": 120,
         "EditIndicator": True,
         "Facility": {
-            "Id": venue.facility_id,
+            "Id": facility_id,
             "Description": venue.name,
-            "SeatMap": {"Id": venue.seat_map_id, "Description": f"{venue.name} seat map"},
+            "SeatMap": {"Id": seat_map_id, "Description": f"{venue.name} seat map"},
         },
         "ProductionSeason": {
             "Id": p.production_season_id,
@@ -353,7 +354,7 @@ def search_result(world: TessituraWorld, p: Performance) -> Json:
         "PerformanceId": p.id,
         "PerformanceCode": p.code,
         "PerformanceDate": plain_time(p.start, offset),
-        "Facility": {"Id": venue.facility_id, "Description": venue.name},
+        "Facility": {"Id": world.facility(p.id)[0], "Description": venue.name},
         "FacilityDescription": venue.name,
         "PerformanceDescription": p.description,
         "PerformanceShortName": p.description[:20],

@@ -145,6 +145,9 @@ class TessituraWorld:
     #: one of the user's: 401). Seeded by :meth:`from_venue` with the API group, which may do
     #: everything, and :data:`NO_RIGHTS_USER_GROUP`, which may do nothing.
     user_groups: dict[str, set[tuple[str, Permission]]] = field(default_factory=dict, repr=False)
+    #: Performances the box office moved to another facility and seat map (:meth:`move`):
+    #: performance id -> (facility id, seat map id); the others play in the venue's own.
+    moved: dict[int, tuple[int, int]] = field(default_factory=dict)
 
     @classmethod
     def from_venue(cls, venue: Venue) -> TessituraWorld:
@@ -174,6 +177,14 @@ class TessituraWorld:
             return self.venue.seat(seat_id)
         except KeyError:
             return None
+
+    def facility(self, performance_id: int) -> tuple[int, int]:
+        """(facility id, seat map id) the performance plays in: the venue's unless moved."""
+        return self.moved.get(performance_id, (self.venue.facility_id, self.venue.seat_map_id))
+
+    def seat_maps(self) -> set[int]:
+        """Every seat map a performance plays on (each has the venue's sections and seats)."""
+        return {self.venue.seat_map_id} | {m for _, m in self.moved.values()}
 
     def layers(self, performance_id: int, seat_id: int) -> tuple[HoldLayer, ...]:
         """The hold layers of one seat, top (priority 1) first."""
@@ -231,6 +242,13 @@ class TessituraWorld:
         """Return seats to inventory."""
         self._check_performance(performance_id)
         self.sold[performance_id].difference_update(seat_ids)
+
+    def move(self, performance_id: int, facility_id: int, seat_map_id: int) -> None:
+        """Move a performance to another facility and seat map, as a facility change in
+        Tessitura does. The new seat map has the same seat ids as the venue's (the overlap a
+        kept seat map cannot tell apart); holds and sales stay on their seat ids."""
+        self._check_performance(performance_id)
+        self.moved[performance_id] = (facility_id, seat_map_id)
 
     def lock(self, performance_id: int, *seat_ids: int) -> None:
         """Lock seats as another user's pending transaction does (a seat in someone's order)."""

@@ -138,12 +138,18 @@ class TessituraClient(AsyncClosing):
 
     async def seat_map_id(self, performance_id: int) -> int:
         """The seat map the performance's hold seat ids belong to (``Facility.SeatMap.Id``)."""
+        return (await self.seat_map_and_facility(performance_id))[0]
+
+    async def seat_map_and_facility(self, performance_id: int) -> tuple[int, int | None]:
+        """The performance's seat map (``Facility.SeatMap.Id``) and facility (``Facility.Id``),
+        from one read: discovery's search names the facility, never the seat map."""
         performance = await self.performance(performance_id)
         if performance.seat_map_id is None:
             raise MalformedResponseError(
                 f"performance {performance_id} names no Facility.SeatMap.Id", vendor=VENDOR
             )
-        return performance.seat_map_id
+        facility = performance.facility.id if performance.facility is not None else None
+        return performance.seat_map_id, facility
 
     async def update_seat_holds(
         self,

@@ -140,3 +140,37 @@ def test_non_seat_cells_do_not_collide_with_seat_ids(world: TessituraWorld) -> N
     seat_ids = {s.id for s in world.venue.seats}
     assert world.non_seats
     assert not seat_ids & {c.id for c in world.non_seats}
+
+
+async def test_a_performance_moved_to_another_facility_answers_its_new_seat_map() -> None:
+    """The control surface's facility change (docs/tessitura-fake.md): performance, search and
+    sections follow it; the seat ids stay (the overlap a kept seat map cannot see)."""
+    import httpx
+
+    from bridge.sandbox import Sandbox
+    from bridge.testing.sandbox import CREDENTIALS, basic
+
+    box = Sandbox()
+    auth = {"Authorization": basic(*CREDENTIALS), "Accept": "application/json"}
+    transport = httpx.ASGITransport(app=box.tessitura_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        bad = await client.post("/_sandbox/facilities", json={"performance_id": 201})
+        assert bad.status_code == 400
+        moved = {"performance_id": 201, "facility_id": 48, "seat_map_id": 13}
+        answer = await client.post("/_sandbox/facilities", json=moved)
+        assert answer.json() == {"moved": [moved]}
+        base = "/TessituraService"
+        perf = (await client.get(f"{base}/TXN/Performances/201", headers=auth)).json()
+        assert (perf["Facility"]["Id"], perf["Facility"]["SeatMap"]["Id"]) == (48, 13)
+        other = (await client.get(f"{base}/TXN/Performances/202", headers=auth)).json()
+        assert other["Facility"]["Id"] == box.venue.facility_id
+        sections = await client.get(f"{base}/ReferenceData/Sections?seatMapId=13", headers=auth)
+        assert sections.json()
+        for facility, listed in ((48, True), (box.venue.facility_id, False)):
+            found = await client.post(
+                f"{base}/TXN/Performances/Search",
+                headers=auth,
+                json={"FacilityIds": str(facility)},
+            )
+            ids = {p["PerformanceId"] for p in found.json()}
+            assert (201 in ids) is listed
