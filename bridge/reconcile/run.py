@@ -358,7 +358,7 @@ class Reconciler:
         result: UnitResult,
         unit: tuple[int, ...],
         refused_tables: Mapping[int, str] | None,
-        breaker: ReleaseBreaker | None,
+        breaker: Breaker | None,
         before_step: Callable[[], None],
     ) -> None:
         """The day's for-sale edits ran out under this run (seats.io's 429): read and plan once
