@@ -487,10 +487,10 @@ def _oversize(
             if response.is_success
             else "; the change may have been applied"
         )
+    section = vendor.replace(".", "")  # the config section: [tessitura], [seatsio]
     return MalformedResponseError(
-        f"{request_line(method, response.request.url)}: HTTP {response.status_code} with an "
-        f"answer over {cap / 2**20:g} MiB, the most a {vendor} answer may be "
-        f"(max_answer_mib){applied}",
+        f"{request_line(method, response.request.url)}: an answer over {cap / 2**20:g} MiB, "
+        f"the most one may be ([{section}] max_answer_mib){applied}",
         vendor=vendor,
         status=response.status_code,
     )

@@ -67,8 +67,8 @@ async def test_an_answer_one_byte_over_the_cap_is_malformed_naming_the_request_a
         failure = await get(http)
     assert isinstance(failure, MalformedResponseError)
     message = str(failure)
-    assert "GET /answer: HTTP 200" in message and "over 1 MiB" in message
-    assert "max_answer_mib" in message and "\n" not in message
+    assert message.startswith("seats.io HTTP 200: GET /answer: an answer over 1 MiB")
+    assert "[seatsio] max_answer_mib" in message and "\n" not in message
 
 
 async def test_a_write_whose_answer_is_too_big_says_the_change_was_applied() -> None:

@@ -163,3 +163,27 @@ async def test_a_seat_id_given_twice_makes_the_performance_unreadable_and_its_ho
         assert outcomes(bench)[201] == "error"
     finally:
         await bench.close()
+
+
+async def test_a_holds_answer_over_the_cap_makes_the_performance_unreadable_and_its_holds_stay(
+    bench: Bench,
+) -> None:
+    await bench.sync()
+    world = bench.box.seatsio_world
+    assert world.channel_of(EVENT, "Orchestra-A-1") == HOUSE
+    bench.tessitura.max_answer_bytes = 256 * 1024  # as [tessitura] max_answer_mib = 0.25
+    # tonight's holds answer grows past the cap (an unknown member of 300 KB on one hold)
+    bench.box.tessitura_control.add_override(
+        Override(
+            r"Performances/201/Seats/Holds$",
+            {"Notes": "x" * 300_000},
+            where={"SeatId": bench.seat("Orchestra-A-1")},
+        )
+    )
+    report = await bench.sync()
+
+    assert world.channel_of(EVENT, "Orchestra-A-1") == HOUSE  # nothing released
+    (error,) = [e for e in report.errors if "201" in e]
+    assert "an answer over 0.25 MiB" in error and "[tessitura] max_answer_mib" in error
+    statuses = outcomes(bench)
+    assert statuses[201] == "error" and statuses[202] == "converged"
