@@ -15,6 +15,10 @@ bodies decode and how HTTP statuses translate. This module owns what they share:
   a Retry-After ceiling and a hook for the vendor's decision of which failures may repeat; its
   ``vendor.retry`` line is the one both vendors log.
 - :func:`observe_requests`: a process-wide hook told of every attempt (:class:`Exchange`).
+- the answer cap: :func:`send` streams each body and stops at ``max_answer_bytes`` (the config's
+  ``max_answer_mib``); a longer answer is a :class:`~bridge.errors.MalformedResponseError`.
+- :func:`loads_answer`: the one strict decoder of vendor JSON (a member given twice is refused,
+  as the XML reader refuses an element given twice).
 - :func:`fenced`: the write fence. A caller that may write only while it holds something (a unit
   its lease) sets a :data:`Fence` for its task; :func:`send` calls it with the attempt's timeout
   right before each attempt of a request that changes state (``changes_state``), after any
