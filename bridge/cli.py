@@ -17,6 +17,7 @@ from typing import IO, Any
 import click
 
 from bridge.commands import register
+from bridge.commands.render import echo
 
 #: Exit status of a command line click cannot parse (BSD sysexits.h EX_USAGE).
 EX_USAGE = 64
@@ -90,9 +91,9 @@ def _unexpected(ctx: click.Context, exc: Exception) -> None:
     if isinstance(exc, InvalidConfigError):  # files to fix: one file:line:col line each
         report_problems(exc)
     elif isinstance(exc, BridgeError):  # a store, config or vendor failure left uncaught
-        click.echo(f"error: {_one_line(str(exc))}", err=True)
+        echo(f"error: {_one_line(str(exc))}", err=True)
     else:
-        click.echo(
+        echo(
             f"error: unexpected {type(exc).__name__}: {_one_line(str(exc))}; "
             f"rerun with {DEBUG_ENV}=1 for the traceback",
             err=True,

@@ -15,6 +15,10 @@ bodies decode and how HTTP statuses translate. This module owns what they share:
   a Retry-After ceiling and a hook for the vendor's decision of which failures may repeat; its
   ``vendor.retry`` line is the one both vendors log.
 - :func:`observe_requests`: a process-wide hook told of every attempt (:class:`Exchange`).
+- the answer cap: :func:`send` streams each body and stops at ``max_answer_bytes`` (the config's
+  ``max_answer_mib``); a longer answer is a :class:`~bridge.errors.MalformedResponseError`.
+- :func:`loads_answer`: the one strict decoder of vendor JSON (a member given twice is refused,
+  as the XML reader refuses an element given twice).
 - :func:`fenced`: the write fence. A caller that may write only while it holds something (a unit
   its lease) sets a :data:`Fence` for its task; :func:`send` calls it with the attempt's timeout
   right before each attempt of a request that changes state (``changes_state``), after any
@@ -38,6 +42,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
@@ -53,6 +58,7 @@ from bridge.clock import SYSTEM, Clock
 from bridge.errors import (
     BridgeError,
     ConfigError,
+    MalformedResponseError,
     OutcomeUnknownError,
     RateLimitedError,
     RetryableError,
@@ -74,6 +80,10 @@ NOT_SENT: tuple[type[Exception], ...] = (
     httpx.ConnectTimeout,
     httpx.PoolTimeout,
 )
+#: The most one vendor answer's body may be, decoded, unless the config says otherwise
+#: (``max_answer_mib``). The biggest legitimate answer is seats.io's whole-event report, about
+#: 0.8 KiB a seat (2.3 MiB for a 3,000-seat hall in the sandbox): 16 MiB fits some 20,000 seats.
+DEFAULT_MAX_ANSWER_BYTES = 16 * 2**20
 #: structlog's level numbers, for asking whether a line would be logged before building it.
 _LEVEL = {"debug": 10, "info": 20, "warning": 30, "error": 40}
 #: A URL, or how to build it when it is needed (only a logged or failed request needs it).
@@ -116,6 +126,43 @@ def parse_retry_after(
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - (now or clock.now())).total_seconds())
+
+
+# -- reading an answer's JSON ------------------------------------------------------------------
+
+
+class DuplicateKeyError(ValueError):
+    """A JSON object names one member twice: which value the vendor meant would be a guess."""
+
+
+def _one_value_per_key(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    members = dict(pairs)
+    if len(members) != len(pairs):  # the rare case: find which, for the message
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise DuplicateKeyError(f"member {key!r} given twice in one object")
+            seen.add(key)
+    return members
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+#: The one decoder of vendor JSON. The stdlib decoder reads a repeated member last-wins (and
+#: pydantic-core's does too), which would silently move a hold to another seat; this one refuses
+#: it, like the XML reader, and refuses NaN/Infinity, which are not JSON either. The hook costs
+#: a Python call per object: measured in benchmarks/README.md ("Strict JSON").
+_STRICT = json.JSONDecoder(object_pairs_hook=_one_value_per_key, parse_constant=_no_constant)
+
+
+def loads_answer(content: bytes | str) -> Any:
+    """A vendor answer's JSON; ValueError (:class:`DuplicateKeyError` for a member given twice)
+    when it is not strict JSON, UnicodeDecodeError when it is not UTF-8."""
+    if isinstance(content, bytes):  # as json.loads reads bytes (UTF-8, or a BOM's encoding)
+        content = content.decode(json.detect_encoding(content), "surrogatepass")
+    return _STRICT.decode(content)
 
 
 # -- transport failures -----------------------------------------------------------------------
@@ -321,6 +368,7 @@ async def send(
     lane: str | None = None,
     clock: Clock = SYSTEM,
     changes_state: bool = False,
+    max_answer_bytes: int = DEFAULT_MAX_ANSWER_BYTES,
     **kwargs: Any,
 ) -> Sent:
     """Send one attempt under a whole-attempt timeout, log it, tell the observers (``endpoint``:
@@ -330,15 +378,20 @@ async def send(
     ``changes_state``: the request is a write, so the task's fence (:func:`fenced`) is asked
     first, with ``timeout_s``; what it raises is raised, and nothing is sent.
 
+    ``max_answer_bytes``: an answer whose body is longer is a
+    :class:`~bridge.errors.MalformedResponseError` (in ``Sent.failure``); the body is streamed and
+    reading stops at the cap, so a hostile or broken 100 MiB answer costs at most the cap.
+
     Never raises for a transport failure: the caller decides, from ``Sent``, whether to repeat.
     """
     fence = _fence.get() if changes_state else None
     # the last moment before the request leaves: nothing is awaited in between
     answered = fence(timeout_s) if fence is not None else None
     started = clock.monotonic()
+    oversize = False
     try:
-        async with asyncio.timeout(timeout_s):
-            response = await http.request(method, url, **kwargs)
+        async with asyncio.timeout(timeout_s), http.stream(method, url, **kwargs) as response:
+            oversize = await _read_capped(response, max_answer_bytes)
     except (httpx.TransportError, httpx.InvalidURL, TimeoutError) as exc:
         caught: BaseException | None = exc
     else:
@@ -367,6 +420,8 @@ async def send(
             attempt=attempt,
             elapsed_ms=elapsed_ms,
         )
+        if oversize:
+            return Sent(None, _oversize(vendor, method, response, max_answer_bytes, changes_state))
         return Sent(response)
     # The concrete URL is built only for a failure (a response carries its own request), and the
     # error outside the handler, so that no httpx error is chained as cause or context.
@@ -402,6 +457,47 @@ async def send(
         error=type(caught).__name__,
     )
     return Sent(None, failure, not isinstance(caught, NOT_SENT), is_timeout(caught))
+
+
+async def _read_capped(response: httpx.Response, cap: int) -> bool:
+    """Read the body of a streamed ``response`` into it (``response.content``), unless it is
+    over ``cap`` bytes (decoded): then stop reading and say so. A Content-Length over the cap is
+    refused before a byte of the body is read; without one (chunked), or with one that lies, the
+    count of what arrives decides: never more than ``cap`` bytes (plus one chunk) are held."""
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > cap:
+        return True
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > cap:
+            return True
+        chunks.append(chunk)
+    # what Response.aread() itself does with the bytes it read: .content, .text and .json() work
+    response._content = b"".join(chunks)
+    return False
+
+
+def _oversize(
+    vendor: str, method: str, response: httpx.Response, cap: int, changes_state: bool
+) -> MalformedResponseError:
+    """An answer over the cap, as the malformed answer it is (never repeated: it would be as big
+    again); a write's says whether it was applied."""
+    applied = ""
+    if changes_state:
+        applied = (
+            "; the change was applied"
+            if response.is_success
+            else "; the change may have been applied"
+        )
+    section = vendor.replace(".", "")  # the config section: [tessitura], [seatsio]
+    return MalformedResponseError(
+        f"{request_line(method, response.request.url)}: an answer over {cap / 2**20:g} MiB, "
+        f"the most one may be ([{section}] max_answer_mib){applied}",
+        vendor=vendor,
+        status=response.status_code,
+    )
 
 
 def concrete_url(http: httpx.AsyncClient, method: str, url: str, params: Any) -> str | httpx.URL:

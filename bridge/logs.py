@@ -9,6 +9,8 @@ from typing import Any
 
 import structlog
 
+from bridge.redact import printable
+
 #: Keys whose values are replaced before a log line is written, whatever the caller passed.
 SECRET_KEYS = frozenset({"password", "secret_key", "secret", "authorization", "token"})
 
@@ -18,6 +20,16 @@ def redact_secrets(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableM
     for key in list(event):
         if key.lower() in SECRET_KEYS:
             event[key] = "***"
+    return event
+
+
+def printable_values(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """A processor for lines meant for a terminal: every text value :func:`printable` (a vendor
+    body quoted in an error may carry escape sequences). JSON lines need none: the JSON
+    renderer escapes control characters itself."""
+    for key, value in event.items():
+        if isinstance(value, str):
+            event[key] = printable(value)
     return event
 
 
@@ -61,6 +73,7 @@ def configure(level: str = "info", fmt: str = "console") -> None:
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             redact_secrets,
             structlog.processors.format_exc_info,
+            *([] if fmt == "json" else [printable_values]),
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(

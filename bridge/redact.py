@@ -11,6 +11,9 @@ A bottom layer: the standard library only, so that every other module may use it
   value of an ``Authorization`` header masked and ``name=value`` pairs whose name is plainly a
   secret (``password=``, ``api_key=``, ``token=``...) masked.
 - :func:`is_secret_name`: whether a (decoded) parameter name names a secret.
+- :func:`printable`: text fit for a terminal: every C0/C1 control character but newline and tab
+  written as ``\\u001b`` (an escape sequence in a vendor's hold-code description would move
+  the cursor or rewrite the screen).
 - :func:`split_userinfo`: a URL's ``user[:password]`` apart from the rest, found as above.
 
 Which names are secret: the name is decoded first (``tok%65n``, ``+token+`` and ``%20token``
@@ -267,3 +270,20 @@ def redact_text(text: str) -> str:
     Secrets this process loaded are :func:`bridge.config.redact`'s: it knows them, this does not.
     """
     return _IN_TEXT.sub(_mask_in_text, text)
+
+
+# -- text fit for a terminal ---------------------------------------------------------------------
+
+#: Every C0 control but tab and newline, DEL, and every C1 control (0x9b is a one-byte CSI).
+_CONTROL_CHARS = [c for c in range(0x20) if c not in (0x09, 0x0A)] + list(range(0x7F, 0xA0))
+_CONTROL = re.compile("[" + "".join(f"\\x{c:02x}" for c in _CONTROL_CHARS) + "]")
+_VISIBLE = {c: f"\\u{c:04x}" for c in _CONTROL_CHARS}
+
+
+def printable(text: str) -> str:
+    """``text`` with every control character that can move a cursor, rewrite the screen or
+    ring a bell (ESC, CSI 0x9b, BEL, CR, backspace...) written out as ``\\u001b``: visible, and
+    still valid inside a JSON string. Newlines and tabs stay."""
+    if _CONTROL.search(text) is None:  # the usual case: nothing to copy
+        return text
+    return text.translate(_VISIBLE)

@@ -47,6 +47,11 @@ __all__ = [
 ]
 
 
+def mib(size: float) -> int:
+    """A config's size in MiB, in bytes."""
+    return int(size * 2**20)
+
+
 def tessitura_client(
     cfg: BridgeConfig,
     *,
@@ -66,6 +71,7 @@ def tessitura_client(
         cfg.tessitura_password,
         format=t.format,
         timeout=t.timeout_s,
+        max_answer_bytes=mib(t.max_answer_mib),
         transport=transport,
         clock=clock,
     )
@@ -89,6 +95,7 @@ def seatsio_client(
         base_url=s.base_url,
         workspace_key=s.workspace_key,
         timeout_s=s.timeout_s,
+        max_answer_bytes=mib(s.max_answer_mib),
         lane_limits=LaneLimits(priority=s.priority_lane_limit, regular=s.regular_lane_limit),
         split=SplitLimits(objects_per_request=s.max_objects_per_request),
         account=s.account,

@@ -89,3 +89,26 @@ def test_auto_is_the_default_and_writes_json_when_stderr_is_not_a_terminal() -> 
     assert LogSettings().format == "auto"
     logs.configure("info", "auto")  # pytest captures stderr: not a terminal
     assert isinstance(_renderer(), structlog.processors.JSONRenderer)
+
+
+HOSTILE = "\x1b[2J\x1b[H\x9b31mGONE\x07\r"
+
+
+def test_console_lines_show_vendor_text_escaped(capsys: pytest.CaptureFixture[str]) -> None:
+    logs.configure("info", "console")
+    structlog.get_logger().warning("tessitura.refused", body=f"bad{HOSTILE}", event_key="perf-1")
+    err = capsys.readouterr().err
+    assert "\x1b[2J" not in err and "\x9b" not in err and "\x07" not in err and "\r" not in err
+    assert "bad\\u001b[2J\\u001b[H\\u009b31mGONE" in err
+
+
+def test_json_lines_stay_valid_json_with_the_text_as_it_was(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import json
+
+    logs.configure("info", "json")
+    structlog.get_logger().warning("tessitura.refused", body=f"bad{HOSTILE}")
+    (line,) = capsys.readouterr().err.splitlines()
+    assert json.loads(line)["body"] == f"bad{HOSTILE}"
+    assert "\x1b" not in line and "\x9b" not in line

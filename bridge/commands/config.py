@@ -14,6 +14,7 @@ from typing import TypeVar
 
 import click
 
+from bridge.commands.render import echo
 from bridge.config import (
     CONFIG_ENV,
     DEFAULT_CONFIG_PATH,
@@ -49,11 +50,11 @@ def report_problems(exc: ConfigError) -> None:
     if isinstance(exc, InvalidConfigError):
         n = len(exc.problems)
         if n != 1:
-            click.echo(f"{n} problems:", err=True)
+            echo(f"{n} problems:", err=True)
         for problem in exc.problems:
-            click.echo(redact(str(problem)), err=True)
+            echo(redact(str(problem)), err=True)
     else:
-        click.echo(redact(str(exc)), err=True)
+        echo(redact(str(exc)), err=True)
 
 
 def load_or_exit(path: Path, *, require_secrets: bool = True) -> BridgeConfig:
@@ -162,17 +163,17 @@ def check(config_path: Path, online: bool, no_secrets: bool) -> None:
         try:
             problems = asyncio.run(_check_online(cfg))
         except BridgeError as exc:
-            click.echo(f"error: {redact(str(exc))}", err=True)
+            echo(f"error: {redact(str(exc))}", err=True)
             sys.exit(1)
         if problems:
             report_problems(InvalidConfigError(problems))
             sys.exit(1)
     for line in describe(cfg):
-        click.echo(line)
+        echo(line)
     for line in warnings(cfg):
-        click.echo(line, err=True)
+        echo(line, err=True)
     if online:
-        click.echo("  online: hold codes, events, seasons and labels all found")
+        echo("  online: hold codes, events, seasons and labels all found")
 
 
 async def _check_online(cfg: BridgeConfig) -> list[Problem]:

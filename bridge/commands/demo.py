@@ -20,7 +20,7 @@ from rich.table import Table
 
 from bridge.clock import SYSTEM
 from bridge.commands.config import load_or_exit
-from bridge.commands.render import findings_table, plan_table
+from bridge.commands.render import findings_table, plan_table, terminal
 from bridge.config import BridgeConfig
 from bridge.core.outcome import RunReport
 from bridge.logs import configure
@@ -88,7 +88,7 @@ def demo(config_path: Path, live: bool, port: int, every_s: float, seed: int) ->
         sys.exit(run_live(config_path, port=port, seed=seed, every_s=every_s))
     configure("error", "console")
     cfg = load_or_exit(config_path)
-    console = Console()
+    console = terminal()
     started = SYSTEM.monotonic()
     with tempfile.TemporaryDirectory(prefix="seatbridge-demo-") as tmp:
         asyncio.run(_story(console, cfg, Path(tmp) / "demo.sqlite3"))

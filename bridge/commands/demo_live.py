@@ -19,6 +19,7 @@ from rich.console import Console
 
 from bridge.clock import SYSTEM
 from bridge.commands.config import load_or_exit
+from bridge.commands.render import terminal
 from bridge.config import BridgeConfig
 from bridge.logs import configure
 from bridge.runtime import tessitura_client
@@ -53,7 +54,7 @@ def live_config(folder: Path, template: Path, tessitura: str, seatsio: str, port
 def run_live(template: Path, *, port: int, seed: int, every_s: float) -> int:
     """Serve everything until Ctrl-C; the exit code."""
     configure("warning", "console")
-    console = Console(highlight=False, soft_wrap=True)
+    console = terminal(highlight=False, soft_wrap=True)
     box = Sandbox()
     with (
         tempfile.TemporaryDirectory(prefix="seatbridge-live-") as tmp,

@@ -17,9 +17,9 @@ from datetime import datetime
 from pathlib import Path
 
 import click
-from rich.console import Console
 
 from bridge.commands.config import config_option, load_or_exit, report_problems
+from bridge.commands.render import echo, terminal
 from bridge.config import redact
 from bridge.core.explain import JournalEntry, PerformanceFacts, SeatFacts, SeatState
 from bridge.errors import BridgeError, ConfigError
@@ -141,7 +141,7 @@ def explain(
         report_problems(exc)
         sys.exit(EXIT_ERROR)
     except BridgeError as exc:
-        click.echo(f"error: {redact(str(exc))}", err=True)
+        echo(f"error: {redact(str(exc))}", err=True)
         sys.exit(EXIT_ERROR)
     chosen = pick(facts, label, seat_id, code)
     if chosen is not None and not chosen:
@@ -153,14 +153,14 @@ def explain(
             else f"no seat carries hold code {code!r}"
         )
         if code is not None:
-            click.echo(f"error: performance {performance_id}: {what}", err=True)
+            echo(f"error: performance {performance_id}: {what}", err=True)
         else:
-            click.echo(f"error: performance {performance_id} has no {what}", err=True)
+            echo(f"error: performance {performance_id} has no {what}", err=True)
         sys.exit(EXIT_ERROR)
     if as_json:
-        click.echo(json.dumps(facts.to_json(chosen), indent=2))
+        echo(json.dumps(facts.to_json(chosen), indent=2))
         sys.exit(EXIT_OK)
-    width = Console().width
+    width = terminal().width
     lines = header_lines(facts)
     if chosen is None:
         listed = [s for s in facts.seats if s.state is not SeatState.FREE or s.holds]
@@ -171,7 +171,7 @@ def explain(
         for seat in chosen:
             lines += ["", *seat_lines(seat)]
     for line in lines:
-        click.echo(hanging(line, width))
+        echo(hanging(line, width))
     sys.exit(EXIT_OK)
 
 

@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
 from rich.markup import escape
 
 from bridge.clock import SYSTEM
 from bridge.commands.config import config_option, load_or_exit
+from bridge.commands.render import echo, terminal
 from bridge.config import redact
 from bridge.core.explain import JournalEntry
 from bridge.reconcile.explain_gather import journal_entries
@@ -166,13 +166,11 @@ def history(
     with state_store(cfg) as store:
         logs = read_history(store, performance_id=performance_id, since=since, now=SYSTEM.now())
     if as_json:
-        click.echo(json.dumps([log.to_json() for log in logs], indent=2))
+        echo(json.dumps([log.to_json() for log in logs], indent=2))
         return
     if not logs:
-        click.echo(
-            "No run in the journal" + (" for that selection." if performance_id or since else ".")
-        )
+        echo("No run in the journal" + (" for that selection." if performance_id or since else "."))
         return
-    console = Console(highlight=False)
+    console = terminal(highlight=False)
     for line in history_lines(logs):
         console.print(escape(line))

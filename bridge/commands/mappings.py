@@ -11,6 +11,7 @@ import click
 
 from bridge.clock import SYSTEM
 from bridge.commands.config import config_option, load_or_exit
+from bridge.commands.render import echo
 from bridge.config import BridgeConfig, redact
 from bridge.errors import BridgeError
 from bridge.mapping.problems import display_path
@@ -80,7 +81,7 @@ def seats(
     """
     why = template_problem(template)
     if why:  # a semantic check of the value: exit 1, like every other refused input here
-        click.echo(f"error: --template {template!r}: {why}", err=True)
+        echo(f"error: --template {template!r}: {why}", err=True)
         sys.exit(1)
     cfg = load_or_exit(config_path)
     from bridge.logs import configure
@@ -92,13 +93,13 @@ def seats(
             _generate(cfg, performance_id, template, SectionField(section_field))
         )
     except BridgeError as exc:
-        click.echo(f"error: {redact(str(exc))}", err=True)
+        echo(f"error: {redact(str(exc))}", err=True)
         sys.exit(1)
     result = generated.result
     if not result.labels:  # an empty table would make every hold of the seat map unknown
         for line in result.summary():
-            click.echo(line, err=True)
-        click.echo(
+            echo(line, err=True)
+        echo(
             f"error: no seat matched a chart label with --template {template!r}: "
             "nothing written (an empty seat table is refused)",
             err=True,
@@ -114,18 +115,18 @@ def seats(
     )
     written = True
     if out is None:
-        click.echo(text, nl=False)
+        echo(text, nl=False)
     else:
         try:
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_text(text, encoding="utf-8")
-            click.echo(f"wrote {display_path(out)}", err=True)
+            echo(f"wrote {display_path(out)}", err=True)
         except OSError as exc:  # the generated table is not lost: it goes to stdout
-            click.echo(f"error: --out {str(out)!r}: {exc.strerror or exc}", err=True)
-            click.echo(text, nl=False)
+            echo(f"error: --out {str(out)!r}: {exc.strerror or exc}", err=True)
+            echo(text, nl=False)
             written = False
     for line in result.summary():
-        click.echo(line, err=True)
+        echo(line, err=True)
     if not written:
         sys.exit(1)
     if not result.clean:

@@ -1,13 +1,25 @@
-"""How plans, run reports and statuses look in a terminal: rich tables, one row per event."""
+"""How plans, run reports and statuses look in a terminal: rich tables, one row per event.
+
+It is also the CLI's one door to the terminal: every command writes through :func:`echo` (for
+click's plain lines) or a :func:`terminal` console (rich), never ``click.echo``, ``print`` or a
+bare ``Console`` (tests/test_terminal_text.py checks). Both pass every piece of text through
+:func:`bridge.redact.printable`, so text from either vendor (a hold-code description, a
+performance name, an error quoting a vendor's body) can never move the cursor or rewrite the
+screen: its control characters show as ``\\u001b``. Rich's own colours are added after.
+"""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
+import click
 from rich import box
 from rich.console import Console
+from rich.markup import escape
+from rich.segment import Segment
 from rich.table import Table
 
 from bridge.core.findings import Finding, Severity
@@ -15,7 +27,31 @@ from bridge.core.outcome import RunReport
 from bridge.core.plan_model import OpKind, Plan
 from bridge.daemon.notes import DaemonView
 from bridge.reconcile.leases import LeaseState
+from bridge.redact import printable
 from bridge.store.base import PerformanceStatus
+
+
+class TerminalConsole(Console):
+    """A rich console whose text segments pass :func:`~bridge.redact.printable` before rich
+    styles them: what it prints holds no control character but rich's own colours."""
+
+    def _render_buffer(self, buffer: Iterable[Segment]) -> str:
+        return super()._render_buffer(
+            segment if segment.control else Segment(printable(segment.text), segment.style)
+            for segment in buffer
+        )
+
+
+def terminal(**options: Any) -> Console:
+    """The console a command prints rich output with (``options`` as rich's ``Console``)."""
+    return TerminalConsole(**options)
+
+
+def echo(message: str | None = None, **options: Any) -> None:
+    """``click.echo`` of ``message`` made :func:`~bridge.redact.printable` (``options`` as
+    click's: ``err``, ``nl``)."""
+    click.echo(None if message is None else printable(message), **options)
+
 
 #: Column title -> the kinds it counts objects of ("+" holds added, "-" holds lifted).
 _COLUMNS: Sequence[tuple[str, tuple[OpKind, ...]]] = (
@@ -66,11 +102,11 @@ def findings_table(findings: Sequence[Finding]) -> Table:
     style = {Severity.CONFLICT: "bold red", Severity.ERROR: "red", Severity.WARNING: "yellow"}
     for f in findings:
         where = f.event_key or (f"perf {f.performance_id}" if f.performance_id else "")
-        table.add_row(
+        table.add_row(  # vendor text is text, never rich markup ("[link=...]")
             f.kind.value,
-            where,
-            f.label or (f"{f.count} objects" if f.count else ""),
-            f.detail,
+            escape(where),
+            escape(f.label or (f"{f.count} objects" if f.count else "")),
+            escape(f.detail),
             style=style.get(f.severity),
         )
     return table
@@ -107,9 +143,9 @@ def print_report(console: Console, report: RunReport) -> None:
     if plan.findings:
         console.print(findings_table(plan.findings))
     for error in report.errors:
-        console.print(f"[red]error[/red] {error}")
+        console.print(f"[red]error[/red] {escape(error)}")
     for note in report.notes:
-        console.print(f"[yellow]note[/yellow] {note}")
+        console.print(f"[yellow]note[/yellow] {escape(note)}")
     for refusal in report.refused:
         console.print(
             f"[red]refused[/red] {refusal.event_key}: a mass release of {refusal.count} "

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from bridge.commands.render import echo
 from bridge.errors import ConfigError
 from bridge.sandbox import (
     TESSITURA_LOCATION,
@@ -53,16 +54,14 @@ def serve(
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
     v = box.venue
-    click.echo(f"venue      {v.name}: {len(v.seats)} places, {len(v.performances)} performances")
-    click.echo(
+    echo(f"venue      {v.name}: {len(v.seats)} places, {len(v.performances)} performances")
+    echo(
         f"tessitura  http://{host}:{tessitura_port}/TessituraService/  "
         f"(user {TESSITURA_USER}, group {TESSITURA_USER_GROUP}, location {TESSITURA_LOCATION})"
     )
-    click.echo(f"seatsio    http://{host}:{seatsio_port}")
-    click.echo("secrets    the fixed sandbox ones, in config/sandbox-secrets/")
-    click.echo(
-        f"control    http://{host}:{seatsio_port}/_sandbox/requests  (and on :{tessitura_port})"
-    )
+    echo(f"seatsio    http://{host}:{seatsio_port}")
+    echo("secrets    the fixed sandbox ones, in config/sandbox-secrets/")
+    echo(f"control    http://{host}:{seatsio_port}/_sandbox/requests  (and on :{tessitura_port})")
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_serve_both(box, host, tessitura_port, seatsio_port))
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 from bridge.commands.config import config_option, load_or_exit, report_problems
+from bridge.commands.render import echo
 from bridge.config import redact
 from bridge.errors import BridgeError, ConfigError
 from bridge.logs import configure
@@ -34,7 +35,7 @@ def _run(config_path: Path, dry_run: bool) -> tuple[ProvisionPlan, list[CallResu
     cfg = load_or_exit(config_path)
     configure(cfg.log.level, cfg.log.format)
     if cfg.mappings.seasons is None:
-        click.echo(
+        echo(
             "error: no seasons table: set [mappings] seasons = 'seasons.csv' "
             "(see docs/configuration.md)",
             err=True,
@@ -53,7 +54,7 @@ def _run(config_path: Path, dry_run: bool) -> tuple[ProvisionPlan, list[CallResu
         report_problems(exc)
         sys.exit(EXIT_ERROR)
     except BridgeError as exc:
-        click.echo(f"error: {redact(str(exc))}", err=True)
+        echo(f"error: {redact(str(exc))}", err=True)
         sys.exit(EXIT_ERROR)
 
 
@@ -81,22 +82,22 @@ def sync(config_path: Path, dry_run: bool, as_json: bool) -> None:
         data["results"] = [
             {"request": r.call.describe(), "error": r.error and redact(r.error)} for r in results
         ]
-        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        echo(json.dumps(data, indent=2, ensure_ascii=False))
     else:
         for f in plan.findings:
-            click.echo(f"{f.level.value}: {f.message}")
+            echo(f"{f.level.value}: {f.message}")
         if plan.is_empty:
-            click.echo("Nothing to do: seats.io has every season and event.")
+            echo("Nothing to do: seats.io has every season and event.")
         elif dry_run:
-            click.echo(f"Would make {len(plan.calls)} call(s):")
+            echo(f"Would make {len(plan.calls)} call(s):")
             for call in plan.calls:
-                click.echo(f"  {call.describe()}")
+                echo(f"  {call.describe()}")
         else:
             for r in results:
                 mark = "failed" if r.error else "done"
-                click.echo(f"{mark:7}{r.call.describe()}")
+                echo(f"{mark:7}{r.call.describe()}")
                 if r.error:
-                    click.echo(f"       error: {redact(r.error)}")
+                    echo(f"       error: {redact(r.error)}")
     if failed or plan.failed:
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_PENDING if dry_run and not plan.is_empty else EXIT_OK)

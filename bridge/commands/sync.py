@@ -20,19 +20,20 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
 from rich.progress import Progress
 
 from bridge.clock import SYSTEM
 from bridge.commands.config import config_option, load_or_exit, report_problems
 from bridge.commands.render import (
     daemon_lines,
+    echo,
     lease_lines,
     next_runs_text,
     print_plan,
     print_report,
     status_error_lines,
     status_table,
+    terminal,
 )
 from bridge.config import redact
 from bridge.core.outcome import Ending, RunReport
@@ -127,7 +128,7 @@ def _run(
             units = len(units_of(ids, cfg.tables))
             if not progress or units < PROGRESS_FROM:
                 return await reconciler.reconcile(ids, apply=apply)
-            err = Console(stderr=True)
+            err = terminal(stderr=True)
             with Progress(transient=True, console=err, disable=not err.is_terminal) as bar:
                 task = bar.add_task("reconciling", total=units)
                 return await reconciler.reconcile(
@@ -141,7 +142,7 @@ def _run(
         return asyncio.run(_until_signalled(go(), received))
     except asyncio.CancelledError:
         name = signal.Signals(received[0]).name if received else "a cancellation"
-        click.echo(
+        echo(
             f"error: interrupted by {name}: stopped, leases released; "
             "the next run settles what was in flight",
             err=True,
@@ -151,7 +152,7 @@ def _run(
         report_problems(exc)
         sys.exit(EXIT_ERROR)
     except BridgeError as exc:
-        click.echo(f"error: {redact(str(exc))}", err=True)
+        echo(f"error: {redact(str(exc))}", err=True)
         sys.exit(EXIT_ERROR)
 
 
@@ -176,7 +177,7 @@ def _writable_or_exit(out: Path) -> None:
     elif not os.access(folder, os.W_OK | os.X_OK) or (out.exists() and not os.access(out, os.W_OK)):
         problem = "not writable"
     if problem:
-        click.echo(f"error: --out {str(out)!r}: {problem}", err=True)
+        echo(f"error: --out {str(out)!r}: {problem}", err=True)
         sys.exit(EXIT_ERROR)
 
 
@@ -225,9 +226,9 @@ def plan(
     data = _report_json(report)
     bad = report.failed
     if as_json:
-        click.echo(json.dumps(data, indent=2))
+        echo(json.dumps(data, indent=2))
     else:
-        console = Console()
+        console = terminal()
         print_plan(console, report.plan, failed=bad)
         for error in report.errors:
             console.print(f"[red]error[/red] {error}")
@@ -240,7 +241,7 @@ def plan(
         try:
             out.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
         except OSError as exc:
-            click.echo(f"error: --out {str(out)!r}: {exc.strerror or exc}", err=True)
+            echo(f"error: --out {str(out)!r}: {exc.strerror or exc}", err=True)
             sys.exit(EXIT_ERROR)
     # a plan's conflicts alone are nothing to do: 0, not reconcile's 3
     code = exit_code(report)
@@ -277,9 +278,9 @@ def reconcile_cmd(
         config_path, performances, all_, apply=not dry_run, force=force, progress=not as_json
     )
     if as_json:
-        click.echo(json.dumps(_report_json(report), indent=2))
+        echo(json.dumps(_report_json(report), indent=2))
     else:
-        print_report(Console(), report)
+        print_report(terminal(), report)
     sys.exit(exit_code(report))
 
 
@@ -301,11 +302,11 @@ def status(config_path: Path, as_json: bool) -> None:
         # --json: the same rows as the status page's /status.json "performances"
         rows = overview.status_rows(store, view) if as_json else []
     if as_json:
-        click.echo(json.dumps(rows, indent=2))
+        echo(json.dumps(rows, indent=2))
     else:
-        console = Console()
+        console = terminal()
         if not statuses and not states:
-            click.echo("No performance has been reconciled yet.")
+            echo("No performance has been reconciled yet.")
         else:
             now = SYSTEM.now()
             console.print(status_table(statuses, states, next_runs_text(view, now)))

@@ -93,6 +93,8 @@ class TessituraSettings(Section):
     location: NonEmpty
     format: Literal["json", "xml"] = "json"
     timeout_s: float = Field(30.0, gt=0)
+    #: an answer longer than this (MiB, decoded) is malformed: reading stops there
+    max_answer_mib: float = Field(16.0, gt=0)
     password_file: ConfigPath | None = None
     #: A performance's seat map is read once and kept in the store, so a pass costs one hold read
     #: per performance; it is read again after this age, or at once when a hold names a seat the
@@ -111,6 +113,9 @@ class SeatsioSettings(Section):
     priority_lane_limit: int = Field(50, ge=1, le=100)
     max_objects_per_request: int = Field(1000, ge=1)
     timeout_s: float = Field(15.0, gt=0)
+    #: an answer longer than this (MiB, decoded) is malformed: reading stops there; the biggest
+    #: the bridge reads is a whole-event report, about 0.8 KiB a seat
+    max_answer_mib: float = Field(16.0, gt=0)
     #: seats.io counts concurrency per account, across its workspaces: configs (venues,
     #: instances) whose workspaces share an account name it alike, so that on a shared store
     #: they share its lanes. Unset: the lanes are those of this secret key.

@@ -83,7 +83,9 @@ class Override:
     ``set`` maps a field name (dotted for nested objects: ``"HoldCodeDetail.Id"``) to the value to
     write. In a list answer every item is patched, or only items whose fields equal ``where``
     (dotted names too); an object answer is patched when it matches ``where``. ``count`` limits how
-    many answers are patched.
+    many answers are patched. ``repeat``: the member keeps its value and is given a second time,
+    after the others, with the new one (``{"SeatId": 10001, ..., "SeatId": 10002}``): a JSON
+    answer only (see :func:`dumps_answer`); XML answers are left as they are.
     """
 
     path_pattern: str
@@ -91,6 +93,7 @@ class Override:
     where: dict[str, Any] = field(default_factory=dict)
     method: str | None = None
     count: int | None = None
+    repeat: bool = False
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Override:
@@ -113,11 +116,39 @@ class Override:
         """A patched deep copy of ``data`` (a list of objects or one object)."""
         patched = copy.deepcopy(data)
         items = patched if isinstance(patched, list) else [patched]
-        for item in items:
+        for index, item in enumerate(items):
             if isinstance(item, dict) and all(_get(item, k) == v for k, v in self.where.items()):
                 for name, value in self.set.items():
-                    _put(item, name, value)
-        return patched
+                    if self.repeat:
+                        item = _repeat(item, name, value)
+                    else:
+                        _put(item, name, value)
+                items[index] = item
+        return items if isinstance(patched, list) else items[0]
+
+
+class Repeated(dict[str, Any]):
+    """An object some of whose members are given a second time (``repeats``, written after the
+    others by :func:`dumps_answer`): what a broken or hostile server may send."""
+
+    def __init__(self, members: dict[str, Any]) -> None:
+        super().__init__(members)
+        self.repeats: list[tuple[str, Any]] = []
+
+
+def dumps_answer(data: Any) -> bytes:
+    """``data`` as a JSON answer (UTF-8, not ASCII-escaped), with each :class:`Repeated`'s
+    repeated members written out as the duplicate keys they are."""
+
+    def encode(value: Any) -> str:
+        if isinstance(value, dict):
+            members = [*value.items(), *getattr(value, "repeats", ())]
+            return "{" + ",".join(f"{encode(str(k))}:{encode(v)}" for k, v in members) + "}"
+        if isinstance(value, list | tuple):
+            return "[" + ",".join(encode(v) for v in value) + "]"
+        return json.dumps(value, ensure_ascii=False)
+
+    return encode(data).encode()
 
 
 _MISSING = object()
@@ -130,6 +161,18 @@ def _get(data: Mapping[str, Any], dotted: str) -> Any:
             return _MISSING
         value = value[part]
     return value
+
+
+def _repeat(data: dict[str, Any], dotted: str, value: Any) -> dict[str, Any]:
+    """``data`` with the member at ``dotted`` given a second time with ``value``."""
+    head, _, rest = dotted.partition(".")
+    if rest:
+        child = data.get(head)
+        data[head] = _repeat(child if isinstance(child, dict) else {}, rest, value)
+        return data
+    repeated = data if isinstance(data, Repeated) else Repeated(data)
+    repeated.repeats.append((head, value))
+    return repeated
 
 
 def _put(data: dict[str, Any], dotted: str, value: Any) -> None:

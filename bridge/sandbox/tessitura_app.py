@@ -35,7 +35,7 @@ from bridge.sandbox import (
     TESSITURA_USER,
 )
 from bridge.sandbox import tessitura_payloads as payloads
-from bridge.sandbox.control import CONTROL_PREFIX, Control
+from bridge.sandbox.control import CONTROL_PREFIX, Control, dumps_answer
 from bridge.sandbox.tessitura_requests import (
     BadRequest,
     parse_id_list,
@@ -162,13 +162,14 @@ def wants_xml(request: Request) -> bool:
 
 def respond(request: Request, data: Any, shape: Shape, status: int = 200) -> Response:
     control: Control | None = getattr(request.app.state, "control", None)
-    if control is not None and control.overrides:
+    patched = control is not None and bool(control.overrides)
+    if control is not None and patched:
         data = control.patch(request.method, request.url.path, data)
     if wants_xml(request):
         body = render(shape.root, data, item=shape.item, namespace=shape.namespace)
         return Response(body, status, media_type="application/xml; charset=utf-8")
     return Response(
-        json.dumps(data, ensure_ascii=False).encode(),
+        dumps_answer(data) if patched else json.dumps(data, ensure_ascii=False).encode(),
         status,
         media_type="application/json; charset=utf-8",
     )

@@ -18,7 +18,7 @@ import httpx
 from bridge.clock import SYSTEM, Clock
 from bridge.closing import AsyncClosing
 from bridge.errors import ConfigError
-from bridge.http import RetryPolicy
+from bridge.http import DEFAULT_MAX_ANSWER_BYTES, RetryPolicy
 from bridge.seatsio.channels import ChannelsApi
 from bridge.seatsio.chunking import SplitLimits
 from bridge.seatsio.connection import Connection
@@ -59,6 +59,7 @@ class SeatsioClient(AsyncClosing):
         base_url: str | None = None,
         workspace_key: str | None = None,
         timeout_s: float = 10.0,
+        max_answer_bytes: int = DEFAULT_MAX_ANSWER_BYTES,
         lane_limits: LaneLimits | None = None,
         retry: RetryPolicy | None = None,
         split: SplitLimits | None = None,
@@ -82,6 +83,7 @@ class SeatsioClient(AsyncClosing):
             secret_key=secret_key,
             workspace_key=workspace_key,
             timeout_s=timeout_s,
+            max_answer_bytes=max_answer_bytes,
             transport=transport,
             lane_limits=lane_limits,
             retry=retry,

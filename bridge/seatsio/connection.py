@@ -32,14 +32,13 @@ observers and the for-sale rules the template.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any, TypeVar
 from urllib.parse import quote
 
 import httpx
 import structlog
-from pydantic import TypeAdapter, ValidationError
+from pydantic import TypeAdapter
 
 from bridge.clock import SYSTEM, Clock
 from bridge.errors import (
@@ -53,7 +52,17 @@ from bridge.errors import (
     RetryableError,
     TerminalError,
 )
-from bridge.http import RetryPolicy, Sent, WriteFencedError, concrete_url, request_line, send
+from bridge.http import (
+    DEFAULT_MAX_ANSWER_BYTES,
+    DuplicateKeyError,
+    RetryPolicy,
+    Sent,
+    WriteFencedError,
+    concrete_url,
+    loads_answer,
+    request_line,
+    send,
+)
 from bridge.seatsio.lanes import (
     AccountLanes,
     Lane,
@@ -87,6 +96,7 @@ class Connection:
         secret_key: str,
         workspace_key: str | None = None,
         timeout_s: float = 10.0,
+        max_answer_bytes: int = DEFAULT_MAX_ANSWER_BYTES,
         transport: httpx.AsyncBaseTransport | None = None,
         lane_limits: LaneLimits | None = None,
         retry: RetryPolicy | None = None,
@@ -101,6 +111,8 @@ class Connection:
             headers["X-Workspace-Key"] = workspace_key
         self.base_url = base_url.rstrip("/")
         self.timeout_s = timeout_s
+        #: a longer answer is malformed, and reading it stops there (:func:`bridge.http.send`)
+        self.max_answer_bytes = max_answer_bytes
         self.lane_limits = lane_limits or LaneLimits()
         self.clock = clock
         self.retry = retry or RetryPolicy.seatsio(clock=clock)
@@ -243,10 +255,9 @@ class Connection:
         response = await self.call(
             method, template, lane=lane, repeatable=repeatable, path=path, params=params, body=body
         )
-        try:  # one pass over the bytes in pydantic-core: a third of the CPU of loads + validate
-            return adapter.validate_json(response.content)
-        except ValidationError:
-            pass  # the two-step path below says what is wrong, in the words it always has
+        # Not pydantic-core's one pass over the bytes (validate_json): it reads a member given
+        # twice last-wins. The strict decoder plus validate_python costs ~2.5x its CPU
+        # (benchmarks/README.md, "Strict JSON"), the price of refusing a guess.
         return parse(
             adapter,
             _decode(method, response),
@@ -293,6 +304,7 @@ class Connection:
                 lane=lane.value,
                 clock=self.clock,
                 changes_state=method != "GET",
+                max_answer_bytes=self.max_answer_bytes,
                 **kwargs,
             )
             if sent.timed_out:
@@ -315,13 +327,18 @@ def _unknown(failure: BridgeError, why: str) -> OutcomeUnknownError:
 
 
 def _decode(method: str, response: httpx.Response) -> Any:
-    """The JSON body of a 2xx response; MalformedResponseError naming the concrete request."""
+    """The JSON body of a 2xx response (strict: a member given twice is refused);
+    MalformedResponseError naming the concrete request."""
     try:
-        return json.loads(response.content)
-    except ValueError:
+        return loads_answer(response.content)
+    except ValueError as exc:
+        why = "a body that is not JSON"
+        if isinstance(exc, DuplicateKeyError):
+            why = f"a body that is not strict JSON: {exc}"
         raise MalformedResponseError(
-            f"{request_line(method, response.request.url)}: HTTP {response.status_code} with a "
-            "body that is not JSON" + ("; the change was applied" if method != "GET" else ""),
+            f"{request_line(method, response.request.url)}: HTTP {response.status_code} with "
+            + why
+            + ("; the change was applied" if method != "GET" else ""),
             vendor=VENDOR,
             status=response.status_code,
             body=response.text[:4000],

@@ -18,7 +18,6 @@ mistake costs a refused call per run.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import httpx
@@ -34,7 +33,7 @@ from bridge.errors import (
     RetryableError,
     TerminalError,
 )
-from bridge.http import parse_retry_after
+from bridge.http import loads_answer, parse_retry_after
 
 VENDOR = "seats.io"
 CONFLICT_CODES = frozenset({"ILLEGAL_STATUS_CHANGE"})
@@ -60,7 +59,7 @@ CREDENTIALS_HINT = "seats.io refused the credentials: check the secret key and w
 def error_codes_and_message(body: str) -> tuple[tuple[str, ...], str | None]:
     """The ``errors[].code`` values and the first message of an error body, if it is one."""
     try:
-        data: Any = json.loads(body)
+        data: Any = loads_answer(body)
     except ValueError:
         return (), None
     if not isinstance(data, dict):
@@ -112,7 +111,7 @@ def error_from_response(
 def calls_left_in(body: str) -> int | None:
     """The most ``rateLimitRemainingCalls`` any error item's ``data`` reports, if one does."""
     try:
-        data: Any = json.loads(body)
+        data: Any = loads_answer(body)
     except ValueError:
         return None
     items = data.get("errors") if isinstance(data, dict) else None

@@ -30,7 +30,14 @@ from bridge.errors import (
     OutcomeUnknownError,
     validation_summary,
 )
-from bridge.http import RetryPolicy, request_line, send
+from bridge.http import (
+    DEFAULT_MAX_ANSWER_BYTES,
+    DuplicateKeyError,
+    RetryPolicy,
+    loads_answer,
+    request_line,
+    send,
+)
 from bridge.tessitura import models as m
 from bridge.tessitura.credentials import TessituraAuth, TessituraCredentials
 from bridge.tessitura.errors import body_text, error_for
@@ -69,6 +76,7 @@ class TessituraClient(AsyncClosing):
         *,
         format: Format = "json",
         timeout: float = 10.0,
+        max_answer_bytes: int = DEFAULT_MAX_ANSWER_BYTES,
         transport: httpx.AsyncBaseTransport | None = None,
         retry: RetryPolicy | None = None,
         clock: Clock = SYSTEM,
@@ -82,6 +90,8 @@ class TessituraClient(AsyncClosing):
         self.base_url = base_url if base_url.endswith("/") else base_url + "/"
         self.format: Format = format
         self.timeout = timeout
+        #: a longer answer is malformed, and reading it stops there (:func:`bridge.http.send`)
+        self.max_answer_bytes = max_answer_bytes
         self.clock = clock
         self.retry = retry or RetryPolicy(clock=clock)
         self._http = httpx.AsyncClient(
@@ -330,6 +340,7 @@ class TessituraClient(AsyncClosing):
             unknown_hint="read the holds again before retrying",
             endpoint=endpoint,
             clock=self.clock,
+            max_answer_bytes=self.max_answer_bytes,
             params=params,
             content=content,
             headers=headers,
@@ -370,11 +381,7 @@ class TessituraClient(AsyncClosing):
         try:
             if self._is_xml(response):
                 data: Any = collection_data(parse_document(response.content), model)
-            else:
-                try:  # one pass over the bytes in pydantic-core; the path below names a fault
-                    return adapter.validate_json(response.content)
-                except ValidationError:
-                    pass
+            else:  # never validate_json: pydantic-core reads a member given twice last-wins
                 data = _json(response)
                 if not isinstance(data, list):
                     raise _shape(response, f"expected a list of {model.__name__}")
@@ -421,11 +428,15 @@ def _list_of(model: type[ModelT]) -> TypeAdapter[list[ModelT]]:
 
 
 def _json(response: httpx.Response) -> Any:
+    """The answer's JSON, strictly: a member given twice (``"SeatId"`` twice in a hold) is a
+    malformed answer, as in XML, never read last-wins."""
     try:
-        return json.loads(response.content)
-    except (ValueError, UnicodeDecodeError):
+        return loads_answer(response.content)
+    except ValueError as exc:  # UnicodeDecodeError included
         raise MalformedResponseError(
-            "the answer is not valid JSON",
+            f"the answer is not strict JSON: {exc}"
+            if isinstance(exc, DuplicateKeyError)
+            else "the answer is not valid JSON",
             vendor=VENDOR,
             status=response.status_code,
             body=body_text(response),

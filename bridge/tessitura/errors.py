@@ -8,7 +8,6 @@ single object is accepted too, and anything unreadable still gives an error with
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import httpx
@@ -24,7 +23,7 @@ from bridge.errors import (
     RetryableError,
     TerminalError,
 )
-from bridge.http import parse_retry_after
+from bridge.http import loads_answer, parse_retry_after
 from bridge.tessitura.models import ErrorMessage
 from bridge.tessitura.xml import VENDOR, elements, object_data, parse_document
 
@@ -45,7 +44,7 @@ def error_messages(response: httpx.Response) -> list[ErrorMessage]:
             items = [root] if not any(elements(c) for c in elements(root)) else elements(root)
             raw: list[Any] = [object_data(item, ErrorMessage) for item in items]
         else:
-            data = json.loads(content)
+            data = loads_answer(content)
             raw = data if isinstance(data, list) else [data]
         return [ErrorMessage.model_validate(item) for item in raw if isinstance(item, dict)]
     except (BridgeError, ValueError, ValidationError):

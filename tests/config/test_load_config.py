@@ -299,3 +299,18 @@ def test_config_path_comes_from_option_then_environment_then_default() -> None:
     assert resolve_config_path("x.toml", env) == Path("x.toml")
     assert resolve_config_path(None, env) == Path("/etc/seatbridge.toml")
     assert resolve_config_path(None, {}) == Path("config/bridge.toml")
+
+
+def test_the_answer_cap_is_16_mib_unless_set_and_reaches_both_clients(sandbox_copy: Path) -> None:
+    from bridge.runtime import seatsio_client, tessitura_client
+
+    cfg = load_config(sandbox_copy, environ=NO_ENV)
+    assert cfg.tessitura.max_answer_mib == cfg.seatsio.max_answer_mib == 16
+    assert tessitura_client(cfg).max_answer_bytes == 16 * 2**20
+    edit(sandbox_copy, "[seatsio]\n", "[seatsio]\nmax_answer_mib = 0.5\n")
+    edit(sandbox_copy, "[tessitura]\n", "[tessitura]\nmax_answer_mib = 32\n")
+    cfg = load_config(sandbox_copy, environ=NO_ENV)
+    assert tessitura_client(cfg).max_answer_bytes == 32 * 2**20
+    assert seatsio_client(cfg)._conn.max_answer_bytes == 2**19
+    edit(sandbox_copy, "max_answer_mib = 32", "max_answer_mib = 0")
+    assert any("max_answer_mib" in p for p in problems(sandbox_copy))

@@ -136,3 +136,58 @@ async def test_a_spent_daily_limit_does_not_hold_back_the_units_other_holds(benc
     await bench.sync()
     assert world.channel_of(EVENT, "Orchestra-J-2") == HOUSE
     assert world.is_for_sale(EVENT, "Orchestra-J-1")  # the kill still waits for the reset
+
+
+async def test_a_seat_id_given_twice_makes_the_performance_unreadable_and_its_hold_stays(
+    cfg: BridgeConfig,
+) -> None:
+    bench = Bench(cfg, "json")  # XML cannot say it twice unnoticed: its reader refuses it too
+    try:
+        await bench.sync()
+        world = bench.box.seatsio_world
+        seat, other = bench.seat("Orchestra-A-1"), bench.seat("Orchestra-K-30")
+        assert world.channel_of(EVENT, "Orchestra-A-1") == HOUSE
+        assert world.channel_of(EVENT, "Orchestra-K-30") != HOUSE
+        # Tessitura answers tonight's house hold on Orchestra-A-1 with a second "SeatId" naming
+        # Orchestra-K-30. Read last-wins, the hold moved: A-1 released and on sale, K-30 held.
+        bench.box.tessitura_control.add_override(
+            Override(
+                r"Performances/201/Seats/Holds$",
+                {"SeatId": other},
+                where={"SeatId": seat},
+                repeat=True,
+            )
+        )
+        report = await bench.sync()
+
+        assert world.channel_of(EVENT, "Orchestra-A-1") == HOUSE  # still held
+        assert world.channel_of(EVENT, "Orchestra-K-30") != HOUSE  # nothing moved onto K-30
+        (error,) = [e for e in report.errors if "201" in e]
+        assert "member 'SeatId' given twice" in error and "\n" not in error
+        assert outcomes(bench)[201] == "error"
+    finally:
+        await bench.close()
+
+
+async def test_a_holds_answer_over_the_cap_makes_the_performance_unreadable_and_its_holds_stay(
+    bench: Bench,
+) -> None:
+    await bench.sync()
+    world = bench.box.seatsio_world
+    assert world.channel_of(EVENT, "Orchestra-A-1") == HOUSE
+    bench.tessitura.max_answer_bytes = 256 * 1024  # as [tessitura] max_answer_mib = 0.25
+    # tonight's holds answer grows past the cap (an unknown member of 300 KB on one hold)
+    bench.box.tessitura_control.add_override(
+        Override(
+            r"Performances/201/Seats/Holds$",
+            {"Notes": "x" * 300_000},
+            where={"SeatId": bench.seat("Orchestra-A-1")},
+        )
+    )
+    report = await bench.sync()
+
+    assert world.channel_of(EVENT, "Orchestra-A-1") == HOUSE  # nothing released
+    (error,) = [e for e in report.errors if "201" in e]
+    assert "an answer over 0.25 MiB" in error and "[tessitura] max_answer_mib" in error
+    statuses = outcomes(bench)
+    assert statuses[201] == "error" and statuses[202] == "converged"

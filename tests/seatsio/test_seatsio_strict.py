@@ -3,8 +3,10 @@ answer malformed (one line naming the field), never a coerced value the bridge t
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import httpx
 import pytest
 from seatsio_mock import MakeClient, ok, replies
 from seatsio_payloads import EVENT, object_info, rate_limited_result
@@ -110,3 +112,42 @@ async def test_well_typed_answers_still_read(make_client: MakeClient) -> None:
     assert result.rate_limit_info.rate_limit_remaining_calls == 4
     reset = result.rate_limit_info.rate_limit_reset_date
     assert reset is not None and reset.utcoffset() is not None
+
+
+def raw(body: bytes, status: int = 200) -> httpx.Response:
+    return httpx.Response(status, content=body, headers={"Content-Type": "application/json"})
+
+
+@pytest.mark.parametrize(
+    ("body", "member"),
+    [
+        # read last-wins, a booked seat would look free
+        (
+            b'{"A-1": {"label": "A-1", "status": "booked", "forSale": true, "status": "free"}}',
+            "status",
+        ),
+        (
+            b'{"A-1": {"label": "A-1", "status": "booked", "forSale": true}, '
+            b'"A-1": {"label": "A-1", "status": "free", "forSale": true}}',
+            "A-1",
+        ),
+    ],
+)
+async def test_an_object_info_answer_with_a_member_given_twice_is_malformed(
+    make_client: MakeClient, body: bytes, member: str
+) -> None:
+    client, _ = make_client(replies(raw(body)))
+    with pytest.raises(MalformedResponseError) as caught:
+        await client.reports.object_infos("evt1", ["A-1"])
+    message = one_line(caught.value)
+    assert "GET /events/evt1/objects" in message and f"member '{member}' given twice" in message
+
+
+async def test_an_event_answer_with_a_member_given_twice_is_malformed(
+    make_client: MakeClient,
+) -> None:
+    body = json.dumps(EVENT).encode()[:-1] + b', "key": "other"}'
+    client, _ = make_client(replies(raw(body)))
+    with pytest.raises(MalformedResponseError) as caught:
+        await client.events.retrieve("evt1")
+    assert "member 'key' given twice" in one_line(caught.value)

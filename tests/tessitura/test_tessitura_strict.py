@@ -13,7 +13,7 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
-from bridge.errors import MalformedResponseError
+from bridge.errors import BridgeError, MalformedResponseError
 from bridge.sandbox.control import Override
 from bridge.sandbox.tessitura_app import TessituraSandboxApp
 from bridge.tessitura import RetryPolicy, TessituraClient
@@ -242,3 +242,74 @@ async def test_the_sandbox_can_answer_seat_id_true_and_the_client_refuses_it(
     assert len(await client.seat_holds(202)) > 0  # other performances answer as before
     control.clear_overrides()
     assert 10001 in {h.seat_id for h in await client.seat_holds(GALA)}
+
+
+# -- a JSON member given twice -------------------------------------------------------------------
+
+
+def raw_json_client(body: bytes, status: int = 200) -> TessituraClient:
+    answer = httpx.Response(status, content=body, headers={"Content-Type": "application/json"})
+    return TessituraClient(
+        "http://tessitura.test/TessituraService/",
+        "user",
+        "group",
+        "location",
+        "hunter2-secret",
+        transport=httpx.MockTransport(lambda request: answer),
+        retry=RetryPolicy.immediate(),
+    )
+
+
+HOLD_CODE_JSON = b'{"Id": 1, "Description": "House", "Legend": "H", "IsBlackout": false}'
+
+
+@pytest.mark.parametrize(
+    ("body", "member"),
+    [
+        # read last-wins, the house hold on seat 10001 would move to seat 10002
+        (
+            b'[{"SeatId": 10001, "EndDate": null, "Priority": 1, "SeatId": 10002, '
+            b'"HoldCodeDetail": ' + HOLD_CODE_JSON + b"}]",
+            "SeatId",
+        ),
+        (
+            b'[{"SeatId": 10001, "EndDate": null, "Priority": 1, "HoldCodeDetail": '
+            b'{"Id": 1, "Description": "House", "Id": 4, "Legend": "H", "IsBlackout": false}}]',
+            "Id",
+        ),
+    ],
+)
+async def test_a_json_member_given_twice_is_malformed_not_read_last_wins(
+    body: bytes, member: str
+) -> None:
+    async with raw_json_client(body) as client:
+        with pytest.raises(MalformedResponseError) as caught:
+            await client.seat_holds(GALA)
+    message = one_line(caught.value)
+    assert f"member '{member}' given twice" in message and caught.value.status == 200
+
+
+async def test_a_json_object_answer_with_a_member_given_twice_is_malformed() -> None:
+    body = HOLD_CODE_JSON[:-1] + b', "IsBlackout": true}'
+    async with raw_json_client(body) as client:
+        with pytest.raises(MalformedResponseError) as caught:
+            await client.hold_code(1)
+    assert "member 'IsBlackout' given twice" in one_line(caught.value)
+
+
+async def test_nan_in_a_json_answer_is_malformed() -> None:
+    body = b'[{"SeatId": NaN, "EndDate": null, "Priority": 1, "HoldCodeDetail": null}]'
+    async with raw_json_client(body) as client:
+        with pytest.raises(MalformedResponseError) as caught:
+            await client.seat_holds(GALA)
+    assert "not valid JSON" in one_line(caught.value)
+
+
+async def test_an_error_body_with_a_member_given_twice_names_no_vendor_reason() -> None:
+    """An error answer is an error whatever its body says; a body read last-wins could put the
+    wrong reason in front of the operator, so a repeated member makes it a body without one."""
+    body = b'{"Code": "1", "Description": "Seat locked", "Description": "All fine"}'
+    async with raw_json_client(body, status=400) as client:
+        with pytest.raises(BridgeError) as caught:
+            await client.seat_holds(GALA)
+    assert "All fine" not in str(caught.value) and "Seat locked" not in str(caught.value)
