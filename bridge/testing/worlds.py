@@ -213,7 +213,8 @@ def hold_rules(draw: st.DrawFn) -> tuple[HoldRule, ...]:
             target = draw(st.sampled_from(CHANNEL_TARGETS[:2] * 3 + CHANNEL_TARGETS[2:]))
         elif action is Action.STATUS:
             target = draw(st.sampled_from(STATUS_TARGETS))
-        fallback = draw(st.sampled_from(FALLBACKS)) if action is Action.CHANNEL else None
+        with_fallback = action in (Action.CHANNEL, Action.NOT_FOR_SALE)
+        fallback = draw(st.sampled_from(FALLBACKS)) if with_fallback else None
         out.append(rule(code, action, target, draw(st.integers(1, 4)), fallback))
     return tuple(out)
 
@@ -371,6 +372,8 @@ def worlds(draw: st.DrawFn, *, max_labels: int = 24) -> World:
     keys = sorted({t.event_key for t in targets} | {t.season_key for t in targets if t.season_key})
     observed = draw_observed(draw, keys, targets, labels)
     led = draw_ledger(draw, keys, labels, observed)
+    fallback_status = draw(st.sampled_from(["", "held-by-bridge"]))
+    statuses = mapped.bridge_statuses() | ({fallback_status} if fallback_status else set())
     policy = Policy(
         mass_release_share=draw(st.sampled_from([0.2, 0.5, 1.0])),
         mass_release_floor=draw(st.sampled_from([1, 3, 50])),
@@ -378,7 +381,8 @@ def worlds(draw: st.DrawFn, *, max_labels: int = 24) -> World:
         owns_all_channels=frozenset(draw(st.sets(st.sampled_from(keys)))),
         for_sale_reserve=2,
         force=draw(st.booleans()),
-        bridge_statuses=mapped.bridge_statuses() if draw(st.booleans()) else frozenset(),
+        bridge_statuses=statuses if draw(st.booleans()) else frozenset(),
+        fallback_status=fallback_status,
     )
     world = World(tuple(snapshots), mapped, policy, observed, led, labels=labels)
     if draw(st.booleans()):

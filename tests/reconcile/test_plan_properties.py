@@ -266,6 +266,51 @@ def test_objects_the_bridge_keeps_holding_are_never_buyable_between_two_calls(
     simulate(world.plan(), world.observed, world.ledger, on_step=check)
 
 
+#: What may leave a seat the holds want held buyable on its event, each naming the seat: the
+#: planner could not hold it in any form (with a fallback status, a partner's channel and a
+#: spent for-sale budget are not among them).
+NAMED_UNHELD = {
+    FindingKind.CHANNEL_NOT_CONFIGURED,
+    FindingKind.CHANNEL_ON_SEASON_EVENT,
+    FindingKind.CONFLICT,
+    FindingKind.NOT_ON_CHART,
+}
+
+
+def _unbuyable(seen: ObservedEvent, label: str) -> bool:
+    """Not buyable online: a status, not for sale, or a channel of the bridge's (a partner's
+    channel sells to the partner's buyers)."""
+    o = seen.objects[label]
+    return o.status != FREE or label in seen.not_for_sale or o.channel in BRIDGE_CHANNELS
+
+
+@PROPERTY
+@given(worlds())
+def test_a_seat_the_holds_want_held_ends_unbuyable_in_some_form_or_is_named(world: World) -> None:
+    """Held means unbuyable, whatever form it takes: after the plan, a seat a mapped code holds
+    on an event (outside a season) is unbuyable, by its planned form or a fallback status; a seat
+    left buyable is named by a finding, and with a fallback status configured neither a spent
+    for-sale budget nor a partner's channel is the reason."""
+    desired = world.desired()
+    the_plan = plan(desired, world.observed, world.ledger, world.policy, SPECS)
+    after, _ = simulate(the_plan, world.observed, world.ledger)
+    named = set(NAMED_UNHELD)
+    if not world.policy.fallback_status:
+        named |= {FindingKind.FOREIGN_CHANNEL, FindingKind.FOR_SALE_BUDGET_EXHAUSTED}
+    for key, want in desired.events.items():
+        if want.is_season or want.season_key or key not in after or after[key].season_key:
+            continue
+        for label in sorted(want.labels):
+            if label not in after[key].objects or _unbuyable(after[key], label):
+                continue
+            why = [
+                f.kind
+                for f in the_plan.findings
+                if f.event_key == key and (f.label == label or label in f.labels)
+            ]
+            assert set(why) & named, (key, label, why, after[key].objects[label])
+
+
 @PROPERTY
 @given(worlds())
 def test_no_plan_lifts_more_than_the_mass_release_limit_unless_forced(world: World) -> None:
