@@ -248,8 +248,16 @@ def test_safety_section_builds_the_policy(sandbox_copy: Path) -> None:
         for_sale_reserve=2,
         force=True,
         bridge_statuses=frozenset(
-            {"held-press", "held-subscription", "held-house", "held-access", "held-comps"}
+            {
+                "held-press",
+                "held-subscription",
+                "held-house",
+                "held-access",
+                "held-comps",
+                "held-by-bridge",
+            }
         ),
+        fallback_status="held-by-bridge",
     )
 
 
@@ -259,12 +267,26 @@ def test_defaults_fill_optional_sections(sandbox_copy: Path) -> None:
     cfg = load_config(sandbox_copy, environ=NO_ENV)
     assert cfg.http.host == "127.0.0.1" and cfg.http.port == 9464
     assert cfg.log.format == "auto"
-    assert policy_of(cfg) == Policy(
+    assert policy_of(cfg) == Policy(  # the fallback status is the bridge's by default
         bridge_statuses=frozenset(
-            {"held-press", "held-subscription", "held-house", "held-access", "held-comps"}
-        )
+            {
+                "held-press",
+                "held-subscription",
+                "held-house",
+                "held-access",
+                "held-comps",
+                "held-by-bridge",
+            }
+        ),
+        fallback_status="held-by-bridge",
     )
     assert cfg.store.path == sandbox_copy.parent / "state" / "seatbridge.sqlite3"
+
+
+def test_a_fallback_status_that_is_a_seatsio_built_in_is_refused(sandbox_copy: Path) -> None:
+    edit(sandbox_copy, 'fallback_status = "held-by-bridge"', 'fallback_status = "Booked"')
+    with pytest.raises(InvalidConfigError, match="built-in status"):
+        load_config(sandbox_copy, environ=NO_ENV)
 
 
 def test_cadence_picks_the_narrowest_window_that_holds_the_start() -> None:
