@@ -35,6 +35,8 @@ class FindingKind(StrEnum):
     UNKNOWN_HOLD_CODE = "unknown_hold_code"
     SEASON_INCOMPLETE = "season_incomplete"
     SEASON_HOLD_DIFFERS = "season_hold_differs"
+    #: two performances on one event, or a performance on a season's key: refused, not planned
+    EVENT_KEY_SHARED = "event_key_shared"
     # planner (comparing with seats.io)
     EVENT_NOT_FOUND = "event_not_found"
     NOT_ON_CHART = "not_on_chart"
@@ -66,6 +68,7 @@ _SEVERITY: Mapping[FindingKind, Severity] = {
     FindingKind.UNKNOWN_HOLD_CODE: Severity.WARNING,
     FindingKind.SEASON_INCOMPLETE: Severity.ERROR,
     FindingKind.SEASON_HOLD_DIFFERS: Severity.WARNING,
+    FindingKind.EVENT_KEY_SHARED: Severity.ERROR,
     FindingKind.EVENT_NOT_FOUND: Severity.ERROR,
     FindingKind.NOT_ON_CHART: Severity.ERROR,
     FindingKind.OWNED_NOT_ON_CHART: Severity.WARNING,

@@ -63,6 +63,8 @@ class PerformanceTarget:
     performance_id: int
     event_key: str
     season_key: str | None = None
+    #: the performances table's line that lists it (None: the rule, or built in code)
+    line: int | None = field(default=None, compare=False)
 
 
 class TableBookingMode(StrEnum):
