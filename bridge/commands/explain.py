@@ -17,9 +17,9 @@ from datetime import datetime
 from pathlib import Path
 
 import click
-from rich.console import Console
 
 from bridge.commands.config import config_option, load_or_exit, report_problems
+from bridge.commands.pipes import Console
 from bridge.config import redact
 from bridge.core.explain import JournalEntry, PerformanceFacts, SeatFacts, SeatState
 from bridge.errors import BridgeError, ConfigError

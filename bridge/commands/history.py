@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
 from rich.markup import escape
 
 from bridge.clock import SYSTEM
 from bridge.commands.config import config_option, load_or_exit
+from bridge.commands.pipes import Console
 from bridge.config import redact
 from bridge.core.explain import JournalEntry
 from bridge.reconcile.explain_gather import journal_entries

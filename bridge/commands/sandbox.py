@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 from pathlib import Path
 
 import click
@@ -52,6 +53,12 @@ def serve(
         box = Sandbox(venue, seatsio_empty=seatsio_empty)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
+    # bound before anything is printed: a port in use is one line and exit 1, not uvicorn's
+    # log line, its exit 3 and a traceback
+    sockets = [
+        _listen_socket(host, tessitura_port, "--tessitura-port"),
+        _listen_socket(host, seatsio_port, "--seatsio-port"),
+    ]
     v = box.venue
     click.echo(f"venue      {v.name}: {len(v.seats)} places, {len(v.performances)} performances")
     click.echo(
@@ -64,16 +71,34 @@ def serve(
         f"control    http://{host}:{seatsio_port}/_sandbox/requests  (and on :{tessitura_port})"
     )
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve_both(box, host, tessitura_port, seatsio_port))
+        asyncio.run(_serve_both(box, sockets))
 
 
-async def _serve_both(box: Sandbox, host: str, tessitura_port: int, seatsio_port: int) -> None:
+def _listen_socket(host: str, port: int, option: str) -> socket.socket:
+    """A socket bound to ``host:port``; a port in use (or a bad host) is one line, exit 1."""
+    try:
+        infos = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE | socket.AI_NUMERICSERV
+        )
+        family, kind, proto, _, address = infos[0]
+        sock = socket.socket(family, kind, proto)
+    except OSError as exc:
+        raise click.ClickException(f"{option} {port}: cannot listen on {host}: {exc}") from None
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+    except OSError as exc:
+        sock.close()
+        reason = exc.strerror or str(exc)
+        raise click.ClickException(f"{option} {port}: cannot listen on {host}: {reason}") from None
+    return sock
+
+
+async def _serve_both(box: Sandbox, sockets: list[socket.socket]) -> None:
     import uvicorn
 
     servers = [
-        uvicorn.Server(
-            uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off")
-        )
-        for app, port in ((box.tessitura_app, tessitura_port), (box.seatsio_app, seatsio_port))
+        (uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off")), sock)
+        for app, sock in zip((box.tessitura_app, box.seatsio_app), sockets, strict=True)
     ]
-    await asyncio.gather(*(s.serve() for s in servers))
+    await asyncio.gather(*(server.serve(sockets=[sock]) for server, sock in servers))
