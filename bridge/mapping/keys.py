@@ -16,7 +16,7 @@ from collections.abc import Iterable
 
 from bridge.mapping.model import MappingTables, PerformanceTarget
 
-__all__ = ["key_clashes", "rule_performance", "season_keys", "source_of"]
+__all__ = ["key_clashes", "partners", "rule_performance", "season_keys", "source_of"]
 
 
 def rule_performance(template: str | None, key: str) -> int | None:
@@ -65,11 +65,33 @@ def source_of(tables: MappingTables, target: PerformanceTarget) -> str:
     return f"performance {target.performance_id}: event_key_template {tables.event_key_template!r}"
 
 
+def partners(tables: MappingTables, performance_id: int) -> set[int]:
+    """The other performances the tables resolve to ``performance_id``'s event key, asked for
+    or not: a table row's key is the rule's for performance q (q not listed), or a performance
+    left to the rule gets a key a table row already has."""
+    target = tables.target_for(performance_id)
+    if target is None:
+        return set()
+    if performance_id in tables.performances:
+        other = rule_performance(tables.event_key_template, target.event_key)
+        if other is not None and other != performance_id and other not in tables.performances:
+            return {other}
+        return set()
+    return {
+        t.performance_id
+        for t in tables.performances.values()
+        if t.event_key == target.event_key and t.performance_id != performance_id
+    }
+
+
 def key_clashes(tables: MappingTables, performance_ids: Iterable[int]) -> dict[int, str]:
     """Performance id -> why it is refused, for every performance among ``performance_ids``
-    that shares its event key with another of them, or whose event key is a season's key."""
+    (and the :func:`partners` that share its key, asked for or not: one performance alone must
+    not write over another's event either) that shares its event key with another, or whose
+    event key is a season's key."""
+    asked = set(performance_ids)
     by_key: dict[str, list[PerformanceTarget]] = {}
-    for pid in sorted(set(performance_ids)):
+    for pid in sorted(asked.union(*(partners(tables, p) for p in asked))):
         target = tables.target_for(pid)
         if target is not None:
             by_key.setdefault(target.event_key, []).append(target)

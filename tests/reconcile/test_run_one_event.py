@@ -121,6 +121,21 @@ async def test_a_run_refuses_two_performances_on_one_event_and_the_others_go_on(
         await bench.close()
 
 
+async def test_a_run_asked_for_one_of_the_two_refuses_both(cfg: BridgeConfig) -> None:
+    """`reconcile --performance 201` (or a daemon unit of 201 alone) would write 201's holds
+    over 202's on perf-202: the unit takes 202 along and is refused whole."""
+    tables = two_on_one_event(cfg).tables
+    assert units_of([201], tables) == [(201, 202)] == units_of([202], tables)
+    bench = Bench(two_on_one_event(cfg))
+    try:
+        report = await bench.sync_ids([201])
+        [unit] = report.units
+        assert unit.performance_ids == (201, 202) and unit.ending is Ending.ERROR
+        assert bench.box.seatsio_control.log.entries == []  # nothing read, nothing written
+    finally:
+        await bench.close()
+
+
 def test_units_put_performances_on_one_event_together_with_their_season(
     cfg: BridgeConfig,
 ) -> None:
