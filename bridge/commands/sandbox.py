@@ -97,8 +97,12 @@ def _listen_socket(host: str, port: int, option: str) -> socket.socket:
 async def _serve_both(box: Sandbox, sockets: list[socket.socket]) -> None:
     import uvicorn
 
-    servers = [
-        (uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off")), sock)
-        for app, sock in zip((box.tessitura_app, box.seatsio_app), sockets, strict=True)
-    ]
-    await asyncio.gather(*(server.serve(sockets=[sock]) for server, sock in servers))
+    tessitura, seatsio = sockets
+    await asyncio.gather(
+        uvicorn.Server(
+            uvicorn.Config(box.tessitura_app, log_level="warning", lifespan="off")
+        ).serve(sockets=[tessitura]),
+        uvicorn.Server(uvicorn.Config(box.seatsio_app, log_level="warning", lifespan="off")).serve(
+            sockets=[seatsio]
+        ),
+    )

@@ -127,7 +127,7 @@ _NONE_HINT = (
 def _no_categories(f: _File, data: dict[str, Any], *, had_categories: bool) -> bool:
     """Whether the file says, explicitly, that the season has no categories. A file that lists
     none without saying so is a problem: sent as is, it would clear a live season's."""
-    none = data.get("no_categories", False)
+    none: object = data.get("no_categories", False)
     if not isinstance(none, bool):
         f.problem("no_categories", "no_categories must be true or false", _show(none))
         return False

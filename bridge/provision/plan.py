@@ -479,8 +479,8 @@ def _plan_season(
             )
         )
         return
-    wanted = rule.categories
-    if wanted is not None and wanted.clears_unasked():  # the reader refuses it; never send it
+    side = rule.categories
+    if side is not None and side.clears_unasked():  # the reader refuses it; never send it
         findings.append(
             Finding(
                 Level.ERROR,
@@ -490,7 +490,7 @@ def _plan_season(
                 season_key=rule.season_key,
             )
         )
-        wanted = None
+        side = None
     update = UpdateSeason(
         rule.season_key,
         name=rule.name if rule.name is not None and rule.name != season.name else None,
@@ -506,14 +506,14 @@ def _plan_season(
             else None
         ),
         categories=(
-            wanted.categories
-            if wanted is not None and not _same_categories(wanted.categories, season.categories)
+            side.categories
+            if side is not None and not _same_categories(side.categories, season.categories)
             else None
         ),
         object_categories=(
-            wanted.object_categories
-            if wanted is not None
-            and tuple(sorted(wanted.object_categories)) != tuple(sorted(season.object_categories))
+            side.object_categories
+            if side is not None
+            and tuple(sorted(side.object_categories)) != tuple(sorted(season.object_categories))
             else None
         ),
     )
