@@ -668,10 +668,12 @@ def collect_tables(
     event_key_template: str | None,
     problems: list[Problem],
     seasons: Path | None = None,
+    rule_at: str | None = None,
 ) -> MappingTables:
     """Like :func:`load_tables`, but append problems to ``problems`` instead of raising.
 
-    The template is checked by the caller, which knows where in the config it was written.
+    The template is checked by the caller, which knows where in the config it was written
+    (``rule_at``, e.g. ``bridge.toml:29``, named by a problem the rule is part of).
     """
     codes = read_hold_codes(hold_codes, problems)
     perfs = read_performances(performances, problems) if performances is not None else {}
@@ -693,18 +695,24 @@ def collect_tables(
                 display_path(performances) if performances is not None else "performances",
                 display_path(seasons) if seasons is not None else "seasons",
                 season_lines,
+                rule_at,
             )
         )
     return tables
 
 
 def key_problems(
-    tables: MappingTables, perf_src: str, season_src: str, season_lines: Mapping[str, int]
+    tables: MappingTables,
+    perf_src: str,
+    season_src: str,
+    season_lines: Mapping[str, int],
+    rule_at: str | None = None,
 ) -> list[Problem]:
     """One event, one performance (:mod:`bridge.mapping.keys`): a table row whose event key the
     ``event_key_template`` rule gives another performance, or that is a season's key, and a
     season key the rule gives some performance. Rows that share a key are found by the reader."""
     rule, perfs = tables.event_key_template, tables.performances
+    by_rule = f"event_key_template {rule!r}" + (f" ({rule_at})" if rule_at else "")
     out: list[Problem] = []
     # season key -> (where, line) of its first mention: the seasons table, then performance rows
     seasons: dict[str, tuple[str, int | None]] = {}
@@ -729,7 +737,7 @@ def key_problems(
                     "two performances on one event",
                     target.event_key,
                     f"performance {target.performance_id} here, and performance {other} by "
-                    f"event_key_template {rule!r}; list {other} with its own event key or "
+                    f"{by_rule}; list {other} with its own event key or "
                     f"give {target.performance_id} another",
                 )
             )
@@ -755,7 +763,7 @@ def key_problems(
                     None,
                     "season key is a performance's event key",
                     key,
-                    f"event_key_template {rule!r} gives it to performance {pid}: "
+                    f"{by_rule} gives it to performance {pid}: "
                     "a season and its events need distinct keys",
                 )
             )

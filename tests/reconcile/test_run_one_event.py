@@ -54,7 +54,7 @@ def test_config_check_refuses_a_row_on_another_performances_rule_key(
     text = str(problem)
     assert "two performances on one event 'perf-202'" in text
     assert "performance 201 here" in text
-    assert "performance 202 by event_key_template 'perf-{performance_id}'" in text
+    assert "performance 202 by event_key_template 'perf-{performance_id}' (bridge.toml:29)" in text
 
 
 def test_config_check_refuses_an_event_key_that_is_a_seasons_key(
