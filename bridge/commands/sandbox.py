@@ -55,10 +55,12 @@ def serve(
         raise click.ClickException(str(exc)) from None
     # bound before anything is printed: a port in use is one line and exit 1, not uvicorn's
     # log line, its exit 3 and a traceback
-    sockets = [
-        _listen_socket(host, tessitura_port, "--tessitura-port"),
-        _listen_socket(host, seatsio_port, "--seatsio-port"),
-    ]
+    tessitura = _listen_socket(host, tessitura_port, "--tessitura-port")
+    try:
+        sockets = [tessitura, _listen_socket(host, seatsio_port, "--seatsio-port")]
+    except click.ClickException:
+        tessitura.close()
+        raise
     v = box.venue
     click.echo(f"venue      {v.name}: {len(v.seats)} places, {len(v.performances)} performances")
     click.echo(
