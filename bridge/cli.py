@@ -5,7 +5,9 @@
   :data:`EX_USAGE` (64, sysexits' EX_USAGE) for every command, never click's 2, which `plan`
   uses for "changes pending";
 - an error no command handled is one line on stderr and exit 1, never a traceback (set
-  ``SEATBRIDGE_DEBUG=1`` to get it); secrets are masked (:func:`bridge.config.redact`).
+  ``SEATBRIDGE_DEBUG=1`` to get it); secrets are masked (:func:`bridge.config.redact`);
+- output piped into a reader that leaves early (`| head -1`) exits 0, quietly
+  (:mod:`bridge.commands.pipes`; `plan` and `reconcile` keep their own code).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import IO, Any
 import click
 
 from bridge.commands import register
+from bridge.commands.pipes import flush_stdout, reader_left
 from bridge.commands.render import echo
 
 #: Exit status of a command line click cannot parse (BSD sysexits.h EX_USAGE).
@@ -66,6 +69,12 @@ class SeatbridgeGroup(click.Group):
         except click.UsageError as exc:
             raise UsageExit(exc) from exc
 
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().main(*args, **kwargs)
+        finally:  # a reader gone before the exit's flush: no "Exception ignored", no exit 120
+            flush_stdout()
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -74,8 +83,9 @@ class SeatbridgeGroup(click.Group):
         except (click.ClickException, click.exceptions.Exit, click.Abort, EOFError):
             raise  # click's own ways out: it prints them and exits with their code
         except OSError as exc:
-            if exc.errno == errno.EPIPE:
-                raise  # click handles a closed pipe (`seatbridge plan | head`)
+            if exc.errno == errno.EPIPE:  # `seatbridge demo | head -1`: the reader has its lines
+                reader_left()
+                ctx.exit(0)
             _unexpected(ctx, exc)
         except Exception as exc:
             _unexpected(ctx, exc)
@@ -123,6 +133,7 @@ def main(log_level: str | None, log_format: str | None) -> None:
       2   plan: changes pending; mappings seats: table written with findings
       3   reconcile: converged except for conflicts
       64  usage error: an unknown option, a bad value, a missing argument
+      75  run --no-standby: another daemon is active on the store (EX_TEMPFAIL: try later)
     """
     from bridge import collector
     from bridge.logs import override

@@ -22,7 +22,15 @@ from bridge.logs import configure
 def run_daemon(config_path: Path, no_standby: bool) -> None:
     """Run the daemon: discover performances, keep each unit in sync on its cadence, reload the
     config when it changes (or on SIGHUP), serve /healthz, /readyz, /metrics and /status on
-    `[http] listen`. SIGTERM or SIGINT stops it cleanly (a second one at once)."""
+    `[http] listen`. SIGTERM or SIGINT stops it cleanly (a second one at once).
+
+    \b
+    Exit codes:
+      0   stopped by SIGTERM or SIGINT
+      1   an invalid config or store at start, or the daemon lost its role or store
+      64  usage error
+      75  --no-standby and another daemon is active on the store (EX_TEMPFAIL)
+    """
     from bridge.daemon.service import Daemon
     from bridge.runtime import process_clock
 

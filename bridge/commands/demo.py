@@ -22,7 +22,7 @@ from bridge.clock import SYSTEM
 from bridge.commands.config import load_or_exit
 from bridge.commands.render import findings_table, plan_table, terminal
 from bridge.config import BridgeConfig
-from bridge.core.outcome import RunReport
+from bridge.core.outcome import Ending, RunReport
 from bridge.logs import configure
 from bridge.reconcile.explain_gather import explain_performance
 from bridge.runtime import Runtime, connect
@@ -183,8 +183,13 @@ async def _story(console: Console, cfg: BridgeConfig, store_path: Path) -> None:
                 )
             console.print(table)
 
-            console.rule("[bold]7. Converged")
             third = await _sync(rt, ids, apply=False)
+            # never "converged" above a conflict: the heading says what the third plan found
+            heading = {
+                Ending.CONVERGED: "Converged",
+                Ending.CONFLICTS: "Converged except for conflicts",
+            }.get(third.ending, f"Not converged ({third.ending.value})")
+            console.rule(f"[bold]7. {heading}")
             state = (
                 "nothing to do"
                 if third.plan.is_empty

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+import socket
 import tempfile
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from rich.console import Console
 
 from bridge.clock import SYSTEM
 from bridge.commands.config import load_or_exit
-from bridge.commands.render import terminal
+from bridge.commands.render import echo, terminal
 from bridge.config import BridgeConfig
 from bridge.logs import configure
 from bridge.runtime import tessitura_client
@@ -55,6 +56,9 @@ def run_live(template: Path, *, port: int, seed: int, every_s: float) -> int:
     """Serve everything until Ctrl-C; the exit code."""
     configure("warning", "console")
     console = terminal(highlight=False, soft_wrap=True)
+    if port and (why := _cannot_listen(port)):  # one line and exit 1, before anything starts
+        echo(f"error: --port {port}: cannot listen on 127.0.0.1: {why}", err=True)
+        return 1
     box = Sandbox()
     with (
         tempfile.TemporaryDirectory(prefix="seatbridge-live-") as tmp,
@@ -69,6 +73,17 @@ def run_live(template: Path, *, port: int, seed: int, every_s: float) -> int:
             return 0
         finally:
             console.print("Stopped; the sandbox and its store are gone.")
+
+
+def _cannot_listen(port: int) -> str | None:
+    """Why the status page could not listen on ``127.0.0.1:port`` (in use), or None."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError as exc:
+            return exc.strerror or str(exc)
+    return None
 
 
 async def _live(

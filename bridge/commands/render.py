@@ -17,11 +17,11 @@ from typing import Any
 
 import click
 from rich import box
-from rich.console import Console
 from rich.markup import escape
 from rich.segment import Segment
 from rich.table import Table
 
+from bridge.commands.pipes import Console
 from bridge.core.findings import Finding, Severity
 from bridge.core.outcome import RunReport
 from bridge.core.plan_model import OpKind, Plan
@@ -115,7 +115,13 @@ def findings_table(findings: Sequence[Finding]) -> Table:
 def print_plan(console: Console, plan: Plan, *, failed: bool = False) -> None:
     """The plan's table and findings. ``failed``: the run fell short (errors, a refusal), so an
     empty plan is not "nothing to do": what could not be read or planned is not in it."""
-    if plan.is_empty and not failed:
+    conflicts = sum(1 for f in plan.findings if f.severity is Severity.CONFLICT)
+    if plan.is_empty and not failed and conflicts:  # never "matches" above a conflict
+        console.print(
+            f"[bold red]No changes to make, but seats.io does not match Tessitura:[/bold red] "
+            f"{conflicts} conflict{'s' if conflicts != 1 else ''} (see below)."
+        )
+    elif plan.is_empty and not failed:
         console.print("Nothing to do: seats.io matches Tessitura.")
     elif plan.is_empty:
         console.print("[red]No changes planned, but the run did not complete:[/red] see below.")

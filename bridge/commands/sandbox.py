@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 from pathlib import Path
 
 import click
@@ -53,6 +54,14 @@ def serve(
         box = Sandbox(venue, seatsio_empty=seatsio_empty)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
+    # bound before anything is printed: a port in use is one line and exit 1, not uvicorn's
+    # log line, its exit 3 and a traceback
+    tessitura = _listen_socket(host, tessitura_port, "--tessitura-port")
+    try:
+        sockets = [tessitura, _listen_socket(host, seatsio_port, "--seatsio-port")]
+    except click.ClickException:
+        tessitura.close()
+        raise
     v = box.venue
     echo(f"venue      {v.name}: {len(v.seats)} places, {len(v.performances)} performances")
     echo(
@@ -63,16 +72,38 @@ def serve(
     echo("secrets    the fixed sandbox ones, in config/sandbox-secrets/")
     echo(f"control    http://{host}:{seatsio_port}/_sandbox/requests  (and on :{tessitura_port})")
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve_both(box, host, tessitura_port, seatsio_port))
+        asyncio.run(_serve_both(box, sockets))
 
 
-async def _serve_both(box: Sandbox, host: str, tessitura_port: int, seatsio_port: int) -> None:
+def _listen_socket(host: str, port: int, option: str) -> socket.socket:
+    """A socket bound to ``host:port``; a port in use (or a bad host) is one line, exit 1."""
+    try:
+        infos = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE | socket.AI_NUMERICSERV
+        )
+        family, kind, proto, _, address = infos[0]
+        sock = socket.socket(family, kind, proto)
+    except OSError as exc:
+        raise click.ClickException(f"{option} {port}: cannot listen on {host}: {exc}") from None
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+    except OSError as exc:
+        sock.close()
+        reason = exc.strerror or str(exc)
+        raise click.ClickException(f"{option} {port}: cannot listen on {host}: {reason}") from None
+    return sock
+
+
+async def _serve_both(box: Sandbox, sockets: list[socket.socket]) -> None:
     import uvicorn
 
-    servers = [
+    tessitura, seatsio = sockets
+    await asyncio.gather(
         uvicorn.Server(
-            uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off")
-        )
-        for app, port in ((box.tessitura_app, tessitura_port), (box.seatsio_app, seatsio_port))
-    ]
-    await asyncio.gather(*(s.serve() for s in servers))
+            uvicorn.Config(box.tessitura_app, log_level="warning", lifespan="off")
+        ).serve(sockets=[tessitura]),
+        uvicorn.Server(uvicorn.Config(box.seatsio_app, log_level="warning", lifespan="off")).serve(
+            sockets=[seatsio]
+        ),
+    )

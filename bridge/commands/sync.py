@@ -24,6 +24,7 @@ from rich.progress import Progress
 
 from bridge.clock import SYSTEM
 from bridge.commands.config import config_option, load_or_exit, report_problems
+from bridge.commands.pipes import reader_may_leave
 from bridge.commands.render import (
     daemon_lines,
     echo,
@@ -45,6 +46,16 @@ from bridge.reconcile.run import Reconciler, units_of
 from bridge.runtime import Runtime, connect, process_clock, state_store
 
 EXIT_OK, EXIT_ERROR, EXIT_PENDING, EXIT_CONFLICTS = 0, 1, 2, 3
+#: A usage error (sysexits' EX_USAGE, as bridge/cli.py gives click's own).
+EXIT_USAGE = 64
+
+
+class OneLineUsage(click.ClickException):
+    """A usage error this module finds itself: one line, exit 64 (click's would print the
+    usage too, and its exit 2 is `plan`'s "changes pending")."""
+
+    exit_code = EXIT_USAGE
+
 
 performance_option = click.option(
     "--performance",
@@ -58,6 +69,12 @@ all_option = click.option(
     "--all", "all_", is_flag=True, help="Every performance in the tables or found by discovery."
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
+
+
+def _one_selection(performances: tuple[int, ...], all_: bool) -> None:
+    """Exactly one of --performance and --all: both would hide which one the operator meant."""
+    if bool(performances) == all_:
+        raise OneLineUsage("give --performance ID (repeatable) or --all, not both")
 
 
 async def _selected(
@@ -115,9 +132,7 @@ def _run(
     force: bool,
     progress: bool = False,
 ) -> RunReport:
-    if not performances and not all_:
-        # exit 1, not click's usage code 2: for `plan`, 2 means "changes pending"
-        raise click.ClickException("give --performance ID (repeatable) or --all")
+    _one_selection(performances, all_)
     cfg = load_or_exit(config_path)
     configure(cfg.log.level, cfg.log.format)
 
@@ -214,29 +229,31 @@ def plan(
 
     \b
     Exit codes:
-      0   nothing to do: seats.io matches Tessitura
+      0   nothing to do (conflicts, if any, are listed: only the box office resolves them)
       2   changes pending (and nothing failed)
       1   error: a performance could not be read or planned, an ERROR finding, a
           mass release refused, a bad config, an --out file that cannot be written
       64  usage error
     """
+    _one_selection(performances, all_)
     if out is not None:
         _writable_or_exit(out)
     report = _run(config_path, performances, all_, apply=False, force=False)
     data = _report_json(report)
     bad = report.failed
-    if as_json:
-        echo(json.dumps(data, indent=2))
-    else:
-        console = terminal()
-        print_plan(console, report.plan, failed=bad)
-        for error in report.errors:
-            console.print(f"[red]error[/red] {error}")
-        for refusal in report.refused:
-            console.print(
-                f"[red]refused[/red] {refusal.event_key}: a mass release of {refusal.count} "
-                "objects (see the findings); reconcile --force applies it if it is meant"
-            )
+    with reader_may_leave():  # `plan | head`: the plan's own exit code still stands
+        if as_json:
+            echo(json.dumps(data, indent=2))
+        else:
+            console = terminal()
+            print_plan(console, report.plan, failed=bad)
+            for error in report.errors:
+                console.print(f"[red]error[/red] {error}")
+            for refusal in report.refused:
+                console.print(
+                    f"[red]refused[/red] {refusal.event_key}: a mass release of {refusal.count} "
+                    "objects (see the findings); reconcile --force applies it if it is meant"
+                )
     if out is not None:
         try:
             out.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
@@ -277,10 +294,11 @@ def reconcile_cmd(
     report = _run(
         config_path, performances, all_, apply=not dry_run, force=force, progress=not as_json
     )
-    if as_json:
-        echo(json.dumps(_report_json(report), indent=2))
-    else:
-        print_report(terminal(), report)
+    with reader_may_leave():  # `reconcile | head`: the run's own exit code still stands
+        if as_json:
+            echo(json.dumps(_report_json(report), indent=2))
+        else:
+            print_report(terminal(), report)
     sys.exit(exit_code(report))
 
 

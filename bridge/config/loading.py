@@ -310,6 +310,7 @@ def _load_tables(m: MappingSettings, at: At, problems: list[Problem]) -> Mapping
             )
     if missing:
         return MappingTables({}, {}, {}, m.event_key_template)
+    rule = at(("mappings", "event_key_template"), "")  # where the rule is written, to name it
     return collect_tables(
         hold_codes=m.hold_codes,
         performances=m.performances,
@@ -317,6 +318,7 @@ def _load_tables(m: MappingSettings, at: At, problems: list[Problem]) -> Mapping
         event_key_template=m.event_key_template,
         problems=problems,
         seasons=m.seasons,
+        rule_at=rule.source if rule.line is None else f"{rule.source}:{rule.line}",
     )
 
 

@@ -36,6 +36,8 @@ class FindingKind(StrEnum):
     SEASON_INCOMPLETE = "season_incomplete"
     SEASON_HOLD_DIFFERS = "season_hold_differs"
     SEAT_MAP_CHANGED = "seat_map_changed"
+    #: two performances on one event, or a performance on a season's key: refused, not planned
+    EVENT_KEY_SHARED = "event_key_shared"
     # planner (comparing with seats.io)
     EVENT_NOT_FOUND = "event_not_found"
     NOT_ON_CHART = "not_on_chart"
@@ -70,6 +72,7 @@ _SEVERITY: Mapping[FindingKind, Severity] = {
     FindingKind.SEASON_HOLD_DIFFERS: Severity.WARNING,
     # Tessitura moved the performance to another seat map: planned with the new one from now on
     FindingKind.SEAT_MAP_CHANGED: Severity.WARNING,
+    FindingKind.EVENT_KEY_SHARED: Severity.ERROR,
     FindingKind.EVENT_NOT_FOUND: Severity.ERROR,
     FindingKind.NOT_ON_CHART: Severity.ERROR,
     FindingKind.OWNED_NOT_ON_CHART: Severity.WARNING,

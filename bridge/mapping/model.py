@@ -63,6 +63,8 @@ class PerformanceTarget:
     performance_id: int
     event_key: str
     season_key: str | None = None
+    #: the performances table's line that lists it (None: the rule, or built in code)
+    line: int | None = field(default=None, compare=False)
 
 
 class TableBookingMode(StrEnum):
@@ -127,6 +129,12 @@ class SeasonCategories:
     object_categories: tuple[tuple[str, str], ...] = ()
     not_for_sale_objects: tuple[str, ...] = ()
     not_for_sale_categories: tuple[str, ...] = ()
+    #: the file says ``no_categories = true``: the only way an empty list is ever sent
+    no_categories: bool = False
+
+    def clears_unasked(self) -> bool:
+        """Whether sending these would clear a season's categories the file never said to."""
+        return not self.categories and not self.no_categories
 
     def for_sale_json(self) -> dict[str, object] | None:
         """The initial ``forSaleConfig``, or None when everything starts for sale."""

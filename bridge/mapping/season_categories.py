@@ -13,7 +13,11 @@
     objects = ["Box-1"]
     categories = ["wheelchair-plus"]    # category keys or labels (the chart's too)
 
+    no_categories = true                # instead of [[categories]]: the season has none, on purpose
+
 The file manages both ``categories`` and ``objectCategories``: what it does not list is cleared.
+So an empty file, or one with no category, is refused (it would wipe a live season's categories):
+a season meant to have none says ``no_categories = true`` (JSON ``"no_categories": true``).
 Syntax errors carry the parser's line and column; other problems the line and column of the first
 occurrence of the value in the file, when it can be found.
 """
@@ -31,7 +35,7 @@ from bridge.mapping.model import SeasonCategories, SeasonCategory
 from bridge.mapping.problems import display_path
 
 _COLOR = re.compile(r"#(?:[0-9A-Fa-f]{3}|[0-9A-Fa-f]{6})")
-_TOP = ("categories", "object_categories", "not_for_sale")
+_TOP = ("categories", "object_categories", "not_for_sale", "no_categories")
 _CATEGORY_FIELDS = ("key", "label", "color", "accessible")
 _NOT_FOR_SALE_FIELDS = ("objects", "categories")
 _TOML_AT = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
@@ -101,14 +105,42 @@ def read_season_categories(path: Path, problems: list[Problem]) -> SeasonCategor
     if not isinstance(data, dict):
         f.problem(None, "a categories file must be a table (an object in JSON)")
         return None
+    if not data:
+        f.problem(None, "the categories file is empty", hint=_NONE_HINT)
+        return None
     f.unknown_fields(data, _TOP, "the categories file")
     categories = _categories(f, data.get("categories", []))
     keys = {c.key for c in categories}
     objects = _object_categories(f, data.get("object_categories", {}), keys)
     not_objects, not_categories = _not_for_sale(f, data.get("not_for_sale", {}))
+    none = _no_categories(f, data, had_categories=bool(data.get("categories")))
     if not f.ok:
         return None
-    return SeasonCategories(categories, objects, not_objects, not_categories)
+    return SeasonCategories(categories, objects, not_objects, not_categories, no_categories=none)
+
+
+_NONE_HINT = (
+    "list the season's [[categories]], or write no_categories = true to clear them on purpose"
+)
+
+
+def _no_categories(f: _File, data: dict[str, Any], *, had_categories: bool) -> bool:
+    """Whether the file says, explicitly, that the season has no categories. A file that lists
+    none without saying so is a problem: sent as is, it would clear a live season's."""
+    none: object = data.get("no_categories", False)
+    if not isinstance(none, bool):
+        f.problem("no_categories", "no_categories must be true or false", _show(none))
+        return False
+    if none and had_categories:
+        f.problem(
+            "no_categories",
+            "no_categories = true, yet the file lists categories",
+            hint="keep one of the two",
+        )
+    elif not none and not had_categories:
+        token = "categories" if "categories" in data else None
+        f.problem(token, "the categories file lists no category", hint=_NONE_HINT)
+    return none
 
 
 def _parse(path: Path, source: str, text: str, problems: list[Problem]) -> object | None:

@@ -15,6 +15,7 @@ from typing import Literal, TypeVar
 
 from bridge.errors import InvalidConfigError, Problem
 from bridge.mapping.csvtable import Row, parse_int, read_table
+from bridge.mapping.keys import rule_performance
 from bridge.mapping.model import (
     SEATSIO_BUILTIN_STATUSES,
     TABLE_BOOKING_VALUES,
@@ -29,6 +30,7 @@ from bridge.mapping.model import (
     TableBooking,
     TableBookingMode,
 )
+from bridge.mapping.problems import display_path
 from bridge.mapping.season_categories import read_season_categories
 
 HOLD_CODE_COLUMNS = ("hold_code_id", "action", "precedence")
@@ -351,13 +353,16 @@ def read_performances(path: Path, problems: list[Problem]) -> dict[int, Performa
             )
             ok = False
         if ok and pid is not None:
-            out[pid] = PerformanceTarget(performance_id=pid, event_key=event, season_key=season)
+            out[pid] = PerformanceTarget(pid, event, season, line=row.line)
     return out
 
 
-def read_seasons(path: Path, problems: list[Problem]) -> tuple[SeasonRule, ...]:
+def read_seasons(
+    path: Path, problems: list[Problem], lines: dict[str, int] | None = None
+) -> tuple[SeasonRule, ...]:
     """Read the seasons table: each seats.io season key once, and a Tessitura season either whole
-    on one row or narrowed (performance_ids, production_season_id) on each of its rows."""
+    on one row or narrowed (performance_ids, production_season_id) on each of its rows.
+    ``lines`` (when given) gets each season key's line."""
     table = read_table(path, required=SEASON_COLUMNS, optional=SEASON_OPTIONAL, problems=problems)
     if table is None:
         return ()
@@ -423,6 +428,8 @@ def read_seasons(path: Path, problems: list[Problem]) -> tuple[SeasonRule, ...]:
             else:
                 (narrowed if is_narrowed else whole).setdefault(sid, row.line)
         if ok and sid is not None and perf_ids is not False and booking is not False:
+            if lines is not None:
+                lines[key] = row.line
             out.append(
                 SeasonRule(
                     season_id=sid,
@@ -666,16 +673,19 @@ def collect_tables(
     event_key_template: str | None,
     problems: list[Problem],
     seasons: Path | None = None,
+    rule_at: str | None = None,
 ) -> MappingTables:
     """Like :func:`load_tables`, but append problems to ``problems`` instead of raising.
 
-    The template is checked by the caller, which knows where in the config it was written.
+    The template is checked by the caller, which knows where in the config it was written
+    (``rule_at``, e.g. ``bridge.toml:29``, named by a problem the rule is part of).
     """
     codes = read_hold_codes(hold_codes, problems)
     perfs = read_performances(performances, problems) if performances is not None else {}
     seats = {sm: read_seat_table(p, sm, problems) for sm, p in sorted(seat_tables.items())}
-    season_rules = read_seasons(seasons, problems) if seasons is not None else ()
-    return MappingTables(
+    season_lines: dict[str, int] = {}
+    season_rules = read_seasons(seasons, problems, season_lines) if seasons is not None else ()
+    tables = MappingTables(
         hold_rules=codes.rules,
         seat_tables=seats,
         performances=perfs,
@@ -683,3 +693,83 @@ def collect_tables(
         channels=codes.channels,
         seasons=season_rules,
     )
+    if not (event_key_template and template_problem(event_key_template)):
+        problems.extend(
+            key_problems(
+                tables,
+                display_path(performances) if performances is not None else "performances",
+                display_path(seasons) if seasons is not None else "seasons",
+                season_lines,
+                rule_at,
+            )
+        )
+    return tables
+
+
+def key_problems(
+    tables: MappingTables,
+    perf_src: str,
+    season_src: str,
+    season_lines: Mapping[str, int],
+    rule_at: str | None = None,
+) -> list[Problem]:
+    """One event, one performance (:mod:`bridge.mapping.keys`): a table row whose event key the
+    ``event_key_template`` rule gives another performance, or that is a season's key, and a
+    season key the rule gives some performance. Rows that share a key are found by the reader."""
+    rule, perfs = tables.event_key_template, tables.performances
+    by_rule = f"event_key_template {rule!r}" + (f" ({rule_at})" if rule_at else "")
+    out: list[Problem] = []
+    # season key -> (where, line) of its first mention: the seasons table, then performance rows
+    seasons: dict[str, tuple[str, int | None]] = {}
+    for season in tables.seasons:
+        seasons.setdefault(season.season_key, (season_src, season_lines.get(season.season_key)))
+    rows = sorted(tables.performances.values(), key=lambda t: (t.line or 0, t.performance_id))
+    for target in rows:
+        if target.season_key:
+            seasons.setdefault(target.season_key, (perf_src, target.line))
+
+    def at(where: tuple[str, int | None]) -> str:
+        return where[0] if where[1] is None else f"{where[0]}:{where[1]}"
+
+    for target in rows:
+        other = rule_performance(rule, target.event_key)
+        if other is not None and other != target.performance_id and other not in perfs:
+            out.append(
+                Problem(
+                    perf_src,
+                    target.line,
+                    None,
+                    "two performances on one event",
+                    target.event_key,
+                    f"performance {target.performance_id} here, and performance {other} by "
+                    f"{by_rule}; list {other} with its own event key or "
+                    f"give {target.performance_id} another",
+                )
+            )
+        if target.event_key in seasons:
+            out.append(
+                Problem(
+                    perf_src,
+                    target.line,
+                    None,
+                    "event key is a season's key",
+                    target.event_key,
+                    f"performance {target.performance_id}'s event; the season at "
+                    f"{at(seasons[target.event_key])}: a season and its events need distinct keys",
+                )
+            )
+    for key, where in seasons.items():
+        pid = rule_performance(rule, key)
+        if pid is not None and pid not in tables.performances:
+            out.append(
+                Problem(
+                    where[0],
+                    where[1],
+                    None,
+                    "season key is a performance's event key",
+                    key,
+                    f"{by_rule} gives it to performance {pid}: "
+                    "a season and its events need distinct keys",
+                )
+            )
+    return out

@@ -479,6 +479,18 @@ def _plan_season(
             )
         )
         return
+    side = rule.categories
+    if side is not None and side.clears_unasked():  # the reader refuses it; never send it
+        findings.append(
+            Finding(
+                Level.ERROR,
+                "categories-not-cleared",
+                f"season {rule.season_key!r}: its categories file lists none and does not say "
+                "no_categories = true; its categories are left as they are",
+                season_key=rule.season_key,
+            )
+        )
+        side = None
     update = UpdateSeason(
         rule.season_key,
         name=rule.name if rule.name is not None and rule.name != season.name else None,
@@ -494,16 +506,14 @@ def _plan_season(
             else None
         ),
         categories=(
-            rule.categories.categories
-            if rule.categories is not None
-            and not _same_categories(rule.categories.categories, season.categories)
+            side.categories
+            if side is not None and not _same_categories(side.categories, season.categories)
             else None
         ),
         object_categories=(
-            rule.categories.object_categories
-            if rule.categories is not None
-            and tuple(sorted(rule.categories.object_categories))
-            != tuple(sorted(season.object_categories))
+            side.object_categories
+            if side is not None
+            and tuple(sorted(side.object_categories)) != tuple(sorted(season.object_categories))
             else None
         ),
     )

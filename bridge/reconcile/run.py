@@ -35,6 +35,7 @@ from bridge.core.guards import Breaker, ReleaseBreaker, pass_keys, shrunk_tables
 from bridge.core.observed import ObservedEvent
 from bridge.core.outcome import (
     HELD_BACK,
+    ErrorKind,
     RunReport,
     UnitError,
     UnitResult,
@@ -47,6 +48,7 @@ from bridge.core.policy import Policy
 from bridge.domain import HoldSnapshot, LedgerEntry
 from bridge.errors import BridgeError, ConfigError, ForSaleLimitError
 from bridge.http import Sleep, fenced
+from bridge.mapping.keys import key_clashes
 from bridge.mapping.model import MappingTables
 from bridge.reconcile import apply as applying
 from bridge.reconcile.apply import apply_plan
@@ -75,19 +77,30 @@ WAVE_UNITS = 32
 
 def units_of(performance_ids: Iterable[int], tables: MappingTables) -> list[tuple[int, ...]]:
     """Group performances: a season's performances travel together (all of them, even those not
-    asked for), every other performance alone. Sorted, so runs are reproducible."""
+    asked for), every other performance alone. Performances that resolve to one event key share
+    a unit too, which :meth:`Reconciler.reconcile_unit` refuses whole (one event, one unit).
+    Sorted, so runs are reproducible."""
+    ids = list(performance_ids)
     seasons: dict[str, set[int]] = {}
     for target in tables.performances.values():
         if target.season_key:
             seasons.setdefault(target.season_key, set()).add(target.performance_id)
-    units: set[tuple[int, ...]] = set()
-    for pid in performance_ids:
+    units: list[set[int]] = []
+    for pid in ids:
         hit = tables.target_for(pid)
         if hit is not None and hit.season_key:
-            units.add(tuple(sorted(seasons[hit.season_key])))
+            units.append(set(seasons[hit.season_key]))
         else:
-            units.add((pid,))
-    return sorted(units)
+            units.append({pid})
+    sharing: dict[str, set[int]] = {}
+    for pid in key_clashes(tables, ids):
+        if (hit := tables.target_for(pid)) is not None:
+            sharing.setdefault(hit.event_key, set()).add(pid)
+    for group in sharing.values():  # one unit for the group and every unit it meets
+        touching = [u for u in units if u & group]
+        merged = set(group).union(*touching)
+        units = [u for u in units if not u & group] + [merged]
+    return sorted({tuple(sorted(u)) for u in units})
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,6 +267,10 @@ class Reconciler:
         ``merger`` sends its status and for-sale steps with the wave's others."""
         store, policy = self.store, self.policy
         result = UnitResult(unit, Plan(operations=(), findings=()))
+        if clashes := key_clashes(self.tables, unit):
+            if merger is not None:  # its wave's merged calls must not wait for it
+                merger.leave()
+            return self._refuse_shared_keys(result, clashes, apply=apply)
         started = self.clock.now()
         leases = UnitLeases(
             store,
@@ -392,6 +409,37 @@ class Reconciler:
             performances=unit,
             operations=len(second.api_operations),
         )
+
+    def _refuse_shared_keys(
+        self, result: UnitResult, clashes: Mapping[int, str], *, apply: bool
+    ) -> UnitResult:
+        """A unit with two performances on one event (or one on a season's key) is not read, planned
+        nor written: each such performance gets an error finding, the unit's others an error."""
+        findings = []
+        for pid, why in sorted(clashes.items()):
+            target = self.tables.target_for(pid)
+            findings.append(
+                Finding(
+                    FindingKind.EVENT_KEY_SHARED,
+                    performance_id=pid,
+                    event_key=target.event_key if target else None,
+                    detail=f"not planned: {why}",
+                )
+            )
+        result.plan = Plan(operations=(), findings=tuple(sorted_findings(findings)))
+        for pid in result.performance_ids:
+            if pid not in clashes:
+                result.errors.append(
+                    UnitError(
+                        f"performance {pid} not planned: its unit has performances on one event",
+                        pid,
+                        ErrorKind.TERMINAL,
+                    )
+                )
+        log.error("performances on one event key refused", performances=sorted(clashes))
+        if apply:
+            _record_status(self.tables, self.store, result, self.clock)
+        return result
 
     async def read_unit(
         self,

@@ -73,12 +73,12 @@ def test_status_lists_every_reconciled_performance(served: tuple[Sandbox, Path])
     assert row["performance_id"] == 202 and row["outcome"] == "converged"
 
 
-def test_plan_without_a_selection_is_an_error_not_pending_changes(
+def test_plan_without_a_selection_is_a_usage_error_not_pending_changes(
     served: tuple[Sandbox, Path],
 ) -> None:
     _, config = served
     code, out = run(config, "plan")
-    assert code == 1 and "--performance" in out
+    assert code == 64 and "--performance" in out
 
 
 def test_plan_out_saves_the_plan_as_json(served: tuple[Sandbox, Path], tmp_path: Path) -> None:

@@ -185,6 +185,35 @@ def test_a_category_change_updates_only_categories_and_for_sale_is_only_initial(
     assert run(config, "seasons", "sync")[1].startswith("Nothing to do")
 
 
+def test_an_emptied_side_file_never_wipes_a_live_seasons_categories(
+    empty: tuple[Sandbox, Path],
+) -> None:
+    """Case 9 of issue 25: the file emptied is a config error at its path (exit 1) and nothing is
+    sent; ``no_categories = true`` is what clears them on purpose."""
+    box, config = empty
+    side = config.parent / "categories.toml"
+    side.write_text(SIDE_FILE, encoding="utf-8")
+    row = "2027,season-2026-27,grand-hall-chart,Series,true,INHERIT,,categories.toml\n"
+    with_seasons_table(config, HEADER.replace("\n", ",categories\n") + row)
+    assert run(config, "seasons", "sync")[0] == 0
+    for text in ("", "# to be filled in\n", "categories = []\n"):
+        side.write_text(text, encoding="utf-8")
+        box.seatsio_control.log.clear()
+        code, out = run(config, "config", "check")
+        assert code == 1 and "categories.toml" in out, out
+        code, out = run(config, "seasons", "sync")
+        assert code == 1 and "categories.toml" in out, out
+        assert writes(box) == []
+        assert [c["key"] for c in box.seatsio_world.event("season-2026-27").categories] == [
+            "companion"
+        ]
+    side.write_text("no_categories = true\n", encoding="utf-8")
+    code, out = run(config, "seasons", "sync")
+    assert code == 0, out
+    season = box.seatsio_world.event("season-2026-27")
+    assert season.categories == [] and season.object_categories in ({}, None)
+
+
 def test_an_event_outside_its_season_is_reported_exit_1_and_left(
     empty: tuple[Sandbox, Path],
 ) -> None:

@@ -203,6 +203,7 @@ side_files = st.one_of(
                 st.sampled_from(["A-1", "A-2"]), st.sampled_from([c.key for c in cats] or ["-"])
             ).map(lambda d: tuple(sorted(d.items())) if cats else ()),
             not_for_sale_objects=st.lists(st.sampled_from(["A-1", "B-1"]), max_size=2).map(tuple),
+            no_categories=st.just(not cats),  # as the reader allows: empty only when said so
         )
     ),
 )
@@ -324,7 +325,23 @@ def test_a_new_season_is_created_with_its_categories_and_initial_for_sale() -> N
     assert body["forSaleConfig"] == {"forSale": False, "objects": ["B-1"], "categories": []}
 
 
-def test_emptying_the_side_file_clears_with_empty_arrays() -> None:
+def test_a_side_file_that_says_no_categories_clears_with_empty_arrays() -> None:
+    cats = SeasonCategories((SeasonCategory("c1", "Companion", "#123456"),), (("A-1", "c1"),))
+    seen = simulate(
+        {},
+        plan_seasons(
+            replace(TABLES, seasons=(replace(RULE, categories=cats),)), CHARTS, [perf(1)], {}
+        ).calls,
+    )
+    none = SeasonCategories(no_categories=True)
+    empty = replace(TABLES, seasons=(replace(RULE, categories=none),))
+    (update,) = plan_seasons(empty, CHARTS, [perf(1)], seen).calls
+    assert update.body() == {"categories": [], "objectCategories": []}
+
+
+def test_an_empty_category_list_not_said_so_is_never_sent() -> None:
+    """Case 9 of issue 25: an empty side file (the reader refuses it; here built in code) must not
+    wipe a live season's categories; the plan fails and says so."""
     cats = SeasonCategories((SeasonCategory("c1", "Companion", "#123456"),), (("A-1", "c1"),))
     seen = simulate(
         {},
@@ -333,5 +350,7 @@ def test_emptying_the_side_file_clears_with_empty_arrays() -> None:
         ).calls,
     )
     empty = replace(TABLES, seasons=(replace(RULE, categories=SeasonCategories()),))
-    (update,) = plan_seasons(empty, CHARTS, [perf(1)], seen).calls
-    assert update.body() == {"categories": [], "objectCategories": []}
+    plan = plan_seasons(empty, CHARTS, [perf(1)], seen)
+    assert plan.calls == ()
+    assert plan.failed
+    assert [f.kind for f in plan.findings] == ["categories-not-cleared"]

@@ -107,7 +107,7 @@ accessible = "yes"
     _, problems = read(tmp_path, "c.toml", text)
     assert problems == [
         "c.toml:1:1: unknown field in the categories file 'colour' (expected categories, "
-        "object_categories, not_for_sale)",
+        "object_categories, not_for_sale, no_categories)",
         "c.toml:4:1: malformed category color 'red' (expected #RGB or #RRGGBB)",
         "c.toml:9:1: a category needs a non-empty text label ''",
         "c.toml:9:1: category accessible must be true or false 'yes'",
@@ -140,3 +140,62 @@ def test_the_sample_side_file_loads() -> None:
     assert rule.categories is not None
     assert rule.categories.object_categories == (("Orchestra-A-2", "companion"),)
     assert rule.categories.for_sale_json() is None
+
+
+# -- case 9 of issue 25: an empty side file would wipe a live season's categories ---------------
+
+
+def test_an_empty_or_comment_only_file_is_refused_at_its_path(tmp_path: Path) -> None:
+    for name, text in [("e.toml", ""), ("c.toml", "# nothing yet\n\n"), ("e.json", "{}")]:
+        found, problems = read(tmp_path, name, text)
+        assert found is None
+        assert problems == [
+            f"{name}: the categories file is empty (list the season's [[categories]], or write "
+            "no_categories = true to clear them on purpose)"
+        ]
+
+
+def test_an_empty_json_file_is_malformed(tmp_path: Path) -> None:
+    found, problems = read(tmp_path, "e.json", "")
+    assert found is None and problems == ["e.json:1:1: malformed JSON: Expecting value"]
+
+
+def test_a_file_listing_no_category_without_saying_so_is_refused(tmp_path: Path) -> None:
+    found, problems = read(
+        tmp_path, "c.toml", 'categories = []\n[not_for_sale]\nobjects = ["B-1"]\n'
+    )
+    assert found is None
+    assert problems == [
+        "c.toml:1:1: the categories file lists no category (list the season's [[categories]], "
+        "or write no_categories = true to clear them on purpose)"
+    ]
+
+
+def test_no_categories_true_is_the_explicit_empty_form(tmp_path: Path) -> None:
+    toml, problems = read(tmp_path, "c.toml", "no_categories = true\n")
+    assert problems == [] and toml == SeasonCategories(no_categories=True)
+    as_json, problems = read(tmp_path, "c.json", '{"no_categories": true, "categories": []}')
+    assert problems == [] and as_json == toml
+    assert not toml.clears_unasked()
+
+
+def test_no_categories_beside_a_category_is_refused(tmp_path: Path) -> None:
+    text = 'no_categories = true\n[[categories]]\nkey = "a"\nlabel = "A"\ncolor = "#fff"\n'
+    found, problems = read(tmp_path, "c.toml", text)
+    assert found is None
+    assert problems == [
+        "c.toml:1:1: no_categories = true, yet the file lists categories (keep one of the two)"
+    ]
+
+
+def test_the_seasons_table_refuses_a_row_whose_side_file_is_empty(tmp_path: Path) -> None:
+    (tmp_path / "cats.toml").write_text("", encoding="utf-8")
+    table = tmp_path / "seasons.csv"
+    table.write_text(
+        "season_id,season_key,chart_key,categories\n2027,season-2026-27,chart,cats.toml\n",
+        encoding="utf-8",
+    )
+    problems: list[Problem] = []
+    assert read_seasons(table, problems) == ()
+    assert [p.message for p in problems] == ["the categories file is empty"]
+    assert problems[0].source.endswith("cats.toml")

@@ -68,6 +68,12 @@ class Bench:
             cfg or self.cfg, self.tessitura, self.seatsio, self.store, force=force
         ).reconcile(self.ids, apply=apply)
 
+    async def sync_ids(self, ids: list[int], *, apply: bool = True) -> RunReport:
+        """A pass over ``ids`` only (``reconcile --performance``, or one daemon unit)."""
+        return await reconciler_for(self.cfg, self.tessitura, self.seatsio, self.store).reconcile(
+            ids, apply=apply
+        )
+
     def seat(self, label: str) -> int:
         return self.box.venue.seat_by_label(label).id
 
