@@ -138,7 +138,7 @@ def test_every_command_writes_through_the_render_layer() -> None:
     """No print path around :func:`printable`: commands use render's ``echo`` and ``terminal``."""
     offenders = []
     for path in [CHECKOUT / "bridge" / "cli.py", *(CHECKOUT / "bridge" / "commands").glob("*.py")]:
-        if path.name == "render.py":
+        if path.name in ("render.py", "pipes.py"):  # the door, and the console class it builds on
             continue
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if re.search(
