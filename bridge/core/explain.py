@@ -607,8 +607,9 @@ class _Explainer:
                 return state, f"held by {code} -> {wanted}"
             case Rule.FALLBACK:
                 return state, (
-                    f"held by {code} -> {wanted}, but the event's for-sale edits are spent "
-                    "today: a fallback status holds it until they allow"
+                    f"held by {code} -> {wanted}, but that form cannot be written now (the "
+                    "event's for-sale edits spent, or its channel refused): a fallback status "
+                    "holds it until it can"
                 )
         # nothing wants it held here: what seats.io shows, and what the bridge does about it
         if state is SeatState.SOLD and owned:

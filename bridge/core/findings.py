@@ -52,6 +52,7 @@ class FindingKind(StrEnum):
     UNOWNED_BRIDGE_STATUS = "unowned_bridge_status"
     FOR_SALE_BUDGET_EXHAUSTED = "for_sale_budget_exhausted"
     HELD_BY_FALLBACK = "held_by_fallback"
+    CHANNEL_REFUSED = "channel_refused"
     MASS_RELEASE_REFUSED = "mass_release_refused"
     HELD_OUTSIDE_TABLE = "held_outside_table"
     SEASON_RELEASE_WAITS = "season_release_waits"
@@ -92,6 +93,8 @@ _SEVERITY: Mapping[FindingKind, Severity] = {
     FindingKind.FOR_SALE_BUDGET_EXHAUSTED: Severity.ERROR,
     # unbuyable, only not in its planned form yet: it moves there when the budget allows
     FindingKind.HELD_BY_FALLBACK: Severity.WARNING,
+    # held by a fallback status, but the planned channel failed: not converged
+    FindingKind.CHANNEL_REFUSED: Severity.ERROR,
     FindingKind.MASS_RELEASE_REFUSED: Severity.ERROR,
     FindingKind.HELD_OUTSIDE_TABLE: Severity.WARNING,
     FindingKind.SEASON_RELEASE_WAITS: Severity.ERROR,

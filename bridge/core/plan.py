@@ -209,6 +209,22 @@ class _KeyPlanner:
             return None
         status, channel, nfs = obj.status, obj.channel, label in self.seen.not_for_sale
         work = _LabelWork()
+        refused = (
+            want_channel is not None
+            and channel != want_channel
+            and not self.desired.is_season  # a season's status would land on all its events
+            and (self.desired.key, want_channel) in self.policy.refused_channels
+        )
+        if refused and (held_by := self.fallback_for(label)) is not None:
+            # seats.io refused the channel this run: a status holds the seat until it can be written
+            self.decided[label] = Rule.FALLBACK
+            self.find(
+                FindingKind.CHANNEL_REFUSED,
+                label,
+                f"seats.io refused channel {want_channel!r} in this run: held by status "
+                f"{held_by!r} until the channel can be written",
+            )
+            want_channel, want_status = None, held_by
         valid: LedgerEntry | None = None
         if entry is not None:
             if _shows(entry, status, channel, nfs):

@@ -26,6 +26,8 @@ class Policy:
     ``fallback_status``: the bridge status that holds a seat whose planned form cannot be written
     (the for-sale budget spent, a channel the bridge does not own) when its code names no
     ``fallback_status`` of its own; "" for none (such a seat then stays as it is, an error).
+    ``refused_channels``: (event key, channel key) pairs seats.io refused to write in this run
+    (set by the run for its second round): their seats are held by the fallback status instead.
     ``pass_refusal``: set when the pass as a whole has freed its share already (see
     ``bridge.core.guards.ReleaseBreaker``): every lift that would free an object is refused,
     and this says why.
@@ -41,3 +43,4 @@ class Policy:
     pass_refusal: str = ""
     table_shrink_share: float = 0.1
     fallback_status: str = ""
+    refused_channels: frozenset[tuple[str, str]] = field(default_factory=frozenset)

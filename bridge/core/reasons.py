@@ -56,8 +56,8 @@ class Rule(StrEnum):
     #: the channel that should hold it cannot: a foreign one holds it, it has no configuration,
     #: or the event is in a season (channels live there): reported, left as is
     CHANNEL_CONFLICT = "channel_conflict"
-    #: its planned form (not for sale) cannot be written this run, the for-sale budget being
-    #: spent: a fallback status holds it until it can
+    #: its planned form cannot be written this run (the for-sale budget spent, its channel
+    #: refused): a fallback status holds it until it can
     FALLBACK = "fallback"
     #: Tessitura holds it but a partner's channel (one the bridge does not manage) has it: a
     #: bridge status holds it, the channel left as it is; reported as a conflict

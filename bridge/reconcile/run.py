@@ -46,7 +46,13 @@ from bridge.core.plan import plan
 from bridge.core.plan_model import Operation, OpKind, Plan
 from bridge.core.policy import Policy
 from bridge.domain import HoldSnapshot, LedgerEntry
-from bridge.errors import BridgeError, ConfigError, ForSaleLimitError
+from bridge.errors import (
+    BridgeError,
+    ConfigError,
+    ConflictError,
+    ForSaleLimitError,
+    TerminalError,
+)
 from bridge.http import Sleep, fenced
 from bridge.mapping.keys import key_clashes
 from bridge.mapping.model import MappingTables
@@ -336,9 +342,15 @@ class Reconciler:
                         clock=self.clock,
                     )
                     leases.check()  # a write the fence stopped in the undo says why here
-                    if _for_sale_limit_met(result.outcome):
+                    refused_channels = _refused_channels(result.outcome)
+                    if refused_channels or _for_sale_limit_met(result.outcome):
                         await self._fallback_round(
-                            result, unit, refused_tables, breaker, leases.check
+                            result,
+                            unit,
+                            refused_tables,
+                            breaker,
+                            leases.check,
+                            replace(policy, refused_channels=refused_channels),
                         )
                         leases.check()
             if apply:  # only a run that applied may vouch: a dry run writes nothing
@@ -377,17 +389,20 @@ class Reconciler:
         refused_tables: Mapping[int, str] | None,
         breaker: Breaker | None,
         before_step: Callable[[], None],
+        policy: Policy,
     ) -> None:
-        """The day's for-sale edits ran out under this run (seats.io's 429): read and plan once
-        more, now that the store knows, so the kills it could not mark are held by their
+        """A write of the planned form was refused under this run (the day's for-sale edits ran
+        out: seats.io's 429; a channel refused): read and plan once more, now that the store
+        and ``policy.refused_channels`` know, so the seats it could not hold are held by their
         fallback status at once, not a cadence later. The refused marks give way to this
-        round's plan and outcome; a round that cannot read leaves the first one's error."""
-        reading = await self.read_unit(unit, refused_tables=refused_tables)
+        round's plan and outcome (a refused channel stays an error: its form is not there); a
+        round that cannot read leaves the first one's error."""
+        reading = await self.read_unit(unit, refused_tables=refused_tables, policy=policy)
         if reading.hold_errors or reading.seatsio_error is not None:
             return
         second = reading.plan
         if breaker is not None and not breaker.admit(second.released):
-            refused = replace(self.policy, pass_refusal=breaker.reason(second.released))
+            refused = replace(policy, pass_refusal=breaker.reason(second.released))
             second = plan(
                 reading.desired, reading.observed, reading.ledger, refused, self.tables.channels
             )
@@ -405,7 +420,7 @@ class Reconciler:
         result.plan = second
         result.outcome = ApplyOutcome(outcome.run_id, kept + outcome.results)
         log.info(
-            "for-sale edits spent: held by fallback status",
+            "planned form refused: held by fallback status",
             performances=unit,
             operations=len(second.api_operations),
         )
@@ -447,6 +462,7 @@ class Reconciler:
         *,
         refused_tables: Mapping[int, str] | None = None,
         also_read: Mapping[str, Collection[str]] | None = None,
+        policy: Policy | None = None,
     ) -> UnitReading:
         """Everything a reconcile of ``unit`` does before it writes: the holds of its
         performances (through the kept seat maps), the desired state (``refused_tables``: seat
@@ -458,7 +474,7 @@ class Reconciler:
         succeed), a failed seats.io read in ``seatsio_error`` (a reconcile raises it after it
         recorded the hold errors); anything that is not a BridgeError raises. ``also_read``: more
         labels to read per event than a pass needs (see :func:`~bridge.reconcile.observe.observe`)."""
-        policy = self.policy
+        policy = policy or self.policy
         self.seat_maps.load(self.store)
         snapshots, hold_errors = await _snapshots(
             self.tessitura, self.seat_maps, unit, self._known_seats
@@ -615,6 +631,24 @@ def _limit_refusal(result: OpResult) -> bool:
         and result.op.kind is OpKind.MARK_NOT_FOR_SALE
         and isinstance(result.exc, ForSaleLimitError)
     )
+
+
+#: The channel writes whose refusal leaves their seats without the planned channel.
+_CHANNEL_WRITES = frozenset({OpKind.CREATE_CHANNEL, OpKind.ADD_TO_CHANNEL, OpKind.REPLACE_CHANNELS})
+
+
+def _refused_channels(outcome: ApplyOutcome | None) -> frozenset[tuple[str, str]]:
+    """(event key, channel key) of channel writes seats.io refused outright (not an unknown
+    outcome, not a passing fault: a 4xx that repeating will not cure)."""
+    out: set[tuple[str, str]] = set()
+    for r in outcome.results if outcome is not None else ():
+        if r.state != "failed" or r.op.kind not in _CHANNEL_WRITES:
+            continue
+        if not isinstance(r.exc, TerminalError | ConflictError):
+            continue
+        channels = [spec.key for spec, _ in r.op.channels] or [r.op.target]
+        out.update((key, channel) for key in r.op.event_keys for channel in channels)
+    return frozenset(out)
 
 
 def _for_sale_limit_met(outcome: ApplyOutcome | None) -> bool:

@@ -128,6 +128,19 @@ def test_a_held_object_in_a_partners_channel_is_held_by_a_status_the_channel_lef
     assert "no fallback status" in a1.detail
 
 
+def test_a_channel_seatsio_refused_in_this_run_is_replaced_by_the_fallback_status() -> None:
+    refused = replace(FALLBACK, refused_channels=frozenset({("ev", "vip")}))
+    p = _plan(
+        desired_for("ev", channels={"vip": ["A-1"]}), event("ev", [obj("A-1")]), policy=refused
+    )
+    assert p.api_operations == (
+        Operation(OpKind.CHANGE_STATUS, ("ev",), ("A-1",), "held-by-bridge", ("free",)),
+    )
+    (finding,) = p.findings
+    assert (finding.kind, finding.severity.value) == (FindingKind.CHANNEL_REFUSED, "error")
+    assert p.reasons[("ev", "A-1")].rule is Rule.FALLBACK
+
+
 def test_a_partners_channel_hold_keeps_its_fallback_until_the_partner_lets_go() -> None:
     foreign = ChannelSpec("promoter", "Promoter", "#000", 5)
     policy = Policy(fallback_status="held-by-bridge", bridge_statuses=frozenset({"held-by-bridge"}))

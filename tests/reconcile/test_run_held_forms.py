@@ -10,6 +10,7 @@ from sandbox_bench import Bench, bench_fixture, cfg_fixture  # noqa: F401
 from bridge.config import BridgeConfig
 from bridge.core.findings import FindingKind, Severity
 from bridge.mapping.model import Action, HoldRule
+from bridge.sandbox.seatsio_model import ChannelSpec
 
 HOUSE, PRESS = 1, 2  # channel house (fallback held-house), status held-press
 PARTNER, EVENT = "partner-presale", "perf-202"  # the sample's partner channel: Balcony A 1-10
@@ -89,3 +90,30 @@ async def test_an_unknown_code_above_an_ignore_layer_keeps_the_bridges_hold(
     tess.hold(201, [seat], 3)  # the unknown layer gone: ignore decides, the hold is lifted
     await bench.sync(cfg=mapped)
     assert world.channel_of("perf-201", "Orchestra-A-1") is None
+
+
+async def test_a_refused_channel_holds_its_seats_by_the_fallback_status_in_the_same_run(
+    bench: Bench,
+) -> None:
+    """seats.io refuses the bridge's channel (a partner's channel already has its name on this
+    event): the seats are held by the code's fallback status at once, the run is an error, and
+    the partner's channel is never touched."""
+    world = bench.box.seatsio_world
+    event = "perf-203"
+    world.add_channels(event, [ChannelSpec("partner-house", "House seats")])
+    report = await bench.sync()
+    labels = {lbl for t in bench.cfg.tables.seat_tables.values() for lbl in t.labels.values()}
+    held = sorted(lbl for lbl in labels if world.object_status(event, lbl) == "held-house")
+    assert held  # every house seat of 203 held by the house code's fallback status ...
+    assert all(world.channel_of(event, lbl) is None for lbl in held)
+    assert [c.key for c in world.channels(event)] == ["partner-house"]  # ... the partner untouched
+    refused = [f for f in report.plan.findings if f.kind is FindingKind.CHANNEL_REFUSED]
+    assert refused and {f.event_key for f in refused} == {event}
+    assert _outcome(bench, 203) == "error"  # the planned channel is not there: not converged
+    assert _outcome(bench, 201) == "converged"
+
+    world.replace_channels(event, [])  # the partner's channel goes: the planned form can be written
+    await bench.sync()
+    assert all(world.channel_of(event, lbl) == "house" for lbl in held)
+    assert all(world.object_status(event, lbl) == "free" for lbl in held)
+    assert _outcome(bench, 203) == "converged"
