@@ -342,7 +342,7 @@ class Reconciler:
                         clock=self.clock,
                     )
                     leases.check()  # a write the fence stopped in the undo says why here
-                    refused_channels = _refused_channels(result.outcome)
+                    refused_channels = _refused_channels(result.outcome, desired)
                     if refused_channels or _for_sale_limit_met(result.outcome):
                         await self._fallback_round(
                             result,
@@ -637,9 +637,12 @@ def _limit_refusal(result: OpResult) -> bool:
 _CHANNEL_WRITES = frozenset({OpKind.CREATE_CHANNEL, OpKind.ADD_TO_CHANNEL, OpKind.REPLACE_CHANNELS})
 
 
-def _refused_channels(outcome: ApplyOutcome | None) -> frozenset[tuple[str, str]]:
+def _refused_channels(
+    outcome: ApplyOutcome | None, desired: DesiredState
+) -> frozenset[tuple[str, str]]:
     """(event key, channel key) of channel writes seats.io refused outright (not an unknown
-    outcome, not a passing fault: a 4xx that repeating will not cure)."""
+    outcome, not a passing fault: a 4xx that repeating will not cure), on events outside a
+    season: a season's seats stay held per event by their own holds (plan-format.md)."""
     out: set[tuple[str, str]] = set()
     for r in outcome.results if outcome is not None else ():
         if r.state != "failed" or r.op.kind not in _CHANNEL_WRITES:
@@ -647,7 +650,12 @@ def _refused_channels(outcome: ApplyOutcome | None) -> frozenset[tuple[str, str]
         if not isinstance(r.exc, TerminalError | ConflictError):
             continue
         channels = [spec.key for spec, _ in r.op.channels] or [r.op.target]
-        out.update((key, channel) for key in r.op.event_keys for channel in channels)
+        out.update(
+            (key, channel)
+            for key in r.op.event_keys
+            if (event := desired.events.get(key)) is not None and not event.is_season
+            for channel in channels
+        )
     return frozenset(out)
 
 
