@@ -78,6 +78,8 @@ class SeatsioClient(AsyncClosing):
         url = base_url if base_url is not None else region_url(region or "")
         #: how long one attempt may take here (seats.io may run it about as long again)
         self.timeout_s = timeout_s
+        #: the largest answer read; a bigger one is malformed
+        self.max_answer_bytes = max_answer_bytes
         self._conn = Connection(
             base_url=url,
             secret_key=secret_key,

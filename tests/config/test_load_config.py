@@ -333,6 +333,6 @@ def test_the_answer_cap_is_16_mib_unless_set_and_reaches_both_clients(sandbox_co
     edit(sandbox_copy, "[tessitura]\n", "[tessitura]\nmax_answer_mib = 32\n")
     cfg = load_config(sandbox_copy, environ=NO_ENV)
     assert tessitura_client(cfg).max_answer_bytes == 32 * 2**20
-    assert seatsio_client(cfg)._conn.max_answer_bytes == 2**19
+    assert seatsio_client(cfg).max_answer_bytes == 2**19
     edit(sandbox_copy, "max_answer_mib = 32", "max_answer_mib = 0")
     assert any("max_answer_mib" in p for p in problems(sandbox_copy))
