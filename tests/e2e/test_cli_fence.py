@@ -66,6 +66,7 @@ def until(check: Callable[[], bool], what: str) -> None:
     raise AssertionError(f"never: {what}")
 
 
+@pytest.mark.slow  # over 3 s: `make test-slow` (CI runs it)
 def test_a_reconcile_frozen_in_a_429_wait_past_its_lease_never_sends_its_release(
     served: tuple[Sandbox, Path],
 ) -> None:

@@ -64,6 +64,7 @@ def status_rows(config: Path) -> dict[int, dict[str, object]]:
     return {row["performance_id"]: row for row in json.loads(out)}
 
 
+@pytest.mark.slow  # over 3 s: `make test-slow` (CI runs it)
 def test_a_killed_run_does_not_lock_out_the_next_one_and_status_shows_it(
     served: tuple[Sandbox, Path],
 ) -> None:

@@ -135,6 +135,7 @@ def test_a_hold_placed_in_tessitura_reaches_seats_io_and_a_lifted_one_leaves(
     assert d.stop()[0] == 0
 
 
+@pytest.mark.slow  # over 3 s: `make test-slow` (CI runs it)
 def test_a_broken_mapping_is_refused_and_the_last_good_one_keeps_syncing(
     daemon: tuple[Sandbox, Running, str],
 ) -> None:
@@ -167,6 +168,7 @@ def test_a_broken_mapping_is_refused_and_the_last_good_one_keeps_syncing(
     assert d.stop()[0] == 0
 
 
+@pytest.mark.slow  # over 3 s: `make test-slow` (CI runs it)
 def test_a_hung_seats_io_call_does_not_stop_the_other_units(
     daemon: tuple[Sandbox, Running, str],
 ) -> None:
@@ -198,6 +200,7 @@ def test_a_hung_seats_io_call_does_not_stop_the_other_units(
     assert lease_count(d.config) == 0
 
 
+@pytest.mark.slow  # over 3 s: `make test-slow` (CI runs it)
 def test_a_standby_takes_over_when_the_active_daemon_is_killed(
     daemon: tuple[Sandbox, Running, str],
 ) -> None:
@@ -227,6 +230,7 @@ def test_a_standby_takes_over_when_the_active_daemon_is_killed(
             standby.proc.communicate()
 
 
+@pytest.mark.slow  # over 3 s: `make test-slow` (CI runs it)
 def test_with_seasons_sync_the_daemon_builds_an_empty_seats_io_and_syncs_it(
     tmp_path: Path,
 ) -> None:

@@ -6,6 +6,7 @@ vouched for and later passes read nothing more."""
 
 from __future__ import annotations
 
+import pytest
 from sandbox_bench import Bench, bench_fixture, cfg_fixture  # noqa: F401
 
 from bridge.core.findings import FindingKind
@@ -99,6 +100,7 @@ async def test_a_lifted_status_hold_the_fresh_ledger_cannot_prove_is_reported_ev
     assert world.object_status("perf-201", SEAT) == "free"
 
 
+@pytest.mark.slow  # over 3 s: `make test-slow` (CI runs it)
 async def test_a_dry_run_reports_it_too_but_vouches_for_nothing(bench: Bench) -> None:
     await lose_the_store_then_lift(bench, 201, SEAT)
     for _ in range(2):  # `seatbridge plan` writes nothing, the marks included
