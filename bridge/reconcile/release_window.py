@@ -9,8 +9,11 @@ units run within one window trip it as one ``reconcile --all`` pass over them wo
 Store-wide, not per instance: daemons sharing a store split the units between them, so a window
 per instance would let each free its own share. The notes are small (one per admitted release
 that frees anything, pruned once out of the window), so reading them per release is cheap; the
-journal's runs carry whole plans, too heavy to parse on every release. Two instances admitting at
-the same instant may both pass (read, then write): a bounded overshoot of one unit each.
+journal's runs carry whole plans, too heavy to parse on every release. Notes are dated, counted and
+pruned by the store's clock (PostgreSQL's ``now()``), so an instance whose clock runs ahead or
+steps neither prunes another's releases nor dates its own out of the window. Two instances
+admitting at the same instant may both pass (read, then write): a bounded overshoot of one unit
+each.
 """
 
 from __future__ import annotations
@@ -50,7 +53,8 @@ class WindowBreaker:
         """Whether a unit may make ``released`` more objects buyable now; recorded if so."""
         if released == 0:
             return True
-        now = self.clock.now()
+        # the store's clock: instances whose own clocks disagree, or one stepped, count alike
+        now = self.store.store_now()
         breaker = ReleaseBreaker.for_window(
             self.policy, self.held(), self.releases(), now, self.window_s
         )

@@ -345,6 +345,11 @@ class Notes(Protocol):
         """Drop the note ``key`` if there is one."""
         ...
 
+    def store_now(self) -> datetime:
+        """The store's clock, for times several instances compare (PostgreSQL's ``now()``; SQLite:
+        one host's clock), never a caller's that may run 400 s ahead."""
+        ...
+
 
 class Leases(Protocol):
     """Who holds a performance (or, as WRITER_LEASE, the daemon's writer role), until when.

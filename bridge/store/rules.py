@@ -506,6 +506,13 @@ class SqlStore(StateStore, ABC):
     def delete_note(self, key: str) -> None:
         self._write(self._sql.delete_note, self._params(key=key))
 
+    def store_now(self) -> datetime:
+        moment = self._lease_now(None)  # the injected clock, or None: the database's own
+        if moment is not None:
+            return moment
+        ((now,),) = self._rows("SELECT now()", {})
+        return self._read_time(now)
+
     # -- leases -----------------------------------------------------------------------------------
 
     def acquire_lease(

@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bridge.clock import SYSTEM, Clock
 from bridge.config import BridgeConfig, load_config
 from bridge.core.outcome import RunReport
 from bridge.http import RetryPolicy as SeatsioRetry
@@ -39,7 +40,7 @@ CONFIG = Path(__file__).resolve().parents[2] / "config" / "sandbox.toml"
 class Bench:
     """A sandbox, fast-retrying clients wired to it in-process, and a fresh store."""
 
-    def __init__(self, cfg: BridgeConfig, fmt: str = "json") -> None:
+    def __init__(self, cfg: BridgeConfig, fmt: str = "json", clock: Clock = SYSTEM) -> None:
         self.cfg = cfg
         self.box = Sandbox()
         self.ids = [p.id for p in self.box.venue.performances]
@@ -59,7 +60,8 @@ class Bench:
             transport=httpx.ASGITransport(app=self.box.seatsio_app),
             retry=SeatsioRetry.seatsio(attempts=2, first_wait_s=0.0, max_wait_s=0.0, jitter_s=0.0),
         )
-        self.store: StateStore = open_store(":memory:")
+        #: ``clock``: the store's (what leases and the daemon's release window judge by)
+        self.store: StateStore = open_store(":memory:", clock=clock)
 
     async def sync(
         self, *, apply: bool = True, force: bool = False, cfg: BridgeConfig | None = None

@@ -113,8 +113,8 @@ def test_a_performance_vanished_exactly_when_it_answers_none_where_the_bridge_ho
 def test_the_daemon_window_is_shared_by_instances_and_survives_a_restart() -> None:
     """Two daemons on one store (or one restarted) read the same window: four small releases
     trip it on the second, as one pass over the four would; a window later it admits again."""
-    store = open_store(":memory:")
     clock = ManualClock(T0)
+    store = open_store(":memory:", clock=clock)
     policy = Policy()  # 20 % and at least 50
     a = WindowBreaker(store, policy, WINDOW_S, clock)
     b = WindowBreaker(store, policy, WINDOW_S, clock)
@@ -128,3 +128,21 @@ def test_the_daemon_window_is_shared_by_instances_and_survives_a_restart() -> No
     assert restarted.admit(30)  # the 46 are out of the window now
     kept = [n.key for n in store.notes("release-window/")]
     assert len(kept) == 1 and "20:05:10" in kept[0]  # the 46 were pruned
+
+
+def test_an_instance_whose_clock_runs_ahead_neither_prunes_nor_outdates_the_windows_releases() -> (
+    None
+):
+    """The window is judged by the store's clock: an instance 400 s ahead (or one whose clock
+    stepped) sees the same releases as the others, and its pruning drops none of theirs."""
+    store_clock = ManualClock(T0)
+    store = open_store(":memory:", clock=store_clock)
+    policy = Policy()  # 20 % and at least 50
+    a = WindowBreaker(store, policy, WINDOW_S, ManualClock(T0))
+    ahead = WindowBreaker(store, policy, WINDOW_S, ManualClock(T0 + timedelta(seconds=400)))
+    assert a.admit(46)
+    store_clock.advance(5)
+    assert ahead.admit(1)  # 47: under the floor; its prune keeps a's 46
+    store_clock.advance(5)
+    assert not a.admit(46)  # 93 within one window: refused
+    assert len(store.notes("release-window/")) == 2

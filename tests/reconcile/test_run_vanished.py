@@ -83,14 +83,13 @@ async def test_an_empty_answer_that_passes_on_the_second_read_frees_nothing(
     assert freed(bench, {201: held_labels(bench, 201)}) == {201: 0}
 
 
-async def test_the_daemon_breaker_counts_units_over_its_window(
-    bench: Bench, cfg: BridgeConfig
-) -> None:
+async def test_the_daemon_breaker_counts_units_over_its_window(cfg: BridgeConfig) -> None:
     """Each performance keeps one hold (none vanished outright) and frees the rest: the daemon
     runs one unit at a time, and the window trips as the one pass over all four does."""
+    clock = ManualClock(datetime(2026, 12, 7, 20, 0, tzinfo=UTC))
+    bench = Bench(cfg, clock=clock)  # the window is judged by the store's clock
     await bench.sync()
     before = vanish(bench, SMALL, keep=bench.seat("Balcony-P-1"))
-    clock = ManualClock(datetime(2026, 12, 7, 20, 0, tzinfo=UTC))
     daemon = reconciler_for(
         cfg, bench.tessitura, bench.seatsio, bench.store, clock=clock, release_window_s=300
     )

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bridge.clock import ManualClock
 from bridge.store import open_store
+from bridge.store.base import StateStore
+from bridge.store.sqlite import SqliteStore
 
 T0 = datetime(2026, 11, 30, 20, 0, tzinfo=UTC)
 
@@ -27,3 +31,18 @@ def test_notes_are_set_replaced_listed_by_prefix_and_deleted(tmp_path: Path) -> 
         store.delete_note("daemon.role")
         store.delete_note("never-there")
         assert [n.key for n in store.notes()] == ["daemon.next_runs", "other"]
+
+
+def test_the_stores_clock_is_the_servers_not_a_callers_that_runs_ahead(
+    open_fresh: OpenStore,
+) -> None:
+    """What the daemon's release window dates and prunes by: SQLite, the one host's (injected)
+    clock; PostgreSQL, the server's ``now()``, whatever the opening process's clock says."""
+    ahead = ManualClock(T0 + timedelta(days=365))  # an instance's clock far off
+    store = open_fresh(clock=ahead)
+    first = store.store_now()
+    if isinstance(store, SqliteStore):
+        assert first == ahead.now()
+    else:
+        assert abs(first - store.store_now()) < timedelta(minutes=5)  # the server's, moving
+        assert abs(first - ahead.now()) > timedelta(days=300)  # never the caller's
