@@ -34,7 +34,7 @@ def test_notes_are_set_replaced_listed_by_prefix_and_deleted(tmp_path: Path) -> 
 
 
 def test_the_stores_clock_is_the_servers_not_a_callers_that_runs_ahead(
-    open_fresh: OpenStore,
+    open_fresh: Callable[..., StateStore],
 ) -> None:
     """What the daemon's release window dates and prunes by: SQLite, the one host's (injected)
     clock; PostgreSQL, the server's ``now()``, whatever the opening process's clock says."""
