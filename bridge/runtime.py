@@ -185,6 +185,7 @@ def reconciler_for(
         # vouches for it (see bridge.reconcile.seat_maps): a facility change shows within one
         seat_maps=SeatMapCache(
             max_age_s=min(cfg.tessitura.seat_map_max_age_s, cfg.schedule.discovery_every_s),
+            backstop_s=cfg.tessitura.seat_map_max_age_s,  # read again at least this often
             clock=clock,
         ),
         concurrency=concurrency,

@@ -14,8 +14,9 @@ A facility change can move a performance to a seat map whose seat ids overlap th
 hold then looks out of place, and the kept seat map would hold the wrong seats. So discovery's
 search, which names each performance's facility at no extra read, is checked against the facility
 kept with the seat map (:meth:`SeatMapCache.notice`): the same facility vouches for the kept seat
-map (its age starts again), another one expires it in the store, for every process, and the next
-run reads the performance again. A seat map read that differs from the kept one is logged and
+map (its age starts again, but never past ``backstop_s`` since it was last read: the search names
+no seat map, so one swapped inside a facility is caught then), another one expires it in the
+store, for every process, and the next run reads the performance again. A seat map read that differs from the kept one is logged and
 reported once (:meth:`SeatMapCache.changes`, a ``seat_map_changed`` finding). Until the new seat
 map is read, nothing is planned for the performance from a seat map it may have left: a failed
 read is a hold-read error, which releases nothing.
@@ -57,7 +58,10 @@ class SeatMapCache:
 
     max_age_s: float = 86_400.0
     clock: Clock = SYSTEM
-    _kept: dict[int, tuple[int, datetime, int | None]] = field(default_factory=dict)
+    #: the longest a seat map is kept since it was last read, whatever vouches for it since
+    backstop_s: float = 86_400.0
+    #: performance id -> (seat map, read or vouched at, facility, read at)
+    _kept: dict[int, tuple[int, datetime, int | None, datetime]] = field(default_factory=dict)
     _loaded: bool = False
     _changed: bool = False
     #: performance id -> (kept seat map, seat map read since), until :meth:`changes` takes it
@@ -85,8 +89,8 @@ class SeatMapCache:
         if not self._changed:
             return
         value = {
-            str(pid): [m, at.isoformat(), facility]
-            for pid, (m, at, facility) in sorted(self._kept.items())
+            str(pid): [m, at.isoformat(), facility, read_at.isoformat()]
+            for pid, (m, at, facility, read_at) in sorted(self._kept.items())
         }
         store.put_note(NOTE_KEY, json.dumps(value, separators=(",", ":")))
         self._changed = False
@@ -101,7 +105,7 @@ class SeatMapCache:
             kept = self._kept.get(p.performance_id)
             if kept is None or p.facility is None:
                 continue
-            seat_map, at, facility = kept
+            seat_map, at, facility, read_at = kept
             named = p.facility.seat_map.id if p.facility.seat_map is not None else None
             if (named is not None and named != seat_map) or (
                 facility is not None and p.facility.id != facility
@@ -114,11 +118,11 @@ class SeatMapCache:
                         facility=p.facility.id,
                         kept_seat_map=seat_map,
                     )
-                    self._kept[p.performance_id] = (seat_map, EXPIRED, facility)
+                    self._kept[p.performance_id] = (seat_map, EXPIRED, facility, read_at)
                     self._changed = True
                 expired.append(p.performance_id)
             elif facility is not None and at != EXPIRED:
-                self._kept[p.performance_id] = (seat_map, now, facility)
+                self._kept[p.performance_id] = (seat_map, now, facility, read_at)
                 self._changed = True
         return expired
 
@@ -133,7 +137,12 @@ class SeatMapCache:
         """The performance's holds with their seat map: one hold read when the seat map is kept,
         fresh and its table has every held seat; else the performance is read as well."""
         kept = self._kept.get(performance_id)
-        fresh = kept is not None and self.clock.now() - kept[1] <= timedelta(seconds=self.max_age_s)
+        now = self.clock.now()
+        fresh = (
+            kept is not None
+            and now - kept[1] <= timedelta(seconds=self.max_age_s)
+            and now - kept[3] <= timedelta(seconds=self.backstop_s)  # vouched or not
+        )
         seat_map = (
             kept[0] if kept is not None and fresh else await self._read(tessitura, performance_id)
         )
@@ -156,21 +165,25 @@ class SeatMapCache:
                 seat_map=seat_map,
             )
             self._moved[performance_id] = (kept[0], seat_map)
-        self._kept[performance_id] = (seat_map, self.clock.now(), facility)
+        now = self.clock.now()
+        self._kept[performance_id] = (seat_map, now, facility, now)
         self._changed = True
         return seat_map
 
 
-def _entry(value: object) -> tuple[int, datetime, int | None]:
-    """One kept entry as the note has it: [seat map, read at] or [seat map, read at, facility]."""
-    if not isinstance(value, list) or len(value) not in (2, 3):
+def _entry(value: object) -> tuple[int, datetime, int | None, datetime]:
+    """One kept entry as the note has it: [seat map, read at], [seat map, read at, facility] or
+    [seat map, read or vouched at, facility, read at] (older notes: read when last vouched)."""
+    if not isinstance(value, list) or len(value) not in (2, 3, 4):
         raise ValueError(f"not a kept seat map: {value!r}")
     seat_map, at, *rest = value
     facility = rest[0] if rest else None
+    read_at = rest[1] if len(rest) > 1 else at
     if (
         not isinstance(seat_map, int)
         or not isinstance(at, str)
+        or not isinstance(read_at, str)
         or (facility is not None and not isinstance(facility, int))
     ):
         raise ValueError(f"not a kept seat map: {value!r}")
-    return seat_map, datetime.fromisoformat(at), facility
+    return seat_map, datetime.fromisoformat(at), facility, datetime.fromisoformat(read_at)

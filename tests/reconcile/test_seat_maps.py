@@ -264,3 +264,26 @@ async def test_a_store_that_cannot_save_the_check_does_not_stop_discovery(
     report = await reconciler.reconcile(bench.ids, apply=True)
     assert not report.errors and len(changed(report)) == 1
     assert kept(bench)[str(MOVED)][0] == NEW_MAP
+
+
+async def test_a_vouched_seat_map_is_read_again_once_its_max_age_since_the_read_is_past(
+    bench: Bench, cfg: BridgeConfig
+) -> None:
+    """The search names the facility, never the seat map: a seat map swapped inside the same
+    facility is caught by ``seat_map_max_age_s`` since the last read, however often the search
+    vouched for it meanwhile."""
+    cfg = moved_config(cfg)
+    cycle = cfg.schedule.discovery_every_s
+    cfg = dataclasses.replace(
+        cfg, tessitura=cfg.tessitura.model_copy(update={"seat_map_max_age_s": 3 * cycle})
+    )
+    clock = ManualClock(datetime.now(UTC))
+    await a_pass(bench, cfg, clock, discover_first=True)
+    facility, _ = bench.box.tessitura_world.facility(MOVED)
+    bench.box.tessitura_world.move(MOVED, facility, NEW_MAP)  # same facility, another seat map
+    for _ in range(4):  # vouched by the search every cycle
+        clock.advance(cycle)
+        await a_pass(bench, cfg, clock, discover_first=True)
+    assert bridge_holds(bench, f"perf-{MOVED}") == held_labels(
+        bench, cfg.tables.seat_tables[NEW_MAP], MOVED
+    )
