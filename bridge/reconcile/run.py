@@ -416,8 +416,24 @@ class Reconciler:
             before_step=before_step,
             clock=self.clock,
         )
+        # what round 2 wrote is checked for bookings in between, as round 1's was
+        again = UnitResult(unit, second, outcome)
+        await _undo_booked(
+            again,
+            self.seatsio,
+            self.store,
+            policy,
+            reading.desired,
+            unit,
+            before_step=before_step,
+            clock=self.clock,
+        )
+        # round 1's once-only findings (bookings it undid, a seat map change) are not found again
+        carried = [f for f in result.plan.findings if f.kind in _ONCE_ONLY]
+        result.plan = replace(
+            again.plan, findings=sorted_findings([*again.plan.findings, *carried])
+        )
         kept = [r for r in first.results if not _limit_refusal(r)]
-        result.plan = second
         result.outcome = ApplyOutcome(outcome.run_id, kept + outcome.results)
         log.info(
             "planned form refused: held by fallback status",
@@ -632,6 +648,9 @@ def _limit_refusal(result: OpResult) -> bool:
         and isinstance(result.exc, ForSaleLimitError)
     )
 
+
+#: Findings a run gives once, which a second round's fresh read cannot give again.
+_ONCE_ONLY = frozenset({FindingKind.BOOKED_DURING_RUN, FindingKind.SEAT_MAP_CHANGED})
 
 #: The channel writes whose refusal leaves their seats without the planned channel.
 _CHANNEL_WRITES = frozenset({OpKind.CREATE_CHANNEL, OpKind.ADD_TO_CHANNEL, OpKind.REPLACE_CHANNELS})
