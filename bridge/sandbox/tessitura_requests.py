@@ -200,7 +200,9 @@ def parse_update_request(body: bytes, content_type: str, venue: Venue) -> SeatHo
         ),
         replace_mode=mode,
         hold_until=hold_until,
-        only_affect_available=_bool(fields.get("OnlyAffectAvailable"), "OnlyAffectAvailable", False),
+        only_affect_available=_bool(
+            fields.get("OnlyAffectAvailable"), "OnlyAffectAvailable", False
+        ),
         hold_until_ticks=ticks,
     )
 
