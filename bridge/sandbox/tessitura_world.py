@@ -2,8 +2,9 @@
 
 The HTTP app reads and writes through this object; tests, the demo and benchmarks use the same
 methods directly (``world.sell(101, 10001)``, ``world.hold(...)``) to act as the box office.
-Holds are kept per performance and seat as a list of layers, index 0 being priority 1 (the top).
-A layer with an end date lapses at that moment of the world's clock (``clock``, injectable).
+Holds are kept per performance and seat as a list of layers, top first, each with its priority
+(1 is the top). A layer with an end date lapses at that moment of the world's clock (``clock``,
+injectable) and leaves its priority empty: the layers below keep theirs.
 
 It also keeps what the box office's other users do to the API user: the rights of each user group
 (Tessitura's Security application grants View/Add/Edit/Delete per REST resource; a call without
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from dataclasses import replace as replace_field
 from datetime import datetime
 from enum import IntEnum, StrEnum
 from typing import Literal
@@ -88,11 +90,14 @@ class HoldLayer:
     """One hold code on one seat; ``end`` is when it lapses (None: no expiry).
 
     ``end_ticks`` keeps what .NET keeps and Python cannot: the 100-ns ticks past ``end``'s
-    microsecond (0-9), so ``.4679001`` is echoed as sent, not as ``.4679``."""
+    microsecond (0-9), so ``.4679001`` is echoed as sent, not as ``.4679``. ``priority`` is the
+    layer's place (1 is the top); a layer that went leaves a gap, so a seat may have no
+    priority-1 layer and show nothing in a read without ``includeAllHolds``."""
 
     hold_code_id: int
     end: datetime | None = None
     end_ticks: int = 0
+    priority: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,7 +178,7 @@ class TessituraWorld:
             world.locked[p.id] = set()
         for h in sorted(venue.holds, key=lambda h: h.priority):
             layers = world.holds[h.performance_id].setdefault(h.seat_id, [])
-            layers.append(HoldLayer(h.hold_code_id))
+            layers.append(HoldLayer(h.hold_code_id, priority=len(layers) + 1))
         for s in venue.sales:
             world.sold[s.performance_id].add(s.seat_id)
         return world
@@ -218,7 +223,7 @@ class TessituraWorld:
         return out
 
     def _lapse(self, layers: list[HoldLayer]) -> None:
-        """Drop the layers whose end date the clock has reached; the rest move up a priority."""
+        """Drop the layers whose end date the clock has reached; the rest keep their priority."""
         if not self.holds_lapse or all(layer.end is None for layer in layers):
             return
         now = self.clock()
@@ -399,9 +404,11 @@ class TessituraWorld:
             if replace is ReplaceMode.REPLACE_EXISTING:
                 layers[:] = [new]
             elif replace is ReplaceMode.BELOW_EXISTING:
-                layers[:] = [*others, new]
+                lowest = max((layer.priority for layer in others), default=0)
+                layers[:] = [*others, replace_field(new, priority=lowest + 1)]
             else:
-                layers[:] = [new, *others]
+                pushed = [replace_field(layer, priority=layer.priority + 1) for layer in others]
+                layers[:] = [new, *pushed]
             applied.append(AppliedHold(line.seat_id, line.hold_code_id, until, ticks))
         return applied
 
