@@ -36,6 +36,7 @@ from bridge.sandbox import (
 )
 from bridge.sandbox import tessitura_payloads as payloads
 from bridge.sandbox.control import CONTROL_PREFIX, Control, dumps_answer
+from bridge.sandbox.seatsio_clock import Clock, utc_now
 from bridge.sandbox.tessitura_requests import (
     BadRequest,
     parse_id_list,
@@ -89,9 +90,10 @@ class TessituraSandboxApp:
         await self._app(scope, receive, send)
 
 
-def create_tessitura_app(venue: Venue) -> TessituraSandboxApp:
-    """Build the emulator for one venue; its world starts with the venue's holds and sales."""
-    world = TessituraWorld.from_venue(venue)
+def create_tessitura_app(venue: Venue, *, clock: Clock = utc_now) -> TessituraSandboxApp:
+    """Build the emulator for one venue; its world starts with the venue's holds and sales, and
+    its hold layers lapse at their end date by ``clock``."""
+    world = TessituraWorld.from_venue(venue, clock=clock)
     control = Control()
     api = _Api(world)
     routes = [

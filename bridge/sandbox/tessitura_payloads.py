@@ -92,13 +92,15 @@ def seat_hold_details(
     hold_code_ids: set[int] | None,
     include_all: bool,
 ) -> list[Json]:
-    """SeatHoldDetail per layer: priority 1 only unless ``include_all``; filters applied after."""
+    """SeatHoldDetail per layer: priority 1 only unless ``include_all`` (a seat whose top layer
+    lapsed has none until a new one goes on top); filters applied after."""
     out: list[Json] = []
     offset = world.venue.utc_offset
     for seat_id, layers in sorted(world.held_seats(performance_id).items()):
         if seat_ids is not None and seat_id not in seat_ids:
             continue
-        for priority, layer in enumerate(layers, start=1):
+        for layer in layers:
+            priority = layer.priority
             if priority > 1 and not include_all:
                 break
             if hold_code_ids is not None and layer.hold_code_id not in hold_code_ids:

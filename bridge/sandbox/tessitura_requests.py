@@ -161,7 +161,9 @@ class SeatHoldUpdate:
 
 
 def parse_update_request(body: bytes, content_type: str, venue: Venue) -> SeatHoldUpdate:
-    """Defaults: ReplaceMode 1 (above existing), OnlyAffectAvailable true (sold seats untouched)."""
+    """Defaults where a member is absent: ReplaceMode 1 (above existing, the sample's value) and
+    OnlyAffectAvailable false (.NET's default for a bool: sold seats are held too). Both are the
+    readings under which a write-back that forgets to send them does harm in a test."""
     if _is_xml(content_type):
         root = _xml_root(body, UPDATE_ROOTS)
         holds = child(root, "SeatHolds")
@@ -198,7 +200,9 @@ def parse_update_request(body: bytes, content_type: str, venue: Venue) -> SeatHo
         ),
         replace_mode=mode,
         hold_until=hold_until,
-        only_affect_available=_bool(fields.get("OnlyAffectAvailable"), "OnlyAffectAvailable", True),
+        only_affect_available=_bool(
+            fields.get("OnlyAffectAvailable"), "OnlyAffectAvailable", False
+        ),
         hold_until_ticks=ticks,
     )
 

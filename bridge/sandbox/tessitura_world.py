@@ -2,7 +2,9 @@
 
 The HTTP app reads and writes through this object; tests, the demo and benchmarks use the same
 methods directly (``world.sell(101, 10001)``, ``world.hold(...)``) to act as the box office.
-Holds are kept per performance and seat as a list of layers, index 0 being priority 1 (the top).
+Holds are kept per performance and seat as a list of layers, top first, each with its priority
+(1 is the top). A layer with an end date lapses at that moment of the world's clock (``clock``,
+injectable) and leaves its priority empty: the layers below keep theirs.
 
 It also keeps what the box office's other users do to the API user: the rights of each user group
 (Tessitura's Security application grants View/Add/Edit/Delete per REST resource; a call without
@@ -14,14 +16,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from dataclasses import replace as replace_field
 from datetime import datetime
 from enum import IntEnum, StrEnum
+from typing import Literal
 
 from bridge.sandbox import TESSITURA_USER_GROUP
+from bridge.sandbox.seatsio_clock import Clock, utc_now
 from bridge.sandbox.venue import HoldCode, Performance, Seat, Venue
 
 #: HoldCodeId that removes every hold layer from a seat (documented by Tessitura).
 REMOVE_ALL_HOLDS = -1
+
+#: What a hold line on a sold seat meets when ``OnlyAffectAvailable`` is true: ``refuse`` (the
+#: default, 400 ``SeatSold`` for the whole request) or ``skip`` (the line is left out of the answer).
+SoldSeatLines = Literal["refuse", "skip"]
 
 #: A second user group the sandbox user belongs to, with no rights to any resource: every call
 #: made with it authenticates and is then refused with 403.
@@ -81,11 +90,14 @@ class HoldLayer:
     """One hold code on one seat; ``end`` is when it lapses (None: no expiry).
 
     ``end_ticks`` keeps what .NET keeps and Python cannot: the 100-ns ticks past ``end``'s
-    microsecond (0-9), so ``.4679001`` is echoed as sent, not as ``.4679``."""
+    microsecond (0-9), so ``.4679001`` is echoed as sent, not as ``.4679``. ``priority`` is the
+    layer's place (1 is the top); a layer that went leaves a gap, so a seat may have no
+    priority-1 layer and show nothing in a read without ``includeAllHolds``."""
 
     hold_code_id: int
     end: datetime | None = None
     end_ticks: int = 0
+    priority: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,10 +160,17 @@ class TessituraWorld:
     #: Performances the box office moved to another facility and seat map (:meth:`move`):
     #: performance id -> (facility id, seat map id); the others play in the venue's own.
     moved: dict[int, tuple[int, int]] = field(default_factory=dict)
+    #: The fake's time: a layer whose end date it has reached is gone (HoldUntilDate expiry).
+    clock: Clock = field(default=utc_now, repr=False)
+    #: False models the other reading of expiry: the job that ends lapsed holds has not run,
+    #: so a layer stays past its end date until something lifts it.
+    holds_lapse: bool = True
+    #: How a line on a sold seat with ``OnlyAffectAvailable`` true is met (:data:`SoldSeatLines`).
+    sold_seat_lines: SoldSeatLines = "refuse"
 
     @classmethod
-    def from_venue(cls, venue: Venue) -> TessituraWorld:
-        world = cls(venue=venue, non_seats=_aisles(venue))
+    def from_venue(cls, venue: Venue, *, clock: Clock = utc_now) -> TessituraWorld:
+        world = cls(venue=venue, non_seats=_aisles(venue), clock=clock)
         world.user_groups = {TESSITURA_USER_GROUP: all_rights(), NO_RIGHTS_USER_GROUP: set()}
         for p in venue.performances:
             world.holds[p.id] = {}
@@ -159,7 +178,7 @@ class TessituraWorld:
             world.locked[p.id] = set()
         for h in sorted(venue.holds, key=lambda h: h.priority):
             layers = world.holds[h.performance_id].setdefault(h.seat_id, [])
-            layers.append(HoldLayer(h.hold_code_id))
+            layers.append(HoldLayer(h.hold_code_id, priority=len(layers) + 1))
         for s in venue.sales:
             world.sold[s.performance_id].add(s.seat_id)
         return world
@@ -187,11 +206,28 @@ class TessituraWorld:
         return {self.venue.seat_map_id} | {m for _, m in self.moved.values()}
 
     def layers(self, performance_id: int, seat_id: int) -> tuple[HoldLayer, ...]:
-        """The hold layers of one seat, top (priority 1) first."""
-        return tuple(self.holds[performance_id].get(seat_id, ()))
+        """The live hold layers of one seat, top (priority 1) first."""
+        layers = self.holds[performance_id].get(seat_id)
+        if not layers:
+            return ()
+        self._lapse(layers)
+        return tuple(layers)
 
     def held_seats(self, performance_id: int) -> dict[int, tuple[HoldLayer, ...]]:
-        return {sid: tuple(ls) for sid, ls in self.holds[performance_id].items() if ls}
+        """Every seat with a live layer, and its layers top first."""
+        out: dict[int, tuple[HoldLayer, ...]] = {}
+        for sid, layers in self.holds[performance_id].items():
+            self._lapse(layers)
+            if layers:
+                out[sid] = tuple(layers)
+        return out
+
+    def _lapse(self, layers: list[HoldLayer]) -> None:
+        """Drop the layers whose end date the clock has reached; the rest keep their priority."""
+        if not self.holds_lapse or all(layer.end is None for layer in layers):
+            return
+        now = self.clock()
+        layers[:] = [layer for layer in layers if layer.end is None or layer.end > now]
 
     def is_sold(self, performance_id: int, seat_id: int) -> bool:
         return seat_id in self.sold[performance_id]
@@ -298,10 +334,13 @@ class TessituraWorld:
     ) -> list[AppliedHold]:
         """Apply an UpdateSeatHoldRequest: all lines are checked first, then applied in order.
 
-        A line is skipped (and absent from the answer) when the seat is sold and
-        ``only_available`` is set, or when ``mode`` is "ignore if already held" and the seat is.
-        A request naming an unknown seat, code or mode raises :class:`HoldRequestError` (400); one
-        naming a locked seat raises :class:`HoldConflictError` (409). Either way nothing changes.
+        A request naming an unknown seat, code or mode, or (``only_available`` set, the default
+        :attr:`sold_seat_lines`) putting a hold on a sold seat, raises :class:`HoldRequestError`
+        (400); one naming a locked seat raises :class:`HoldConflictError` (409). Either way
+        nothing changes. A line is skipped (and absent from the answer) when ``mode`` is "ignore
+        if already held" and the seat has a live layer, or, with ``sold_seat_lines = "skip"``,
+        when the seat is sold. ``-1`` lifts every layer, sold seat or not. A layer whose
+        ``until`` has passed is applied and lapses at once (the answer still lists it).
         """
         self._check_performance(performance_id)
         problems: list[tuple[str, str]] = []
@@ -316,6 +355,22 @@ class TessituraWorld:
                 problems.append(
                     ("InvalidHoldCode", f"Hold code {line.hold_code_id} does not exist")
                 )
+        if only_available and self.sold_seat_lines == "refuse":
+            sold = dict.fromkeys(
+                line.seat_id
+                for line in lines
+                if line.hold_code_id != REMOVE_ALL_HOLDS
+                and self.seat(line.seat_id) is not None
+                and self.is_sold(performance_id, line.seat_id)
+            )
+            problems.extend(
+                (
+                    "SeatSold",
+                    f"Seat {seat_id} is sold in performance {performance_id}; "
+                    "OnlyAffectAvailable is true",
+                )
+                for seat_id in sold
+            )
         if problems:
             raise HoldRequestError(problems)
         conflicts = [
@@ -334,6 +389,7 @@ class TessituraWorld:
         seats = self.holds[performance_id]
         for line in lines:
             layers = seats.setdefault(line.seat_id, [])
+            self._lapse(layers)
             if line.hold_code_id == REMOVE_ALL_HOLDS:
                 layers.clear()
                 applied.append(AppliedHold(line.seat_id, REMOVE_ALL_HOLDS, None))
@@ -348,9 +404,11 @@ class TessituraWorld:
             if replace is ReplaceMode.REPLACE_EXISTING:
                 layers[:] = [new]
             elif replace is ReplaceMode.BELOW_EXISTING:
-                layers[:] = [*others, new]
+                lowest = max((layer.priority for layer in others), default=0)
+                layers[:] = [*others, replace_field(new, priority=lowest + 1)]
             else:
-                layers[:] = [new, *others]
+                pushed = [replace_field(layer, priority=layer.priority + 1) for layer in others]
+                layers[:] = [new, *pushed]
             applied.append(AppliedHold(line.seat_id, line.hold_code_id, until, ticks))
         return applied
 

@@ -17,6 +17,7 @@ module or a conftest.py by their function names; pytest knows them by the names 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, time
 from pathlib import Path
 
 import httpx
@@ -56,7 +57,9 @@ def sleeps_fixture() -> RecordingSleep:
 
 @pytest.fixture(name="app")
 def app_fixture() -> TessituraSandboxApp:
-    return create_tessitura_app(load_venue(today=TODAY))
+    """The fake Tessitura whose clock stands at noon UTC on ``TODAY`` (``world.clock.advance``)."""
+    clock = ManualClock(datetime.combine(TODAY, time(12), tzinfo=UTC))
+    return create_tessitura_app(load_venue(today=TODAY), clock=clock)
 
 
 @pytest.fixture(name="world")

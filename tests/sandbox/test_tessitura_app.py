@@ -359,14 +359,25 @@ async def test_hold_code_minus_one_lifts_every_layer_over_http(
     assert a5 not in {h["SeatId"] for h in r.json()}
 
 
-async def test_sold_seats_are_left_unheld_unless_only_affect_available_is_false(
+async def test_a_hold_on_a_sold_seat_is_400_when_only_affecting_available(
+    http: httpx.AsyncClient, world: TessituraWorld
+) -> None:
+    g10, c1 = seat(world, "Orchestra-G-10"), seat(world, "Orchestra-C-1")
+    lines = [{"SeatId": c1, "HoldCodeId": PRESS}, {"SeatId": g10, "HoldCodeId": PRESS}]
+    r = await update(http, OnlyAffectAvailable=True, SeatHolds=lines)
+    assert r.status_code == 400
+    assert [(e["Code"], str(g10) in e["Description"]) for e in r.json()] == [("SeatSold", True)]
+    assert world.layers(GALA, g10) == world.layers(GALA, c1) == ()
+
+
+async def test_without_only_affect_available_a_sold_seat_is_held(
     http: httpx.AsyncClient, world: TessituraWorld
 ) -> None:
     g10 = seat(world, "Orchestra-G-10")
     line = [{"SeatId": g10, "HoldCodeId": PRESS}]
-    assert (await update(http, SeatHolds=line)).json() == []
-    assert (await update(http, OnlyAffectAvailable=True, SeatHolds=line)).json() == []
-    assert world.layers(GALA, g10) == ()
+    assert len((await update(http, SeatHolds=line)).json()) == 1  # absent: .NET's false
+    assert [layer.hold_code_id for layer in world.layers(GALA, g10)] == [PRESS]
+    await update(http, SeatHolds=[{"SeatId": g10, "HoldCodeId": -1}])
     assert len((await update(http, OnlyAffectAvailable=False, SeatHolds=line)).json()) == 1
     assert [layer.hold_code_id for layer in world.layers(GALA, g10)] == [PRESS]
 

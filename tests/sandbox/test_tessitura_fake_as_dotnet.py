@@ -51,13 +51,13 @@ def dates_in(data: Any) -> list[str]:
 @pytest.mark.parametrize(
     ("sent", "echoed"),
     [
-        ("2025-04-24T05:25:27.4679001-07:00", "2025-04-24T07:25:27.4679001-05:00"),
-        ("2025-04-24T05:25:51.715629-07:00", "2025-04-24T07:25:51.715629-05:00"),
-        ("2025-04-24T05:25:51.7156290-07:00", "2025-04-24T07:25:51.715629-05:00"),
-        ("2025-04-24T05:25:51.5Z", "2025-04-24T00:25:51.5-05:00"),
-        ("2025-04-24T05:00:00.0000000-07:00", "2025-04-24T07:00:00-05:00"),
-        ("2025-04-24T05:00:00-07:00", "2025-04-24T07:00:00-05:00"),
-        ("2025-04-24T05:00:00", "2025-04-24T05:00:00-05:00"),  # no offset: the venue's time
+        ("2027-04-24T05:25:27.4679001-07:00", "2027-04-24T07:25:27.4679001-05:00"),
+        ("2027-04-24T05:25:51.715629-07:00", "2027-04-24T07:25:51.715629-05:00"),
+        ("2027-04-24T05:25:51.7156290-07:00", "2027-04-24T07:25:51.715629-05:00"),
+        ("2027-04-24T05:25:51.5Z", "2027-04-24T00:25:51.5-05:00"),
+        ("2027-04-24T05:00:00.0000000-07:00", "2027-04-24T07:00:00-05:00"),
+        ("2027-04-24T05:00:00-07:00", "2027-04-24T07:00:00-05:00"),
+        ("2027-04-24T05:00:00", "2027-04-24T05:00:00-05:00"),  # no offset: the venue's time
     ],
 )
 async def test_hold_until_is_echoed_to_the_tick_and_trimmed_as_dotnet_writes_it(
@@ -76,7 +76,7 @@ async def test_an_xml_hold_until_is_echoed_to_the_tick(
 ) -> None:
     c1 = seat(world, "Orchestra-C-1")
     body = f"""<UpdateHoldCodeRequest xmlns:i="http://www.w3.org/2001/XMLSchema-instance">
-  <HoldUntilDate>2025-04-24T05:25:27.4679001-07:00</HoldUntilDate>
+  <HoldUntilDate>2027-04-24T05:25:27.4679001-07:00</HoldUntilDate>
   <SeatHolds><SeatHoldRequest><HoldCodeId>{PRESS}</HoldCodeId><SeatId>{c1}</SeatId></SeatHoldRequest></SeatHolds>
 </UpdateHoldCodeRequest>"""
     r = await http.post(
@@ -85,7 +85,7 @@ async def test_an_xml_hold_until_is_echoed_to_the_tick(
         headers={**XML, "Content-Type": "application/xml"},
     )
     end = etree.fromstring(r.content).find("SeatHold/EndDate")
-    assert end is not None and end.text == "2025-04-24T07:25:27.4679001-05:00"
+    assert end is not None and end.text == "2027-04-24T07:25:27.4679001-05:00"
 
 
 async def test_every_date_the_fake_serves_is_written_as_dotnet_writes_it(
@@ -115,10 +115,10 @@ async def test_every_date_the_fake_serves_is_written_as_dotnet_writes_it(
 
 def test_datacontract_time_trims_like_dotnet() -> None:
     pacific = timezone(timedelta(hours=-7))
-    at = datetime(2025, 4, 24, 5, 25, 27, 467900, tzinfo=pacific)
-    assert datacontract_time(at, pacific, 1) == "2025-04-24T05:25:27.4679001-07:00"
-    assert datacontract_time(at, pacific) == "2025-04-24T05:25:27.4679-07:00"
-    assert datacontract_time(at.replace(microsecond=0), pacific) == "2025-04-24T05:25:27-07:00"
+    at = datetime(2027, 4, 24, 5, 25, 27, 467900, tzinfo=pacific)
+    assert datacontract_time(at, pacific, 1) == "2027-04-24T05:25:27.4679001-07:00"
+    assert datacontract_time(at, pacific) == "2027-04-24T05:25:27.4679-07:00"
+    assert datacontract_time(at.replace(microsecond=0), pacific) == "2027-04-24T05:25:27-07:00"
     with pytest.raises(ValueError):
         datacontract_time(at, pacific, 10)
 

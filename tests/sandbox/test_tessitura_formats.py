@@ -141,7 +141,7 @@ async def test_a_401_follows_the_accept_header(http: httpx.AsyncClient) -> None:
 
 def update_xml(root: str, seat: int, code: int, mode: int = 1) -> bytes:
     return f"""<{root} xmlns:i="{XSI}">
-  <HoldUntilDate>2025-04-24T05:25:27.4679001-07:00</HoldUntilDate>
+  <HoldUntilDate>2027-04-24T05:25:27.4679001-07:00</HoldUntilDate>
   <OnlyAffectAvailable>true</OnlyAffectAvailable>
   <ReplaceMode>{mode}</ReplaceMode>
   <SeatHolds><SeatHoldRequest><HoldCodeId>{code}</HoldCodeId><SeatId>{seat}</SeatId></SeatHoldRequest></SeatHolds>

@@ -78,10 +78,24 @@ def test_hold_code_minus_one_removes_every_layer(world: TessituraWorld) -> None:
     assert applied[0].hold_code_id == REMOVE_ALL_HOLDS
 
 
-def test_sold_seats_are_not_held_when_only_affecting_available(world: TessituraWorld) -> None:
-    g10 = seat(world, "Orchestra-G-10")
-    assert world.hold(GALA, [g10], PRESS) == []
-    assert codes(world, g10) == []
+def test_a_hold_on_a_sold_seat_is_refused_whole_when_only_affecting_available(
+    world: TessituraWorld,
+) -> None:
+    g10, c1 = seat(world, "Orchestra-G-10"), seat(world, "Orchestra-C-1")
+    with pytest.raises(HoldRequestError) as caught:
+        world.hold(GALA, [c1, g10], PRESS)
+    assert [c for c, _ in caught.value.problems] == ["SeatSold"]
+    assert codes(world, g10) == codes(world, c1) == []
+
+
+def test_with_sold_seat_lines_skip_a_sold_seat_is_left_out_of_the_answer(
+    world: TessituraWorld,
+) -> None:
+    world.sold_seat_lines = "skip"
+    g10, c1 = seat(world, "Orchestra-G-10"), seat(world, "Orchestra-C-1")
+    applied = world.hold(GALA, [c1, g10], PRESS)
+    assert [a.seat_id for a in applied] == [c1]
+    assert (codes(world, g10), codes(world, c1)) == ([], [PRESS])
 
 
 def test_sold_seats_are_held_when_only_affect_available_is_false(world: TessituraWorld) -> None:
@@ -93,7 +107,7 @@ def test_sold_seats_are_held_when_only_affect_available_is_false(world: Tessitur
 
 def test_hold_until_sets_the_end_date_of_the_new_layer(world: TessituraWorld) -> None:
     c1 = seat(world, "Orchestra-C-1")
-    until = datetime(2026, 12, 1, 12, tzinfo=timezone(timedelta(hours=-5)))
+    until = datetime(2027, 12, 1, 12, tzinfo=timezone(timedelta(hours=-5)))
     world.hold(GALA, [c1], PRESS, until=until)
     assert world.layers(GALA, c1)[0].end == until
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from datetime import date
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 import httpx
@@ -16,6 +16,7 @@ from bridge.sandbox import (
     TESSITURA_USER,
     TESSITURA_USER_GROUP,
 )
+from bridge.sandbox.seatsio_clock import ManualClock
 from bridge.sandbox.tessitura_app import TessituraSandboxApp, create_tessitura_app
 from bridge.sandbox.tessitura_world import TessituraWorld
 from bridge.sandbox.venue import load_venue
@@ -27,7 +28,9 @@ ClientFactory = Callable[..., TessituraClient]
 
 @pytest.fixture
 def app() -> TessituraSandboxApp:
-    return create_tessitura_app(load_venue(today=TODAY))
+    """The fake's clock stands at noon UTC on ``TODAY``: hold end dates after it are live."""
+    clock = ManualClock(datetime.combine(TODAY, time(12), tzinfo=UTC))
+    return create_tessitura_app(load_venue(today=TODAY), clock=clock)
 
 
 @pytest.fixture

@@ -87,6 +87,11 @@ async def test_sold_seats_are_only_held_when_asked_to_affect_them(
 ) -> None:
     g10 = seat(world, "Orchestra-G-10")
     line = [SeatHoldRequest(seat_id=g10, hold_code_id=PRESS)]
+    with pytest.raises(TerminalError) as caught:
+        await client.update_seat_holds(GALA, line)
+    assert caught.value.codes == ("SeatSold",)
+    assert layers(world, g10) == []
+    world.sold_seat_lines = "skip"  # the other reading: the line is left out of the answer
     assert await client.update_seat_holds(GALA, line) == []
     assert layers(world, g10) == []
     await client.update_seat_holds(GALA, line, only_affect_available=False)
