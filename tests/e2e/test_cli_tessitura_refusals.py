@@ -32,6 +32,7 @@ def forbidden_body() -> list[dict[str, str]]:
     return [{"Code": code, "Description": description}]
 
 
+@pytest.mark.slow  # over 2 s: `make test-slow` (CI runs it)
 def test_a_403_read_mid_run_ends_the_run_with_one_line_and_no_lease_left(
     served: tuple[Sandbox, Path],
 ) -> None:

@@ -67,6 +67,7 @@ def _stop(proc: subprocess.Popen[str]) -> tuple[int, str]:
     return proc.returncode, err
 
 
+@pytest.mark.slow  # over 2 s: `make test-slow` (CI runs it)
 def test_ready_once_active_the_watchdog_from_the_loop_and_stopping_at_sigterm(
     tmp_path: Path, systemd: FakeSystemd
 ) -> None:

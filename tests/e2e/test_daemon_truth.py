@@ -167,6 +167,7 @@ def test_the_sqlite_file_removed_under_a_running_daemon_stops_it_with_exit_1(
     assert not path.exists(), "the daemon wrote to the path after its file was removed"
 
 
+@pytest.mark.slow  # over 2 s: `make test-slow` (CI runs it)
 def test_after_a_restart_on_a_fresh_store_a_lifted_hold_it_cannot_prove_is_an_error(
     daemon: tuple[Sandbox, Daemon, str],
 ) -> None:

@@ -61,6 +61,7 @@ async def lose_the_store_then_lift(bench: Bench, pid: int, label: str) -> None:
     bench.box.seatsio_control.log.clear()
 
 
+@pytest.mark.slow  # over 2 s: `make test-slow` (CI runs it)
 async def test_a_lifted_status_hold_the_fresh_ledger_cannot_prove_is_reported_every_pass(
     bench: Bench,
 ) -> None:
@@ -135,6 +136,7 @@ async def test_a_vouched_event_makes_no_by_status_read(bench: Bench) -> None:
     assert by_status_reads(bench) == []
 
 
+@pytest.mark.slow  # over 2 s: `make test-slow` (CI runs it)
 async def test_a_failed_by_status_read_is_an_error_and_releases_nothing(bench: Bench) -> None:
     await lose_the_store_then_lift(bench, 201, SEAT)
     bench.box.seatsio_control.set_faults(Faults(error_rate=1.0, path_pattern=r"/byStatus/"))
