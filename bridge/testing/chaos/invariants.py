@@ -1,8 +1,9 @@
 """What a chaos run must never see, judged from the sandbox's own state and logs and the store.
 
 - **held, yet buyable**: a seat Tessitura holds with a mapped code is buyable online (free, for
-  sale, in no channel) for longer than :func:`allowance` (the cadence, a backoff, one run, plus
-  the time vendor calls were failing or an instance was down);
+  sale, in no channel or in a partner's: see :func:`buyable`) for longer than :func:`allowance`
+  (the cadence, a backoff, one run, plus the time vendor calls were failing or an instance was
+  down; for a hold placed while Tessitura answered no holds for its performance, that time too);
 - **converged while pending**: the store reports a performance converged by a run that began
   after a hold was placed, while that seat is still buyable;
 - **sold or foreign touched**: the bridge changed an object that was booked, held by a token, in
@@ -41,10 +42,17 @@ from bridge.testing.sandbox import CHECKOUT, config_store
 
 #: Every hold code of the sample venue is mapped (hold-codes.csv).
 MAPPED_CODES = frozenset({1, 2, 3, 4, 5, 6})
-#: Statuses the bridge sets (hold-codes.csv targets and fallbacks); anything else is foreign.
+#: The status that holds a seat whose planned form cannot be written, where its code names no
+#: fallback of its own (config/sandbox.toml ``[safety] fallback_status``).
+FALLBACK_STATUS = "held-by-bridge"
+#: Statuses the bridge sets (hold-codes.csv targets and fallbacks, and the config's fallback);
+#: anything else is foreign.
 BRIDGE_STATUSES = frozenset(
-    {"held-press", "held-access", "held-house", "held-comps", "held-subscription"}
+    {"held-press", "held-access", "held-house", "held-comps", "held-subscription", FALLBACK_STATUS}
 )
+#: The channels of the sample's hold-code table (mappings/sample/hold-codes.csv): the bridge's.
+#: Any other channel is a partner's (perf-202's ``partner-presale``), which sells to its buyers.
+BRIDGE_CHANNELS = frozenset({"access", "house", "artist-comps", "subscribers"})
 #: Statuses the bridge must never change.
 PROTECTED = frozenset({BOOKED, HELD, RESALE})
 #: The cadence, one backoff at its cap, one run at its timeout (runner.SETTINGS), and a margin.
@@ -74,7 +82,14 @@ _AGENT_PID = re.compile(r":(\d+):")
 
 
 def buyable(view: ObjectView) -> bool:
-    """What any online buyer can select: free (or resale), for sale, in no channel."""
+    """What some online buyer can select: free (or resale), for sale, and in no channel or in a
+    partner's (a channel the bridge does not own sells to the partner's buyers: a held seat there
+    must be held by a status). A bridge status (``held-house``, ``held-by-bridge``) is unbuyable."""
+    return view.is_available and (view.channel is None or view.channel not in BRIDGE_CHANNELS)
+
+
+def open_to_public(view: ObjectView) -> bool:
+    """What a buyer without any channel key can select (the buyers the traffic plays)."""
     return view.is_available and view.channel is None
 
 
@@ -109,13 +124,18 @@ class Seen:
     store_gone: bool = False
     #: (from, to) monotonic spans where daemons' PostgreSQL sessions were being terminated
     sessions_cut: list[tuple[float, float]] = field(default_factory=list)
-    #: (event key, label) a buyer released since the last sample: made buyable, not by the bridge
+    #: (event key, label) a buyer released, or a partner's channel took, since the last sample:
+    #: made buyable, not by the bridge
     buyer_freed: set[tuple[str, str]] = field(default_factory=set)
     #: held seats (performance, seat) that were not buyable at the last sample, and when that was
     blocked: set[tuple[int, int]] = field(default_factory=set)
     last_sample: float | None = None
     #: (performance, seat) -> when a hold the box office did not place was first seen
     first_held: dict[tuple[int, int], float] = field(default_factory=dict)
+    #: performance -> (from, to) monotonic spans where Tessitura answered no holds for it
+    blind: dict[int, list[tuple[float, float]]] = field(default_factory=lambda: defaultdict(list))
+    #: held seats seen blocked online since their hold was placed (the bridge had seen them)
+    ever_blocked: set[tuple[int, int]] = field(default_factory=set)
 
     @classmethod
     def start(cls, box: Sandbox) -> Seen:
@@ -137,10 +157,24 @@ class Seen:
     def placed(self, pid: int, seat: int) -> None:
         self.placed_at[(pid, seat)] = (SYSTEM.monotonic(), SYSTEM.now())
         self.lifted_seats.discard((pid, seat))
+        self.ever_blocked.discard((pid, seat))
 
     def lifted(self, pid: int, seat: int) -> None:
         self.placed_at.pop((pid, seat), None)
         self.lifted_seats.add((pid, seat))
+        self.ever_blocked.discard((pid, seat))
+
+    def blinded(self, pid: int, start: float, duration_s: float) -> None:
+        """Tessitura answers no holds for ``pid`` from ``start`` for ``duration_s``."""
+        self.blind[pid].append((start, start + duration_s))
+
+    def unseen_for(self, pid: int, seat: int, start: float, now: float) -> float:
+        """How long, from ``start`` to ``now``, the bridge could not see the hold on ``seat``:
+        the time Tessitura answered no holds for ``pid``, for a hold the bridge never blocked
+        (one it had blocked, then freed meanwhile, gets no more time: that is the bug)."""
+        if (pid, seat) in self.ever_blocked:
+            return 0.0
+        return _overlap(self.blind.get(pid, ()), start, now)
 
     def buyer_change(self, key: str, change_id: int) -> None:
         self.buyer_ids[key].add(change_id)
@@ -186,8 +220,10 @@ class Seen:
         for key in current:
             self.spells.setdefault(key, (now, wall))
         long_ones = []
+        self.ever_blocked.update(key for key, open_ in views.items() if not open_)
         for (pid, seat), (since, since_wall) in self.spells.items():
             allowed = self.allowance(since, now, down, bool(restarting))
+            allowed += self.unseen_for(pid, seat, since, now)
             if now - since > allowed and ("buyable", pid, seat) not in self.reported:
                 self.reported.add(("buyable", pid, seat))
                 label = box.venue.seat(seat).label
