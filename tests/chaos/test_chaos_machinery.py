@@ -37,6 +37,7 @@ from bridge.testing.chaos.schedule import (
     HUNG_READ,
     LEASE_TTL_S,
     PARTNER_CHANNEL,
+    PARTNER_KEEPS_S,
     PARTNER_PERFORMANCE,
     PROCESS_KINDS,
     PROFILES,
@@ -84,6 +85,7 @@ def test_a_seed_always_gives_the_same_schedule_and_it_survives_json(
         assert w.performances and set(w.performances) <= set(SAMPLE_PERFORMANCES)
         if w.kind == "partner_grab":
             assert w.performances == (PARTNER_PERFORMANCE,) and w.moves >= 1
+            assert w.duration_s >= PARTNER_KEEPS_S[0] > inv.BASE_ALLOWANCE_S  # long enough
         if w.kind == "for_sale_spent":
             assert len(w.performances) == 1 and w.moves >= 1
 

@@ -902,7 +902,9 @@ def emptied_answers(box: Sandbox, pids: tuple[int, ...], since: float) -> int:
 
 def partner_grab(box: Sandbox, pid: int, count: int, rng: random.Random) -> list[str]:
     """The partner's channel of ``pid`` takes up to ``count`` seats Tessitura holds with a mapped
-    code there (not booked, not in the partner's channel already); their labels."""
+    code there (not booked, not in the partner's channel already), those in the bridge's
+    channels first (they become buyable to the partner's buyers; a kill or a status stays
+    unbuyable anyway); their labels."""
     world, tess, venue = box.seatsio_world, box.tessitura_world, box.venue
     key = venue.performance(pid).event_key
     held = [
@@ -910,12 +912,14 @@ def partner_grab(box: Sandbox, pid: int, count: int, rng: random.Random) -> list
         for seat, layers in sorted(tess.held_seats(pid).items())
         if any(layer.hold_code_id in inv.MAPPED_CODES for layer in layers)
     ]
-    labels = []
+    channelled, others = [], []
     for seat in held:
         view = world.object_view(key, venue.seat(seat).label)
         if view.status != BOOKED and view.channel != PARTNER_CHANNEL:
-            labels.append(view.object.label)
-    taken = rng.sample(labels, min(count, len(labels)))
+            into = channelled if view.channel in inv.BRIDGE_CHANNELS else others
+            into.append(view.object.label)
+    taken = rng.sample(channelled, min(count, len(channelled)))
+    taken += rng.sample(others, min(count - len(taken), len(others)))
     if taken:
         world.add_channel_objects(key, PARTNER_CHANNEL, taken)
     return taken

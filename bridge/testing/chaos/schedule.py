@@ -431,6 +431,11 @@ def _extras(seed: int, p: Profile, instances: int, steps: list[Step]) -> list[St
     return out
 
 
+#: How long a partner's channel keeps the seats it took: longer than the invariant's allowance
+#: for a held seat left buyable (invariants.BASE_ALLOWANCE_S, 7.5 s), so that a bridge leaving
+#: them on sale to the partner's buyers is caught before the partner lets them go.
+PARTNER_KEEPS_S = (9.0, 13.0)
+
 #: How many performances a ``holds_vanish`` empties at once: one, or several in one pass (the
 #: daemon's breaker must count them together).
 VANISH_PERFORMANCES = (1, 1, 2, 4)
@@ -476,7 +481,7 @@ def _world(seed: int, p: Profile) -> list[Step]:
                 "partner_grab",
                 performances=(PARTNER_PERFORMANCE,),
                 moves=rng.randint(1, 3),
-                duration_s=round(rng.uniform(1.5, 4.0), 2),
+                duration_s=round(rng.uniform(*PARTNER_KEEPS_S), 2),
             )
         )
     return out
