@@ -512,3 +512,23 @@ def test_a_hold_placed_while_its_holds_answer_is_empty_gets_that_time_and_a_free
     assert not any(box.venue.seat(fresh).label in v for v in late), late
     assert seen.unseen_for(pid, fresh, 2.0, 10.0) == 8.0
     assert seen.unseen_for(pid, seat, 2.0, 10.0) == 0.0
+
+
+def test_a_samples_own_hold_released_early_in_the_chaos_is_caught_and_a_vanish_named(
+    tmp_path: Path,
+) -> None:
+    from bridge.clock import SYSTEM
+
+    box = Sandbox()
+    config = sandbox_config(tmp_path, "http://127.0.0.1:1", "http://127.0.0.1:2")
+    seen = inv.Seen.start(box)  # the sample's holds: held since before the bridge started
+    key, label = "perf-201", "Orchestra-B-1"
+    seat = box.venue.seat_by_label(label).id
+    assert (201, seat) in seen.first_held
+    box.seatsio_world.set_status(key, [label], "held-comps")  # as the bridge holds it
+    now = SYSTEM.monotonic() + inv.STALE_RELEASE_S + 1.0  # the chaos began just now
+    assert _released(seen, box, config, now) == []
+    seen.blinded(201, now, 3.0)
+    box.seatsio_world.release(key, [label])  # a bridge that took [] for every hold lifted
+    (found,) = [v for v in _released(seen, box, config, now + 0.2) if label in v]
+    assert "answered no holds" in found

@@ -13,9 +13,11 @@
 - **outside the ledger**: the bridge changed an object no journaled operation named (the journal
   is written before each call, as the ledger claim is);
 - **held seat released while held**: a seat Tessitura has held for longer than any run's reads
-  may be old (:data:`STALE_RELEASE_S`) went from blocked to buyable online, and no buyer freed
-  it: only a write planned on a read from before the hold can do that, a stale writer's (one
-  that was frozen, or lost its store session, past its lease), however briefly it lasts;
+  may be old (:data:`STALE_RELEASE_S`; the sample's own holds: since before the bridge started)
+  went from blocked to buyable online, and no buyer (nor a partner's channel) freed it: only a
+  write planned on a read from before the hold can do that, a stale writer's (one that was
+  frozen, or lost its store session, past its lease), or one that took a holds answer of ``[]``
+  for every hold lifted, however briefly it lasts;
 - **two writers**: two instances wrote to one event at overlapping times, or together kept more
   regular-lane requests in flight than the configured budget (several instances share it);
 - **not converged** within the bound after the faults stop, or a lifted hold still blocking;
@@ -152,7 +154,16 @@ class Seen:
                 initial[(key, v.object.label)] = v.status
                 views[(key, v.object.label)] = (v.status, v.channel, v.for_sale)
             ids[key] = {c.id for c in world.status_changes(key)}
-        return cls(initial, ids, tuple(keys), views)
+        # the sample's own holds are held from before the bridge starts: a release of one while
+        # it is held is a stale writer's, however early in the chaos it comes
+        now = SYSTEM.monotonic()
+        first = {
+            (p.id, seat): now
+            for p in box.venue.performances
+            for seat, layers in box.tessitura_world.held_seats(p.id).items()
+            if any(layer.hold_code_id in MAPPED_CODES for layer in layers)
+        }
+        return cls(initial, ids, tuple(keys), views, first_held=first)
 
     def placed(self, pid: int, seat: int) -> None:
         self.placed_at[(pid, seat)] = (SYSTEM.monotonic(), SYSTEM.now())
@@ -263,9 +274,15 @@ class Seen:
                 continue
             self.reported.add(("released", pid, seat))
             writers = self._writers(box, perf.event_key, self.last_sample or now, now)
+            why = (
+                "released while Tessitura answered no holds for it: a vanished answer taken "
+                "for every hold lifted"
+                if _overlap(self.blind.get(pid, ()), now - STALE_RELEASE_S, now) > 0
+                else "released on a read older than any run's"
+            )
             out.append(
                 f"performance {pid}: {label}, held in Tessitura for {now - since:.1f} s, was "
-                f"made buyable online (released on a read older than any run's); writes to "
+                f"made buyable online ({why}); writes to "
                 f"{perf.event_key} just before: {writers or 'none seen'}"
             )
         self.blocked = {key for key, open_ in views.items() if not open_}
