@@ -912,7 +912,8 @@ def partner_grab(box: Sandbox, pid: int, count: int, rng: random.Random) -> list
         for seat, layers in sorted(tess.held_seats(pid).items())
         if any(layer.hold_code_id in inv.MAPPED_CODES for layer in layers)
     ]
-    channelled, others = [], []
+    channelled: list[str] = []
+    others: list[str] = []
     for seat in held:
         view = world.object_view(key, venue.seat(seat).label)
         if view.status != BOOKED and view.channel != PARTNER_CHANNEL:
