@@ -623,6 +623,8 @@ def _play(
         count = len(daemons.procs)
         return list(range(count)) if instance == EVERY else [i for i in [instance] if i < count]
 
+    #: what happens once everything converged after the faults (a partner lets its seats go)
+    after_calm: list[Callable[[], None]] = []
     for step in schedule.steps:
         if step.kind == "fault":
             later(step.at_s, "fault", fault_on(step))
@@ -799,7 +801,10 @@ def _play(
                 def let_go() -> None:
                     box.seatsio_world.remove_channel_objects(key, PARTNER_CHANNEL, labels)
 
-                later(s.at_s + s.duration_s, "partner lets go", let_go)
+                if s.duration_s == 0:
+                    after_calm.append(let_go)
+                else:
+                    later(s.at_s + s.duration_s, "partner lets go", let_go)
 
             later(step.at_s, "partner grab", grab)
 
@@ -841,6 +846,13 @@ def _play(
 
     if _wait(settled, CONVERGE_BOUND_S):
         outcome.converged_after_s = round(SYSTEM.monotonic() - calm, 2)
+        for act in after_calm:
+            act()
+        if after_calm and not _wait(settled, CONVERGE_BOUND_S):
+            outcome.violations.append(
+                f"not converged within {CONVERGE_BOUND_S:g} s after the partner let its seats "
+                "go: " + "; ".join(inv.pending(box, seen)[:5])
+            )
     else:
         outcome.violations.append(
             f"not converged within {CONVERGE_BOUND_S:g} s after the faults stopped: "

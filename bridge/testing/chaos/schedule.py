@@ -121,7 +121,8 @@ class Step:
     :data:`KILL_CODE`) are placed there over ``duration_s``. ``holds_vanish``: Tessitura answers
     ``[]`` for the holds of ``performances`` for ``duration_s`` (its holds unchanged).
     ``partner_grab``: the partner's channel of ``performances[0]`` takes ``moves`` seats the
-    box office holds there, and lets them go ``duration_s`` later.
+    box office holds there, and lets them go ``duration_s`` later (0: once the faults stopped and
+    everything converged; then it must converge again).
     """
 
     at_s: float
@@ -180,9 +181,14 @@ class Step:
                 f"for {self.duration_s:.2f}s, its holds unchanged"
             )
         if self.kind == "partner_grab":
+            until = (
+                "after the chaos converged"
+                if self.duration_s == 0
+                else f"{self.duration_s:.2f}s later"
+            )
             return (
                 f"{t} the partner's channel of performance {perfs} takes {self.moves} held "
-                f"seat(s), lets them go {self.duration_s:.2f}s later"
+                f"seat(s), lets them go {until}"
             )
         if self.kind in ("sigterm", "sigkill"):
             return (
@@ -481,7 +487,9 @@ def _world(seed: int, p: Profile) -> list[Step]:
                 "partner_grab",
                 performances=(PARTNER_PERFORMANCE,),
                 moves=rng.randint(1, 3),
-                duration_s=round(rng.uniform(*PARTNER_KEEPS_S), 2),
+                # 0: kept until the faults have stopped and every performance converged (a
+                # bridge leaving them on sale never converges); else let go mid-chaos
+                duration_s=0.0 if rng.random() < 0.5 else round(rng.uniform(*PARTNER_KEEPS_S), 2),
             )
         )
     return out
