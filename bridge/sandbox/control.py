@@ -85,7 +85,10 @@ class Override:
     (dotted names too); an object answer is patched when it matches ``where``. ``count`` limits how
     many answers are patched. ``repeat``: the member keeps its value and is given a second time,
     after the others, with the new one (``{"SeatId": 10001, ..., "SeatId": 10002}``): a JSON
-    answer only (see :func:`dumps_answer`); XML answers are left as they are.
+    answer only (see :func:`dumps_answer`); XML answers are left as they are. ``answer`` (a list
+    or an object; ``set`` may then be empty) replaces the whole payload before ``set`` applies:
+    ``[]`` for a holds answer is a 200 naming no hold at all, the answer a glitch upstream gives
+    while the holds are still there (``where`` is not consulted for it).
     """
 
     path_pattern: str
@@ -94,6 +97,7 @@ class Override:
     method: str | None = None
     count: int | None = None
     repeat: bool = False
+    answer: list[Any] | dict[str, Any] | None = None
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Override:
@@ -101,8 +105,13 @@ class Override:
         unknown = set(data) - known
         if unknown:
             raise ValueError(f"unknown override fields: {sorted(unknown)}")
-        if not isinstance(data.get("set"), dict) or not data["set"]:
-            raise ValueError("an override needs a non-empty 'set' object")
+        answer = data.get("answer")
+        if answer is not None and not isinstance(answer, list | dict):
+            raise ValueError("an override's 'answer' is a list or an object")
+        if answer is not None:
+            data = {"set": {}, **data}
+        if not isinstance(data.get("set"), dict) or not (data["set"] or answer is not None):
+            raise ValueError("an override needs a non-empty 'set' object, or an 'answer'")
         return cls(**data)
 
     def applies(self, method: str, path: str) -> bool:
@@ -114,7 +123,7 @@ class Override:
 
     def patch(self, data: Any) -> Any:
         """A patched deep copy of ``data`` (a list of objects or one object)."""
-        patched = copy.deepcopy(data)
+        patched = copy.deepcopy(data if self.answer is None else self.answer)
         items = patched if isinstance(patched, list) else [patched]
         for index, item in enumerate(items):
             if isinstance(item, dict) and all(_get(item, k) == v for k, v in self.where.items()):
@@ -238,6 +247,11 @@ class Control:
 
     def add_override(self, override: Override) -> None:
         self.overrides.append(override)
+
+    def remove_override(self, override: Override) -> None:
+        """Take one override away (the others stay); gone already: nothing to do."""
+        if override in self.overrides:
+            self.overrides.remove(override)
 
     def clear_overrides(self) -> None:
         self.overrides.clear()

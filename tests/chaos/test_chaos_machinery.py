@@ -22,14 +22,28 @@ from bridge.sandbox.seatsio_model import BOOKED
 from bridge.store.sqlite import open_store
 from bridge.testing import postgres
 from bridge.testing.chaos import invariants as inv
-from bridge.testing.chaos.runner import SessionCutter, Summary, put_back_store, remove_store
+from bridge.testing.chaos.runner import (
+    SessionCutter,
+    Summary,
+    partner_grab,
+    put_back_store,
+    remove_store,
+    spend_for_sale_edits,
+)
 from bridge.testing.chaos.schedule import (
     ALL_FAULT_KINDS,
     EVERY,
     FAULT_KINDS,
     HUNG_READ,
     LEASE_TTL_S,
+    PARTNER_CHANNEL,
+    PARTNER_KEEPS_S,
+    PARTNER_PERFORMANCE,
     PROCESS_KINDS,
+    PROFILES,
+    SAMPLE_PERFORMANCES,
+    WORLD_KINDS,
+    Profile,
     Schedule,
     Step,
     fault_settings,
@@ -39,7 +53,7 @@ from bridge.testing.chaos.soak import main as soak_main
 from bridge.testing.sandbox import sandbox_config
 
 
-@given(st.integers(min_value=0, max_value=10**9), st.sampled_from(["short", "soak", "stalls"]))
+@given(st.integers(min_value=0, max_value=10**9), st.sampled_from(sorted(PROFILES)))
 def test_a_seed_always_gives_the_same_schedule_and_it_survives_json(
     seed: int, profile: str
 ) -> None:
@@ -66,6 +80,14 @@ def test_a_seed_always_gives_the_same_schedule_and_it_survives_json(
         if f.kind == "clock_step":
             assert f.offset_s != 0
     assert a.standby == (a.instances == 1 and any(s.kind == "pause" for s in a.steps))
+    for w in a.world_steps():
+        assert w.describe() and (w.duration_s > 0 or w.kind == "partner_grab")
+        assert w.performances and set(w.performances) <= set(SAMPLE_PERFORMANCES)
+        if w.kind == "partner_grab":
+            assert w.performances == (PARTNER_PERFORMANCE,) and w.moves >= 1
+            assert w.duration_s == 0 or w.duration_s >= PARTNER_KEEPS_S[0] > inv.BASE_ALLOWANCE_S
+        if w.kind == "for_sale_spent":
+            assert len(w.performances) == 1 and w.moves >= 1
 
 
 def test_the_soak_mixes_every_new_kind_with_the_old_ones_and_the_short_profile_has_none() -> None:
@@ -78,6 +100,28 @@ def test_the_soak_mixes_every_new_kind_with_the_old_ones_and_the_short_profile_h
     short = [generate(seed, "short") for seed in range(1, 201)]
     assert not any(g.process_faults() or g.standby for g in short)
     assert not any(f.fault == HUNG_READ for g in short for f in g.faults())
+    # issue 25's world steps: in the soak, beside the others; never in short or stalls
+    assert {s.kind for g in soak for s in g.world_steps()} == set(WORLD_KINDS)
+    assert any(g.world_steps() and g.process_faults() and g.signals() for g in soak)
+    grabs = [s for g in soak for s in g.world_steps() if s.kind == "partner_grab"]
+    assert {s.duration_s == 0 for s in grabs} == {True, False}  # kept to the end, or let go
+    for name in ("short", "stalls"):
+        assert not any(generate(seed, name).world_steps() for seed in range(1, 201))
+    forms = [generate(seed, "held-forms") for seed in range(1, 21)]
+    assert all({s.kind for s in g.world_steps()} == set(WORLD_KINDS) for g in forms)
+
+
+def test_the_world_steps_leave_a_soak_seeds_other_steps_as_they_were(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with_world = [generate(seed, "soak") for seed in range(1, 51)]
+    before = dataclasses.replace(PROFILES["soak"], world=0.0)
+    monkeypatch.setitem(PROFILES, "soak", before)
+    for g in with_world:
+        assert [s for s in g.steps if s.kind not in WORLD_KINDS] == list(
+            generate(g.seed, "soak").steps
+        )
+    assert isinstance(before, Profile)
 
 
 def test_a_new_step_survives_json_and_shrinking_and_an_older_schedule_still_loads() -> None:
@@ -378,3 +422,117 @@ def test_a_daemon_that_said_why_it_stopped_is_no_crash_even_after_a_malformed_an
     traceback.write_text("Traceback (most recent call last):\n  ...\n", encoding="utf-8")
     found = inv.crashes([(said_why, 1), (crashed, 1), (traceback, 1)])
     assert [line.split(":")[0] for line in found] == ["daemon-1.log", "daemon-2.log"]
+
+
+def test_a_world_step_survives_json_and_says_what_it_does() -> None:
+    schedule = Schedule(
+        9,
+        (
+            Step(0.5, "for_sale_spent", performances=(203,), moves=3, duration_s=2.0),
+            Step(1.0, "holds_vanish", performances=(101, 201), duration_s=2.5),
+            Step(1.5, "partner_grab", performances=(202,), moves=2, duration_s=0.0),
+        ),
+        6.0,
+    )
+    assert Schedule.from_json(schedule.to_json()) == schedule
+    described = "\n".join(schedule.describe())
+    assert "for-sale edits of performance 203; 3 kill(s)" in described
+    assert "no holds (200, []) for performance(s) 101, 201" in described
+    assert (
+        "channel of performance 202 takes 2 held seat(s), lets them go after the chaos" in described
+    )
+
+
+def test_the_sample_has_what_the_world_steps_name() -> None:
+    box = Sandbox()
+    assert {p.id for p in box.venue.performances} == set(SAMPLE_PERFORMANCES)
+    assert any(
+        c.performance_id == PARTNER_PERFORMANCE and c.key == PARTNER_CHANNEL
+        for c in box.venue.foreign_channels
+    )
+    table = (Path(inv.CHECKOUT) / "mappings" / "sample" / "hold-codes.csv").read_text()
+    rows = [ln.split(",") for ln in table.splitlines() if ln and not ln.startswith(("#", "hold"))]
+    assert {r[2] for r in rows if r[1] == "channel"} == inv.BRIDGE_CHANNELS
+    assert {r[2] for r in rows if r[1] == "status"} | {r[6] for r in rows if r[6]} <= (
+        inv.BRIDGE_STATUSES
+    )
+    config = (Path(inv.CHECKOUT) / "config" / "sandbox.toml").read_text()
+    assert f'fallback_status = "{inv.FALLBACK_STATUS}"' in config
+
+
+def test_a_held_seat_a_partners_channel_takes_is_buyable_until_a_bridge_status_holds_it() -> None:
+    box = Sandbox()
+    world, key = box.seatsio_world, box.venue.performance(PARTNER_PERFORMANCE).event_key
+    taken = partner_grab(box, PARTNER_PERFORMANCE, 2, __import__("random").Random(1))
+    assert len(taken) == 2
+    assert all(world.channel_of(key, label) == PARTNER_CHANNEL for label in taken)
+    found = {box.venue.seat(s).label for p, s in inv.held_and_buyable(box) if p == 202}
+    assert set(taken) <= found  # the partner's buyers may buy them: the invariant says so
+    world.set_status(key, taken, inv.FALLBACK_STATUS, channel_keys=[PARTNER_CHANNEL])
+    found = {box.venue.seat(s).label for p, s in inv.held_and_buyable(box) if p == 202}
+    assert not set(taken) & found
+    free = next(v for v in world.object_views(key) if inv.open_to_public(v))
+    assert not inv.buyable(dataclasses.replace(free, channel="house"))  # the bridge's own channel
+    assert inv.buyable(dataclasses.replace(free, channel="someone-elses"))
+
+
+def test_someone_else_spends_the_for_sale_edits_and_leaves_the_seat_as_it_was() -> None:
+    from bridge.sandbox.seatsio_errors import SeatsioApiError
+    from bridge.sandbox.seatsio_forsale import ForSaleItem
+
+    box = Sandbox()
+    world = box.seatsio_world
+    before = {v.object.label: v.for_sale for v in world.object_views("perf-203")}
+    assert spend_for_sale_edits(box, "perf-203") >= 1
+    assert {v.object.label: v.for_sale for v in world.object_views("perf-203")} == before
+    with pytest.raises(SeatsioApiError):
+        world.edit_for_sale_config("perf-203", not_for_sale=[ForSaleItem("Balcony-P-1")])
+
+
+def test_a_hold_placed_while_its_holds_answer_is_empty_gets_that_time_and_a_freed_one_none(
+    tmp_path: Path,
+) -> None:
+    box = Sandbox()
+    config = sandbox_config(tmp_path, "http://127.0.0.1:1", "http://127.0.0.1:2")
+    seen = inv.Seen.start(box)
+    seen.first_held.update({k: 0.0 for k in inv.held_seat_views(box)})
+    pid, seat, key, label = _held_and_blocked(box)
+    seen.sample(box, config, 1.0, [], {})  # the bridge had blocked it: seen so
+    seen.blinded(pid, 1.5, 30.0)
+    fresh = next(
+        s.id
+        for s in box.venue.seats
+        if s.id not in box.tessitura_world.held_seats(pid)
+        and inv.open_to_public(box.seatsio_world.object_view(key, s.label))
+    )
+    box.tessitura_world.hold(pid, [fresh], 2)  # placed while the answer is empty: unseen
+    seen.placed(pid, fresh)
+    box.seatsio_world.release(key, [label])  # freed during the vanish: the bug
+    seen.placed_at[(pid, seat)] = (-10.0, WHEN)
+    first = seen.sample(box, config, 2.0, [], {})
+    assert any(label in v and "made buyable online" in v for v in first), first
+    late = seen.sample(box, config, 2.0 + inv.BASE_ALLOWANCE_S + 1.0, [], {})
+    assert any(label in v and "yet buyable" in v for v in late), late
+    assert not any(box.venue.seat(fresh).label in v for v in late), late
+    assert seen.unseen_for(pid, fresh, 2.0, 10.0) == 8.0
+    assert seen.unseen_for(pid, seat, 2.0, 10.0) == 0.0
+
+
+def test_a_samples_own_hold_released_early_in_the_chaos_is_caught_and_a_vanish_named(
+    tmp_path: Path,
+) -> None:
+    from bridge.clock import SYSTEM
+
+    box = Sandbox()
+    config = sandbox_config(tmp_path, "http://127.0.0.1:1", "http://127.0.0.1:2")
+    seen = inv.Seen.start(box)  # the sample's holds: held since before the bridge started
+    key, label = "perf-201", "Orchestra-B-1"
+    seat = box.venue.seat_by_label(label).id
+    assert (201, seat) in seen.first_held
+    box.seatsio_world.set_status(key, [label], "held-comps")  # as the bridge holds it
+    now = SYSTEM.monotonic() + inv.STALE_RELEASE_S + 1.0  # the chaos began just now
+    assert _released(seen, box, config, now) == []
+    seen.blinded(201, now, 3.0)
+    box.seatsio_world.release(key, [label])  # a bridge that took [] for every hold lifted
+    (found,) = [v for v in _released(seen, box, config, now + 0.2) if label in v]
+    assert "answered no holds" in found

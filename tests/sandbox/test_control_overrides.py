@@ -76,3 +76,37 @@ async def test_an_injected_error_can_carry_a_body_and_headers(
     r = await http.get("ReferenceData/SeatStatuses")
     assert r.status_code == 429 and r.headers["retry-after"] == "9"
     assert r.json() == (body if body is not None else {"injected": True, "status": 429})
+
+
+async def test_an_answer_override_empties_one_performances_holds_and_its_removal_restores_them(
+    http: httpx.AsyncClient, app: TessituraSandboxApp, world: TessituraWorld
+) -> None:
+    """The vanished-holds glitch of the chaos suite: a 200 with no hold at all, in JSON and XML,
+    while the world still holds the seats; the other performances answer as before."""
+    vanish = Override(r"/Performances/201/Seats/Holds$", {}, method="GET", answer=[])
+    app.state.control.add_override(vanish)
+    assert (await http.get(f"TXN/Performances/{GALA}/Seats/Holds")).json() == []
+    xml = await http.get(
+        f"TXN/Performances/{GALA}/Seats/Holds", headers={"Accept": "application/xml"}
+    )
+    assert xml.status_code == 200 and "<SeatId>" not in xml.text
+    assert (await http.get("TXN/Performances/202/Seats/Holds")).json() != []
+    assert world.held_seats(GALA)  # only the answer is empty
+    app.state.control.remove_override(vanish)
+    app.state.control.remove_override(vanish)  # gone already: nothing to do
+    assert len((await http.get(f"TXN/Performances/{GALA}/Seats/Holds")).json()) > 0
+
+
+async def test_an_answer_override_over_http_needs_a_list_or_an_object(
+    app: TessituraSandboxApp, http: httpx.AsyncClient
+) -> None:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=HOST) as raw:
+        bad = await raw.post("/_sandbox/overrides", json={"path_pattern": "x", "answer": 3})
+        assert bad.status_code == 400 and "list or an object" in bad.json()["error"]
+        neither = await raw.post("/_sandbox/overrides", json={"path_pattern": "x", "set": {}})
+        assert neither.status_code == 400
+        added = await raw.post(
+            "/_sandbox/overrides", json={"path_pattern": r"/201/Seats/Holds$", "answer": []}
+        )
+        assert added.status_code == 200 and added.json()["overrides"][0]["answer"] == []
+    assert (await http.get(f"TXN/Performances/{GALA}/Seats/Holds")).json() == []

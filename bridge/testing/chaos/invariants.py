@@ -1,8 +1,9 @@
 """What a chaos run must never see, judged from the sandbox's own state and logs and the store.
 
 - **held, yet buyable**: a seat Tessitura holds with a mapped code is buyable online (free, for
-  sale, in no channel) for longer than :func:`allowance` (the cadence, a backoff, one run, plus
-  the time vendor calls were failing or an instance was down);
+  sale, in no channel or in a partner's: see :func:`buyable`) for longer than :func:`allowance`
+  (the cadence, a backoff, one run, plus the time vendor calls were failing or an instance was
+  down; for a hold placed while Tessitura answered no holds for its performance, that time too);
 - **converged while pending**: the store reports a performance converged by a run that began
   after a hold was placed, while that seat is still buyable;
 - **sold or foreign touched**: the bridge changed an object that was booked, held by a token, in
@@ -12,9 +13,11 @@
 - **outside the ledger**: the bridge changed an object no journaled operation named (the journal
   is written before each call, as the ledger claim is);
 - **held seat released while held**: a seat Tessitura has held for longer than any run's reads
-  may be old (:data:`STALE_RELEASE_S`) went from blocked to buyable online, and no buyer freed
-  it: only a write planned on a read from before the hold can do that, a stale writer's (one
-  that was frozen, or lost its store session, past its lease), however briefly it lasts;
+  may be old (:data:`STALE_RELEASE_S`; the sample's own holds: since before the bridge started)
+  went from blocked to buyable online, and no buyer (nor a partner's channel) freed it: only a
+  write planned on a read from before the hold can do that, a stale writer's (one that was
+  frozen, or lost its store session, past its lease), or one that took a holds answer of ``[]``
+  for every hold lifted, however briefly it lasts;
 - **two writers**: two instances wrote to one event at overlapping times, or together kept more
   regular-lane requests in flight than the configured budget (several instances share it);
 - **not converged** within the bound after the faults stop, or a lifted hold still blocking;
@@ -41,10 +44,17 @@ from bridge.testing.sandbox import CHECKOUT, config_store
 
 #: Every hold code of the sample venue is mapped (hold-codes.csv).
 MAPPED_CODES = frozenset({1, 2, 3, 4, 5, 6})
-#: Statuses the bridge sets (hold-codes.csv targets and fallbacks); anything else is foreign.
+#: The status that holds a seat whose planned form cannot be written, where its code names no
+#: fallback of its own (config/sandbox.toml ``[safety] fallback_status``).
+FALLBACK_STATUS = "held-by-bridge"
+#: Statuses the bridge sets (hold-codes.csv targets and fallbacks, and the config's fallback);
+#: anything else is foreign.
 BRIDGE_STATUSES = frozenset(
-    {"held-press", "held-access", "held-house", "held-comps", "held-subscription"}
+    {"held-press", "held-access", "held-house", "held-comps", "held-subscription", FALLBACK_STATUS}
 )
+#: The channels of the sample's hold-code table (mappings/sample/hold-codes.csv): the bridge's.
+#: Any other channel is a partner's (perf-202's ``partner-presale``), which sells to its buyers.
+BRIDGE_CHANNELS = frozenset({"access", "house", "artist-comps", "subscribers"})
 #: Statuses the bridge must never change.
 PROTECTED = frozenset({BOOKED, HELD, RESALE})
 #: The cadence, one backoff at its cap, one run at its timeout (runner.SETTINGS), and a margin.
@@ -74,7 +84,14 @@ _AGENT_PID = re.compile(r":(\d+):")
 
 
 def buyable(view: ObjectView) -> bool:
-    """What any online buyer can select: free (or resale), for sale, in no channel."""
+    """What some online buyer can select: free (or resale), for sale, and in no channel or in a
+    partner's (a channel the bridge does not own sells to the partner's buyers: a held seat there
+    must be held by a status). A bridge status (``held-house``, ``held-by-bridge``) is unbuyable."""
+    return view.is_available and (view.channel is None or view.channel not in BRIDGE_CHANNELS)
+
+
+def open_to_public(view: ObjectView) -> bool:
+    """What a buyer without any channel key can select (the buyers the traffic plays)."""
     return view.is_available and view.channel is None
 
 
@@ -109,13 +126,18 @@ class Seen:
     store_gone: bool = False
     #: (from, to) monotonic spans where daemons' PostgreSQL sessions were being terminated
     sessions_cut: list[tuple[float, float]] = field(default_factory=list)
-    #: (event key, label) a buyer released since the last sample: made buyable, not by the bridge
+    #: (event key, label) a buyer released, or a partner's channel took, since the last sample:
+    #: made buyable, not by the bridge
     buyer_freed: set[tuple[str, str]] = field(default_factory=set)
     #: held seats (performance, seat) that were not buyable at the last sample, and when that was
     blocked: set[tuple[int, int]] = field(default_factory=set)
     last_sample: float | None = None
     #: (performance, seat) -> when a hold the box office did not place was first seen
     first_held: dict[tuple[int, int], float] = field(default_factory=dict)
+    #: performance -> (from, to) monotonic spans where Tessitura answered no holds for it
+    blind: dict[int, list[tuple[float, float]]] = field(default_factory=lambda: defaultdict(list))
+    #: held seats seen blocked online since their hold was placed (the bridge had seen them)
+    ever_blocked: set[tuple[int, int]] = field(default_factory=set)
 
     @classmethod
     def start(cls, box: Sandbox) -> Seen:
@@ -132,15 +154,38 @@ class Seen:
                 initial[(key, v.object.label)] = v.status
                 views[(key, v.object.label)] = (v.status, v.channel, v.for_sale)
             ids[key] = {c.id for c in world.status_changes(key)}
-        return cls(initial, ids, tuple(keys), views)
+        # the sample's own holds are held from before the bridge starts: a release of one while
+        # it is held is a stale writer's, however early in the chaos it comes
+        now = SYSTEM.monotonic()
+        first = {
+            (p.id, seat): now
+            for p in box.venue.performances
+            for seat, layers in box.tessitura_world.held_seats(p.id).items()
+            if any(layer.hold_code_id in MAPPED_CODES for layer in layers)
+        }
+        return cls(initial, ids, tuple(keys), views, first_held=first)
 
     def placed(self, pid: int, seat: int) -> None:
         self.placed_at[(pid, seat)] = (SYSTEM.monotonic(), SYSTEM.now())
         self.lifted_seats.discard((pid, seat))
+        self.ever_blocked.discard((pid, seat))
 
     def lifted(self, pid: int, seat: int) -> None:
         self.placed_at.pop((pid, seat), None)
         self.lifted_seats.add((pid, seat))
+        self.ever_blocked.discard((pid, seat))
+
+    def blinded(self, pid: int, start: float, duration_s: float) -> None:
+        """Tessitura answers no holds for ``pid`` from ``start`` for ``duration_s``."""
+        self.blind[pid].append((start, start + duration_s))
+
+    def unseen_for(self, pid: int, seat: int, start: float, now: float) -> float:
+        """How long, from ``start`` to ``now``, the bridge could not see the hold on ``seat``:
+        the time Tessitura answered no holds for ``pid``, for a hold the bridge never blocked
+        (one it had blocked, then freed meanwhile, gets no more time: that is the bug)."""
+        if (pid, seat) in self.ever_blocked:
+            return 0.0
+        return _overlap(self.blind.get(pid, ()), start, now)
 
     def buyer_change(self, key: str, change_id: int) -> None:
         self.buyer_ids[key].add(change_id)
@@ -186,8 +231,10 @@ class Seen:
         for key in current:
             self.spells.setdefault(key, (now, wall))
         long_ones = []
+        self.ever_blocked.update(key for key, open_ in views.items() if not open_)
         for (pid, seat), (since, since_wall) in self.spells.items():
             allowed = self.allowance(since, now, down, bool(restarting))
+            allowed += self.unseen_for(pid, seat, since, now)
             if now - since > allowed and ("buyable", pid, seat) not in self.reported:
                 self.reported.add(("buyable", pid, seat))
                 label = box.venue.seat(seat).label
@@ -227,9 +274,15 @@ class Seen:
                 continue
             self.reported.add(("released", pid, seat))
             writers = self._writers(box, perf.event_key, self.last_sample or now, now)
+            why = (
+                "released while Tessitura answered no holds for it: a vanished answer taken "
+                "for every hold lifted"
+                if _overlap(self.blind.get(pid, ()), now - STALE_RELEASE_S, now) > 0
+                else "released on a read older than any run's"
+            )
             out.append(
                 f"performance {pid}: {label}, held in Tessitura for {now - since:.1f} s, was "
-                f"made buyable online (released on a read older than any run's); writes to "
+                f"made buyable online ({why}); writes to "
                 f"{perf.event_key} just before: {writers or 'none seen'}"
             )
         self.blocked = {key for key, open_ in views.items() if not open_}

@@ -37,14 +37,19 @@ import psycopg
 from bridge.clock import SYSTEM
 from bridge.config.settings import SECTION_MODELS
 from bridge.sandbox import Sandbox
-from bridge.sandbox.control import Faults
+from bridge.sandbox.control import Faults, Override
+from bridge.sandbox.seatsio_errors import SeatsioApiError
+from bridge.sandbox.seatsio_forsale import ForSaleItem
+from bridge.sandbox.seatsio_model import BOOKED
 from bridge.testing import postgres
 from bridge.testing.chaos import invariants as inv
 from bridge.testing.chaos.schedule import (
     EVERY,
     FOR_SALE_RESET_S,
     HUNG_READ,
+    KILL_CODE,
     LEASE_TTL_S,
+    PARTNER_CHANNEL,
     Schedule,
     Step,
     fault_settings,
@@ -117,6 +122,7 @@ class Outcome:
             faults=(
                 *(s.fault for s in self.schedule.faults()),
                 *(s.kind for s in self.schedule.process_faults()),
+                *(s.kind for s in self.schedule.world_steps()),
             ),
             hit=dict(self.hit),
             skipped=dict(self.skipped),
@@ -484,12 +490,35 @@ class Traffic:
                 self.seen.buyer_freed.add((key, label))
             return
         perf = self.rng.choice(self.box.venue.performances)
-        views = [v for v in world.object_views(perf.event_key) if inv.buyable(v)]
+        views = [v for v in world.object_views(perf.event_key) if inv.open_to_public(v)]
         if not views:
             return
         label = self.rng.choice(views).object.label
         if self._act(lambda: world.book(perf.event_key, [label]), perf.event_key, label):
             self.booked.append((perf.event_key, label))
+
+    def kill(self, pid: int, rng: random.Random) -> int:
+        """The box office kills (:data:`KILL_CODE`) one or two seats of ``pid`` that are on sale
+        online; how many."""
+        venue, tess, world = self.box.venue, self.box.tessitura_world, self.box.seatsio_world
+        key = venue.performance(pid).event_key
+        held = tess.held_seats(pid)
+        candidates = [
+            s.id
+            for s in venue.seats
+            if s.id not in held
+            and not tess.is_sold(pid, s.id)
+            and inv.open_to_public(world.object_view(key, s.label))
+        ]
+        if not candidates:
+            return 0
+        start = rng.randrange(len(candidates))
+        seats = candidates[start : start + rng.randint(1, 2)]
+        tess.hold(pid, seats, KILL_CODE)
+        self.placed.setdefault(pid, set()).update(seats)
+        for sid in seats:
+            self.seen.placed(pid, sid)
+        return len(seats)
 
     def _act(self, act: Callable[[], None], key: str, label: str) -> bool:
         before = {c.id for c in self.box.seatsio_world.status_changes(key, label)}
@@ -594,6 +623,8 @@ def _play(
         count = len(daemons.procs)
         return list(range(count)) if instance == EVERY else [i for i in [instance] if i < count]
 
+    #: what happens once everything converged after the faults (a partner lets its seats go)
+    after_calm: list[Callable[[], None]] = []
     for step in schedule.steps:
         if step.kind == "fault":
             later(step.at_s, "fault", fault_on(step))
@@ -715,6 +746,67 @@ def _play(
                 later(at, "store put back", lambda: repair(moved))
 
             later(step.at_s, "store removed", remove)
+        elif step.kind == "for_sale_spent":
+            rng = random.Random(f"{schedule.seed}-{step.kind}-{step.at_s}")
+
+            def spend(s: Step = step, rng: random.Random = rng) -> None:
+                pid = s.performances[0]
+                outcome.hit["for_sale_edits_spent_by_others"] += spend_for_sale_edits(
+                    box, box.venue.performance(pid).event_key
+                )
+                for i in range(s.moves):
+                    at = s.at_s + s.duration_s * (i + 1) / s.moves
+                    later(
+                        at,
+                        "kill",
+                        lambda: _count(outcome, "kills_after_spent", traffic.kill(pid, rng)),
+                    )
+
+            later(step.at_s, "for-sale edits spent", spend)
+        elif step.kind == "holds_vanish":
+
+            def vanish(s: Step = step) -> None:
+                now = SYSTEM.monotonic()
+                gone = [
+                    Override(rf"/Performances/{pid}/Seats/Holds$", {}, method="GET", answer=[])
+                    for pid in s.performances
+                ]
+                for pid, o in zip(s.performances, gone, strict=True):
+                    box.tessitura_control.add_override(o)
+                    seen.blinded(pid, now, s.duration_s)
+
+                def back() -> None:
+                    for o in gone:
+                        box.tessitura_control.remove_override(o)
+                    outcome.hit["holds_answers_emptied"] += emptied_answers(
+                        box, s.performances, now
+                    )
+
+                later(s.at_s + s.duration_s, "holds back", back)
+
+            later(step.at_s, "holds vanish", vanish)
+        elif step.kind == "partner_grab":
+            rng = random.Random(f"{schedule.seed}-{step.kind}-{step.at_s}")
+
+            def grab(s: Step = step, rng: random.Random = rng) -> None:
+                pid = s.performances[0]
+                key = box.venue.performance(pid).event_key
+                labels = partner_grab(box, pid, s.moves, rng)
+                if not labels:
+                    outcome.skipped["partner_grab"] += 1
+                    return
+                seen.buyer_freed.update((key, label) for label in labels)
+                outcome.hit["partner_grabbed_seats"] += len(labels)
+
+                def let_go() -> None:
+                    box.seatsio_world.remove_channel_objects(key, PARTNER_CHANNEL, labels)
+
+                if s.duration_s == 0:
+                    after_calm.append(let_go)
+                else:
+                    later(s.at_s + s.duration_s, "partner lets go", let_go)
+
+            later(step.at_s, "partner grab", grab)
 
     started = SYSTEM.monotonic()
     next_sample = started
@@ -739,6 +831,7 @@ def _play(
     # the faults stop: everything back up, then convergence within the bound
     for control in controls.values():
         control.clear_faults()
+    box.tessitura_control.clear_overrides()
     table.write_text(good_table, encoding="utf-8")
     calm = SYSTEM.monotonic()
     daemons.restart_all(calm)
@@ -753,6 +846,13 @@ def _play(
 
     if _wait(settled, CONVERGE_BOUND_S):
         outcome.converged_after_s = round(SYSTEM.monotonic() - calm, 2)
+        for act in after_calm:
+            act()
+        if after_calm and not _wait(settled, CONVERGE_BOUND_S):
+            outcome.violations.append(
+                f"not converged within {CONVERGE_BOUND_S:g} s after the partner let its seats "
+                "go: " + "; ".join(inv.pending(box, seen)[:5])
+            )
     else:
         outcome.violations.append(
             f"not converged within {CONVERGE_BOUND_S:g} s after the faults stopped: "
@@ -768,6 +868,74 @@ def _play(
     # came while the process was still starting (before its handler), as systemd may send it too
     if any(c not in (0, 1, -signal.SIGTERM) for c in codes):
         outcome.violations.append(f"a daemon exited with {codes} on SIGTERM")
+
+
+def _count(outcome: Outcome, what: str, n: int) -> None:
+    outcome.hit[what] += n
+
+
+#: How many restricting for-sale edits someone else makes at most (seats.io allows 10 a day).
+SPEND_AT_MOST = 50
+
+
+def spend_for_sale_edits(box: Sandbox, key: str) -> int:
+    """Someone else (the Event Manager, another integration) spends the day's restricting
+    for-sale edits of event ``key``: one free seat nobody holds marked not for sale again and
+    again until seats.io refuses, then for sale again (that never counts), as it was; how many
+    edits it took."""
+    world, tess = box.seatsio_world, box.tessitura_world
+    pid = next(p.id for p in box.venue.performances if p.event_key == key)
+    held = tess.held_seats(pid)
+    label = next(
+        s.label
+        for s in box.venue.seats
+        if s.id not in held and inv.open_to_public(world.object_view(key, s.label))
+    )
+    spent = 0
+    for _ in range(SPEND_AT_MOST):
+        try:
+            world.edit_for_sale_config(key, not_for_sale=[ForSaleItem(label)])
+        except SeatsioApiError:
+            break
+        spent += 1
+    world.edit_for_sale_config(key, for_sale=[ForSaleItem(label)])
+    return spent
+
+
+def emptied_answers(box: Sandbox, pids: tuple[int, ...], since: float) -> int:
+    """Holds answers of ``pids`` Tessitura gave as ``[]`` since ``since`` (its request log)."""
+    paths = tuple(f"/Performances/{pid}/Seats/Holds" for pid in pids)
+    return sum(
+        1
+        for e in box.tessitura_control.log.entries
+        if e.method == "GET" and e.started >= since and e.status == 200 and e.path.endswith(paths)
+    )
+
+
+def partner_grab(box: Sandbox, pid: int, count: int, rng: random.Random) -> list[str]:
+    """The partner's channel of ``pid`` takes up to ``count`` seats Tessitura holds with a mapped
+    code there (not booked, not in the partner's channel already), those in the bridge's
+    channels first (they become buyable to the partner's buyers; a kill or a status stays
+    unbuyable anyway); their labels."""
+    world, tess, venue = box.seatsio_world, box.tessitura_world, box.venue
+    key = venue.performance(pid).event_key
+    held = [
+        seat
+        for seat, layers in sorted(tess.held_seats(pid).items())
+        if any(layer.hold_code_id in inv.MAPPED_CODES for layer in layers)
+    ]
+    channelled: list[str] = []
+    others: list[str] = []
+    for seat in held:
+        view = world.object_view(key, venue.seat(seat).label)
+        if view.status != BOOKED and view.channel != PARTNER_CHANNEL:
+            into = channelled if view.channel in inv.BRIDGE_CHANNELS else others
+            into.append(view.object.label)
+    taken = rng.sample(channelled, min(count, len(channelled)))
+    taken += rng.sample(others, min(count - len(taken), len(others)))
+    if taken:
+        world.add_channel_objects(key, PARTNER_CHANNEL, taken)
+    return taken
 
 
 def _page(config: Path, daemons: Daemons, folder: Path) -> None:

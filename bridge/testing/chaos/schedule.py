@@ -30,11 +30,27 @@ StepKind = Literal[
     "store_loss",
     "clock_step",
     "store_removed",
+    "for_sale_spent",
+    "holds_vanish",
+    "partner_grab",
 ]
 
 #: The process-level faults (issue 24): a stall past the lease, the store's sessions or file
 #: gone, the wall clock stepped. ``hung_read`` is a vendor fault (a :data:`FAULT_KINDS` sibling).
 PROCESS_KINDS: tuple[StepKind, ...] = ("pause", "store_loss", "clock_step", "store_removed")
+
+#: What others do to a held seat's form (issue 25): someone else spends an event's for-sale
+#: edits of the day, then kills keep coming there; Tessitura answers no hold at all for some
+#: performances while it still holds them; a partner's channel takes seats the box office holds.
+WORLD_KINDS: tuple[StepKind, ...] = ("for_sale_spent", "holds_vanish", "partner_grab")
+
+#: The sample venue's performances (bridge/sandbox/venues/grand-hall.toml), and the one with a
+#: partner's channel (``partner-presale`` on perf-202, not in a season).
+SAMPLE_PERFORMANCES = (201, 202, 203, 204, 101, 102, 103, 104, 105, 106, 107, 108)
+PARTNER_PERFORMANCE = 202
+PARTNER_CHANNEL = "partner-presale"
+#: The kill (not_for_sale) hold code of the sample's table (mappings/sample/hold-codes.csv).
+KILL_CODE = 5
 
 #: Every instance (``store_loss``, ``clock_step``); for a ``pause`` on SQLite: the writer.
 EVERY = -1
@@ -99,6 +115,14 @@ class Step:
     (``variant`` "delete") or replaced by an empty file ("replace"); ``duration_s`` later the
     operator puts the file back and restarts the daemons. A ``fault`` of kind ``hung_read``
     stalls each matching read for ``hang_s``.
+
+    The world steps (:data:`WORLD_KINDS`): ``for_sale_spent``: someone else spends the day's
+    restricting for-sale edits of ``performances[0]``'s event, then ``moves`` kills (hold code
+    :data:`KILL_CODE`) are placed there over ``duration_s``. ``holds_vanish``: Tessitura answers
+    ``[]`` for the holds of ``performances`` for ``duration_s`` (its holds unchanged).
+    ``partner_grab``: the partner's channel of ``performances[0]`` takes ``moves`` seats the
+    box office holds there, and lets them go ``duration_s`` later (0: once the faults stopped and
+    everything converged; then it must converge again).
     """
 
     at_s: float
@@ -113,6 +137,7 @@ class Step:
     offset_s: float = 0.0
     hang_s: float = 0.0
     variant: str = ""
+    performances: tuple[int, ...] = ()
 
     def describe(self) -> str:
         t = f"{self.at_s:5.2f}s"
@@ -143,6 +168,27 @@ class Step:
             return (
                 f"{t} the store file {what}; restored and the daemons restarted "
                 f"{self.duration_s:.2f}s later"
+            )
+        perfs = ", ".join(str(p) for p in self.performances)
+        if self.kind == "for_sale_spent":
+            return (
+                f"{t} someone else spends the day's for-sale edits of performance {perfs}; "
+                f"{self.moves} kill(s) follow there over {self.duration_s:.2f}s"
+            )
+        if self.kind == "holds_vanish":
+            return (
+                f"{t} Tessitura answers no holds (200, []) for performance(s) {perfs} "
+                f"for {self.duration_s:.2f}s, its holds unchanged"
+            )
+        if self.kind == "partner_grab":
+            until = (
+                "after the chaos converged"
+                if self.duration_s == 0
+                else f"{self.duration_s:.2f}s later"
+            )
+            return (
+                f"{t} the partner's channel of performance {perfs} takes {self.moves} held "
+                f"seat(s), lets them go {until}"
             )
         if self.kind in ("sigterm", "sigkill"):
             return (
@@ -189,6 +235,9 @@ class Schedule:
     def process_faults(self) -> list[Step]:
         return [s for s in self.steps if s.kind in PROCESS_KINDS]
 
+    def world_steps(self) -> list[Step]:
+        return [s for s in self.steps if s.kind in WORLD_KINDS]
+
     def describe(self) -> list[str]:
         standby = " and a standby" if self.standby else ""
         head = (
@@ -203,7 +252,10 @@ class Schedule:
     @classmethod
     def from_json(cls, text: str) -> Schedule:
         data: dict[str, Any] = json.loads(text)
-        steps = tuple(Step(**s) for s in data.pop("steps"))
+        steps = tuple(
+            Step(**{**s, "performances": tuple(s.get("performances") or ())})
+            for s in data.pop("steps")
+        )
         kept = data.pop("kept", None)
         return cls(steps=steps, kept=None if kept is None else tuple(kept), **data)
 
@@ -222,6 +274,8 @@ class Profile:
     scaled_share: float
     #: how often the process faults and hung reads come (a factor on :data:`EXTRA_ODDS`; 0: never)
     extras: float = 0.0
+    #: how often the world steps come (a factor on :data:`WORLD_ODDS`; 0: never)
+    world: float = 0.0
 
 
 #: The chance that a schedule gets each process fault or hung read (times its profile's
@@ -234,11 +288,18 @@ EXTRA_ODDS: dict[str, float] = {
     HUNG_READ: 0.3,
 }
 
+#: The chance that a schedule gets each world step (times its profile's ``world``).
+WORLD_ODDS: dict[str, float] = {"for_sale_spent": 0.3, "holds_vanish": 0.3, "partner_grab": 0.3}
+
 PROFILES = {
     "short": Profile("short", 5.0, (2, 4), (0.4, 2.0), (0, 2), 0.4, 0.25),
-    "soak": Profile("soak", 6.0, (2, 6), (0.3, 2.5), (0, 3), 0.35, 0.25, extras=1.0),
+    "soak": Profile("soak", 6.0, (2, 6), (0.3, 2.5), (0, 3), 0.35, 0.25, extras=1.0, world=1.0),
     #: the process faults more often: a trial of the new kinds
     "stalls": Profile("stalls", 6.0, (1, 3), (0.3, 2.5), (0, 1), 0.35, 0.35, extras=2.5),
+    #: every world step in every schedule, beside fewer vendor faults: a trial of issue 25's cases
+    "held-forms": Profile(
+        "held-forms", 6.0, (1, 3), (0.3, 2.0), (0, 2), 0.35, 0.25, extras=0.5, world=4.0
+    ),
 }
 
 
@@ -294,7 +355,7 @@ def generate(seed: int, profile: str = "short", *, scaled: bool | None = None) -
         steps.append(Step(round(at, 2), "edit_invalid", duration_s=round(rng.uniform(0.5, 2.0), 2)))
     extra = _extras(seed, p, instances, steps)
     standby = instances == 1 and any(s.kind == "pause" for s in extra)
-    steps += extra
+    steps += extra + _world(seed, p)
     steps.sort(key=lambda s: (s.at_s, s.kind))
     return Schedule(seed, tuple(steps), p.chaos_s, instances, profile, standby=standby)
 
@@ -373,6 +434,64 @@ def _extras(seed: int, p: Profile, instances: int, steps: list[Step]) -> list[St
                     hang_s=round(rng.uniform(3.0, 8.0), 2),
                 )
             )
+    return out
+
+
+#: How long a partner's channel keeps the seats it took: longer than the invariant's allowance
+#: for a held seat left buyable (invariants.BASE_ALLOWANCE_S, 7.5 s), so that a bridge leaving
+#: them on sale to the partner's buyers is caught before the partner lets them go.
+PARTNER_KEEPS_S = (9.0, 13.0)
+
+#: How many performances a ``holds_vanish`` empties at once: one, or several in one pass (the
+#: daemon's breaker must count them together).
+VANISH_PERFORMANCES = (1, 1, 2, 4)
+
+
+def _world(seed: int, p: Profile) -> list[Step]:
+    """The world steps of ``seed`` (issue 25), from a random stream of their own (the older steps
+    of a seed stay what they were)."""
+    if p.world <= 0:
+        return []
+    rng = random.Random(f"chaos-world-{seed}")
+    odds = {k: min(1.0, v * p.world) for k, v in WORLD_ODDS.items()}
+    out: list[Step] = []
+
+    def at(latest: float) -> float:
+        return round(rng.uniform(0.3, max(0.3, latest)), 2)
+
+    if rng.random() < odds["for_sale_spent"]:
+        start = at(p.chaos_s - 2.0)
+        out.append(
+            Step(
+                start,
+                "for_sale_spent",
+                performances=(rng.choice(SAMPLE_PERFORMANCES),),
+                moves=rng.randint(2, 4),
+                duration_s=round(rng.uniform(1.0, p.chaos_s - start), 2),
+            )
+        )
+    if rng.random() < odds["holds_vanish"]:
+        count = rng.choice(VANISH_PERFORMANCES)
+        out.append(
+            Step(
+                at(p.chaos_s - 2.0),
+                "holds_vanish",
+                performances=tuple(sorted(rng.sample(SAMPLE_PERFORMANCES, count))),
+                duration_s=round(rng.uniform(1.5, 4.0), 2),
+            )
+        )
+    if rng.random() < odds["partner_grab"]:
+        out.append(
+            Step(
+                at(p.chaos_s - 1.5),
+                "partner_grab",
+                performances=(PARTNER_PERFORMANCE,),
+                moves=rng.randint(1, 3),
+                # 0: kept until the faults have stopped and every performance converged (a
+                # bridge leaving them on sale never converges); else let go mid-chaos
+                duration_s=0.0 if rng.random() < 0.5 else round(rng.uniform(*PARTNER_KEEPS_S), 2),
+            )
+        )
     return out
 
 
@@ -478,10 +597,10 @@ def _seatsio_error(
 
 def fault_counts(schedules: Iterable[Schedule]) -> dict[str, int]:
     """Fault windows by kind over ``schedules``."""
-    counts: dict[str, int] = {k: 0 for k in (*ALL_FAULT_KINDS, *PROCESS_KINDS)}
+    counts: dict[str, int] = {k: 0 for k in (*ALL_FAULT_KINDS, *PROCESS_KINDS, *WORLD_KINDS)}
     for s in schedules:
         for f in s.faults():
             counts[f.fault] += 1
-        for f in s.process_faults():
+        for f in (*s.process_faults(), *s.world_steps()):
             counts[f.kind] += 1
     return counts

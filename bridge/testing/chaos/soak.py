@@ -4,10 +4,13 @@
     python -m bridge.testing.chaos --replay FILE        # a schedule printed by a failure
     python -m bridge.testing.chaos --seed 42            # one seed, as the suite generated it
     python -m bridge.testing.chaos --profile stalls --schedules 10   # the process faults, often
+    python -m bridge.testing.chaos --profile held-forms --schedules 10   # the world steps, always
 
 The ``soak`` profile mixes the process faults (a pause past the lease, store sessions lost, a
-clock step, the store file removed) and hung reads with the vendor faults and signals; the
-``short`` profile of ``make test`` has none of them. A step this checkout cannot play (a clock
+clock step, the store file removed), hung reads and the world steps (someone else spends an
+event's for-sale edits and kills follow; Tessitura answers no holds for some performances; a
+partner's channel takes held seats) with the vendor faults and signals; the ``short`` profile of
+``make test`` has none of them. A step this checkout cannot play (a clock
 step before the config has a clock offset) is counted under ``steps_not_played_by_kind``.
 
 A failing schedule is shrunk (steps dropped one by one while it still fails, within a budget of
@@ -36,6 +39,7 @@ from bridge.testing.chaos.schedule import (
     ALL_FAULT_KINDS,
     PROCESS_KINDS,
     PROFILES,
+    WORLD_KINDS,
     Schedule,
     generate,
 )
@@ -100,7 +104,7 @@ def _one(seed: int, profile: str, root: str) -> Summary:
 def figures(results: Iterable[Summary], wall_s: float) -> dict[str, object]:
     """What the README's "Reliability" section states."""
     rs = list(results)
-    faults: Counter[str] = Counter({k: 0 for k in (*ALL_FAULT_KINDS, *PROCESS_KINDS)})
+    faults: Counter[str] = Counter({k: 0 for k in (*ALL_FAULT_KINDS, *PROCESS_KINDS, *WORLD_KINDS)})
     hit: Counter[str] = Counter()
     skipped: Counter[str] = Counter()
     for r in rs:
