@@ -28,6 +28,8 @@ class Policy:
     ``fallback_status`` of its own; "" for none (such a seat then stays as it is, an error).
     ``refused_channels``: (event key, channel key) pairs seats.io refused to write in this run
     (set by the run for its second round): their seats are held by the fallback status instead.
+    ``made_channels``: (event key, channel key) of the channels the bridge made (the run reads
+    them from the store): its own even once the ledger names none of their seats.
     ``pass_refusal``: set when the pass as a whole has freed its share already (see
     ``bridge.core.guards.ReleaseBreaker``): every lift that would free an object is refused,
     and this says why.
@@ -44,3 +46,4 @@ class Policy:
     table_shrink_share: float = 0.1
     fallback_status: str = ""
     refused_channels: frozenset[tuple[str, str]] = field(default_factory=frozenset)
+    made_channels: frozenset[tuple[str, str]] = field(default_factory=frozenset)

@@ -53,16 +53,18 @@ from bridge.errors import (
 )
 from bridge.http import WriteFencedError
 from bridge.mapping.model import ChannelSpec
+from bridge.reconcile.made_channels import remember as remember_made
 from bridge.seatsio.client import SeatsioClient
 from bridge.seatsio.requests import ChannelSpec as WireChannel
 from bridge.seatsio.requests import ForSaleEdit, StatusChangeOptions, StatusChangeRequest
-from bridge.store.base import ForSaleBudget, Journal, Ledger, OpState, RunMode
+from bridge.store.base import ForSaleBudget, Journal, Ledger, Notes, OpState, RunMode
 
 log = structlog.get_logger("seatbridge.apply")
 
 
-class ApplyStore(Ledger, Journal, ForSaleBudget, Protocol):
-    """What applying a plan writes: ledger claims and forgets, the journal, spent for-sale edits."""
+class ApplyStore(Ledger, Journal, ForSaleBudget, Notes, Protocol):
+    """What applying a plan writes: ledger claims and forgets, the journal, spent for-sale edits,
+    the channels it made (:mod:`bridge.reconcile.made_channels`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,6 +260,7 @@ async def apply_plan(
         if shape is not None and shape.split:
             log.warning("status change split", kinds=_kinds(ops), note=shape.note)
         rules.record(ops, Outcome.DONE)
+        remember_made(store, ops)
     store.finish_run(
         run_id,
         json.dumps({s: outcome.count(s) for s in ("done", "failed", "unknown", "skipped")}),

@@ -59,6 +59,7 @@ from bridge.mapping.model import MappingTables
 from bridge.reconcile import apply as applying
 from bridge.reconcile.apply import apply_plan
 from bridge.reconcile.leases import LEASE_TTL_S, UnitLeases, instance_id, run_holder
+from bridge.reconcile.made_channels import made as made_channels
 from bridge.reconcile.merge import WriteMerger
 from bridge.reconcile.observe import observe
 from bridge.reconcile.release_window import WindowBreaker
@@ -536,6 +537,8 @@ class Reconciler:
                 seatsio_error=exc,
                 vanished=vanished,
             )
+        # the channels the bridge made on these events, its own with no seat in the ledger
+        policy = replace(policy, made_channels=made_channels(self.store, desired.events))
         the_plan = plan(desired, observed, ledger, policy, self.tables.channels)
         return UnitReading(
             unit,

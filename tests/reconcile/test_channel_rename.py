@@ -124,3 +124,24 @@ def test_the_fake_keeps_channel_names_unique_per_event(bench: Bench, call: str) 
                 "perf-203", [SeatsioChannel("a", "Same"), SeatsioChannel("b", "Same")]
             )
     assert [c.name for c in world.channels("perf-203")] == ["Same", "Other"]
+
+
+async def test_a_rename_converges_where_the_retiring_channel_was_already_emptied(
+    bench: Bench, cfg: BridgeConfig
+) -> None:
+    """The bridge made `house` on perf-201 and has since released every seat of it, so the ledger
+    no longer names the channel; the store remembers the bridge made it, so it is renamed out of
+    the way all the same (a partner's channel never is)."""
+    await bench.sync()
+    world, tess = bench.box.seatsio_world, bench.box.tessitura_world
+    house = sorted(channels(world, "perf-201")["house"][1])
+    assert house
+    tess.release(201, [bench.seat(lbl) for lbl in house])
+    await bench.sync(force=True)  # every house seat of 201 released: the channel is empty
+    assert channels(world, "perf-201")["house"] == ("House seats", frozenset())
+    new = renamed(cfg, "house", "house-seats")
+    tess.hold(201, [bench.seat("Orchestra-J-1")], 1)  # a new house hold, under the new key
+    report = await bench.sync(cfg=new)
+    assert not report.errors, report.errors
+    assert world.channel_of("perf-201", "Orchestra-J-1") == "house-seats"
+    assert channels(world, "perf-201")["house"][0] == "House seats (retired: house)"
