@@ -920,13 +920,11 @@ def _retiring(planner: _KeyPlanner, wanted: Collection[str]) -> dict[str, Channe
     seats.io keeps channel names unique per event, so the retiring channel is renamed before
     the new one is made (or in the same REPLACE_CHANNELS list); its objects move straight from
     it to the new channel, never out of a channel in between. Only a channel the ledger says
-    the bridge filled, or made (``Policy.made_channels``), or any on an event whose channels the
-    bridge owns all of, is renamed: a partner's channel is never touched, whatever its name."""
+    the bridge filled, or made (``Policy.made_channels``), is renamed: a partner's channel is never
+    touched, whatever its name (even where the bridge may replace every channel at once)."""
     key = planner.desired.key
     filled = {e.target for e in planner.entries.values() if e.ownership is Ownership.CHANNEL}
     filled |= {channel for k, channel in planner.policy.made_channels if k == key}
-    if key in planner.policy.owns_all_channels:
-        filled |= {c.key for c in planner.seen.channels}
     taken = {c.name for c in planner.seen.channels} | {s.name for s in planner.specs.values()}
     out: dict[str, ChannelSpec] = {}
     for c in sorted(planner.seen.channels, key=lambda c: c.key):
