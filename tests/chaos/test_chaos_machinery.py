@@ -63,7 +63,9 @@ def test_a_seed_always_gives_the_same_schedule_and_it_survives_json(
     assert all(0 <= s.at_s <= a.chaos_s for s in a.steps)
     for vendor in ("seatsio", "tessitura"):  # one fault at a time per vendor
         windows = sorted((s.at_s, s.at_s + s.duration_s) for s in a.faults() if s.vendor == vendor)
-        assert all(x[1] <= y[0] + 0.01 for x, y in pairwise(windows))
+        # start and duration are each rounded to 0.01 s: one window may end that much late
+        # (1e-9: 5.64 + 0.01 is 5.6499999... in floating point; seed 158, profile stalls)
+        assert all(x[1] - y[0] <= 0.01 + 1e-9 for x, y in pairwise(windows))
     for f in a.faults():
         assert f.fault in ALL_FAULT_KINDS
         assert fault_settings(f, 1.0)  # every kind becomes settings the sandbox takes
