@@ -148,9 +148,15 @@ def print_report(console: Console, report: RunReport) -> None:
     )
     if plan.findings:
         console.print(findings_table(plan.findings))
+    print_troubles(console, report, notes=True)
+
+
+def print_troubles(console: Console, report: RunReport, *, notes: bool) -> None:
+    """A run's errors, its notes (``notes``) and its refused mass releases, a line each; the
+    errors and notes quote vendors, so they are never read as rich markup."""
     for error in report.errors:
         console.print(f"[red]error[/red] {escape(error)}")
-    for note in report.notes:
+    for note in report.notes if notes else ():
         console.print(f"[yellow]note[/yellow] {escape(note)}")
     for refusal in report.refused:
         console.print(

@@ -32,6 +32,7 @@ from bridge.commands.render import (
     next_runs_text,
     print_plan,
     print_report,
+    print_troubles,
     status_error_lines,
     status_table,
     terminal,
@@ -247,13 +248,7 @@ def plan(
         else:
             console = terminal()
             print_plan(console, report.plan, failed=bad)
-            for error in report.errors:
-                console.print(f"[red]error[/red] {error}")
-            for refusal in report.refused:
-                console.print(
-                    f"[red]refused[/red] {refusal.event_key}: a mass release of {refusal.count} "
-                    "objects (see the findings); reconcile --force applies it if it is meant"
-                )
+            print_troubles(console, report, notes=False)
     if out is not None:
         try:
             out.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
