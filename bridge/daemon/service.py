@@ -214,15 +214,7 @@ class Daemon:
             await self._keep_membership()
         elif not await self._become_active(rt.store):
             return EXIT_OTHER_ACTIVE if not self.standby_allowed else 0
-        self._reconciler = reconciler_for(
-            self.cfg,
-            rt.tessitura,
-            rt.seatsio,
-            rt.store,
-            clock=self.clock,
-            # the breaker counts what every unit freed over one discovery cycle, store-wide
-            release_window_s=self.cfg.schedule.discovery_every_s,
-        )
+        self._reconciler = self._reconciler_for(rt)
         self._gate = asyncio.Semaphore(self.cfg.daemon.max_units_in_flight)
         d = self.cfg.daemon
         # every job fires by the timeline (monotonic), and every add_job names its first run:
@@ -465,6 +457,18 @@ class Daemon:
             log.debug("no job to reschedule: the unit left the schedule", unit=key)
 
     # -- discovery and the unit jobs --------------------------------------------------------------
+
+    def _reconciler_for(self, rt: Runtime) -> Reconciler:
+        """The reconciler of this config and runtime: the breaker counts what every unit freed
+        over one discovery cycle, store-wide."""
+        return reconciler_for(
+            self.cfg,
+            rt.tessitura,
+            rt.seatsio,
+            rt.store,
+            clock=self.clock,
+            release_window_s=self.cfg.schedule.discovery_every_s,
+        )
 
     async def _discover(self) -> None:
         rt, scheduler, reconciler = self._rt, self._scheduler, self._reconciler
@@ -723,15 +727,7 @@ class Daemon:
             log.warning("these settings take effect at the next restart", settings=pending)
         self.state.restart_pending = pending
         if rt is not None:
-            self._reconciler = reconciler_for(
-                self.cfg,
-                rt.tessitura,
-                rt.seatsio,
-                rt.store,
-                clock=self.clock,
-                # the breaker counts what every unit freed over one discovery cycle, store-wide
-                release_window_s=self.cfg.schedule.discovery_every_s,
-            )
+            self._reconciler = self._reconciler_for(rt)
         for key, unit in self.state.units.items():  # terminal waits end with a config change
             if unit.waits_for_config:
                 unit.waits_for_config = False
