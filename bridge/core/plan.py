@@ -139,6 +139,19 @@ class _KeyPlanner:
             )
         )
 
+    def find_group(self, kind: FindingKind, labels: Sequence[str], detail: str) -> None:
+        """One finding about several objects (``labels``, sorted): a sample and the count."""
+        self.findings.append(
+            Finding(
+                kind,
+                performance_id=self.performance_id,
+                event_key=self.desired.key,
+                labels=tuple(labels[:EXAMPLES]),
+                count=len(labels),
+                detail=detail,
+            )
+        )
+
     def labels(self) -> set[str]:
         """Labels worth a decision: wanted, owned, sitting in a bridge channel or (when read)
         showing a bridge status; never undecided, and never one outside the seat table, whose
@@ -159,16 +172,11 @@ class _KeyPlanner:
         if known is not None:
             outside = sorted(lbl for lbl in self.entries if lbl not in known)
             if outside:
-                self.findings.append(
-                    Finding(
-                        FindingKind.HELD_OUTSIDE_TABLE,
-                        performance_id=self.performance_id,
-                        event_key=self.desired.key,
-                        labels=tuple(outside[:EXAMPLES]),
-                        count=len(outside),
-                        detail=f"{len(outside)} objects the bridge holds are in no seat table "
-                        "row: their holds are kept until the table lists them again",
-                    )
+                self.find_group(
+                    FindingKind.HELD_OUTSIDE_TABLE,
+                    outside,
+                    f"{len(outside)} objects the bridge holds are in no seat table row: their "
+                    "holds are kept until the table lists them again",
                 )
             out &= known
         return out - self.desired.undecided
@@ -606,7 +614,6 @@ def _season_statuses(
 
 def _label_works(planner: _KeyPlanner) -> dict[str, _LabelWork]:
     """Every label's work for one key, with the for-sale budget applied."""
-    key = planner.desired.key
     policy = planner.policy
     works: dict[str, _LabelWork] = {}
     for label in planner.labels():
@@ -642,18 +649,13 @@ def _label_works(planner: _KeyPlanner) -> dict[str, _LabelWork]:
             w.adds = [a for a in w.adds if a[0] is not OpKind.MARK_NOT_FOR_SALE]
             w.lifts = []
             w.deferred = []
-        planner.findings.append(
-            Finding(
-                FindingKind.FOR_SALE_BUDGET_EXHAUSTED,
-                performance_id=planner.performance_id,
-                event_key=key,
-                labels=tuple(marks[:EXAMPLES]),
-                count=len(marks),
-                detail=f"{left} restricting for-sale edits left today, {policy.for_sale_reserve} "
-                f"kept in reserve: {len(marks)} objects not marked not for sale yet, and no "
-                "fallback status holds them: buyable until the budget resets (name "
-                "[safety] fallback_status, or a fallback_status on their hold code)",
-            )
+        planner.find_group(
+            FindingKind.FOR_SALE_BUDGET_EXHAUSTED,
+            marks,
+            f"{left} restricting for-sale edits left today, {policy.for_sale_reserve} kept in "
+            f"reserve: {len(marks)} objects not marked not for sale yet, and no fallback status "
+            "holds them: buyable until the budget resets (name [safety] fallback_status, or a "
+            "fallback_status on their hold code)",
         )
     return works
 
@@ -662,19 +664,13 @@ def _fallback_finding(
     planner: _KeyPlanner, instead: Mapping[str, str], left: int | None, policy: Policy
 ) -> None:
     """Say which seats a fallback status holds while the for-sale budget is spent."""
-    labels = sorted(instead)
     statuses = ", ".join(sorted(set(instead.values())))
-    planner.findings.append(
-        Finding(
-            FindingKind.HELD_BY_FALLBACK,
-            performance_id=planner.performance_id,
-            event_key=planner.desired.key,
-            labels=tuple(labels[:EXAMPLES]),
-            count=len(labels),
-            detail=f"{left} restricting for-sale edits left today, {policy.for_sale_reserve} kept "
-            f"in reserve: {len(labels)} objects held by status {statuses} instead of not for "
-            "sale; they move to not for sale once the budget allows",
-        )
+    planner.find_group(
+        FindingKind.HELD_BY_FALLBACK,
+        sorted(instead),
+        f"{left} restricting for-sale edits left today, {policy.for_sale_reserve} kept in "
+        f"reserve: {len(instead)} objects held by status {statuses} instead of not for sale; "
+        "they move to not for sale once the budget allows",
     )
 
 
