@@ -55,7 +55,7 @@ from bridge.errors import (
 )
 from bridge.http import Sleep, fenced
 from bridge.mapping.keys import key_clashes
-from bridge.mapping.model import MappingTables
+from bridge.mapping.model import ChannelSpec, MappingTables
 from bridge.reconcile import apply as applying
 from bridge.reconcile.apply import apply_plan
 from bridge.reconcile.leases import LEASE_TTL_S, UnitLeases, instance_id, run_holder
@@ -537,8 +537,9 @@ class Reconciler:
                 seatsio_error=exc,
                 vanished=vanished,
             )
-        # the channels the bridge made on these events, its own with no seat in the ledger
-        policy = replace(policy, made_channels=made_channels(self.store, desired.events))
+        renaming = _renaming(observed, self.tables.channels)
+        if renaming:  # which of these events' channels the bridge made (its own, seats or none)
+            policy = replace(policy, made_channels=made_channels(self.store, renaming))
         the_plan = plan(desired, observed, ledger, policy, self.tables.channels)
         return UnitReading(
             unit,
@@ -641,6 +642,17 @@ class Reconciler:
     def _known_seats(self, seat_map_id: int) -> Collection[int] | None:
         table = self.tables.seat_tables.get(seat_map_id)
         return None if table is None else table.labels.keys()
+
+
+def _renaming(observed: Mapping[str, ObservedEvent], specs: Sequence[ChannelSpec]) -> list[str]:
+    """Events with a channel out of the config that bears a configured channel's name (a key
+    renamed, its name kept): only their channels need the store's word on who made them."""
+    keys, names = {c.key for c in specs}, {c.name for c in specs}
+    return sorted(
+        key
+        for key, seen in observed.items()
+        if any(c.key not in keys and c.name in names for c in seen.channels)
+    )
 
 
 def _limit_refusal(result: OpResult) -> bool:
