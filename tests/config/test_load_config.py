@@ -20,6 +20,12 @@ from bridge.runtime import policy_of
 NO_ENV: dict[str, str] = {}
 
 
+#: The sample's bridge statuses: its hold codes' targets and fallbacks, and the default fallback.
+SAMPLE_STATUSES = frozenset(
+    {"held-press", "held-subscription", "held-house", "held-access", "held-comps", "held-by-bridge"}
+)
+
+
 def edit(path: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text, old
@@ -247,16 +253,7 @@ def test_safety_section_builds_the_policy(sandbox_copy: Path) -> None:
         owns_all_channels=frozenset({"perf-201"}),
         for_sale_reserve=2,
         force=True,
-        bridge_statuses=frozenset(
-            {
-                "held-press",
-                "held-subscription",
-                "held-house",
-                "held-access",
-                "held-comps",
-                "held-by-bridge",
-            }
-        ),
+        bridge_statuses=SAMPLE_STATUSES,
         fallback_status="held-by-bridge",
     )
 
@@ -268,16 +265,7 @@ def test_defaults_fill_optional_sections(sandbox_copy: Path) -> None:
     assert cfg.http.host == "127.0.0.1" and cfg.http.port == 9464
     assert cfg.log.format == "auto"
     assert policy_of(cfg) == Policy(  # the fallback status is the bridge's by default
-        bridge_statuses=frozenset(
-            {
-                "held-press",
-                "held-subscription",
-                "held-house",
-                "held-access",
-                "held-comps",
-                "held-by-bridge",
-            }
-        ),
+        bridge_statuses=SAMPLE_STATUSES,
         fallback_status="held-by-bridge",
     )
     assert cfg.store.path == sandbox_copy.parent / "state" / "seatbridge.sqlite3"
