@@ -30,6 +30,22 @@ class HoldSnapshot:
     taken_at: datetime | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class WritebackHold:
+    """The bridge put its write-back hold code on ``seat_id`` of ``performance_id`` (Tessitura)
+    because seats.io shows ``label`` of ``event_key`` sold online: the write-back ledger's row.
+
+    Claimed before the hold is sent (write-ahead), forgotten only after the seat's layer is
+    lifted or seen gone, so a crash leaves the ledger claiming at most what may have landed."""
+
+    performance_id: int
+    seat_id: int
+    label: str
+    event_key: str
+    hold_code_id: int
+    since: datetime | None = None
+
+
 class Ownership(StrEnum):
     """How the bridge holds an object in seats.io."""
 

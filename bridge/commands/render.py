@@ -61,6 +61,8 @@ _COLUMNS: Sequence[tuple[str, tuple[OpKind, ...]]] = (
     ("-status", (OpKind.RELEASE_STATUS,)),
     ("+nfs", (OpKind.MARK_NOT_FOR_SALE,)),
     ("-nfs", (OpKind.MARK_FOR_SALE,)),
+    ("+tess", (OpKind.HOLD_IN_TESSITURA,)),
+    ("-tess", (OpKind.LIFT_IN_TESSITURA,)),
 )
 
 
@@ -69,7 +71,8 @@ def plan_table(plan: Plan, title: str = "Plan") -> Table:
     table = Table(
         title=title,
         title_justify="left",
-        caption="objects per change: chan = bridge channels, nfs = not for sale",
+        caption="objects per change: chan = bridge channels, nfs = not for sale, tess = Tessitura "
+        "write-back holds",
         caption_justify="left",
     )
     table.add_column("event / season", no_wrap=True)

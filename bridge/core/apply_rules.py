@@ -9,8 +9,8 @@ the ones that ran (:meth:`ApplyRules.record`), it keeps two rules:
   (:func:`~bridge.core.plan_model.is_follow_up`) that touch any of its objects (by label,
   on any key of the plan) are skipped: a hold is never lifted when the step that was to replace
   it did not happen. A skipped follow-up counts as refused for its own objects too;
-- stop after unknown: once an operation's outcome is unknown, every later seats.io call and
-  ledger claim is skipped; the next run re-observes.
+- stop after unknown: once an operation's outcome is unknown, every later call to the same vendor
+  (seats.io calls and ledger claims, or Tessitura write-backs) is skipped; the next run re-observes.
 """
 
 from __future__ import annotations
@@ -55,12 +55,14 @@ class ApplyRules:
 
     def __init__(self) -> None:
         self._refused: set[str] = set()
-        self._unknown: str | None = None
+        #: per vendor ("seatsio", "tessitura"): why its later calls are skipped
+        self._unknown: dict[str, str] = {}
 
     def decide(self, op: Operation) -> Decision:
         """Whether ``op``, the next operation in plan order, runs."""
-        if self._unknown and (op.is_api or op.kind is OpKind.LEDGER_CLAIM):
-            return Decision(self._unknown)
+        unknown = self._unknown.get(_vendor(op))
+        if unknown and (op.is_api or op.kind is OpKind.LEDGER_CLAIM):
+            return Decision(unknown)
         if is_follow_up(op) and self._refused.intersection(op.labels):
             # what this op would have done did not happen either: a move that is skipped leaves
             # its objects where they were, so their later lifts must wait too (a REPLACE_CHANNELS
@@ -77,4 +79,11 @@ class ApplyRules:
                 self._refused.update(op.labels)
         elif outcome is Outcome.UNKNOWN:
             kinds = ",".join(sorted({op.kind.value for op in ops}))
-            self._unknown = f"an earlier operation ({kinds}) has an unknown outcome"
+            for vendor in {_vendor(op) for op in ops}:
+                self._unknown[vendor] = f"an earlier operation ({kinds}) has an unknown outcome"
+
+
+def _vendor(op: Operation) -> str:
+    """Whose calls an unknown outcome stops: a Tessitura write-back in doubt never stops the
+    seats.io side (box-office holds still go out), and the reverse."""
+    return "tessitura" if op.kind.is_tessitura else "seatsio"

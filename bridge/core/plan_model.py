@@ -38,6 +38,10 @@ class OpKind(StrEnum):
     REMOVE_FROM_CHANNEL = "remove_from_channel"
     RELEASE_STATUS = "release_status"
     MARK_FOR_SALE = "mark_for_sale"
+    #: the Tessitura side (``[writeback]``), after every seats.io step: a seat seats.io shows
+    #: sold online gets the bridge's hold code in Tessitura, and loses it once it is free again
+    HOLD_IN_TESSITURA = "hold_in_tessitura"
+    LIFT_IN_TESSITURA = "lift_in_tessitura"
     LEDGER_CLAIM = "ledger_claim"
 
     @property
@@ -46,12 +50,24 @@ class OpKind(StrEnum):
         return self not in (OpKind.LEDGER_FORGET, OpKind.LEDGER_CLAIM)
 
     @property
+    def is_tessitura(self) -> bool:
+        """True for the write-back kinds, which call Tessitura, never seats.io."""
+        return self in (OpKind.HOLD_IN_TESSITURA, OpKind.LIFT_IN_TESSITURA)
+
+    @property
     def phase(self) -> int:
         return _PHASE[self]
 
 
 _PHASE: Mapping[OpKind, int] = {kind: i for i, kind in enumerate(OpKind)}
-_LIFTS = frozenset({OpKind.REMOVE_FROM_CHANNEL, OpKind.RELEASE_STATUS, OpKind.MARK_FOR_SALE})
+_LIFTS = frozenset(
+    {
+        OpKind.REMOVE_FROM_CHANNEL,
+        OpKind.RELEASE_STATUS,
+        OpKind.MARK_FOR_SALE,
+        OpKind.LIFT_IN_TESSITURA,
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +88,8 @@ class Operation:
     channel: ChannelSpec | None = None
     channels: tuple[tuple[ChannelSpec, tuple[str, ...]], ...] = ()
     ownership: Ownership | None = None
+    performance_id: int | None = None
+    seat_ids: tuple[int, ...] = ()
 
     @property
     def is_api(self) -> bool:
@@ -88,7 +106,7 @@ class Operation:
         )
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "kind": self.kind.value,
             "event_keys": list(self.event_keys),
             "labels": list(self.labels),
@@ -101,6 +119,10 @@ class Operation:
                 for spec, labels in self.channels
             ],
         }
+        if self.kind.is_tessitura:
+            out["performance_id"] = self.performance_id
+            out["seat_ids"] = list(self.seat_ids)
+        return out
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Operation:
@@ -118,6 +140,8 @@ class Operation:
                 for c in data.get("channels", ())
             ),
             ownership=Ownership(ownership) if ownership else None,
+            performance_id=data.get("performance_id"),
+            seat_ids=tuple(int(s) for s in data.get("seat_ids", ())),
         )
 
 

@@ -9,7 +9,39 @@ from bridge.domain import SeasonPolicy
 
 __all__ = [
     "Policy",
+    "WritebackPolicy",
 ]
+
+#: Tessitura seat statuses that mean the seat is in an order (S32, ROH's ReferenceData/SeatStatuses:
+#: 7 Reserved Unpaid, 8 Reserved Paid, 13 Ticketed): a write-back hold is never added there.
+SOLD_SEAT_STATUSES = frozenset({7, 8, 13})
+
+
+@dataclass(frozen=True, slots=True)
+class WritebackPolicy:
+    """The two-way write-back (``[writeback]``): what seats.io shows sold online becomes a
+    Tessitura hold of ``hold_code_id``, so the box office cannot sell it again.
+
+    ``mode``: "off" (nothing read or written), "report" (planned and shown, never sent), "apply".
+    ``statuses``: the seats.io statuses written back (booked and resale by default, plus any
+    named foreign status). ``hold_hours``: the layer's ``HoldUntilDate`` horizon (None: no end
+    date); a layer within half of it of its end is held again. ``sold_statuses``: Tessitura seat
+    statuses that mean sold at the box office (no hold added; the bridge's own layer lifted)."""
+
+    mode: str = "off"
+    hold_code_id: int = 0
+    statuses: frozenset[str] = frozenset({"booked", "resale"})
+    hold_hours: float | None = None
+    sold_statuses: frozenset[int] = SOLD_SEAT_STATUSES
+
+    @property
+    def on(self) -> bool:
+        """True when the Tessitura side is read and planned (report or apply)."""
+        return self.mode in ("report", "apply")
+
+    @property
+    def applies(self) -> bool:
+        return self.mode == "apply"
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +65,7 @@ class Policy:
     ``pass_refusal``: set when the pass as a whole has freed its share already (see
     ``bridge.core.guards.ReleaseBreaker``): every lift that would free an object is refused,
     and this says why.
+    ``writeback``: the Tessitura side (:class:`WritebackPolicy`; off by default).
     """
 
     mass_release_share: float = 0.20
@@ -47,3 +80,4 @@ class Policy:
     fallback_status: str = ""
     refused_channels: frozenset[tuple[str, str]] = field(default_factory=frozenset)
     made_channels: frozenset[tuple[str, str]] = field(default_factory=frozenset)
+    writeback: WritebackPolicy = field(default_factory=WritebackPolicy)

@@ -22,7 +22,7 @@ from enum import StrEnum
 from types import TracebackType
 from typing import Protocol, Self
 
-from bridge.domain import LedgerEntry
+from bridge.domain import LedgerEntry, WritebackHold
 from bridge.errors import BridgeError
 
 #: seats.io accepts this many restricting for-sale edits per event within FOR_SALE_WINDOW.
@@ -187,6 +187,26 @@ class Ledger(Protocol):
 
     def forget(self, keys: Iterable[tuple[str, str]]) -> None:
         """Drop ownership of (event_key, label) keys; unknown keys are ignored."""
+        ...
+
+
+class WritebackLedger(Protocol):
+    """What the bridge holds in Tessitura (two-way write-back, :mod:`bridge.reconcile.writeback`):
+    one row per (performance id, seat id). Written ahead of the hold, forgotten after the lift."""
+
+    def writeback_holds(
+        self, performance_ids: Iterable[int] | None = None
+    ) -> dict[tuple[int, int], WritebackHold]:
+        """Every row, or those of ``performance_ids``, keyed by (performance id, seat id)."""
+        ...
+
+    def claim_writeback(self, holds: Iterable[WritebackHold]) -> None:
+        """Record rows (upsert: the last row per key wins; ``since`` kept from an existing row
+        with the same label and hold code)."""
+        ...
+
+    def forget_writeback(self, keys: Iterable[tuple[int, int]]) -> None:
+        """Drop rows by (performance id, seat id); unknown keys are ignored."""
         ...
 
 
@@ -470,6 +490,7 @@ class Health(Protocol):
 class StateStore(
     Health,
     Ledger,
+    WritebackLedger,
     Journal,
     StatusBoard,
     ForSaleBudget,
