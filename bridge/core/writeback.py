@@ -22,11 +22,11 @@ like any other lift. The shell re-reads a seat's layers right before its lift an
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from bridge.core.findings import EXAMPLES, Finding, FindingKind, sorted_findings
-from bridge.core.plan_model import Operation, OpKind
+from bridge.core.plan_model import Operation, OpKind, Plan
 from bridge.core.policy import Policy
 from bridge.domain import SeatHold, WritebackHold
 
@@ -275,3 +275,18 @@ def reversed_table(
         if keep is None or label in keep:
             out.setdefault(label, []).append(seat)
     return {label: tuple(sorted(seats)) for label, seats in out.items()}
+
+
+def joined(plan: Plan, writeback: WritebackPlan) -> Plan:
+    """The unit's plan with its Tessitura side: the write-back operations after every seats.io
+    step and before the ledger claims (their phase), its findings and releases added."""
+    if not writeback.operations and not writeback.findings:
+        return plan
+    claims = [op for op in plan.operations if op.kind is OpKind.LEDGER_CLAIM]
+    first = [op for op in plan.operations if op.kind is not OpKind.LEDGER_CLAIM]
+    return replace(
+        plan,
+        operations=(*first, *writeback.operations, *claims),
+        findings=sorted_findings([*plan.findings, *writeback.findings]),
+        released=plan.released + writeback.released,
+    )
