@@ -153,3 +153,103 @@ def _line(seat: int, code: int) -> object:
     from bridge.sandbox.tessitura_world import HoldRequest
 
     return HoldRequest(seat, code)
+
+
+def _hold_drop(bench: Bench) -> None:
+    """The next hold write lands in Tessitura, then its answer is lost (an unknown outcome)."""
+    from bridge.sandbox.control import Faults
+
+    bench.box.tessitura_control.set_faults(
+        Faults(method="POST", path_pattern=r"Seats/Holds", drop_rate=1.0, count=1)
+    )
+
+
+async def test_an_unknown_hold_keeps_its_claim_and_no_lift_follows_it(bench: Bench) -> None:
+    going, coming = "Orchestra-E-1", "Orchestra-E-2"
+    r = writing_back(bench)
+    bench.box.seatsio_world.book(EVENT, [going])
+    await r.reconcile([PID], apply=True)
+    assert codes(bench, going) == [WEB]
+    bench.box.seatsio_world.release(EVENT, [going])
+    bench.box.seatsio_world.book(EVENT, [coming])
+    _hold_drop(bench)
+    report = await r.reconcile([PID], apply=True)
+    states = {r.op.kind: r.state for r in report.units[0].outcome.results}  # type: ignore[union-attr]
+    assert states[OpKind.HOLD_IN_TESSITURA] == "unknown"
+    assert states[OpKind.LIFT_IN_TESSITURA] == "skipped"  # never a lift after an unknown
+    assert codes(bench, going) == [WEB] and codes(bench, coming) == [WEB]
+    assert report.ending.value == "error"
+    labels = {h.label for h in bench.store.writeback_holds([PID]).values()}
+    assert labels == {going, coming}  # the unknown hold's claim is kept
+    await r.reconcile([PID], apply=True)  # read again: the hold is there, the lift goes
+    assert codes(bench, going) == [] and codes(bench, coming) == [WEB]
+    assert {h.label for h in bench.store.writeback_holds([PID]).values()} == {coming}
+
+
+async def test_a_layer_that_appears_before_the_lift_keeps_the_bridge_layer(bench: Bench) -> None:
+    label = "Orchestra-E-3"
+    seat = bench.seat(label)
+    r = writing_back(bench)
+    bench.box.seatsio_world.book(EVENT, [label])
+    await r.reconcile([PID], apply=True)
+    bench.box.seatsio_world.release(EVENT, [label])
+    reading = await r.read_unit((PID,))
+    (op,) = [o for o in reading.plan.operations if o.kind is OpKind.LIFT_IN_TESSITURA]
+    bench.box.tessitura_world.hold(PID, [seat], HOUSE)  # the box office, after the pass read
+    from bridge.reconcile.writeback import TessituraWriter
+
+    report = await TessituraWriter(bench.tessitura, bench.store, r.policy).send(op)
+    assert codes(bench, label) == [HOUSE, WEB]
+    assert [f.kind for f in report.findings] == [FindingKind.WRITEBACK_LIFT_WAITS]
+
+
+async def test_a_layer_that_appears_around_the_lift_is_kept_and_reported(bench: Bench) -> None:
+    label = "Orchestra-E-4"
+    seat = bench.seat(label)
+    r = writing_back(bench)
+    bench.box.seatsio_world.book(EVENT, [label])
+    await r.reconcile([PID], apply=True)
+    bench.box.seatsio_world.release(EVENT, [label])
+    send = bench.tessitura.update_seat_holds
+
+    async def box_office_right_after(*args: object, **kwargs: object) -> object:
+        answer = await send(*args, **kwargs)  # type: ignore[arg-type]
+        bench.box.tessitura_world.hold(PID, [seat], HOUSE)  # lands just after the -1
+        return answer
+
+    bench.tessitura.update_seat_holds = box_office_right_after  # type: ignore[method-assign]
+    report = await r.reconcile([PID], apply=True)
+    assert codes(bench, label) == [HOUSE]
+    race = [f for f in report.plan.findings if f.kind is FindingKind.WRITEBACK_RACE]
+    assert race and race[0].labels == (label,)
+    assert bench.store.writeback_holds([PID]) == {}
+
+
+async def test_a_lift_refused_for_a_locked_seat_keeps_the_hold_and_its_row(bench: Bench) -> None:
+    label = "Orchestra-E-5"
+    seat = bench.seat(label)
+    r = writing_back(bench)
+    bench.box.seatsio_world.book(EVENT, [label])
+    await r.reconcile([PID], apply=True)
+    bench.box.seatsio_world.release(EVENT, [label])
+    bench.box.tessitura_world.lock(PID, seat)  # someone's pending transaction
+    report = await r.reconcile([PID], apply=True)
+    assert report.ending.value == "error"
+    assert codes(bench, label) == [WEB]
+    assert {h.label for h in bench.store.writeback_holds([PID]).values()} == {label}
+    bench.box.tessitura_world.unlock(PID)
+    await r.reconcile([PID], apply=True)
+    assert codes(bench, label) == []
+
+
+async def test_a_failed_read_of_the_online_side_is_an_error_not_converged(bench: Bench) -> None:
+    from bridge.sandbox.control import Faults
+
+    r = writing_back(bench)
+    bench.box.seatsio_world.book(EVENT, ["Orchestra-E-6"])
+    bench.box.seatsio_control.set_faults(
+        Faults(method="GET", path_pattern=r"reports/events/.*/byStatus", error_rate=1.0)
+    )
+    report = await r.reconcile([PID], apply=True)
+    assert report.ending.value == "error"
+    assert codes(bench, "Orchestra-E-6") == []
