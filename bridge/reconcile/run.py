@@ -675,9 +675,14 @@ class Reconciler:
         return {m: len(t.labels) for m, t in self.tables.seat_tables.items()}
 
     def _held_in(self, units: Iterable[tuple[int, ...]]) -> int:
-        """How many objects the bridge holds on the events and seasons of ``units``."""
+        """How many objects the bridge holds on the events and seasons of ``units`` (and, with
+        the write-back on, the Tessitura seats it holds for their performances)."""
         keys = pass_keys(self.tables, units)
-        return len(self.store.ledger(keys)) if keys else 0
+        seatsio = len(self.store.ledger(keys)) if keys else 0
+        if not self.policy.writeback.on:
+            return seatsio
+        performances = sorted({pid for unit in units for pid in unit})
+        return seatsio + len(self.store.writeback_holds(performances))
 
     def _known_seats(self, seat_map_id: int) -> Collection[int] | None:
         table = self.tables.seat_tables.get(seat_map_id)
