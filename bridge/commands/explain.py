@@ -120,7 +120,8 @@ def explain(
     """Why each seat of a performance is (not) on sale: its Tessitura holds (every layer, with
     priority and end date), the mapping rows that decide it, what seats.io should show and
     shows, whether the bridge owns it (ledger), the rule that applies and its last journaled
-    operations. Reads only: nothing is changed.
+    operations; with [writeback] on, its Tessitura side too (the bridge's write-back layer, the
+    write-back ledger, what the write-back plans and why). Reads only: nothing is changed.
 
     \b
     Without a seat filter: counts per state and one line per seat that is not

@@ -305,7 +305,8 @@ def status(config_path: Path, as_json: bool) -> None:
     """Last sync, drift, conflicts and errors per performance (from the state store), and what is
     not over: a performance leased by a run (stale when that process is dead), a run interrupted
     before it finished. Fits 80 columns: each last error is a line of its own under the table;
-    dates are full, in UTC. --json: one object per performance (shape in docs/json-output.md)."""
+    dates are full, in UTC. With [writeback] on, a line of the seats the bridge holds in Tessitura
+    per performance. --json: one object per performance (shape in docs/json-output.md)."""
     from bridge.daemon import notes, overview
 
     cfg = load_or_exit(config_path, require_secrets=False)
