@@ -16,11 +16,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from test_daemon_truth import Daemon
 
 from bridge.sandbox import Sandbox
 from bridge.testing.daemon import converged, eventually, fast_config
 from bridge.testing.sandbox import served_sandbox
-from test_daemon_truth import Daemon
 
 WEB = 90
 PRESS = 2
@@ -30,7 +30,7 @@ ROWS = ("J", "K", "L", "M")
 
 def _writing_back(config: Path) -> Path:
     text = config.read_text(encoding="utf-8")
-    assert '[writeback]\n' in text
+    assert "[writeback]\n" in text
     config.write_text(text.replace('mode = "off"', 'mode = "apply"', 1), encoding="utf-8")
     return config
 
@@ -115,7 +115,8 @@ def test_the_daemon_writes_back_online_sales_while_the_box_office_acts(tmp_path:
             lost = [
                 (pid, seat)
                 for (pid, seat), code in actors.placed.items()
-                if code not in [layer.hold_code_id for layer in box.tessitura_world.layers(pid, seat)]
+                if code
+                not in [layer.hold_code_id for layer in box.tessitura_world.layers(pid, seat)]
             ]
             assert lost == []  # no box-office layer was lifted by the bridge
             booked = [

@@ -30,7 +30,9 @@ def writing_back(bench: Bench, mode: str = "apply", **options: object) -> Reconc
 
 def codes(bench: Bench, label: str, pid: int = PID) -> list[int]:
     """The seat's layers, top first."""
-    return [layer.hold_code_id for layer in bench.box.tessitura_world.layers(pid, bench.seat(label))]
+    return [
+        layer.hold_code_id for layer in bench.box.tessitura_world.layers(pid, bench.seat(label))
+    ]
 
 
 async def test_a_seat_booked_online_is_held_in_tessitura_and_freed_when_released(
