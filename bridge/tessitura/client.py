@@ -337,6 +337,8 @@ class TessituraClient(AsyncClosing):
             timeout_s=self.timeout,
             attempt=attempt,
             may_have_applied=not idempotent,
+            # a hold write passes the task's fence (a unit's lease) before each attempt
+            changes_state=not idempotent,
             unknown_hint="read the holds again before retrying",
             endpoint=endpoint,
             clock=self.clock,

@@ -255,3 +255,41 @@ async def test_a_failed_read_of_the_online_side_is_an_error_not_converged(bench:
     report = await r.reconcile([PID], apply=True)
     assert report.ending.value == "error"
     assert codes(bench, "Orchestra-E-6") == []
+
+
+async def test_a_lift_past_the_units_lease_is_never_sent(bench: Bench) -> None:
+    """A writer paused past its lease must not send a stale -1 after its successor held the
+    seat again: the Tessitura lift passes the unit's fence like a seats.io write."""
+    from bridge.http import WriteFencedError, fenced
+    from bridge.reconcile.apply import apply_plan
+    from bridge.reconcile.writeback import TessituraWriter
+
+    label = "Orchestra-E-7"
+    r = writing_back(bench)
+    bench.box.seatsio_world.book(EVENT, [label])
+    await r.reconcile([PID], apply=True)
+    bench.box.seatsio_world.release(EVENT, [label])
+    reading = await r.read_unit((PID,))
+    bench.box.seatsio_world.book(EVENT, [label])  # sold again while the writer was paused
+
+    def lease_lost(_timeout_s: float) -> None:
+        raise WriteFencedError("the unit's lease ran out")
+
+    writer = TessituraWriter(bench.tessitura, bench.store, r.policy)
+    posts_before = _posts(bench)
+    with fenced(lease_lost):
+        outcome = await apply_plan(
+            reading.plan, bench.seatsio, bench.store, performance_ids=(PID,), tessitura=writer.send
+        )
+    (lift,) = [x for x in outcome.results if x.op.kind is OpKind.LIFT_IN_TESSITURA]
+    assert lift.state == "failed" and "not sent" in (lift.error or "")
+    assert _posts(bench) == posts_before  # the -1 never left the process
+    assert codes(bench, label) == [WEB]
+
+
+def _posts(bench: Bench) -> int:
+    return sum(
+        1
+        for e in bench.box.tessitura_control.log.entries
+        if e.method == "POST" and e.path.endswith("/Seats/Holds")
+    )
