@@ -237,8 +237,11 @@ class TessituraWriter:
         label_of = dict(zip(op.seat_ids, op.labels, strict=True))
         report = WriteReport()
         before = await self._layers(pid, op.seat_ids)
+        # alone: every layer is the bridge's (the planner's reading too, a code listed twice)
         alone = sorted(
-            s for s in op.seat_ids if [h.hold_code_id for h in before.get(s, ())] == [code]
+            s
+            for s in op.seat_ids
+            if before.get(s) and {h.hold_code_id for h in before[s]} == {code}
         )
         gone = [s for s in op.seat_ids if not before.get(s)]
         joined = sorted(s for s in op.seat_ids if s not in alone and s not in gone)
