@@ -41,6 +41,7 @@ import threading
 import time
 import tracemalloc
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -277,7 +278,7 @@ async def one_repeat(cfg: BridgeConfig, db: Path, i: int, bookings: int, trace: 
     return out
 
 
-def med(values: list[float], digits: int = 0, scale: float = 1.0) -> str:
+def med(values: Sequence[float], digits: int = 0, scale: float = 1.0) -> str:
     """Median with the min-max spread."""
     v = [x * scale for x in values]
     if len(v) == 1:
