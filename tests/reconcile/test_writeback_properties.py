@@ -378,6 +378,7 @@ def test_a_lift_waits_while_a_box_office_layer_sits_on_the_seat() -> None:
     s = side(
         table={1: "A-1", 2: "A-2"},
         layers={1: (SeatHold(1, 7, 1), SeatHold(1, CODE, 2)), 2: (SeatHold(2, CODE, 1),)},
+        held={seat: WritebackHold(101, seat, f"A-{seat}", "ev-101", CODE) for seat in (1, 2)},
     )
     p = plan_writeback([s], replace(APPLY, force=True))
     (waits,) = [f for f in p.findings if f.kind is FindingKind.WRITEBACK_LIFT_WAITS]
