@@ -515,8 +515,9 @@ class Reconciler:
             why = breaker.reason(written.released)
             written = plan_writeback(sides, replace(policy, pass_refusal=why))
         leases.check()  # a writer paused past its lease writes nothing, its ledger neither
-        store.claim_writeback(written.claims)
-        store.forget_writeback(written.forgets)
+        if policy.writeback.applies:  # report mode writes nothing, its ledger neither
+            store.claim_writeback(written.claims)
+            store.forget_writeback(written.forgets)
         if written.operations:
             with fenced(leases.fence):
                 outcome = await apply_plan(
