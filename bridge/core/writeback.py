@@ -135,14 +135,13 @@ def _plan_one(side: TessituraSide, policy: Policy) -> WritebackPlan:
             add[seat] = label
     if unmapped:
         findings.append(
-            Finding(
+            grouped(
                 FindingKind.WRITEBACK_UNMAPPED,
-                performance_id=side.performance_id,
-                event_key=side.event_key,
-                labels=tuple(unmapped[:EXAMPLES]),
-                count=len(unmapped),
-                detail=f"{len(unmapped)} objects sold online map to no single Tessitura seat "
-                "(none, or several, in the seat table): not held in Tessitura",
+                side,
+                code,
+                unmapped,
+                "objects sold online map to no single Tessitura seat (none, or several, in the "
+                "seat table): not held in Tessitura",
             )
         )
     # a seat whose label is sold online is never lifted, even where the table is in doubt
@@ -169,29 +168,25 @@ def _plan_one(side: TessituraSide, policy: Policy) -> WritebackPlan:
             lift[seat] = mapped
     if unplaced:
         findings.append(
-            Finding(
+            grouped(
                 FindingKind.WRITEBACK_STRAY,
-                performance_id=side.performance_id,
-                event_key=side.event_key,
-                hold_code_id=code,
-                labels=tuple(unplaced[:EXAMPLES]),
-                count=len(unplaced),
-                detail=f"{len(unplaced)} seats not sold online carry the write-back hold code "
-                f"{code}, and the bridge has no record of placing it (a store lost, or the "
-                "code used by hand): left as they are; lift them at the box office",
+                side,
+                code,
+                unplaced,
+                f"seats not sold online carry the write-back hold code {code}, and the bridge "
+                "has no record of placing it (a store lost, or the code used by hand): left as "
+                "they are; lift them at the box office",
             )
         )
     if waiting:
         findings.append(
-            Finding(
+            grouped(
                 FindingKind.WRITEBACK_LIFT_WAITS,
-                performance_id=side.performance_id,
-                event_key=side.event_key,
-                hold_code_id=code,
-                labels=tuple(waiting[:EXAMPLES]),
-                count=len(waiting),
-                detail=f"{len(waiting)} seats keep the bridge's Tessitura hold under another "
-                "layer: lifting it would lift every layer, so it waits until it is alone",
+                side,
+                code,
+                waiting,
+                "seats keep the bridge's Tessitura hold under another layer: lifting it would "
+                "lift every layer, so it waits until it is alone",
             )
         )
     for seat in stray:
@@ -239,6 +234,27 @@ def _plan_one(side: TessituraSide, policy: Policy) -> WritebackPlan:
         else [(side.performance_id, seat) for seat in sorted(placed) if seat not in ours]
     )
     return WritebackPlan(tuple(ops), tuple(findings), tuple(claims), tuple(forgets), len(lift))
+
+
+def grouped(
+    kind: FindingKind,
+    side: TessituraSide | tuple[int, str],
+    code: int,
+    labels: Sequence[str],
+    detail: str,
+) -> Finding:
+    """One finding about several seats of a performance (``side``, or its (performance id,
+    event key)): up to :data:`EXAMPLES` labels named, all counted, the count leading ``detail``."""
+    pid, key = (side.performance_id, side.event_key) if isinstance(side, TessituraSide) else side
+    return Finding(
+        kind,
+        performance_id=pid,
+        event_key=key,
+        hold_code_id=code,
+        labels=tuple(labels[:EXAMPLES]),
+        count=len(labels),
+        detail=f"{len(labels)} {detail}",
+    )
 
 
 def _needs_refresh(side: TessituraSide, seat: int, code: int, hold_hours: float | None) -> bool:

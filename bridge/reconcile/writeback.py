@@ -30,10 +30,10 @@ from datetime import timedelta
 import structlog
 
 from bridge.clock import SYSTEM, Clock
-from bridge.core.findings import EXAMPLES, Finding, FindingKind
+from bridge.core.findings import Finding, FindingKind
 from bridge.core.plan_model import Operation, OpKind
 from bridge.core.policy import Policy
-from bridge.core.writeback import TessituraSide
+from bridge.core.writeback import TessituraSide, grouped
 from bridge.domain import HoldSnapshot, SeatHold, WritebackHold
 from bridge.errors import BridgeError, ConflictError, NotFoundError, TerminalError
 from bridge.mapping.model import MappingTables
@@ -366,12 +366,4 @@ def _codes(exc: BridgeError) -> str:
 def _finding(
     kind: FindingKind, pid: int, key: str, code: int, labels: list[str], detail: str
 ) -> Finding:
-    return Finding(
-        kind,
-        performance_id=pid,
-        event_key=key,
-        hold_code_id=code,
-        labels=tuple(sorted(labels)[:EXAMPLES]),
-        count=len(labels),
-        detail=f"{len(labels)} {detail}",
-    )
+    return grouped(kind, (pid, key), code, sorted(labels), detail)
