@@ -35,6 +35,17 @@ def codes(bench: Bench, label: str, pid: int = PID) -> list[int]:
     ]
 
 
+async def held_then_released(bench: Bench, label: str) -> Reconciler:
+    """A write-back reconciler that has held ``label`` in Tessitura (booked online), whose
+    online booking is released since: the next pass would lift the hold."""
+    r = writing_back(bench)
+    bench.box.seatsio_world.book(EVENT, [label])
+    await r.reconcile([PID], apply=True)
+    assert codes(bench, label) == [WEB]
+    bench.box.seatsio_world.release(EVENT, [label])
+    return r
+
+
 async def test_a_seat_booked_online_is_held_in_tessitura_and_freed_when_released(
     bench: Bench,
 ) -> None:
@@ -120,10 +131,7 @@ async def test_the_bridge_never_reads_its_own_write_back_as_a_box_office_hold(
     bench: Bench,
 ) -> None:
     label = "Orchestra-C-11"
-    r = writing_back(bench)
-    bench.box.seatsio_world.book(EVENT, [label])
-    await r.reconcile([PID], apply=True)
-    bench.box.seatsio_world.release(EVENT, [label])
+    r = await held_then_released(bench, label)
     bench.box.tessitura_world.hold(PID, [bench.seat(label)], HOUSE)  # keeps ours under it
     report = await r.reconcile([PID], apply=True)
     # the house hold is mirrored to seats.io; the write-back layer under it changes nothing
@@ -191,10 +199,7 @@ async def test_an_unknown_hold_keeps_its_claim_and_no_lift_follows_it(bench: Ben
 async def test_a_layer_that_appears_before_the_lift_keeps_the_bridge_layer(bench: Bench) -> None:
     label = "Orchestra-E-3"
     seat = bench.seat(label)
-    r = writing_back(bench)
-    bench.box.seatsio_world.book(EVENT, [label])
-    await r.reconcile([PID], apply=True)
-    bench.box.seatsio_world.release(EVENT, [label])
+    r = await held_then_released(bench, label)
     reading = await r.read_unit((PID,))
     (op,) = [o for o in reading.plan.operations if o.kind is OpKind.LIFT_IN_TESSITURA]
     bench.box.tessitura_world.hold(PID, [seat], HOUSE)  # the box office, after the pass read
@@ -208,10 +213,7 @@ async def test_a_layer_that_appears_before_the_lift_keeps_the_bridge_layer(bench
 async def test_a_layer_that_appears_around_the_lift_is_kept_and_reported(bench: Bench) -> None:
     label = "Orchestra-E-4"
     seat = bench.seat(label)
-    r = writing_back(bench)
-    bench.box.seatsio_world.book(EVENT, [label])
-    await r.reconcile([PID], apply=True)
-    bench.box.seatsio_world.release(EVENT, [label])
+    r = await held_then_released(bench, label)
     send = bench.tessitura.update_seat_holds
 
     async def box_office_right_after(*args: object, **kwargs: object) -> object:
@@ -230,10 +232,7 @@ async def test_a_layer_that_appears_around_the_lift_is_kept_and_reported(bench: 
 async def test_a_lift_refused_for_a_locked_seat_keeps_the_hold_and_its_row(bench: Bench) -> None:
     label = "Orchestra-E-5"
     seat = bench.seat(label)
-    r = writing_back(bench)
-    bench.box.seatsio_world.book(EVENT, [label])
-    await r.reconcile([PID], apply=True)
-    bench.box.seatsio_world.release(EVENT, [label])
+    r = await held_then_released(bench, label)
     bench.box.tessitura_world.lock(PID, seat)  # someone's pending transaction
     report = await r.reconcile([PID], apply=True)
     assert report.ending.value == "error"
@@ -265,10 +264,7 @@ async def test_a_lift_past_the_units_lease_is_never_sent(bench: Bench) -> None:
     from bridge.reconcile.writeback import TessituraWriter
 
     label = "Orchestra-E-7"
-    r = writing_back(bench)
-    bench.box.seatsio_world.book(EVENT, [label])
-    await r.reconcile([PID], apply=True)
-    bench.box.seatsio_world.release(EVENT, [label])
+    r = await held_then_released(bench, label)
     reading = await r.read_unit((PID,))
 
     def lease_lost(_timeout_s: float) -> None:
@@ -301,10 +297,7 @@ async def test_a_lift_refused_with_a_429_is_not_repeated_after_the_wait(bench: B
 
     label = "Orchestra-E-8"
     seat = bench.seat(label)
-    r = writing_back(bench)
-    bench.box.seatsio_world.book(EVENT, [label])
-    await r.reconcile([PID], apply=True)
-    bench.box.seatsio_world.release(EVENT, [label])
+    r = await held_then_released(bench, label)
     bench.box.tessitura_control.set_faults(
         Faults(
             method="POST",
@@ -347,10 +340,7 @@ async def test_a_seat_booked_online_again_before_the_lift_keeps_its_hold(bench: 
     from bridge.reconcile.writeback import TessituraWriter
 
     label = "Orchestra-F-3"
-    r = writing_back(bench)
-    bench.box.seatsio_world.book(EVENT, [label])
-    await r.reconcile([PID], apply=True)
-    bench.box.seatsio_world.release(EVENT, [label])
+    r = await held_then_released(bench, label)
     reading = await r.read_unit((PID,))
     (op,) = [o for o in reading.plan.operations if o.kind is OpKind.LIFT_IN_TESSITURA]
     bench.box.seatsio_world.book(EVENT, [label])  # someone else bought it meanwhile
