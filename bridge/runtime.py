@@ -20,7 +20,7 @@ import httpx
 
 from bridge.clock import SYSTEM, Clock, OffsetClock
 from bridge.config import SEATSIO_SECRET_ENV, TESSITURA_PASSWORD_ENV, BridgeConfig
-from bridge.core.policy import Policy
+from bridge.core.policy import Policy, WritebackPolicy
 from bridge.errors import ConfigError
 from bridge.reconcile.leases import instance_id
 from bridge.reconcile.readers import SeatsioReader, TessituraReader
@@ -144,9 +144,9 @@ class Runtime:
 
 
 def policy_of(cfg: BridgeConfig, *, force: bool = False) -> Policy:
-    """The planner's policy from the config's ``[safety]`` and tables; ``force`` lifts the
-    guards. Built here, in the shell, so neither the config nor the planner knows the other."""
-    s = cfg.safety
+    """The planner's policy from the config's ``[safety]``, ``[writeback]`` and tables; ``force``
+    lifts the guards. Built here, in the shell, so neither the config nor the planner knows the other."""
+    s, w = cfg.safety, cfg.writeback
     return Policy(
         mass_release_share=s.mass_release_share,
         mass_release_floor=s.mass_release_floor,
@@ -158,6 +158,13 @@ def policy_of(cfg: BridgeConfig, *, force: bool = False) -> Policy:
         | ({s.fallback_status} if s.fallback_status else set()),
         table_shrink_share=s.table_shrink_share,
         fallback_status=s.fallback_status,
+        writeback=WritebackPolicy(
+            mode=w.mode,
+            hold_code_id=w.hold_code or 0,
+            statuses=frozenset(w.statuses),
+            hold_hours=w.hold_hours,
+            sold_statuses=frozenset(w.sold_seat_statuses),
+        ),
     )
 
 

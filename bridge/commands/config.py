@@ -88,6 +88,7 @@ def describe(cfg: BridgeConfig) -> list[str]:
         f"  seats.io: {redact_url(cfg.seatsio.api_url)}",
         f"  store: {display_path(cfg.store.path)}",
         f"  discovery: {_discovery(cfg)}",
+        f"  write-back: {_writeback(cfg)}",
     ]
 
 
@@ -97,6 +98,16 @@ def _discovery(cfg: BridgeConfig) -> str:
         return "off (no facility_ids or season_ids): the performance table only"
     zone = d.time_zone or "UTC (discovery.time_zone not set)"
     return f"{d.horizon_days} days ahead, counted in {zone}"
+
+
+def _writeback(cfg: BridgeConfig) -> str:
+    """The write-back's mode, hold code and statuses (the table has no hold-code descriptions:
+    `config check --online` checks the code exists in Tessitura)."""
+    w = cfg.writeback
+    if not w.on:
+        return "off"
+    until = f", held {w.hold_hours:g} h ahead" if w.hold_hours is not None else ""
+    return f"{w.mode}, hold code {w.hold_code}, statuses {', '.join(w.statuses)}{until}"
 
 
 def warnings(cfg: BridgeConfig) -> list[str]:

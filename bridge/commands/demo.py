@@ -9,6 +9,7 @@ conflict and what seats.io now says. No accounts, no config edits, nothing left 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import sys
 import tempfile
 from pathlib import Path
@@ -199,8 +200,42 @@ async def _story(console: Console, cfg: BridgeConfig, store_path: Path) -> None:
                 f"A third plan: {state}; {len(third.conflicts)} conflict(s) still reported "
                 "until the box office resolves them in Tessitura."
             )
+            console.rule("[bold]8. Two-way: what sells online, the box office cannot sell")
+            await _two_way(console, box, rt, tonight.id, tonight.event_key)
+
             calls = rt.seatsio.stats
             console.print(f"seats.io calls made in the whole demo: {calls.total}")
+
+
+async def _two_way(
+    console: Console, box: Sandbox, rt: Runtime, performance_id: int, event_key: str
+) -> None:
+    """The write-back (``[writeback] mode = "apply"``, on for this step only): a seat booked
+    online becomes a Tessitura hold of the bridge's code, which the box office cannot sell, and
+    the hold goes when the online booking is cancelled."""
+    settings = rt.cfg.writeback.model_copy(update={"mode": "apply"})
+    two_way = dataclasses.replace(rt, cfg=dataclasses.replace(rt.cfg, writeback=settings))
+    venue, tessitura = box.venue, box.tessitura_world
+    label = "Orchestra-K-7"
+    seat = venue.seat_by_label(label).id
+    box.seatsio_world.book(event_key, [label])
+    console.print(f"- an online buyer books {label} in {event_key}; no Tessitura order yet")
+    await _sync(two_way, [performance_id])
+    codes = [layer.hold_code_id for layer in tessitura.layers(performance_id, seat)]
+    named = ", ".join(f"{c} ({tessitura.hold_code(c).description})" for c in codes) or "none"
+    console.print(f"- the bridge holds it in Tessitura: hold code {named}")
+    refused = tessitura.sell_open(performance_id, seat)
+    console.print(
+        "- the box office tries to sell it: "
+        + ("refused, the seat is held" if refused else "SOLD (a double sale)")
+    )
+    box.seatsio_world.release(event_key, [label])
+    await _sync(two_way, [performance_id])
+    left = tessitura.layers(performance_id, seat)
+    console.print(
+        "- the online booking is cancelled: the bridge lifts its hold "
+        + ("and the box office can sell the seat again" if not left else "(NOT lifted)")
+    )
 
 
 async def _sync(rt: Runtime, ids: list[int], *, apply: bool = True) -> RunReport:

@@ -43,6 +43,7 @@ from bridge.config.settings import (
     StoreSettings,
     TessituraSettings,
     TestingSettings,
+    WritebackSettings,
 )
 from bridge.errors import InvalidConfigError, Problem
 
@@ -69,6 +70,7 @@ __all__ = [
     "StoreSettings",
     "TessituraSettings",
     "TestingSettings",
+    "WritebackSettings",
     "load_config",
     "redact",
     "resolve_config_path",

@@ -45,9 +45,10 @@ from bridge.config.settings import (
     StoreSettings,
     TessituraSettings,
     TestingSettings,
+    WritebackSettings,
 )
 from bridge.errors import InvalidConfigError, Problem
-from bridge.mapping.model import MappingTables
+from bridge.mapping.model import Action, MappingTables
 from bridge.mapping.problems import display_path
 from bridge.mapping.tables import collect_tables, template_problem
 
@@ -212,6 +213,12 @@ def load_config(
             )
         )
 
+    wb = sections.get("writeback")
+    if isinstance(wb, WritebackSettings) and wb.on and isinstance(mappings, MappingSettings):
+        safety = sections.get("safety")
+        fallback = safety.fallback_status if isinstance(safety, SafetySettings) else ""
+        problems.extend(_writeback_problems(wb, mappings, tables, fallback, problems, at))
+
     store_password = None
     if isinstance(store, StoreSettings) and store.url is not None:
         store_password = secret(
@@ -236,6 +243,7 @@ def load_config(
         http=_get(sections, "http", HttpSettings),
         log=_get(sections, "log", LogSettings),
         daemon=_get(sections, "daemon", DaemonSettings),
+        writeback=_get(sections, "writeback", WritebackSettings),
         testing=_get(sections, "testing", TestingSettings),
         tables=tables,
         tessitura_password=password,
@@ -320,6 +328,65 @@ def _load_tables(m: MappingSettings, at: At, problems: list[Problem]) -> Mapping
         seasons=m.seasons,
         rule_at=rule.source if rule.line is None else f"{rule.source}:{rule.line}",
     )
+
+
+def _writeback_problems(
+    wb: WritebackSettings,
+    mappings: MappingSettings,
+    tables: MappingTables,
+    fallback_status: str,
+    found: list[Problem],
+    at: At,
+) -> list[Problem]:
+    """The write-back's cross-checks against the hold-code table and the bridge's statuses.
+
+    Its hold code must have an ``ignore`` row: the bridge reads every Tessitura hold, and would
+    otherwise take its own write-back for a box-office hold and mirror it back to seats.io.
+    Its statuses must not be the bridge's: a seat the bridge holds in seats.io mirrors a
+    Tessitura hold already, and writing it back would feed the bridge's own state into Tessitura."""
+    out: list[Problem] = []
+    table = display_path(mappings.hold_codes)
+    code = wb.hold_code
+    # a table that did not load has its own problems: an absent row there proves nothing
+    table_read = not any(p.source == table for p in found)
+    if code is not None and table_read:
+        rule = tables.hold_rules.get(code)
+        if rule is None:
+            out.append(
+                at(
+                    ("writeback", "hold_code"),
+                    f"writeback.hold_code {code} has no row in the hold-code table {table}",
+                    hint=f"add the row {code},ignore,,<precedence>,,, so the bridge never reads "
+                    "its own write-back hold as a box-office hold",
+                )
+            )
+        elif rule.action is not Action.IGNORE:
+            out.append(
+                at(
+                    ("writeback", "hold_code"),
+                    f"writeback.hold_code {code} is a {rule.action.value} row of the hold-code "
+                    f"table {table}, not ignore",
+                    hint="a code has one row only, so a code the table maps to anything else is "
+                    "taken: give the write-back a Tessitura hold code of its own, mapped to "
+                    "ignore, so the bridge never reads its own write-back as a box-office hold",
+                )
+            )
+    own = {s.casefold(): f"the hold-code table {table}" for s in tables.bridge_statuses()}
+    if fallback_status:
+        own.setdefault(fallback_status.casefold(), "[safety] fallback_status")
+    for status in wb.statuses:
+        where = own.get(status.casefold())
+        if where is not None:
+            out.append(
+                at(
+                    ("writeback", "statuses"),
+                    f"writeback.statuses names {status!r}, a status the bridge sets itself "
+                    f"({where})",
+                    hint="the bridge's own holds are never written back; name the statuses of "
+                    "seats sold online (booked, resale) or of another system",
+                )
+            )
+    return out
 
 
 def _pydantic_problems(

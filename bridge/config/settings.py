@@ -262,6 +262,59 @@ class SafetySettings(Section):
         return value
 
 
+def _no_duplicates(values: tuple[object, ...]) -> tuple[object, ...]:
+    seen: list[object] = []
+    for v in values:
+        if v in seen:
+            raise ValueError(f"{v!r} is given twice")
+        seen.append(v)
+    return values
+
+
+class WritebackSettings(Section):
+    """The two-way write-back (issue 26): seats seats.io shows sold online get a Tessitura hold of
+    ``hold_code``, so the box office cannot sell them again (``bridge.runtime.policy_of`` builds
+    :class:`bridge.core.policy.WritebackPolicy` from it). Off unless asked for: it writes to
+    Tessitura, which the bridge otherwise only reads."""
+
+    #: "off" (nothing read or written), "report" (planned and shown, never sent), "apply"
+    mode: Literal["off", "report", "apply"] = "off"
+    #: the Tessitura hold code the bridge puts on seats sold online; the hold-code table must map
+    #: it to ``ignore`` (checked at load), so the bridge never reads its own hold back
+    hold_code: int | None = Field(None, gt=0)
+    #: the seats.io statuses written back: sold online (booked, resale) or a foreign status
+    statuses: Annotated[
+        tuple[NonEmpty, ...], Field(min_length=1), AfterValidator(_no_duplicates)
+    ] = ("booked", "resale")
+    #: the hold's HoldUntilDate horizon in hours (None: no end date)
+    hold_hours: float | None = Field(None, gt=0, allow_inf_nan=False)
+    #: Tessitura SeatStatusIds that mean sold at the box office: no write-back hold there
+    sold_seat_statuses: Annotated[
+        tuple[Annotated[int, Field(gt=0)], ...], Field(min_length=1), AfterValidator(_no_duplicates)
+    ] = (7, 8, 13)
+
+    @field_validator("statuses")
+    @classmethod
+    def _never_free(cls, statuses: tuple[str, ...]) -> tuple[str, ...]:
+        if any(s.casefold() == "free" for s in statuses):
+            raise ValueError('"free" is a seat nobody bought: it is never written back')
+        return statuses
+
+    @model_validator(mode="after")
+    def _code_when_on(self) -> WritebackSettings:
+        if self.mode != "off" and self.hold_code is None:
+            raise ValueError(
+                f'hold_code is required when mode is "{self.mode}" (the Tessitura hold code '
+                "the write-back puts on seats sold online)"
+            )
+        return self
+
+    @property
+    def on(self) -> bool:
+        """True when the write-back is planned (report) or applied."""
+        return self.mode != "off"
+
+
 def _listen(value: str) -> str:
     m = re.fullmatch(r"(\[[0-9A-Fa-f:.]+\]|[^:\s\[\]]+):(\d{1,5})", value)
     if not m or not 0 <= int(m[2]) < 65536:
@@ -368,6 +421,7 @@ SECTION_MODELS: Mapping[str, tuple[type[Section], bool]] = {
     "http": (HttpSettings, False),
     "log": (LogSettings, False),
     "daemon": (DaemonSettings, False),
+    "writeback": (WritebackSettings, False),
     "testing": (TestingSettings, False),
 }
 
@@ -404,5 +458,7 @@ class BridgeConfig:
     store_password: SecretStr | None = field(default=None, repr=False)
     files: tuple[Path, ...] = ()
     daemon: DaemonSettings = field(default_factory=lambda: DaemonSettings())
+    #: the two-way write-back to Tessitura; off by default
+    writeback: WritebackSettings = field(default_factory=lambda: WritebackSettings())
     #: test-only knobs (a shifted wall clock); empty in production
     testing: TestingSettings = field(default_factory=lambda: TestingSettings())

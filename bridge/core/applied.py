@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bridge.core.findings import Finding
 from bridge.core.plan_model import Operation
 
 __all__ = ["ApplyOutcome", "OpResult"]
@@ -29,6 +30,8 @@ class ApplyOutcome:
 
     run_id: int | None = None
     results: list[OpResult] = field(default_factory=list)
+    #: what the writes found on the way (a layer that raced a Tessitura lift, say)
+    findings: list[Finding] = field(default_factory=list)
 
     def count(self, state: str) -> int:
         return sum(1 for r in self.results if r.state == state)

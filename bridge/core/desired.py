@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bridge.core.findings import EXAMPLES, Finding, FindingKind, sorted_findings
 from bridge.core.policy import Policy
@@ -333,10 +333,16 @@ def desired_state(
     """Resolve layered holds per seat, map them to seats.io, and fold season channels.
 
     ``refused_tables``: seat map id -> why its table cannot be trusted this run (it shrank).
+    The bridge's own write-back layers (``policy.writeback.hold_code_id``) are left out: they
+    say what seats.io sold, never what the box office holds, whatever the table's row says.
     """
     findings: list[Finding] = []
     by_performance: dict[int, list[HoldSnapshot]] = defaultdict(list)
+    own = policy.writeback.hold_code_id
     for snapshot in snapshots:
+        if own and any(h.hold_code_id == own for h in snapshot.holds):
+            kept = tuple(h for h in snapshot.holds if h.hold_code_id != own)
+            snapshot = replace(snapshot, holds=kept)
         by_performance[snapshot.performance_id].append(snapshot)
 
     # each seat table's label set once per call, not once per performance that uses it

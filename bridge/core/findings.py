@@ -57,6 +57,12 @@ class FindingKind(StrEnum):
     HELD_OUTSIDE_TABLE = "held_outside_table"
     SEASON_RELEASE_WAITS = "season_release_waits"
     BOOKED_DURING_RUN = "booked_during_run"
+    # the Tessitura side (two-way write-back, bridge.core.writeback)
+    WRITEBACK_UNMAPPED = "writeback_unmapped"
+    WRITEBACK_STRAY = "writeback_stray"
+    WRITEBACK_LIFT_WAITS = "writeback_lift_waits"
+    WRITEBACK_RACE = "writeback_race"
+    WRITEBACK_PLANNED = "writeback_planned"
 
     @property
     def severity(self) -> Severity:
@@ -99,6 +105,16 @@ _SEVERITY: Mapping[FindingKind, Severity] = {
     FindingKind.HELD_OUTSIDE_TABLE: Severity.WARNING,
     FindingKind.SEASON_RELEASE_WAITS: Severity.ERROR,
     FindingKind.BOOKED_DURING_RUN: Severity.CONFLICT,
+    # sold online, yet no single Tessitura seat to hold: the box office may sell it again
+    FindingKind.WRITEBACK_UNMAPPED: Severity.WARNING,
+    # the bridge's code on a seat outside the seat table: left alone, a person decides
+    FindingKind.WRITEBACK_STRAY: Severity.WARNING,
+    # the bridge's layer stays under a box-office layer until it is alone (-1 lifts every layer)
+    FindingKind.WRITEBACK_LIFT_WAITS: Severity.INFO,
+    # a layer appeared on a seat around the bridge's lift: kept, and said
+    FindingKind.WRITEBACK_RACE: Severity.WARNING,
+    # report mode: what apply would write in Tessitura
+    FindingKind.WRITEBACK_PLANNED: Severity.INFO,
 }
 
 

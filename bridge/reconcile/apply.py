@@ -54,12 +54,17 @@ from bridge.errors import (
 from bridge.http import WriteFencedError
 from bridge.mapping.model import ChannelSpec
 from bridge.reconcile.made_channels import remember as remember_made
+from bridge.reconcile.writeback import WriteReport
 from bridge.seatsio.client import SeatsioClient
 from bridge.seatsio.requests import ChannelSpec as WireChannel
 from bridge.seatsio.requests import ForSaleEdit, StatusChangeOptions, StatusChangeRequest
 from bridge.store.base import ForSaleBudget, Journal, Ledger, Notes, OpState, RunMode
 
 log = structlog.get_logger("seatbridge.apply")
+
+
+#: Sends one Tessitura write-back operation (see :mod:`bridge.reconcile.writeback`).
+TessituraSend = Callable[[Operation], Awaitable[WriteReport]]
 
 
 class ApplyStore(Ledger, Journal, ForSaleBudget, Notes, Protocol):
@@ -156,6 +161,7 @@ async def apply_plan(
     before_step: Callable[[], None] | None = None,
     send_batched: Callable[[Sequence[Operation]], Awaitable[None]] | None = None,
     clock: Clock = SYSTEM,
+    tessitura: TessituraSend | None = None,
 ) -> ApplyOutcome:
     """Apply ``plan`` in order; never raises for one operation's failure (CredentialsError and
     other ConfigErrors do raise: nothing else can succeed either).
@@ -168,7 +174,9 @@ async def apply_plan(
     ends there; the caller's lease check says why.
     ``send_batched`` sends a status or for-sale step in place of :func:`send`, raising what it
     would (:class:`bridge.reconcile.merge.WriteMerger`: with other units' steps). ``clock``
-    dates a spent daily for-sale budget (the journal rows take the store's own clock)."""
+    dates a spent daily for-sale budget (the journal rows take the store's own clock).
+    ``tessitura`` sends the Tessitura kinds (the write-back, :class:`TessituraWriter`); without
+    it they are skipped, never sent to seats.io."""
     run_id = store.begin_run(performance_ids, RunMode.APPLY, json.dumps(plan.to_json()))
     outcome = ApplyOutcome(run_id=run_id)
     ledger: dict[tuple[str, str], LedgerEntry] = dict(store.ledger(_keys(plan)))
@@ -196,9 +204,18 @@ async def apply_plan(
             continue
         ops = [op for _, op, _ in live]
         shape: StepShape | None = None
+        notes: dict[int, str] = {}
         try:
             shape = step_shape(ops, seatsio)
-            if send_batched is not None and ops[0].kind in BATCHED:
+            if ops[0].kind.is_tessitura:
+                if tessitura is None:
+                    raise TerminalError("no Tessitura writer in this run: not sent")
+                for op in ops:
+                    report = await tessitura(op)
+                    outcome.findings.extend(report.findings)
+                    if report.note:
+                        notes[id(op)] = report.note
+            elif send_batched is not None and ops[0].kind in BATCHED:
                 await send_batched(ops)
             else:
                 await send(ops, seatsio, store)
@@ -256,7 +273,8 @@ async def apply_plan(
                 ledger.update({(e.event_key, e.label): e for e in writes.claim_after})
             _forget(store, ledger, writes.forget_after)
             store.op_finished(run_id, index, OpState.DONE)
-            outcome.results.append(OpResult(op, "done", note=shape.note if shape else None))
+            note = notes.get(id(op)) or (shape.note if shape else None)
+            outcome.results.append(OpResult(op, "done", note=note))
         if shape is not None and shape.split:
             log.warning("status change split", kinds=_kinds(ops), note=shape.note)
         rules.record(ops, Outcome.DONE)

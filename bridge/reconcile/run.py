@@ -45,6 +45,7 @@ from bridge.core.outcome import (
 from bridge.core.plan import plan
 from bridge.core.plan_model import Operation, OpKind, Plan
 from bridge.core.policy import Policy
+from bridge.core.writeback import TessituraSide, WritebackPlan, joined, plan_writeback
 from bridge.domain import HoldSnapshot, LedgerEntry
 from bridge.errors import (
     BridgeError,
@@ -66,6 +67,7 @@ from bridge.reconcile.release_window import WindowBreaker
 from bridge.reconcile.seat_maps import KnownSeats, SeatMapCache
 from bridge.reconcile.verify import booked_during_run
 from bridge.reconcile.vouched import to_list, vouch_clean
+from bridge.reconcile.writeback import TessituraWriter, read_sides
 from bridge.seatsio.client import SeatsioClient
 from bridge.store.base import OpState, PerformanceStatus, StateStore, SyncOutcome
 from bridge.tessitura.client import TessituraClient
@@ -122,7 +124,8 @@ class UnitReading:
     ``plan`` is the plan the unit's reconcile applies (before the pass-wide release breaker, see
     :meth:`Reconciler.reconcile_unit`), its reasons included. ``vanished``: performance id ->
     why its releases are refused (its holds answer was empty twice where the bridge holds
-    :data:`~bridge.core.guards.VANISHED_FROM` or more objects for it)."""
+    :data:`~bridge.core.guards.VANISHED_FROM` or more objects for it). ``writeback``: the
+    Tessitura side's plan (:mod:`bridge.core.writeback`), already joined into ``plan``."""
 
     unit: tuple[int, ...]
     snapshots: tuple[HoldSnapshot, ...]
@@ -134,6 +137,10 @@ class UnitReading:
     plan: Plan
     seatsio_error: BridgeError | None = None
     vanished: Mapping[int, str] = field(default_factory=dict)
+    #: the Tessitura side (``[writeback]`` on): each performance as read, and why others could not be
+    writeback_sides: tuple[TessituraSide, ...] = ()
+    writeback_errors: Mapping[int, BridgeError] = field(default_factory=dict)
+    writeback: WritebackPlan = field(default_factory=WritebackPlan)
 
 
 @dataclass
@@ -309,6 +316,12 @@ class Reconciler:
                 result.errors.append(
                     UnitError.of(exc, pid, prefix=f"performance {pid}: cannot read holds: ")
                 )
+            for pid, exc in reading.writeback_errors.items():
+                result.errors.append(
+                    UnitError.of(
+                        exc, pid, prefix=f"performance {pid}: cannot read for the write-back: "
+                    )
+                )
             if reading.seatsio_error is not None:
                 raise reading.seatsio_error
             desired, observed, ledger = reading.desired, reading.observed, reading.ledger
@@ -317,7 +330,13 @@ class Reconciler:
             if breaker is not None and not breaker.admit(result.plan.released):
                 why = [*reading.vanished.values(), breaker.reason(result.plan.released)]
                 refused = replace(policy, pass_refusal="; ".join(why))
-                result.plan = plan(desired, observed, ledger, refused, channels)
+                result.plan = joined(
+                    plan(desired, observed, ledger, refused, channels),
+                    plan_writeback(reading.writeback_sides, refused),
+                )
+            if apply:  # the write-back ledger follows the layers the pass found
+                store.claim_writeback(reading.writeback.claims)
+                store.forget_writeback(reading.writeback.forgets)
             if apply and result.plan.operations:
                 # every seats.io write of this task (and of the merged calls it joins) passes
                 # the unit's fence, before each attempt
@@ -330,7 +349,9 @@ class Reconciler:
                         before_step=leases.check,
                         send_batched=merger.send if merger is not None else None,
                         clock=self.clock,
+                        tessitura=self._writer(policy).send,
                     )
+                    _found_on_the_way(result)
                     leases.check()
                     await _undo_booked(
                         result,
@@ -416,6 +437,7 @@ class Reconciler:
             performance_ids=unit,
             before_step=before_step,
             clock=self.clock,
+            tessitura=self._writer(policy).send,
         )
         # what round 2 wrote is checked for bookings in between, as round 1's was
         again = UnitResult(unit, second, outcome)
@@ -435,12 +457,18 @@ class Reconciler:
             again.plan, findings=sorted_findings([*again.plan.findings, *carried])
         )
         kept = [r for r in first.results if not _limit_refusal(r)]
-        result.outcome = ApplyOutcome(outcome.run_id, kept + outcome.results)
+        result.outcome = ApplyOutcome(
+            outcome.run_id, kept + outcome.results, first.findings + outcome.findings
+        )
+        _found_on_the_way(result)
         log.info(
             "planned form refused: held by fallback status",
             performances=unit,
             operations=len(second.api_operations),
         )
+
+    def _writer(self, policy: Policy) -> TessituraWriter:
+        return TessituraWriter(self.tessitura, self.store, policy, self.clock)
 
     def _refuse_shared_keys(
         self, result: UnitResult, clashes: Mapping[int, str], *, apply: bool
@@ -541,6 +569,15 @@ class Reconciler:
         if renaming:  # which of these events' channels the bridge made (its own, seats or none)
             policy = replace(policy, made_channels=made_channels(self.store, renaming))
         the_plan = plan(desired, observed, ledger, policy, self.tables.channels)
+        sides: list[TessituraSide] = []
+        side_errors: dict[int, BridgeError] = {}
+        written_back = WritebackPlan()
+        if policy.writeback.on:
+            sides, side_errors = await read_sides(
+                self.tessitura, self.seatsio, self.store, self.tables, policy, snapshots
+            )
+            written_back = plan_writeback(sides, policy)
+            the_plan = joined(the_plan, written_back)
         return UnitReading(
             unit,
             tuple(snapshots),
@@ -551,6 +588,9 @@ class Reconciler:
             observed,
             the_plan,
             vanished=vanished,
+            writeback_sides=tuple(sides),
+            writeback_errors=side_errors,
+            writeback=written_back,
         )
 
     async def _read_vanished_again(
@@ -770,6 +810,15 @@ async def _undo_booked(
             undo, seatsio, store, performance_ids=unit, before_step=before_step, clock=clock
         )
         result.outcome.results.extend(undone.results)
+
+
+def _found_on_the_way(result: UnitResult) -> None:
+    """What the writes found (a layer that raced a Tessitura lift) joins the unit's findings."""
+    found = result.outcome.findings if result.outcome is not None else []
+    known = set(result.plan.findings)
+    new = [f for f in found if f not in known]
+    if new:
+        result.plan = replace(result.plan, findings=sorted_findings([*result.plan.findings, *new]))
 
 
 def _settle_crashed_ops(store: StateStore, performance_id: int) -> None:

@@ -289,6 +289,15 @@ class TessituraWorld:
         with self.mutex:
             self.sold[performance_id].update(seat_ids)
 
+    def sell_open(self, performance_id: int, *seat_ids: int) -> tuple[int, ...]:
+        """Ticket the seats that carry no hold, as a box-office user without hold rights can;
+        returns the seats refused because a hold is on them (nothing is sold then)."""
+        self._check_performance(performance_id)
+        held = tuple(s for s in seat_ids if self.layers(performance_id, s))
+        if not held:
+            self.sell(performance_id, *seat_ids)
+        return held
+
     def refund(self, performance_id: int, *seat_ids: int) -> None:
         """Return seats to inventory."""
         self._check_performance(performance_id)

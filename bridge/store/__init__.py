@@ -1,4 +1,5 @@
-"""The bridge's state store: ledger, journal, per-performance status, for-sale budget, leases.
+"""The bridge's state store: ledger, write-back ledger, journal, per-performance status,
+for-sale budget, leases.
 
 Each of these is a role protocol of ``bridge.store.base`` (``Ledger``, ``Journal``, ...): a caller
 takes the roles it uses; ``StateStore`` is all of them, for what opens and closes a store.
@@ -30,6 +31,7 @@ from bridge.store.base import (
     StatusBoard,
     StoreGoneError,
     SyncOutcome,
+    WritebackLedger,
 )
 from bridge.store.sqlite import SqliteStore, open_store
 
@@ -57,5 +59,6 @@ __all__ = [
     "StatusBoard",
     "StoreGoneError",
     "SyncOutcome",
+    "WritebackLedger",
     "open_store",
 ]

@@ -259,6 +259,33 @@ MIGRATIONS: tuple[Migration, ...] = (
         ),
         ("ALTER TABLE leases ADD COLUMN lingering BOOLEAN NOT NULL DEFAULT false",),
     ),
+    Migration(
+        7,
+        "write-back holds: the Tessitura seats the bridge holds because seats.io sold them",
+        (
+            """CREATE TABLE writeback_holds (
+                performance_id INTEGER NOT NULL,
+                seat_id INTEGER NOT NULL,
+                label TEXT NOT NULL,
+                event_key TEXT NOT NULL,
+                hold_code_id INTEGER NOT NULL,
+                since TEXT,
+                PRIMARY KEY (performance_id, seat_id)
+            ) WITHOUT ROWID""",
+        ),
+        (
+            """CREATE TABLE writeback_holds (
+                venue TEXT NOT NULL,
+                performance_id BIGINT NOT NULL,
+                seat_id BIGINT NOT NULL,
+                label TEXT NOT NULL,
+                event_key TEXT NOT NULL,
+                hold_code_id BIGINT NOT NULL,
+                since TIMESTAMPTZ,
+                PRIMARY KEY (venue, performance_id, seat_id)
+            )""",
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -38,7 +38,13 @@ from bridge.store.postgres_leases import (
     RENEW_LEASE,
     Presence,
 )
-from bridge.store.rows import LEDGER_COLUMNS, OP_COLUMNS, RUN_COLUMNS, STATUS_COLUMNS
+from bridge.store.rows import (
+    LEDGER_COLUMNS,
+    OP_COLUMNS,
+    RUN_COLUMNS,
+    STATUS_COLUMNS,
+    WRITEBACK_COLUMNS,
+)
 from bridge.store.rules import Params, SqlStore, Statements, Tx, aware, utc
 
 Conn = psycopg.Connection[tuple[Any, ...]]
@@ -69,6 +75,21 @@ SQL = Statements(
             since = excluded.since, performance_id = excluded.performance_id""",
     forget="""DELETE FROM ledger
         WHERE venue = %(venue)s AND event_key = %(event_key)s AND label = %(label)s""",
+    writeback_holds=f"SELECT {WRITEBACK_COLUMNS} FROM writeback_holds WHERE venue = %(venue)s",
+    writeback_holds_of=f"""SELECT {WRITEBACK_COLUMNS} FROM writeback_holds
+        WHERE venue = %(venue)s AND performance_id = ANY(%(ids)s::bigint[])""",
+    claim_writeback="""INSERT INTO writeback_holds (venue, performance_id, seat_id, label,
+            event_key, hold_code_id, since)
+        VALUES (%(venue)s, %(performance_id)s, %(seat_id)s, %(label)s, %(event_key)s,
+            %(hold_code_id)s, %(since)s)
+        ON CONFLICT (venue, performance_id, seat_id) DO UPDATE SET
+            label = excluded.label, event_key = excluded.event_key,
+            hold_code_id = excluded.hold_code_id,
+            since = CASE WHEN writeback_holds.label = excluded.label
+                AND writeback_holds.hold_code_id = excluded.hold_code_id
+                THEN coalesce(writeback_holds.since, excluded.since) ELSE excluded.since END""",
+    forget_writeback="""DELETE FROM writeback_holds WHERE venue = %(venue)s
+        AND performance_id = %(performance_id)s AND seat_id = %(seat_id)s""",
     begin_run="""INSERT INTO runs (venue, mode, performance_ids, started_at, plan)
         VALUES (%(venue)s, %(mode)s, %(performance_ids)s, %(started_at)s, %(plan)s)
         RETURNING run_id""",

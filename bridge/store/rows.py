@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from bridge.domain import LedgerEntry, Ownership
+from bridge.domain import LedgerEntry, Ownership, WritebackHold
 from bridge.store.base import (
     DaemonNote,
     Instance,
@@ -26,6 +26,7 @@ from bridge.store.base import (
 ReadTime = Callable[[Any], datetime]
 
 LEDGER_COLUMNS = "event_key, label, ownership, target, since, performance_id"
+WRITEBACK_COLUMNS = "performance_id, seat_id, label, event_key, hold_code_id, since"
 RUN_COLUMNS = "run_id, mode, performance_ids, started_at, finished_at, plan, summary"
 OP_COLUMNS = "run_id, op_index, op, state, started_at, finished_at, error"
 STATUS_COLUMNS = (
@@ -52,6 +53,19 @@ def ledger_entry_of(row: tuple[Any, ...], when: ReadTime) -> LedgerEntry:
         target,
         None if since is None else when(since),
         performance_id,
+    )
+
+
+def writeback_hold_of(row: tuple[Any, ...], when: ReadTime) -> WritebackHold:
+    """One ``writeback_holds`` row, selected as WRITEBACK_COLUMNS."""
+    performance_id, seat_id, label, event_key, hold_code_id, since = row
+    return WritebackHold(
+        int(performance_id),
+        int(seat_id),
+        str(label),
+        str(event_key),
+        int(hold_code_id),
+        None if since is None else when(since),
     )
 
 

@@ -31,7 +31,7 @@ from types import TracebackType
 from typing import Any, ClassVar, Protocol, Self
 
 from bridge.clock import Clock
-from bridge.domain import LedgerEntry
+from bridge.domain import LedgerEntry, WritebackHold
 from bridge.store.base import (
     FOR_SALE_DAILY_LIMIT,
     FOR_SALE_WINDOW,
@@ -56,6 +56,7 @@ from bridge.store.rows import (
     note_of,
     run_of,
     status_of,
+    writeback_hold_of,
 )
 
 #: for-sale rows are kept this long: far beyond any reset date seats.io reports, so a call made
@@ -111,6 +112,17 @@ class Statements:
     claim: str
     #: event_key, label
     forget: str
+
+    # -- write-back ledger: rows (performance_id, seat_id, label, event_key, hold_code_id, since)
+    #: every row
+    writeback_holds: str
+    #: ids (a list)
+    writeback_holds_of: str
+    #: upsert performance_id, seat_id, label, event_key, hold_code_id, since; the stored
+    #: ``since`` stays when the row keeps its label and hold code
+    claim_writeback: str
+    #: performance_id, seat_id
+    forget_writeback: str
 
     # -- journal
     #: mode, performance_ids (JSON text), started_at, plan -> run_id
@@ -316,6 +328,51 @@ class SqlStore(StateStore, ABC):
         if rows:
             with self._transaction(write=True) as tx:
                 tx.executemany(self._sql.forget, rows)
+
+    # -- write-back ledger ------------------------------------------------------------------------
+
+    def writeback_holds(
+        self, performance_ids: Iterable[int] | None = None
+    ) -> dict[tuple[int, int], WritebackHold]:
+        sql, params = self._sql.writeback_holds, self._params()
+        if performance_ids is not None:
+            no_bare_string(performance_ids, "performance_ids")
+            ids = sorted({int(p) for p in performance_ids})
+            if not ids:
+                return {}
+            sql, params["ids"] = self._sql.writeback_holds_of, self._list(ids)
+        holds = (writeback_hold_of(row, self._read_time) for row in self._rows(sql, params))
+        return {(h.performance_id, h.seat_id): h for h in holds}
+
+    def claim_writeback(self, holds: Iterable[WritebackHold]) -> None:
+        """As :meth:`claim`: rows stream into executemany, a bad one rolls the whole claim back.
+        The same seat re-claimed with its label and hold code keeps its first ``since`` (a stored
+        one: a row claimed without one takes the new), so a hold re-sent after a crash still
+        shows how long the seat has been held."""
+        time, venue = self._time, self.venue
+        rows = (
+            {
+                "venue": venue,
+                "performance_id": h.performance_id,
+                "seat_id": h.seat_id,
+                "label": h.label,
+                "event_key": h.event_key,
+                "hold_code_id": h.hold_code_id,
+                "since": None if h.since is None else time(h.since),
+            }
+            for h in holds
+        )
+        with self._transaction(write=True) as tx:
+            tx.executemany(self._sql.claim_writeback, rows)
+
+    def forget_writeback(self, keys: Iterable[tuple[int, int]]) -> None:
+        rows = [
+            self._params(performance_id=performance_id, seat_id=seat_id)
+            for performance_id, seat_id in keys
+        ]
+        if rows:
+            with self._transaction(write=True) as tx:
+                tx.executemany(self._sql.forget_writeback, rows)
 
     # -- journal ----------------------------------------------------------------------------------
 

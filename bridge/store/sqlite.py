@@ -33,7 +33,13 @@ from bridge.clock import SYSTEM, Clock
 from bridge.errors import ConfigError, RetryableError
 from bridge.store.base import LaneBudget, StateStore, StoreGoneError
 from bridge.store.migrations import migrate
-from bridge.store.rows import LEDGER_COLUMNS, OP_COLUMNS, RUN_COLUMNS, STATUS_COLUMNS
+from bridge.store.rows import (
+    LEDGER_COLUMNS,
+    OP_COLUMNS,
+    RUN_COLUMNS,
+    STATUS_COLUMNS,
+    WRITEBACK_COLUMNS,
+)
 from bridge.store.rules import SqlStore, Statements, Tx, aware
 
 MEMORY = ":memory:"
@@ -65,6 +71,20 @@ SQL = Statements(
             ownership = excluded.ownership, target = excluded.target,
             since = excluded.since, performance_id = excluded.performance_id""",
     forget="DELETE FROM ledger WHERE event_key = :event_key AND label = :label",
+    writeback_holds=f"SELECT {WRITEBACK_COLUMNS} FROM writeback_holds",
+    writeback_holds_of=f"""SELECT {WRITEBACK_COLUMNS} FROM writeback_holds
+        WHERE performance_id IN (SELECT value FROM json_each(:ids))""",
+    claim_writeback="""INSERT INTO writeback_holds (performance_id, seat_id, label, event_key,
+            hold_code_id, since)
+        VALUES (:performance_id, :seat_id, :label, :event_key, :hold_code_id, :since)
+        ON CONFLICT (performance_id, seat_id) DO UPDATE SET
+            label = excluded.label, event_key = excluded.event_key,
+            hold_code_id = excluded.hold_code_id,
+            since = CASE WHEN writeback_holds.label = excluded.label
+                AND writeback_holds.hold_code_id = excluded.hold_code_id
+                THEN coalesce(writeback_holds.since, excluded.since) ELSE excluded.since END""",
+    forget_writeback="""DELETE FROM writeback_holds
+        WHERE performance_id = :performance_id AND seat_id = :seat_id""",
     begin_run="""INSERT INTO runs (mode, performance_ids, started_at, plan)
         VALUES (:mode, :performance_ids, :started_at, :plan) RETURNING run_id""",
     add_run_performances="""INSERT INTO run_performances (performance_id, run_id)

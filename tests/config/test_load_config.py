@@ -13,7 +13,7 @@ from bridge.config import (
     load_config,
     resolve_config_path,
 )
-from bridge.core.policy import Policy
+from bridge.core.policy import Policy, WritebackPolicy
 from bridge.domain import SeasonPolicy
 from bridge.runtime import policy_of
 
@@ -255,6 +255,7 @@ def test_safety_section_builds_the_policy(sandbox_copy: Path) -> None:
         force=True,
         bridge_statuses=SAMPLE_STATUSES,
         fallback_status="held-by-bridge",
+        writeback=WritebackPolicy(hold_code_id=90),  # the sandbox's code, its write-back off
     )
 
 

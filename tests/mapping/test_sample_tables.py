@@ -45,6 +45,7 @@ def test_sample_hold_codes_cover_every_hold_code_of_the_venue_by_precedence() ->
         (3, Action.CHANNEL, "artist-comps"),
         (2, Action.STATUS, "held-press"),
         (6, Action.CHANNEL, "subscribers"),
+        (90, Action.IGNORE, None),  # the write-back's own code: never read back
     ]
     assert rules[6].fallback_status == "held-subscription"
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from bridge.domain import LedgerEntry, Ownership
+from bridge.domain import LedgerEntry, Ownership, WritebackHold
 from bridge.store import OpState, PerformanceStatus, RunMode, SyncOutcome
 
 if TYPE_CHECKING:
@@ -21,6 +21,7 @@ T0 = datetime(2026, 11, 30, 20, 0, tzinfo=UTC)
 def fill(store: PostgresStore) -> int:
     """One row of everything; returns the run id."""
     store.claim([LedgerEntry("perf-101", "A-1-1", Ownership.CHANNEL, "house", T0, 101)])
+    store.claim_writeback([WritebackHold(101, 5001, "A-1-1", "perf-101", 7, T0)])
     store.set_performance_status(PerformanceStatus(101, T0, SyncOutcome.CONVERGED, "perf-101"))
     store.put_note("daemon.role", '{"role": "active"}', now=T0)
     assert store.acquire_lease(101, "holder", 3600, now=T0)
@@ -38,6 +39,7 @@ def test_two_venues_in_one_database_see_nothing_of_each_other(open_pg: OpenPostg
     run_a = fill(a)
     assert b.ledger() == {}
     assert b.ledger(["perf-101"]) == {}
+    assert b.writeback_holds() == {} and b.writeback_holds([101]) == {}
     assert b.performance_statuses() == []
     assert b.notes() == []
     assert b.lease_holder(101, now=T0) is None
@@ -51,6 +53,7 @@ def test_two_venues_in_one_database_see_nothing_of_each_other(open_pg: OpenPostg
     # nor can it touch them
     assert b.acquire_lease(101, "other", 60, now=T0)
     b.forget([("perf-101", "A-1-1")])
+    b.forget_writeback([(101, 5001)])
     b.release_lease(101, "holder")
     b.delete_note("daemon.role")
     b.retire_instance("holder")
@@ -63,6 +66,7 @@ def test_two_venues_in_one_database_see_nothing_of_each_other(open_pg: OpenPostg
     assert b.prune_runs(T0 + timedelta(days=365)) == 0
     # and venue a is as it was
     assert set(a.ledger()) == {("perf-101", "A-1-1")}
+    assert set(a.writeback_holds()) == {(101, 5001)}
     assert a.lease_holder(101, now=T0) == "holder"
     assert [n.key for n in a.notes()] == ["daemon.role"]
     assert [i.holder for i in a.instances(3600, now=T0)] == ["holder"]

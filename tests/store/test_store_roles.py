@@ -19,11 +19,13 @@ from bridge.store import (
     SeatTables,
     StateStore,
     StatusBoard,
+    WritebackLedger,
 )
 
 ROLES: tuple[type, ...] = (
     Health,
     Ledger,
+    WritebackLedger,
     Journal,
     StatusBoard,
     ForSaleBudget,

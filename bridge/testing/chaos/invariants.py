@@ -49,7 +49,8 @@ from bridge.store.base import SyncOutcome
 from bridge.testing.daemon import converged as store_converged
 from bridge.testing.sandbox import CHECKOUT, config_store
 
-#: Every hold code of the sample venue is mapped (hold-codes.csv).
+#: The sample venue's hold codes the bridge mirrors (hold-codes.csv; 90, the write-back's own
+#: code, is mapped to ignore).
 MAPPED_CODES = frozenset({1, 2, 3, 4, 5, 6})
 #: The status that holds a seat whose planned form cannot be written, where its code names no
 #: fallback of its own (config/sandbox.toml ``[safety] fallback_status``).

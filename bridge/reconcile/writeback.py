@@ -1,0 +1,305 @@
+"""The Tessitura side of a unit, read and written (two-way write-back; the rules are
+:mod:`bridge.core.writeback`).
+
+Reading: per performance, the objects seats.io shows in a written-back status (one by-status
+report per status), the layers the pass's hold snapshot already read (``includeAllHolds``), the
+write-back ledger, and, when there is anything to add or lift, the seats Tessitura calls sold.
+
+Writing (:class:`TessituraWriter`, called by the apply step for the Tessitura kinds, under the
+unit's lease and fence like any write):
+
+- a hold goes below every layer (ReplaceMode 2) and never onto a sold seat (OnlyAffectAvailable
+  true), its ledger rows claimed before it is sent and withdrawn when Tessitura refused it. A
+  refusal naming a sold seat (the box office sold it since the read) is sent once more without
+  the seats Tessitura now calls sold; a line Tessitura leaves out of its answer is not held;
+- a lift reads the seats' layers right before (``includeAllHolds``) and lifts (HoldCodeId -1,
+  which takes every layer) only the seats where the bridge's layer is alone; it reads them again
+  after, and a layer found there appeared around the lift: it is kept, and said
+  (``writeback_race``). A lift whose outcome is unknown keeps its ledger rows; the next pass
+  reads again. No documented call shows a layer that appeared between the read before and the
+  lift itself: that window is one round trip (docs/api-assumptions.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import structlog
+
+from bridge.clock import SYSTEM, Clock
+from bridge.core.findings import EXAMPLES, Finding, FindingKind
+from bridge.core.plan_model import Operation, OpKind
+from bridge.core.policy import Policy
+from bridge.core.writeback import TessituraSide
+from bridge.domain import HoldSnapshot, SeatHold, WritebackHold
+from bridge.errors import BridgeError, NotFoundError, TerminalError
+from bridge.mapping.model import MappingTables
+from bridge.reconcile.observe import objects_in_status
+from bridge.seatsio.client import SeatsioClient
+from bridge.store.base import WritebackLedger
+from bridge.tessitura import models as m
+from bridge.tessitura.client import TessituraClient
+
+log = structlog.get_logger("seatbridge.writeback")
+
+#: The lift of every hold layer of a seat (the seed's ``HoldCodeId: -1``).
+LIFT_ALL = -1
+#: The error code the fake (and, by assumption, Tessitura) gives a hold refused on a sold seat.
+SEAT_SOLD = "SeatSold"
+
+
+async def read_sides(
+    tessitura: TessituraClient,
+    seatsio: SeatsioClient,
+    store: WritebackLedger,
+    tables: MappingTables,
+    policy: Policy,
+    snapshots: Iterable[HoldSnapshot],
+) -> tuple[list[TessituraSide], dict[int, BridgeError]]:
+    """Each performance's Tessitura side, and why the others could not be read (their side is
+    not planned: nothing added, nothing lifted)."""
+    wb = policy.writeback
+    chosen = [
+        (snap, target.event_key)
+        for snap in snapshots
+        if (target := tables.target_for(snap.performance_id)) is not None
+        and snap.seat_map_id in tables.seat_tables
+    ]
+    if not chosen or not wb.on:
+        return [], {}
+    held = store.writeback_holds([snap.performance_id for snap, _ in chosen])
+    got = await asyncio.gather(
+        *(_side(tessitura, seatsio, snap, key, tables, policy, held) for snap, key in chosen),
+        return_exceptions=True,
+    )
+    sides: list[TessituraSide] = []
+    errors: dict[int, BridgeError] = {}
+    for (snap, _), side in zip(chosen, got, strict=True):
+        if isinstance(side, BaseException):
+            if not isinstance(side, BridgeError):
+                raise side
+            errors[snap.performance_id] = side
+        elif side is not None:
+            sides.append(side)
+    return sides, errors
+
+
+async def _side(
+    tessitura: TessituraClient,
+    seatsio: SeatsioClient,
+    snap: HoldSnapshot,
+    event_key: str,
+    tables: MappingTables,
+    policy: Policy,
+    held: Mapping[tuple[int, int], WritebackHold],
+) -> TessituraSide | None:
+    """One performance's side; None when its event is not in seats.io (the planner says so)."""
+    wb = policy.writeback
+    pid = snap.performance_id
+    online: dict[str, str] = {}
+    try:
+        for status in sorted(wb.statuses):
+            for info in await objects_in_status(seatsio, event_key, status):
+                online.setdefault(info.label, info.status or status)
+    except NotFoundError:
+        return None
+    layers: dict[int, list[SeatHold]] = {}
+    for hold in snap.holds:
+        layers.setdefault(hold.seat_id, []).append(hold)
+    ours = [s for s, ls in layers.items() if any(h.hold_code_id == wb.hold_code_id for h in ls)]
+    rows = {seat: row for (p, seat), row in held.items() if p == pid}
+    sold: frozenset[int] = frozenset()
+    if online or ours:  # only a seat that may get or lose a hold needs its sale state
+        sold = await sold_seats(tessitura, pid, wb.sold_statuses)
+    return TessituraSide(
+        performance_id=pid,
+        event_key=event_key,
+        layers={seat: tuple(ls) for seat, ls in layers.items()},
+        table=tables.seat_tables[snap.seat_map_id].labels,
+        online=online,
+        sold=sold,
+        held=rows,
+        now=snap.taken_at,
+    )
+
+
+async def sold_seats(
+    tessitura: TessituraClient,
+    performance_id: int,
+    statuses: frozenset[int],
+    seat_ids: Iterable[int] | None = None,
+) -> frozenset[int]:
+    """The seats Tessitura calls sold (``statuses``), of ``seat_ids`` when given."""
+    seats = await tessitura.seats(performance_id)
+    keep = None if seat_ids is None else set(seat_ids)
+    return frozenset(
+        s.id
+        for s in seats
+        if s.is_seat and s.seat_status_id in statuses and (keep is None or s.id in keep)
+    )
+
+
+@dataclass(slots=True)
+class WriteReport:
+    """What a Tessitura write found besides its own success: races, seats it left."""
+
+    findings: list[Finding] = field(default_factory=list)
+    note: str | None = None
+
+
+@dataclass
+class TessituraWriter:
+    """Sends the Tessitura kinds of a plan and keeps the write-back ledger (see the module)."""
+
+    tessitura: TessituraClient
+    store: WritebackLedger
+    policy: Policy
+    clock: Clock = SYSTEM
+
+    async def send(self, op: Operation) -> WriteReport:
+        if op.performance_id is None or len(op.seat_ids) != len(op.labels):
+            raise TerminalError(f"{op.kind.value} names no performance or seats; not sent")
+        if op.kind is OpKind.HOLD_IN_TESSITURA:
+            return await self._hold(op)
+        if op.kind is OpKind.LIFT_IN_TESSITURA:
+            return await self._lift(op)
+        raise TerminalError(f"{op.kind.value} is not a Tessitura write")
+
+    # -- hold ----------------------------------------------------------------------------------
+
+    async def _hold(self, op: Operation) -> WriteReport:
+        assert op.performance_id is not None
+        pid, code = op.performance_id, int(op.target)
+        key = op.event_keys[0]
+        now = self.clock.now()
+        wanted = dict(zip(op.seat_ids, op.labels, strict=True))
+        known = self.store.writeback_holds([pid])
+        self.store.claim_writeback(
+            WritebackHold(pid, seat, label, key, code, known[(pid, seat)].since)
+            if (pid, seat) in known
+            else WritebackHold(pid, seat, label, key, code, now)
+            for seat, label in wanted.items()
+        )
+        report = WriteReport()
+        try:
+            answered = await self._send_hold(pid, code, sorted(wanted))
+        except TerminalError as exc:
+            if SEAT_SOLD not in exc.codes:
+                self._withdraw(pid, wanted)
+                raise
+            # sold at the box office since the read: hold the others, once
+            sold = await sold_seats(
+                self.tessitura, pid, self.policy.writeback.sold_statuses, wanted
+            )
+            rest = sorted(set(wanted) - sold)
+            self._withdraw(pid, {s: wanted[s] for s in sold})
+            report.note = f"{len(sold)} seats sold at the box office since the read: not held"
+            if not rest:
+                return report
+            try:
+                answered = await self._send_hold(pid, code, rest)
+            except TerminalError:
+                self._withdraw(pid, {s: wanted[s] for s in rest})
+                raise
+        left = {s: wanted[s] for s in wanted if s not in answered and s in wanted}
+        if left:  # a line left out of the answer was not held (a sold seat skipped)
+            self._withdraw(pid, left)
+            note = f"{len(left)} seats left out of Tessitura's answer: not held"
+            report.note = f"{report.note}; {note}" if report.note else note
+        return report
+
+    async def _send_hold(self, pid: int, code: int, seats: Sequence[int]) -> set[int]:
+        hours = self.policy.writeback.hold_hours
+        until = self.clock.now() + timedelta(hours=hours) if hours else None
+        answer = await self.tessitura.update_seat_holds(
+            pid,
+            [m.SeatHoldRequest(seat_id=s, hold_code_id=code) for s in seats],
+            replace_mode=m.ReplaceMode.BELOW_EXISTING,
+            only_affect_available=True,
+            hold_until=until,
+        )
+        return {h.seat_id for h in answer if h.hold_code_id == code}
+
+    def _withdraw(self, pid: int, seats: Mapping[int, str]) -> None:
+        """Forget the claims of a hold Tessitura did not apply (a refreshed layer that was there
+        before included: the next pass claims what it finds)."""
+        if seats:
+            self.store.forget_writeback((pid, s) for s in seats)
+
+    # -- lift ----------------------------------------------------------------------------------
+
+    async def _lift(self, op: Operation) -> WriteReport:
+        assert op.performance_id is not None
+        pid, code = op.performance_id, int(op.target)
+        label_of = dict(zip(op.seat_ids, op.labels, strict=True))
+        report = WriteReport()
+        before = await self._layers(pid, op.seat_ids)
+        alone = sorted(
+            s for s in op.seat_ids if [h.hold_code_id for h in before.get(s, ())] == [code]
+        )
+        gone = [s for s in op.seat_ids if not before.get(s)]
+        joined = sorted(s for s in op.seat_ids if s not in alone and s not in gone)
+        if gone:  # the layer went by itself (lapsed, lifted by someone): nothing to lift
+            self.store.forget_writeback((pid, s) for s in gone)
+        if joined:
+            report.findings.append(
+                _finding(
+                    FindingKind.WRITEBACK_LIFT_WAITS,
+                    pid,
+                    op.event_keys[0],
+                    code,
+                    [label_of[s] for s in joined],
+                    "seats gained another layer since the pass read them: the bridge's "
+                    "hold stays until it is alone",
+                )
+            )
+        if not alone:
+            return report
+        await self.tessitura.update_seat_holds(
+            pid,
+            [m.SeatHoldRequest(seat_id=s, hold_code_id=LIFT_ALL) for s in alone],
+            replace_mode=m.ReplaceMode.REPLACE_EXISTING,
+            only_affect_available=False,
+        )
+        self.store.forget_writeback((pid, s) for s in alone)
+        after = await self._layers(pid, alone)
+        raced = sorted(s for s in alone if after.get(s))
+        if raced:
+            codes = sorted({h.hold_code_id for s in raced for h in after[s]})
+            report.findings.append(
+                _finding(
+                    FindingKind.WRITEBACK_RACE,
+                    pid,
+                    op.event_keys[0],
+                    code,
+                    [label_of[s] for s in raced],
+                    f"a layer (hold codes {', '.join(map(str, codes))}) appeared on seats around "
+                    "the bridge's lift: kept as it is",
+                )
+            )
+            log.warning("write-back lift raced a new layer", performance=pid, seats=raced)
+        return report
+
+    async def _layers(self, pid: int, seat_ids: Iterable[int]) -> dict[int, list[SeatHold]]:
+        holds = await self.tessitura.seat_holds(pid, seat_ids=seat_ids, include_all_holds=True)
+        out: dict[int, list[SeatHold]] = {}
+        for h in holds:
+            out.setdefault(h.seat_id, []).append(SeatHold(h.seat_id, h.hold_code_id, h.priority))
+        return out
+
+
+def _finding(
+    kind: FindingKind, pid: int, key: str, code: int, labels: list[str], detail: str
+) -> Finding:
+    return Finding(
+        kind,
+        performance_id=pid,
+        event_key=key,
+        hold_code_id=code,
+        labels=tuple(sorted(labels)[:EXAMPLES]),
+        count=len(labels),
+        detail=f"{len(labels)} {detail}",
+    )

@@ -1,0 +1,255 @@
+"""The two-way write-back through a whole pass against the sandbox: what seats.io sold becomes the
+bridge's Tessitura hold, below every box-office layer, and goes only when it is alone."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from sandbox_bench import Bench, bench_fixture, cfg_fixture  # noqa: F401
+
+from bridge.core.findings import FindingKind
+from bridge.core.plan_model import OpKind
+from bridge.core.policy import WritebackPolicy
+from bridge.reconcile.run import Reconciler
+from bridge.runtime import reconciler_for
+
+WEB = 90  # the sample's write-back code (an ignore row)
+HOUSE = 1
+PID, EVENT = 201, "perf-201"
+
+
+def writing_back(bench: Bench, mode: str = "apply", **options: object) -> Reconciler:
+    r = reconciler_for(bench.cfg, bench.tessitura, bench.seatsio, bench.store)
+    r.policy = replace(
+        r.policy,
+        writeback=WritebackPolicy(mode=mode, hold_code_id=WEB, **options),  # type: ignore[arg-type]
+    )
+    return r
+
+
+def codes(bench: Bench, label: str, pid: int = PID) -> list[int]:
+    """The seat's layers, top first."""
+    return [layer.hold_code_id for layer in bench.box.tessitura_world.layers(pid, bench.seat(label))]
+
+
+async def test_a_seat_booked_online_is_held_in_tessitura_and_freed_when_released(
+    bench: Bench,
+) -> None:
+    label = "Orchestra-C-5"
+    r = writing_back(bench)
+    await r.reconcile([PID], apply=True)
+    bench.box.seatsio_world.book(EVENT, [label])
+    report = await r.reconcile([PID], apply=True)
+    assert codes(bench, label) == [WEB]
+    assert report.ending.value == "converged"
+    held = bench.store.writeback_holds([PID])
+    assert [(h.label, h.hold_code_id) for h in held.values()] == [(label, WEB)]
+    again = await r.reconcile([PID], apply=True)
+    assert again.plan.is_empty  # converged: nothing written twice
+    bench.box.seatsio_world.release(EVENT, [label])
+    await r.reconcile([PID], apply=True)
+    assert codes(bench, label) == []
+    assert bench.store.writeback_holds([PID]) == {}
+
+
+async def test_the_write_back_goes_below_a_box_office_hold_and_waits_for_it(bench: Bench) -> None:
+    label = "Orchestra-C-6"
+    seat = bench.seat(label)
+    r = writing_back(bench)
+    bench.box.seatsio_world.book(EVENT, [label])
+    bench.box.tessitura_world.hold(PID, [seat], HOUSE)
+    await r.reconcile([PID], apply=True)
+    assert codes(bench, label) == [HOUSE, WEB]  # never above the box office's layer
+    bench.box.seatsio_world.release(EVENT, [label])
+    report = await r.reconcile([PID], apply=True)
+    assert codes(bench, label)[0] == HOUSE  # a -1 would have taken the house seat's hold too
+    assert WEB in codes(bench, label)
+    assert any(f.kind is FindingKind.WRITEBACK_LIFT_WAITS for f in report.plan.findings)
+    bench.box.tessitura_world.update(PID, [_line(seat, -1)])  # the box office lifts its hold
+    bench.box.tessitura_world.hold(PID, [seat], WEB, mode=2)  # (the -1 took both; put ours back)
+    await r.reconcile([PID], apply=True)
+    assert codes(bench, label) == []
+
+
+async def test_a_seat_sold_at_the_box_office_gets_no_write_back(bench: Bench) -> None:
+    label = "Orchestra-C-7"
+    r = writing_back(bench)
+    bench.box.tessitura_world.sell(PID, bench.seat(label))
+    bench.box.seatsio_world.book(EVENT, [label])
+    report = await r.reconcile([PID], apply=True)
+    assert codes(bench, label) == []
+    assert not [op for op in report.plan.operations if op.kind.is_tessitura]
+
+
+async def test_a_box_office_sale_after_the_write_back_lifts_it(bench: Bench) -> None:
+    label = "Orchestra-C-8"
+    r = writing_back(bench)
+    bench.box.seatsio_world.book(EVENT, [label])
+    await r.reconcile([PID], apply=True)
+    assert codes(bench, label) == [WEB]
+    bench.box.tessitura_world.sell(PID, bench.seat(label))  # the online order reached Tessitura
+    await r.reconcile([PID], apply=True)
+    assert codes(bench, label) == []
+
+
+async def test_report_mode_says_what_it_would_write_and_writes_nothing(bench: Bench) -> None:
+    label = "Orchestra-C-9"
+    r = writing_back(bench, mode="report")
+    bench.box.seatsio_world.book(EVENT, [label])
+    report = await r.reconcile([PID], apply=True)
+    assert codes(bench, label) == []
+    planned = [f for f in report.plan.findings if f.kind is FindingKind.WRITEBACK_PLANNED]
+    assert [f.labels for f in planned] == [(label,)]
+
+
+async def test_the_dry_run_plan_shows_the_tessitura_side(bench: Bench) -> None:
+    label = "Orchestra-C-10"
+    r = writing_back(bench)
+    bench.box.seatsio_world.book(EVENT, [label])
+    report = await r.reconcile([PID], apply=False)
+    (op,) = [op for op in report.plan.operations if op.kind is OpKind.HOLD_IN_TESSITURA]
+    assert op.labels == (label,) and op.seat_ids == (bench.seat(label),)
+    assert op.to_json()["performance_id"] == PID
+    assert codes(bench, label) == []
+
+
+async def test_the_bridge_never_reads_its_own_write_back_as_a_box_office_hold(
+    bench: Bench,
+) -> None:
+    label = "Orchestra-C-11"
+    r = writing_back(bench)
+    bench.box.seatsio_world.book(EVENT, [label])
+    await r.reconcile([PID], apply=True)
+    bench.box.seatsio_world.release(EVENT, [label])
+    bench.box.tessitura_world.hold(PID, [bench.seat(label)], HOUSE)  # keeps ours under it
+    report = await r.reconcile([PID], apply=True)
+    # the house hold is mirrored to seats.io; the write-back layer under it changes nothing
+    assert bench.box.seatsio_world.channel_of(EVENT, label) == "house"
+    assert not [f for f in report.plan.findings if f.kind is FindingKind.UNKNOWN_HOLD_CODE]
+
+
+@pytest.mark.parametrize("reading", ["refuse", "skip"])
+async def test_a_seat_sold_between_read_and_hold_is_left_and_the_rest_held(
+    bench: Bench, reading: str
+) -> None:
+    sold, other = "Orchestra-D-1", "Orchestra-D-2"
+    r = writing_back(bench)
+    bench.box.seatsio_world.book(EVENT, [sold, other])
+    world = bench.box.tessitura_world
+    world.sold_seat_lines = "skip" if reading == "skip" else world.sold_seat_lines
+    reading_now = await r.read_unit((PID,))
+    world.sell(PID, bench.seat(sold))  # the box office sells it after the read
+    from bridge.reconcile.writeback import TessituraWriter
+
+    (op,) = [o for o in reading_now.plan.operations if o.kind is OpKind.HOLD_IN_TESSITURA]
+    report = await TessituraWriter(bench.tessitura, bench.store, r.policy).send(op)
+    assert codes(bench, sold) == [] and codes(bench, other) == [WEB]
+    assert report.note
+    assert set(h.label for h in bench.store.writeback_holds([PID]).values()) == {other}
+
+
+def _line(seat: int, code: int) -> object:
+    from bridge.sandbox.tessitura_world import HoldRequest
+
+    return HoldRequest(seat, code)
+
+
+def _hold_drop(bench: Bench) -> None:
+    """The next hold write lands in Tessitura, then its answer is lost (an unknown outcome)."""
+    from bridge.sandbox.control import Faults
+
+    bench.box.tessitura_control.set_faults(
+        Faults(method="POST", path_pattern=r"Seats/Holds", drop_rate=1.0, count=1)
+    )
+
+
+async def test_an_unknown_hold_keeps_its_claim_and_no_lift_follows_it(bench: Bench) -> None:
+    going, coming = "Orchestra-E-1", "Orchestra-E-2"
+    r = writing_back(bench)
+    bench.box.seatsio_world.book(EVENT, [going])
+    await r.reconcile([PID], apply=True)
+    assert codes(bench, going) == [WEB]
+    bench.box.seatsio_world.release(EVENT, [going])
+    bench.box.seatsio_world.book(EVENT, [coming])
+    _hold_drop(bench)
+    report = await r.reconcile([PID], apply=True)
+    states = {r.op.kind: r.state for r in report.units[0].outcome.results}  # type: ignore[union-attr]
+    assert states[OpKind.HOLD_IN_TESSITURA] == "unknown"
+    assert states[OpKind.LIFT_IN_TESSITURA] == "skipped"  # never a lift after an unknown
+    assert codes(bench, going) == [WEB] and codes(bench, coming) == [WEB]
+    assert report.ending.value == "error"
+    labels = {h.label for h in bench.store.writeback_holds([PID]).values()}
+    assert labels == {going, coming}  # the unknown hold's claim is kept
+    await r.reconcile([PID], apply=True)  # read again: the hold is there, the lift goes
+    assert codes(bench, going) == [] and codes(bench, coming) == [WEB]
+    assert {h.label for h in bench.store.writeback_holds([PID]).values()} == {coming}
+
+
+async def test_a_layer_that_appears_before_the_lift_keeps_the_bridge_layer(bench: Bench) -> None:
+    label = "Orchestra-E-3"
+    seat = bench.seat(label)
+    r = writing_back(bench)
+    bench.box.seatsio_world.book(EVENT, [label])
+    await r.reconcile([PID], apply=True)
+    bench.box.seatsio_world.release(EVENT, [label])
+    reading = await r.read_unit((PID,))
+    (op,) = [o for o in reading.plan.operations if o.kind is OpKind.LIFT_IN_TESSITURA]
+    bench.box.tessitura_world.hold(PID, [seat], HOUSE)  # the box office, after the pass read
+    from bridge.reconcile.writeback import TessituraWriter
+
+    report = await TessituraWriter(bench.tessitura, bench.store, r.policy).send(op)
+    assert codes(bench, label) == [HOUSE, WEB]
+    assert [f.kind for f in report.findings] == [FindingKind.WRITEBACK_LIFT_WAITS]
+
+
+async def test_a_layer_that_appears_around_the_lift_is_kept_and_reported(bench: Bench) -> None:
+    label = "Orchestra-E-4"
+    seat = bench.seat(label)
+    r = writing_back(bench)
+    bench.box.seatsio_world.book(EVENT, [label])
+    await r.reconcile([PID], apply=True)
+    bench.box.seatsio_world.release(EVENT, [label])
+    send = bench.tessitura.update_seat_holds
+
+    async def box_office_right_after(*args: object, **kwargs: object) -> object:
+        answer = await send(*args, **kwargs)  # type: ignore[arg-type]
+        bench.box.tessitura_world.hold(PID, [seat], HOUSE)  # lands just after the -1
+        return answer
+
+    bench.tessitura.update_seat_holds = box_office_right_after  # type: ignore[method-assign]
+    report = await r.reconcile([PID], apply=True)
+    assert codes(bench, label) == [HOUSE]
+    race = [f for f in report.plan.findings if f.kind is FindingKind.WRITEBACK_RACE]
+    assert race and race[0].labels == (label,)
+    assert bench.store.writeback_holds([PID]) == {}
+
+
+async def test_a_lift_refused_for_a_locked_seat_keeps_the_hold_and_its_row(bench: Bench) -> None:
+    label = "Orchestra-E-5"
+    seat = bench.seat(label)
+    r = writing_back(bench)
+    bench.box.seatsio_world.book(EVENT, [label])
+    await r.reconcile([PID], apply=True)
+    bench.box.seatsio_world.release(EVENT, [label])
+    bench.box.tessitura_world.lock(PID, seat)  # someone's pending transaction
+    report = await r.reconcile([PID], apply=True)
+    assert report.ending.value == "error"
+    assert codes(bench, label) == [WEB]
+    assert {h.label for h in bench.store.writeback_holds([PID]).values()} == {label}
+    bench.box.tessitura_world.unlock(PID)
+    await r.reconcile([PID], apply=True)
+    assert codes(bench, label) == []
+
+
+async def test_a_failed_read_of_the_online_side_is_an_error_not_converged(bench: Bench) -> None:
+    from bridge.sandbox.control import Faults
+
+    r = writing_back(bench)
+    bench.box.seatsio_world.book(EVENT, ["Orchestra-E-6"])
+    bench.box.seatsio_control.set_faults(
+        Faults(method="GET", path_pattern=r"reports/events/.*/byStatus", error_rate=1.0)
+    )
+    report = await r.reconcile([PID], apply=True)
+    assert report.ending.value == "error"
+    assert codes(bench, "Orchestra-E-6") == []
