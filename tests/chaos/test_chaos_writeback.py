@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import contextlib
 import random
+import subprocess
+import sys
 from itertools import pairwise
 from pathlib import Path
 
@@ -16,11 +18,9 @@ from bridge.sandbox.tessitura_world import HoldConflictError, HoldRequest, Repla
 from bridge.testing.chaos import invariants as inv
 from bridge.testing.chaos.runner import (
     TIMEOUT_S,
-    WRITEBACK_ROW,
     Traffic,
     Writeback,
     chaos_config,
-    ensure_writeback_code,
 )
 from bridge.testing.chaos.schedule import (
     PROFILES,
@@ -42,7 +42,7 @@ WB = WRITEBACK_CODE
 
 def _box() -> tuple[Sandbox, inv.Seen]:
     box = Sandbox()
-    ensure_writeback_code(box, WB)
+    assert box.tessitura_world.hold_code(WB) is not None  # the sample's "Sold Online"
     seen = inv.Seen.start(box)
     seen.writeback_code = WB
     return box, seen
@@ -206,11 +206,18 @@ def test_the_writeback_config_is_written_only_when_the_profile_asks(tmp_path: Pa
     (tmp_path / "b").mkdir()
     plain = sandbox_config(tmp_path / "a", "http://127.0.0.1:1", "http://127.0.0.1:2")
     config, table = chaos_config(plain, tmp_path / "a", None)
-    assert "[writeback]" not in config.read_text() and f"\n{WB}," not in table.read_text()
+    assert '\nmode = "apply"' not in config.read_text()
     other = sandbox_config(tmp_path / "b", "http://127.0.0.1:1", "http://127.0.0.1:2")
     config, table = chaos_config(other, tmp_path / "b", None, writeback=True)
     text = config.read_text()
+    assert text.count("[writeback]") == 1
     assert '[writeback]\nmode = "apply"\nhold_code = 90\n' in text
     rows = [r for r in table.read_text().splitlines() if r.startswith(f"{WB},")]
     assert len(rows) == 1 and rows[0].split(",")[1] == "ignore"
-    assert WRITEBACK_ROW.startswith(f"{WB},ignore,")
+    check = subprocess.run(
+        [sys.executable, "-m", "bridge", "config", "check", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "write-back: apply, hold code 90" in check.stdout, check.stdout + check.stderr

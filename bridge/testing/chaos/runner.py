@@ -47,7 +47,6 @@ from bridge.sandbox.tessitura_world import (
     HoldRequestError,
     ReplaceMode,
 )
-from bridge.sandbox.venue import HoldCode
 from bridge.testing import postgres
 from bridge.testing.chaos import invariants as inv
 from bridge.testing.chaos.schedule import (
@@ -333,11 +332,9 @@ def quiet_sandbox_server() -> Iterator[None]:
         logger.setLevel(level)
 
 
-#: The write-back settings of the ``writeback`` profile's boxes.
+#: The write-back settings of the ``writeback`` profile's boxes (in place of the sample's, off).
 WRITEBACK_SETTINGS = f'[writeback]\nmode = "apply"\nhold_code = {WRITEBACK_CODE}\n'
-#: The write-back code's row of the hold-code table (``ignore``: the bridge never reads its own
-#: write-back as a box-office hold), where the sample's table has none yet.
-WRITEBACK_ROW = f"{WRITEBACK_CODE},ignore,,{WRITEBACK_CODE},,,\n"
+_WRITEBACK_SECTION = re.compile(r"(?ms)^\[writeback\]\n.*?(?=^\[|\Z)")
 
 
 def chaos_config(
@@ -346,16 +343,14 @@ def chaos_config(
     """The served sandbox's config made fit for chaos: its own copy of the hold-code table
     (edited mid-run), short timeouts and cadences, short leases, and the shared store when
     ``pg_url``; with ``writeback``, the write-back applied with :data:`WRITEBACK_CODE` (the
-    caller checks :func:`knows` first: an unknown section is refused)."""
+    sample's table maps it to ignore; the caller checks :func:`knows` first)."""
     with_daemon_settings(config, SETTINGS)
     text = config.read_text(encoding="utf-8")
     table = Path(re.findall(r'hold_codes = "([^"]+)"', text)[0])
     own = folder / "hold-codes.csv"
     shutil.copyfile(table, own)
     if writeback:
-        rows = own.read_text(encoding="utf-8")
-        if not re.search(rf"(?m)^{WRITEBACK_CODE},", rows):
-            own.write_text(rows.rstrip("\n") + "\n" + WRITEBACK_ROW, encoding="utf-8")
+        text = _WRITEBACK_SECTION.sub("", text)
         text = f"{text.rstrip()}\n\n{WRITEBACK_SETTINGS}"
     text = text.replace(f'hold_codes = "{table}"', f'hold_codes = "{own}"')
     text = re.sub(r"(?m)^timeout_s = .*$", f"timeout_s = {TIMEOUT_S}", text)
@@ -666,7 +661,8 @@ class Writeback:
         if not seats:
             return
         seat = self.rng.choice(sorted(seats))
-        tess.sell(pid, seat)
+        if tess.sell_open(pid, seat):  # a hold came meanwhile: the box office cannot sell it
+            return
         self.counts["office_sales"] += 1
         if self._view_status(pid, seat) in (BOOKED, RESALE):
             self.counts["office_sales_of_seats_booked_online"] += 1
@@ -742,14 +738,6 @@ class Writeback:
         self.locked.clear()
 
 
-def ensure_writeback_code(box: Sandbox, code: int) -> None:
-    """The fake Tessitura knows hold code ``code`` (where the sample venue has none yet)."""
-    world = box.tessitura_world
-    if world.hold_code(code) is None:
-        extra = HoldCode(code, "Sold online (write-back)", "WEB", "Online")
-        world.venue = dataclasses.replace(world.venue, hold_codes=(*world.venue.hold_codes, extra))
-
-
 def run_schedule(
     schedule: Schedule, folder: Path, *, pg_url: str | None = None, outputs: bool = True
 ) -> Outcome:
@@ -774,8 +762,6 @@ def run_schedule(
                 "this checkout's config does not know"
             )
             return outcome
-        if writeback:
-            ensure_writeback_code(box, WRITEBACK_CODE)
         config, table = chaos_config(config, folder, shared, writeback=writeback)
         configs, offsets = instance_configs(config, schedule.processes)
         seen = inv.Seen.start(box)

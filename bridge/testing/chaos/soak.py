@@ -15,11 +15,10 @@ partner's channel takes held seats) with the vendor faults and signals; the ``sh
 step before the config has a clock offset) is counted under ``steps_not_played_by_kind``.
 
 The ``writeback`` profile (issue 26) runs the chaos boxes with ``[writeback] mode = "apply"`` and
-``hold_code = 90`` (the runner adds a ``90,ignore`` row to its copy of the hold-code table, and
-hold code 90 to the fake venue, where the sample has none). Beside the usual traffic and fewer
-vendor faults, on one or two shared performances: the box office puts hold layers (codes 1-6,
-above or below the others, often on seats carrying 90 or booked online), takes its own off, lifts
-a seat's layers and sells seats; online buyers book, resell and release seats; and the
+``hold_code = 90`` (the sample's "Sold Online", an ``ignore`` row of its table). Beside the usual
+traffic and fewer vendor faults, on one or two shared performances: the box office puts hold
+layers (codes 1-6, above or below the others, often on seats carrying 90 or booked online), takes
+its own off, lifts a seat's layers and sells seats without a hold; online buyers book, resell and release seats; and the
 write-back's POST Seats/Holds fails (``tessitura_write_fault``: applied then 500, applied then
 hung past the client timeout, or refused 409 SeatLocked). Its invariants, beside the others: no
 box-office layer lost (the record of what the box office put and did not take off itself), no
