@@ -681,14 +681,14 @@ class Writeback:
         key = venue.performance(pid).event_key
         mine = [(p, label) for p, label in self.booked if p == pid]
         r = self.rng.random()
-        if r < 0.3 and mine:
+        if r < 0.2 and mine:
             p, label = self.rng.choice(mine)
             if self.traffic._act(lambda: world.release(key, [label]), key, label):
                 self.booked.remove((p, label))
                 self.seen.buyer_freed.add((key, label))
                 self.counts["online_releases"] += 1
             return
-        if r < 0.4 and mine:
+        if r < 0.28 and mine:
             p, label = self.rng.choice(mine)
             layers = tess.layers(pid, venue.seat_by_label(label).id)
             view = world.object_view(key, label)
@@ -1096,6 +1096,13 @@ def _play(
         )
     outcome.hit.update(actors.counts)
     if seen.writeback_code is not None:
+        posts = [
+            e
+            for e in box.tessitura_control.log.entries
+            if e.method == "POST" and e.path.endswith("/Seats/Holds")
+        ]
+        outcome.hit["writeback_posts"] += len(posts)
+        outcome.hit["writeback_posts_refused_409"] += sum(1 for e in posts if e.status == 409)
         refused = box.tessitura_world.sold_seat_refusals[seen.writeback_code]
         outcome.hit["writeback_lines_refused_on_sold_seats"] += refused
         outcome.hit["box_office_layers_missing_then_back"] += seen.office_restored

@@ -552,7 +552,7 @@ def _world(seed: int, p: Profile) -> list[Step]:
 
 #: How many write-back actors' steps a schedule gets (each), and their moves.
 WRITEBACK_STEPS = (2, 4)
-WRITEBACK_MOVES = (3, 8)
+WRITEBACK_MOVES = (4, 10)
 #: How many performances the actors share in a schedule: few, so that they meet on seats.
 WRITEBACK_PERFORMANCES = (1, 2)
 
@@ -591,7 +591,7 @@ def _writeback(seed: int, p: Profile, steps: list[Step]) -> list[Step]:
                 fault=TESSITURA_WRITE_FAULT,
                 path=WRITE_PATH,
                 rate=1.0 if variant != "500_after_apply" else rng.choice((0.5, 1.0)),
-                duration_s=round(min(room - 0.1, rng.uniform(0.8, 3.0)), 2),
+                duration_s=round(min(room - 0.1, rng.uniform(1.5, 3.5)), 2),
                 variant=variant,
                 performances=perfs,
             )
