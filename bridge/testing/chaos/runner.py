@@ -583,6 +583,9 @@ class Writeback:
         self.counts: Counter[str] = Counter()
         #: performance -> seats locked by a ``409_locked`` write fault
         self.locked: dict[int, set[int]] = {}
+        #: performances under a ``409_locked`` write fault: a seat a buyer books or frees there is
+        #: locked at once, so that the write-back's next POST for it meets the lock
+        self.locking: set[int] = set()
 
     def _label(self, seat: int) -> str:
         return str(self.box.venue.seat(seat).label)
@@ -687,6 +690,7 @@ class Writeback:
                 self.booked.remove((p, label))
                 self.seen.buyer_freed.add((key, label))
                 self.counts["online_releases"] += 1
+                self._lock_if_locking(pid, label)
             return
         if r < 0.28 and mine:
             p, label = self.rng.choice(mine)
@@ -706,12 +710,22 @@ class Writeback:
         if self.traffic._act(lambda: world.book(key, [label]), key, label):
             self.booked.append((pid, label))
             self.counts["online_bookings"] += 1
+            self._lock_if_locking(pid, label)
+
+    def _lock_if_locking(self, pid: int, label: str) -> None:
+        if pid in self.locking:
+            seat = self.box.venue.seat_by_label(label).id
+            self.box.tessitura_world.lock(pid, seat)
+            self.locked.setdefault(pid, set()).add(seat)
+            self.counts["seats_locked"] += 1
 
     def lock_writes(self, pids: tuple[int, ...]) -> None:
         """Lock the seats the write-back is about to write on ``pids`` (booked online without
         its code; its code alone on a seat free online), or, when there are none, a few booked
-        ones: another user's pending transaction, so that its POSTs are refused 409."""
+        ones, and from now on each seat a buyer books or frees there: another user's pending
+        transaction, so that the write-back's POSTs are refused 409."""
         tess, world, venue = self.box.tessitura_world, self.box.seatsio_world, self.box.venue
+        self.locking.update(pids)
         for pid in pids:
             key = venue.performance(pid).event_key
             due, booked = [], []
@@ -732,6 +746,7 @@ class Writeback:
                 self.counts["seats_locked"] += len(new)
 
     def unlock(self) -> None:
+        self.locking.clear()
         for pid, seats in self.locked.items():
             if seats:
                 self.box.tessitura_world.unlock(pid, *sorted(seats))
