@@ -221,3 +221,33 @@ def test_the_writeback_config_is_written_only_when_the_profile_asks(tmp_path: Pa
         timeout=60,
     )
     assert "write-back: apply, hold code 90" in check.stdout, check.stdout + check.stderr
+
+
+def test_under_a_409_fault_a_seat_booked_online_is_locked_at_once_and_freed_after() -> None:
+    box, seen = _box()
+    actors = Writeback(box, random.Random(8), seen, Traffic(box, random.Random(9), seen), WB)
+    actors.lock_writes((GALA,))
+    before = set(box.tessitura_world.locked[GALA])
+    while actors.counts["online_bookings"] == 0:
+        actors.buyer((GALA,))
+    label = actors.booked[-1][1]
+    seat = box.venue.seat_by_label(label).id
+    assert seat not in before and box.tessitura_world.is_locked(GALA, seat)
+    with pytest.raises(HoldConflictError):  # the write-back's hold for it meets the lock
+        box.tessitura_world.update(GALA, [HoldRequest(seat, WB)], mode=ReplaceMode.BELOW_EXISTING)
+    actors.unlock()
+    assert not box.tessitura_world.locked[GALA] and not actors.locking
+
+
+@pytest.mark.slow
+def test_a_writeback_schedule_end_to_end_loses_no_layer_and_converges(tmp_path: Path) -> None:
+    """One schedule of the writeback profile through `seatbridge run` (one instance, SQLite):
+    the bridge writes back while the box office and buyers act and its calls fail."""
+    from bridge.testing.chaos.runner import run_schedule
+    from bridge.testing.chaos.soak import report_failure
+
+    outcome = run_schedule(generate(8, "writeback", scaled=False), tmp_path / "run")
+    if outcome.violations:
+        pytest.fail(report_failure(outcome, tmp_path), pytrace=False)
+    assert outcome.converged_after_s is not None
+    assert outcome.hit["writeback_posts"] > 0 and outcome.hit["office_layers_put"] > 0

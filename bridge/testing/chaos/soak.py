@@ -24,7 +24,7 @@ hung past the client timeout, or refused 409 SeatLocked). Its invariants, beside
 box-office layer lost (the record of what the box office put and did not take off itself), no
 write-back line landed on a seat sold at the box office, and, after the faults stop, every seat
 booked or in resale online (not sold in Tessitura) carries 90 and no seat free online carries 90
-alone. 300 schedules with two jobs take about an hour; ``requests_faulted_by_kind`` counts what
+alone. 300 schedules with two jobs take 30 to 60 minutes; ``requests_faulted_by_kind`` counts what
 the actors did (``office_layers_put``, ``office_sales_of_seats_booked_online``, ``seats_locked``,
 ``box_office_layers_missing_then_back``, ``writeback_lines_refused_on_sold_seats``). A checkout
 whose config has no ``[writeback]`` section fails every schedule of this profile at once.
