@@ -21,7 +21,13 @@ import click
 from bridge.commands.config import config_option, load_or_exit, report_problems
 from bridge.commands.render import echo, terminal
 from bridge.config import redact
-from bridge.core.explain import JournalEntry, PerformanceFacts, SeatFacts, SeatState
+from bridge.core.explain import (
+    JournalEntry,
+    PerformanceFacts,
+    SeatFacts,
+    SeatState,
+    WritebackFact,
+)
 from bridge.errors import BridgeError, ConfigError
 from bridge.logs import configure
 from bridge.reconcile.explain_gather import explain_performance
@@ -114,7 +120,8 @@ def explain(
     """Why each seat of a performance is (not) on sale: its Tessitura holds (every layer, with
     priority and end date), the mapping rows that decide it, what seats.io should show and
     shows, whether the bridge owns it (ledger), the rule that applies and its last journaled
-    operations. Reads only: nothing is changed.
+    operations; with [writeback] on, its Tessitura side too (the bridge's write-back layer, the
+    write-back ledger, what the write-back plans and why). Reads only: nothing is changed.
 
     \b
     Without a seat filter: counts per state and one line per seat that is not
@@ -199,6 +206,15 @@ def header_lines(facts: PerformanceFacts) -> list[str]:
         lines.append(f"pending: {len(api)} operation(s) the next reconcile would run")
     if facts.unfinished:
         lines.append(f"unfinished: {len(facts.unfinished)} journaled operation(s) never finished")
+    wb = facts.writeback
+    if wb is not None:
+        lines.append(
+            f"write-back ({wb.mode}, code {wb.hold_code}): the ledger holds {wb.held} seat(s) "
+            f"in Tessitura; {'apply would' if wb.mode == 'report' else 'next reconcile'}: "
+            f"hold {wb.holds}, lift {wb.lifts}"
+        )
+        if wb.error:
+            lines.append(f"write-back side not read: {redact(wb.error)}")
     return lines
 
 
@@ -226,7 +242,10 @@ def seat_lines(s: SeatFacts) -> list[str]:
             name = f" {h.description}" if h.description else ""
             until = f", until {when(h.end_date)}" if h.end_date else ""
             win = ", decides" if h.wins else ""
-            lines.append(f"  hold:     code {h.code}{name} (priority {h.priority}{until}{win})")
+            ours = ", the bridge's write-back" if h.writeback else ""
+            lines.append(
+                f"  hold:     code {h.code}{name} (priority {h.priority}{until}{win}{ours})"
+            )
             lines.append(f"            mapping: {h.mapping()}")
     else:
         lines.append("  hold:     none in Tessitura")
@@ -244,6 +263,8 @@ def seat_lines(s: SeatFacts) -> list[str]:
             lines.append(f"  ledger:   owned on {e.event_key}: {e.ownership.value}{target}{since}")
     else:
         lines.append("  ledger:   not owned by the bridge")
+    if s.writeback is not None:
+        lines += writeback_lines(s.writeback)
     for f in s.findings:
         lines.append(f"  finding:  {f.kind.value}: {f.detail}")
     for j in s.journal[:5]:
@@ -251,6 +272,13 @@ def seat_lines(s: SeatFacts) -> list[str]:
     if not s.journal:
         lines.append("  journal:  no operation on it in the latest runs")
     return lines
+
+
+def writeback_lines(wb: WritebackFact) -> list[str]:
+    """The seat's Tessitura side: the bridge's layer and its ledger row, then the plan."""
+    layer = f"code {wb.hold_code} on the seat" if wb.layer else f"no code {wb.hold_code} layer"
+    ledger = f"ledger holds it since {when(wb.since)}" if wb.in_ledger else "not in its ledger"
+    return [f"  tessitura: write-back {layer}, {ledger}", f"  tessitura: {wb.phrase()}"]
 
 
 def journal_phrase(j: JournalEntry) -> str:

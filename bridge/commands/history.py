@@ -121,13 +121,19 @@ def history_lines(logs: Sequence[RunLog]) -> list[str]:
         lines.append(f"run {r.run_id}  {_when(r.started_at)}  {r.mode.value}  unit {unit}")
         lines.append(f"  {end}; {len(log.ops)} operation(s)")
         for op in log.ops:
-            target = f" {op.target}" if op.target else ""
             keys = ", ".join(op.event_keys)
-            lines.append(f"  {op.state:<8} {op.kind}{target} on {keys}")
+            if op.is_tessitura:  # the write-back: a hold code on a performance's seats
+                code = f" code {op.target}" if op.target else ""
+                perf = f"performance {op.performance_id}" if op.performance_id else "Tessitura"
+                lines.append(f"  {op.state:<8} {op.kind}{code} on {perf} ({keys})")
+            else:
+                target = f" {op.target}" if op.target else ""
+                lines.append(f"  {op.state:<8} {op.kind}{target} on {keys}")
             if op.labels:
                 named = ", ".join(op.labels[:NAMED])
                 more = f" (+{len(op.labels) - NAMED} more)" if len(op.labels) > NAMED else ""
-                lines.append(f"           {len(op.labels)} objects: {named}{more}")
+                what = "seats" if op.is_tessitura else "objects"
+                lines.append(f"           {len(op.labels)} {what}: {named}{more}")
             if op.error:
                 lines.append(f"           error: {redact(op.error)}")
     return lines

@@ -232,6 +232,19 @@ def status_table(
     return table
 
 
+def writeback_lines(counts: Mapping[int, int], mode: str, hold_code: int | None) -> list[str]:
+    """The two-way write-back under the status table: its mode and code, and how many seats the
+    ledger says the bridge holds in Tessitura per performance; nothing while it is off."""
+    if mode == "off":
+        return []
+    held = [(pid, n) for pid, n in sorted(counts.items()) if n]
+    per = ", ".join(f"{pid}: {n}" for pid, n in held) if held else "none"
+    return [
+        f"write-back ({mode}, code {hold_code}): {sum(n for _, n in held)} seat(s) held in "
+        f"Tessitura by the bridge; per performance: {per}"
+    ]
+
+
 def instance_letters(view: DaemonView) -> dict[str, str]:
     """A short name (A, B, ...) for each live active daemon when several share the store's
     units, so the status table can say which instance runs a performance; empty for one."""

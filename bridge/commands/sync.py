@@ -36,6 +36,7 @@ from bridge.commands.render import (
     status_error_lines,
     status_table,
     terminal,
+    writeback_lines,
 )
 from bridge.config import redact
 from bridge.core.outcome import Ending, RunReport
@@ -304,7 +305,8 @@ def status(config_path: Path, as_json: bool) -> None:
     """Last sync, drift, conflicts and errors per performance (from the state store), and what is
     not over: a performance leased by a run (stale when that process is dead), a run interrupted
     before it finished. Fits 80 columns: each last error is a line of its own under the table;
-    dates are full, in UTC. --json: one object per performance (shape in docs/json-output.md)."""
+    dates are full, in UTC. With [writeback] on, a line of the seats the bridge holds in Tessitura
+    per performance. --json: one object per performance (shape in docs/json-output.md)."""
     from bridge.daemon import notes, overview
 
     cfg = load_or_exit(config_path, require_secrets=False)
@@ -312,8 +314,10 @@ def status(config_path: Path, as_json: bool) -> None:
         statuses = store.performance_statuses()
         states = lease_states(store, statuses)
         view = notes.read(store)
+        writeback = cfg.writeback.mode != "off"
         # --json: the same rows as the status page's /status.json "performances"
-        rows = overview.status_rows(store, view) if as_json else []
+        rows = overview.status_rows(store, view, writeback=writeback) if as_json else []
+        held = overview.writeback_counts(store) if writeback and not as_json else {}
     if as_json:
         echo(json.dumps(rows, indent=2))
     else:
@@ -334,5 +338,7 @@ def status(config_path: Path, as_json: bool) -> None:
                 console.print(line, highlight=False, markup=False)
             for line in lease_lines(states):
                 console.print(line, highlight=False, soft_wrap=True)
+        for line in writeback_lines(held, cfg.writeback.mode, cfg.writeback.hold_code):
+            console.print(line, highlight=False, soft_wrap=True)
         for line in daemon_lines(view):
             console.print(line, highlight=False, soft_wrap=True)

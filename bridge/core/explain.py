@@ -17,7 +17,7 @@ shows.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -26,9 +26,10 @@ from bridge.core.desired import DesiredEvent, DesiredState, desired_state, winni
 from bridge.core.findings import Finding, FindingKind, Severity
 from bridge.core.observed import FREE, ObjectState, ObservedEvent
 from bridge.core.plan import held_per_event, plan, reason_of
-from bridge.core.plan_model import Operation, Plan
+from bridge.core.plan_model import Operation, OpKind, Plan
 from bridge.core.policy import Policy
 from bridge.core.reasons import Reason, Rule
+from bridge.core.writeback import TessituraSide, WritebackPlan, plan_writeback
 from bridge.domain import HoldSnapshot, LedgerEntry, Ownership, SeatHold
 from bridge.mapping.model import HoldRule, MappingTables, PerformanceTarget
 
@@ -41,6 +42,8 @@ __all__ = [
     "SeatPlace",
     "SeatState",
     "Shows",
+    "WritebackFact",
+    "WritebackSummary",
     "explain",
 ]
 
@@ -99,9 +102,16 @@ class JournalEntry:
     started_at: datetime
     finished_at: datetime | None = None
     error: str | None = None
+    #: a Tessitura write-back operation's performance and seat ids (None and () otherwise)
+    performance_id: int | None = None
+    seat_ids: tuple[int, ...] = ()
+
+    @property
+    def is_tessitura(self) -> bool:
+        return self.kind in TESSITURA_KINDS
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "run_id": self.run_id,
             "index": self.index,
             "kind": self.kind,
@@ -111,6 +121,93 @@ class JournalEntry:
             "state": self.state,
             "started_at": self.started_at.isoformat(),
             "finished_at": self.finished_at.isoformat() if self.finished_at else None,
+            "error": self.error,
+        }
+        if self.is_tessitura:
+            out["performance_id"] = self.performance_id
+            out["seat_ids"] = list(self.seat_ids)
+        return out
+
+
+#: The journal kinds of the Tessitura side (two-way write-back).
+TESSITURA_KINDS = frozenset(k.value for k in OpKind if k.is_tessitura)
+
+
+@dataclass(frozen=True, slots=True)
+class WritebackFact:
+    """One seat's Tessitura side (``[writeback]`` on): whether the bridge's own hold code is one
+    of its layers, whether the write-back ledger holds it (``since``), and what the write-back
+    plans for it (``plan``) and why.
+
+    ``plan``: ``hold`` (add the bridge's layer), ``refresh`` (hold again for a new end date),
+    ``lift``, ``waits`` (the lift waits under another layer), ``refused`` (the lift is held back
+    by the mass-release guard), ``keep`` (the layer stays: still sold online), ``none`` (nothing
+    to do) or ``unknown`` (the side could not be read). In report mode it is what apply would do.
+    """
+
+    mode: str
+    hold_code: int
+    layer: bool
+    in_ledger: bool
+    since: datetime | None
+    plan: str
+    why: str
+
+    def phrase(self) -> str:
+        """The plan in words: ``next reconcile holds it in Tessitura: sold online (booked)``."""
+        verbs = {
+            "hold": "holds it in Tessitura",
+            "refresh": "holds it again (a new end date)",
+            "lift": "lifts the bridge's hold",
+        }
+        if self.plan in verbs:
+            who = "report mode: apply would" if self.mode == "report" else "next reconcile"
+            verb = verbs[self.plan]
+            if self.mode == "report":
+                verb = verb.replace("holds", "hold").replace("lifts", "lift")
+            return f"{who} {verb}: {self.why}"
+        words = {
+            "waits": "the lift waits",
+            "refused": "the lift is refused",
+            "keep": "the bridge's hold stays",
+            "none": "nothing to write",
+            "unknown": "not read",
+        }
+        return f"{words.get(self.plan, self.plan)}: {self.why}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "mode": self.mode,
+            "hold_code": self.hold_code,
+            "layer": self.layer,
+            "ledger": {"since": self.since.isoformat() if self.since else None}
+            if self.in_ledger
+            else None,
+            "plan": self.plan,
+            "why": self.why,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class WritebackSummary:
+    """The performance's Tessitura side: the write-back's mode and code, how many seats the
+    ledger says the bridge holds there, what the next reconcile would hold and lift, and why the
+    side could not be read (``error``)."""
+
+    mode: str
+    hold_code: int
+    held: int
+    holds: int = 0
+    lifts: int = 0
+    error: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "mode": self.mode,
+            "hold_code": self.hold_code,
+            "held": self.held,
+            "holds": self.holds,
+            "lifts": self.lifts,
             "error": self.error,
         }
 
@@ -149,6 +246,8 @@ class HoldFact:
     end_date: datetime | None
     rule: HoldRule | None
     wins: bool = False
+    #: the code is the bridge's own write-back hold (``[writeback] hold_code``)
+    writeback: bool = False
 
     def mapping(self) -> str:
         """The hold-code row as one phrase: ``code 1 -> channel house (precedence 3)``."""
@@ -167,6 +266,7 @@ class HoldFact:
             "priority": self.priority,
             "end_date": self.end_date.isoformat() if self.end_date else None,
             "wins": self.wins,
+            "writeback": self.writeback,
             "rule": None
             if r is None
             else {
@@ -206,6 +306,7 @@ class SeatFacts:
     planned: tuple[Operation, ...] = ()
     journal: tuple[JournalEntry, ...] = ()
     reason: Reason | None = None
+    writeback: WritebackFact | None = None
 
     @property
     def section(self) -> str | None:
@@ -248,6 +349,7 @@ class SeatFacts:
             "findings": [f.to_json() for f in self.findings],
             "planned": [op.to_json() for op in self.planned],
             "journal": [j.to_json() for j in self.journal],
+            "writeback": self.writeback.to_json() if self.writeback else None,
         }
 
 
@@ -271,6 +373,7 @@ class PerformanceFacts:
     unfinished: tuple[JournalEntry, ...] = ()
     read_error: str | None = None
     places_error: str | None = None
+    writeback: WritebackSummary | None = None
 
     @property
     def event_keys(self) -> tuple[str, ...]:
@@ -304,6 +407,7 @@ class PerformanceFacts:
             "planned": [op.to_json() for op in self.planned],
             "unfinished": [j.to_json() for j in self.unfinished],
             "seats": [s.to_json() for s in (self.seats if seats is None else seats)],
+            "writeback": self.writeback.to_json() if self.writeback else None,
         }
 
 
@@ -318,7 +422,9 @@ class ExplainInputs:
     read plans the same. ``refused_tables``: seat tables the pass does not trust (they shrank).
     ``desired`` and ``plan``: the desired state and the plan the reconciler's read path made of
     these reads (:meth:`bridge.reconcile.run.Reconciler.read_unit`); when None, they are made
-    here from the reads with the same functions.
+    here from the reads with the same functions. ``writeback_sides`` and ``writeback_errors``:
+    the Tessitura side as the read path read it (``[writeback]`` on), and why a performance's
+    side could not be read.
     """
 
     performance_id: int
@@ -336,6 +442,8 @@ class ExplainInputs:
     unfinished: tuple[JournalEntry, ...] = ()
     desired: DesiredState | None = None
     plan: Plan | None = None
+    writeback_sides: tuple[TessituraSide, ...] = ()
+    writeback_errors: Mapping[int, str] = field(default_factory=dict)
 
 
 def explain(inputs: ExplainInputs) -> PerformanceFacts:
@@ -382,6 +490,104 @@ class _Explainer:
         if event is not None and seen is not None and event.season_fallbacks and season is None:
             event = held_per_event(event, seen)  # as the planner does: one place for the rule
         self.event = event
+        wb = inputs.policy.writeback
+        self.side = next((s for s in inputs.writeback_sides if s.performance_id == pid), None)
+        self.written_back = self._writeback_plan() if wb.on else WritebackPlan()
+        self.wb_ops = {
+            kind: {s for op in self.written_back.operations if op.kind is kind for s in op.seat_ids}
+            for kind in (OpKind.HOLD_IN_TESSITURA, OpKind.LIFT_IN_TESSITURA)
+        }
+
+    def _writeback_plan(self) -> WritebackPlan:
+        """The Tessitura side's plan for this performance: the reconcile's own operations in
+        apply mode; in report mode what apply would do (the same planner on the same side)."""
+        wb = self.i.policy.writeback
+        if self.side is None:
+            return WritebackPlan()
+        if wb.applies:
+            return WritebackPlan(
+                operations=tuple(
+                    op
+                    for op in self.plan.operations
+                    if op.kind.is_tessitura and op.performance_id == self.pid
+                ),
+                findings=tuple(f for f in self.plan.findings if f.performance_id == self.pid),
+            )
+        apply = replace(self.i.policy, writeback=replace(wb, mode="apply"))
+        return plan_writeback([self.side], apply)
+
+    def writeback_summary(self) -> WritebackSummary | None:
+        wb = self.i.policy.writeback
+        if not wb.on:
+            return None
+        side = self.side
+        error = self.i.writeback_errors.get(self.pid)
+        if side is None and error is None:
+            error = "the Tessitura side was not read (no seats.io event, or holds unreadable)"
+        return WritebackSummary(
+            mode=wb.mode,
+            hold_code=wb.hold_code_id,
+            held=len(side.held) if side else 0,
+            holds=len(self.wb_ops[OpKind.HOLD_IN_TESSITURA]),
+            lifts=len(self.wb_ops[OpKind.LIFT_IN_TESSITURA]),
+            error=error,
+        )
+
+    def writeback_fact(self, seat_id: int | None, label: str | None) -> WritebackFact | None:
+        """The seat's Tessitura side in words, read off the write-back plan and the side."""
+        wb = self.i.policy.writeback
+        if not wb.on or seat_id is None:
+            return None
+        code, side = wb.hold_code_id, self.side
+
+        def fact(plan: str, why: str, layer: bool = False) -> WritebackFact:
+            row = side.held.get(seat_id) if side is not None else None
+            since = row.since if row is not None else None
+            return WritebackFact(wb.mode, code, layer, row is not None, since, plan, why)
+
+        if side is None:
+            why = self.i.writeback_errors.get(self.pid) or "the Tessitura side was not read"
+            return fact("unknown", why)
+        layers = side.layers.get(seat_id, ())
+        ours = any(h.hold_code_id == code for h in layers)
+        status = side.online.get(label) if label is not None else None
+        online = f"sold online ({status})" if status in wb.statuses else None
+        sold = seat_id in side.sold
+        if seat_id in self.wb_ops[OpKind.HOLD_IN_TESSITURA]:
+            return fact("refresh" if ours else "hold", online or "sold online", ours)
+        if seat_id in self.wb_ops[OpKind.LIFT_IN_TESSITURA]:
+            return fact("lift", "sold at the box office" if sold else "not sold online", ours)
+        if ours:
+            if label is None:
+                return fact("none", "not in the seat table: left as it is", True)
+            if online is not None and not sold:
+                return fact("keep", online, True)
+            gone = "sold at the box office" if sold else "not sold online"
+            refused = next(
+                (
+                    f
+                    for f in self.written_back.findings
+                    if f.kind is FindingKind.MASS_RELEASE_REFUSED and f.hold_code_id == code
+                ),
+                None,
+            )
+            if refused is not None:
+                return fact("refused", f"{gone}, but {refused.detail}", True)
+            others = sorted({h.hold_code_id for h in layers if h.hold_code_id != code})
+            if others:
+                under = ", ".join(map(str, others))
+                return fact(
+                    "waits",
+                    f"{gone}, but under code {under}: lifting would lift every layer, so it "
+                    "waits until it is alone",
+                    True,
+                )
+            return fact("none", gone, True)
+        if online is None:
+            return fact("none", "not sold online")
+        if sold:
+            return fact("none", f"{online}, and sold at the box office: the order is there")
+        return fact("none", f"{online}, but its label maps to no single Tessitura seat")
 
     # -- the performance -------------------------------------------------------------------------
 
@@ -414,6 +620,7 @@ class _Explainer:
             unfinished=unfinished,
             read_error=self.i.read_errors.get(self.pid),
             places_error=self.i.places_error,
+            writeback=self.writeback_summary(),
         )
 
     # -- one seat --------------------------------------------------------------------------------
@@ -462,6 +669,7 @@ class _Explainer:
                 end_date=h.end_date,
                 rule=rules.get(h.hold_code_id),
                 wins=reason.layer is not None and h.hold_code_id == reason.layer.hold_code_id,
+                writeback=h.hold_code_id == self.i.policy.writeback.hold_code_id > 0,
             )
             for h in sorted(layers, key=lambda h: (h.priority, h.hold_code_id))
         )
@@ -485,6 +693,7 @@ class _Explainer:
             planned=planned,
             journal=tuple(sorted(journal, key=lambda j: (j.run_id, j.index), reverse=True)),
             reason=reason,
+            writeback=self.writeback_fact(seat_id, label),
         )
 
     def reason(

@@ -60,6 +60,7 @@ class FindingKind(StrEnum):
     # the Tessitura side (two-way write-back, bridge.core.writeback)
     WRITEBACK_UNMAPPED = "writeback_unmapped"
     WRITEBACK_STRAY = "writeback_stray"
+    WRITEBACK_REFUSED = "writeback_refused"
     WRITEBACK_LIFT_WAITS = "writeback_lift_waits"
     WRITEBACK_RACE = "writeback_race"
     WRITEBACK_PLANNED = "writeback_planned"
@@ -109,6 +110,9 @@ _SEVERITY: Mapping[FindingKind, Severity] = {
     FindingKind.WRITEBACK_UNMAPPED: Severity.WARNING,
     # the bridge's code on a seat outside the seat table: left alone, a person decides
     FindingKind.WRITEBACK_STRAY: Severity.WARNING,
+    # sold online, yet Tessitura refused the hold (sold or locked at the box office): a person
+    # checks the seat; a sale under an unlisted status is refused every pass
+    FindingKind.WRITEBACK_REFUSED: Severity.ERROR,
     # the bridge's layer stays under a box-office layer until it is alone (-1 lifts every layer)
     FindingKind.WRITEBACK_LIFT_WAITS: Severity.INFO,
     # a layer appeared on a seat around the bridge's lift: kept, and said

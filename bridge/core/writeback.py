@@ -12,7 +12,9 @@ Pure: the shell (:mod:`bridge.reconcile.writeback`) reads each performance into 
   (HoldCodeId -1) takes every layer off a seat, so a seat with another layer keeps the bridge's
   layer until it is alone (said by a ``writeback_lift_waits`` finding);
 - a label that maps to no seat, or to several, is reported and skipped; the bridge's code on a
-  seat outside the seat table is reported and left alone.
+  seat outside the seat table, or on a seat not sold online that the write-back ledger does not
+  say the bridge held (a store lost, the code used by hand), is reported and left alone: only
+  what the bridge placed is ever lifted.
 
 Lifts make seats sellable at the box office, so they count as releases: the mass-release guard
 (share and floor of the performance's write-back holds) and the pass-wide refusal hold them back
@@ -147,19 +149,38 @@ def _plan_one(side: TessituraSide, policy: Policy) -> WritebackPlan:
     wanted |= {
         seat for seat in ours if side.label_of(seat) in sold_online and seat not in side.sold
     }
+    placed = {seat for seat, row in side.held.items() if row.hold_code_id == code}
     lift: dict[int, str] = {}
     waiting: list[str] = []
     stray: list[int] = []
+    unplaced: list[str] = []
     for seat in sorted(ours - wanted):
         mapped = side.label_of(seat)
         if mapped is None:
             stray.append(seat)
+            continue
+        if seat not in placed:  # not known to be the bridge's: never lifted (it lifts all)
+            unplaced.append(mapped)
             continue
         others = [h for h in side.layers[seat] if h.hold_code_id != code]
         if others:
             waiting.append(mapped)
         else:
             lift[seat] = mapped
+    if unplaced:
+        findings.append(
+            Finding(
+                FindingKind.WRITEBACK_STRAY,
+                performance_id=side.performance_id,
+                event_key=side.event_key,
+                hold_code_id=code,
+                labels=tuple(unplaced[:EXAMPLES]),
+                count=len(unplaced),
+                detail=f"{len(unplaced)} seats not sold online carry the write-back hold code "
+                f"{code}, and the bridge has no record of placing it (a store lost, or the "
+                "code used by hand): left as they are; lift them at the box office",
+            )
+        )
     if waiting:
         findings.append(
             Finding(
@@ -203,14 +224,20 @@ def _plan_one(side: TessituraSide, policy: Policy) -> WritebackPlan:
                     seat_ids=tuple(seat for seat, _ in ordered),
                 )
             )
+    # a layer on a seat sold online is taken as the bridge's (a store lost relearns it); the
+    # rows of layers gone are forgotten, except while the holds answer is in doubt
     claims = [
         WritebackHold(side.performance_id, seat, lbl, side.event_key, code)
-        for seat in sorted(ours)
+        for seat in sorted(ours & wanted)
         if seat not in add
         and (lbl := side.label_of(seat)) is not None
-        and (seat not in side.held or side.held[seat].label != lbl)
+        and (seat not in placed or side.held[seat].label != lbl)
     ]
-    forgets = [(side.performance_id, seat) for seat in sorted(side.held) if seat not in ours]
+    forgets = (
+        []
+        if policy.pass_refusal
+        else [(side.performance_id, seat) for seat in sorted(placed) if seat not in ours]
+    )
     return WritebackPlan(tuple(ops), tuple(findings), tuple(claims), tuple(forgets), len(lift))
 
 

@@ -39,6 +39,9 @@ from bridge.core.outcome import Ending, RunReport
 RECONCILE_RESULTS = tuple(e.value for e in Ending)
 #: Config reload results counted from zero.
 RELOAD_RESULTS = ("applied", "refused", "unchanged")
+#: Tessitura write-back operations (two-way write-back), by kind and result, counted from zero.
+WRITEBACK_KINDS = {"hold_in_tessitura": "hold", "lift_in_tessitura": "lift"}
+WRITEBACK_RESULTS = ("done", "failed", "unknown", "skipped")
 #: Wall-clock steps counted from zero, by direction.
 CLOCK_STEP_DIRECTIONS = ("backward", "forward")
 #: Buckets for one HTTP call to a vendor API: tens of milliseconds to a client timeout.
@@ -193,6 +196,21 @@ class BridgeMetrics:
         )
         for direction in CLOCK_STEP_DIRECTIONS:
             self._clock_steps.labels(direction)
+        self._writeback_ops = Counter(
+            "seatbridge_writeback_operations",
+            "Tessitura write-back operations (hold, lift) by result (done, failed, unknown, "
+            "skipped).",
+            ["kind", "result"],
+            registry=r,
+        )
+        for kind in WRITEBACK_KINDS.values():
+            for result in WRITEBACK_RESULTS:
+                self._writeback_ops.labels(kind, result)
+        self._writeback_holds = Gauge(
+            "seatbridge_writeback_holds",
+            "Seats the bridge holds in Tessitura (the write-back ledger's rows).",
+            registry=r,
+        )
         self._since_sync = _SinceLastSync(clock.now)
         r.register(self._since_sync)
         self._endpoints: dict[str, set[str]] = {}
@@ -217,6 +235,18 @@ class BridgeMetrics:
         """The bridge applied ``action`` (hold, release, status change…) to ``n`` objects."""
         if n > 0:
             self._objects.labels(action).inc(n)
+
+    def writeback_operation(self, kind: str, result: str) -> None:
+        """One Tessitura write-back operation of ``kind`` (an :class:`OpKind` value) ended in
+        ``result``; labels stay bounded (an unexpected result counts as ``other``)."""
+        short = WRITEBACK_KINDS.get(kind)
+        if short is None:
+            return
+        self._writeback_ops.labels(short, result if result in WRITEBACK_RESULTS else "other").inc()
+
+    def writeback_holds(self, n: int) -> None:
+        """The write-back ledger holds ``n`` seats in Tessitura (every performance)."""
+        self._writeback_holds.set(n)
 
     def synced(self, performance_id: int, at: datetime) -> None:
         """The performance was in step with seats.io at ``at`` (an earlier ``at`` is ignored)."""
@@ -301,6 +331,8 @@ class BridgeMetrics:
             self.conflicts(sum(1 for f in u.plan.findings if f.severity is Severity.CONFLICT))
             for r in u.outcome.results if u.outcome else []:
                 self.operation(r.op.kind.value, r.state)
+                if r.op.kind.is_tessitura:
+                    self.writeback_operation(r.op.kind.value, r.state)
                 if r.state == "done" and r.op.labels:
                     self.objects(r.op.kind.value, len(r.op.labels))
             if not u.all_errors and not u.leased_elsewhere:

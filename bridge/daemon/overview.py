@@ -15,11 +15,20 @@ from typing import Any, Protocol
 
 from bridge.daemon import notes
 from bridge.reconcile.leases import LeaseState, lease_states
-from bridge.store.base import Journal, JournalOp, OpState, PerformanceStatus, Run, StatusBoard
+from bridge.store.base import (
+    Journal,
+    JournalOp,
+    OpState,
+    PerformanceStatus,
+    Run,
+    StatusBoard,
+    WritebackLedger,
+)
 
 
-class OverviewStore(StatusBoard, Journal, notes.DaemonNotes, Protocol):
-    """What the pages read: statuses, the journal, the daemons' notes, leases and instances."""
+class OverviewStore(StatusBoard, Journal, notes.DaemonNotes, WritebackLedger, Protocol):
+    """What the pages read: statuses, the journal, the daemons' notes, leases and instances, and
+    the write-back ledger (what the bridge holds in Tessitura)."""
 
 
 #: Finding kinds shown as conflicts on a performance's page.
@@ -39,8 +48,11 @@ def status_row(
     status: PerformanceStatus | None,
     state: LeaseState | None,
     run: notes.NextRun | None,
+    writeback_holds: int | None = None,
 ) -> dict[str, object]:
-    """One performance as ``seatbridge status --json`` shows it; unknowns are null."""
+    """One performance as ``seatbridge status --json`` shows it; unknowns are null.
+    ``writeback_holds``: the seats the write-back ledger says the bridge holds in Tessitura for
+    it (None: the write-back is off)."""
     s = status
     return {
         "performance_id": pid,
@@ -72,21 +84,43 @@ def status_row(
         if run
         else None,
         "instance": run.holder if run else None,
+        "writeback_holds": writeback_holds,
     }
 
 
+def writeback_counts(store: WritebackLedger) -> dict[int, int]:
+    """Performance id -> the seats the write-back ledger holds for it (one store query)."""
+    counts: dict[int, int] = {}
+    for pid, _seat in store.writeback_holds():
+        counts[pid] = counts.get(pid, 0) + 1
+    return counts
+
+
 def status_rows(
-    store: OverviewStore, view: notes.DaemonView | None = None
+    store: OverviewStore, view: notes.DaemonView | None = None, *, writeback: bool = False
 ) -> list[dict[str, object]]:
-    """Every performance the store knows (a status, a lease or an interrupted run), by id."""
+    """Every performance the store knows (a status, a lease or an interrupted run), by id.
+    ``writeback``: the write-back is on, so each row counts its write-back holds."""
     statuses = store.performance_statuses()
     states = lease_states(store, statuses)
     view = view if view is not None else notes.read(store)
     by_id = {s.performance_id: s for s in statuses}
+    held = writeback_counts(store) if writeback else None
     return [
-        status_row(pid, by_id.get(pid), states.get(pid), view.next_runs.get(pid))
-        for pid in sorted(set(by_id) | set(states))
+        status_row(
+            pid,
+            by_id.get(pid),
+            states.get(pid),
+            view.next_runs.get(pid),
+            held.get(pid, 0) if held is not None else None,
+        )
+        for pid in sorted(set(by_id) | set(held or ()) | set(states))
     ]
+
+
+def writeback_on(daemon: Mapping[str, object]) -> bool:
+    """The daemon's status says the write-back is on (report or apply)."""
+    return _mapping(daemon.get("writeback")).get("mode") in ("report", "apply")
 
 
 def overview(store: OverviewStore | None, daemon: Mapping[str, object]) -> dict[str, object]:
@@ -100,7 +134,7 @@ def overview(store: OverviewStore | None, daemon: Mapping[str, object]) -> dict[
         out.update(performances=[], daemons=[], config=config)
         return out
     view = notes.read(store)
-    out["performances"] = status_rows(store, view)
+    out["performances"] = status_rows(store, view, writeback=writeback_on(daemon))
     out["daemons"] = [
         {"holder": d.holder, "role": d.role, "listen": d.listen, "live": d.live}
         for d in view.daemons
@@ -151,6 +185,16 @@ def performance_detail(
     if store is None:
         return None
     row = next((r for r in status_rows(store) if r["performance_id"] == pid), None)
+    writeback: dict[str, object] | None = None
+    if writeback_on(daemon):
+        holds = sorted(store.writeback_holds([pid]).values(), key=lambda h: (h.label, h.seat_id))
+        if row is not None:
+            row["writeback_holds"] = len(holds)
+        writeback = dict(_mapping(daemon.get("writeback"))) | {
+            "holds": [
+                {"label": h.label, "seat_id": h.seat_id, "since": _iso(h.since)} for h in holds
+            ]
+        }
     runs = store.runs(limit=HISTORY_RUNS, performance_id=pid)
     if row is None and not runs and unit_key is None:
         return None
@@ -194,6 +238,7 @@ def performance_detail(
         "pending_operations": pending,
         "history": history,
         "seats": None,
+        "writeback": writeback,
     }
 
 
@@ -246,6 +291,8 @@ def _op_json(op: JournalOp) -> dict[str, Any]:
         "started_at": _iso(op.started_at),
         "finished_at": _iso(op.finished_at),
         "error": op.error,
+        # a Tessitura write-back op (hold_in_tessitura, lift_in_tessitura): its performance
+        "performance_id": data.get("performance_id"),
     }
 
 

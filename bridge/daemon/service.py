@@ -656,6 +656,10 @@ class Daemon:
                 self.metrics.for_sale_edits_left(key, rt.store.for_sale_calls_left(key))
             except Exception as exc:  # a gauge: the next run sets it
                 log.warning("could not read the for-sale budget", event=key, error=str(exc))
+        try:  # one query; rows left from a write-back since turned off still count
+            self.metrics.writeback_holds(len(rt.store.writeback_holds()))
+        except Exception as exc:  # a gauge: the next run sets it
+            log.warning("could not read the write-back ledger", error=str(exc))
 
     def _after_run(self, key: str, unit: UnitState, requeue: Requeue, ending: Ending) -> None:
         self.view.forget_seat_facts(unit.job.performance_ids)

@@ -137,6 +137,10 @@ class StatusView:
                 "restart_pending": s.restart_pending,
             },
             "last_discovery": s.last_discovery.isoformat() if s.last_discovery else None,
+            "writeback": {
+                "mode": self.cfg.writeback.mode,
+                "hold_code": self.cfg.writeback.hold_code,
+            },
             "units": {
                 key: {
                     "performances": list(u.job.performance_ids),

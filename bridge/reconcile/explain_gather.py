@@ -6,7 +6,8 @@ the store.
 as a reconcile does (holds through the kept seat maps, the seat-table guard, the ledger, the
 observe step, the plan and its reasons), reading every seat of the performance's own event so a
 free or sold seat shows too. Added here: Tessitura's seat map (positions and sections), hold code
-names and the journal. A failed hold read is a fact (its seats are unknown, kept as is); a failed
+names and the journal. With ``[writeback]`` on, the Tessitura side as the pass read it (its
+layers, the write-back ledger, what the write-back plans). A failed hold read is a fact (its seats are unknown, kept as is); a failed
 seat-map or code-name read only loses decoration.
 """
 
@@ -107,6 +108,8 @@ async def explain_performance(
             unfinished=tuple(unfinished),
             desired=reading.desired,
             plan=reading.plan,
+            writeback_sides=reading.writeback_sides,
+            writeback_errors={pid: str(exc) for pid, exc in reading.writeback_errors.items()},
         )
     )
 
@@ -157,8 +160,12 @@ def journal_entries(ops: list[JournalOp]) -> list[JournalEntry]:
             keys = tuple(str(k) for k in data.get("event_keys", ()))
             labels = tuple(str(lbl) for lbl in data.get("labels", ()))
             target = str(data.get("target", "") or "")
+            pid = data.get("performance_id")
+            performance_id = int(pid) if pid is not None else None
+            seat_ids = tuple(int(s) for s in data.get("seat_ids") or ())
         except (ValueError, AttributeError, TypeError):
             kind, keys, labels, target = "?", (), (), ""
+            performance_id, seat_ids = None, ()
         out.append(
             JournalEntry(
                 run_id=op.run_id,
@@ -171,6 +178,8 @@ def journal_entries(ops: list[JournalOp]) -> list[JournalEntry]:
                 started_at=op.started_at,
                 finished_at=op.finished_at,
                 error=op.error,
+                performance_id=performance_id,
+                seat_ids=seat_ids,
             )
         )
     return out

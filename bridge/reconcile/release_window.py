@@ -82,7 +82,8 @@ class WindowBreaker:
     def held(self) -> int:
         mono = self.clock.monotonic()
         if self._held is None or mono - self._held[1] >= self.window_s:
-            self._held = (len(self.store.ledger()), mono)
+            # both sides: seats.io objects the ledger holds and Tessitura write-back holds
+            self._held = (len(self.store.ledger()) + len(self.store.writeback_holds()), mono)
         return self._held[0]
 
     def releases(self) -> list[Release]:

@@ -46,7 +46,7 @@ from bridge.core.plan import plan
 from bridge.core.plan_model import Operation, OpKind, Plan
 from bridge.core.policy import Policy
 from bridge.core.writeback import TessituraSide, WritebackPlan, joined, plan_writeback
-from bridge.domain import HoldSnapshot, LedgerEntry
+from bridge.domain import HoldSnapshot, LedgerEntry, SeatHold
 from bridge.errors import (
     BridgeError,
     ConfigError,
@@ -311,7 +311,11 @@ class Reconciler:
                         # taken from a dead holder: read only once its last write is surely over
                         log.info("waiting out a dead holder's last write", wait_s=round(quiet, 1))
                         await self.sleep(quiet)
-                reading = await self.read_unit(unit, refused_tables=refused_tables)
+                # an applying run writes the Tessitura side after the seats.io side (below):
+                # write-back trouble never delays nor stops a box-office hold reaching seats.io
+                reading = await self.read_unit(
+                    unit, refused_tables=refused_tables, writeback=not apply
+                )
             for pid, exc in reading.hold_errors.items():
                 result.errors.append(
                     UnitError.of(exc, pid, prefix=f"performance {pid}: cannot read holds: ")
@@ -334,9 +338,6 @@ class Reconciler:
                     plan(desired, observed, ledger, refused, channels),
                     plan_writeback(reading.writeback_sides, refused),
                 )
-            if apply:  # the write-back ledger follows the layers the pass found
-                store.claim_writeback(reading.writeback.claims)
-                store.forget_writeback(reading.writeback.forgets)
             if apply and result.plan.operations:
                 # every seats.io write of this task (and of the merged calls it joins) passes
                 # the unit's fence, before each attempt
@@ -375,6 +376,8 @@ class Reconciler:
                             replace(policy, refused_channels=refused_channels),
                         )
                         leases.check()
+            if apply and policy.writeback.on:
+                await self._write_back(result, reading, breaker, leases)
             if apply:  # only a run that applied may vouch: a dry run writes nothing
                 marked = vouch_clean(store, observed, result.outcome, policy.bridge_statuses)
                 if marked:
@@ -419,7 +422,9 @@ class Reconciler:
         fallback status at once, not a cadence later. The refused marks give way to this
         round's plan and outcome (a refused channel stays an error: its form is not there); a
         round that cannot read leaves the first one's error."""
-        reading = await self.read_unit(unit, refused_tables=refused_tables, policy=policy)
+        reading = await self.read_unit(
+            unit, refused_tables=refused_tables, policy=policy, writeback=False
+        )
         if reading.hold_errors or reading.seatsio_error is not None:
             return
         second = reading.plan
@@ -468,7 +473,70 @@ class Reconciler:
         )
 
     def _writer(self, policy: Policy) -> TessituraWriter:
-        return TessituraWriter(self.tessitura, self.store, policy, self.clock)
+        return TessituraWriter(self.tessitura, self.seatsio, self.store, policy, self.clock)
+
+    async def _write_back(
+        self,
+        result: UnitResult,
+        reading: UnitReading,
+        breaker: Breaker | None,
+        leases: UnitLeases,
+    ) -> None:
+        """The Tessitura side of an applying run, once its seats.io side is done: read what
+        seats.io shows sold now (so a lift is decided on a read taken after this run's seats.io
+        writes), plan, keep the write-back ledger, apply under the unit's lease and fence. Its
+        lifts pass the pass-wide release breaker like any release. A failure here is the
+        performance's error; it never undoes nor hides what the seats.io side did."""
+        policy, store = self.policy, self.store
+        try:
+            sides, errors = await read_sides(
+                self.tessitura,
+                self.seatsio,
+                store,
+                self.tables,
+                policy,
+                reading.snapshots,
+                refused=reading.refused_tables,
+            )
+        except ConfigError:
+            raise
+        except Exception as exc:  # a bug or a broken store on this side sinks only this side
+            log.exception("write-back read failed", performances=result.performance_ids)
+            wrapped = exc if isinstance(exc, BridgeError) else BridgeError(str(exc))
+            sides, errors = [], dict.fromkeys(result.performance_ids, wrapped)
+        for pid, failed in errors.items():
+            result.errors.append(
+                UnitError.of(
+                    failed, pid, prefix=f"performance {pid}: cannot read for the write-back: "
+                )
+            )
+        written = plan_writeback(sides, replace(policy, pass_refusal=_vanished(reading)))
+        if breaker is not None and not breaker.admit(written.released):
+            why = breaker.reason(written.released)
+            written = plan_writeback(sides, replace(policy, pass_refusal=why))
+        leases.check()  # a writer paused past its lease writes nothing, its ledger neither
+        if policy.writeback.applies:  # report mode writes nothing, its ledger neither
+            store.claim_writeback(written.claims)
+            store.forget_writeback(written.forgets)
+        if written.operations:
+            with fenced(leases.fence):
+                outcome = await apply_plan(
+                    Plan(operations=written.operations),
+                    self.seatsio,
+                    store,
+                    performance_ids=result.performance_ids,
+                    before_step=leases.check,
+                    clock=self.clock,
+                    tessitura=self._writer(policy).send,
+                )
+            if result.outcome is None:
+                result.outcome = outcome
+            else:
+                result.outcome.results.extend(outcome.results)
+                result.outcome.findings.extend(outcome.findings)
+        result.plan = joined(result.plan, written)
+        _found_on_the_way(result)
+        leases.check()
 
     def _refuse_shared_keys(
         self, result: UnitResult, clashes: Mapping[int, str], *, apply: bool
@@ -508,6 +576,7 @@ class Reconciler:
         refused_tables: Mapping[int, str] | None = None,
         also_read: Mapping[str, Collection[str]] | None = None,
         policy: Policy | None = None,
+        writeback: bool = True,
     ) -> UnitReading:
         """Everything a reconcile of ``unit`` does before it writes: the holds of its
         performances (through the kept seat maps), the desired state (``refused_tables``: seat
@@ -518,7 +587,9 @@ class Reconciler:
         A failed hold read is in ``hold_errors`` (a ConfigError there raises: nothing else can
         succeed), a failed seats.io read in ``seatsio_error`` (a reconcile raises it after it
         recorded the hold errors); anything that is not a BridgeError raises. ``also_read``: more
-        labels to read per event than a pass needs (see :func:`~bridge.reconcile.observe.observe`)."""
+        labels to read per event than a pass needs (see :func:`~bridge.reconcile.observe.observe`).
+        ``writeback``: read and plan the Tessitura side too (``[writeback]`` on); an applying
+        reconcile does that after its seats.io writes instead (:meth:`_write_back`)."""
         policy = policy or self.policy
         self.seat_maps.load(self.store)
         snapshots, hold_errors = await _snapshots(
@@ -572,9 +643,15 @@ class Reconciler:
         sides: list[TessituraSide] = []
         side_errors: dict[int, BridgeError] = {}
         written_back = WritebackPlan()
-        if policy.writeback.on:
+        if writeback and policy.writeback.on:
             sides, side_errors = await read_sides(
-                self.tessitura, self.seatsio, self.store, self.tables, policy, snapshots
+                self.tessitura,
+                self.seatsio,
+                self.store,
+                self.tables,
+                policy,
+                snapshots,
+                refused=refused,
             )
             written_back = plan_writeback(sides, policy)
             the_plan = joined(the_plan, written_back)
@@ -601,7 +678,8 @@ class Reconciler:
         passing glitch gives way to the second answer. Returns the snapshots (the second reads
         in place of the first; one that fails now joins ``hold_errors``, so its event is out of
         the plan) and the performances still empty, with why their releases are refused."""
-        empty = {s.performance_id: 0 for s in snapshots if not s.holds}
+        own = self.policy.writeback.hold_code_id  # the bridge's own layers say nothing here
+        empty = {s.performance_id: 0 for s in snapshots if not _box_office(s, own)}
         if not empty:
             return snapshots, {}
         had = self._held_for(empty)
@@ -615,7 +693,7 @@ class Reconciler:
         hold_errors.update(errors)
         fresh = {s.performance_id: s for s in again}
         kept = [fresh.get(s.performance_id, s) for s in snapshots if s.performance_id not in errors]
-        vanished = vanished_holds({s.performance_id: len(s.holds) for s in again}, had)
+        vanished = vanished_holds({s.performance_id: len(_box_office(s, own)) for s in again}, had)
         if vanished:
             log.warning("holds vanished; their releases are refused", performances=sorted(vanished))
         return kept, vanished
@@ -675,9 +753,14 @@ class Reconciler:
         return {m: len(t.labels) for m, t in self.tables.seat_tables.items()}
 
     def _held_in(self, units: Iterable[tuple[int, ...]]) -> int:
-        """How many objects the bridge holds on the events and seasons of ``units``."""
+        """How many objects the bridge holds on the events and seasons of ``units`` (and, with
+        the write-back on, the Tessitura seats it holds for their performances)."""
         keys = pass_keys(self.tables, units)
-        return len(self.store.ledger(keys)) if keys else 0
+        seatsio = len(self.store.ledger(keys)) if keys else 0
+        if not self.policy.writeback.on:
+            return seatsio
+        performances = sorted({pid for unit in units for pid in unit})
+        return seatsio + len(self.store.writeback_holds(performances))
 
     def _known_seats(self, seat_map_id: int) -> Collection[int] | None:
         table = self.tables.seat_tables.get(seat_map_id)
@@ -810,6 +893,16 @@ async def _undo_booked(
             undo, seatsio, store, performance_ids=unit, before_step=before_step, clock=clock
         )
         result.outcome.results.extend(undone.results)
+
+
+def _box_office(snapshot: HoldSnapshot, own: int) -> list[SeatHold]:
+    """The snapshot's layers but the bridge's own write-back layers."""
+    return [h for h in snapshot.holds if h.hold_code_id != own or not own]
+
+
+def _vanished(reading: UnitReading) -> str:
+    """Why releases are refused because a performance's holds vanished ("" when none did)."""
+    return "; ".join(reading.vanished.values())
 
 
 def _found_on_the_way(result: UnitResult) -> None:

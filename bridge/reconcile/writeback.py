@@ -35,9 +35,9 @@ from bridge.core.plan_model import Operation, OpKind
 from bridge.core.policy import Policy
 from bridge.core.writeback import TessituraSide
 from bridge.domain import HoldSnapshot, SeatHold, WritebackHold
-from bridge.errors import BridgeError, NotFoundError, TerminalError
+from bridge.errors import BridgeError, ConflictError, NotFoundError, TerminalError
 from bridge.mapping.model import MappingTables
-from bridge.reconcile.observe import objects_in_status
+from bridge.reconcile.observe import objects_in_status, read_objects
 from bridge.seatsio.client import SeatsioClient
 from bridge.store.base import WritebackLedger
 from bridge.tessitura import models as m
@@ -58,15 +58,19 @@ async def read_sides(
     tables: MappingTables,
     policy: Policy,
     snapshots: Iterable[HoldSnapshot],
+    *,
+    refused: Mapping[int, str] | None = None,
 ) -> tuple[list[TessituraSide], dict[int, BridgeError]]:
     """Each performance's Tessitura side, and why the others could not be read (their side is
-    not planned: nothing added, nothing lifted)."""
+    not planned: nothing added, nothing lifted). A performance whose seat table the pass
+    refused (``refused``: seat map id -> why) is left out like one without a table."""
     wb = policy.writeback
     chosen = [
         (snap, target.event_key)
         for snap in snapshots
         if (target := tables.target_for(snap.performance_id)) is not None
         and snap.seat_map_id in tables.seat_tables
+        and snap.seat_map_id not in (refused or {})
     ]
     if not chosen or not wb.on:
         return [], {}
@@ -152,9 +156,13 @@ class WriteReport:
 
 @dataclass
 class TessituraWriter:
-    """Sends the Tessitura kinds of a plan and keeps the write-back ledger (see the module)."""
+    """Sends the Tessitura kinds of a plan and keeps the write-back ledger (see the module).
+
+    ``seatsio`` reads the objects of a lift once more right before it: a seat booked online
+    again since the pass read it keeps its hold."""
 
     tessitura: TessituraClient
+    seatsio: SeatsioClient
     store: WritebackLedger
     policy: Policy
     clock: Clock = SYSTEM
@@ -171,6 +179,11 @@ class TessituraWriter:
     # -- hold ----------------------------------------------------------------------------------
 
     async def _hold(self, op: Operation) -> WriteReport:
+        """Claim, send, and keep only what Tessitura holds. A refusal for a sold or locked seat
+        (the box office sold it, or is selling it, since the read) is sent again without the
+        seats Tessitura now calls sold, then seat by seat, so that one seat never leaves the
+        others of the performance sellable at the box office; the seats it still refuses are
+        a ``writeback_refused`` finding."""
         assert op.performance_id is not None
         pid, code = op.performance_id, int(op.target)
         key = op.event_keys[0]
@@ -186,30 +199,55 @@ class TessituraWriter:
         report = WriteReport()
         try:
             answered = await self._send_hold(pid, code, sorted(wanted))
-        except TerminalError as exc:
-            if SEAT_SOLD not in exc.codes:
+        except (TerminalError, ConflictError) as exc:
+            if not _seat_refusal(exc):
                 self._withdraw(pid, wanted)
                 raise
-            # sold at the box office since the read: hold the others, once
-            sold = await sold_seats(
-                self.tessitura, pid, self.policy.writeback.sold_statuses, wanted
-            )
-            rest = sorted(set(wanted) - sold)
-            self._withdraw(pid, {s: wanted[s] for s in sold})
-            report.note = f"{len(sold)} seats sold at the box office since the read: not held"
-            if not rest:
-                return report
-            try:
-                answered = await self._send_hold(pid, code, rest)
-            except TerminalError:
-                self._withdraw(pid, {s: wanted[s] for s in rest})
-                raise
-        left = {s: wanted[s] for s in wanted if s not in answered and s in wanted}
-        if left:  # a line left out of the answer was not held (a sold seat skipped)
+            answered, refused = await self._hold_around(pid, code, wanted)
+            if refused:
+                report.findings.append(
+                    _finding(
+                        FindingKind.WRITEBACK_REFUSED,
+                        pid,
+                        key,
+                        code,
+                        [wanted[s] for s in refused],
+                        f"seats sold online were refused by Tessitura ({_codes(exc)}): sold or "
+                        "locked at the box office; a sale under a status missing from "
+                        "[writeback] sold_seat_statuses is refused every pass",
+                    )
+                )
+        left = {s: wanted[s] for s in wanted if s not in answered}
+        if left:  # refused, or left out of the answer (a sold seat skipped): not held
             self._withdraw(pid, left)
-            note = f"{len(left)} seats left out of Tessitura's answer: not held"
-            report.note = f"{report.note}; {note}" if report.note else note
+            report.note = f"{len(left)} of {len(wanted)} seats not held in Tessitura"
         return report
+
+    async def _hold_around(
+        self, pid: int, code: int, wanted: Mapping[int, str]
+    ) -> tuple[set[int], list[int]]:
+        """The seats held, and those refused, after a refusal naming a seat."""
+        sold = await sold_seats(self.tessitura, pid, self.policy.writeback.sold_statuses, wanted)
+        rest = sorted(set(wanted) - sold)
+        if not rest:
+            return set(), []
+        try:
+            return await self._send_hold(pid, code, rest), []
+        except (TerminalError, ConflictError) as exc:
+            if not _seat_refusal(exc):
+                raise
+        if len(rest) == 1:
+            return set(), rest
+        answered: set[int] = set()
+        refused: list[int] = []
+        for seat in rest:  # one seat the read cannot tell sold never blocks the others
+            try:
+                answered |= await self._send_hold(pid, code, [seat])
+            except (TerminalError, ConflictError) as exc:
+                if not _seat_refusal(exc):
+                    raise
+                refused.append(seat)
+        return answered, refused
 
     async def _send_hold(self, pid: int, code: int, seats: Sequence[int]) -> set[int]:
         hours = self.policy.writeback.hold_hours
@@ -223,39 +261,52 @@ class TessituraWriter:
         )
         return {h.seat_id for h in answer if h.hold_code_id == code}
 
-    def _withdraw(self, pid: int, seats: Mapping[int, str]) -> None:
+    def _withdraw(self, pid: int, seats: Iterable[int]) -> None:
         """Forget the claims of a hold Tessitura did not apply (a refreshed layer that was there
         before included: the next pass claims what it finds)."""
-        if seats:
-            self.store.forget_writeback((pid, s) for s in seats)
+        keys = [(pid, s) for s in seats]
+        if keys:
+            self.store.forget_writeback(keys)
 
     # -- lift ----------------------------------------------------------------------------------
 
     async def _lift(self, op: Operation) -> WriteReport:
+        """Lift where, read right now, seats.io shows the seat not sold and Tessitura shows the
+        bridge's code alone; one attempt (see :meth:`TessituraClient.update_seat_holds`)."""
         assert op.performance_id is not None
         pid, code = op.performance_id, int(op.target)
+        key = op.event_keys[0]
         label_of = dict(zip(op.seat_ids, op.labels, strict=True))
         report = WriteReport()
-        before = await self._layers(pid, op.seat_ids)
+        resold = await self._sold_online(key, op.labels)
+        again = [s for s in op.seat_ids if label_of[s] in resold]
+        if again:  # sold online again since the read: kept, unless sold at the box office
+            sold = await sold_seats(self.tessitura, pid, self.policy.writeback.sold_statuses, again)
+            resold = {label_of[s] for s in again if s not in sold}
+        seats = [s for s in op.seat_ids if label_of[s] not in resold]
+        before = await self._layers(pid, seats) if seats else {}
+        # alone: every layer is the bridge's (the planner's reading too, a code listed twice)
         alone = sorted(
-            s for s in op.seat_ids if [h.hold_code_id for h in before.get(s, ())] == [code]
+            s for s in seats if before.get(s) and {h.hold_code_id for h in before[s]} == {code}
         )
-        gone = [s for s in op.seat_ids if not before.get(s)]
-        joined = sorted(s for s in op.seat_ids if s not in alone and s not in gone)
+        gone = [s for s in seats if not before.get(s)]
+        joined = sorted(s for s in seats if s not in alone and s not in gone)
         if gone:  # the layer went by itself (lapsed, lifted by someone): nothing to lift
-            self.store.forget_writeback((pid, s) for s in gone)
+            self._withdraw(pid, gone)
         if joined:
             report.findings.append(
                 _finding(
                     FindingKind.WRITEBACK_LIFT_WAITS,
                     pid,
-                    op.event_keys[0],
+                    key,
                     code,
                     [label_of[s] for s in joined],
                     "seats gained another layer since the pass read them: the bridge's "
                     "hold stays until it is alone",
                 )
             )
+        if resold:
+            report.note = f"{len(resold)} seats sold online again since the read: kept"
         if not alone:
             return report
         await self.tessitura.update_seat_holds(
@@ -263,9 +314,15 @@ class TessituraWriter:
             [m.SeatHoldRequest(seat_id=s, hold_code_id=LIFT_ALL) for s in alone],
             replace_mode=m.ReplaceMode.REPLACE_EXISTING,
             only_affect_available=False,
+            once=True,
         )
-        self.store.forget_writeback((pid, s) for s in alone)
-        after = await self._layers(pid, alone)
+        self._withdraw(pid, alone)
+        try:
+            after = await self._layers(pid, alone)
+        except BridgeError as exc:  # lifted all the same: say that the check could not be made
+            log.warning("write-back lift not read again", performance=pid, error=str(exc))
+            report.note = f"lifted; the read after the lift failed: {exc}"
+            return report
         raced = sorted(s for s in alone if after.get(s))
         if raced:
             codes = sorted({h.hold_code_id for s in raced for h in after[s]})
@@ -273,7 +330,7 @@ class TessituraWriter:
                 _finding(
                     FindingKind.WRITEBACK_RACE,
                     pid,
-                    op.event_keys[0],
+                    key,
                     code,
                     [label_of[s] for s in raced],
                     f"a layer (hold codes {', '.join(map(str, codes))}) appeared on seats around "
@@ -283,12 +340,27 @@ class TessituraWriter:
             log.warning("write-back lift raced a new layer", performance=pid, seats=raced)
         return report
 
+    async def _sold_online(self, event_key: str, labels: Sequence[str]) -> set[str]:
+        """Which of ``labels`` seats.io shows in a written-back status now."""
+        infos = await read_objects(self.seatsio, event_key, sorted(labels))
+        statuses = self.policy.writeback.statuses
+        return {label for label, info in infos.items() if info.status in statuses}
+
     async def _layers(self, pid: int, seat_ids: Iterable[int]) -> dict[int, list[SeatHold]]:
         holds = await self.tessitura.seat_holds(pid, seat_ids=seat_ids, include_all_holds=True)
         out: dict[int, list[SeatHold]] = {}
         for h in holds:
             out.setdefault(h.seat_id, []).append(SeatHold(h.seat_id, h.hold_code_id, h.priority))
         return out
+
+
+def _seat_refusal(exc: BridgeError) -> bool:
+    """A refusal about one seat's state (sold: 400 ``SeatSold``; locked: 409), not the request's."""
+    return isinstance(exc, ConflictError) or SEAT_SOLD in exc.codes
+
+
+def _codes(exc: BridgeError) -> str:
+    return ", ".join(exc.codes) or (str(exc.status) if exc.status else "refused")
 
 
 def _finding(

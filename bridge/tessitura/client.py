@@ -169,8 +169,14 @@ class TessituraClient(AsyncClosing):
         replace_mode: m.ReplaceMode = m.ReplaceMode.ABOVE_EXISTING,
         only_affect_available: bool = True,
         hold_until: datetime | None = None,
+        once: bool = False,
     ) -> list[m.SeatHold]:
-        """Put hold codes on seats (HoldCodeId -1 lifts all); never repeated once it may have landed."""
+        """Put hold codes on seats (HoldCodeId -1 lifts all); never repeated once it may have landed.
+
+        ``once``: one attempt, never repeated even where it cannot have landed (a 429, a refused
+        connection): a lift decided on a read must not go out later than that read allows, so
+        its caller reads again instead (a box-office layer placed during a retry's wait would
+        go with a repeated -1)."""
         pairs = [(line.seat_id, line.hold_code_id) for line in lines]
         if self.format == "xml":
             content = update_request_xml(
@@ -194,6 +200,7 @@ class TessituraClient(AsyncClosing):
             f"performance {performance_id}",
             content=content,
             idempotent=False,
+            once=once,
         )
         return self._decode_list(response, m.SeatHold)
 
@@ -294,8 +301,10 @@ class TessituraClient(AsyncClosing):
         params: Mapping[str, str] | None = None,
         content: bytes | None = None,
         idempotent: bool = True,
+        once: bool = False,
     ) -> httpx.Response:
-        """A call within the retry policy; a write is repeated only when it cannot have landed."""
+        """A call within the retry policy (one attempt with ``once``); a write is repeated only
+        when it cannot have landed."""
         url = str(self._http.build_request(method, path, params=params).url)
         endpoint = f"{method} {_ID_SEGMENT.sub('{id}', path)}"  # observers see the template
 
@@ -311,6 +320,8 @@ class TessituraClient(AsyncClosing):
                 endpoint=endpoint,
             )
 
+        if once:
+            return await attempt(1)
         return await self.retry.call(attempt, vendor=VENDOR, method=method, url=url)
 
     async def _call(
@@ -337,6 +348,8 @@ class TessituraClient(AsyncClosing):
             timeout_s=self.timeout,
             attempt=attempt,
             may_have_applied=not idempotent,
+            # a hold write passes the task's fence (a unit's lease) before each attempt
+            changes_state=not idempotent,
             unknown_hint="read the holds again before retrying",
             endpoint=endpoint,
             clock=self.clock,

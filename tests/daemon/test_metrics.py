@@ -170,3 +170,43 @@ def test_a_clean_unit_counts_as_converged() -> None:
     m.count_report(RunReport((_unit(),)), T0)
     assert value(m, "seatbridge_reconciles_total", result="converged") == 1
     assert value(m, "seatbridge_reconciles_total", result="error") == 0
+
+
+def test_tessitura_write_back_operations_count_by_kind_and_result() -> None:
+    from bridge.core.applied import OpResult
+    from bridge.core.plan_model import Operation, OpKind
+
+    def op(kind: OpKind, labels: tuple[str, ...]) -> Operation:
+        seats = tuple(range(len(labels)))
+        return Operation(kind, ("perf-201",), labels, "90", performance_id=201, seat_ids=seats)
+
+    hold = op(OpKind.HOLD_IN_TESSITURA, ("A-1", "A-2"))
+    lift = op(OpKind.LIFT_IN_TESSITURA, ("A-3",))
+    other = Operation(OpKind.CHANGE_STATUS, ("perf-201",), ("A-4",), "press")
+    outcome = ApplyOutcome(
+        results=[OpResult(hold, "done"), OpResult(lift, "unknown"), OpResult(other, "done")]
+    )
+    m = BridgeMetrics(clock=ManualClock(T0))
+    assert value(m, "seatbridge_writeback_operations_total", kind="hold", result="failed") == 0
+    m.count_report(RunReport((UnitResult((201,), Plan(), outcome=outcome),)), T0)
+    assert value(m, "seatbridge_writeback_operations_total", kind="hold", result="done") == 1
+    assert value(m, "seatbridge_writeback_operations_total", kind="lift", result="unknown") == 1
+    assert value(m, "seatbridge_writeback_operations_total", kind="lift", result="done") == 0
+    m.writeback_operation("change_status", "done")  # not the write-back: not counted here
+    m.writeback_operation("hold_in_tessitura", "weird")  # a result outside the set: bounded
+    kinds = {
+        (labels["kind"], labels["result"])
+        for (name, labels_set) in samples(m)
+        if name == "seatbridge_writeback_operations_total"
+        for labels in [dict(labels_set)]
+    }
+    assert {k for k, _ in kinds} == {"hold", "lift"}
+    assert ("hold", "other") in kinds and ("hold", "weird") not in kinds
+
+
+def test_the_write_back_holds_gauge_is_what_the_ledger_says() -> None:
+    m = BridgeMetrics(clock=ManualClock(T0))
+    m.writeback_holds(3)
+    assert value(m, "seatbridge_writeback_holds") == 3
+    m.writeback_holds(0)
+    assert value(m, "seatbridge_writeback_holds") == 0

@@ -30,7 +30,9 @@ def writing_back(bench: Bench, mode: str = "apply", **options: object) -> Reconc
 
 def codes(bench: Bench, label: str, pid: int = PID) -> list[int]:
     """The seat's layers, top first."""
-    return [layer.hold_code_id for layer in bench.box.tessitura_world.layers(pid, bench.seat(label))]
+    return [
+        layer.hold_code_id for layer in bench.box.tessitura_world.layers(pid, bench.seat(label))
+    ]
 
 
 async def test_a_seat_booked_online_is_held_in_tessitura_and_freed_when_released(
@@ -143,7 +145,7 @@ async def test_a_seat_sold_between_read_and_hold_is_left_and_the_rest_held(
     from bridge.reconcile.writeback import TessituraWriter
 
     (op,) = [o for o in reading_now.plan.operations if o.kind is OpKind.HOLD_IN_TESSITURA]
-    report = await TessituraWriter(bench.tessitura, bench.store, r.policy).send(op)
+    report = await TessituraWriter(bench.tessitura, bench.seatsio, bench.store, r.policy).send(op)
     assert codes(bench, sold) == [] and codes(bench, other) == [WEB]
     assert report.note
     assert set(h.label for h in bench.store.writeback_holds([PID]).values()) == {other}
@@ -198,7 +200,7 @@ async def test_a_layer_that_appears_before_the_lift_keeps_the_bridge_layer(bench
     bench.box.tessitura_world.hold(PID, [seat], HOUSE)  # the box office, after the pass read
     from bridge.reconcile.writeback import TessituraWriter
 
-    report = await TessituraWriter(bench.tessitura, bench.store, r.policy).send(op)
+    report = await TessituraWriter(bench.tessitura, bench.seatsio, bench.store, r.policy).send(op)
     assert codes(bench, label) == [HOUSE, WEB]
     assert [f.kind for f in report.findings] == [FindingKind.WRITEBACK_LIFT_WAITS]
 
@@ -253,3 +255,140 @@ async def test_a_failed_read_of_the_online_side_is_an_error_not_converged(bench:
     report = await r.reconcile([PID], apply=True)
     assert report.ending.value == "error"
     assert codes(bench, "Orchestra-E-6") == []
+
+
+async def test_a_lift_past_the_units_lease_is_never_sent(bench: Bench) -> None:
+    """A writer paused past its lease must not send a stale -1 after its successor held the
+    seat again: the Tessitura lift passes the unit's fence like a seats.io write."""
+    from bridge.http import WriteFencedError, fenced
+    from bridge.reconcile.apply import apply_plan
+    from bridge.reconcile.writeback import TessituraWriter
+
+    label = "Orchestra-E-7"
+    r = writing_back(bench)
+    bench.box.seatsio_world.book(EVENT, [label])
+    await r.reconcile([PID], apply=True)
+    bench.box.seatsio_world.release(EVENT, [label])
+    reading = await r.read_unit((PID,))
+
+    def lease_lost(_timeout_s: float) -> None:
+        raise WriteFencedError("the unit's lease ran out")
+
+    writer = TessituraWriter(bench.tessitura, bench.seatsio, bench.store, r.policy)
+    posts_before = _posts(bench)
+    with fenced(lease_lost):
+        outcome = await apply_plan(
+            reading.plan, bench.seatsio, bench.store, performance_ids=(PID,), tessitura=writer.send
+        )
+    (lift,) = [x for x in outcome.results if x.op.kind is OpKind.LIFT_IN_TESSITURA]
+    assert lift.state == "failed" and "not sent" in (lift.error or "")
+    assert _posts(bench) == posts_before  # the -1 never left the process
+    assert codes(bench, label) == [WEB]
+
+
+def _posts(bench: Bench) -> int:
+    return sum(
+        1
+        for e in bench.box.tessitura_control.log.entries
+        if e.method == "POST" and e.path.endswith("/Seats/Holds")
+    )
+
+
+async def test_a_lift_refused_with_a_429_is_not_repeated_after_the_wait(bench: Bench) -> None:
+    """A repeated -1 would take a box-office layer placed during the wait: one attempt, and the
+    next pass reads again."""
+    from bridge.sandbox.control import Faults
+
+    label = "Orchestra-E-8"
+    seat = bench.seat(label)
+    r = writing_back(bench)
+    bench.box.seatsio_world.book(EVENT, [label])
+    await r.reconcile([PID], apply=True)
+    bench.box.seatsio_world.release(EVENT, [label])
+    bench.box.tessitura_control.set_faults(
+        Faults(
+            method="POST",
+            path_pattern=r"Seats/Holds",
+            error_rate=1.0,
+            error_status=429,
+            error_headers={"Retry-After": "0"},
+            count=1,
+        )
+    )
+    posts = _posts(bench)
+    report = await r.reconcile([PID], apply=True)
+    assert _posts(bench) == posts + 1  # refused once, never sent again in this pass
+    (lift,) = [
+        x
+        for x in report.units[0].outcome.results  # type: ignore[union-attr]
+        if x.op.kind is OpKind.LIFT_IN_TESSITURA
+    ]
+    assert lift.state == "failed"
+    bench.box.tessitura_world.hold(PID, [seat], HOUSE)  # the box office, meanwhile
+    await r.reconcile([PID], apply=True)
+    assert codes(bench, label) == [HOUSE, WEB]  # read again: not alone, so kept
+
+
+async def test_a_seat_sold_under_an_unlisted_status_never_blocks_the_others(bench: Bench) -> None:
+    sold, other = "Orchestra-F-1", "Orchestra-F-2"
+    r = writing_back(bench, sold_statuses=frozenset({99}))  # the venue's sale status unknown
+    bench.box.tessitura_world.sell(PID, bench.seat(sold))
+    bench.box.seatsio_world.book(EVENT, [sold, other])
+    report = await r.reconcile([PID], apply=True)
+    assert codes(bench, other) == [WEB] and codes(bench, sold) == []
+    (refused,) = [f for f in report.plan.findings if f.kind is FindingKind.WRITEBACK_REFUSED]
+    # perf 201's seeded online sales are ticketed too: all refused, each by itself
+    assert sold in refused.labels and other not in refused.labels
+    assert report.ending.value == "error"  # visible until someone settles the seat
+    assert {h.label for h in bench.store.writeback_holds([PID]).values()} == {other}
+
+
+async def test_a_seat_booked_online_again_before_the_lift_keeps_its_hold(bench: Bench) -> None:
+    from bridge.reconcile.writeback import TessituraWriter
+
+    label = "Orchestra-F-3"
+    r = writing_back(bench)
+    bench.box.seatsio_world.book(EVENT, [label])
+    await r.reconcile([PID], apply=True)
+    bench.box.seatsio_world.release(EVENT, [label])
+    reading = await r.read_unit((PID,))
+    (op,) = [o for o in reading.plan.operations if o.kind is OpKind.LIFT_IN_TESSITURA]
+    bench.box.seatsio_world.book(EVENT, [label])  # someone else bought it meanwhile
+    report = await TessituraWriter(bench.tessitura, bench.seatsio, bench.store, r.policy).send(op)
+    assert codes(bench, label) == [WEB]
+    assert report.note and "sold online again" in report.note
+
+
+async def test_the_bridges_code_it_has_no_record_of_placing_is_never_lifted(bench: Bench) -> None:
+    label = "Orchestra-F-4"
+    r = writing_back(bench)
+    bench.box.tessitura_world.hold(PID, [bench.seat(label)], WEB)  # by hand, or a store lost
+    report = await r.reconcile([PID], apply=True)
+    assert codes(bench, label) == [WEB]
+    (stray,) = [f for f in report.plan.findings if f.kind is FindingKind.WRITEBACK_STRAY]
+    assert stray.labels == (label,)
+
+
+async def test_a_lost_store_relearns_the_holds_of_seats_still_sold_online(bench: Bench) -> None:
+    label = "Orchestra-F-5"
+    r = writing_back(bench)
+    bench.box.seatsio_world.book(EVENT, [label])
+    await r.reconcile([PID], apply=True)
+    bench.store.forget_writeback(list(bench.store.writeback_holds([PID])))  # the rows are gone
+    await r.reconcile([PID], apply=True)
+    assert {h.label for h in bench.store.writeback_holds([PID]).values()} == {label}
+    bench.box.seatsio_world.release(EVENT, [label])
+    await r.reconcile([PID], apply=True)
+    assert codes(bench, label) == []
+
+
+async def test_holds_that_vanish_but_the_bridges_own_still_count_as_vanished(bench: Bench) -> None:
+    """Tessitura answering only the bridge's write-back layers is an empty answer of box-office
+    holds: its releases are refused, as for a plain empty answer."""
+    r = writing_back(bench)
+    bench.box.seatsio_world.book(EVENT, ["Orchestra-F-6"])
+    await r.reconcile([PID], apply=True)
+    world = bench.box.tessitura_world
+    world.release(PID, [s for s in world.held_seats(PID) if s != bench.seat("Orchestra-F-6")])
+    report = await r.reconcile([PID], apply=True)
+    assert {f.performance_id for f in report.refused} == {PID}
