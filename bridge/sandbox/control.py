@@ -11,7 +11,8 @@ Mounted outside the API paths under ``/_sandbox/``:
 
 Faults apply to API requests only (never to ``/_sandbox/``), optionally only to paths matching
 ``path_pattern`` and only ``count`` times. ``hang_after_apply_s`` lets the handler change state, then
-stalls the answer: the "timeout after the change was applied" a client must survive.
+stalls the answer: the "timeout after the change was applied" a client must survive;
+``error_after_apply_rate`` lets it change state, then answers ``error_status`` (a 500 after apply).
 
 Overrides change fields of an answer's payload before it is written, so a wrong *type* reaches the
 client in either format (``{"SeatId": true}`` in JSON, ``<SeatId>true</SeatId>`` in XML): the
@@ -60,6 +61,9 @@ class Faults:
     drop_before_rate: float = 0.0
     #: a 200 with an empty body, after the request was applied
     empty_rate: float = 0.0
+    #: the request is applied, then answered ``error_status`` (with ``error_body``): a server
+    #: that failed after its change was made, which the client cannot tell from one that did not
+    error_after_apply_rate: float = 0.0
     #: well-formed JSON whose values have the wrong types (see :func:`wrong_types`)
     wrong_type_rate: float = 0.0
     path_pattern: str | None = None
@@ -396,6 +400,8 @@ class Control:
         empty = empty and self._rng.random() < f.empty_rate
         retyped = hit and not (malformed or drop or empty) and f.wrong_type_rate
         retyped = retyped and self._rng.random() < f.wrong_type_rate
+        failed = hit and not (malformed or drop or empty or retyped) and f.error_after_apply_rate
+        failed = failed and self._rng.random() < f.error_after_apply_rate
         hang_after = f.hang_after_apply_s if hit else 0.0
         held: list[Message] = []
 
@@ -405,7 +411,7 @@ class Control:
                 route = scope.get("route")
                 if route is not None and hasattr(route, "path"):
                     entry.endpoint = f"{entry.method} {route.path}"
-            if malformed or hang_after or drop or empty or retyped:
+            if malformed or hang_after or drop or empty or retyped or failed:
                 held.append(message)
             else:
                 await send(message)
@@ -417,6 +423,15 @@ class Control:
         if drop:
             entry.fault = "drop_after_apply"
             await _drop(send)
+            return
+        if failed:
+            entry.fault = "error_after_apply"
+            entry.status = f.error_status
+            payload = f.error_body
+            if payload is None:
+                payload = {"injected": True, "status": f.error_status}
+            body = json.dumps(payload).encode()
+            await _send_plain(send, f.error_status, body, b"application/json", f.error_headers)
             return
         if empty:
             entry.fault = "empty"

@@ -14,6 +14,8 @@ the right is 403) and seats locked by another user's pending transaction (a hold
 
 from __future__ import annotations
 
+import threading
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from dataclasses import replace as replace_field
@@ -167,6 +169,16 @@ class TessituraWorld:
     holds_lapse: bool = True
     #: How a line on a sold seat with ``OnlyAffectAvailable`` true is met (:data:`SoldSeatLines`).
     sold_seat_lines: SoldSeatLines = "refuse"
+    #: Lines of updates that put a layer on a seat sold at that moment (``OnlyAffectAvailable``
+    #: false), by hold code: what a write-back must never do to a box-office sale (the chaos
+    #: suite requires 0 for its code).
+    sold_seat_layers: Counter[int] = field(default_factory=Counter, repr=False)
+    #: Lines refused (or, with ``sold_seat_lines = "skip"``, left out) because their seat was
+    #: sold and ``OnlyAffectAvailable`` true, by hold code.
+    sold_seat_refusals: Counter[int] = field(default_factory=Counter, repr=False)
+    #: One update, sale or read of the layers at a time: the served app and a harness acting as
+    #: the box office from another thread must not interleave inside one.
+    mutex: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
 
     @classmethod
     def from_venue(cls, venue: Venue, *, clock: Clock = utc_now) -> TessituraWorld:
@@ -207,19 +219,21 @@ class TessituraWorld:
 
     def layers(self, performance_id: int, seat_id: int) -> tuple[HoldLayer, ...]:
         """The live hold layers of one seat, top (priority 1) first."""
-        layers = self.holds[performance_id].get(seat_id)
-        if not layers:
-            return ()
-        self._lapse(layers)
-        return tuple(layers)
+        with self.mutex:
+            layers = self.holds[performance_id].get(seat_id)
+            if not layers:
+                return ()
+            self._lapse(layers)
+            return tuple(layers)
 
     def held_seats(self, performance_id: int) -> dict[int, tuple[HoldLayer, ...]]:
         """Every seat with a live layer, and its layers top first."""
         out: dict[int, tuple[HoldLayer, ...]] = {}
-        for sid, layers in self.holds[performance_id].items():
-            self._lapse(layers)
-            if layers:
-                out[sid] = tuple(layers)
+        with self.mutex:
+            for sid, layers in self.holds[performance_id].items():
+                self._lapse(layers)
+                if layers:
+                    out[sid] = tuple(layers)
         return out
 
     def _lapse(self, layers: list[HoldLayer]) -> None:
@@ -272,7 +286,8 @@ class TessituraWorld:
         self._check_performance(performance_id)
         for sid in seat_ids:
             self._check_seat(sid)
-        self.sold[performance_id].update(seat_ids)
+        with self.mutex:
+            self.sold[performance_id].update(seat_ids)
 
     def sell_open(self, performance_id: int, *seat_ids: int) -> tuple[int, ...]:
         """Ticket the seats that carry no hold, as a box-office user without hold rights can;
@@ -326,6 +341,26 @@ class TessituraWorld:
             performance_id, lines, mode=mode, until=until, only_available=only_available
         )
 
+    def unhold(self, performance_id: int, seat_ids: Iterable[int], hold_code_id: int) -> None:
+        """Take one hold code off seats, as the box office's own client does (the REST API can
+        only lift every layer, ``-1``); the layers below keep their priorities, as after a lapse.
+        A locked seat raises :class:`HoldConflictError` and nothing changes."""
+        self._check_performance(performance_id)
+        seats = list(seat_ids)
+        with self.mutex:
+            locked = [sid for sid in seats if self.is_locked(performance_id, sid)]
+            if locked:
+                raise HoldConflictError(
+                    [
+                        ("SeatLocked", f"Seat {sid} is locked by a pending transaction")
+                        for sid in locked
+                    ]
+                )
+            for sid in seats:
+                layers = self.holds[performance_id].get(sid)
+                if layers:
+                    layers[:] = [la for la in layers if la.hold_code_id != hold_code_id]
+
     def release(self, performance_id: int, seat_ids: Iterable[int]) -> list[AppliedHold]:
         """Lift every hold from the seats."""
         lines = [HoldRequest(sid, REMOVE_ALL_HOLDS) for sid in seat_ids]
@@ -351,6 +386,18 @@ class TessituraWorld:
         when the seat is sold. ``-1`` lifts every layer, sold seat or not. A layer whose
         ``until`` has passed is applied and lapses at once (the answer still lists it).
         """
+        with self.mutex:
+            return self._update(performance_id, lines, mode, until, only_available, until_ticks)
+
+    def _update(
+        self,
+        performance_id: int,
+        lines: Sequence[HoldRequest],
+        mode: int,
+        until: datetime | None,
+        only_available: bool,
+        until_ticks: int,
+    ) -> list[AppliedHold]:
         self._check_performance(performance_id)
         problems: list[tuple[str, str]] = []
         if mode not in set(ReplaceMode):
@@ -380,6 +427,11 @@ class TessituraWorld:
                 )
                 for seat_id in sold
             )
+            self.sold_seat_refusals.update(
+                line.hold_code_id
+                for line in lines
+                if line.seat_id in sold and line.hold_code_id != REMOVE_ALL_HOLDS
+            )
         if problems:
             raise HoldRequestError(problems)
         conflicts = [
@@ -403,8 +455,12 @@ class TessituraWorld:
                 layers.clear()
                 applied.append(AppliedHold(line.seat_id, REMOVE_ALL_HOLDS, None))
                 continue
-            if only_available and self.is_sold(performance_id, line.seat_id):
-                continue
+            if self.is_sold(performance_id, line.seat_id):
+                if only_available:
+                    self.sold_seat_refusals[line.hold_code_id] += 1
+                    continue
+                if replace is not ReplaceMode.IGNORE_IF_HELD or not layers:
+                    self.sold_seat_layers[line.hold_code_id] += 1
             if replace is ReplaceMode.IGNORE_IF_HELD and layers:
                 continue
             ticks = until_ticks if until is not None else 0

@@ -20,7 +20,14 @@
   for every hold lifted, however briefly it lasts;
 - **two writers**: two instances wrote to one event at overlapping times, or together kept more
   regular-lane requests in flight than the configured budget (several instances share it);
-- **not converged** within the bound after the faults stop, or a lifted hold still blocking;
+- **box-office layer lost** (issue 26): a hold layer the box office put on a seat (or the
+  sample's own), and did not take off itself, is missing from it for longer than
+  :meth:`Seen.allowance` (none of the harness's layers has an end date), or at the end;
+- **write-back on a sold seat**: a line of the write-back's code landed on a seat sold at the
+  box office (the fake counts them: ``TessituraWorld.sold_seat_layers``);
+- **not converged** within the bound after the faults stop, or a lifted hold still blocking; with
+  the write-back on, also a seat booked or in resale online (not sold in Tessitura) without the
+  write-back code, or a seat free online whose only layer is that code;
 - **a secret** in any log line, status output or page.
 """
 
@@ -116,7 +123,7 @@ class Seen:
     lifted_seats: set[tuple[int, int]] = field(default_factory=set)
     #: (performance, seat) -> (monotonic, wall) when it became held and buyable
     spells: dict[tuple[int, int], tuple[float, datetime]] = field(default_factory=dict)
-    reported: set[tuple[str, int, int]] = field(default_factory=set)
+    reported: set[tuple[Any, ...]] = field(default_factory=set)
     faults: list[tuple[float, float]] = field(default_factory=list)
     calm_at: float | None = None
     #: process ids of the daemons the schedule signalled
@@ -139,6 +146,15 @@ class Seen:
     blind: dict[int, list[tuple[float, float]]] = field(default_factory=lambda: defaultdict(list))
     #: held seats seen blocked online since their hold was placed (the bridge had seen them)
     ever_blocked: set[tuple[int, int]] = field(default_factory=set)
+    #: the write-back's hold code when the chaos boxes write back (None: they only read)
+    writeback_code: int | None = None
+    #: (performance, seat) -> the hold codes the box office put there (or the sample had) and
+    #: did not take off itself: what must stay on the seat
+    office: dict[tuple[int, int], set[int]] = field(default_factory=lambda: defaultdict(set))
+    #: (performance, seat, code) -> when a box-office layer was first seen missing
+    office_missing: dict[tuple[int, int, int], float] = field(default_factory=dict)
+    #: box-office layers that went missing and came back (lifted, then put back by someone)
+    office_restored: int = 0
 
     @classmethod
     def start(cls, box: Sandbox) -> Seen:
@@ -164,7 +180,26 @@ class Seen:
             for seat, layers in box.tessitura_world.held_seats(p.id).items()
             if any(layer.hold_code_id in MAPPED_CODES for layer in layers)
         }
-        return cls(initial, ids, tuple(keys), views, first_held=first)
+        seen = cls(initial, ids, tuple(keys), views, first_held=first)
+        for p in box.venue.performances:
+            for seat, layers in box.tessitura_world.held_seats(p.id).items():
+                seen.office[(p.id, seat)].update(layer.hold_code_id for layer in layers)
+        return seen
+
+    def office_put(self, pid: int, seat: int, code: int) -> None:
+        """The box office put hold code ``code`` on ``seat`` (above or below the others)."""
+        self.office[(pid, seat)].add(code)
+        self.office_missing.pop((pid, seat, code), None)
+
+    def office_took_off(self, pid: int, seat: int, code: int) -> None:
+        """The box office took its code ``code`` off ``seat`` (the other layers stay)."""
+        self.office[(pid, seat)].discard(code)
+        self.office_missing.pop((pid, seat, code), None)
+
+    def office_lifted_all(self, pid: int, seat: int) -> None:
+        """The box office lifted every layer of ``seat`` (``-1``): none of them is owed."""
+        for code in self.office.pop((pid, seat), set()):
+            self.office_missing.pop((pid, seat, code), None)
 
     def placed(self, pid: int, seat: int) -> None:
         self.placed_at[(pid, seat)] = (SYSTEM.monotonic(), SYSTEM.now())
@@ -247,7 +282,60 @@ class Seen:
                 long_ones.append((pid, seat, since_wall))
         if long_ones and not self.store_gone:
             out += self._converged_while_pending(box, config, long_ones, wall)
+        out += self.lost_office_layers(box, now, down, bool(restarting))
+        out += self.writeback_on_sold(box)
         return out
+
+    def lost_office_layers(
+        self,
+        box: Sandbox,
+        now: float,
+        down: list[tuple[float, float]] | None = None,
+        restarting: bool = False,
+        *,
+        final: bool = False,
+    ) -> list[str]:
+        """Box-office layers missing from their seat for longer than the allowance (``final``:
+        missing at all, once everything has settled)."""
+        out = []
+        tess = box.tessitura_world
+        for (pid, seat), codes in list(self.office.items()):
+            live = {layer.hold_code_id for layer in tess.layers(pid, seat)}
+            for code in sorted(codes):
+                key = (pid, seat, code)
+                if code in live:
+                    if self.office_missing.pop(key, None) is not None:
+                        self.office_restored += 1
+                    continue
+                since = self.office_missing.setdefault(key, now)
+                allowed = self.allowance(since, now, down or [], restarting)
+                if not final and now - since <= allowed:
+                    continue
+                if ("lost", pid, seat, code) in self.reported:
+                    continue
+                self.reported.add(("lost", pid, seat, code))
+                label = box.venue.seat(seat).label
+                out.append(
+                    f"performance {pid}: {label} lost the box office's hold code {code} (missing "
+                    f"{now - since:.1f} s{'' if final else f', allowed {allowed:.1f} s'}; now "
+                    f"{_layers(tess.layers(pid, seat))}); Tessitura writes to its holds around "
+                    f"then: {_hold_writes(box, pid, since - 2.0, since + 0.5) or 'none seen'}"
+                )
+        return out
+
+    def writeback_on_sold(self, box: Sandbox) -> list[str]:
+        """A write-back line that landed on a seat sold at the box office (counted by the fake)."""
+        code = self.writeback_code
+        if code is None:
+            return []
+        landed = box.tessitura_world.sold_seat_layers[code]
+        if not landed or ("sold", 0, 0) in self.reported:
+            return []
+        self.reported.add(("sold", 0, 0))
+        return [
+            f"{landed} write-back line(s) of hold code {code} landed on seats sold at the box "
+            "office (OnlyAffectAvailable not true)"
+        ]
 
     def held_since(self, key: tuple[int, int], now: float) -> float:
         """Since when Tessitura has held ``key`` without a break (as far as the harness knows:
@@ -337,6 +425,52 @@ class Seen:
         return out
 
 
+def _layers(layers: Iterable[Any]) -> str:
+    codes = [str(layer.hold_code_id) for layer in layers]
+    return "layers " + ", ".join(codes) if codes else "no layer"
+
+
+def _hold_writes(box: Sandbox, pid: int, since: float, until: float) -> str:
+    """The POSTs to ``pid``'s Seats/Holds from ``since`` to ``until`` (monotonic): when, who,
+    what came back."""
+    path = f"/Performances/{pid}/Seats/Holds"
+    found = []
+    for e in box.tessitura_control.log.entries:
+        if e.method == "POST" and e.path.endswith(path) and since <= e.started <= until:
+            agent = _AGENT_PID.search(e.agent)
+            fault = f" {e.fault}" if e.fault else ""
+            found.append(f"{e.started:.2f} pid {agent[1] if agent else '?'} {e.status}{fault}")
+    return "; ".join(found)
+
+
+def writeback_pending(box: Sandbox, code: int) -> list[str]:
+    """What the write-back has not done yet: a seat booked or in resale online on a managed
+    performance, not sold in Tessitura, without ``code``; a seat free online whose only layer is
+    ``code``."""
+    out = []
+    tess, world = box.tessitura_world, box.seatsio_world
+    seat_of = {s.label: s.id for s in box.venue.seats}
+    for perf in box.venue.performances:
+        for view in world.object_views(perf.event_key):
+            seat = seat_of.get(view.object.label)
+            if seat is None:
+                continue
+            codes = [layer.hold_code_id for layer in tess.layers(perf.id, seat)]
+            label = view.object.label
+            if view.status in (BOOKED, RESALE) and code not in codes:
+                if not tess.is_sold(perf.id, seat):
+                    out.append(
+                        f"performance {perf.id}: {label} is {view.status} online, yet Tessitura "
+                        f"has no write-back hold on it ({_layers(tess.layers(perf.id, seat))})"
+                    )
+            elif view.status == FREE and codes == [code]:
+                out.append(
+                    f"performance {perf.id}: {label} is free online, yet the write-back hold is "
+                    "its only layer in Tessitura"
+                )
+    return out
+
+
 def held_seat_views(box: Sandbox) -> dict[tuple[int, int], bool]:
     """(performance, seat) -> buyable online, for every seat Tessitura holds with a mapped code."""
     out = {}
@@ -386,12 +520,16 @@ def pending(box: Sandbox, seen: Seen) -> list[str]:
             f"{view.status}{' in channel ' + view.channel if view.channel else ''}"
             f"{'' if view.for_sale else ', not for sale'}"
         )
+    if seen.writeback_code is not None:
+        out += writeback_pending(box, seen.writeback_code)
     return out
 
 
 def final_checks(box: Sandbox, config: Path, seen: Seen) -> list[str]:
     """The status-change log replayed against what the bridge was allowed to do."""
     out: list[str] = two_writers(box, seen.signalled, seen.sessions_cut)
+    out += seen.lost_office_layers(box, SYSTEM.monotonic(), final=True)
+    out += seen.writeback_on_sold(box)
     journaled = _journaled(config)
     world = box.seatsio_world
     for key in seen.event_keys:

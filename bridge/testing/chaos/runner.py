@@ -40,7 +40,13 @@ from bridge.sandbox import Sandbox
 from bridge.sandbox.control import Faults, Override
 from bridge.sandbox.seatsio_errors import SeatsioApiError
 from bridge.sandbox.seatsio_forsale import ForSaleItem
-from bridge.sandbox.seatsio_model import BOOKED
+from bridge.sandbox.seatsio_model import BOOKED, FREE, RESALE
+from bridge.sandbox.tessitura_world import (
+    HoldConflictError,
+    HoldRequest,
+    HoldRequestError,
+    ReplaceMode,
+)
 from bridge.testing import postgres
 from bridge.testing.chaos import invariants as inv
 from bridge.testing.chaos.schedule import (
@@ -50,6 +56,9 @@ from bridge.testing.chaos.schedule import (
     KILL_CODE,
     LEASE_TTL_S,
     PARTNER_CHANNEL,
+    PROFILES,
+    TESSITURA_WRITE_FAULT,
+    WRITEBACK_CODE,
     Schedule,
     Step,
     fault_settings,
@@ -92,6 +101,8 @@ RESTART_S = 0.5
 #: An unused hold code: a valid row to add mid-run.
 VALID_ROW = "7,ignore,,7,,,\n"
 INVALID_ROW = "not,a,valid,row,at,all\n"
+#: How often a ``409_locked`` write fault locks the seats the write-back is due to write.
+LOCK_EVERY_S = 0.25
 
 
 @dataclass
@@ -123,6 +134,7 @@ class Outcome:
                 *(s.fault for s in self.schedule.faults()),
                 *(s.kind for s in self.schedule.process_faults()),
                 *(s.kind for s in self.schedule.world_steps()),
+                *(s.kind for s in self.schedule.writeback_steps()),
             ),
             hit=dict(self.hit),
             skipped=dict(self.skipped),
@@ -320,15 +332,26 @@ def quiet_sandbox_server() -> Iterator[None]:
         logger.setLevel(level)
 
 
-def chaos_config(config: Path, folder: Path, pg_url: str | None) -> tuple[Path, Path]:
+#: The write-back settings of the ``writeback`` profile's boxes (in place of the sample's, off).
+WRITEBACK_SETTINGS = f'[writeback]\nmode = "apply"\nhold_code = {WRITEBACK_CODE}\n'
+_WRITEBACK_SECTION = re.compile(r"(?ms)^\[writeback\]\n.*?(?=^\[|\Z)")
+
+
+def chaos_config(
+    config: Path, folder: Path, pg_url: str | None, *, writeback: bool = False
+) -> tuple[Path, Path]:
     """The served sandbox's config made fit for chaos: its own copy of the hold-code table
     (edited mid-run), short timeouts and cadences, short leases, and the shared store when
-    ``pg_url``."""
+    ``pg_url``; with ``writeback``, the write-back applied with :data:`WRITEBACK_CODE` (the
+    sample's table maps it to ignore; the caller checks :func:`knows` first)."""
     with_daemon_settings(config, SETTINGS)
     text = config.read_text(encoding="utf-8")
     table = Path(re.findall(r'hold_codes = "([^"]+)"', text)[0])
     own = folder / "hold-codes.csv"
     shutil.copyfile(table, own)
+    if writeback:
+        text = _WRITEBACK_SECTION.sub("", text)
+        text = f"{text.rstrip()}\n\n{WRITEBACK_SETTINGS}"
     text = text.replace(f'hold_codes = "{table}"', f'hold_codes = "{own}"')
     text = re.sub(r"(?m)^timeout_s = .*$", f"timeout_s = {TIMEOUT_S}", text)
     config.write_text(text, encoding="utf-8")
@@ -463,10 +486,14 @@ class Traffic:
         if self.placed and any(self.placed.values()) and self.rng.random() < 0.45:
             pid = self.rng.choice(sorted(p for p, s in self.placed.items() if s))
             seats = sorted(self.placed[pid])[: self.rng.randint(1, 3)]
-            tess.release(pid, seats)
+            try:
+                tess.release(pid, seats)
+            except HoldRequestError:  # a seat locked by another user: the box office moves on
+                return
             self.placed[pid].difference_update(seats)
             for sid in seats:
                 self.seen.lifted(pid, sid)
+                self.seen.office_lifted_all(pid, sid)
             return
         perf = self.rng.choice(venue.performances)
         held = tess.held_seats(perf.id)
@@ -477,10 +504,15 @@ class Traffic:
             return
         start = self.rng.randrange(len(candidates))
         seats = candidates[start : start + self.rng.randint(1, 3)]
-        tess.hold(perf.id, seats, self.rng.choice(self.codes))
+        code = self.rng.choice(self.codes)
+        try:
+            tess.hold(perf.id, seats, code)
+        except HoldRequestError:  # a seat locked by another user: the box office moves on
+            return
         self.placed.setdefault(perf.id, set()).update(seats)
         for sid in seats:
             self.seen.placed(perf.id, sid)
+            self.seen.office_put(perf.id, sid, code)
 
     def buyer(self) -> None:
         world = self.box.seatsio_world
@@ -514,10 +546,14 @@ class Traffic:
             return 0
         start = rng.randrange(len(candidates))
         seats = candidates[start : start + rng.randint(1, 2)]
-        tess.hold(pid, seats, KILL_CODE)
+        try:
+            tess.hold(pid, seats, KILL_CODE)
+        except HoldRequestError:  # a seat locked by another user
+            return 0
         self.placed.setdefault(pid, set()).update(seats)
         for sid in seats:
             self.seen.placed(pid, sid)
+            self.seen.office_put(pid, sid, KILL_CODE)
         return len(seats)
 
     def _act(self, act: Callable[[], None], key: str, label: str) -> bool:
@@ -530,6 +566,191 @@ class Traffic:
             if c.id not in before:
                 self.seen.buyer_change(key, c.id)
         return True
+
+
+class Writeback:
+    """The box office and the online buyers beside the write-back (issue 26), on the fakes
+    directly (never faulted), on the performances the bridge writes back on. Every layer the
+    box office puts, takes off or lifts goes into the harness's record (``seen.office``)."""
+
+    def __init__(
+        self, box: Sandbox, rng: random.Random, seen: inv.Seen, traffic: Traffic, code: int
+    ) -> None:
+        self.box, self.rng, self.seen, self.traffic, self.code = box, rng, seen, traffic, code
+        self.codes = sorted(inv.MAPPED_CODES)
+        #: (performance, label) these buyers booked (or put up for resale)
+        self.booked: list[tuple[int, str]] = []
+        self.counts: Counter[str] = Counter()
+        #: performance -> seats locked by a ``409_locked`` write fault
+        self.locked: dict[int, set[int]] = {}
+        #: performances under a ``409_locked`` write fault: a seat a buyer books or frees there is
+        #: locked at once, so that the write-back's next POST for it meets the lock
+        self.locking: set[int] = set()
+
+    def _label(self, seat: int) -> str:
+        return str(self.box.venue.seat(seat).label)
+
+    def _view_status(self, pid: int, seat: int) -> str:
+        key = self.box.venue.performance(pid).event_key
+        return str(self.box.seatsio_world.object_view(key, self._label(seat)).status)
+
+    def office(self, pids: tuple[int, ...]) -> None:
+        """One box-office move on one of ``pids``: put a layer (most often), take one of its
+        own off, lift a seat's layers, or sell a seat."""
+        pid = self.rng.choice(pids)
+        mine = sorted(
+            (seat, c) for (p, seat), cs in self.seen.office.items() if p == pid for c in cs
+        )
+        r = self.rng.random()
+        try:
+            if r < 0.2 and mine:
+                seat, code = self.rng.choice(mine)
+                self.box.tessitura_world.unhold(pid, [seat], code)
+                self.seen.office_took_off(pid, seat, code)
+                self._lifted_if_unmapped(pid, seat)
+                self.counts["office_layers_taken_off"] += 1
+            elif r < 0.28 and mine:
+                seat = self.rng.choice(mine)[0]
+                self.box.tessitura_world.release(pid, [seat])
+                self.seen.office_lifted_all(pid, seat)
+                self.seen.lifted(pid, seat)
+                self.counts["office_seats_lifted"] += 1
+            elif r < 0.45:
+                self._sell(pid)
+            else:
+                self._put(pid)
+        except HoldConflictError:  # locked by another user's transaction: tried again later
+            self.counts["office_moves_locked_out"] += 1
+
+    def _put(self, pid: int) -> None:
+        """A layer (codes 1-6, above or below the others) on a seat carrying the write-back
+        code, one booked online, or any seat not sold (never one in resale: buyable online, a
+        held one there is the bridge's to block, and it may not)."""
+        tess, venue = self.box.tessitura_world, self.box.venue
+        held = tess.held_seats(pid)
+        written = [
+            s for s, layers in held.items() if any(la.hold_code_id == self.code for la in layers)
+        ]
+        booked = [venue.seat_by_label(label).id for p, label in self.booked if p == pid]
+        pools = [written, booked, [s.id for s in venue.seats]]
+        pool = self.rng.choices(pools, weights=(0.4, 0.3, 0.3))[0] or pools[2]
+        seats = [
+            s for s in pool if not tess.is_sold(pid, s) and self._view_status(pid, s) != RESALE
+        ]
+        if not seats:
+            return
+        seat, code = self.rng.choice(sorted(seats)), self.rng.choice(self.codes)
+        mode = self.rng.choice((ReplaceMode.ABOVE_EXISTING, ReplaceMode.BELOW_EXISTING))
+        try:
+            tess.update(pid, [HoldRequest(seat, code)], mode=mode, only_available=True)
+        except HoldRequestError as refused:
+            if isinstance(refused, HoldConflictError):
+                raise
+            return  # sold meanwhile
+        self.seen.office_put(pid, seat, code)
+        self.seen.placed(pid, seat)
+        self.counts["office_layers_put"] += 1
+        if any(la.hold_code_id == self.code for la in held.get(seat, ())):
+            self.counts["office_layers_put_on_writeback"] += 1
+
+    def _sell(self, pid: int) -> None:
+        """A seat with no hold sold at the box office: half the time one booked online whose
+        write-back has not landed yet (the double sale the write-back narrows)."""
+        tess, venue = self.box.tessitura_world, self.box.venue
+        held = tess.held_seats(pid)
+        booked = [venue.seat_by_label(label).id for p, label in self.booked if p == pid]
+        pool = booked if booked and self.rng.random() < 0.5 else [s.id for s in venue.seats]
+        seats = [s for s in pool if s not in held and not tess.is_sold(pid, s)]
+        if not seats:
+            return
+        seat = self.rng.choice(sorted(seats))
+        if tess.sell_open(pid, seat):  # a hold came meanwhile: the box office cannot sell it
+            return
+        self.counts["office_sales"] += 1
+        if self._view_status(pid, seat) in (BOOKED, RESALE):
+            self.counts["office_sales_of_seats_booked_online"] += 1
+
+    def _lifted_if_unmapped(self, pid: int, seat: int) -> None:
+        layers = self.box.tessitura_world.layers(pid, seat)
+        if not any(la.hold_code_id in inv.MAPPED_CODES for la in layers):
+            self.seen.lifted(pid, seat)
+
+    def buyer(self, pids: tuple[int, ...]) -> None:
+        """One online move on one of ``pids``: book a seat open to the public (most often),
+        put a booked one up for resale (one without a box-office hold: a held seat in resale
+        would be buyable and the bridge may not block it), or release one."""
+        world, venue, tess = self.box.seatsio_world, self.box.venue, self.box.tessitura_world
+        pid = self.rng.choice(pids)
+        key = venue.performance(pid).event_key
+        mine = [(p, label) for p, label in self.booked if p == pid]
+        r = self.rng.random()
+        if r < 0.2 and mine:
+            p, label = self.rng.choice(mine)
+            if self.traffic._act(lambda: world.release(key, [label]), key, label):
+                self.booked.remove((p, label))
+                self.seen.buyer_freed.add((key, label))
+                self.counts["online_releases"] += 1
+                self._lock_if_locking(pid, label)
+            return
+        if r < 0.28 and mine:
+            p, label = self.rng.choice(mine)
+            layers = tess.layers(pid, venue.seat_by_label(label).id)
+            view = world.object_view(key, label)
+            unheld = not any(la.hold_code_id in inv.MAPPED_CODES for la in layers)
+            resold = view.status == BOOKED and unheld
+            if resold and self.traffic._act(
+                lambda: world.set_status(key, [label], RESALE), key, label
+            ):
+                self.counts["online_resales"] += 1
+            return
+        views = [v for v in world.object_views(key) if inv.open_to_public(v) and v.status == FREE]
+        if not views:
+            return
+        label = self.rng.choice(views).object.label
+        if self.traffic._act(lambda: world.book(key, [label]), key, label):
+            self.booked.append((pid, label))
+            self.counts["online_bookings"] += 1
+            self._lock_if_locking(pid, label)
+
+    def _lock_if_locking(self, pid: int, label: str) -> None:
+        if pid in self.locking:
+            seat = self.box.venue.seat_by_label(label).id
+            self.box.tessitura_world.lock(pid, seat)
+            self.locked.setdefault(pid, set()).add(seat)
+            self.counts["seats_locked"] += 1
+
+    def lock_writes(self, pids: tuple[int, ...]) -> None:
+        """Lock the seats the write-back is about to write on ``pids`` (booked online without
+        its code; its code alone on a seat free online), or, when there are none, a few booked
+        ones, and from now on each seat a buyer books or frees there: another user's pending
+        transaction, so that the write-back's POSTs are refused 409."""
+        tess, world, venue = self.box.tessitura_world, self.box.seatsio_world, self.box.venue
+        self.locking.update(pids)
+        for pid in pids:
+            key = venue.performance(pid).event_key
+            due, booked = [], []
+            for seat in venue.seats:
+                codes = [la.hold_code_id for la in tess.layers(pid, seat.id)]
+                status = world.object_view(key, seat.label).status
+                if status in (BOOKED, RESALE):
+                    booked.append(seat.id)
+                if (status in (BOOKED, RESALE) and self.code not in codes) or (
+                    status == FREE and codes == [self.code]
+                ):
+                    due.append(seat.id)
+            chosen = due or self.rng.sample(booked, min(3, len(booked)))
+            new = set(chosen) - self.locked.get(pid, set())
+            if new:
+                tess.lock(pid, *sorted(new))
+                self.locked.setdefault(pid, set()).update(new)
+                self.counts["seats_locked"] += len(new)
+
+    def unlock(self) -> None:
+        self.locking.clear()
+        for pid, seats in self.locked.items():
+            if seats:
+                self.box.tessitura_world.unlock(pid, *sorted(seats))
+        self.locked.clear()
 
 
 def run_schedule(
@@ -549,9 +770,18 @@ def run_schedule(
                 raise RuntimeError("a schedule with several instances needs PostgreSQL")
             shared = stack.enter_context(postgres.fresh_database("seatbridge_chaos"))
         box, config = stack.enter_context(served_sandbox(folder))
-        config, table = chaos_config(config, folder, shared)
+        writeback = PROFILES[schedule.profile].writeback if schedule.profile in PROFILES else False
+        if writeback and not knows("writeback", "mode"):
+            outcome.violations.append(
+                "the writeback profile needs the [writeback] config section (issue 26), which "
+                "this checkout's config does not know"
+            )
+            return outcome
+        config, table = chaos_config(config, folder, shared, writeback=writeback)
         configs, offsets = instance_configs(config, schedule.processes)
         seen = inv.Seen.start(box)
+        if writeback:
+            seen.writeback_code = WRITEBACK_CODE
         cutter = SessionCutter(shared) if shared else None
         daemons = Daemons(configs, folder)
         try:
@@ -597,6 +827,9 @@ def _play(
         )
         return
     traffic = Traffic(box, random.Random(schedule.seed), seen)
+    actors = Writeback(
+        box, random.Random(f"{schedule.seed}-writeback"), seen, traffic, WRITEBACK_CODE
+    )
     controls = {"seatsio": box.seatsio_control, "tessitura": box.tessitura_control}
     good_table = table.read_text(encoding="utf-8")
     #: (at, order, what, act), kept sorted: an act may plan another (a pause its resume)
@@ -611,6 +844,8 @@ def _play(
             extra = FOR_SALE_RESET_S if step.fault == "429_for_sale_daily" else 0.0
             if step.fault == HUNG_READ:
                 extra = max(step.hang_s, 2 * TIMEOUT_S + 0.5)
+            if step.fault == TESSITURA_WRITE_FAULT and step.variant == "hang_after_apply":
+                extra = TIMEOUT_S + 0.5
             seen.fault(step.vendor, SYSTEM.monotonic(), step.duration_s + extra)
 
         return go
@@ -626,9 +861,24 @@ def _play(
     #: what happens once everything converged after the faults (a partner lets its seats go)
     after_calm: list[Callable[[], None]] = []
     for step in schedule.steps:
-        if step.kind == "fault":
+        if step.kind == "fault" and step.fault != TESSITURA_WRITE_FAULT:
             later(step.at_s, "fault", fault_on(step))
             later(step.at_s + step.duration_s, "clear", controls[step.vendor].clear_faults)
+        elif step.kind == "fault" and step.fault == TESSITURA_WRITE_FAULT:
+            later(step.at_s, "write fault", fault_on(step))
+            later(step.at_s + step.duration_s, "clear", controls[step.vendor].clear_faults)
+            if step.variant == "409_locked":
+                # locked again and again: the seats due change as the buyers and the bridge act
+                ticks = max(1, int(step.duration_s / LOCK_EVERY_S))
+                for k in range(ticks):
+                    at = step.at_s + k * LOCK_EVERY_S
+                    later(at, "lock", _on(actors.lock_writes, step.performances))
+                later(step.at_s + step.duration_s, "unlock", actors.unlock)
+        elif step.kind == "office_layers" or step.kind == "online_buyers":
+            mover = actors.office if step.kind == "office_layers" else actors.buyer
+            for k in range(step.moves):
+                at = step.at_s + step.duration_s * k / step.moves
+                later(at, step.kind, _on(mover, step.performances))
         elif step.kind == "box_office":
             for _ in range(step.moves):
                 later(step.at_s, "box office", traffic.box_office)
@@ -832,6 +1082,7 @@ def _play(
     for control in controls.values():
         control.clear_faults()
     box.tessitura_control.clear_overrides()
+    actors.unlock()
     table.write_text(good_table, encoding="utf-8")
     calm = SYSTEM.monotonic()
     daemons.restart_all(calm)
@@ -858,6 +1109,18 @@ def _play(
             f"not converged within {CONVERGE_BOUND_S:g} s after the faults stopped: "
             + "; ".join(inv.pending(box, seen)[:5])
         )
+    outcome.hit.update(actors.counts)
+    if seen.writeback_code is not None:
+        posts = [
+            e
+            for e in box.tessitura_control.log.entries
+            if e.method == "POST" and e.path.endswith("/Seats/Holds")
+        ]
+        outcome.hit["writeback_posts"] += len(posts)
+        outcome.hit["writeback_posts_refused_409"] += sum(1 for e in posts if e.status == 409)
+        refused = box.tessitura_world.sold_seat_refusals[seen.writeback_code]
+        outcome.hit["writeback_lines_refused_on_sold_seats"] += refused
+        outcome.hit["box_office_layers_missing_then_back"] += seen.office_restored
     if outputs:
         status = run(config, "status", timeout_s=30)
         (Path(outcome.folder) / "status.txt").write_text(status.stdout + status.stderr)
@@ -868,6 +1131,11 @@ def _play(
     # came while the process was still starting (before its handler), as systemd may send it too
     if any(c not in (0, 1, -signal.SIGTERM) for c in codes):
         outcome.violations.append(f"a daemon exited with {codes} on SIGTERM")
+
+
+def _on(act: Callable[[tuple[int, ...]], None], pids: tuple[int, ...]) -> Callable[[], None]:
+    """``act`` on ``pids``, to be done later."""
+    return lambda: act(pids)
 
 
 def _count(outcome: Outcome, what: str, n: int) -> None:

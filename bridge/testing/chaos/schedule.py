@@ -33,6 +33,8 @@ StepKind = Literal[
     "for_sale_spent",
     "holds_vanish",
     "partner_grab",
+    "office_layers",
+    "online_buyers",
 ]
 
 #: The process-level faults (issue 24): a stall past the lease, the store's sessions or file
@@ -43,6 +45,14 @@ PROCESS_KINDS: tuple[StepKind, ...] = ("pause", "store_loss", "clock_step", "sto
 #: edits of the day, then kills keep coming there; Tessitura answers no hold at all for some
 #: performances while it still holds them; a partner's channel takes seats the box office holds.
 WORLD_KINDS: tuple[StepKind, ...] = ("for_sale_spent", "holds_vanish", "partner_grab")
+
+#: Who acts beside the write-back (issue 26), concurrently with the bridge: the box office
+#: adding and taking off its own hold layers and selling seats; online buyers booking, reselling
+#: and releasing seats in seats.io, on the same performances.
+WRITEBACK_KINDS: tuple[StepKind, ...] = ("office_layers", "online_buyers")
+
+#: The hold code the chaos boxes write back with (``[writeback] hold_code``; an ``ignore`` row).
+WRITEBACK_CODE = 90
 
 #: The sample venue's performances (bridge/sandbox/venues/grand-hall.toml), and the one with a
 #: partner's channel (``partner-presale`` on perf-202, not in a season).
@@ -77,8 +87,16 @@ FAULT_KINDS = (
 #: several client timeouts: a stalled vendor, not a slow one. Drawn apart from
 #: :data:`FAULT_KINDS` so that the older kinds of a seed stay as they were.
 HUNG_READ = "hung_read"
+#: The write-back's own calls (POST Seats/Holds) failing: ``variant`` "500_after_apply" (the
+#: hold applied, then a 500), "hang_after_apply" (applied, then the answer stalls past the
+#: client's timeout), "409_locked" (seats the bridge is writing are locked by another user's
+#: pending transaction: 409 SeatLocked, nothing applied). Drawn apart, as :data:`HUNG_READ` is.
+TESSITURA_WRITE_FAULT = "tessitura_write_fault"
+WRITE_FAULT_VARIANTS = ("500_after_apply", "hang_after_apply", "409_locked")
+#: The requests a write fault hits.
+WRITE_PATH = r"/Seats/Holds$"
 #: Every kind of vendor fault.
-ALL_FAULT_KINDS = (*FAULT_KINDS, HUNG_READ)
+ALL_FAULT_KINDS = (*FAULT_KINDS, HUNG_READ, TESSITURA_WRITE_FAULT)
 
 #: Which requests a fault hits: every request of its vendor, or those whose path matches.
 PATHS: dict[str, tuple[str | None, ...]] = {
@@ -123,6 +141,14 @@ class Step:
     ``partner_grab``: the partner's channel of ``performances[0]`` takes ``moves`` seats the
     box office holds there, and lets them go ``duration_s`` later (0: once the faults stopped and
     everything converged; then it must converge again).
+
+    The write-back steps (:data:`WRITEBACK_KINDS`): ``office_layers``: the box office makes
+    ``moves`` moves on ``performances`` over ``duration_s``: a hold layer (codes 1-6, above or
+    below the others) put on a seat, sometimes one carrying the write-back code or booked online;
+    one of its own layers taken off; all of a seat's layers lifted; a free seat sold.
+    ``online_buyers``: buyers make ``moves`` moves there over ``duration_s``: a seat booked, a
+    booked one put up for resale, one released. A ``fault`` of kind
+    :data:`TESSITURA_WRITE_FAULT` fails the write-back's calls per ``variant`` (rate ``rate``).
     """
 
     at_s: float
@@ -141,6 +167,13 @@ class Step:
 
     def describe(self) -> str:
         t = f"{self.at_s:5.2f}s"
+        if self.kind == "fault" and self.fault == TESSITURA_WRITE_FAULT:
+            what = {
+                "500_after_apply": f"applied, then answered 500 (rate {self.rate:.2f})",
+                "hang_after_apply": "applied, then hang past the client timeout",
+                "409_locked": "refused 409 SeatLocked (the seats it writes locked)",
+            }.get(self.variant, self.variant)
+            return f"{t} tessitura POST Seats/Holds {what} for {self.duration_s:.2f}s"
         if self.kind == "fault":
             where = self.path or "every request"
             if self.fault == HUNG_READ:
@@ -190,6 +223,16 @@ class Step:
                 f"{t} the partner's channel of performance {perfs} takes {self.moves} held "
                 f"seat(s), lets them go {until}"
             )
+        if self.kind == "office_layers":
+            return (
+                f"{t} the box office: {self.moves} move(s) on performance(s) {perfs} over "
+                f"{self.duration_s:.2f}s (layers put and taken off, seats sold)"
+            )
+        if self.kind == "online_buyers":
+            return (
+                f"{t} online buyers: {self.moves} move(s) on performance(s) {perfs} over "
+                f"{self.duration_s:.2f}s (booked, resale, released)"
+            )
         if self.kind in ("sigterm", "sigkill"):
             return (
                 f"{t} {self.kind} instance {self.instance}, restarted {self.duration_s:.2f}s later"
@@ -238,6 +281,9 @@ class Schedule:
     def world_steps(self) -> list[Step]:
         return [s for s in self.steps if s.kind in WORLD_KINDS]
 
+    def writeback_steps(self) -> list[Step]:
+        return [s for s in self.steps if s.kind in WRITEBACK_KINDS]
+
     def describe(self) -> list[str]:
         standby = " and a standby" if self.standby else ""
         head = (
@@ -276,6 +322,9 @@ class Profile:
     extras: float = 0.0
     #: how often the world steps come (a factor on :data:`WORLD_ODDS`; 0: never)
     world: float = 0.0
+    #: the chaos boxes write back (``[writeback] mode = "apply"``, hold code
+    #: :data:`WRITEBACK_CODE`); the box office and buyers act beside it, and its calls fail
+    writeback: bool = False
 
 
 #: The chance that a schedule gets each process fault or hung read (times its profile's
@@ -299,6 +348,11 @@ PROFILES = {
     #: every world step in every schedule, beside fewer vendor faults: a trial of issue 25's cases
     "held-forms": Profile(
         "held-forms", 6.0, (1, 3), (0.3, 2.0), (0, 2), 0.35, 0.25, extras=0.5, world=4.0
+    ),
+    #: issue 26: the write-back on, a box office and online buyers acting on the same seats at
+    #: once, and its calls failing, beside fewer vendor faults
+    "writeback": Profile(
+        "writeback", 6.0, (1, 2), (0.3, 2.0), (0, 2), 0.35, 0.25, extras=0.3, writeback=True
     ),
 }
 
@@ -356,6 +410,7 @@ def generate(seed: int, profile: str = "short", *, scaled: bool | None = None) -
     extra = _extras(seed, p, instances, steps)
     standby = instances == 1 and any(s.kind == "pause" for s in extra)
     steps += extra + _world(seed, p)
+    steps += _writeback(seed, p, steps)
     steps.sort(key=lambda s: (s.at_s, s.kind))
     return Schedule(seed, tuple(steps), p.chaos_s, instances, profile, standby=standby)
 
@@ -495,6 +550,55 @@ def _world(seed: int, p: Profile) -> list[Step]:
     return out
 
 
+#: How many write-back actors' steps a schedule gets (each), and their moves.
+WRITEBACK_STEPS = (2, 4)
+WRITEBACK_MOVES = (4, 10)
+#: How many performances the actors share in a schedule: few, so that they meet on seats.
+WRITEBACK_PERFORMANCES = (1, 2)
+
+
+def _writeback(seed: int, p: Profile, steps: list[Step]) -> list[Step]:
+    """The write-back steps of ``seed`` (issue 26), from a random stream of their own: the box
+    office and the buyers on one or two shared performances, and one or two write faults, each
+    in a gap between Tessitura's other faults (a vendor has one fault at a time)."""
+    if not p.writeback:
+        return []
+    rng = random.Random(f"chaos-writeback-{seed}")
+    perfs = tuple(sorted(rng.sample(SAMPLE_PERFORMANCES, rng.choice(WRITEBACK_PERFORMANCES))))
+    out: list[Step] = []
+    for kind in WRITEBACK_KINDS:
+        for _ in range(rng.randint(*WRITEBACK_STEPS)):
+            start = round(rng.uniform(0.0, p.chaos_s - 1.0), 2)
+            out.append(
+                Step(
+                    start,
+                    kind,
+                    performances=perfs,
+                    moves=rng.randint(*WRITEBACK_MOVES),
+                    duration_s=round(rng.uniform(0.5, p.chaos_s - start), 2),
+                )
+            )
+    for _ in range(rng.randint(1, 2)):
+        start, room = _widest_gap([*steps, *out], "tessitura", p.chaos_s)
+        if room < 0.6:
+            break
+        variant = rng.choice(WRITE_FAULT_VARIANTS)
+        out.append(
+            Step(
+                round(start + 0.05, 2),
+                "fault",
+                vendor="tessitura",
+                fault=TESSITURA_WRITE_FAULT,
+                path=WRITE_PATH,
+                rate=1.0 if variant != "500_after_apply" else rng.choice((0.5, 1.0)),
+                duration_s=round(min(room - 0.1, rng.uniform(1.5, 3.5)), 2),
+                variant=variant,
+                performances=perfs,
+            )
+        )
+    return out
+
+
 def _widest_gap(steps: list[Step], vendor: str, chaos_s: float) -> tuple[float, float]:
     """(start, length) of the longest time in the chaos when ``vendor`` has no fault."""
     windows = sorted((s.at_s, s.at_s + s.duration_s) for s in steps if s.vendor == vendor)
@@ -575,6 +679,15 @@ def fault_settings(step: Step, timeout_s: float, now: datetime | None = None) ->
         return {**base, "wrong_type_rate": r}
     if kind == "empty":
         return {**base, "empty_rate": r}
+    if kind == TESSITURA_WRITE_FAULT:
+        base = {**base, "method": "POST"}
+        if step.variant == "500_after_apply":
+            return {**base, "error_after_apply_rate": r, "error_status": 500}
+        if step.variant == "hang_after_apply":
+            return {**base, "hang_after_apply_s": timeout_s + 0.5}
+        if step.variant == "409_locked":  # the runner locks seats; the fake answers 409 itself
+            return base
+        raise ValueError(f"unknown write fault {step.variant!r}")
     if kind == HUNG_READ:
         # hangs several client timeouts (at least two): each attempt times out, retries too
         hang = max(step.hang_s, 2 * timeout_s + 0.5)
@@ -597,10 +710,11 @@ def _seatsio_error(
 
 def fault_counts(schedules: Iterable[Schedule]) -> dict[str, int]:
     """Fault windows by kind over ``schedules``."""
-    counts: dict[str, int] = {k: 0 for k in (*ALL_FAULT_KINDS, *PROCESS_KINDS, *WORLD_KINDS)}
+    kinds = (*ALL_FAULT_KINDS, *PROCESS_KINDS, *WORLD_KINDS, *WRITEBACK_KINDS)
+    counts: dict[str, int] = {k: 0 for k in kinds}
     for s in schedules:
         for f in s.faults():
             counts[f.fault] += 1
-        for f in (*s.process_faults(), *s.world_steps()):
+        for f in (*s.process_faults(), *s.world_steps(), *s.writeback_steps()):
             counts[f.kind] += 1
     return counts

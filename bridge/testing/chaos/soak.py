@@ -5,6 +5,7 @@
     python -m bridge.testing.chaos --seed 42            # one seed, as the suite generated it
     python -m bridge.testing.chaos --profile stalls --schedules 10   # the process faults, often
     python -m bridge.testing.chaos --profile held-forms --schedules 10   # the world steps, always
+    python -m bridge.testing.chaos --profile writeback --schedules 300 --jobs 2   # issue 26
 
 The ``soak`` profile mixes the process faults (a pause past the lease, store sessions lost, a
 clock step, the store file removed), hung reads and the world steps (someone else spends an
@@ -12,6 +13,21 @@ event's for-sale edits and kills follow; Tessitura answers no holds for some per
 partner's channel takes held seats) with the vendor faults and signals; the ``short`` profile of
 ``make test`` has none of them. A step this checkout cannot play (a clock
 step before the config has a clock offset) is counted under ``steps_not_played_by_kind``.
+
+The ``writeback`` profile (issue 26) runs the chaos boxes with ``[writeback] mode = "apply"`` and
+``hold_code = 90`` (the sample's "Sold Online", an ``ignore`` row of its table). Beside the usual
+traffic and fewer vendor faults, on one or two shared performances: the box office puts hold
+layers (codes 1-6, above or below the others, often on seats carrying 90 or booked online), takes
+its own off, lifts a seat's layers and sells seats without a hold; online buyers book, resell and release seats; and the
+write-back's POST Seats/Holds fails (``tessitura_write_fault``: applied then 500, applied then
+hung past the client timeout, or refused 409 SeatLocked). Its invariants, beside the others: no
+box-office layer lost (the record of what the box office put and did not take off itself), no
+write-back line landed on a seat sold at the box office, and, after the faults stop, every seat
+booked or in resale online (not sold in Tessitura) carries 90 and no seat free online carries 90
+alone. 300 schedules with two jobs take 30 to 60 minutes; ``requests_faulted_by_kind`` counts what
+the actors did (``office_layers_put``, ``office_sales_of_seats_booked_online``, ``seats_locked``,
+``box_office_layers_missing_then_back``, ``writeback_lines_refused_on_sold_seats``). A checkout
+whose config has no ``[writeback]`` section fails every schedule of this profile at once.
 
 A failing schedule is shrunk (steps dropped one by one while it still fails, within a budget of
 runs), written next to its logs as ``schedule.json`` and printed with the command replaying it.
@@ -40,6 +56,7 @@ from bridge.testing.chaos.schedule import (
     PROCESS_KINDS,
     PROFILES,
     WORLD_KINDS,
+    WRITEBACK_KINDS,
     Schedule,
     generate,
 )
@@ -104,7 +121,8 @@ def _one(seed: int, profile: str, root: str) -> Summary:
 def figures(results: Iterable[Summary], wall_s: float) -> dict[str, object]:
     """What the README's "Reliability" section states."""
     rs = list(results)
-    faults: Counter[str] = Counter({k: 0 for k in (*ALL_FAULT_KINDS, *PROCESS_KINDS, *WORLD_KINDS)})
+    kinds = (*ALL_FAULT_KINDS, *PROCESS_KINDS, *WORLD_KINDS, *WRITEBACK_KINDS)
+    faults: Counter[str] = Counter({k: 0 for k in kinds})
     hit: Counter[str] = Counter()
     skipped: Counter[str] = Counter()
     for r in rs:
