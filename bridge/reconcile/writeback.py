@@ -104,12 +104,14 @@ async def _side(
     wb = policy.writeback
     pid = snap.performance_id
     online: dict[str, str] = {}
-    try:
-        for status in sorted(wb.statuses):
-            for info in await objects_in_status(seatsio, event_key, status):
-                online.setdefault(info.label, info.status or status)
+    statuses = sorted(wb.statuses)
+    try:  # the reports at once: a pass waits for one round trip, not one per status
+        listed = await asyncio.gather(*(objects_in_status(seatsio, event_key, s) for s in statuses))
     except NotFoundError:
         return None
+    for status, infos in zip(statuses, listed, strict=True):
+        for info in infos:
+            online.setdefault(info.label, info.status or status)
     layers: dict[int, list[SeatHold]] = {}
     for hold in snap.holds:
         layers.setdefault(hold.seat_id, []).append(hold)
