@@ -382,3 +382,37 @@ async def test_holds_that_vanish_but_the_bridges_own_still_count_as_vanished(ben
     world.release(PID, [s for s in world.held_seats(PID) if s != bench.seat("Orchestra-F-6")])
     report = await r.reconcile([PID], apply=True)
     assert {f.performance_id for f in report.refused} == {PID}
+
+
+async def test_a_horizon_gives_the_write_back_hold_an_end_date(bench: Bench) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from bridge.clock import ManualClock
+
+    label = "Orchestra-F-7"
+    t0 = datetime(2030, 1, 5, 18, 0, tzinfo=UTC)  # the bridge's clock (the fake's is the wall's)
+    r = writing_back(bench, hold_hours=48.0)
+    r.clock = ManualClock(t0)
+    bench.box.seatsio_world.book(EVENT, [label])
+    await r.reconcile([PID], apply=True)
+    (layer,) = bench.box.tessitura_world.layers(PID, bench.seat(label))
+    assert layer.hold_code_id == WEB and layer.end == t0 + timedelta(hours=48)
+
+
+async def test_a_hold_near_its_end_is_held_again_for_a_new_one(bench: Bench) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from bridge.clock import ManualClock
+
+    label = "Orchestra-F-8"
+    clock = ManualClock(datetime(2030, 1, 5, 18, 0, tzinfo=UTC))
+    r = writing_back(bench, hold_hours=48.0)
+    r.clock = r.seat_maps.clock = bench.tessitura.clock = clock  # one clock, as in a process
+    bench.box.seatsio_world.book(EVENT, [label])
+    await r.reconcile([PID], apply=True)
+    clock.advance(20 * 3600)  # 28 h left: more than half, nothing to do
+    assert not [op for op in (await r.read_unit((PID,))).plan.operations if op.kind.is_tessitura]
+    clock.advance(10 * 3600)  # 18 h left
+    await r.reconcile([PID], apply=True)
+    (layer,) = bench.box.tessitura_world.layers(PID, bench.seat(label))
+    assert layer.end == clock.now() + timedelta(hours=48)
