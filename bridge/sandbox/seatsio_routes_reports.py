@@ -16,8 +16,11 @@ from bridge.sandbox.seatsio_world import SeatsioWorld
 
 async def event_report_route(request: Request, world: SeatsioWorld) -> Response:
     only = request.path_params.get("filter")
-    views = world.object_views(path_key(request))
-    return JSONResponse(event_report(views, path_key(request, "report"), only))
+    report = path_key(request, "report")
+    # a by-status report of one status needs the views of that status only (same answer)
+    narrowed = only if report == "byStatus" else None
+    views = world.object_views(path_key(request), narrowed)
+    return JSONResponse(event_report(views, report, only))
 
 
 async def event_summary_route(request: Request, world: SeatsioWorld) -> Response:

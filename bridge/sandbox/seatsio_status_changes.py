@@ -103,10 +103,15 @@ class ObjectStatuses:
         check_labels(self._workspace.chart(ev.chart_key), [label])
         return self._view(ev, label)
 
-    def object_views(self, event_key: str) -> list[ObjectView]:
-        """Every object of the event's chart, in chart order."""
+    def object_views(self, event_key: str, status: str | None = None) -> list[ObjectView]:
+        """Every object of the event's chart, in chart order; with ``status``, only those in
+        it (their state read first, the rest of the view only for them: a by-status report of
+        a few objects of a large chart)."""
         ev = self._workspace.event(event_key)
-        return [self._view(ev, label) for label in self._workspace.chart(ev.chart_key).objects]
+        labels: Iterable[str] = self._workspace.chart(ev.chart_key).objects
+        if status is not None:
+            labels = [lbl for lbl in labels if self._effective(ev, lbl)[0].status == status]
+        return [self._view(ev, label) for label in labels]
 
     def status_changes(self, event_key: str, label: str | None = None) -> list[StatusChange]:
         """The event's status-change log, newest first."""
