@@ -63,11 +63,11 @@ class ApplyRules:
         unknown = self._unknown.get(_vendor(op))
         if unknown and (op.is_api or op.kind is OpKind.LEDGER_CLAIM):
             return Decision(unknown)
-        if is_follow_up(op) and self._refused.intersection(op.labels):
+        if is_follow_up(op) and self._refused.intersection(_objects(op)):
             # what this op would have done did not happen either: a move that is skipped leaves
             # its objects where they were, so their later lifts must wait too (a REPLACE_CHANNELS
             # that would have put one object into a channel is skipped with the one it takes out)
-            self._refused.update(op.labels)
+            self._refused.update(_objects(op))
             return Decision(REFUSED_EARLIER)
         return _RUN
 
@@ -76,11 +76,19 @@ class ApplyRules:
         ops = tuple(ops)
         if outcome is Outcome.REFUSED:
             for op in ops:
-                self._refused.update(op.labels)
+                self._refused.update(_objects(op))
         elif outcome is Outcome.UNKNOWN:
             kinds = ",".join(sorted({op.kind.value for op in ops}))
             for vendor in {_vendor(op) for op in ops}:
                 self._unknown[vendor] = f"an earlier operation ({kinds}) has an unknown outcome"
+
+
+def _objects(op: Operation) -> list[str]:
+    """What a refusal of ``op`` holds back: its labels on seats.io, matched across the unit;
+    on Tessitura, its seats of its own performance (performances of one show share labels)."""
+    if op.kind.is_tessitura:
+        return [f"tessitura:{op.performance_id}:{label}" for label in op.labels]
+    return list(op.labels)
 
 
 def _vendor(op: Operation) -> str:

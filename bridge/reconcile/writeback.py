@@ -35,7 +35,14 @@ from bridge.core.plan_model import Operation, OpKind
 from bridge.core.policy import Policy
 from bridge.core.writeback import TessituraSide, grouped
 from bridge.domain import HoldSnapshot, SeatHold, WritebackHold
-from bridge.errors import BridgeError, ConflictError, NotFoundError, TerminalError
+from bridge.errors import (
+    BridgeError,
+    ConflictError,
+    NotFoundError,
+    RateLimitedError,
+    TerminalError,
+)
+from bridge.http import WriteFencedError
 from bridge.mapping.model import MappingTables
 from bridge.reconcile.observe import objects_in_status, read_objects
 from bridge.seatsio.client import SeatsioClient
@@ -47,8 +54,14 @@ log = structlog.get_logger("seatbridge.writeback")
 
 #: The lift of every hold layer of a seat (the seed's ``HoldCodeId: -1``).
 LIFT_ALL = -1
-#: The error code the fake (and, by assumption, Tessitura) gives a hold refused on a sold seat.
-SEAT_SOLD = "SeatSold"
+#: Refusal codes about the request as a whole (the fake's spelling: no public source shows
+#: Tessitura's), never worth a resend seat by seat; any other 400 may be about one seat.
+REQUEST_WIDE = frozenset(
+    {"InvalidHoldCode", "InvalidReplaceMode", "InvalidParameter", "InvalidRequest"}
+)
+#: Seats sent one by one after a refusal, at most, per hold operation and pass (the rest go
+#: the next pass: a lock on a whole block costs no more than this).
+ONE_BY_ONE = 50
 
 
 async def read_sides(
@@ -181,11 +194,14 @@ class TessituraWriter:
     # -- hold ----------------------------------------------------------------------------------
 
     async def _hold(self, op: Operation) -> WriteReport:
-        """Claim, send, and keep only what Tessitura holds. A refusal for a sold or locked seat
-        (the box office sold it, or is selling it, since the read) is sent again without the
-        seats Tessitura now calls sold, then seat by seat, so that one seat never leaves the
-        others of the performance sellable at the box office; the seats it still refuses are
-        a ``writeback_refused`` finding."""
+        """Claim, send, and keep only what Tessitura holds. A refusal that may be about one
+        seat (sold or locked since the read, a seat the performance lacks) is sent again
+        without the seats Tessitura now calls sold, then seat by seat (at most
+        :data:`ONE_BY_ONE` a pass), so that one seat never leaves the others of the
+        performance sellable at the box office; the seats it still refuses are a
+        ``writeback_refused`` finding. The claims of seats not held are withdrawn, except after
+        a failure that may have landed (a timeout, a broken answer) and for rows there before (a refresh: the layer
+        is still there)."""
         assert op.performance_id is not None
         pid, code = op.performance_id, int(op.target)
         key = op.event_keys[0]
@@ -198,58 +214,68 @@ class TessituraWriter:
             else WritebackHold(pid, seat, label, key, code, now)
             for seat, label in wanted.items()
         )
+        fresh = {s for s in wanted if (pid, s) not in known}
         report = WriteReport()
+        held: set[int] = set()  # what Tessitura answered held, as the calls go
+        refused: list[int] = []
         try:
-            answered = await self._send_hold(pid, code, sorted(wanted))
-        except (TerminalError, ConflictError) as exc:
-            if not _seat_refusal(exc):
-                self._withdraw(pid, wanted)
-                raise
-            answered, refused = await self._hold_around(pid, code, wanted)
-            if refused:
-                report.findings.append(
-                    _finding(
-                        FindingKind.WRITEBACK_REFUSED,
-                        pid,
-                        key,
-                        code,
-                        [wanted[s] for s in refused],
-                        f"seats sold online were refused by Tessitura ({_codes(exc)}): sold or "
-                        "locked at the box office; a sale under a status missing from "
-                        "[writeback] sold_seat_statuses is refused every pass",
+            try:
+                held |= await self._send_hold(pid, code, sorted(wanted))
+            except (TerminalError, ConflictError) as exc:
+                if not _seat_refusal(exc):
+                    raise
+                refused = await self._hold_around(pid, code, wanted, held)
+                if refused:
+                    report.findings.append(
+                        _finding(
+                            FindingKind.WRITEBACK_REFUSED,
+                            pid,
+                            key,
+                            code,
+                            [wanted[s] for s in refused],
+                            f"seats sold online were refused by Tessitura ({_codes(exc)}): "
+                            "sold, locked or unknown at the box office; a sale under a status "
+                            "missing from [writeback] sold_seat_statuses is refused every pass",
+                        )
                     )
-                )
-        left = {s: wanted[s] for s in wanted if s not in answered}
+        except (TerminalError, ConflictError, RateLimitedError, WriteFencedError):
+            # surely not applied (refused, a 429, stopped by the fence before it left): the
+            # new claims go; any other failure (a timeout, a broken answer) may have landed,
+            # so they stay and the next pass reads
+            self._withdraw(pid, fresh - held)
+            raise
+        left = [s for s in wanted if s not in held]
         if left:  # refused, or left out of the answer (a sold seat skipped): not held
-            self._withdraw(pid, left)
+            self._withdraw(pid, fresh.intersection(left))
             report.note = f"{len(left)} of {len(wanted)} seats not held in Tessitura"
         return report
 
     async def _hold_around(
-        self, pid: int, code: int, wanted: Mapping[int, str]
-    ) -> tuple[set[int], list[int]]:
-        """The seats held, and those refused, after a refusal naming a seat."""
+        self, pid: int, code: int, wanted: Mapping[int, str], held: set[int]
+    ) -> list[int]:
+        """After a refusal that may be about one seat: hold the seats not sold, together, then
+        one by one; ``held`` gains what Tessitura held. Returns the seats refused."""
         sold = await sold_seats(self.tessitura, pid, self.policy.writeback.sold_statuses, wanted)
         rest = sorted(set(wanted) - sold)
         if not rest:
-            return set(), []
+            return []
         try:
-            return await self._send_hold(pid, code, rest), []
+            held |= await self._send_hold(pid, code, rest)
+            return []
         except (TerminalError, ConflictError) as exc:
             if not _seat_refusal(exc):
                 raise
         if len(rest) == 1:
-            return set(), rest
-        answered: set[int] = set()
+            return rest
         refused: list[int] = []
-        for seat in rest:  # one seat the read cannot tell sold never blocks the others
+        for seat in rest[:ONE_BY_ONE]:  # one seat the read cannot tell never blocks the others
             try:
-                answered |= await self._send_hold(pid, code, [seat])
+                held |= await self._send_hold(pid, code, [seat])
             except (TerminalError, ConflictError) as exc:
                 if not _seat_refusal(exc):
                     raise
                 refused.append(seat)
-        return answered, refused
+        return refused
 
     async def _send_hold(self, pid: int, code: int, seats: Sequence[int]) -> set[int]:
         hours = self.policy.writeback.hold_hours
@@ -357,8 +383,14 @@ class TessituraWriter:
 
 
 def _seat_refusal(exc: BridgeError) -> bool:
-    """A refusal about one seat's state (sold: 400 ``SeatSold``; locked: 409), not the request's."""
-    return isinstance(exc, ConflictError) or SEAT_SOLD in exc.codes
+    """A refusal that may be about some of the request's seats (sold: 400 ``SeatSold``;
+    locked: 409; a seat the performance lacks), not the whole request's (an unknown hold code
+    or performance, a malformed request): worth sending again without them."""
+    if isinstance(exc, ConflictError):
+        return True
+    if isinstance(exc, NotFoundError):
+        return False
+    return not REQUEST_WIDE.intersection(exc.codes)
 
 
 def _codes(exc: BridgeError) -> str:

@@ -9,7 +9,7 @@ import pytest
 from sandbox_bench import Bench, bench_fixture, cfg_fixture  # noqa: F401
 
 from bridge.core.findings import FindingKind
-from bridge.core.plan_model import OpKind
+from bridge.core.plan_model import Operation, OpKind
 from bridge.core.policy import WritebackPolicy
 from bridge.reconcile.run import Reconciler
 from bridge.runtime import reconciler_for
@@ -416,3 +416,101 @@ async def test_a_hold_near_its_end_is_held_again_for_a_new_one(bench: Bench) -> 
     await r.reconcile([PID], apply=True)
     (layer,) = bench.box.tessitura_world.layers(PID, bench.seat(label))
     assert layer.end == clock.now() + timedelta(hours=48)
+
+
+def _hold_op(pid: int, seats: dict[int, str]) -> Operation:
+    return Operation(
+        OpKind.HOLD_IN_TESSITURA,
+        (f"perf-{pid}",),
+        labels=tuple(seats.values()),
+        target=str(WEB),
+        performance_id=pid,
+        seat_ids=tuple(seats),
+    )
+
+
+async def test_a_seat_the_performance_lacks_never_blocks_the_others(bench: Bench) -> None:
+    from bridge.reconcile.writeback import TessituraWriter
+
+    r = writing_back(bench)
+    good = bench.seat("Orchestra-F-9")
+    op = _hold_op(PID, {good: "Orchestra-F-9", 999_999: "Nowhere-1"})  # a stale table row
+    report = await TessituraWriter(bench.tessitura, bench.seatsio, bench.store, r.policy).send(op)
+    assert codes(bench, "Orchestra-F-9") == [WEB]
+    (refused,) = [f for f in report.findings if f.kind is FindingKind.WRITEBACK_REFUSED]
+    assert refused.labels == ("Nowhere-1",)
+    assert {h.seat_id for h in bench.store.writeback_holds([PID]).values()} == {good}
+
+
+async def test_a_refused_refresh_keeps_the_row_of_the_layer_still_there(bench: Bench) -> None:
+    from bridge.errors import TerminalError
+    from bridge.reconcile.writeback import TessituraWriter
+    from bridge.sandbox.control import Faults
+
+    label = "Orchestra-F-10"
+    r = writing_back(bench)
+    bench.box.seatsio_world.book(EVENT, [label])
+    await r.reconcile([PID], apply=True)
+    bench.box.tessitura_control.set_faults(
+        Faults(
+            method="POST",
+            path_pattern=r"Seats/Holds",
+            error_rate=1.0,
+            error_status=400,
+            error_body=[{"Code": "InvalidRequest", "Description": "refused"}],
+            count=1,
+        )
+    )
+    writer = TessituraWriter(bench.tessitura, bench.seatsio, bench.store, r.policy)
+    with pytest.raises(TerminalError):
+        await writer.send(_hold_op(PID, {bench.seat(label): label}))  # a refresh, refused
+    assert codes(bench, label) == [WEB]
+    assert {h.label for h in bench.store.writeback_holds([PID]).values()} == {label}
+
+
+async def test_a_hold_refused_by_429s_withdraws_its_new_claims(bench: Bench) -> None:
+    from bridge.errors import RateLimitedError
+    from bridge.reconcile.writeback import TessituraWriter
+    from bridge.sandbox.control import Faults
+
+    label = "Orchestra-F-11"
+    r = writing_back(bench)
+    bench.box.tessitura_control.set_faults(
+        Faults(
+            method="POST",
+            path_pattern=r"Seats/Holds",
+            error_rate=1.0,
+            error_status=429,
+            error_headers={"Retry-After": "0"},
+        )
+    )
+    writer = TessituraWriter(bench.tessitura, bench.seatsio, bench.store, r.policy)
+    with pytest.raises(RateLimitedError):
+        await writer.send(_hold_op(PID, {bench.seat(label): label}))
+    assert bench.store.writeback_holds([PID]) == {}  # a 429 cannot have landed
+
+
+def test_a_refused_tessitura_hold_holds_back_no_lift_of_another_performance() -> None:
+    from bridge.core.apply_rules import ApplyRules, Outcome
+
+    rules = ApplyRules()
+    hold = _hold_op(201, {1: "A-1"})
+    rules.record([hold], Outcome.REFUSED)
+    lift = Operation(
+        OpKind.LIFT_IN_TESSITURA,
+        ("perf-202",),
+        labels=("A-1",),
+        target=str(WEB),
+        performance_id=202,
+        seat_ids=(1,),
+    )
+    assert rules.decide(lift).run  # the same label, another performance
+    same = Operation(
+        OpKind.LIFT_IN_TESSITURA,
+        ("perf-201",),
+        labels=("A-1",),
+        target=str(WEB),
+        performance_id=201,
+        seat_ids=(1,),
+    )
+    assert not rules.decide(same).run
