@@ -382,13 +382,7 @@ class Control:
                 entry.fault = "hang"
                 await asyncio.sleep(f.hang_s)
             if f.error_rate and self._rng.random() < f.error_rate:
-                entry.fault = "error"
-                entry.status = f.error_status
-                payload = f.error_body
-                if payload is None:
-                    payload = {"injected": True, "status": f.error_status}
-                body = json.dumps(payload).encode()
-                await _send_plain(send, f.error_status, body, b"application/json", f.error_headers)
+                await _send_error(send, f, entry, "error")
                 return
         if hit and f.drop_before_rate and self._rng.random() < f.drop_before_rate:
             entry.fault = "drop_before_apply"
@@ -425,13 +419,7 @@ class Control:
             await _drop(send)
             return
         if failed:
-            entry.fault = "error_after_apply"
-            entry.status = f.error_status
-            payload = f.error_body
-            if payload is None:
-                payload = {"injected": True, "status": f.error_status}
-            body = json.dumps(payload).encode()
-            await _send_plain(send, f.error_status, body, b"application/json", f.error_headers)
+            await _send_error(send, f, entry, "error_after_apply")
             return
         if empty:
             entry.fault = "empty"
@@ -503,6 +491,18 @@ async def _drop(send: Send) -> None:
     headers = [(b"content-type", b"application/json"), (b"content-length", b"64")]
     await send({"type": "http.response.start", "status": 200, "headers": headers})
     await send({"type": "http.response.body", "body": b'{"dropped', "more_body": False})
+
+
+async def _send_error(send: Send, f: Faults, entry: LogEntry, fault: str) -> None:
+    """The injected error answer: ``f.error_status`` with ``f.error_body`` (or a marker body)
+    and ``f.error_headers``, logged as ``fault``."""
+    entry.fault = fault
+    entry.status = f.error_status
+    payload = f.error_body
+    if payload is None:
+        payload = {"injected": True, "status": f.error_status}
+    body = json.dumps(payload).encode()
+    await _send_plain(send, f.error_status, body, b"application/json", f.error_headers)
 
 
 async def _send_plain(

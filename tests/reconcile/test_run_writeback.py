@@ -4,6 +4,7 @@ bridge's Tessitura hold, below every box-office layer, and goes only when it is 
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import pytest
 from sandbox_bench import Bench, bench_fixture, cfg_fixture  # noqa: F401
@@ -293,20 +294,12 @@ def _posts(bench: Bench) -> int:
 async def test_a_lift_refused_with_a_429_is_not_repeated_after_the_wait(bench: Bench) -> None:
     """A repeated -1 would take a box-office layer placed during the wait: one attempt, and the
     next pass reads again."""
-    from bridge.sandbox.control import Faults
 
     label = "Orchestra-E-8"
     seat = bench.seat(label)
     r = await held_then_released(bench, label)
-    bench.box.tessitura_control.set_faults(
-        Faults(
-            method="POST",
-            path_pattern=r"Seats/Holds",
-            error_rate=1.0,
-            error_status=429,
-            error_headers={"Retry-After": "0"},
-            count=1,
-        )
+    _hold_posts_fail(
+        bench, error_rate=1.0, error_status=429, error_headers={"Retry-After": "0"}, count=1
     )
     posts = _posts(bench)
     report = await r.reconcile([PID], apply=True)
@@ -445,21 +438,17 @@ async def test_a_seat_the_performance_lacks_never_blocks_the_others(bench: Bench
 async def test_a_refused_refresh_keeps_the_row_of_the_layer_still_there(bench: Bench) -> None:
     from bridge.errors import TerminalError
     from bridge.reconcile.writeback import TessituraWriter
-    from bridge.sandbox.control import Faults
 
     label = "Orchestra-F-10"
     r = writing_back(bench)
     bench.box.seatsio_world.book(EVENT, [label])
     await r.reconcile([PID], apply=True)
-    bench.box.tessitura_control.set_faults(
-        Faults(
-            method="POST",
-            path_pattern=r"Seats/Holds",
-            error_rate=1.0,
-            error_status=400,
-            error_body=[{"Code": "InvalidRequest", "Description": "refused"}],
-            count=1,
-        )
+    _hold_posts_fail(
+        bench,
+        error_rate=1.0,
+        error_status=400,
+        error_body=[{"Code": "InvalidRequest", "Description": "refused"}],
+        count=1,
     )
     writer = TessituraWriter(bench.tessitura, bench.seatsio, bench.store, r.policy)
     with pytest.raises(TerminalError):
@@ -471,19 +460,10 @@ async def test_a_refused_refresh_keeps_the_row_of_the_layer_still_there(bench: B
 async def test_a_hold_refused_by_429s_withdraws_its_new_claims(bench: Bench) -> None:
     from bridge.errors import RateLimitedError
     from bridge.reconcile.writeback import TessituraWriter
-    from bridge.sandbox.control import Faults
 
     label = "Orchestra-F-11"
     r = writing_back(bench)
-    bench.box.tessitura_control.set_faults(
-        Faults(
-            method="POST",
-            path_pattern=r"Seats/Holds",
-            error_rate=1.0,
-            error_status=429,
-            error_headers={"Retry-After": "0"},
-        )
-    )
+    _hold_posts_fail(bench, error_rate=1.0, error_status=429, error_headers={"Retry-After": "0"})
     writer = TessituraWriter(bench.tessitura, bench.seatsio, bench.store, r.policy)
     with pytest.raises(RateLimitedError):
         await writer.send(_hold_op(PID, {bench.seat(label): label}))
@@ -514,3 +494,12 @@ def test_a_refused_tessitura_hold_holds_back_no_lift_of_another_performance() ->
         seat_ids=(1,),
     )
     assert not rules.decide(same).run
+
+
+def _hold_posts_fail(bench: Bench, **faults: Any) -> None:
+    """Faults on Tessitura's ``POST Seats/Holds`` only (the write-back's writes)."""
+    from bridge.sandbox.control import Faults
+
+    bench.box.tessitura_control.set_faults(
+        Faults(method="POST", path_pattern=r"Seats/Holds", **faults)
+    )
