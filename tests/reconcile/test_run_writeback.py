@@ -168,11 +168,7 @@ def _line(seat: int, code: int) -> object:
 
 def _hold_drop(bench: Bench) -> None:
     """The next hold write lands in Tessitura, then its answer is lost (an unknown outcome)."""
-    from bridge.sandbox.control import Faults
-
-    bench.box.tessitura_control.set_faults(
-        Faults(method="POST", path_pattern=r"Seats/Holds", drop_rate=1.0, count=1)
-    )
+    _hold_posts_fail(bench, drop_rate=1.0, count=1)
 
 
 async def test_an_unknown_hold_keeps_its_claim_and_no_lift_follows_it(bench: Bench) -> None:
