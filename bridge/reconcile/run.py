@@ -141,6 +141,8 @@ class UnitReading:
     writeback_sides: tuple[TessituraSide, ...] = ()
     writeback_errors: Mapping[int, BridgeError] = field(default_factory=dict)
     writeback: WritebackPlan = field(default_factory=WritebackPlan)
+    #: ``plan`` before the Tessitura side was joined in (the release breaker asks apart)
+    seatsio_plan: Plan = field(default_factory=Plan)
 
 
 @dataclass
@@ -331,13 +333,19 @@ class Reconciler:
             desired, observed, ledger = reading.desired, reading.observed, reading.ledger
             channels = self.tables.channels
             result.plan = reading.plan
-            if breaker is not None and not breaker.admit(result.plan.released):
-                why = [*reading.vanished.values(), breaker.reason(result.plan.released)]
-                refused = replace(policy, pass_refusal="; ".join(why))
-                result.plan = joined(
-                    plan(desired, observed, ledger, refused, channels),
-                    plan_writeback(reading.writeback_sides, refused),
-                )
+            if breaker is not None:
+                # the seats.io side's releases, then the write-back's lifts, asked apart, as an
+                # applying pass asks (its write-back comes after, in _write_back)
+                seatsio_plan, written = reading.seatsio_plan, reading.writeback
+                if not breaker.admit(seatsio_plan.released):
+                    why = [*reading.vanished.values(), breaker.reason(seatsio_plan.released)]
+                    refused = replace(policy, pass_refusal="; ".join(why))
+                    seatsio_plan = plan(desired, observed, ledger, refused, channels)
+                if written.released and not breaker.admit(written.released):
+                    why = [*reading.vanished.values(), breaker.reason(written.released)]
+                    refused = replace(policy, pass_refusal="; ".join(why))
+                    written = plan_writeback(reading.writeback_sides, refused)
+                result.plan = joined(seatsio_plan, written)
             if apply and result.plan.operations:
                 # every seats.io write of this task (and of the merged calls it joins) passes
                 # the unit's fence, before each attempt
@@ -654,7 +662,6 @@ class Reconciler:
                 refused=refused,
             )
             written_back = plan_writeback(sides, policy)
-            the_plan = joined(the_plan, written_back)
         return UnitReading(
             unit,
             tuple(snapshots),
@@ -663,11 +670,12 @@ class Reconciler:
             desired,
             ledger,
             observed,
-            the_plan,
+            joined(the_plan, written_back),
             vanished=vanished,
             writeback_sides=tuple(sides),
             writeback_errors=side_errors,
             writeback=written_back,
+            seatsio_plan=the_plan,
         )
 
     async def _read_vanished_again(

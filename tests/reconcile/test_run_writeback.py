@@ -499,3 +499,31 @@ def _hold_posts_fail(bench: Bench, **faults: Any) -> None:
     bench.box.tessitura_control.set_faults(
         Faults(method="POST", path_pattern=r"Seats/Holds", **faults)
     )
+
+
+async def test_a_dry_run_asks_the_breaker_for_each_side_apart_as_apply_does(
+    bench: Bench,
+) -> None:
+    """40 box-office releases and 40 write-back lifts in one pass: each alone is under the
+    floor of 50, together they are not. An applying pass asks the pass breaker for the
+    seats.io side first, then for the write-back; the dry run must say the same."""
+    world, online = bench.box.tessitura_world, bench.box.seatsio_world
+    press = [bench.seat(f"Orchestra-H-{n}") for n in range(1, 41)]
+    sold = [f"Orchestra-J-{n}" for n in range(1, 41)]
+    r = writing_back(bench)
+    world.hold(PID, press, HOUSE)
+    online.book(EVENT, sold)
+    await r.reconcile([PID], apply=True)
+    await r.reconcile([PID], apply=True)
+    world.release(PID, press)  # the box office lifts 40 holds
+    online.release(EVENT, sold)  # and 40 online bookings are cancelled
+    report = await r.reconcile([PID], apply=False)
+    kinds = {op.kind for op in report.plan.operations}
+    assert OpKind.REMOVE_FROM_CHANNEL in kinds  # the seats.io side goes
+    assert OpKind.LIFT_IN_TESSITURA not in kinds  # the write-back's lifts wait
+    refused = [f for f in report.refused if f.hold_code_id == WEB]
+    assert refused and refused[0].count == 40
+    applied = await r.reconcile([PID], apply=True)  # and the applying pass does as it said
+    assert online.channel_of(EVENT, "Orchestra-H-1") is None
+    assert codes(bench, sold[0]) == [WEB]
+    assert [f.count for f in applied.refused if f.hold_code_id == WEB] == [40]
