@@ -338,12 +338,10 @@ class Reconciler:
                 # applying pass asks (its write-back comes after, in _write_back)
                 seatsio_plan, written = reading.seatsio_plan, reading.writeback
                 if not breaker.admit(seatsio_plan.released):
-                    why = [*reading.vanished.values(), breaker.reason(seatsio_plan.released)]
-                    refused = replace(policy, pass_refusal="; ".join(why))
+                    refused = _refusing(policy, reading, breaker.reason(seatsio_plan.released))
                     seatsio_plan = plan(desired, observed, ledger, refused, channels)
-                if written.released and not breaker.admit(written.released):
-                    why = [*reading.vanished.values(), breaker.reason(written.released)]
-                    refused = replace(policy, pass_refusal="; ".join(why))
+                if not breaker.admit(written.released):
+                    refused = _refusing(policy, reading, breaker.reason(written.released))
                     written = plan_writeback(reading.writeback_sides, refused)
                 result.plan = joined(seatsio_plan, written)
             if apply and result.plan.operations:
@@ -358,9 +356,7 @@ class Reconciler:
                         before_step=leases.check,
                         send_batched=merger.send if merger is not None else None,
                         clock=self.clock,
-                        tessitura=self._writer(policy).send,
                     )
-                    _found_on_the_way(result)
                     leases.check()
                     await _undo_booked(
                         result,
@@ -450,7 +446,6 @@ class Reconciler:
             performance_ids=unit,
             before_step=before_step,
             clock=self.clock,
-            tessitura=self._writer(policy).send,
         )
         # what round 2 wrote is checked for bookings in between, as round 1's was
         again = UnitResult(unit, second, outcome)
@@ -470,18 +465,12 @@ class Reconciler:
             again.plan, findings=sorted_findings([*again.plan.findings, *carried])
         )
         kept = [r for r in first.results if not _limit_refusal(r)]
-        result.outcome = ApplyOutcome(
-            outcome.run_id, kept + outcome.results, first.findings + outcome.findings
-        )
-        _found_on_the_way(result)
+        result.outcome = ApplyOutcome(outcome.run_id, kept + outcome.results)
         log.info(
             "planned form refused: held by fallback status",
             performances=unit,
             operations=len(second.api_operations),
         )
-
-    def _writer(self, policy: Policy) -> TessituraWriter:
-        return TessituraWriter(self.tessitura, self.seatsio, self.store, policy, self.clock)
 
     async def _write_back(
         self,
@@ -518,10 +507,11 @@ class Reconciler:
                     failed, pid, prefix=f"performance {pid}: cannot read for the write-back: "
                 )
             )
-        written = plan_writeback(sides, replace(policy, pass_refusal=_vanished(reading)))
+        written = plan_writeback(sides, _refusing(policy, reading))
         if breaker is not None and not breaker.admit(written.released):
-            why = breaker.reason(written.released)
-            written = plan_writeback(sides, replace(policy, pass_refusal=why))
+            written = plan_writeback(
+                sides, _refusing(policy, reading, breaker.reason(written.released))
+            )
         leases.check()  # a writer paused past its lease writes nothing, its ledger neither
         if policy.writeback.applies:  # report mode writes nothing, its ledger neither
             store.claim_writeback(written.claims)
@@ -535,7 +525,9 @@ class Reconciler:
                     performance_ids=result.performance_ids,
                     before_step=leases.check,
                     clock=self.clock,
-                    tessitura=self._writer(policy).send,
+                    tessitura=TessituraWriter(
+                        self.tessitura, self.seatsio, store, policy, self.clock
+                    ).send,
                 )
             if result.outcome is None:
                 result.outcome = outcome
@@ -908,9 +900,11 @@ def _box_office(snapshot: HoldSnapshot, own: int) -> list[SeatHold]:
     return [h for h in snapshot.holds if h.hold_code_id != own or not own]
 
 
-def _vanished(reading: UnitReading) -> str:
-    """Why releases are refused because a performance's holds vanished ("" when none did)."""
-    return "; ".join(reading.vanished.values())
+def _refusing(policy: Policy, reading: UnitReading, breaker: str = "") -> Policy:
+    """``policy`` refusing releases for why they are refused: performances whose holds
+    vanished, and the pass breaker's ``breaker`` reason (none refused: ``pass_refusal`` "")."""
+    why = [*reading.vanished.values(), *([breaker] if breaker else [])]
+    return replace(policy, pass_refusal="; ".join(why))
 
 
 def _found_on_the_way(result: UnitResult) -> None:
