@@ -563,6 +563,13 @@ class _Explainer:
             if online is not None and not sold:
                 return fact("keep", online, True)
             gone = "sold at the box office" if sold else "not sold online"
+            row = side.held.get(seat_id)
+            if row is None or row.hold_code_id != code:  # the planner lifts only its own
+                return fact(
+                    "none",
+                    f"{gone}, but the bridge has no record of placing it: left as it is",
+                    True,
+                )
             refused = next(
                 (
                     f

@@ -116,3 +116,14 @@ async def test_with_the_write_back_off_nothing_of_it_shows(bench: Bench) -> None
     assert facts.writeback is None and facts.to_json()["writeback"] is None
     assert all(s.writeback is None for s in facts.seats)
     assert not any("tessitura:" in line for s in facts.seats[:3] for line in seat_lines(s))
+
+
+async def test_a_layer_the_bridge_has_no_record_of_placing_is_said_to_be_left(
+    bench: Bench,
+) -> None:
+    label = "Orchestra-C-12"
+    r = writing_back(bench)
+    bench.box.tessitura_world.hold(PID, [bench.seat(label)], WEB)  # by hand, or a store lost
+    fact = seat(await explain_performance(r, PID), label).writeback
+    assert fact is not None and fact.layer and not fact.in_ledger
+    assert fact.plan == "none" and "no record of placing it: left as it is" in fact.why
