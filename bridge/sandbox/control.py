@@ -211,6 +211,8 @@ class LogEntry:
     fault: str | None = None
     #: the client's User-Agent: which bridge instance sent it, when several share a sandbox
     agent: str = ""
+    #: bytes of the response body sent (benchmarks count what a pass reads)
+    response_bytes: int = 0
 
 
 @dataclass
@@ -358,8 +360,10 @@ class Control:
                         self.log.in_flight[lane] -= 1
 
             async def sending(message: Message) -> None:
-                if message["type"] == "http.response.body" and not message.get("more_body"):
-                    finish()
+                if message["type"] == "http.response.body":
+                    entry.response_bytes += len(message.get("body", b""))
+                    if not message.get("more_body"):
+                        finish()
                 await send(message)
 
             try:
