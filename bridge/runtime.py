@@ -199,6 +199,7 @@ def reconciler_for(
         clock=clock,
         lease_ttl_s=cfg.store.lease_ttl_s,
         release_window_s=release_window_s,
+        full_read_every_s=cfg.seatsio.full_read_every_s,
     )
 
 

@@ -113,6 +113,10 @@ class SeatsioSettings(Section):
     priority_lane_limit: int = Field(50, ge=1, le=100)
     max_objects_per_request: int = Field(1000, ge=1)
     timeout_s: float = Field(15.0, gt=0)
+    #: how long a kept read of an event's objects may stand in for a full read while its
+    #: status-change feed and its channels and for-sale config show no change (0: read every
+    #: event in full every pass); see bridge.core.freshness
+    full_read_every_s: float = Field(300.0, ge=0)
     #: an answer longer than this (MiB, decoded) is malformed: reading stops there; the biggest
     #: the bridge reads is a whole-event report, about 0.8 KiB a seat
     max_answer_mib: float = Field(16.0, gt=0)

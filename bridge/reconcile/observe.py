@@ -17,12 +17,18 @@ import asyncio
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import replace
 
+import structlog
+
 from bridge.core.desired import DesiredState
+from bridge.core.freshness import FEED_UNREAD, SeenObject
 from bridge.core.observed import FREE, ObjectState, ObservedChannel, ObservedEvent
 from bridge.domain import LedgerEntry
-from bridge.errors import NotFoundError, TerminalError
+from bridge.errors import BridgeError, NotFoundError, TerminalError
+from bridge.reconcile.kept_reads import KeptReads, digest
 from bridge.seatsio.client import SeatsioClient
 from bridge.seatsio.models import Event, EventObjectInfo
+
+log = structlog.get_logger("seatbridge.reconcile")
 
 #: Above this many labels one whole-event report is cheaper than object-info reads.
 REPORT_THRESHOLD = 400
@@ -38,6 +44,7 @@ async def observe(
     for_sale_calls_left: Callable[[str], int | None] = lambda _key: None,
     also_read: Mapping[str, Collection[str]] | None = None,
     list_statuses: Mapping[str, Collection[str]] | None = None,
+    kept: KeptReads | None = None,
 ) -> dict[str, ObservedEvent]:
     """ObservedEvent per desired key; a key seats.io does not know is left out (the planner
     reports it). ``also_read``: more labels to read per key than the ones that matter (explain
@@ -48,15 +55,20 @@ async def observe(
     (:attr:`~bridge.core.observed.ObservedEvent.statuses_listed`). A failed listing raises like
     any failed read: what it could have found is unknown.
 
-    Three rounds of concurrent calls: retrieve every event and season; read each one's objects
-    once (an event in a season also reads the season's labels, so the season's least-free status
-    costs no extra reads of the events the run observes anyway), and list the statuses asked
-    for alongside (the reports carry the objects' state, so they cost no further read); build
-    the values.
+    ``kept``: the unit's kept reads (:mod:`bridge.reconcile.kept_reads`). Each event's newest
+    status change is read alongside its retrieve, and an event whose kept read still stands is
+    not read again (a season that changed has its events read again too: a status set on the
+    season may show in their feeds or not); every full read is noted in ``kept.fresh``. An
+    event listed for ``list_statuses`` is always read in full.
+
+    Rounds of concurrent calls: retrieve every event and season (and read their feeds); read each
+    one's objects once (an event in a season also reads the season's labels, so the season's
+    least-free status costs no extra reads of the events the run observes anyway), and list the
+    statuses asked for alongside (the reports carry the objects' state, so they cost no further
+    read); build the values.
     """
     keys = sorted(desired.events)
-    retrieved = await asyncio.gather(*(_retrieve(seatsio, key) for key in keys))
-    events = {key: e for key, e in zip(keys, retrieved, strict=True) if e is not None}
+    events, _ = await asyncio.gather(_events(seatsio, desired), _read_heads(seatsio, kept, keys))
 
     wanted: dict[str, set[str]] = {}
     for key in keys:
@@ -87,17 +99,35 @@ async def observe(
     )
 
     to_read = sorted(reads)
+    infos: dict[str, dict[str, SeenObject]] = {}
+    if kept is not None:
+        await _read_heads(seatsio, kept, [k for k in to_read if k not in events])
+        digests = {k: digest(e) for k, e in events.items()}
+        full = _to_read_in_full(kept, reads, digests, members, {k for k, _ in listing})
+        for key in to_read:
+            if key not in full:
+                infos[key] = kept.objects(key, reads[key])
+                kept.reused.add(key)
+        to_read = sorted(full)
     read, listed = await asyncio.gather(
         asyncio.gather(*(read_objects(seatsio, k, sorted(reads[k])) for k in to_read)),
         asyncio.gather(*(objects_in_status(seatsio, k, s) for k, s in listing)),
     )
-    infos = dict(zip(to_read, read, strict=True))
+    for key, found in zip(to_read, read, strict=True):
+        infos[key] = seen_of(found)
+        if kept is not None and key in events:
+            kept.keep(key, digest(events[key]), reads[key], infos[key])
+        elif kept is not None:  # a season's event the unit does not retrieve: no digest
+            kept.keep(key, "", reads[key], infos[key])
     statuses_listed: dict[str, set[str]] = {}
-    for (key, status), found in zip(listing, listed, strict=True):
+    for (key, status), found_listed in zip(listing, listed, strict=True):
         statuses_listed.setdefault(key, set()).add(status)
-        for info in found:  # read like any object that matters: the planner decides on it
-            infos.setdefault(key, {}).setdefault(info.label, info)
+        for info in found_listed:  # read like any object that matters: the planner decides on it
+            infos.setdefault(key, {}).setdefault(info.label, _seen(info))
             wanted[key].add(info.label)
+    for key in statuses_listed:
+        if kept is not None:  # what a listing found is no kept read's to stand on
+            kept.fresh.pop(key, None)
 
     out: dict[str, ObservedEvent] = {}
     for key, event in events.items():
@@ -109,6 +139,79 @@ async def observe(
             observed = replace(observed, statuses_listed=frozenset(statuses_listed[key]))
         out[key] = observed
     return out
+
+
+async def _read_heads(
+    seatsio: SeatsioClient, kept: KeptReads | None, keys: Collection[str]
+) -> None:
+    """Each event's newest status-change id into ``kept.heads`` (one item of its feed), unless
+    read already this time. A feed that cannot be read leaves the event to a full read."""
+    if kept is None:
+        return
+    todo = sorted(k for k in keys if k not in kept.heads)
+    found = await asyncio.gather(*(_head(seatsio, k) for k in todo))
+    kept.heads.update((k, h) for k, h in zip(todo, found, strict=True) if h != FEED_UNREAD)
+
+
+async def _head(seatsio: SeatsioClient, key: str) -> int | None:
+    try:
+        page = await seatsio.reports.status_changes_page(key, limit=1)
+    except BridgeError as exc:
+        log.warning(
+            "status changes unread; reading the event in full", event_key=key, error=str(exc)
+        )
+        return FEED_UNREAD
+    return max((item.id for item in page.items), default=None)
+
+
+def _to_read_in_full(
+    kept: KeptReads,
+    reads: Mapping[str, Collection[str]],
+    digests: Mapping[str, str],
+    members: Mapping[str, Collection[str]],
+    listed: Collection[str],
+) -> set[str]:
+    """The events whose kept read cannot stand in for a full read now (see
+    :func:`~bridge.core.freshness.why_read_again`); a season's events with it."""
+    full: set[str] = set()
+    for key in sorted(reads):
+        why = "listed" if key in listed else kept.why_read(key, digests.get(key, ""), reads[key])
+        if why is not None:
+            full.add(key)
+            log.debug("reading in full", event_key=key, why=why)
+    for season, its_events in members.items():
+        # a change on either side may show in the other's objects and not in its feed
+        family = {season, *(k for k in its_events if k in reads)}
+        if full & family:
+            full |= family
+    return full
+
+
+async def _events(seatsio: SeatsioClient, desired: DesiredState) -> dict[str, Event]:
+    """Every desired event and season seats.io knows, by key. Seasons are retrieved first: an
+    event a season lists with its channels, for-sale config and season flag in the answer is
+    taken from there and not retrieved again (whether seats.io's season answer carries them is
+    not documented, so each item is checked: one without them is retrieved)."""
+    keys = sorted(desired.events)
+    seasons = [k for k in keys if desired.events[k].is_season]
+    first = seasons or keys
+    found = await asyncio.gather(*(_retrieve(seatsio, key) for key in first))
+    events = {key: e for key, e in zip(first, found, strict=True) if e is not None}
+    listed = {
+        member.key: member
+        for season in events.values()
+        for member in season.events
+        if member.model_fields_set >= _COMPLETE and member.key in desired.events
+    }
+    events.update(listed)
+    rest = [k for k in keys if k not in first and k not in listed]
+    found = await asyncio.gather(*(_retrieve(seatsio, key) for key in rest))
+    events.update((key, e) for key, e in zip(rest, found, strict=True) if e is not None)
+    return events
+
+
+#: what an event listed in its season's answer must carry to stand in for its own retrieve
+_COMPLETE = frozenset({"channels", "for_sale_config", "is_event_in_season"})
 
 
 async def objects_in_status(seatsio: SeatsioClient, key: str, status: str) -> list[EventObjectInfo]:
@@ -129,8 +232,17 @@ async def _retrieve(seatsio: SeatsioClient, key: str) -> Event | None:
         return None
 
 
+def seen_of(infos: Mapping[str, EventObjectInfo]) -> dict[str, SeenObject]:
+    """What the planner's view is built from, of each object read."""
+    return {label: _seen(info) for label, info in infos.items()}
+
+
+def _seen(info: EventObjectInfo) -> SeenObject:
+    return SeenObject(info.status, info.channel, info.for_sale)
+
+
 def _observed(
-    event: Event, infos: Mapping[str, EventObjectInfo], wanted: list[str], calls_left: int | None
+    event: Event, infos: Mapping[str, SeenObject], wanted: list[str], calls_left: int | None
 ) -> ObservedEvent:
     # seats.io's own per-object answer decides; the event's config is the fallback (sections and
     # categories in a config are not matched by label)
@@ -190,10 +302,10 @@ async def read_objects(
 
 
 def least_free(
-    season: Mapping[str, EventObjectInfo],
-    events: Iterable[Mapping[str, EventObjectInfo]],
+    season: Mapping[str, SeenObject],
+    events: Iterable[Mapping[str, SeenObject]],
     bridge_statuses: Collection[str] = (),
-) -> dict[str, EventObjectInfo]:
+) -> dict[str, SeenObject]:
     """The season's objects, each with the least free status found across the season and its
     events: a status the bridge never sets (a sale, a token hold, someone else's status) wins over
     the bridge's own statuses, which win over free. A sale in one performance can never hide
@@ -209,7 +321,7 @@ def least_free(
         for label, info in infos.items():
             current = out.get(label)
             if current is not None and rank(info.status) > rank(current.status):
-                out[label] = current.model_copy(update={"status": info.status})
+                out[label] = current._replace(status=info.status)
     return out
 
 

@@ -58,7 +58,9 @@ from bridge.http import Sleep, fenced
 from bridge.mapping.keys import key_clashes
 from bridge.mapping.model import ChannelSpec, MappingTables
 from bridge.reconcile import apply as applying
+from bridge.reconcile import kept_reads
 from bridge.reconcile.apply import apply_plan
+from bridge.reconcile.kept_reads import KeptReads
 from bridge.reconcile.leases import LEASE_TTL_S, UnitLeases, instance_id, run_holder
 from bridge.reconcile.made_channels import made as made_channels
 from bridge.reconcile.merge import WriteMerger
@@ -143,6 +145,9 @@ class UnitReading:
     writeback: WritebackPlan = field(default_factory=WritebackPlan)
     #: ``plan`` before the Tessitura side was joined in (the release breaker asks apart)
     seatsio_plan: Plan = field(default_factory=Plan)
+    #: the kept reads this reading stood on and the full reads it made (None: every event was
+    #: read in full and nothing is to be kept)
+    kept: KeptReads | None = None
 
 
 @dataclass
@@ -171,6 +176,9 @@ class Reconciler:
     #: the daemon's: the mass-release breaker counts over this rolling window, store-wide, not
     #: per pass (a daemon's pass is one unit; see :mod:`bridge.reconcile.release_window`)
     release_window_s: float | None = None
+    #: how long a kept read of an event may stand in for a full read (0: read every event in
+    #: full every pass; see :mod:`bridge.core.freshness`)
+    full_read_every_s: float = 0.0
     _window: WindowBreaker | None = field(default=None, init=False, repr=False)
 
     def units(self, performance_ids: Iterable[int]) -> list[tuple[int, ...]]:
@@ -344,6 +352,10 @@ class Reconciler:
                     refused = _refusing(policy, reading, breaker.reason(written.released))
                     written = plan_writeback(reading.writeback_sides, refused)
                 result.plan = joined(seatsio_plan, written)
+            if apply:  # before any write: a unit that writes leaves no kept read behind
+                self._keep_reads(
+                    reading, any(not op.kind.is_tessitura for op in result.plan.operations)
+                )
             if apply and result.plan.operations:
                 # every seats.io write of this task (and of the merged calls it joins) passes
                 # the unit's fence, before each attempt
@@ -612,17 +624,32 @@ class Reconciler:
             (k for k, e in desired.events.items() if not e.is_season),
             policy.bridge_statuses,
         )
-        try:
-            observed = await observe(
+        kept = self._kept_reads(desired) if also_read is None else None
+        bridge_statuses = policy.bridge_statuses
+
+        async def observed_now() -> dict[str, ObservedEvent]:
+            return await observe(
                 self.seatsio,
                 desired,
                 ledger,
                 [c.key for c in self.tables.channels],
-                bridge_statuses=policy.bridge_statuses,
+                bridge_statuses=bridge_statuses,
                 for_sale_calls_left=lambda key: self.store.for_sale_calls_left(key),
                 also_read=also_read,
                 list_statuses=listing,
+                kept=kept,
             )
+
+        try:
+            observed = await observed_now()
+            if kept is not None and kept.reused:
+                # a kept read only ever proves "nothing to do": anything else is planned
+                # again from a full read (see bridge.core.freshness)
+                trial = plan(desired, observed, ledger, policy, self.tables.channels)
+                if trial.operations:
+                    kept.full = True
+                    kept.reused.clear()
+                    observed = await observed_now()
         except BridgeError as exc:
             return UnitReading(
                 unit,
@@ -668,7 +695,28 @@ class Reconciler:
             writeback_errors=side_errors,
             writeback=written_back,
             seatsio_plan=the_plan,
+            kept=kept,
         )
+
+    def _kept_reads(self, desired: DesiredState) -> KeptReads | None:
+        if self.full_read_every_s <= 0:
+            return None
+        return KeptReads(
+            kept_reads.load(self.store, desired.events),
+            self.clock.now(),
+            self.full_read_every_s,
+        )
+
+    def _keep_reads(self, reading: UnitReading, wrote: bool) -> None:
+        """After an applied unit: keep its full reads, or drop its events' kept reads when it
+        wrote to seats.io (its own writes made them stale)."""
+        kept = reading.kept
+        if kept is None:
+            return
+        if wrote:
+            kept_reads.drop(self.store, {*kept.stored, *kept.fresh, *kept.reused})
+        elif kept.fresh:
+            kept_reads.save(self.store, kept.fresh.values())
 
     async def _read_vanished_again(
         self, snapshots: list[HoldSnapshot], hold_errors: dict[int, BridgeError]
