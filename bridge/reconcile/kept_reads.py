@@ -82,30 +82,43 @@ def _encoded(read: KeptRead) -> str:
 
 
 def _decoded(key: str, text: str) -> KeptRead:
+    """The note's kept read; ValueError for anything but exactly what :func:`_encoded` writes."""
     raw = json.loads(text)
-    cursor = raw["cursor"]
+    if not isinstance(raw, dict):
+        raise ValueError("not an object")
+    cursor, digest_text, labels, objects = (
+        raw["cursor"],
+        raw["digest"],
+        raw["labels"],
+        raw["objects"],
+    )
     if cursor is not None and (type(cursor) is not int or cursor < 0):
         raise ValueError(f"cursor {cursor!r} is not a change id")
-    objects = {}
-    for label, (status, channel, for_sale) in raw["objects"].items():
+    if not isinstance(digest_text, str) or not isinstance(raw["read_at"], str):
+        raise ValueError("digest or read_at is not text")
+    if not isinstance(labels, list) or not all(isinstance(label, str) for label in labels):
+        raise ValueError("labels are not a list of text")
+    if not isinstance(objects, dict):
+        raise ValueError("objects are not an object")
+    seen = {}
+    for label, row in objects.items():
+        if not (isinstance(row, list) and len(row) == 3):
+            raise ValueError(f"object {label!r} is malformed")
+        status, channel, for_sale = row
         if not (
-            isinstance(label, str)
-            and (status is None or isinstance(status, str))
+            (status is None or isinstance(status, str))
             and (channel is None or isinstance(channel, str))
             and (for_sale is None or isinstance(for_sale, bool))
         ):
             raise ValueError(f"object {label!r} is malformed")
-        objects[label] = SeenObject(status, channel, for_sale)
-    labels = raw["labels"]
-    if not all(isinstance(label, str) for label in labels):
-        raise ValueError("a label is not text")
+        seen[label] = SeenObject(status, channel, for_sale)
     return KeptRead(
         key=key,
         cursor=cursor,
-        read_at=aware(str(raw["read_at"])),
-        digest=str(raw["digest"]),
+        read_at=aware(raw["read_at"]),
+        digest=digest_text,
         labels=frozenset(labels),
-        objects=objects,
+        objects=seen,
     )
 
 
