@@ -17,8 +17,11 @@ the ``seatsio`` SDK (per performance: read holds; replace channels, change statu
 for-sale), the same three passes. After the cold passes, both seats.io end states must be equal
 (checked; the benchmark fails otherwise).
 
-Printed, per pass: wall seconds (median and spread of ``--repeat`` runs), the speed-up over the
-baseline, CPU seconds and peak RSS of the process, calls by endpoint, seats.io reads and writes, and
+Printed first: the commit and the date. Then, per pass: wall and CPU seconds (median and min-max
+of ``--repeat`` runs), the speed-up over the baseline, peak RSS of the process, calls and answer
+bytes by endpoint, seats.io reads and writes, the MiB read from seats.io (its GET answers; the
+answers to writes apart) and from Tessitura (every answer: its performance search is a POST that
+reads), the 1-minute load average sampled every 0.5 s during the pass (median and max), and
 writes against the minimum, computed from the end states before and after the pass: one channel
 call per event or season whose channel members changed, plus status and for-sale changes packed
 into multi-event requests of at most 1,000 objects. That minimum replaces an event's channels in
@@ -26,7 +29,7 @@ one call, others' channels included; the "safe minimum" is the least a bridge ne
 does that (seats.io moves objects one channel per call): one call per channel changed, the new
 channels of an event together. ``--scale 50,200`` adds bridge passes at those
 sizes, to show cost growing linearly; ``--profile DIR`` writes a pyinstrument profile of each
-bridge pass of the first repeat.
+bridge pass of the first repeat; ``--json PATH`` writes every run's figures and the medians.
 
     .venv/bin/python benchmarks/bench_portfolio.py [--performances 500] [--repeat 3] [--scale 50,200]
 """
@@ -34,6 +37,8 @@ bridge pass of the first repeat.
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import math
 import os
 import platform
@@ -52,7 +57,8 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_daemon import Site, endpoint_counts, served
+from bench_daemon import Site, endpoint_bytes, endpoint_counts, served
+from machine import LoadSampler, run_header
 from naive_sdk import ObjectState, differences, seatsio_end_state
 
 from bridge.config import load_config
@@ -65,6 +71,7 @@ HOUSE, PRESS = 1, 2
 OBJECTS_PER_REQUEST = 1000
 #: ReplaceMode 4: the new hold replaces whatever hold the seat had
 REPLACE_EXISTING = 4
+MIB = 1024 * 1024
 
 
 @dataclass
@@ -73,6 +80,11 @@ class Pass:
     cpu_s: float
     peak_rss_mib: float
     calls: Counter[str]
+    #: body bytes of the answers, by the same endpoints as ``calls``
+    answer_bytes: Counter[str]
+    #: the 1-minute load average during the pass, sampled every 0.5 s
+    load_median: float
+    load_max: float
     #: one channel call per event or season (replacing its channels: others' included)
     minimum_writes: int
     #: one channel call per channel changed, new channels of an event together: the least a
@@ -94,6 +106,26 @@ class Pass:
         return sum(
             n for k, n in self.calls.items() if k.startswith("tessitura GET") and "Holds" in k
         )
+
+    @property
+    def seatsio_read_mib(self) -> float:
+        return sum(n for k, n in self.answer_bytes.items() if k.startswith("seats.io GET")) / MIB
+
+    @property
+    def seatsio_write_answer_mib(self) -> float:
+        """What the answers to seats.io writes carried (small: most answer 204)."""
+        return (
+            sum(
+                n
+                for k, n in self.answer_bytes.items()
+                if k.startswith("seats.io") and " GET " not in k
+            )
+            / MIB
+        )
+
+    @property
+    def tessitura_mib(self) -> float:
+        return sum(n for k, n in self.answer_bytes.items() if k.startswith("tessitura")) / MIB
 
 
 # -- running a pass as a process --------------------------------------------------------------------
@@ -154,13 +186,15 @@ def one_pass(site: Site, argv: list[str], log: Path, ok: Callable[[int], bool]) 
     before = seatsio_end_state(site.box)
     channels_before = channel_keys(site)
     site.clear_logs()
-    wall, cpu, rss, code = timed(argv, log)
+    with LoadSampler() as load:
+        wall, cpu, rss, code = timed(argv, log)
     if not ok(code):
         sys.exit(f"bench_portfolio: {argv[1:4]} exited {code}; see {log}")
     calls = endpoint_counts(site.log(), site)
+    answer_bytes = endpoint_bytes(site.log(), site)
     after = seatsio_end_state(site.box)
     least, safe = minimum_writes(site, before, after, channels_before)
-    return Pass(wall, cpu, rss, calls, least, safe)
+    return Pass(wall, cpu, rss, calls, answer_bytes, load.median, load.max, least, safe)
 
 
 def channel_keys(site: Site) -> dict[str, set[str]]:
@@ -280,25 +314,47 @@ def med(values: list[float]) -> float:
     return statistics.median(values)
 
 
-def spread(values: list[float]) -> str:
-    return f"{min(values):.1f}-{max(values):.1f}"
+def spread(values: list[float], digits: int = 1) -> str:
+    return f"{min(values):.{digits}f}-{max(values):.{digits}f}"
+
+
+#: what each pass is summed up by, with a median and a min-max over the repeats
+MEASURES: dict[str, Callable[[Pass], float]] = {
+    "wall_s": lambda p: p.wall_s,
+    "cpu_s": lambda p: p.cpu_s,
+    "seatsio_read_mib": lambda p: p.seatsio_read_mib,
+    "seatsio_write_answer_mib": lambda p: p.seatsio_write_answer_mib,
+    "tessitura_mib": lambda p: p.tessitura_mib,
+}
+
+
+def summary(ps: list[Pass]) -> dict[str, object]:
+    """Medians and min-max of the repeats of one pass; the load over all of them."""
+    out: dict[str, object] = {}
+    for name, of in MEASURES.items():
+        values = [of(p) for p in ps]
+        out[name] = {"median": med(values), "min": min(values), "max": max(values)}
+    out["load_median"] = med([p.load_median for p in ps])
+    out["load_max"] = max(p.load_max for p in ps)
+    return out
 
 
 def print_table(performances: int, runs: Mapping[str, list[dict[str, Pass]]]) -> None:
     print(
         f"\n{performances} performances: medians of {len(runs['bridge'])} runs "
-        f"(wall spread in brackets)"
+        f"(min-max in brackets)"
     )
     head = (
         f"{'side':<7} {'pass':<12} {'wall s':>7} {'(spread)':>11} {'x naive':>7} "
-        f"{'CPU s':>6} {'RSS MiB':>7} {'sio reads':>9} {'tess holds':>10} {'writes':>6} "
-        f"{'minimum':>7} {'ratio':>5} {'safe min':>8} {'ratio':>5}"
+        f"{'CPU s':>6} {'(spread)':>11} {'RSS MiB':>7} {'sio reads':>9} {'tess holds':>10} "
+        f"{'writes':>6} {'minimum':>7} {'ratio':>5} {'safe min':>8} {'ratio':>5}"
     )
     print(head)
     for side, side_runs in runs.items():
         for kind in PASSES:
             ps = [r[kind] for r in side_runs]
             wall = [p.wall_s for p in ps]
+            cpu = [p.cpu_s for p in ps]
             naive = runs.get("naive")
             speedup = (
                 f"{med([r[kind].wall_s for r in naive]) / med(wall):7.1f}"
@@ -314,17 +370,70 @@ def print_table(performances: int, runs: Mapping[str, list[dict[str, Pass]]]) ->
             )
             print(
                 f"{side:<7} {kind:<12} {med(wall):7.2f} {'(' + spread(wall) + ')':>11} {speedup} "
-                f"{med([p.cpu_s for p in ps]):6.2f} {med([p.peak_rss_mib for p in ps]):7.0f} "
+                f"{med(cpu):6.2f} {'(' + spread(cpu, 2) + ')':>11} "
+                f"{med([p.peak_rss_mib for p in ps]):7.0f} "
                 f"{med([p.seatsio_reads for p in ps]):9.0f} "
                 f"{med([p.tessitura_hold_reads for p in ps]):10.0f} {writes:6.0f} "
                 f"{minimum:7.0f} {ratio} {safe:8.0f} {safe_ratio}"
             )
-    print("\ncalls by endpoint (first run):")
+    print(
+        "\nbytes read (answer bodies, MiB) and the 1-minute load average during the pass "
+        "(median of the runs' medians, max of all samples):"
+    )
+    print(
+        f"{'side':<7} {'pass':<12} {'seats.io reads':>14} {'(spread)':>13} "
+        f"{'sio write answers':>17} {'Tessitura':>9} {'(spread)':>13} {'load':>5} {'max':>5}"
+    )
     for side, side_runs in runs.items():
         for kind in PASSES:
-            calls = side_runs[0][kind].calls
-            shown = ", ".join(f"{k} {n}" for k, n in sorted(calls.items()))
-            print(f"  {side} {kind}: {shown}")
+            ps = [r[kind] for r in side_runs]
+            sio = [p.seatsio_read_mib for p in ps]
+            tess = [p.tessitura_mib for p in ps]
+            print(
+                f"{side:<7} {kind:<12} {med(sio):14.2f} {'(' + spread(sio, 2) + ')':>13} "
+                f"{med([p.seatsio_write_answer_mib for p in ps]):17.3f} "
+                f"{med(tess):9.2f} {'(' + spread(tess, 2) + ')':>13} "
+                f"{med([p.load_median for p in ps]):5.2f} {max(p.load_max for p in ps):5.2f}"
+            )
+    for side, side_runs in runs.items():
+        first = side_runs[0]
+        print(f"\ncalls and answer KiB by endpoint, {side} (first run):")
+        print(f"  {'endpoint':<64}" + "".join(f" {kind:>18}" for kind in PASSES))
+        for k in sorted({k for kind in PASSES for k in first[kind].calls}):
+            cells = "".join(
+                f" {first[kind].calls[k]:>6} {first[kind].answer_bytes[k] / 1024:>9.0f} KiB"
+                for kind in PASSES
+            )
+            print(f"  {k:<64}{cells}")
+
+
+def as_json(sizes: Mapping[int, Mapping[str, list[dict[str, Pass]]]]) -> dict[str, object]:
+    """Every run's figures and, per pass, the medians and min-max of the repeats."""
+    out: dict[str, object] = {}
+    for size, runs in sizes.items():
+        out[str(size)] = {
+            side: {
+                "summary": {kind: summary([r[kind] for r in side_runs]) for kind in PASSES},
+                "runs": [
+                    {
+                        kind: {
+                            # asdict would rebuild the Counters by counting their items
+                            **{f.name: getattr(p, f.name) for f in dataclasses.fields(p)},
+                            "seatsio_reads": p.seatsio_reads,
+                            "writes": p.writes,
+                            "tessitura_hold_reads": p.tessitura_hold_reads,
+                            "seatsio_read_mib": p.seatsio_read_mib,
+                            "seatsio_write_answer_mib": p.seatsio_write_answer_mib,
+                            "tessitura_mib": p.tessitura_mib,
+                        }
+                        for kind, p in run.items()
+                    }
+                    for run in side_runs
+                ],
+            }
+            for side, side_runs in runs.items()
+        }
+    return out
 
 
 def main() -> None:
@@ -336,46 +445,55 @@ def main() -> None:
     ap.add_argument("--incremental-share", type=float, default=0.01)
     ap.add_argument("--no-baseline", action="store_true", help="skip the naive SDK script")
     ap.add_argument("--profile", type=Path, help="write pyinstrument profiles here (first run)")
+    ap.add_argument("--json", type=Path, help="also write the figures to this file")
     ap.add_argument("--seed", type=int, default=15)
     args = ap.parse_args()
-    print(
-        f"machine: {os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"{platform.machine()}; {args.latency_ms:g} ms per vendor call"
+    header = run_header()
+    machine = (
+        f"{os.cpu_count()} cores, Python {platform.python_version()}, {platform.machine()}; "
+        f"{args.latency_ms:g} ms per vendor call"
     )
+    print(header)
+    print(f"machine: {machine}")
     if args.profile:
         args.profile.mkdir(parents=True, exist_ok=True)
     sizes = [int(n) for n in args.scale.split(",") if n] + [args.performances]
     tmp = Path(tempfile.mkdtemp(prefix="bench-portfolio-"))  # kept when a pass fails: its logs
-    if True:
-        for size in sizes:
-            sides = (
-                ["bridge"]
-                if (args.no_baseline or size != args.performances)
-                else ["bridge", "naive"]
-            )
-            runs: dict[str, list[dict[str, Pass]]] = {s: [] for s in sides}
-            for r in range(args.repeat):
-                ends = {}
-                for side in sides:
-                    folder = tmp / f"{side}-{size}-{r}"
-                    folder.mkdir()
-                    profile = args.profile if (r == 0 and side == "bridge") else None
-                    passes, ends[side] = run_side(side, args, size, folder, profile)
-                    runs[side].append(passes)
-                    print(
-                        f"  {size} {side} run {r + 1}: "
-                        + ", ".join(f"{k} {p.wall_s:.1f} s" for k, p in passes.items()),
-                        flush=True,
+    by_size: dict[int, dict[str, list[dict[str, Pass]]]] = {}
+    for size in sizes:
+        sides = (
+            ["bridge"] if (args.no_baseline or size != args.performances) else ["bridge", "naive"]
+        )
+        runs: dict[str, list[dict[str, Pass]]] = {s: [] for s in sides}
+        for r in range(args.repeat):
+            ends = {}
+            for side in sides:
+                folder = tmp / f"{side}-{size}-{r}"
+                folder.mkdir()
+                profile = args.profile if (r == 0 and side == "bridge") else None
+                passes, ends[side] = run_side(side, args, size, folder, profile)
+                runs[side].append(passes)
+                print(
+                    f"  {size} {side} run {r + 1}: "
+                    + ", ".join(
+                        f"{k} {p.wall_s:.1f} s (load {p.load_median:.2f})"
+                        for k, p in passes.items()
+                    ),
+                    flush=True,
+                )
+            if "naive" in ends:
+                diff = differences(ends["naive"], ends["bridge"])
+                if diff:
+                    sys.exit(
+                        f"bench_portfolio: end states differ after the cold pass "
+                        f"({len(diff)}):\n" + "\n".join(diff[:20])
                     )
-                if "naive" in ends:
-                    diff = differences(ends["naive"], ends["bridge"])
-                    if diff:
-                        sys.exit(
-                            f"bench_portfolio: end states differ after the cold pass "
-                            f"({len(diff)}):\n" + "\n".join(diff[:20])
-                        )
-                    print(f"  {size} run {r + 1}: same seats.io end state after the cold pass")
-            print_table(size, runs)
+                print(f"  {size} run {r + 1}: same seats.io end state after the cold pass")
+        print_table(size, runs)
+        by_size[size] = runs
+    if args.json:
+        figures = {"run": header, "machine": machine, "performances": as_json(by_size)}
+        args.json.write_text(json.dumps(figures, indent=2), encoding="utf-8")
     shutil.rmtree(tmp)
 
 
