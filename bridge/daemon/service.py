@@ -461,7 +461,7 @@ class Daemon:
     def _reconciler_for(self, rt: Runtime) -> Reconciler:
         """The reconciler of this config and runtime: the breaker counts what every unit freed
         over one discovery cycle, store-wide."""
-        return reconciler_for(
+        reconciler = reconciler_for(
             self.cfg,
             rt.tessitura,
             rt.seatsio,
@@ -469,6 +469,15 @@ class Daemon:
             clock=self.clock,
             release_window_s=self.cfg.schedule.discovery_every_s,
         )
+        reconciler.holds_fresh_s = self._own_cadence_s
+        return reconciler
+
+    def _own_cadence_s(self, performance_id: int) -> float:
+        """A performance's own cadence: how long its holds read stays fresh in a unit run at a
+        nearer performance's (a season). Unknown start: the tightest there is."""
+        start = self._starts.get(performance_id)
+        hours = 0.0 if start is None else (start - self.clock.now()).total_seconds() / 3600
+        return self.cfg.schedule.every_s_for(max(0.0, hours))
 
     async def _discover(self) -> None:
         rt, scheduler, reconciler = self._rt, self._scheduler, self._reconciler

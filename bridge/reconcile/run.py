@@ -77,6 +77,10 @@ from bridge.tessitura.models import PerformanceSearchResult
 
 log = structlog.get_logger("seatbridge.reconcile")
 
+#: a performance's holds are read again once this close to its freshness running out (the unit's
+#: runs are not on its beat)
+HOLDS_SLACK_S = 0.5
+
 #: Units a pass runs at once. The vendors' own bounds (seats.io's lanes) still hold; this bounds
 #: Tessitura's load and the memory of plans in flight. 8 over 4: a 500-performance pass at 20 ms a
 #: call went from 16 s to 12 s cold (benchmarks/bench_portfolio.py); 16 bought nothing more.
@@ -179,7 +183,15 @@ class Reconciler:
     #: how long a kept read of an event may stand in for a full read (0: read every event in
     #: full every pass; see :mod:`bridge.core.freshness`)
     full_read_every_s: float = 0.0
+    #: the daemon's: how long a performance's holds read stays fresh enough (its own cadence).
+    #: A unit's performances are read when theirs is due, so a season run at its nearest
+    #: performance's cadence reads its far ones at theirs. None: every run reads every one.
+    holds_fresh_s: Callable[[int], float] | None = None
     _window: WindowBreaker | None = field(default=None, init=False, repr=False)
+    #: performance id -> its last holds read, and when (the clock's monotonic seconds)
+    _holds_read: dict[int, tuple[HoldSnapshot, float]] = field(
+        default_factory=dict, init=False, repr=False
+    )
 
     def units(self, performance_ids: Iterable[int]) -> list[tuple[int, ...]]:
         return units_of(performance_ids, self.tables)
@@ -529,6 +541,7 @@ class Reconciler:
             store.claim_writeback(written.claims)
             store.forget_writeback(written.forgets)
         if written.operations:
+            self.forget_holds(result.performance_ids)
             with fenced(leases.fence):
                 outcome = await apply_plan(
                     Plan(operations=written.operations),
@@ -604,9 +617,7 @@ class Reconciler:
         reconcile does that after its seats.io writes instead (:meth:`_write_back`)."""
         policy = policy or self.policy
         self.seat_maps.load(self.store)
-        snapshots, hold_errors = await _snapshots(
-            self.tessitura, self.seat_maps, unit, self._known_seats
-        )
+        snapshots, hold_errors = await self._read_holds(unit)
         vanished: dict[int, str] = {}
         if not policy.force:
             snapshots, vanished = await self._read_vanished_again(snapshots, hold_errors)
@@ -698,6 +709,33 @@ class Reconciler:
             kept=kept,
         )
 
+    async def _read_holds(
+        self, unit: tuple[int, ...]
+    ) -> tuple[list[HoldSnapshot], dict[int, BridgeError]]:
+        """The unit's hold snapshots: each performance read when its own freshness is due
+        (:attr:`holds_fresh_s`), the others as last read by this reconciler."""
+        if self.holds_fresh_s is None:
+            return await _snapshots(self.tessitura, self.seat_maps, unit, self._known_seats)
+        now = self.clock.monotonic()
+        kept: dict[int, HoldSnapshot] = {}
+        for pid in unit:
+            last = self._holds_read.get(pid)
+            if last is not None and 0 <= now - last[1] < self.holds_fresh_s(pid) - HOLDS_SLACK_S:
+                kept[pid] = last[0]
+        due = tuple(pid for pid in unit if pid not in kept)
+        read, errors = await _snapshots(self.tessitura, self.seat_maps, due, self._known_seats)
+        for snap in read:
+            self._holds_read[snap.performance_id] = (snap, now)
+        for pid in errors:
+            self._holds_read.pop(pid, None)
+        fresh = {s.performance_id: s for s in read}
+        return [kept.get(pid) or fresh[pid] for pid in unit if pid not in errors], errors
+
+    def forget_holds(self, performance_ids: Iterable[int]) -> None:
+        """Read these performances' holds afresh next run (the write-back changed them)."""
+        for pid in performance_ids:
+            self._holds_read.pop(pid, None)
+
     def _kept_reads(self, desired: DesiredState) -> KeptReads | None:
         if self.full_read_every_s <= 0:
             return None
@@ -735,6 +773,7 @@ class Reconciler:
         if not suspects:
             return snapshots, {}
         log.warning("holds answer empty; reading it again", performances=sorted(suspects))
+        self.forget_holds(suspects)  # and afresh next run too, not as kept from this one
         again, errors = await _snapshots(
             self.tessitura, self.seat_maps, tuple(suspects), self._known_seats
         )

@@ -1,0 +1,90 @@
+"""A season's far performances are read at their own cadence, not at its nearest one's: a unit
+run every few seconds reads each performance's holds only when that performance is due."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+from sandbox_bench import Bench, bench_fixture, cfg_fixture  # noqa: F401
+
+from bridge.clock import Clock
+from bridge.reconcile.run import Reconciler
+from bridge.runtime import reconciler_for
+
+HOUSE = 1
+
+
+class Steps(Clock):
+    def __init__(self) -> None:
+        self.at = datetime(2026, 12, 8, 9, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.at
+
+    def monotonic(self) -> float:
+        return (self.at - datetime(2026, 1, 1, tzinfo=UTC)).total_seconds()
+
+
+def season_unit(r: Reconciler, bench: Bench) -> tuple[int, ...]:
+    return max(r.units(bench.ids), key=len)
+
+
+def holds_reads(bench: Bench) -> Counter[int]:
+    out: Counter[int] = Counter()
+    for e in bench.box.tessitura_control.log.entries:
+        parts = e.path.split("/")
+        if e.method == "GET" and parts[-2:] == ["Seats", "Holds"]:
+            out[int(parts[-3])] += 1
+    return out
+
+
+def season_reconciler(bench: Bench, clock: Steps) -> tuple[Reconciler, tuple[int, ...]]:
+    """A reconciler whose season unit's first performance is on a 4 s cadence, the rest 60 s."""
+    r = reconciler_for(bench.cfg, bench.tessitura, bench.seatsio, bench.store, clock=clock)
+    unit = season_unit(r, bench)
+    r.holds_fresh_s = lambda pid: 4.0 if pid == unit[0] else 60.0
+    return r, unit
+
+
+async def test_far_performances_are_read_at_their_own_cadence(bench: Bench) -> None:
+    clock = Steps()
+    r, unit = season_reconciler(bench, clock)
+    assert len(unit) > 2
+    near = unit[0]
+    bench.box.tessitura_control.log.clear()
+    for _ in range(15):  # one minute of runs every 4 s
+        report = await r.reconcile(list(unit), apply=True)
+        assert not report.errors
+        clock.at += timedelta(seconds=4)
+    reads = holds_reads(bench)
+    assert reads[near] == 15
+    assert all(reads[pid] == 1 for pid in unit[1:]), reads
+    clock.at += timedelta(seconds=4)  # 64 s after the first run: the far ones are due
+    await r.reconcile(list(unit), apply=True)
+    reads = holds_reads(bench)
+    assert all(reads[pid] == 2 for pid in unit[1:]), reads
+
+
+async def test_a_far_performances_new_hold_reaches_seatsio_within_its_cadence(
+    bench: Bench,
+) -> None:
+    clock = Steps()
+    r, unit = season_reconciler(bench, clock)
+    far = unit[-1]
+    await r.reconcile(list(unit), apply=True)
+    seat = next(s for s in bench.box.venue.seats if not bench.box.tessitura_world.layers(far, s.id))
+    bench.box.tessitura_world.hold(far, [seat.id], HOUSE)
+    event = f"perf-{far}"
+    world = bench.box.seatsio_world
+
+    def shown() -> bool:
+        view = world.object_view(event, seat.label)
+        return view.state.status != "free" or view.channel is not None or not view.for_sale
+
+    clock.at += timedelta(seconds=4)
+    await r.reconcile(list(unit), apply=True)
+    assert not shown()  # not due yet: its last read is 4 s old, its cadence 60 s
+    clock.at += timedelta(seconds=57)
+    await r.reconcile(list(unit), apply=True)
+    assert shown()
