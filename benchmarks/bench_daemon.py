@@ -2,7 +2,7 @@
 
 For each venue, the sandbox is served on loopback (real TCP, ``--latency-ms`` added to every
 vendor call) and ``seatbridge run`` runs as a child process with the config's own cadences
-(config/sandbox.toml: 15 s within 24 h, 60 s within 7 days, 300 s beyond; discovery every 60 s).
+(config/sandbox.toml: 4 s within 24 h, 60 s within 7 days, 300 s beyond; discovery every 60 s).
 ``--all-at SECONDS`` puts every performance on that one cadence (the config's ``[schedule]``
 rewritten: each window and the default); ``--cadence-within-day SECONDS`` then sets the cadence
 of the performances within 24 h alone (e.g. ``--all-at 15 --cadence-within-day 4``).

@@ -220,7 +220,7 @@ class ScheduleSettings(Section):
     discovery_every_s: float = Field(300.0, gt=0)
     default_every_s: float = Field(600.0, gt=0)
     cadences: tuple[Cadence, ...] = (
-        Cadence(within_hours=24, every_s=30),
+        Cadence(within_hours=24, every_s=4),
         Cadence(within_hours=168, every_s=120),
     )
 

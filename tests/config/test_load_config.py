@@ -171,7 +171,7 @@ def test_bad_value_names_the_key_the_value_and_the_line(sandbox_copy: Path) -> N
 
 
 def test_cadence_problem_points_at_its_key_in_the_inline_table(sandbox_copy: Path) -> None:
-    edit(sandbox_copy, "{ within_hours = 24, every_s = 15 }", "{ within_hours = 24, every_s = -1 }")
+    edit(sandbox_copy, "{ within_hours = 24, every_s = 4 }", "{ within_hours = 24, every_s = -1 }")
     (found,) = problems(sandbox_copy)
     line = line_of(sandbox_copy, "every_s = -1")
     column = sandbox_copy.read_text().splitlines()[line - 1].index("every_s") + 1
