@@ -237,6 +237,7 @@ def status_change_json(change: StatusChange) -> JSON:
         "status": change.status,
         "quantity": 1,
         "objectLabel": change.object_label,
+        "displayedLabel": change.displayed_label or change.object_label,
         "date": iso(change.date),
         "origin": {"type": "API_CALL", "ip": "127.0.0.1"},
         "isPresentOnChart": True,
