@@ -27,7 +27,7 @@ from bridge.core.outcome import Ending, RunReport
 from bridge.logs import configure
 from bridge.reconcile.explain_gather import explain_performance
 from bridge.runtime import Runtime, connect
-from bridge.sandbox import Sandbox
+from bridge.sandbox import SERVED_MAX_DELAY_S, Sandbox
 from bridge.sandbox.venue import Venue
 from bridge.store import open_store
 from bridge.tessitura.models import ReplaceMode, SeatHoldRequest
@@ -97,7 +97,7 @@ def demo(config_path: Path, live: bool, port: int, every_s: float, seed: int) ->
 
 
 async def _story(console: Console, cfg: BridgeConfig, store_path: Path) -> None:
-    box = Sandbox()
+    box = Sandbox(seatsio_max_delay_s=SERVED_MAX_DELAY_S)
     venue = box.venue
     ids = [p.id for p in venue.performances]
     season_key, season_performances = next(iter(venue.seasons().items()))

@@ -24,7 +24,7 @@ from bridge.commands.render import echo, terminal
 from bridge.config import BridgeConfig
 from bridge.logs import configure
 from bridge.runtime import tessitura_client
-from bridge.sandbox import SEATSIO_SECRET_KEY, Sandbox
+from bridge.sandbox import SEATSIO_SECRET_KEY, SERVED_MAX_DELAY_S, Sandbox
 from bridge.sandbox.serve import serve_in_thread
 from bridge.testing.daemon import with_daemon_settings
 from bridge.testing.sandbox import sandbox_config
@@ -59,7 +59,7 @@ def run_live(template: Path, *, port: int, seed: int, every_s: float) -> int:
     if port and (why := _cannot_listen(port)):  # one line and exit 1, before anything starts
         echo(f"error: --port {port}: cannot listen on 127.0.0.1: {why}", err=True)
         return 1
-    box = Sandbox()
+    box = Sandbox(seatsio_max_delay_s=SERVED_MAX_DELAY_S)
     with (
         tempfile.TemporaryDirectory(prefix="seatbridge-live-") as tmp,
         serve_in_thread(box.tessitura_app) as tessitura,

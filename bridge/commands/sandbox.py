@@ -12,6 +12,7 @@ import click
 from bridge.commands.render import echo
 from bridge.errors import ConfigError
 from bridge.sandbox import (
+    SERVED_MAX_DELAY_S,
     TESSITURA_LOCATION,
     TESSITURA_USER,
     TESSITURA_USER_GROUP,
@@ -46,12 +47,27 @@ def sandbox() -> None:
     is_flag=True,
     help="Start seats.io with the venue's chart but no events or seasons (for provisioning).",
 )
+@click.option(
+    "--seatsio-max-delay",
+    "seatsio_max_delay_s",
+    default=SERVED_MAX_DELAY_S,
+    show_default=True,
+    type=click.FloatRange(min=0),
+    metavar="SECONDS",
+    help="Longest a status change takes to show in seats.io's status-change listings "
+    "(each its own delay up to this, as seats.io processes them asynchronously); 0: at once.",
+)
 def serve(
-    host: str, tessitura_port: int, seatsio_port: int, venue: Path | None, seatsio_empty: bool
+    host: str,
+    tessitura_port: int,
+    seatsio_port: int,
+    venue: Path | None,
+    seatsio_empty: bool,
+    seatsio_max_delay_s: float,
 ) -> None:
     """Serve both emulators and print their base URLs; runs until interrupted."""
     try:
-        box = Sandbox(venue, seatsio_empty=seatsio_empty)
+        box = Sandbox(venue, seatsio_empty=seatsio_empty, seatsio_max_delay_s=seatsio_max_delay_s)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
     # bound before anything is printed: a port in use is one line and exit 1, not uvicorn's

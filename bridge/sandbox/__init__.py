@@ -7,11 +7,16 @@ one faithful sandbox. In-process use::
     async with sandbox.tessitura_client() as http: ...   # httpx.AsyncClient over ASGITransport
 
 On loopback: ``seatbridge sandbox serve`` (see :mod:`bridge.sandbox.serve`).
+
+seats.io lists status changes seconds after they are made; ``seatsio_max_delay_s`` is the longest
+the fake takes (each change its own delay, up to that). In process it is 0 unless told, so unit
+tests see every change at once; served sandboxes (``seatbridge sandbox serve``, the demo, the chaos
+runner) use :data:`SERVED_MAX_DELAY_S`.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +35,10 @@ SEATSIO_SECRET_KEY = "sandbox-secret-key"  # the sandbox's fixed, public credent
 TESSITURA_ASGI_BASE = "http://tessitura.sandbox/TessituraService/"
 SEATSIO_ASGI_BASE = "http://seatsio.sandbox"
 
+#: The longest a served fake seats.io takes to list a status change, in seconds: the bridge must
+#: not read a quiet status-change feed as "nothing changed" (seats.io: processed asynchronously).
+SERVED_MAX_DELAY_S = 2.0
+
 
 class Sandbox:
     """Both emulators over one venue, with their state and control surfaces at hand."""
@@ -40,13 +49,16 @@ class Sandbox:
         *,
         today: date | None = None,
         seatsio_empty: bool = False,
+        seatsio_max_delay_s: float = 0.0,
     ) -> None:
         from bridge.sandbox.seatsio_app import create_seatsio_app
         from bridge.sandbox.tessitura_app import create_tessitura_app
 
         self.venue = venue if isinstance(venue, Venue) else load_venue(venue, today=today)
         self.tessitura_app = create_tessitura_app(self.venue)
-        self.seatsio_app = create_seatsio_app(self.venue, empty=seatsio_empty)
+        self.seatsio_app = create_seatsio_app(
+            self.venue, empty=seatsio_empty, max_delay=timedelta(seconds=seatsio_max_delay_s)
+        )
         # Each app exposes its control surface and its in-memory world on ``app.state``.
         self.tessitura_control: Control = self.tessitura_app.state.control
         self.seatsio_control: Control = self.seatsio_app.state.control
@@ -67,6 +79,7 @@ class Sandbox:
 __all__ = [
     "SEATSIO_ASGI_BASE",
     "SEATSIO_SECRET_KEY",
+    "SERVED_MAX_DELAY_S",
     "TESSITURA_ASGI_BASE",
     "TESSITURA_LOCATION",
     "TESSITURA_PASSWORD",

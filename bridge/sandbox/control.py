@@ -8,6 +8,8 @@ Mounted outside the API paths under ``/_sandbox/``:
 - ``GET|POST|DELETE /_sandbox/faults``: read, set (JSON body, fields of :class:`Faults`), clear faults.
 - ``GET|POST|DELETE /_sandbox/overrides``: list, add (JSON body, fields of :class:`Override`), clear
   answer overrides.
+- seats.io only: ``GET|POST /_sandbox/status-feed``, the status-change listings' delay
+  (``{"max_delay_s": 2.0}``; see :mod:`bridge.sandbox.seatsio_app`).
 
 Faults apply to API requests only (never to ``/_sandbox/``), optionally only to paths matching
 ``path_pattern`` and only ``count`` times. ``hang_after_apply_s`` lets the handler change state, then

@@ -5,7 +5,8 @@ answers (:mod:`bridge.sandbox.seatsio_http`); this module assembles them and say
 
 ``create_seatsio_app(venue, empty=...)`` returns a Starlette app with ``app.state.world`` (the
 in-memory workspace) and ``app.state.control`` (fault injection and the request log, under
-``/_sandbox/``). Authentication is HTTP Basic with :data:`bridge.sandbox.SEATSIO_SECRET_KEY` as
+``/_sandbox/``, plus ``GET|POST /_sandbox/status-feed``: read or set ``{"max_delay_s": 2.0}``, the
+longest a status change takes to show in the status-change listings). Authentication is HTTP Basic with :data:`bridge.sandbox.SEATSIO_SECRET_KEY` as
 the user name (the password is ignored) and, optionally, ``X-Workspace-Key:``
 :data:`WORKSPACE_KEY`. Anything else gets 401 with an empty body. Every other error answers the
 documented body ``{status, messages, errors: [{code, message, data}], warnings, requestId}``.
@@ -78,8 +79,12 @@ way each guess leans and why):
   not for sale in its events; events may add restrictions of their own.
 - ``isAvailable`` means "free (or resale) and for sale"; channels do not change it.
 - Lists are newest first; ``next_page_starts_after`` / ``previous_page_ends_before`` are left out
-  when there is nothing more that way. Status changes show up at once (seats.io: within seconds).
-  A change made on a season is logged on the season only, not on each of its events.
+  when there is nothing more that way. Status changes show in the listings after a delay of their
+  own in ``[0, max_delay]`` (seats.io processes them asynchronously; the SDK tests poll up to
+  10 s), so a later change may show before an earlier one; ``max_delay`` is 0 in process
+  (``Sandbox()``) and 2 s when served. Object infos and reports show the live state at once.
+  A change made on a season is logged on the season only, not on each of its events; one made on
+  an event only on that event, not on its season.
 - Hold tokens expire after 15 minutes; held objects whose token expired read as free.
 - Status changes on several events answer object infos from the first event named.
 - A report filtered to a group with no objects answers ``{group: []}``; byObjectType lists all
@@ -88,15 +93,17 @@ way each guess leans and why):
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
-from bridge.sandbox.control import Control
+from bridge.sandbox.control import CONTROL_PREFIX, Control
 from bridge.sandbox.seatsio_clock import Clock, utc_now
 from bridge.sandbox.seatsio_errors import METHOD_NOT_ALLOWED, NOT_FOUND, SeatsioApiError
 from bridge.sandbox.seatsio_http import RouteTable, api, error_response, secret_key_of
@@ -147,14 +154,38 @@ def _with_control(app: ASGIApp, control: Control) -> ASGIApp:
     return control.middleware(app)
 
 
+def _status_feed_route(world: SeatsioWorld) -> Route:
+    """``GET|POST /_sandbox/status-feed``: the status-change listings' delay, ``{"max_delay_s"}``."""
+
+    async def status_feed(request: Request) -> Response:
+        if request.method == "POST":
+            try:
+                body = await request.json()
+                value = body["max_delay_s"] if isinstance(body, dict) and len(body) == 1 else None
+                if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+                    raise ValueError('the body is {"max_delay_s": seconds, 0 or more}')
+            except ValueError as exc:
+                return JSONResponse({"error": str(exc)}, status_code=400)
+            world.max_delay = timedelta(seconds=value)
+        return JSONResponse({"max_delay_s": world.max_delay.total_seconds()})
+
+    return Route(f"{CONTROL_PREFIX}/status-feed", status_feed, methods=["GET", "POST"])
+
+
 def create_seatsio_app(
-    venue: Venue, *, empty: bool = False, clock: Clock | None = None
+    venue: Venue,
+    *,
+    empty: bool = False,
+    clock: Clock | None = None,
+    max_delay: timedelta = timedelta(0),
 ) -> Starlette:
-    """The seats.io emulator for ``venue``; with ``empty`` only the chart exists."""
+    """The seats.io emulator for ``venue``; with ``empty`` only the chart exists; ``max_delay``:
+    the longest a status change takes to show in the status-change listings."""
     world = world_from_venue(venue, empty=empty, clock=clock or utc_now)
+    world.max_delay = max_delay
     control = Control(lane_of=lane_of)
     app = Starlette(
-        routes=[*_routes(world), *control.routes()],
+        routes=[*_routes(world), *control.routes(), _status_feed_route(world)],
         middleware=[
             Middleware(LaneGate, key_of=secret_key_of),
             Middleware(_with_control, control=control),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any
 
@@ -35,6 +35,9 @@ class ChartObject:
     left_neighbour: str | None = None
     right_neighbour: str | None = None
     object_type: str = "seat"
+    #: what the chart shows buyers when it differs from the label (the designer's "displayed
+    #: label"); None: the label itself. The sandbox's venues give none.
+    displayed_label: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +154,11 @@ class Event:
 
 @dataclass(frozen=True, slots=True)
 class StatusChange:
-    """One entry of an event's status-change log (newest first when listed)."""
+    """One entry of an event's status-change log (newest first when listed).
+
+    ``delay``: how long after ``date`` the entry shows in the HTTP listings (seats.io processes
+    status changes asynchronously); the id is given when the change is made.
+    """
 
     id: int
     event_id: int
@@ -161,6 +168,15 @@ class StatusChange:
     order_id: str | None
     extra_data: Mapping[str, Any] | None
     hold_token: str | None
+    #: the object's displayed label when the change was made (seatsio-js listAllStatusChanges
+    #: "properties of status changes": ``displayedLabel`` is ``A-1`` for ``A-1``)
+    displayed_label: str = ""
+    delay: timedelta = timedelta(0)
+
+    @property
+    def visible_at(self) -> datetime:
+        """When the entry starts showing in ``GET .../status-changes``."""
+        return self.date + self.delay
 
 
 @dataclass(slots=True)

@@ -4,7 +4,10 @@ Field names and nesting follow the SDKs' parsers (seatsio-python ``domain.py``, 
 ``EventObjectInfo``) and the official SDK's tests against the real API (seatsio-python
 ``tests/reports/events/*``, ``tests/events/testRetrieveEvent.py``). Optional fields seats.io may
 leave out are left out here too (an object's ``channel`` when it has none, neighbours at a row's
-end), so clients must not index them blindly.
+end; ``holdToken``, ``ticketType``, ``extraData``, ``entrance`` and ``orderId`` when they have no
+value; an event's ``topLevelSeasonKey`` and ``objectCategories`` when unset; a channel's ``index``
+when unset: seats.io sends no ``null`` for these, and the SDKs read each with a default), so
+clients must not index them blindly.
 """
 
 from __future__ import annotations
@@ -57,15 +60,17 @@ def error_body(err: SeatsioApiError) -> JSON:
 
 
 def channel_json(ch: Channel) -> JSON:
-    return {
-        "id": ch.id,
-        "key": ch.key,
-        "name": ch.name,
-        "color": ch.color,
-        "index": ch.index,
-        "objects": list(ch.objects),
-        "areaPlaces": dict(ch.area_places),
-    }
+    body: JSON = {"id": ch.id, "key": ch.key, "name": ch.name, "color": ch.color}
+    if ch.index is not None:
+        body["index"] = ch.index
+    body.update({"objects": list(ch.objects), "areaPlaces": dict(ch.area_places)})
+    return body
+
+
+def _present(body: JSON, **fields: Any) -> JSON:
+    """``body`` with each of ``fields`` that has a value (not None); the rest left out."""
+    body.update({name: value for name, value in fields.items() if value is not None})
+    return body
 
 
 def for_sale_json(cfg: ForSaleConfig | None) -> JSON | None:
@@ -101,8 +106,9 @@ def event_json(world: SeatsioWorld, ev: Event, *, with_members: bool = True) -> 
 
     ``categories`` are the chart's followed by the event's own (seatsio-python
     ``testRetrieveEvent``: the sample chart's three; ``testCreateEvent``: three plus one), numeric
-    keys as numbers (docs "retrieve an event"). ``objectCategories`` and ``date`` come back as
-    sent, null when unset.
+    keys as numbers (docs "retrieve an event"). ``date`` comes back as sent, null when unset;
+    ``objectCategories`` as sent, left out when unset, as is ``topLevelSeasonKey`` outside a
+    season.
     """
     top = world.top_season(ev)
     chart = world.chart(ev.chart_key)
@@ -118,7 +124,6 @@ def event_json(world: SeatsioWorld, ev: Event, *, with_members: bool = True) -> 
         "channels": [channel_json(c) for c in ev.channels],
         "categories": [category_json(c) for c in chart.categories]
         + [dict(c) for c in ev.categories],
-        "objectCategories": dict(ev.object_categories) or None,
         "createdOn": iso(ev.created_on),
         "updatedOn": iso(ev.updated_on) if ev.updated_on else None,
         "isInThePast": ev.is_in_the_past,
@@ -126,8 +131,11 @@ def event_json(world: SeatsioWorld, ev: Event, *, with_members: bool = True) -> 
         "isTopLevelSeason": ev.kind is EventKind.SEASON,
         "isPartialSeason": ev.kind is EventKind.PARTIAL_SEASON,
         "isEventInSeason": ev.in_season,
-        "topLevelSeasonKey": top.key if top else None,
     }
+    if ev.object_categories:
+        body["objectCategories"] = dict(ev.object_categories)
+    if top is not None:
+        body["topLevelSeasonKey"] = top.key
     if ev.in_season:  # docs "retrieve an event": "Not present if the event is not part of a season"
         body["partialSeasonKeysForEvent"] = [p.key for p in world.partial_seasons_of(ev)]
     if ev.in_season and top is not None:
@@ -136,6 +144,8 @@ def event_json(world: SeatsioWorld, ev: Event, *, with_members: bool = True) -> 
         body["season"] = {"key": top.key, "forSaleConfig": for_sale_json(propagated)}
     if ev.is_season:
         body["forSalePropagated"] = ev.for_sale_propagated
+        # [] when it has none: seatsio-python testCreateSeason / testRetrieveSeason (run against
+        # the real API) assert it is empty, which the SDK's None for an absent field would fail
         body["partialSeasonKeys"] = [p.key for p in world.partial_seasons(ev)]
         if with_members:
             body["events"] = [event_json(world, m, with_members=False) for m in world.members(ev)]
@@ -161,7 +171,6 @@ def chart_object_json(o: ChartObject, category_key: str, category_label: str) ->
         "categoryKey": category_key,
         "categoryLabel": category_label,
         "section": o.section,
-        "entrance": None,
         "objectType": o.object_type,
         "isAccessible": o.accessible,
         "isCompanionSeat": False,
@@ -204,12 +213,15 @@ def object_info_json(view: ObjectView) -> JSON:
             "forSale": view.for_sale,
             "isAvailable": view.is_available,
             "availabilityReason": view.availability_reason,
-            "orderId": state.order_id,
-            "ticketType": state.ticket_type,
-            "holdToken": state.hold_token,
-            "extraData": dict(state.extra_data) if state.extra_data is not None else None,
             "seasonStatusOverriddenQuantity": int(bool(view.season_status_overridden)),
         }
+    )
+    _present(
+        body,
+        orderId=state.order_id,
+        ticketType=state.ticket_type,
+        holdToken=state.hold_token,
+        extraData=dict(state.extra_data) if state.extra_data is not None else None,
     )
     if state.resale_listing_id is not None:
         body["resaleListingId"] = state.resale_listing_id
@@ -219,19 +231,23 @@ def object_info_json(view: ObjectView) -> JSON:
 
 
 def status_change_json(change: StatusChange) -> JSON:
-    return {
+    body: JSON = {
         "id": change.id,
         "eventId": change.event_id,
         "status": change.status,
         "quantity": 1,
         "objectLabel": change.object_label,
+        "displayedLabel": change.displayed_label or change.object_label,
         "date": iso(change.date),
-        "orderId": change.order_id,
-        "extraData": dict(change.extra_data) if change.extra_data is not None else None,
-        "holdToken": change.hold_token,
         "origin": {"type": "API_CALL", "ip": "127.0.0.1"},
         "isPresentOnChart": True,
     }
+    return _present(
+        body,
+        orderId=change.order_id,
+        extraData=dict(change.extra_data) if change.extra_data is not None else None,
+        holdToken=change.hold_token,
+    )
 
 
 def hold_token_json(token: HoldToken, now: datetime, workspace_key: str) -> JSON:

@@ -109,8 +109,14 @@ _CHANGE_SORTS: dict[str, Callable[[StatusChange], Any]] = {
 
 
 def _sorted_changes(changes: list[StatusChange], sort: str | None) -> list[StatusChange]:
-    """``sort=field[:asc|:desc]`` (ascending unless told; ties newest last when ascending, as the
-    ids run); without it the log's own order, newest first. Anything else is a 400."""
+    """``sort=field[:asc|:desc]`` (ascending unless told); without it the log's own order, newest
+    first. Anything else is a 400.
+
+    Ties: ``status`` and ``objectLabel`` keep the log's order, newest first, whichever the
+    direction (seatsio-js listAllStatusChanges "sorted by status": two ``booked``, then two
+    ``reservedByToken``, each pair newest first); ``date`` runs with the ids in the direction asked
+    (its "sorted by date ascending": one batch comes back in the order it was made).
+    """
     if sort is None:
         return changes
     field, _, direction = sort.partition(":")
@@ -120,11 +126,17 @@ def _sorted_changes(changes: list[StatusChange], sort: str | None) -> list[Statu
             f"sort must be one of {', '.join(_CHANGE_SORTS)}, optionally with :asc or :desc; "
             f"not {sort!r}"
         )
-    return sorted(changes, key=lambda c: (key_of(c), c.id), reverse=direction == "desc")
+    descending = direction == "desc"
+    if field == "date":
+        return sorted(changes, key=lambda c: (c.date, c.id), reverse=descending)
+    newest_first = sorted(changes, key=lambda c: c.id, reverse=True)
+    return sorted(newest_first, key=key_of, reverse=descending)  # stable: ties stay newest first
 
 
 async def status_changes(request: Request, world: SeatsioWorld) -> Response:
-    changes = world.status_changes(path_key(request))
+    """The event's status changes processed so far (see the delay in
+    :mod:`bridge.sandbox.seatsio_status_changes`), filtered, sorted and paged."""
+    changes = world.status_changes(path_key(request), visible_only=True)
     needle = request.query_params.get("filter")
     if needle:
         changes = [c for c in changes if needle in c.object_label]
@@ -143,7 +155,7 @@ async def status_changes(request: Request, world: SeatsioWorld) -> Response:
 async def object_status_changes(request: Request, world: SeatsioWorld) -> Response:
     key, label = path_key(request), path_key(request, "label")
     world.object_view(key, label)  # 404 for an unknown event, 400 for an unknown object
-    changes = world.status_changes(key, label)
+    changes = world.status_changes(key, label, visible_only=True)
     return JSONResponse(
         page(changes, lambda c: c.id, status_change_json, dict(request.query_params))
     )

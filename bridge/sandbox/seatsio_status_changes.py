@@ -10,12 +10,28 @@ The transition rules themselves are in :mod:`bridge.sandbox.seatsio_status`.
 
 Seasons: a status set on the season shows in every member event (unless that event overrides the
 season status for the object); a status set on an event shows on the season.
+
+The change log (the status-change feed): each change gets its id when it is made, ids rising in
+the order changes are made, and is logged on each event the change names, only there. A status set
+on a season is in the season's feed alone, not in its events' feeds, though their objects show it;
+one set on a member event (or an override or use of the season status there) is in that event's
+feed alone, not the season's, though the season's object shows it. So no feed tells everything
+that changed what an event shows: a reader must not take a quiet feed for an unchanged event.
+
+seats.io processes status changes asynchronously (its SDK tests poll up to 10 s before the
+listings show them), so the HTTP listings show a change only once the clock reaches its date plus a
+delay drawn from a seeded RNG in ``[0, max_delay]``, each change its own: a later change (a higher
+id) may show before an earlier one. Object views (object infos, reports) are the live state, never
+delayed. :meth:`ObjectStatuses.status_changes` gives every change (the truth), or with
+``visible_only`` only what the listings show now.
 """
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import timedelta
 from functools import partial
 from typing import Any
 
@@ -62,6 +78,9 @@ class ObjectStatuses:
         channels: Channels,
         for_sale: ForSaleConfigs,
         tokens: HoldTokens,
+        *,
+        max_delay: timedelta = timedelta(0),
+        seed: int = 0,
     ) -> None:
         self._workspace = workspace
         self._channels = channels
@@ -70,6 +89,9 @@ class ObjectStatuses:
         self._changes: list[StatusChange] = []
         self._next_change_id = 1
         self._journal: list[Callable[[], None]] | None = None
+        #: the longest a change takes to show in the status-change listings
+        self.max_delay = max_delay
+        self._delays = random.Random(seed)
 
     def change_status(self, requests: Sequence[StatusChangeRequest]) -> None:
         """Apply status changes in order, in one transaction: one refusal undoes them all."""
@@ -113,13 +135,19 @@ class ObjectStatuses:
             labels = [lbl for lbl in labels if self._effective(ev, lbl)[0].status == status]
         return [self._view(ev, label) for label in labels]
 
-    def status_changes(self, event_key: str, label: str | None = None) -> list[StatusChange]:
-        """The event's status-change log, newest first."""
+    def status_changes(
+        self, event_key: str, label: str | None = None, *, visible_only: bool = False
+    ) -> list[StatusChange]:
+        """The event's status-change log, newest first: every change made, or with
+        ``visible_only`` only those the HTTP listings show now (processed: past their delay)."""
         ev = self._workspace.event(event_key)
+        now = self._workspace.clock() if visible_only else None
         return [
             c
             for c in reversed(self._changes)
-            if c.event_id == ev.id and (label is None or c.object_label == label)
+            if c.event_id == ev.id
+            and (label is None or c.object_label == label)
+            and (now is None or c.visible_at <= now)
         ]
 
     def _simple(
@@ -239,6 +267,7 @@ class ObjectStatuses:
         )
 
     def _record(self, ev: Event, label: str, state: ObjectState) -> None:
+        obj = self._workspace.chart(ev.chart_key).objects[label]
         self._changes.append(
             StatusChange(
                 id=self._next_change_id,
@@ -249,9 +278,17 @@ class ObjectStatuses:
                 order_id=state.order_id,
                 extra_data=state.extra_data,
                 hold_token=state.hold_token,
+                displayed_label=obj.displayed_label or label,
+                delay=self._delay(),
             )
         )
         self._next_change_id += 1
+
+    def _delay(self) -> timedelta:
+        """How long the next change takes to show in the listings: uniform in [0, max_delay]."""
+        if self.max_delay <= timedelta(0):
+            return timedelta(0)
+        return self.max_delay * self._delays.random()
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
@@ -262,6 +299,7 @@ class ObjectStatuses:
         undo: list[Callable[[], None]] = []
         self._journal = undo
         logged, next_id = len(self._changes), self._next_change_id
+        delays = self._delays.getstate()
         try:
             yield
         except BaseException:
@@ -269,6 +307,7 @@ class ObjectStatuses:
                 step()
             del self._changes[logged:]
             self._next_change_id = next_id
+            self._delays.setstate(delays)
             raise
         finally:
             self._journal = None

@@ -34,11 +34,21 @@ __all__ = [
 class SeatsioWorld:
     """One seats.io workspace in memory. ``clock`` is injectable so tests can move time.
 
+    ``max_delay``: the longest a status change takes to show in the status-change listings (each
+    change draws its own delay in ``[0, max_delay]`` from an RNG seeded with ``feed_seed``); 0, the
+    default, shows every change at once. Object infos and reports are never delayed.
+
     Each call is a method of the part that owns its idea, exposed here under its usual name.
     """
 
     def __init__(
-        self, chart: Chart, *, clock: Clock = utc_now, workspace_key: str = WORKSPACE_KEY
+        self,
+        chart: Chart,
+        *,
+        clock: Clock = utc_now,
+        workspace_key: str = WORKSPACE_KEY,
+        max_delay: timedelta = timedelta(0),
+        feed_seed: int = 0,
     ) -> None:
         workspace = Workspace(chart, clock=clock, workspace_key=workspace_key)
         channels = Channels(workspace)
@@ -46,7 +56,9 @@ class SeatsioWorld:
         self._hold_tokens = tokens = HoldTokens(clock)
         events = Events(workspace, channels, for_sale)
         seasons = Seasons(workspace, channels, for_sale)
-        statuses = ObjectStatuses(workspace, channels, for_sale, tokens)
+        self._statuses = statuses = ObjectStatuses(
+            workspace, channels, for_sale, tokens, max_delay=max_delay, seed=feed_seed
+        )
 
         self.charts = workspace.charts
         self.clock = clock
@@ -107,6 +119,18 @@ class SeatsioWorld:
         self.object_view = statuses.object_view
         self.object_views = statuses.object_views
         self.status_changes = statuses.status_changes
+
+    @property
+    def max_delay(self) -> timedelta:
+        """The longest a status change takes to show in the status-change listings."""
+        return self._statuses.max_delay
+
+    @max_delay.setter
+    def max_delay(self, delay: timedelta) -> None:
+        """Changes made from now on draw their delays in ``[0, delay]``; earlier ones keep theirs."""
+        if delay < timedelta(0):
+            raise ValueError(f"max_delay must not be negative, not {delay}")
+        self._statuses.max_delay = delay
 
     @property
     def hold_token_ttl(self) -> timedelta:

@@ -21,6 +21,7 @@ from functools import cache
 from pathlib import Path
 
 from bridge.sandbox import (
+    SERVED_MAX_DELAY_S,
     TESSITURA_LOCATION,
     TESSITURA_PASSWORD,
     TESSITURA_USER,
@@ -89,12 +90,17 @@ def sandbox_config(
 
 @contextmanager
 def served_sandbox(
-    tmp_path: Path, *, floor: int | None = None, seatsio_empty: bool = False
+    tmp_path: Path,
+    *,
+    floor: int | None = None,
+    seatsio_empty: bool = False,
+    seatsio_max_delay_s: float = SERVED_MAX_DELAY_S,
 ) -> Iterator[tuple[Sandbox, Path]]:
     """A fresh sandbox with both fakes on loopback (real TCP, ephemeral ports) for as long as the
     block lasts, and a config file pointing at them (see :func:`sandbox_config`);
-    ``seatsio_empty``: seats.io has the chart but no events or seasons."""
-    box = Sandbox(seatsio_empty=seatsio_empty)
+    ``seatsio_empty``: seats.io has the chart but no events or seasons; ``seatsio_max_delay_s``:
+    the longest seats.io takes to list a status change, as served (``seatbridge sandbox serve``)."""
+    box = Sandbox(seatsio_empty=seatsio_empty, seatsio_max_delay_s=seatsio_max_delay_s)
     with ExitStack() as stack:
         tessitura = stack.enter_context(serve_in_thread(box.tessitura_app))
         seatsio = stack.enter_context(serve_in_thread(box.seatsio_app))
