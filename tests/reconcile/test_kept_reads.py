@@ -4,17 +4,24 @@ read finds makes the pass read in full (bridge.core.freshness)."""
 
 from __future__ import annotations
 
+import random
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 from sandbox_bench import Bench, bench_fixture, cfg_fixture  # noqa: F401
 
 from bridge.clock import Clock
+from bridge.http import RetryPolicy
 from bridge.reconcile import kept_reads
 from bridge.reconcile.run import Reconciler
 from bridge.runtime import reconciler_for
+from bridge.sandbox import SEATSIO_SECRET_KEY
 from bridge.sandbox.control import Faults
+from bridge.sandbox.seatsio_app import create_seatsio_app
+from bridge.sandbox.seatsio_clock import ManualClock
+from bridge.seatsio.client import SeatsioClient
 
 PID, EVENT = 201, "perf-201"
 HOUSE = 1
@@ -167,3 +174,109 @@ async def test_a_dry_run_keeps_nothing(bench: Bench) -> None:
     r = keeping(bench)
     await r.reconcile([PID], apply=False)
     assert kept_reads.load(bench.store, [EVENT]) == {}
+
+
+# -- with the feed seconds behind, as seats.io's is -------------------------------------------
+
+DELAY = timedelta(seconds=3)
+
+
+def delayed(bench: Bench) -> ManualClock:
+    """Swap the bench's seats.io for one whose status-change feed lists each change up to
+    DELAY late (out of order), on a manual clock the reconciler shares."""
+    clock = ManualClock(datetime(2026, 12, 8, 9, 0, tzinfo=UTC))
+    app = create_seatsio_app(bench.box.venue, clock=clock, max_delay=DELAY)
+    bench.box.seatsio_app = app
+    bench.box.seatsio_world = app.state.world
+    bench.box.seatsio_control = app.state.control
+    bench.seatsio = SeatsioClient(
+        SEATSIO_SECRET_KEY,
+        base_url="http://seatsio.sandbox",
+        transport=httpx.ASGITransport(app=app),
+        retry=RetryPolicy.seatsio(attempts=2, first_wait_s=0.0, max_wait_s=0.0, jitter_s=0.0),
+    )
+    return clock
+
+
+class Shared(Clock):
+    def __init__(self, clock: ManualClock) -> None:
+        self.clock = clock
+
+    def now(self) -> datetime:
+        return self.clock.now
+
+    def monotonic(self) -> float:
+        return (self.clock.now - datetime(2026, 1, 1, tzinfo=UTC)).total_seconds()
+
+
+async def test_a_change_still_in_flight_is_picked_up_once_the_feed_shows_it(
+    bench: Bench,
+) -> None:
+    """A seat someone frees while the feed has not listed it yet: the pass stands on its kept
+    read (and writes nothing); once the feed lists the change, the next pass reads in full and
+    holds the seat again."""
+    clock = delayed(bench)
+    r = keeping(bench, Shared(clock))
+    await converged(bench, r)
+    clock.advance(DELAY)  # the bridge's own changes listed: the feed is quiet from here
+    await converged(bench, r)
+    held = next(label for label, s in statuses(bench).items() if s.startswith("held"))
+    world = bench.box.seatsio_world
+    world.release(EVENT, [held])
+    change = world.status_changes(EVENT)[0]
+    assert change not in world.status_changes(EVENT, visible_only=True)
+    while change not in world.status_changes(EVENT, visible_only=True):
+        counted = await pass_counted(bench, r)
+        assert counted[OBJECTS] == 0 and wrote(counted) == 0
+        clock.advance(0.5)
+    counted = await pass_counted(bench, r)
+    assert counted[OBJECTS] >= 1
+    assert statuses(bench)[held].startswith("held")
+
+
+@pytest.mark.parametrize("seed", range(6))
+async def test_others_changes_and_the_box_offices_converge_and_every_write_is_planned_from_a_full_read(
+    bench: Bench, seed: int
+) -> None:
+    """Online buyers, someone freeing the bridge's holds and the box office act between passes
+    while the feed lags: a pass that writes has read the objects first, and once the feed has
+    caught up two passes leave nothing a full read would change."""
+    rng = random.Random(seed)
+    clock = delayed(bench)
+    r = keeping(bench, Shared(clock))
+    await converged(bench, r)
+    world, tessitura = bench.box.seatsio_world, bench.box.tessitura_world
+    for _ in range(25):
+        now = statuses(bench)
+        move = rng.choice(["book", "free_held", "box_office_hold", "box_office_lift", "wait"])
+        free = [label for label, s in now.items() if s == "free"]
+        held = [label for label, s in now.items() if s.startswith("held")]
+        if move == "book" and free:
+            label = rng.choice(free)
+            view = world.object_view(EVENT, label)
+            if view.channel is None and view.for_sale:
+                world.book(EVENT, [label])
+        elif move == "free_held" and held:
+            world.release(EVENT, [rng.choice(held)])
+        elif move == "box_office_hold" and free:
+            tessitura.hold(PID, [bench.seat(rng.choice(free))], HOUSE)
+        elif move == "box_office_lift":
+            layered = [
+                (label, layers[0].hold_code_id)
+                for label in held
+                if (layers := tessitura.layers(PID, bench.seat(label)))
+            ]
+            if layered:
+                label, code = rng.choice(layered)
+                tessitura.unhold(PID, [bench.seat(label)], code)
+        clock.advance(rng.uniform(0, 2))
+        counted = await pass_counted(bench, r)
+        if wrote(counted):
+            assert counted[OBJECTS] >= 1, "a write planned from a kept read"
+    clock.advance(DELAY + timedelta(seconds=1))
+    await pass_counted(bench, r)
+    await pass_counted(bench, r)
+    full = reconciler_for(bench.cfg, bench.tessitura, bench.seatsio, bench.store)
+    full.full_read_every_s = 0
+    check = await full.reconcile([PID], apply=False)
+    assert check.plan.operations == ()
