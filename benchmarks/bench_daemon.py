@@ -57,7 +57,7 @@ from typing import Any
 
 from machine import LoadSampler, run_header
 
-from bridge.sandbox import Sandbox
+from bridge.sandbox import SERVED_MAX_DELAY_S, Sandbox
 from bridge.sandbox.control import Faults, LogEntry
 from bridge.sandbox.serve import serve_in_thread
 from bridge.sandbox.venue import Performance, Seat, Venue
@@ -140,12 +140,12 @@ def served(
     folder = tmp / name
     folder.mkdir()
     if name == "sample":
-        box = Sandbox()
+        box = Sandbox(seatsio_max_delay_s=SERVED_MAX_DELAY_S)
         make: Callable[[str, str], Path] = lambda t, s: sandbox_config(folder, t, s)  # noqa: E731
     else:
         shape = PortfolioShape.scaled(performances)
         venue, _ = write_portfolio(folder, "http://unused", "http://unused", shape)
-        box = Sandbox(venue)
+        box = Sandbox(venue, seatsio_max_delay_s=SERVED_MAX_DELAY_S)
         make = lambda t, s: write_portfolio(folder, t, s, shape)[1]  # noqa: E731
     for control in (box.seatsio_control, box.tessitura_control):
         control.set_faults(Faults(latency_s=latency_s))
