@@ -13,7 +13,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import structlog
 
@@ -66,6 +66,12 @@ def save(store: Notes, reads: Iterable[KeptRead]) -> None:
 def drop(store: Notes, keys: Iterable[str]) -> None:
     for key in sorted(set(keys)):
         store.delete_note(PREFIX + key)
+
+
+def sweep(store: Notes, max_age_s: float) -> None:
+    """Drop the kept reads too old to stand in for anything (an event that left the schedule
+    is never read again: its note would stay for good). By the store's clock, which dated them."""
+    store.delete_notes_before(PREFIX, store.store_now() - timedelta(seconds=max_age_s))
 
 
 def _encoded(read: KeptRead) -> str:

@@ -192,6 +192,7 @@ class Reconciler:
     _holds_read: dict[int, tuple[HoldSnapshot, float]] = field(
         default_factory=dict, init=False, repr=False
     )
+    _swept_at: float = field(default=float("-inf"), init=False, repr=False)
 
     def units(self, performance_ids: Iterable[int]) -> list[tuple[int, ...]]:
         return units_of(performance_ids, self.tables)
@@ -270,6 +271,8 @@ class Reconciler:
             self.seat_maps.save(self.store)
             if fatal is not None:
                 raise fatal
+            if apply:
+                self._sweep_kept_reads()
             if apply:  # the sizes the next run compares with; a refused table keeps its old size
                 self.store.record_seat_table_rows(
                     {m: n for m, n in sizes.items() if m not in shrunk}
@@ -744,6 +747,14 @@ class Reconciler:
             self.clock.now(),
             self.full_read_every_s,
         )
+
+    def _sweep_kept_reads(self) -> None:
+        """At most once per full-read cadence (a daemon's runs are one unit each)."""
+        now = self.clock.monotonic()
+        if self.full_read_every_s <= 0 or now - self._swept_at < self.full_read_every_s:
+            return
+        self._swept_at = now
+        kept_reads.sweep(self.store, self.full_read_every_s)
 
     def _keep_reads(self, reading: UnitReading, wrote: bool) -> None:
         """After an applied unit: keep its full reads, or drop its events' kept reads when it

@@ -365,6 +365,10 @@ class Notes(Protocol):
         """Drop the note ``key`` if there is one."""
         ...
 
+    def delete_notes_before(self, prefix: str, before: datetime) -> None:
+        """Drop every note whose key starts with ``prefix`` written before ``before``."""
+        ...
+
     def store_now(self) -> datetime:
         """The store's clock, for times several instances compare (PostgreSQL's ``now()``; SQLite:
         one host's clock), never a caller's that may run 400 s ahead."""

@@ -164,6 +164,8 @@ SQL = Statements(
     notes="""SELECT key, value, updated_at FROM daemon_notes
         WHERE venue = %(venue)s AND starts_with(key, %(prefix)s) ORDER BY key COLLATE "C\"""",
     delete_note="DELETE FROM daemon_notes WHERE venue = %(venue)s AND key = %(key)s",
+    delete_notes_before="""DELETE FROM daemon_notes
+        WHERE venue = %(venue)s AND starts_with(key, %(prefix)s) AND updated_at < %(before)s""",
     acquire_lease=ACQUIRE_LEASE,
     renew_lease=RENEW_LEASE,
     release_lease="""DELETE FROM leases WHERE venue = %(venue)s

@@ -184,6 +184,7 @@ class Statements:
     notes: str
     #: key
     delete_note: str
+    delete_notes_before: str
 
     # -- leases (and the session parameters of ``SqlStore._session``); ``now``: the store's
     # time to judge by, NULL for the database's own clock (see ``SqlStore._lease_now``);
@@ -562,6 +563,10 @@ class SqlStore(StateStore, ABC):
 
     def delete_note(self, key: str) -> None:
         self._write(self._sql.delete_note, self._params(key=key))
+
+    def delete_notes_before(self, prefix: str, before: datetime) -> None:
+        params = self._params(prefix=prefix, prefix_length=len(prefix), before=self._time(before))
+        self._write(self._sql.delete_notes_before, params)
 
     def store_now(self) -> datetime:
         moment = self._lease_now(None)  # the injected clock, or None: the database's own

@@ -142,6 +142,8 @@ SQL = Statements(
     notes="""SELECT key, value, updated_at FROM daemon_notes
         WHERE substr(key, 1, :prefix_length) = :prefix ORDER BY key""",
     delete_note="DELETE FROM daemon_notes WHERE key = :key",
+    delete_notes_before="""DELETE FROM daemon_notes
+        WHERE substr(key, 1, :prefix_length) = :prefix AND updated_at < :before""",
     acquire_lease="""INSERT INTO leases (performance_id, holder, expires_at)
         VALUES (:performance_id, :holder, :expires_at)
         ON CONFLICT (performance_id) DO UPDATE SET

@@ -280,3 +280,21 @@ async def test_others_changes_and_the_box_offices_converge_and_every_write_is_pl
     full.full_read_every_s = 0
     check = await full.reconcile([PID], apply=False)
     assert check.plan.operations == ()
+
+
+async def test_kept_reads_too_old_to_stand_are_swept_by_an_applying_pass(bench: Bench) -> None:
+    r = keeping(bench)
+    await converged(bench, r)
+    gone = kept_reads.KeptRead(
+        "perf-gone", 1, datetime(2026, 1, 1, tzinfo=UTC), "", frozenset(), {}
+    )
+    bench.store.put_note(
+        kept_reads.PREFIX + "perf-gone",
+        kept_reads._encoded(gone),
+        now=bench.store.store_now() - timedelta(seconds=301),
+    )
+    await r.reconcile([PID], apply=True)  # this reconciler swept a moment ago: not again yet
+    assert kept_reads.load(bench.store, ["perf-gone"]) != {}
+    await keeping(bench).reconcile([PID], apply=True)  # the next process's pass
+    assert kept_reads.load(bench.store, ["perf-gone"]) == {}
+    assert EVENT in kept_reads.load(bench.store, [EVENT])

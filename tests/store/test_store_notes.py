@@ -46,3 +46,16 @@ def test_the_stores_clock_is_the_servers_not_a_callers_that_runs_ahead(
     else:
         assert abs(first - store.store_now()) < timedelta(minutes=5)  # the server's, moving
         assert abs(first - ahead.now()) > timedelta(days=300)  # never the caller's
+
+
+def test_notes_older_than_a_moment_go_by_prefix_and_the_rest_stay(
+    open_fresh: Callable[..., StateStore],
+) -> None:
+    """How kept reads of events that left the schedule are swept (bridge.reconcile.kept_reads)."""
+    store = open_fresh()
+    now = store.store_now()
+    store.put_note("kept-read/perf-1", "{}", now=now - timedelta(hours=2))
+    store.put_note("kept-read/perf-2", "{}", now=now)
+    store.put_note("daemon.role", "{}", now=now - timedelta(hours=2))
+    store.delete_notes_before("kept-read/", now - timedelta(hours=1))
+    assert [n.key for n in store.notes()] == ["daemon.role", "kept-read/perf-2"]
