@@ -38,6 +38,10 @@ class SeenObject(NamedTuple):
 #: the feed could not be read: nothing is known of what changed
 FEED_UNREAD: Final = -1
 
+#: seats.io's status of an object in a buyer's cart: the hold token lapses at its expiry and the
+#: object is free again, whether or not (and whenever) the feed lists that
+HELD_BY_TOKEN: Final = "reservedByToken"
+
 
 @dataclass(frozen=True, slots=True)
 class KeptRead:
@@ -52,6 +56,18 @@ class KeptRead:
     digest: str
     labels: frozenset[str]
     objects: Mapping[str, SeenObject]
+
+
+def why_not_keep(labels: Collection[str], objects: Mapping[str, SeenObject]) -> str | None:
+    """None when a full read may be kept; else why not. A read is kept only where everything
+    that could change it shows in the feed or the digest: not while an object sits in a cart
+    (its token lapses silently), nor while a label asked for is not on the chart (a chart
+    published again adds objects, and that shows in neither)."""
+    if any(seen.status == HELD_BY_TOKEN for seen in objects.values()):
+        return "an object held by a token"
+    if any(label not in objects for label in labels):
+        return "a label not on the chart"
+    return None
 
 
 def why_read_again(

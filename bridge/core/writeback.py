@@ -73,6 +73,12 @@ class WritebackPlan:
     forgets: tuple[tuple[int, int], ...] = ()
     released: int = 0
 
+    @property
+    def is_idle(self) -> bool:
+        """Nothing to send, to keep in the ledger, or (report mode) to say would be sent."""
+        planned = any(f.kind is FindingKind.WRITEBACK_PLANNED for f in self.findings)
+        return not (self.operations or self.claims or self.forgets or planned)
+
 
 def plan_writeback(sides: Sequence[TessituraSide], policy: Policy) -> WritebackPlan:
     """The write-back plan of a unit's performances; empty when the write-back is off.

@@ -512,6 +512,7 @@ class Daemon:
         wanted = jobs_for(
             reconciler.units(starts), starts, now, self.cfg.schedule.every_s_for, margin
         )
+        reconciler.keep_holds_of({p for job in wanted.values() for p in job.performance_ids})
         for key in set(self.state.units) - set(wanted):
             log.info("unit leaves the schedule", unit=key)
             try:

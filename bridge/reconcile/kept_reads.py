@@ -13,11 +13,17 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import structlog
 
-from bridge.core.freshness import FEED_UNREAD, KeptRead, SeenObject, why_read_again
+from bridge.core.freshness import (
+    FEED_UNREAD,
+    KeptRead,
+    SeenObject,
+    why_not_keep,
+    why_read_again,
+)
 from bridge.seatsio.models import Event
 from bridge.store.base import Notes
 from bridge.timestamps import aware
@@ -70,8 +76,8 @@ def drop(store: Notes, keys: Iterable[str]) -> None:
 
 def sweep(store: Notes, max_age_s: float) -> None:
     """Drop the kept reads too old to stand in for anything (an event that left the schedule
-    is never read again: its note would stay for good). By the store's clock, which dated them."""
-    store.delete_notes_before(PREFIX, store.store_now() - timedelta(seconds=max_age_s))
+    is never read again: its note would stay for good), by the clock that dated the notes."""
+    store.delete_notes_older_than(PREFIX, max_age_s)
 
 
 def _encoded(read: KeptRead) -> str:
@@ -145,6 +151,8 @@ class KeptReads:
     fresh: dict[str, KeptRead] = field(default_factory=dict)
     #: event keys whose kept read stood in for a full read this time
     reused: set[str] = field(default_factory=set)
+    #: event keys read in full this time whose read may not be kept: their old one goes too
+    unkept: set[str] = field(default_factory=set)
 
     def why_read(self, key: str, digest_now: str, wanted: Iterable[str]) -> str | None:
         """None when the kept read of ``key`` stands in for a full read now (see
@@ -168,10 +176,12 @@ class KeptReads:
         self, key: str, digest_now: str, labels: Iterable[str], objects: Mapping[str, SeenObject]
     ) -> None:
         """Note a full read of ``key``, to keep if the pass writes nothing; not when its feed
-        was unread (no cursor to stand on)."""
-        head = self.heads.get(key, FEED_UNREAD)
-        if head == FEED_UNREAD:
+        was unread (no cursor to stand on), nor when it may change unseen (see
+        :func:`~bridge.core.freshness.why_not_keep`)."""
+        head, asked = self.heads.get(key, FEED_UNREAD), frozenset(labels)
+        if head == FEED_UNREAD or why_not_keep(asked, objects):
+            self.unkept.add(key)
+            self.fresh.pop(key, None)
             return
-        self.fresh[key] = KeptRead(
-            key, head, self.now, digest_now, frozenset(labels), dict(objects)
-        )
+        self.unkept.discard(key)
+        self.fresh[key] = KeptRead(key, head, self.now, digest_now, asked, dict(objects))

@@ -128,6 +128,7 @@ async def observe(
     for key in statuses_listed:
         if kept is not None:  # what a listing found is no kept read's to stand on
             kept.fresh.pop(key, None)
+            kept.unkept.add(key)
 
     out: dict[str, ObservedEvent] = {}
     for key, event in events.items():

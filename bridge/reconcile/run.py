@@ -77,10 +77,6 @@ from bridge.tessitura.models import PerformanceSearchResult
 
 log = structlog.get_logger("seatbridge.reconcile")
 
-#: a performance's holds are read again once this close to its freshness running out (the unit's
-#: runs are not on its beat)
-HOLDS_SLACK_S = 0.5
-
 #: Units a pass runs at once. The vendors' own bounds (seats.io's lanes) still hold; this bounds
 #: Tessitura's load and the memory of plans in flight. 8 over 4: a 500-performance pass at 20 ms a
 #: call went from 16 s to 12 s cold (benchmarks/bench_portfolio.py); 16 bought nothing more.
@@ -152,6 +148,9 @@ class UnitReading:
     #: the kept reads this reading stood on and the full reads it made (None: every event was
     #: read in full and nothing is to be kept)
     kept: KeptReads | None = None
+    #: the performances whose holds were not read this time (kept from a read within their own
+    #: cadence: see :meth:`Reconciler._read_holds`)
+    cached_holds: frozenset[int] = frozenset()
 
 
 @dataclass
@@ -368,6 +367,7 @@ class Reconciler:
                     written = plan_writeback(reading.writeback_sides, refused)
                 result.plan = joined(seatsio_plan, written)
             if apply:  # before any write: a unit that writes leaves no kept read behind
+                leases.check()  # nor does a writer paused past its lease keep a stale one
                 self._keep_reads(
                     reading, any(not op.kind.is_tessitura for op in result.plan.operations)
                 )
@@ -512,16 +512,26 @@ class Reconciler:
         lifts pass the pass-wide release breaker like any release. A failure here is the
         performance's error; it never undoes nor hides what the seats.io side did."""
         policy, store = self.policy, self.store
-        try:
-            sides, errors = await read_sides(
+
+        async def sides_of(
+            snapshots: Sequence[HoldSnapshot],
+        ) -> tuple[list[TessituraSide], dict[int, BridgeError]]:
+            return await read_sides(
                 self.tessitura,
                 self.seatsio,
                 store,
                 self.tables,
                 policy,
-                reading.snapshots,
+                snapshots,
                 refused=reading.refused_tables,
             )
+
+        try:
+            sides, errors = await sides_of(reading.snapshots)
+            if reading.cached_holds and not plan_writeback(sides, policy).is_idle:
+                # holds kept from an earlier run only ever prove "nothing to do": what is to
+                # be done is planned again from the layers as they are now
+                sides, errors = await sides_of(await self._fresh_holds(reading))
         except ConfigError:
             raise
         except Exception as exc:  # a bug or a broken store on this side sinks only this side
@@ -620,7 +630,7 @@ class Reconciler:
         reconcile does that after its seats.io writes instead (:meth:`_write_back`)."""
         policy = policy or self.policy
         self.seat_maps.load(self.store)
-        snapshots, hold_errors = await self._read_holds(unit)
+        snapshots, hold_errors, cached_holds = await self._read_holds(unit)
         vanished: dict[int, str] = {}
         if not policy.force:
             snapshots, vanished = await self._read_vanished_again(snapshots, hold_errors)
@@ -654,16 +664,23 @@ class Reconciler:
                 kept=kept,
             )
 
+        base: Policy = policy
+
+        def planned(observed: Mapping[str, ObservedEvent]) -> tuple[Policy, Plan]:
+            renaming = _renaming(observed, self.tables.channels)
+            its = base
+            if renaming:  # which of these events' channels the bridge made (its own, seats or none)
+                its = replace(base, made_channels=made_channels(self.store, renaming))
+            return its, plan(desired, observed, ledger, its, self.tables.channels)
+
         try:
             observed = await observed_now()
-            if kept is not None and kept.reused:
+            if kept is not None and kept.reused and planned(observed)[1].operations:
                 # a kept read only ever proves "nothing to do": anything else is planned
                 # again from a full read (see bridge.core.freshness)
-                trial = plan(desired, observed, ledger, policy, self.tables.channels)
-                if trial.operations:
-                    kept.full = True
-                    kept.reused.clear()
-                    observed = await observed_now()
+                kept.full = True
+                kept.reused.clear()
+                observed = await observed_now()
         except BridgeError as exc:
             return UnitReading(
                 unit,
@@ -676,11 +693,9 @@ class Reconciler:
                 Plan(findings=desired.findings),
                 seatsio_error=exc,
                 vanished=vanished,
+                cached_holds=cached_holds,
             )
-        renaming = _renaming(observed, self.tables.channels)
-        if renaming:  # which of these events' channels the bridge made (its own, seats or none)
-            policy = replace(policy, made_channels=made_channels(self.store, renaming))
-        the_plan = plan(desired, observed, ledger, policy, self.tables.channels)
+        policy, the_plan = planned(observed)
         sides: list[TessituraSide] = []
         side_errors: dict[int, BridgeError] = {}
         written_back = WritebackPlan()
@@ -705,6 +720,7 @@ class Reconciler:
             observed,
             joined(the_plan, written_back),
             vanished=vanished,
+            cached_holds=cached_holds,
             writeback_sides=tuple(sides),
             writeback_errors=side_errors,
             writeback=written_back,
@@ -714,16 +730,23 @@ class Reconciler:
 
     async def _read_holds(
         self, unit: tuple[int, ...]
-    ) -> tuple[list[HoldSnapshot], dict[int, BridgeError]]:
-        """The unit's hold snapshots: each performance read when its own freshness is due
-        (:attr:`holds_fresh_s`), the others as last read by this reconciler."""
+    ) -> tuple[list[HoldSnapshot], dict[int, BridgeError], frozenset[int]]:
+        """The unit's hold snapshots, why the others could not be read, and which were not
+        read this time. A performance on the unit's own cadence (the tightest of them) is read
+        every run; one on a longer cadence (:attr:`holds_fresh_s`) by the first run after its
+        last read is older than its cadence less one unit interval: about once per its own
+        cadence, a tenth of a unit interval late at most (the runs are jittered by a tenth)."""
         if self.holds_fresh_s is None:
-            return await _snapshots(self.tessitura, self.seat_maps, unit, self._known_seats)
+            read, errors = await _snapshots(self.tessitura, self.seat_maps, unit, self._known_seats)
+            return read, errors, frozenset()
         now = self.clock.monotonic()
+        cadence = {pid: self.holds_fresh_s(pid) for pid in unit}
+        tightest = min(cadence.values(), default=0.0)
         kept: dict[int, HoldSnapshot] = {}
         for pid in unit:
             last = self._holds_read.get(pid)
-            if last is not None and 0 <= now - last[1] < self.holds_fresh_s(pid) - HOLDS_SLACK_S:
+            fresh_s = cadence[pid] - tightest
+            if last is not None and cadence[pid] > tightest and 0 <= now - last[1] < fresh_s:
                 kept[pid] = last[0]
         due = tuple(pid for pid in unit if pid not in kept)
         read, errors = await _snapshots(self.tessitura, self.seat_maps, due, self._known_seats)
@@ -732,12 +755,31 @@ class Reconciler:
         for pid in errors:
             self._holds_read.pop(pid, None)
         fresh = {s.performance_id: s for s in read}
-        return [kept.get(pid) or fresh[pid] for pid in unit if pid not in errors], errors
+        snapshots = [kept.get(pid) or fresh[pid] for pid in unit if pid not in errors]
+        return snapshots, errors, frozenset(kept)
+
+    async def _fresh_holds(self, reading: UnitReading) -> list[HoldSnapshot]:
+        """The reading's hold snapshots, those it did not read this time read now: the
+        write-back writes to Tessitura from them, never from a kept read."""
+        if not reading.cached_holds:
+            return list(reading.snapshots)
+        again, errors = await _snapshots(
+            self.tessitura, self.seat_maps, tuple(sorted(reading.cached_holds)), self._known_seats
+        )
+        if errors:
+            raise next(iter(errors.values()))
+        fresh = {s.performance_id: s for s in again}
+        return [fresh.get(s.performance_id, s) for s in reading.snapshots]
 
     def forget_holds(self, performance_ids: Iterable[int]) -> None:
         """Read these performances' holds afresh next run (the write-back changed them)."""
         for pid in performance_ids:
             self._holds_read.pop(pid, None)
+
+    def keep_holds_of(self, performance_ids: Collection[int]) -> None:
+        """Forget the holds read of every performance but these (the daemon's schedule)."""
+        for pid in set(self._holds_read) - set(performance_ids):
+            del self._holds_read[pid]
 
     def _kept_reads(self, desired: DesiredState) -> KeptReads | None:
         if self.full_read_every_s <= 0:
@@ -764,8 +806,9 @@ class Reconciler:
             return
         if wrote:
             kept_reads.drop(self.store, {*kept.stored, *kept.fresh, *kept.reused})
-        elif kept.fresh:
-            kept_reads.save(self.store, kept.fresh.values())
+            return
+        kept_reads.save(self.store, kept.fresh.values())
+        kept_reads.drop(self.store, kept.unkept & set(kept.stored))
 
     async def _read_vanished_again(
         self, snapshots: list[HoldSnapshot], hold_errors: dict[int, BridgeError]
@@ -817,6 +860,7 @@ class Reconciler:
         that moved facility again; the performances whose seat map is read again."""
         self.seat_maps.load(self.store)
         expired = self.seat_maps.notice(found)
+        self.forget_holds(expired)  # their holds were mapped through the old seat map
         try:
             self.seat_maps.save(self.store)
         except Exception as exc:  # a store hiccup must not stop discovery: this process knows

@@ -365,8 +365,11 @@ class Notes(Protocol):
         """Drop the note ``key`` if there is one."""
         ...
 
-    def delete_notes_before(self, prefix: str, before: datetime) -> None:
-        """Drop every note whose key starts with ``prefix`` written before ``before``."""
+    def delete_notes_older_than(
+        self, prefix: str, age_s: float, now: datetime | None = None
+    ) -> None:
+        """Drop every note whose key starts with ``prefix`` written more than ``age_s`` seconds
+        before ``now`` (the clock that dates notes when left out)."""
         ...
 
     def store_now(self) -> datetime:

@@ -564,8 +564,11 @@ class SqlStore(StateStore, ABC):
     def delete_note(self, key: str) -> None:
         self._write(self._sql.delete_note, self._params(key=key))
 
-    def delete_notes_before(self, prefix: str, before: datetime) -> None:
-        params = self._params(prefix=prefix, prefix_length=len(prefix), before=self._time(before))
+    def delete_notes_older_than(
+        self, prefix: str, age_s: float, now: datetime | None = None
+    ) -> None:
+        before = self._time(self._now(now) - timedelta(seconds=age_s))
+        params = self._params(prefix=prefix, prefix_length=len(prefix), before=before)
         self._write(self._sql.delete_notes_before, params)
 
     def store_now(self) -> datetime:

@@ -291,10 +291,85 @@ async def test_kept_reads_too_old_to_stand_are_swept_by_an_applying_pass(bench: 
     bench.store.put_note(
         kept_reads.PREFIX + "perf-gone",
         kept_reads._encoded(gone),
-        now=bench.store.store_now() - timedelta(seconds=301),
+        now=datetime.now(UTC) - timedelta(seconds=301),  # the bench store's clock is the host's
     )
     await r.reconcile([PID], apply=True)  # this reconciler swept a moment ago: not again yet
     assert kept_reads.load(bench.store, ["perf-gone"]) != {}
     await keeping(bench).reconcile([PID], apply=True)  # the next process's pass
     assert kept_reads.load(bench.store, ["perf-gone"]) == {}
     assert EVENT in kept_reads.load(bench.store, [EVENT])
+
+
+async def test_a_read_with_a_seat_in_a_cart_is_not_kept_and_the_lapsed_cart_is_seen(
+    bench: Bench,
+) -> None:
+    """A seat the box office holds sits in a buyer's cart (a conflict, nothing to write). The
+    cart's token lapses with no feed item to say so: the pass after must read the objects, not
+    stand on a read that showed the cart, and hold the seat."""
+    clock = delayed(bench)
+    r = keeping(bench, Shared(clock))
+    await converged(bench, r)
+    world = bench.box.seatsio_world
+    label = next(
+        label
+        for label, state in statuses(bench).items()
+        if state == "free"
+        and world.object_view(EVENT, label).channel is None
+        and world.object_view(EVENT, label).for_sale
+        and not bench.box.tessitura_world.layers(PID, bench.seat(label))
+    )
+    token = world.create_hold_token(expires_in_minutes=1)
+    world.hold(EVENT, [label], token.token)
+    bench.box.tessitura_world.hold(PID, [bench.seat(label)], HOUSE)
+    clock.advance(DELAY)
+    await pass_counted(bench, r)  # the conflict: the seat is in the cart
+    assert statuses(bench)[label] == "reservedByToken"
+    assert EVENT not in kept_reads.load(bench.store, [EVENT])
+    clock.advance(timedelta(minutes=2))  # the cart lapses
+    counted = await pass_counted(bench, r)
+    assert counted[OBJECTS] >= 1
+    assert statuses(bench)[label] != "free" or world.object_view(EVENT, label).channel
+
+
+async def test_a_dry_run_after_convergence_keeps_nothing_new(bench: Bench) -> None:
+    r = keeping(bench)
+    await converged(bench, r)
+    kept_reads.drop(bench.store, [EVENT])
+    report = await r.reconcile([PID], apply=False)
+    assert report.plan.operations == ()
+    assert kept_reads.load(bench.store, [EVENT]) == {}
+
+
+# -- seasons ------------------------------------------------------------------------------------
+
+
+def season_family(bench: Bench, r: Reconciler) -> tuple[list[int], str, list[str]]:
+    unit = list(max(r.units(bench.ids), key=len))
+    world = bench.box.seatsio_world
+    event = world.event(f"perf-{unit[0]}")
+    season = world.top_season(event)
+    return unit, season.key, [m.key for m in world.members(season)]
+
+
+async def test_a_change_on_one_performance_of_a_season_reads_the_whole_season_again(
+    bench: Bench,
+) -> None:
+    r = keeping(bench)
+    unit, season, members = season_family(bench, r)
+    await converged(bench, r, unit)
+    quiet = await pass_counted(bench, r, unit)
+    assert quiet[OBJECTS] == 0
+    assert quiet["GET /events/{key}"] == 1  # the season; its events come with it
+    world = bench.box.seatsio_world
+    label = next(
+        v.object.label
+        for v in world.object_views(members[-1])
+        if v.status == "free" and v.channel is None and v.for_sale
+    )
+    world.book(members[-1], [label])  # an online sale in one performance
+    counted = await pass_counted(bench, r, unit)
+    objects_read = {
+        e.path.split("/")[2] for e in bench.box.seatsio_control.log.entries if e.endpoint == OBJECTS
+    }
+    assert objects_read == {season, *members}
+    assert counted[OBJECTS] >= len(members) + 1

@@ -53,9 +53,8 @@ def test_notes_older_than_a_moment_go_by_prefix_and_the_rest_stay(
 ) -> None:
     """How kept reads of events that left the schedule are swept (bridge.reconcile.kept_reads)."""
     store = open_fresh()
-    now = store.store_now()
-    store.put_note("kept-read/perf-1", "{}", now=now - timedelta(hours=2))
-    store.put_note("kept-read/perf-2", "{}", now=now)
-    store.put_note("daemon.role", "{}", now=now - timedelta(hours=2))
-    store.delete_notes_before("kept-read/", now - timedelta(hours=1))
+    store.put_note("kept-read/perf-1", "{}", now=T0 - timedelta(hours=2))
+    store.put_note("kept-read/perf-2", "{}", now=T0)
+    store.put_note("daemon.role", "{}", now=T0 - timedelta(hours=2))
+    store.delete_notes_older_than("kept-read/", 3600, now=T0)
     assert [n.key for n in store.notes()] == ["daemon.role", "kept-read/perf-2"]
