@@ -60,6 +60,7 @@ from bridge.http import (
     WriteFencedError,
     concrete_url,
     loads_answer,
+    pool_limits,
     request_line,
     send,
 )
@@ -125,6 +126,8 @@ class Connection:
             auth=httpx.BasicAuth(secret_key, ""),
             headers=headers,
             timeout=timeout_s,
+            # one connection per lane slot: the lanes are the only queue (see bridge.http)
+            limits=pool_limits(self.lane_limits.priority + self.lane_limits.regular),
             transport=transport,
         )
 
