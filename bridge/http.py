@@ -383,7 +383,7 @@ def log_event(
 async def send(
     http: httpx.AsyncClient,
     method: str,
-    url: str,
+    url: str | httpx.URL,
     *,
     vendor: str,
     timeout_s: float,
@@ -526,7 +526,9 @@ def _oversize(
     )
 
 
-def concrete_url(http: httpx.AsyncClient, method: str, url: str, params: Any) -> str | httpx.URL:
+def concrete_url(
+    http: httpx.AsyncClient, method: str, url: str | httpx.URL, params: Any
+) -> str | httpx.URL:
     """The URL a request went to, with base URL and query; the template if it cannot be built."""
     try:
         return http.build_request(method, url, params=params).url

@@ -33,8 +33,9 @@ observers and the for-sale rules the template.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any, TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import httpx
 import structlog
@@ -58,7 +59,6 @@ from bridge.http import (
     RetryPolicy,
     Sent,
     WriteFencedError,
-    concrete_url,
     loads_answer,
     pool_limits,
     request_line,
@@ -85,6 +85,31 @@ T = TypeVar("T")
 def expand_path(template: str, params: Mapping[str, str]) -> str:
     """``template`` with each ``{name}`` replaced by the percent-encoded value (``/`` included)."""
     return template.format(**{name: quote(str(value), safe="") for name, value in params.items()})
+
+
+def encode_query(params: QueryParams) -> str:
+    """``params`` as the query httpx would send (a list repeats its name: ``label=A-1&label=A-2``),
+    encoded once here: an object read names hundreds of labels, which httpx would encode into
+    its ``QueryParams`` and parse again with every URL it derives from them."""
+    items: list[tuple[str, str]] = []
+    for name, value in params.items():
+        for one in value if isinstance(value, list) else (value,):
+            items.append((name, _query_value(one)))
+    return urlencode(items)
+
+
+def _query_value(value: str | int) -> str:
+    """As httpx writes a query value (a bool in lower case, as JSON)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+@lru_cache(maxsize=4096)
+def _parsed(url: str) -> httpx.URL:
+    """A URL without a query, parsed once: a daemon asks for the same events' URLs pass after
+    pass (httpx.URL is immutable, so one parse serves every request for it)."""
+    return httpx.URL(url)
 
 
 class Connection:
@@ -160,8 +185,8 @@ class Connection:
         The repeating is :class:`bridge.http.RetryPolicy`'s; this method decides what each failed
         attempt means and which may repeat."""
         endpoint = f"{method} {template}"  # stats and the for-sale rules name the template
-        url = expand_path(template, path or {})
-        kwargs: dict[str, Any] = {"params": params}
+        url = self.url(template, path, params)
+        kwargs: dict[str, Any] = {}
         if body is not None:
             kwargs["json"] = body
         is_write = method != "GET"
@@ -206,7 +231,7 @@ class Connection:
                 attempt,
                 vendor=VENDOR,
                 method=method,
-                url=lambda: concrete_url(self._http, method, url, params),
+                url=url,
                 may_repeat=may_repeat,
                 on_retry=lambda _exc, _wait: self.stats.retried(endpoint),
             )
@@ -269,6 +294,21 @@ class Connection:
             applied=method != "GET",
         )
 
+    def url(
+        self,
+        template: str,
+        path: Mapping[str, str] | None = None,
+        params: QueryParams | None = None,
+    ) -> httpx.URL:
+        """The absolute URL of a call, query included, built on the base URL the client was
+        given: httpx takes it as it is, without parsing a relative one and merging it again."""
+        # path and query values are percent-encoded, and the base URL was parsed when the client
+        # was made: these parses cannot fail
+        text = self.base_url + expand_path(template, path or {})
+        if params:  # kept out of the cache: a query of labels is rarely asked for twice
+            return httpx.URL(text + "?" + encode_query(params))
+        return _parsed(text)
+
     def describe(
         self,
         method: str,
@@ -278,13 +318,12 @@ class Connection:
         params: QueryParams | None = None,
     ) -> str:
         """The concrete request as errors name it (``POST /events/e1/channels``), query redacted."""
-        url = concrete_url(self._http, method, expand_path(template, path or {}), params)
-        return request_line(method, url)
+        return request_line(method, self.url(template, path, params))
 
     async def _send(
         self,
         method: str,
-        url: str,
+        url: httpx.URL,
         lane: Lane,
         endpoint: str,
         attempt: int,

@@ -35,6 +35,7 @@ from bridge.http import (
     DEFAULT_MAX_ANSWER_BYTES,
     DuplicateKeyError,
     RetryPolicy,
+    concrete_url,
     loads_answer,
     pool_limits,
     request_line,
@@ -320,7 +321,6 @@ class TessituraClient(AsyncClosing):
     ) -> httpx.Response:
         """A call within the retry policy (one attempt with ``once``); a write is repeated only
         when it cannot have landed."""
-        url = str(self._http.build_request(method, path, params=params).url)
         endpoint = f"{method} {_ID_SEGMENT.sub('{id}', path)}"  # observers see the template
 
         async def attempt(number: int) -> httpx.Response:
@@ -337,7 +337,14 @@ class TessituraClient(AsyncClosing):
 
         if once:
             return await attempt(1)
-        return await self.retry.call(attempt, vendor=VENDOR, method=method, url=url)
+        # the concrete URL only for a retry's log line: building a request to read it off was a
+        # whole extra request build per call
+        return await self.retry.call(
+            attempt,
+            vendor=VENDOR,
+            method=method,
+            url=lambda: concrete_url(self._http, method, path, params),
+        )
 
     async def _call(
         self,
