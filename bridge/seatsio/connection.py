@@ -32,6 +32,7 @@ observers and the for-sale rules the template.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any, TypeVar
@@ -87,15 +88,24 @@ def expand_path(template: str, params: Mapping[str, str]) -> str:
     return template.format(**{name: quote(str(value), safe="") for name, value in params.items()})
 
 
+#: What ``urllib.parse.quote_plus`` leaves as it is (RFC 3986's unreserved characters).
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*")
+
+
 def encode_query(params: QueryParams) -> str:
     """``params`` as the query httpx would send (a list repeats its name: ``label=A-1&label=A-2``),
     encoded once here: an object read names hundreds of labels, which httpx would encode into
     its ``QueryParams`` and parse again with every URL it derives from them."""
-    items: list[tuple[str, str]] = []
+    parts: list[str] = []
     for name, value in params.items():
-        for one in value if isinstance(value, list) else (value,):
-            items.append((name, _query_value(one)))
-    return urlencode(items)
+        values = [_query_value(one) for one in (value if isinstance(value, list) else (value,))]
+        if not values:
+            continue
+        if _UNRESERVED.fullmatch(name + "".join(values)):  # labels, mostly: nothing to quote
+            parts.extend(f"{name}={one}" for one in values)
+        else:
+            parts.append(urlencode([(name, one) for one in values]))
+    return "&".join(parts)
 
 
 def _query_value(value: str | int) -> str:
@@ -305,8 +315,9 @@ class Connection:
         # path and query values are percent-encoded, and the base URL was parsed when the client
         # was made: these parses cannot fail
         text = self.base_url + expand_path(template, path or {})
-        if params:  # kept out of the cache: a query of labels is rarely asked for twice
-            return httpx.URL(text + "?" + encode_query(params))
+        query = encode_query(params) if params else ""
+        if query:  # kept out of the cache: a query of labels is rarely asked for twice
+            return httpx.URL(text + "?" + query)
         return _parsed(text)
 
     def describe(
