@@ -411,6 +411,11 @@ class Leases(Protocol):
         """Give the performance up, if ``holder`` has it."""
         ...
 
+    def release_leases(self, performance_ids: Iterable[int], holder: str) -> None:
+        """Give each of the performances up that ``holder`` has, in one transaction (a season's
+        unit holds a lease per performance: one commit, not one each)."""
+        ...
+
     def linger_lease(
         self, performance_id: int, holder: str, after_s: float, now: datetime | None = None
     ) -> bool:

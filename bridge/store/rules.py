@@ -633,6 +633,13 @@ class SqlStore(StateStore, ABC):
             self._sql.release_lease, self._params(performance_id=performance_id, holder=holder)
         )
 
+    def release_leases(self, performance_ids: Iterable[int], holder: str) -> None:
+        no_bare_string(performance_ids, "performance_ids")
+        rows = [self._params(performance_id=int(p), holder=holder) for p in performance_ids]
+        if rows:
+            with self._transaction(write=True) as tx:
+                tx.executemany(self._sql.release_lease, rows)
+
     def linger_lease(
         self, performance_id: int, holder: str, after_s: float, now: datetime | None = None
     ) -> bool:
