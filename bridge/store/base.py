@@ -289,6 +289,11 @@ class StatusBoard(Protocol):
         """Replace the status of ``status.performance_id``."""
         ...
 
+    def set_performance_statuses(self, statuses: Iterable[PerformanceStatus]) -> None:
+        """Replace the status of each, in one transaction (a unit's performances: one commit,
+        not one each); a bad one anywhere records none."""
+        ...
+
     def performance_statuses(
         self, performance_ids: Iterable[int] | None = None
     ) -> list[PerformanceStatus]:

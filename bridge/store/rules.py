@@ -468,7 +468,16 @@ class SqlStore(StateStore, ABC):
     # -- per-performance status -------------------------------------------------------------------
 
     def set_performance_status(self, status: PerformanceStatus) -> None:
-        row = self._params(
+        self._write(self._sql.set_performance_status, self._status_row(status))
+
+    def set_performance_statuses(self, statuses: Iterable[PerformanceStatus]) -> None:
+        rows = [self._status_row(status) for status in statuses]
+        if rows:
+            with self._transaction(write=True) as tx:
+                tx.executemany(self._sql.set_performance_status, rows)
+
+    def _status_row(self, status: PerformanceStatus) -> Params:
+        return self._params(
             performance_id=status.performance_id,
             event_key=status.event_key,
             last_sync=self._time(status.last_sync),
@@ -479,7 +488,6 @@ class SqlStore(StateStore, ABC):
             last_error=status.last_error,
             run_id=status.run_id,
         )
-        self._write(self._sql.set_performance_status, row)
 
     def performance_statuses(
         self, performance_ids: Iterable[int] | None = None
