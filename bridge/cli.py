@@ -18,7 +18,7 @@ from typing import IO, Any
 
 import click
 
-from bridge.commands import register
+from bridge.commands import LazyGroup
 from bridge.commands.pipes import flush_stdout, reader_left
 from bridge.commands.render import echo
 
@@ -54,7 +54,7 @@ class UsageExit(click.ClickException):
         self.original.show(file)
 
 
-class SeatbridgeGroup(click.Group):
+class SeatbridgeGroup(LazyGroup):
     """The top-level group: usage errors exit 64, unexpected errors print one line and exit 1."""
 
     def make_context(
@@ -141,8 +141,6 @@ def main(log_level: str | None, log_format: str | None) -> None:
     override(log_level, log_format)
     collector.tune()
 
-
-register(main)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

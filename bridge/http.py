@@ -84,10 +84,36 @@ NOT_SENT: tuple[type[Exception], ...] = (
 #: (``max_answer_mib``). The biggest legitimate answer is seats.io's whole-event report, about
 #: 0.8 KiB a seat (2.3 MiB for a 3,000-seat hall in the sandbox): 16 MiB fits some 20,000 seats.
 DEFAULT_MAX_ANSWER_BYTES = 16 * 2**20
+#: Seconds an idle pooled connection is kept for reuse: under the 5 s after which seats.io,
+#: Tessitura's usual front ends and the sandbox close an idle connection, so a request is never
+#: written onto a connection the server has just closed (a ``ReadError`` that, for a write, is an
+#: unknown outcome; one cold write was lost that way under load).
+KEEPALIVE_EXPIRY_S = 4.0
 #: structlog's level numbers, for asking whether a line would be logged before building it.
 _LEVEL = {"debug": 10, "info": 20, "warning": 30, "error": 40}
 #: A URL, or how to build it when it is needed (only a logged or failed request needs it).
 LazyUrl = str | httpx.URL | Callable[[], str | httpx.URL]
+
+
+# -- the connection pool ------------------------------------------------------------------------
+
+
+def pool_limits(connections: int) -> httpx.Limits:
+    """A client's pool sized to the requests its caller keeps in flight at most (``connections``).
+
+    httpcore rescans every pooled connection on each request and answer (its idle check is even
+    quadratic), so a pool no bigger than the concurrency actually used keeps that bookkeeping
+    small; never smaller, or a request admitted by the caller's own limit would queue again in
+    the pool, its attempt's timeout running. Every connection may stay idle for reuse: httpcore
+    closes idle ones whenever the pool holds more than ``max_keepalive_connections``, and each
+    one closed is a new TCP and TLS handshake later."""
+    if connections < 1:
+        raise ValueError(f"a connection pool needs at least one connection, got {connections}")
+    return httpx.Limits(
+        max_connections=connections,
+        max_keepalive_connections=connections,
+        keepalive_expiry=KEEPALIVE_EXPIRY_S,
+    )
 
 
 # -- URLs and request lines -------------------------------------------------------------------
@@ -357,7 +383,7 @@ def log_event(
 async def send(
     http: httpx.AsyncClient,
     method: str,
-    url: str,
+    url: str | httpx.URL,
     *,
     vendor: str,
     timeout_s: float,
@@ -500,7 +526,9 @@ def _oversize(
     )
 
 
-def concrete_url(http: httpx.AsyncClient, method: str, url: str, params: Any) -> str | httpx.URL:
+def concrete_url(
+    http: httpx.AsyncClient, method: str, url: str | httpx.URL, params: Any
+) -> str | httpx.URL:
     """The URL a request went to, with base URL and query; the template if it cannot be built."""
     try:
         return http.build_request(method, url, params=params).url

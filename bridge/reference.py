@@ -28,8 +28,10 @@ def _contexts(cmd: click.Command, name: str, parent: click.Context | None) -> li
     ctx = click.Context(cmd, info_name=name, parent=parent, **settings)
     out = [ctx]
     if isinstance(cmd, click.Group):
-        for sub_name in sorted(cmd.commands):
-            out += _contexts(cmd.commands[sub_name], sub_name, ctx)
+        for sub_name in cmd.list_commands(ctx):  # a lazy group imports each as it is asked
+            sub = cmd.get_command(ctx, sub_name)
+            assert sub is not None, sub_name
+            out += _contexts(sub, sub_name, ctx)
     return out
 
 

@@ -386,6 +386,12 @@ class UnitLeases:
             self._renewer.cancel()
             self._renewer = None
         linger = self.in_doubt_s()
+        if linger <= 0 and self.held:
+            try:  # all in one commit; should that fail, one by one below
+                self.store.release_leases(self.held, self.holder)
+                self.held.clear()
+            except Exception as exc:
+                log.warning("lease release failed", performances=self.held, error=str(exc))
         for pid in self.held:
             try:
                 if linger > 0:

@@ -32,9 +32,11 @@ observers and the for-sale rules the template.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any, TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import httpx
 import structlog
@@ -58,8 +60,8 @@ from bridge.http import (
     RetryPolicy,
     Sent,
     WriteFencedError,
-    concrete_url,
     loads_answer,
+    pool_limits,
     request_line,
     send,
 )
@@ -84,6 +86,40 @@ T = TypeVar("T")
 def expand_path(template: str, params: Mapping[str, str]) -> str:
     """``template`` with each ``{name}`` replaced by the percent-encoded value (``/`` included)."""
     return template.format(**{name: quote(str(value), safe="") for name, value in params.items()})
+
+
+#: What ``urllib.parse.quote_plus`` leaves as it is (RFC 3986's unreserved characters).
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*")
+
+
+def encode_query(params: QueryParams) -> str:
+    """``params`` as the query httpx would send (a list repeats its name: ``label=A-1&label=A-2``),
+    encoded once here: an object read names hundreds of labels, which httpx would encode into
+    its ``QueryParams`` and parse again with every URL it derives from them."""
+    parts: list[str] = []
+    for name, value in params.items():
+        values = [_query_value(one) for one in (value if isinstance(value, list) else (value,))]
+        if not values:
+            continue
+        if _UNRESERVED.fullmatch(name + "".join(values)):  # labels, mostly: nothing to quote
+            parts.extend(f"{name}={one}" for one in values)
+        else:
+            parts.append(urlencode([(name, one) for one in values]))
+    return "&".join(parts)
+
+
+def _query_value(value: str | int) -> str:
+    """As httpx writes a query value (a bool in lower case, as JSON)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+@lru_cache(maxsize=4096)
+def _parsed(url: str) -> httpx.URL:
+    """A URL without a query, parsed once: a daemon asks for the same events' URLs pass after
+    pass (httpx.URL is immutable, so one parse serves every request for it)."""
+    return httpx.URL(url)
 
 
 class Connection:
@@ -125,6 +161,8 @@ class Connection:
             auth=httpx.BasicAuth(secret_key, ""),
             headers=headers,
             timeout=timeout_s,
+            # one connection per lane slot: the lanes are the only queue (see bridge.http)
+            limits=pool_limits(self.lane_limits.priority + self.lane_limits.regular),
             transport=transport,
         )
 
@@ -157,8 +195,8 @@ class Connection:
         The repeating is :class:`bridge.http.RetryPolicy`'s; this method decides what each failed
         attempt means and which may repeat."""
         endpoint = f"{method} {template}"  # stats and the for-sale rules name the template
-        url = expand_path(template, path or {})
-        kwargs: dict[str, Any] = {"params": params}
+        url = self.url(template, path, params)
+        kwargs: dict[str, Any] = {}
         if body is not None:
             kwargs["json"] = body
         is_write = method != "GET"
@@ -203,7 +241,7 @@ class Connection:
                 attempt,
                 vendor=VENDOR,
                 method=method,
-                url=lambda: concrete_url(self._http, method, url, params),
+                url=url,
                 may_repeat=may_repeat,
                 on_retry=lambda _exc, _wait: self.stats.retried(endpoint),
             )
@@ -266,6 +304,22 @@ class Connection:
             applied=method != "GET",
         )
 
+    def url(
+        self,
+        template: str,
+        path: Mapping[str, str] | None = None,
+        params: QueryParams | None = None,
+    ) -> httpx.URL:
+        """The absolute URL of a call, query included, built on the base URL the client was
+        given: httpx takes it as it is, without parsing a relative one and merging it again."""
+        # path and query values are percent-encoded, and the base URL was parsed when the client
+        # was made: these parses cannot fail
+        text = self.base_url + expand_path(template, path or {})
+        query = encode_query(params) if params else ""
+        if query:  # kept out of the cache: a query of labels is rarely asked for twice
+            return httpx.URL(text + "?" + query)
+        return _parsed(text)
+
     def describe(
         self,
         method: str,
@@ -275,13 +329,12 @@ class Connection:
         params: QueryParams | None = None,
     ) -> str:
         """The concrete request as errors name it (``POST /events/e1/channels``), query redacted."""
-        url = concrete_url(self._http, method, expand_path(template, path or {}), params)
-        return request_line(method, url)
+        return request_line(method, self.url(template, path, params))
 
     async def _send(
         self,
         method: str,
-        url: str,
+        url: httpx.URL,
         lane: Lane,
         endpoint: str,
         attempt: int,

@@ -289,6 +289,11 @@ class StatusBoard(Protocol):
         """Replace the status of ``status.performance_id``."""
         ...
 
+    def set_performance_statuses(self, statuses: Iterable[PerformanceStatus]) -> None:
+        """Replace the status of each, in one transaction (a unit's performances: one commit,
+        not one each); a bad one anywhere records none."""
+        ...
+
     def performance_statuses(
         self, performance_ids: Iterable[int] | None = None
     ) -> list[PerformanceStatus]:
@@ -416,6 +421,11 @@ class Leases(Protocol):
 
     def release_lease(self, performance_id: int, holder: str) -> None:
         """Give the performance up, if ``holder`` has it."""
+        ...
+
+    def release_leases(self, performance_ids: Iterable[int], holder: str) -> None:
+        """Give each of the performances up that ``holder`` has, in one transaction (a season's
+        unit holds a lease per performance: one commit, not one each)."""
         ...
 
     def linger_lease(

@@ -469,7 +469,16 @@ class SqlStore(StateStore, ABC):
     # -- per-performance status -------------------------------------------------------------------
 
     def set_performance_status(self, status: PerformanceStatus) -> None:
-        row = self._params(
+        self._write(self._sql.set_performance_status, self._status_row(status))
+
+    def set_performance_statuses(self, statuses: Iterable[PerformanceStatus]) -> None:
+        rows = [self._status_row(status) for status in statuses]
+        if rows:
+            with self._transaction(write=True) as tx:
+                tx.executemany(self._sql.set_performance_status, rows)
+
+    def _status_row(self, status: PerformanceStatus) -> Params:
+        return self._params(
             performance_id=status.performance_id,
             event_key=status.event_key,
             last_sync=self._time(status.last_sync),
@@ -480,7 +489,6 @@ class SqlStore(StateStore, ABC):
             last_error=status.last_error,
             run_id=status.run_id,
         )
-        self._write(self._sql.set_performance_status, row)
 
     def performance_statuses(
         self, performance_ids: Iterable[int] | None = None
@@ -640,6 +648,13 @@ class SqlStore(StateStore, ABC):
         self._write(
             self._sql.release_lease, self._params(performance_id=performance_id, holder=holder)
         )
+
+    def release_leases(self, performance_ids: Iterable[int], holder: str) -> None:
+        no_bare_string(performance_ids, "performance_ids")
+        rows = [self._params(performance_id=int(p), holder=holder) for p in performance_ids]
+        if rows:
+            with self._transaction(write=True) as tx:
+                tx.executemany(self._sql.release_lease, rows)
 
     def linger_lease(
         self, performance_id: int, holder: str, after_s: float, now: datetime | None = None

@@ -10,6 +10,7 @@ holds the request and its Authorization header.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -34,7 +35,9 @@ from bridge.http import (
     DEFAULT_MAX_ANSWER_BYTES,
     DuplicateKeyError,
     RetryPolicy,
+    concrete_url,
     loads_answer,
+    pool_limits,
     request_line,
     send,
 )
@@ -56,6 +59,12 @@ Format = Literal["json", "xml"]
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
 _ACCEPT = {"json": "application/json", "xml": "application/xml"}
+#: Requests one client keeps in flight at most, and so its pooled connections. A pass fans out
+#: a whole season's hold reads at once (60-100 performances, several units together): unbounded,
+#: that is dozens of connections to a server that is the box office's too, and httpcore rescans
+#: each of them on every request. 8, as the units a pass reads at once
+#: (bridge.reconcile.run.UNIT_CONCURRENCY).
+IN_FLIGHT = 8
 #: A numeric path segment (``TXN/Performances/123``): an id, named ``{id}`` in endpoint templates.
 _ID_SEGMENT = re.compile(r"(?<=/)\d+(?=/|$)")
 
@@ -80,6 +89,7 @@ class TessituraClient(AsyncClosing):
         transport: httpx.AsyncBaseTransport | None = None,
         retry: RetryPolicy | None = None,
         clock: Clock = SYSTEM,
+        in_flight: int = IN_FLIGHT,
     ) -> None:
         if format not in _ACCEPT:
             raise ConfigError(f"Tessitura format must be 'json' or 'xml', not {format!r}")
@@ -94,11 +104,17 @@ class TessituraClient(AsyncClosing):
         self.max_answer_bytes = max_answer_bytes
         self.clock = clock
         self.retry = retry or RetryPolicy(clock=clock)
+        if in_flight < 1:
+            raise ConfigError(f"Tessitura requests in flight must be at least 1, got {in_flight}")
+        #: an attempt holds a slot while it is sent (never across a retry's wait); its timeout
+        #: starts once the slot is its own, so queueing here never times a call out
+        self._slots = asyncio.Semaphore(in_flight)
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
             auth=TessituraAuth(self.credentials),
             headers={"Accept": _ACCEPT[format], "User-Agent": "seatbridge"},
             timeout=httpx.Timeout(timeout),
+            limits=pool_limits(in_flight),
             transport=transport,
         )
 
@@ -305,7 +321,6 @@ class TessituraClient(AsyncClosing):
     ) -> httpx.Response:
         """A call within the retry policy (one attempt with ``once``); a write is repeated only
         when it cannot have landed."""
-        url = str(self._http.build_request(method, path, params=params).url)
         endpoint = f"{method} {_ID_SEGMENT.sub('{id}', path)}"  # observers see the template
 
         async def attempt(number: int) -> httpx.Response:
@@ -322,7 +337,14 @@ class TessituraClient(AsyncClosing):
 
         if once:
             return await attempt(1)
-        return await self.retry.call(attempt, vendor=VENDOR, method=method, url=url)
+        # the concrete URL only for a retry's log line: building a request to read it off was a
+        # whole extra request build per call
+        return await self.retry.call(
+            attempt,
+            vendor=VENDOR,
+            method=method,
+            url=lambda: concrete_url(self._http, method, path, params),
+        )
 
     async def _call(
         self,
@@ -340,24 +362,25 @@ class TessituraClient(AsyncClosing):
         headers = {}
         if content is not None:
             headers["Content-Type"] = f"{_ACCEPT[self.format]}; charset=utf-8"
-        sent = await send(
-            self._http,
-            method,
-            path,
-            vendor=VENDOR,
-            timeout_s=self.timeout,
-            attempt=attempt,
-            may_have_applied=not idempotent,
-            # a hold write passes the task's fence (a unit's lease) before each attempt
-            changes_state=not idempotent,
-            unknown_hint="read the holds again before retrying",
-            endpoint=endpoint,
-            clock=self.clock,
-            max_answer_bytes=self.max_answer_bytes,
-            params=params,
-            content=content,
-            headers=headers,
-        )
+        async with self._slots:
+            sent = await send(
+                self._http,
+                method,
+                path,
+                vendor=VENDOR,
+                timeout_s=self.timeout,
+                attempt=attempt,
+                may_have_applied=not idempotent,
+                # a hold write passes the task's fence (a unit's lease) before each attempt
+                changes_state=not idempotent,
+                unknown_hint="read the holds again before retrying",
+                endpoint=endpoint,
+                clock=self.clock,
+                max_answer_bytes=self.max_answer_bytes,
+                params=params,
+                content=content,
+                headers=headers,
+            )
         if sent.failure is not None:
             raise sent.failure
         assert sent.response is not None

@@ -11,6 +11,8 @@ liberal than the models' strict JSON reading: an ``int`` field takes a plain int
 (``12``, ``-1``; not ``1.0``, ``1e3``, ``true`` or ``""``), a ``bool`` field ``true`` or
 ``false``. Text that does not convert is passed on as text, so strict validation refuses it with
 the field's name; dates stay text for the models' own date parser.
+
+lxml is imported by the functions that use it: a bridge on Tessitura's JSON never loads it.
 """
 
 from __future__ import annotations
@@ -19,12 +21,14 @@ import re
 import types
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Annotated, Any, Union, get_args, get_origin
 
-from lxml import etree
 from pydantic import BaseModel
 
 from bridge.errors import MalformedResponseError
+
+if TYPE_CHECKING:
+    from lxml import etree
 
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 VENDOR = "tessitura"
@@ -36,6 +40,8 @@ _BOOLEANS = {"true": True, "false": False}
 
 def parse_document(body: bytes) -> etree._Element:
     """The root element of a response body; hostile or broken XML is a MalformedResponseError."""
+    from lxml import etree
+
     head = body[:4096].upper()
     if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
         raise _malformed("the answer declares a DOCTYPE; refused", body)
@@ -58,6 +64,8 @@ def _malformed(message: str, body: bytes) -> MalformedResponseError:
 
 
 def local_name(element: etree._Element) -> str:
+    from lxml import etree
+
     return etree.QName(element).localname
 
 
@@ -94,6 +102,8 @@ def collection_data(root: etree._Element, model: type[BaseModel]) -> list[dict[s
     Only a collection is read as one: a root named like one (``...s``, ``ArrayOf...``), with no
     text of its own and items of one kind. A gateway's ``<string>Service unavailable</string>``
     or an empty ``<html/>`` is a malformed answer, never an empty list of holds."""
+    from lxml import etree
+
     name = etree.QName(root).localname
     if not (name.endswith("s") or name.startswith("ArrayOf")):
         raise _malformed(f"expected a collection of {model.__name__}, got <{name}>", b"")
@@ -146,6 +156,8 @@ def _concrete(annotation: Any) -> Any:
 
 
 def _element(parent: etree._Element, name: str, value: Any) -> None:
+    from lxml import etree
+
     child = etree.SubElement(parent, name)
     if value is None:
         child.set(f"{{{XSI}}}nil", "true")
@@ -165,6 +177,8 @@ def update_request_xml(
     hold_until: datetime | None,
 ) -> bytes:
     """UpdateSeatHoldRequest under the root the reference page shows, members in DataContract order."""
+    from lxml import etree
+
     root = etree.Element("UpdateHoldCodeRequest", nsmap={"i": XSI})
     _element(root, "HoldUntilDate", hold_until)
     _element(root, "OnlyAffectAvailable", only_affect_available)
@@ -180,6 +194,8 @@ def update_request_xml(
 
 def search_request_xml(fields: dict[str, str]) -> bytes:
     """PerformanceSearchRequest with the given members, in alphabetical order."""
+    from lxml import etree
+
     root = etree.Element("PerformanceSearchRequest", nsmap={"i": XSI})
     for name in sorted(fields):
         _element(root, name, fields[name])

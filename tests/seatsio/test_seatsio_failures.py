@@ -219,6 +219,40 @@ async def test_a_connection_refused_write_is_repeated_because_it_never_arrived(
     assert len(rec.requests) == 2
 
 
+#: What a request written onto a connection the server had just closed (idle too long) gets.
+CLOSED_UNDER_IT = [
+    httpx.ReadError("connection reset by peer"),
+    httpx.RemoteProtocolError("Server disconnected without sending a response."),
+]
+
+
+@pytest.mark.parametrize("closed", CLOSED_UNDER_IT, ids=lambda e: type(e).__name__)
+async def test_a_read_on_a_connection_the_server_closed_is_repeated(
+    make_client: MakeClient, closed: httpx.TransportError
+) -> None:
+    calls = iter([closed, None])
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        exc = next(calls)
+        return _raise(exc) if exc else ok(EVENT)
+
+    client, rec = make_client(answer)
+    assert (await client.events.retrieve("evt1")).key == "evt1"
+    assert len(rec.requests) == 2
+
+
+@pytest.mark.parametrize("closed", CLOSED_UNDER_IT, ids=lambda e: type(e).__name__)
+async def test_a_write_on_a_connection_the_server_closed_is_an_unknown_outcome_sent_once(
+    make_client: MakeClient, closed: httpx.TransportError
+) -> None:
+    """The server may have read the request before closing: a write that must not repeat is
+    never sent again on a guess, the caller re-reads."""
+    client, rec = make_client(lambda r: _raise(closed))
+    with pytest.raises(OutcomeUnknownError, match="may have been applied"):
+        await client.channels.remove("e1", "ck")
+    assert len(rec.requests) == 1
+
+
 async def test_a_hanging_read_times_out_per_attempt_and_is_repeated(
     make_client: MakeClient,
 ) -> None:

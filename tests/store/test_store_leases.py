@@ -54,6 +54,18 @@ def test_releasing_someone_elses_lease_does_nothing(store: StateStore) -> None:
     assert store.lease_holder(101, now=T0) == "instance-a"
 
 
+def test_a_units_leases_are_released_together_and_only_its_own(store: StateStore) -> None:
+    for pid in (101, 102, 103):
+        store.acquire_lease(pid, "instance-a", 30, now=T0)
+    store.acquire_lease(104, "instance-b", 30, now=T0)
+    store.acquire_lease(105, "instance-a", 30, now=T0)
+    assert store.linger_lease(105, "instance-a", 10, now=T0)
+    store.release_leases([101, 102, 104, 105], "instance-a")
+    held = {lease.performance_id: lease.holder for lease in store.leases(now=T0)}
+    assert held == {103: "instance-a", 104: "instance-b", 105: "instance-a"}
+    store.release_leases([], "instance-a")  # nothing to give up: nothing happens
+
+
 def test_a_lease_without_positive_ttl_is_refused(store: StateStore) -> None:
     with pytest.raises(ValueError, match="positive"):
         store.acquire_lease(101, "instance-a", 0, now=T0)

@@ -47,3 +47,17 @@ def test_a_negative_count_is_refused(store: StateStore) -> None:
     status = PerformanceStatus(101, T0, SyncOutcome.CONVERGED, "perf-101")
     with pytest.raises(ValueError, match="refused"):
         store.set_performance_status(replace(status, drift=-1))
+
+
+def test_a_units_statuses_are_set_together_and_none_if_one_is_refused(store: StateStore) -> None:
+    old = PerformanceStatus(101, T0, SyncOutcome.ERROR, "perf-101", errors=1, last_error="boom")
+    store.set_performance_status(old)
+    later = T0 + timedelta(minutes=1)
+    unit = [
+        PerformanceStatus(pid, later, SyncOutcome.CONVERGED, f"perf-{pid}") for pid in (101, 102)
+    ]
+    with pytest.raises(ValueError, match="refused"):
+        store.set_performance_statuses([*unit, replace(unit[0], performance_id=103, drift=-1)])
+    assert store.performance_statuses() == [old]
+    store.set_performance_statuses(unit)
+    assert store.performance_statuses() == unit

@@ -17,6 +17,7 @@ from bridge.errors import (
     CredentialsError,
     MalformedResponseError,
     NotFoundError,
+    OutcomeUnknownError,
     RateLimitedError,
     RetryableError,
     TerminalError,
@@ -411,3 +412,29 @@ async def test_an_answer_in_the_other_format_is_malformed() -> None:
     async with mock_client(lambda request: answer, fmt="json") as client:
         with pytest.raises(MalformedResponseError, match="asked for json"):
             await client.seat_holds(GALA)
+
+
+@pytest.mark.parametrize(
+    "closed",
+    [httpx.ReadError("reset"), httpx.RemoteProtocolError("Server disconnected")],
+    ids=lambda e: type(e).__name__,
+)
+async def test_a_connection_the_server_closed_repeats_a_read_never_a_hold_write(
+    closed: httpx.TransportError,
+) -> None:
+    """A request written onto a connection the server had just closed: a read is repeated; a
+    hold write may have been read before the close, so it is an unknown outcome, sent once."""
+    sent: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(request.method)
+        if len(sent) == 1 or request.method == "POST":
+            raise closed
+        return httpx.Response(200, json=[])
+
+    async with mock_client(answer) as client:
+        assert await client.seat_statuses() == []
+        assert sent == ["GET", "GET"]
+        with pytest.raises(OutcomeUnknownError, match="read the holds again"):
+            await client.update_seat_holds(GALA, [SeatHoldRequest(seat_id=1, hold_code_id=2)])
+    assert sent == ["GET", "GET", "POST"]

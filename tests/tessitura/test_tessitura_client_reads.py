@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
+
+import httpx
 
 from bridge.domain import SeatHold
 from bridge.sandbox.tessitura_world import TessituraWorld
@@ -180,3 +183,32 @@ async def read_everything(c: TessituraClient) -> list[object]:
         await c.seat_statuses(),
         await c.hold_code(KILL),
     ]
+
+
+async def test_a_season_of_hold_reads_at_once_keeps_few_requests_in_flight() -> None:
+    """A pass reads a whole season's holds at once; Tessitura (the box office's server too)
+    sees at most ``in_flight`` of them at a time, and every read still gets its answer."""
+    in_flight = peak = 0
+
+    async def holds(request: httpx.Request) -> httpx.Response:
+        nonlocal in_flight, peak
+        in_flight += 1
+        peak = max(peak, in_flight)
+        for _ in range(5):  # let the other reads in, if the client lets them
+            await asyncio.sleep(0)
+        in_flight -= 1
+        return httpx.Response(200, json=[])
+
+    client = TessituraClient(
+        "http://tessitura.test/TessituraService/",
+        "user",
+        "group",
+        "location",
+        "secret",
+        transport=httpx.MockTransport(holds),
+        in_flight=3,
+    )
+    async with client:
+        got = await asyncio.gather(*(client.seat_holds(p) for p in range(1, 41)))
+    assert got == [[]] * 40
+    assert peak == 3
