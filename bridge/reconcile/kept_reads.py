@@ -142,9 +142,11 @@ class KeptReads:
     observe of :meth:`~bridge.reconcile.run.Reconciler.read_unit`, which reads everything in
     full: the cursor must be one read before the objects). ``full``: read every event in full."""
 
-    stored: Mapping[str, KeptRead]
+    stored: dict[str, KeptRead]
     now: datetime
     max_age_s: float
+    #: where the kept reads of events found on the way (a season's) are looked up
+    store: Notes | None = None
     full: bool = False
     heads: dict[str, int | None] = field(default_factory=dict)
     #: event key -> its full read this time, to keep once the pass has written nothing
@@ -159,6 +161,8 @@ class KeptReads:
         :func:`~bridge.core.freshness.why_read_again`)."""
         if self.full:
             return "read in full"
+        if key not in self.stored and self.store is not None:
+            self.stored.update(load(self.store, [key]))
         return why_read_again(
             self.stored.get(key),
             head=self.heads.get(key, FEED_UNREAD),

@@ -788,6 +788,7 @@ class Reconciler:
             kept_reads.load(self.store, desired.events),
             self.clock.now(),
             self.full_read_every_s,
+            store=self.store,
         )
 
     def _sweep_kept_reads(self) -> None:
@@ -1090,6 +1091,7 @@ def _record_status(
     tables: MappingTables, store: StateStore, result: UnitResult, clock: Clock
 ) -> None:
     now = clock.now()
+    statuses: list[PerformanceStatus] = []
     for pid in result.performance_ids:
         target = tables.target_for(pid)
         keys = {target.event_key, target.season_key} if target else set()
@@ -1115,7 +1117,7 @@ def _record_status(
         outcome = SyncOutcome(
             ending_of(errors=len(errors), refused=refused, conflicts=conflicts).value
         )
-        store.set_performance_status(
+        statuses.append(
             PerformanceStatus(
                 performance_id=pid,
                 last_sync=now,
@@ -1127,6 +1129,7 @@ def _record_status(
                 last_error=errors[-1] if errors else refusal_text(pid, refusals),
             )
         )
+    store.set_performance_statuses(statuses)  # the unit's word at once: one transaction
 
 
 #: How the planner's refusal ends; the status says the whole command instead.
