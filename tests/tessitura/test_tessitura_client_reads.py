@@ -212,3 +212,26 @@ async def test_a_season_of_hold_reads_at_once_keeps_few_requests_in_flight() -> 
         got = await asyncio.gather(*(client.seat_holds(p) for p in range(1, 41)))
     assert got == [[]] * 40
     assert peak == 3
+
+
+async def test_an_unchanged_holds_answer_is_decoded_once_and_a_changed_one_again(
+    client: TessituraClient, world: TessituraWorld
+) -> None:
+    """What a daemon reading an unchanged performance every few seconds saves; a hold placed
+    between two reads is never hidden by it."""
+    decoded: list[int] = []
+    real = client._decode_list
+
+    def counting(response: httpx.Response, model: type) -> list:  # type: ignore[type-arg]
+        decoded.append(1)
+        return real(response, model)
+
+    client._decode_list = counting  # type: ignore[method-assign]
+    first = await client.seat_holds(GALA)
+    again = await client.seat_holds(GALA)
+    assert again == first and len(decoded) == 1
+    world.hold(GALA, [seat(world, "Orchestra-M-1")], PRESS)
+    changed = await client.seat_holds(GALA)
+    assert len(decoded) == 2
+    assert seat(world, "Orchestra-M-1") in {h.seat_id for h in changed}
+    assert seat(world, "Orchestra-M-1") not in {h.seat_id for h in first}
