@@ -69,6 +69,9 @@ from bridge.config import load_config
 from bridge.testing.sandbox import CHECKOUT, CREDENTIALS, basic
 
 PYTHON = sys.executable
+#: where the ``seatbridge`` passes run from (``--bridge-checkout``: an older commit's worktree,
+#: to measure what a change bought against the same sandbox and benchmark)
+BRIDGE_CHECKOUT = CHECKOUT
 PASSES = ("cold", "after-cold", "converged", "incremental")
 HOUSE, PRESS = 1, 2
 #: the most objects one write request carries (bridge's max_objects_per_request default)
@@ -141,10 +144,12 @@ def timed(argv: list[str], log: Path) -> tuple[float, float, float, int]:
     The peak is the child's own VmHWM, read every 20 ms while it runs: the rusage ru_maxrss of
     a child counts the parent's pages it was forked with, and this parent holds the sandbox."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SEATBRIDGE_")}
+    if BRIDGE_CHECKOUT != CHECKOUT:
+        env["PYTHONPATH"] = str(BRIDGE_CHECKOUT)
     peak_kib = 0
     with log.open("a", encoding="utf-8") as sink:
         started = time.perf_counter()
-        child = subprocess.Popen(argv, cwd=CHECKOUT, env=env, stdout=sink, stderr=sink)
+        child = subprocess.Popen(argv, cwd=BRIDGE_CHECKOUT, env=env, stdout=sink, stderr=sink)
         while True:
             pid, status, usage = os.wait4(child.pid, os.WNOHANG)
             if pid:
@@ -451,8 +456,18 @@ def main() -> None:
     ap.add_argument("--profile", type=Path, help="write pyinstrument profiles here (first run)")
     ap.add_argument("--json", type=Path, help="also write the figures to this file")
     ap.add_argument("--seed", type=int, default=15)
+    ap.add_argument(
+        "--bridge-checkout",
+        type=Path,
+        help="run the bridge passes from this checkout (e.g. a worktree of an older commit)",
+    )
     args = ap.parse_args()
+    global BRIDGE_CHECKOUT
+    if args.bridge_checkout is not None:
+        BRIDGE_CHECKOUT = args.bridge_checkout.resolve()
     header = run_header()
+    if BRIDGE_CHECKOUT != CHECKOUT:
+        header += f"; bridge passes from {BRIDGE_CHECKOUT}"
     machine = (
         f"{os.cpu_count()} cores, Python {platform.python_version()}, {platform.machine()}; "
         f"{args.latency_ms:g} ms per vendor call"
