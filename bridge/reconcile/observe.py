@@ -30,6 +30,10 @@ from bridge.seatsio.models import Event, EventObjectInfo
 
 log = structlog.get_logger("seatbridge.reconcile")
 
+#: The digest of a season's event the unit reads but does not retrieve (it plans nothing on it,
+#: only the season's least-free statuses): its kept read stands on its feed alone.
+UNRETRIEVED = ""
+
 #: Above this many labels one whole-event report is cheaper than object-info reads.
 REPORT_THRESHOLD = 400
 
@@ -100,6 +104,7 @@ async def observe(
 
     to_read = sorted(reads)
     infos: dict[str, dict[str, SeenObject]] = {}
+    digests: dict[str, str] = {}
     if kept is not None:
         await _read_heads(seatsio, kept, [k for k in to_read if k not in events])
         digests = {k: digest(e) for k, e in events.items()}
@@ -115,10 +120,8 @@ async def observe(
     )
     for key, found in zip(to_read, read, strict=True):
         infos[key] = seen_of(found)
-        if kept is not None and key in events:
-            kept.keep(key, digest(events[key]), reads[key], infos[key])
-        elif kept is not None:  # a season's event the unit does not retrieve: no digest
-            kept.keep(key, "", reads[key], infos[key])
+        if kept is not None:
+            kept.keep(key, digests.get(key, UNRETRIEVED), reads[key], infos[key])
     statuses_listed: dict[str, set[str]] = {}
     for (key, status), found_listed in zip(listing, listed, strict=True):
         statuses_listed.setdefault(key, set()).add(status)
@@ -176,7 +179,8 @@ def _to_read_in_full(
     :func:`~bridge.core.freshness.why_read_again`); a season's events with it."""
     full: set[str] = set()
     for key in sorted(reads):
-        why = "listed" if key in listed else kept.why_read(key, digests.get(key, ""), reads[key])
+        digest_now = digests.get(key, UNRETRIEVED)
+        why = "listed" if key in listed else kept.why_read(key, digest_now, reads[key])
         if why is not None:
             full.add(key)
             log.debug("reading in full", event_key=key, why=why)
