@@ -34,7 +34,6 @@ import platform
 import random
 import resource
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -57,6 +56,10 @@ from bridge.sandbox import Sandbox
 from bridge.sandbox.venue import Performance
 from bridge.seatsio.client import SeatsioClient
 from bridge.store import open_store
+
+sys.path.insert(0, str(Path(__file__).parent))
+from machine import commit
+
 from bridge.store.base import StateStore
 from bridge.tessitura.client import TessituraClient
 
@@ -405,13 +408,7 @@ if __name__ == "__main__":
     parser.add_argument("--bookings", type=int, default=200, help="seats booked online (K)")
     args = parser.parse_args()
     try:
-        head = subprocess.run(
-            ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=False,
-        ).stdout.strip()
-        asyncio.run(main(args.repeat, args.bookings, head))
+        asyncio.run(main(args.repeat, args.bookings, commit()))
     except BenchFailed as exc:
         print(f"\nFAILED: {exc}", file=sys.stderr)
         sys.exit(1)

@@ -6,28 +6,17 @@ from __future__ import annotations
 import itertools
 from collections import Counter
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from sandbox_bench import Bench, bench_fixture, cfg_fixture  # noqa: F401
 
-from bridge.clock import Clock
+from bridge.clock import ManualClock
 from bridge.core.policy import WritebackPolicy
 from bridge.reconcile.run import Reconciler
 from bridge.runtime import reconciler_for
 
 HOUSE = 1
 WEB = 90  # the sample's write-back code
-
-
-class Steps(Clock):
-    def __init__(self) -> None:
-        self.at = datetime(2026, 12, 8, 9, 0, tzinfo=UTC)
-
-    def now(self) -> datetime:
-        return self.at
-
-    def monotonic(self) -> float:
-        return (self.at - datetime(2026, 1, 1, tzinfo=UTC)).total_seconds()
 
 
 def season_unit(r: Reconciler, bench: Bench) -> tuple[int, ...]:
@@ -43,7 +32,7 @@ def holds_reads(bench: Bench) -> Counter[int]:
     return out
 
 
-def season_reconciler(bench: Bench, clock: Steps) -> tuple[Reconciler, tuple[int, ...]]:
+def season_reconciler(bench: Bench, clock: ManualClock) -> tuple[Reconciler, tuple[int, ...]]:
     """A reconciler whose season unit's first performance is on a 4 s cadence, the rest 60 s."""
     r = reconciler_for(bench.cfg, bench.tessitura, bench.seatsio, bench.store, clock=clock)
     unit = season_unit(r, bench)
@@ -52,7 +41,7 @@ def season_reconciler(bench: Bench, clock: Steps) -> tuple[Reconciler, tuple[int
 
 
 async def test_far_performances_are_read_at_their_own_cadence(bench: Bench) -> None:
-    clock = Steps()
+    clock = ManualClock(datetime(2026, 12, 8, 9, 0, tzinfo=UTC))
     r, unit = season_reconciler(bench, clock)
     assert len(unit) > 2
     near = unit[0]
@@ -60,7 +49,7 @@ async def test_far_performances_are_read_at_their_own_cadence(bench: Bench) -> N
     for _ in range(14):  # runs every 4 s, the last 52 s after the first
         report = await r.reconcile(list(unit), apply=True)
         assert not report.errors
-        clock.at += timedelta(seconds=4)
+        clock.advance(4)
     reads = holds_reads(bench)
     assert reads[near] == 14
     assert all(reads[pid] == 1 for pid in unit[1:]), reads
@@ -73,7 +62,7 @@ async def test_far_performances_are_read_at_their_own_cadence(bench: Bench) -> N
 async def test_a_far_performances_new_hold_reaches_seatsio_within_its_cadence(
     bench: Bench,
 ) -> None:
-    clock = Steps()
+    clock = ManualClock(datetime(2026, 12, 8, 9, 0, tzinfo=UTC))
     r, unit = season_reconciler(bench, clock)
     far = unit[-1]
     await r.reconcile(list(unit), apply=True)
@@ -86,10 +75,10 @@ async def test_a_far_performances_new_hold_reaches_seatsio_within_its_cadence(
         view = world.object_view(event, seat.label)
         return view.state.status != "free" or view.channel is not None or not view.for_sale
 
-    clock.at += timedelta(seconds=4)
+    clock.advance(4)
     await r.reconcile(list(unit), apply=True)
     assert not shown()  # not due yet: its last read is 4 s old, its cadence 60 s
-    clock.at += timedelta(seconds=57)
+    clock.advance(57)
     await r.reconcile(list(unit), apply=True)
     assert shown()
 
@@ -99,7 +88,7 @@ async def test_jittered_runs_read_the_near_every_time_and_the_far_about_once_a_c
 ) -> None:
     """The daemon's runs come a tenth early or late: tonight's performance is still read every
     run, and a far one about once per its own cadence, never later than a tenth of a run."""
-    clock = Steps()
+    clock = ManualClock(datetime(2026, 12, 8, 9, 0, tzinfo=UTC))
     r, unit = season_reconciler(bench, clock)
     near, far = unit[0], unit[-1]
     bench.box.tessitura_control.log.clear()
@@ -110,8 +99,8 @@ async def test_jittered_runs_read_the_near_every_time_and_the_far_about_once_a_c
         await r.reconcile(list(unit), apply=True)
         runs += 1
         if holds_reads(bench)[far] > before:
-            reads_at.append(clock.at)
-        clock.at += timedelta(seconds=step)
+            reads_at.append(clock.now())
+        clock.advance(step)
     assert holds_reads(bench)[near] == runs
     gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(reads_at)]
     assert gaps and all(56.0 <= g <= 60.4 for g in gaps), gaps
@@ -120,12 +109,12 @@ async def test_jittered_runs_read_the_near_every_time_and_the_far_about_once_a_c
 async def test_the_write_back_writes_from_holds_read_now_not_kept_ones(bench: Bench) -> None:
     """With the write-back on, a far performance's kept holds read proves only that there is
     nothing to hold or lift: a sale online there has its holds read again before the hold."""
-    clock = Steps()
+    clock = ManualClock(datetime(2026, 12, 8, 9, 0, tzinfo=UTC))
     r, unit = season_reconciler(bench, clock)
     r.policy = replace(r.policy, writeback=WritebackPolicy(mode="apply", hold_code_id=WEB))
     far = unit[-1]
     await r.reconcile(list(unit), apply=True)
-    clock.at += timedelta(seconds=4)
+    clock.advance(4)
     bench.box.tessitura_control.log.clear()
     await r.reconcile(list(unit), apply=True)
     assert holds_reads(bench)[far] == 0  # nothing to write back: the kept read stands
@@ -136,7 +125,7 @@ async def test_the_write_back_writes_from_holds_read_now_not_kept_ones(bench: Be
         if v.status == "free" and v.channel is None and v.for_sale
     )
     world.book(f"perf-{far}", [label])
-    clock.at += timedelta(seconds=4)
+    clock.advance(4)
     bench.box.tessitura_control.log.clear()
     await r.reconcile(list(unit), apply=True)
     assert holds_reads(bench)[far] == 1

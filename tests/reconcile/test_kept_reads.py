@@ -12,7 +12,7 @@ import httpx
 import pytest
 from sandbox_bench import Bench, bench_fixture, cfg_fixture  # noqa: F401
 
-from bridge.clock import Clock
+from bridge.clock import Clock, ManualClock
 from bridge.http import RetryPolicy
 from bridge.reconcile import kept_reads
 from bridge.reconcile.run import Reconciler
@@ -20,27 +20,14 @@ from bridge.runtime import reconciler_for
 from bridge.sandbox import SEATSIO_SECRET_KEY
 from bridge.sandbox.control import Faults
 from bridge.sandbox.seatsio_app import create_seatsio_app
-from bridge.sandbox.seatsio_clock import ManualClock
 from bridge.seatsio.client import SeatsioClient
 
 PID, EVENT = 201, "perf-201"
+T0 = datetime(2026, 12, 8, 9, 0, tzinfo=UTC)
 HOUSE = 1
 OBJECTS = "GET /events/{key}/objects"
 FEED = "GET /events/{key}/status-changes"
 WRITES = ("POST",)
-
-
-class Steps(Clock):
-    """A clock that stands still until told to move."""
-
-    def __init__(self) -> None:
-        self.at = datetime(2026, 12, 8, 9, 0, tzinfo=UTC)
-
-    def now(self) -> datetime:
-        return self.at
-
-    def monotonic(self) -> float:
-        return (self.at - datetime(2026, 1, 1, tzinfo=UTC)).total_seconds()
 
 
 def keeping(bench: Bench, clock: Clock | None = None) -> Reconciler:
@@ -145,11 +132,11 @@ async def test_a_changed_for_sale_config_is_read_in_full(bench: Bench) -> None:
 
 @pytest.mark.parametrize("step", [timedelta(seconds=301), timedelta(seconds=-1)])
 async def test_an_old_or_future_kept_read_is_read_in_full(bench: Bench, step: timedelta) -> None:
-    clock = Steps()
+    clock = ManualClock(T0)
     r = keeping(bench, clock)
     await converged(bench, r)
     assert (await pass_counted(bench, r))[OBJECTS] == 0
-    clock.at += step
+    clock.step(step)
     assert (await pass_counted(bench, r))[OBJECTS] >= 1
 
 
@@ -184,7 +171,7 @@ DELAY = timedelta(seconds=3)
 def delayed(bench: Bench) -> ManualClock:
     """Swap the bench's seats.io for one whose status-change feed lists each change up to
     DELAY late (out of order), on a manual clock the reconciler shares."""
-    clock = ManualClock(datetime(2026, 12, 8, 9, 0, tzinfo=UTC))
+    clock = ManualClock(T0)
     app = create_seatsio_app(bench.box.venue, clock=clock, max_delay=DELAY)
     bench.box.seatsio_app = app
     bench.box.seatsio_world = app.state.world
@@ -198,17 +185,6 @@ def delayed(bench: Bench) -> ManualClock:
     return clock
 
 
-class Shared(Clock):
-    def __init__(self, clock: ManualClock) -> None:
-        self.clock = clock
-
-    def now(self) -> datetime:
-        return self.clock.now
-
-    def monotonic(self) -> float:
-        return (self.clock.now - datetime(2026, 1, 1, tzinfo=UTC)).total_seconds()
-
-
 async def test_a_change_still_in_flight_is_picked_up_once_the_feed_shows_it(
     bench: Bench,
 ) -> None:
@@ -216,7 +192,7 @@ async def test_a_change_still_in_flight_is_picked_up_once_the_feed_shows_it(
     read (and writes nothing); once the feed lists the change, the next pass reads in full and
     holds the seat again."""
     clock = delayed(bench)
-    r = keeping(bench, Shared(clock))
+    r = keeping(bench, clock)
     await converged(bench, r)
     clock.advance(DELAY)  # the bridge's own changes listed: the feed is quiet from here
     await converged(bench, r)
@@ -243,7 +219,7 @@ async def test_others_changes_and_the_box_offices_converge_and_every_write_is_pl
     caught up two passes leave nothing a full read would change."""
     rng = random.Random(seed)
     clock = delayed(bench)
-    r = keeping(bench, Shared(clock))
+    r = keeping(bench, clock)
     await converged(bench, r)
     world, tessitura = bench.box.seatsio_world, bench.box.tessitura_world
     for _ in range(25):
@@ -307,7 +283,7 @@ async def test_a_read_with_a_seat_in_a_cart_is_not_kept_and_the_lapsed_cart_is_s
     cart's token lapses with no feed item to say so: the pass after must read the objects, not
     stand on a read that showed the cart, and hold the seat."""
     clock = delayed(bench)
-    r = keeping(bench, Shared(clock))
+    r = keeping(bench, clock)
     await converged(bench, r)
     world = bench.box.seatsio_world
     label = next(

@@ -2,10 +2,12 @@
 (tests/sandbox/test_seatsio_*.py); the first two live in :mod:`bridge.testing`.
 
 Import fixtures by their function names, e.g.
-``from seatsio_fixtures import app_fixture, clock_fixture, http_fixture, world_fixture``.
+``from seatsio_fixtures import app_fixture, clock_fixture, http_fixture, world_fixture``;
+``wire_fixture`` in place of ``http_fixture`` for a client over real TCP (named ``http`` too).
 """
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -18,7 +20,15 @@ from bridge.sandbox.seatsio_world import SeatsioWorld
 from bridge.testing.fixtures import clock_fixture
 from bridge.testing.sandbox import TODAY, venue
 
-__all__ = ["TODAY", "app_fixture", "clock_fixture", "http_fixture", "venue", "world_fixture"]
+__all__ = [
+    "TODAY",
+    "app_fixture",
+    "clock_fixture",
+    "http_fixture",
+    "venue",
+    "wire_fixture",
+    "world_fixture",
+]
 
 
 @pytest.fixture(name="app")
@@ -40,3 +50,10 @@ async def http_fixture(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
     auth = (SEATSIO_SECRET_KEY, "")
     async with httpx.AsyncClient(transport=transport, base_url="http://s", auth=auth) as client:
         yield client
+
+
+@pytest.fixture(name="http")
+def wire_fixture(app: Starlette, loopback: Callable[[Any], str]) -> Iterator[httpx.Client]:
+    """An authenticated client of the fake over real TCP on loopback (where the wire matters)."""
+    with httpx.Client(base_url=loopback(app), auth=(SEATSIO_SECRET_KEY, ""), trust_env=False) as c:
+        yield c

@@ -7,18 +7,11 @@ here, not only in production: the fake never sends a ``null`` the real API leave
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Any
-
 import httpx
 import pytest
 from pydantic import TypeAdapter
-from seatsio_fixtures import clock_fixture, venue  # noqa: F401
-from starlette.applications import Starlette
+from seatsio_fixtures import app_fixture, clock_fixture, venue, wire_fixture, world_fixture  # noqa: F401
 
-from bridge.sandbox import SEATSIO_SECRET_KEY
-from bridge.sandbox.seatsio_app import create_seatsio_app
-from bridge.sandbox.seatsio_clock import ManualClock
 from bridge.sandbox.seatsio_world import SeatsioWorld
 from bridge.seatsio.models import Event, EventObjectInfo, Page, StatusChangeEntry, parse
 
@@ -28,23 +21,6 @@ SEASON, FAMILY, S1 = "season-2026-27", "perf-203", "perf-101"
 A1, A2 = "Orchestra-A-1", "Orchestra-A-2"
 #: Fields an object info, a report item or a status change leaves out when they have no value.
 EMPTY_OBJECT_FIELDS = {"holdToken", "ticketType", "extraData", "entrance", "orderId"}
-
-
-@pytest.fixture(name="app")
-def app_fixture(clock: ManualClock) -> Starlette:
-    return create_seatsio_app(venue(), clock=clock)
-
-
-@pytest.fixture(name="world")
-def world_fixture(app: Starlette) -> SeatsioWorld:
-    world: SeatsioWorld = app.state.world
-    return world
-
-
-@pytest.fixture(name="http")
-def http_fixture(app: Starlette, loopback: Callable[[Any], str]) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=loopback(app), auth=(SEATSIO_SECRET_KEY, ""), trust_env=False) as c:
-        yield c
 
 
 def test_a_free_objects_info_has_no_empty_fields(http: httpx.Client) -> None:

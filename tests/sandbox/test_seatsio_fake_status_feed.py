@@ -9,17 +9,13 @@ in object infos at once, and show in the feed seconds later, after a newer chang
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
-from seatsio_fixtures import clock_fixture, venue  # noqa: F401
-from starlette.applications import Starlette
+from seatsio_fixtures import app_fixture, clock_fixture, venue, wire_fixture, world_fixture  # noqa: F401
 
-from bridge.sandbox import SEATSIO_SECRET_KEY
-from bridge.sandbox.seatsio_app import create_seatsio_app
 from bridge.sandbox.seatsio_clock import ManualClock
 from bridge.sandbox.seatsio_errors import SeatsioApiError
 from bridge.sandbox.seatsio_model import Chart, ObjectSpec, StatusChangeRequest
@@ -31,23 +27,6 @@ pytestmark = pytest.mark.loopback
 SEASON, FAMILY, S1, S2 = "season-2026-27", "perf-203", "perf-101", "perf-102"
 A1, A2, A3, B1 = "Orchestra-A-1", "Orchestra-A-2", "Orchestra-A-3", "Orchestra-B-1"
 MAX_DELAY = timedelta(seconds=2)
-
-
-@pytest.fixture(name="app")
-def app_fixture(clock: ManualClock) -> Starlette:
-    return create_seatsio_app(venue(), clock=clock)
-
-
-@pytest.fixture(name="world")
-def world_fixture(app: Starlette) -> SeatsioWorld:
-    world: SeatsioWorld = app.state.world
-    return world
-
-
-@pytest.fixture(name="http")
-def http_fixture(app: Starlette, loopback: Callable[[Any], str]) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=loopback(app), auth=(SEATSIO_SECRET_KEY, ""), trust_env=False) as c:
-        yield c
 
 
 def listed(http: httpx.Client, path: str, **params: Any) -> list[dict[str, Any]]:
