@@ -14,7 +14,7 @@ converged while they stand (see :mod:`bridge.reconcile.vouched`).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import replace
 
 import structlog
@@ -95,12 +95,11 @@ async def observe(
             for member in members[key]:
                 reads.setdefault(member, set()).update(wanted[key])
 
-    listing = sorted(
-        (key, status)
+    listing = {
+        key: sorted(statuses)
         for key, statuses in (list_statuses or {}).items()
-        if key in events and not events[key].is_season
-        for status in statuses
-    )
+        if key in events and not events[key].is_season and statuses
+    }
 
     to_read = sorted(reads)
     infos: dict[str, dict[str, SeenObject]] = {}
@@ -108,7 +107,7 @@ async def observe(
     if kept is not None:
         await _read_heads(seatsio, kept, [k for k in to_read if k not in events])
         digests = {k: digest(e) for k, e in events.items()}
-        full = _to_read_in_full(kept, reads, digests, members, {k for k, _ in listing})
+        full = _to_read_in_full(kept, reads, digests, members, listing)
         for key in to_read:
             if key not in full:
                 infos[key] = kept.objects(key, reads[key])
@@ -116,15 +115,14 @@ async def observe(
         to_read = sorted(full)
     read, listed = await asyncio.gather(
         asyncio.gather(*(read_objects(seatsio, k, sorted(reads[k])) for k in to_read)),
-        asyncio.gather(*(objects_in_status(seatsio, k, s) for k, s in listing)),
+        _list(seatsio, listing),
     )
     for key, found in zip(to_read, read, strict=True):
         infos[key] = seen_of(found)
         if kept is not None:
             kept.keep(key, digests.get(key, UNRETRIEVED), reads[key], infos[key])
-    statuses_listed: dict[str, set[str]] = {}
-    for (key, status), found_listed in zip(listing, listed, strict=True):
-        statuses_listed.setdefault(key, set()).add(status)
+    statuses_listed = {key: set(statuses) for key, statuses in listing.items()}
+    for key, found_listed in listed.items():
         for info in found_listed:  # read like any object that matters: the planner decides on it
             infos.setdefault(key, {}).setdefault(info.label, _seen(info))
             wanted[key].add(info.label)
@@ -217,6 +215,35 @@ async def _events(seatsio: SeatsioClient, desired: DesiredState) -> dict[str, Ev
 
 #: what an event listed in its season's answer must carry to stand in for its own retrieve
 _COMPLETE = frozenset({"channels", "for_sale_config", "is_event_in_season"})
+
+
+async def _list(
+    seatsio: SeatsioClient, listing: Mapping[str, Sequence[str]]
+) -> dict[str, list[EventObjectInfo]]:
+    """Every object of each event in each of its statuses to list: the event's by-status summary
+    first (one small answer), then one report for each of those statuses it counts objects in;
+    a summary that cannot be read lists every status asked (a failed report raises)."""
+    keys = sorted(listing)
+    counts = await asyncio.gather(*(_status_counts(seatsio, key) for key in keys))
+    pairs = [
+        (key, status)
+        for key, counted in zip(keys, counts, strict=True)
+        for status in listing[key]
+        if counted is None or counted.get(status, 0) > 0
+    ]
+    found = await asyncio.gather(*(objects_in_status(seatsio, k, s) for k, s in pairs))
+    out: dict[str, list[EventObjectInfo]] = {key: [] for key in keys}
+    for (key, _), infos in zip(pairs, found, strict=True):
+        out[key].extend(infos)
+    return out
+
+
+async def _status_counts(seatsio: SeatsioClient, key: str) -> dict[str, int] | None:
+    try:
+        return await seatsio.reports.status_counts(key)
+    except BridgeError as exc:
+        log.warning("status summary unread; listing every status", event_key=key, error=str(exc))
+        return None
 
 
 async def objects_in_status(seatsio: SeatsioClient, key: str, status: str) -> list[EventObjectInfo]:

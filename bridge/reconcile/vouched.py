@@ -4,7 +4,8 @@ A pass reads only the objects that matter: wanted, owned per the ledger, or in a
 (the event lists those). An object the bridge put into one of its own statuses is found through
 the ledger alone, so a store that was lost or replaced (a restart on a fresh file, an upgrade)
 hides it: once Tessitura lifts its hold, nothing reads it, it stays held and the run says
-"converged". So an event is read whole for each bridge status (one by-status report each) until
+"converged". So an event is read whole for each bridge status (its by-status summary, then one
+by-status report for each bridge status the summary counts objects in) until
 an applied run saw every object in that status owned by the ledger afterwards (or released by
 the run); then it is *vouched* for that status and later passes cost no extra read. A fresh store
 has no mark, so every event is listed again. While an object stands that the ledger does not own,

@@ -8,7 +8,7 @@ import asyncio
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-from pydantic import TypeAdapter
+from pydantic import BaseModel, ConfigDict, TypeAdapter
 
 from bridge.seatsio._group import ApiGroup, every_item
 from bridge.seatsio.chunking import label_reads
@@ -18,6 +18,17 @@ from bridge.seatsio.models import EventObjectInfo, Page, StatusChangeEntry
 _Infos = TypeAdapter(dict[str, EventObjectInfo])
 _Report = TypeAdapter(dict[str, list[EventObjectInfo]])
 _History = TypeAdapter(Page[StatusChangeEntry])
+
+
+class _Group(BaseModel):
+    """One group of a report summary: how many objects it has (the breakdowns are not read)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, strict=True)
+
+    count: int
+
+
+_Summary = TypeAdapter(dict[str, _Group])
 
 
 class ReportsApi(ApiGroup):
@@ -50,6 +61,19 @@ class ReportsApi(ApiGroup):
     ) -> dict[str, list[EventObjectInfo]]:
         """Every object grouped by status, or only the group of ``status``."""
         return await self._detailed(event_key, "byStatus", status)
+
+    async def status_counts(self, event_key: str) -> dict[str, int]:
+        """How many objects the event has in each status (the by-status summary: one small
+        answer). A status with no object is left out, as seats.io does, so read it as 0."""
+        summary = await self._conn.call_parsed(
+            _Summary,
+            "GET",
+            "/reports/events/{key}/byStatus/summary",
+            lane=Lane.REGULAR,
+            repeatable=True,
+            path={"key": event_key},
+        )
+        return {status: group.count for status, group in summary.items()}
 
     async def by_channel(
         self, event_key: str, channel_key: str | None = None

@@ -11,6 +11,7 @@ from sandbox_bench import Bench, bench_fixture, cfg_fixture  # noqa: F401
 
 from bridge.core.findings import FindingKind
 from bridge.core.outcome import Ending, RunReport
+from bridge.runtime import policy_of
 from bridge.sandbox.control import Faults
 from bridge.store import open_store
 
@@ -162,3 +163,40 @@ async def test_an_unreadable_mark_lists_the_event_again(bench: Bench) -> None:
     bench.box.seatsio_control.log.clear()
     await bench.sync()  # vouched for again
     assert listed_events(bench) == set()
+
+
+async def test_a_lost_store_lists_only_the_statuses_the_summary_counts_objects_in(
+    bench: Bench,
+) -> None:
+    """One by-status summary per event (a small answer), then a report for each bridge status
+    it counts objects in: an event with no object in a bridge status costs one read, not one
+    per status; the stray is still found."""
+    pid, event = 201, "perf-201"
+    await lose_the_store_then_lift(bench, pid, SEAT)
+    world = bench.box.seatsio_world
+    in_use = {v.status for v in world.object_views(event) if v.status.startswith("held-")}
+    bench.box.seatsio_control.log.clear()
+    report = await bench.sync_ids([pid])
+    paths = [p for p in by_status_reads(bench) if p.split("/")[3] == event]
+    summaries = [p for p in paths if p.endswith("/summary")]
+    reports = {p.split("/")[-1] for p in paths if not p.endswith("/summary")}
+    assert len(summaries) == 1
+    assert reports == in_use
+    assert SEAT in unowned(report, event)
+
+
+async def test_an_unreadable_summary_lists_every_bridge_status(bench: Bench) -> None:
+    pid, event = 201, "perf-201"
+    await lose_the_store_then_lift(bench, pid, SEAT)
+    bench.box.seatsio_control.set_faults(
+        Faults(error_rate=1.0, error_status=500, path_pattern="/summary$")
+    )
+    bench.box.seatsio_control.log.clear()
+    report = await bench.sync_ids([pid])
+    reports = {
+        p.split("/")[-1]
+        for p in by_status_reads(bench)
+        if p.split("/")[3] == event and not p.endswith("/summary")
+    }
+    assert reports == set(policy_of(bench.cfg).bridge_statuses)
+    assert SEAT in unowned(report, event)
