@@ -73,7 +73,7 @@ HOUSE = 1  # the House hold code: a bridge channel on seats.io (a status where a
 class Schedule:
     """The daemon's cadences by how soon a performance starts (config/sandbox.toml's by default)."""
 
-    within_day_s: float = 15.0
+    within_day_s: float = 4.0
     within_week_s: float = 60.0
     beyond_s: float = 300.0
 
