@@ -264,9 +264,11 @@ async def test_kept_reads_too_old_to_stand_are_swept_by_an_applying_pass(bench: 
     gone = kept_reads.KeptRead(
         "perf-gone", 1, datetime(2026, 1, 1, tzinfo=UTC), "", frozenset(), {}
     )
-    bench.store.put_note(
-        kept_reads.PREFIX + "perf-gone",
-        kept_reads._encoded(gone),
+    kept_reads.save(bench.store, [gone])
+    (note,) = bench.store.notes(kept_reads.PREFIX + "perf-gone")
+    bench.store.put_note(  # as written 301 s ago
+        note.key,
+        note.value,
         now=datetime.now(UTC) - timedelta(seconds=301),  # the bench store's clock is the host's
     )
     await r.reconcile([PID], apply=True)  # this reconciler swept a moment ago: not again yet
