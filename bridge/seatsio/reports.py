@@ -5,8 +5,8 @@ history (regular lane). All reads are repeated on passing failures.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
-from typing import Any
+from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 
@@ -18,6 +18,7 @@ from bridge.seatsio.models import EventObjectInfo, Page, StatusChangeEntry
 _Infos = TypeAdapter(dict[str, EventObjectInfo])
 _Report = TypeAdapter(dict[str, list[EventObjectInfo]])
 _History = TypeAdapter(Page[StatusChangeEntry])
+T = TypeVar("T")
 
 
 class _Group(BaseModel):
@@ -65,14 +66,7 @@ class ReportsApi(ApiGroup):
     async def status_counts(self, event_key: str) -> dict[str, int]:
         """How many objects the event has in each status (the by-status summary: one small
         answer). A status with no object is left out, as seats.io does, so read it as 0."""
-        summary = await self._conn.call_parsed(
-            _Summary,
-            "GET",
-            "/reports/events/{key}/byStatus/summary",
-            lane=Lane.REGULAR,
-            repeatable=True,
-            path={"key": event_key},
-        )
+        summary = await self._read(_Summary, "/reports/events/{key}/byStatus/summary", event_key)
         return {status: group.count for status, group in summary.items()}
 
     async def by_channel(
@@ -103,15 +97,7 @@ class ReportsApi(ApiGroup):
             params["start_after_id"] = start_after_id
         if filter is not None:
             params["filter"] = filter
-        return await self._conn.call_parsed(
-            _History,
-            "GET",
-            "/events/{key}/status-changes",
-            lane=Lane.REGULAR,
-            repeatable=True,
-            path={"key": event_key},
-            params=params,
-        )
+        return await self._read(_History, "/events/{key}/status-changes", event_key, params)
 
     async def iter_status_changes(
         self, event_key: str, *, page_size: int | None = None, filter: str | None = None
@@ -127,14 +113,26 @@ class ReportsApi(ApiGroup):
     async def _object_infos(
         self, event_key: str, labels: Sequence[str]
     ) -> dict[str, EventObjectInfo]:
+        params = {"label": list(labels)}
+        return await self._read(_Infos, "/events/{key}/objects", event_key, params, Lane.PRIORITY)
+
+    async def _read(
+        self,
+        adapter: TypeAdapter[T],
+        template: str,
+        event_key: str,
+        params: Mapping[str, Any] | None = None,
+        lane: Lane = Lane.REGULAR,
+    ) -> T:
+        """One repeatable GET of an event's report or list, parsed."""
         return await self._conn.call_parsed(
-            _Infos,
+            adapter,
             "GET",
-            "/events/{key}/objects",
-            lane=Lane.PRIORITY,
+            template,
+            lane=lane,
             repeatable=True,
             path={"key": event_key},
-            params={"label": list(labels)},
+            params=dict(params) if params is not None else None,
         )
 
     async def _detailed(
