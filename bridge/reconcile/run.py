@@ -675,12 +675,14 @@ class Reconciler:
 
         try:
             observed = await observed_now()
-            if kept is not None and kept.reused and planned(observed)[1].operations:
+            policy, the_plan = planned(observed)
+            if kept is not None and kept.reused and the_plan.operations:
                 # a kept read only ever proves "nothing to do": anything else is planned
                 # again from a full read (see bridge.core.freshness)
                 kept.full = True
                 kept.reused.clear()
                 observed = await observed_now()
+                policy, the_plan = planned(observed)
         except BridgeError as exc:
             return UnitReading(
                 unit,
@@ -695,7 +697,6 @@ class Reconciler:
                 vanished=vanished,
                 cached_holds=cached_holds,
             )
-        policy, the_plan = planned(observed)
         sides: list[TessituraSide] = []
         side_errors: dict[int, BridgeError] = {}
         written_back = WritebackPlan()
