@@ -3,12 +3,17 @@ daemon's own config and discovery health. The daemon writes it; the status view 
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bridge.core.happenings import Happening
 from bridge.daemon.schedule import NextRun, UnitJob
 
-__all__ = ["DaemonState", "UnitState"]
+__all__ = ["ACTIVITY_KEPT", "DaemonState", "UnitState"]
+
+#: How many happenings the page's activity feed keeps (newest last).
+ACTIVITY_KEPT = 500
 
 
 @dataclass
@@ -45,3 +50,5 @@ class DaemonState:
     last_run_done_mono: float | None = None
     #: why the store this daemon opened is gone (removed, replaced, unwritable): it stops
     store_gone: str = ""
+    #: the latest happenings, oldest first: the page's activity feed (see bridge.daemon.activity)
+    activity: deque[Happening] = field(default_factory=lambda: deque(maxlen=ACTIVITY_KEPT))
