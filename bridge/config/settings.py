@@ -414,6 +414,14 @@ class LogSettings(Section):
     format: Literal["auto", "json", "console"] = "auto"
 
 
+class NotifySettings(Section):
+    """Who hears about a new conflict, a refused mass release or a unit failing
+    (:mod:`bridge.daemon.notify`); nobody unless webhooks are configured."""
+
+    #: a unit failing this many of its cadences in a row raises ``unit_in_error``
+    error_after_cadences: int = Field(3, ge=1)
+
+
 SECTION_MODELS: Mapping[str, tuple[type[Section], bool]] = {
     "tessitura": (TessituraSettings, True),
     "seatsio": (SeatsioSettings, True),
@@ -426,6 +434,7 @@ SECTION_MODELS: Mapping[str, tuple[type[Section], bool]] = {
     "log": (LogSettings, False),
     "daemon": (DaemonSettings, False),
     "writeback": (WritebackSettings, False),
+    "notify": (NotifySettings, False),
     "testing": (TestingSettings, False),
 }
 
@@ -464,5 +473,7 @@ class BridgeConfig:
     daemon: DaemonSettings = field(default_factory=lambda: DaemonSettings())
     #: the two-way write-back to Tessitura; off by default
     writeback: WritebackSettings = field(default_factory=lambda: WritebackSettings())
+    #: notifications (webhooks) of conflicts, refused releases and units in error
+    notify: NotifySettings = field(default_factory=lambda: NotifySettings())
     #: test-only knobs (a shifted wall clock); empty in production
     testing: TestingSettings = field(default_factory=lambda: TestingSettings())

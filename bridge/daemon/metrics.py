@@ -188,6 +188,11 @@ class BridgeMetrics:
             "Live instances of this venue on the shared store, this one included.",
             registry=r,
         )
+        self._conflicts_open = Gauge(
+            "seatbridge_conflicts_open",
+            "Conflicts open now (a standing conflict counts once, until a run no longer finds it).",
+            registry=r,
+        )
         self._clock_steps = Counter(
             "seatbridge_clock_steps",
             "Steps of the wall clock the daemon noticed (the schedule keeps monotonic time).",
@@ -315,6 +320,10 @@ class BridgeMetrics:
     def clock_stepped(self, step_s: float) -> None:
         """The wall clock stepped by ``step_s`` seconds (negative: back)."""
         self._clock_steps.labels("forward" if step_s > 0 else "backward").inc()
+
+    def conflicts_open(self, count: int) -> None:
+        """How many conflicts are open now, over every unit this instance runs."""
+        self._conflicts_open.set(count)
 
     def ownership(self, owned: int, live_instances: int) -> None:
         """This instance runs ``owned`` units; ``live_instances`` share the venue's."""
