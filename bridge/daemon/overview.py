@@ -165,6 +165,84 @@ def units_of(data: Mapping[str, object]) -> list[dict[str, object]]:
     return units
 
 
+#: A row's state on the page, in the summary bar's order, with what the bar says.
+STATES: dict[str, str] = {
+    "converged": "converged",
+    "pending": "pending",
+    "conflicts": "conflicts",
+    "error": "error",
+    "refused": "refused",
+    "new": "not synced yet",
+}
+#: States that keep the role badge from green: something needs a person.
+TROUBLE = frozenset({"conflicts", "error", "refused"})
+
+
+def state_of(row: Mapping[str, object]) -> str:
+    """What the page files a row under: its outcome, ``pending`` when a converged-looking row
+    still has operations to apply, ``new`` before its first sync."""
+    outcome = row.get("outcome")
+    if not outcome:
+        return "new"
+    drift = row.get("drift")
+    if outcome == "converged" and isinstance(drift, int) and drift > 0:
+        return "pending"
+    return str(outcome)
+
+
+def rows_of(data: Mapping[str, object]) -> list[dict[str, object]]:
+    """Every performance the overview knows (a status row, or a unit's performance not synced
+    yet), each with its ``name``, ``starts_at`` (from the daemon's discovery, ``shows``),
+    ``unit``, ``state`` and ``last_success`` (the last sync when it went well, else the unit's
+    last run without an error: the page never shows a failed attempt as a sync), sorted by
+    start (the next show first; unknown starts last, then by id)."""
+    shows = _mapping(data.get("shows"))
+    units = _mapping(data.get("units"))
+    unit_of: dict[int, str] = {}
+    for key, unit in units.items():
+        for p in _list(_mapping(unit).get("performances")):
+            unit_of.setdefault(int(str(p)), str(key))
+    rows = {int(str(r["performance_id"])): dict(r) for r in _list(data.get("performances"))}
+    for pid in unit_of:
+        rows.setdefault(pid, {"performance_id": pid})
+    out = []
+    for pid, row in rows.items():
+        show = _mapping(shows.get(str(pid)))
+        row.setdefault("name", show.get("name"))
+        row.setdefault("starts_at", show.get("starts_at"))
+        row.setdefault("unit", unit_of.get(pid))
+        state = row.setdefault("state", state_of(row))
+        if "last_success" not in row:
+            unit = _mapping(units.get(str(row["unit"]))) if row["unit"] else {}
+            ok = state not in ("error", "refused") and row.get("last_sync")
+            row["last_success"] = row.get("last_sync") if ok else unit.get("last_success")
+        out.append(row)
+    out.sort(key=lambda r: (r["starts_at"] is None, str(r["starts_at"] or ""), r["performance_id"]))
+    return out
+
+
+def counts_of(rows: Sequence[Mapping[str, object]]) -> dict[str, int]:
+    """Rows per state, every state of :data:`STATES` present (0 when none)."""
+    counts = dict.fromkeys(STATES, 0)
+    for r in rows:
+        state = str(r.get("state"))
+        counts[state] = counts.get(state, 0) + 1
+    return counts
+
+
+def health_of(role: str, ready: bool, counts: Mapping[str, int]) -> str:
+    """The role badge's colour: ``bad`` when the daemon is not ready (an active daemon whose
+    checks fail), ``warn`` when a performance needs a person (or the daemon stands by),
+    ``ok`` only when nothing is in error or conflict."""
+    if role != "active":
+        return "warn" if role in ("standby", "starting") else "bad"
+    if not ready:
+        return "bad"
+    if any(counts.get(s, 0) for s in TROUBLE):
+        return "warn"
+    return "ok"
+
+
 def performance_detail(
     store: OverviewStore | None,
     pid: int,
@@ -229,8 +307,17 @@ def performance_detail(
             row_op = _op_json(op)
             if not mine or not row_op["event_keys"] or mine & set(row_op["event_keys"]):
                 pending.append(row_op)
+    if row is not None:
+        row["state"] = state_of(row)
+        ok = row["state"] not in ("error", "refused")
+        unit = _mapping(_mapping(daemon.get("units")).get(str(unit_key)))
+        row["last_success"] = row.get("last_sync") if ok else unit.get("last_success")
+    show = _mapping(_mapping(daemon.get("shows")).get(str(pid)))
     return {
         "performance_id": pid,
+        "name": show.get("name"),
+        "starts_at": show.get("starts_at"),
+        "time_zone": daemon.get("time_zone"),
         "unit": unit_key,
         "status": row,
         "conflicts": [f for f in findings if f.get("kind") in CONFLICT_KINDS],

@@ -500,12 +500,13 @@ class Daemon:
                 known=known,
                 clock=self.clock,
                 on_found=reconciler.notice_search,  # a facility change: seat map read again
+                names=self.state.names,  # the page shows production names
             )
         except BridgeError as exc:
             self.state.discovery_error = str(exc)
             log.warning("discovery failed; the schedule stays as it was", error=str(exc))
             return
-        self._starts = starts
+        self._starts = self.state.starts = starts
         self.state.last_discovery, self.state.discovery_error = now, ""
         self.state.last_discovery_mono = self.clock.monotonic()
         margin = timedelta(hours=self.cfg.daemon.ended_margin_hours)
@@ -610,6 +611,7 @@ class Daemon:
         unit.last_error = requeue.reason
         if requeue.kind is None:  # a run that failed did not do its job: readiness says so
             self.state.last_run_done_mono = self.clock.monotonic()
+            unit.last_success = self.clock.now()
         return requeue, report.ending
 
     async def _record_timeout(self, performance_ids: list[int], reason: str) -> None:

@@ -29,6 +29,8 @@ class UnitState:
     last_ending: str | None = None
     #: why its last run failed, when it did (a timeout says after how long)
     last_error: str = ""
+    #: when a run of it last ended without an error (the page's "last sync"); None: not yet
+    last_success: datetime | None = None
 
 
 @dataclass
@@ -50,5 +52,9 @@ class DaemonState:
     last_run_done_mono: float | None = None
     #: why the store this daemon opened is gone (removed, replaced, unwritable): it stops
     store_gone: str = ""
+    #: performance id -> its production's name, as discovery read it (the page shows names)
+    names: dict[int, str] = field(default_factory=dict)
+    #: performance id -> its start, as the last discovery found it (None: could not be read)
+    starts: dict[int, datetime | None] = field(default_factory=dict)
     #: the latest happenings, oldest first: the page's activity feed (see bridge.daemon.activity)
     activity: deque[Happening] = field(default_factory=lambda: deque(maxlen=ACTIVITY_KEPT))

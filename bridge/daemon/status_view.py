@@ -26,12 +26,14 @@ from bridge.daemon.web import Readiness
 from bridge.reconcile.explain_gather import explain_performance
 from bridge.runtime import Runtime
 
-__all__ = ["RUN_STALE_CADENCES", "SEAT_FACTS_TTL_S", "StatusView"]
+__all__ = ["ACTIVITY_SHOWN", "RUN_STALE_CADENCES", "SEAT_FACTS_TTL_S", "StatusView"]
 
 T = TypeVar("T")
 
 #: how long the page's per-seat facts are reused before the vendors are read again
 SEAT_FACTS_TTL_S = 15.0
+#: happenings the overview carries, newest first (the page's activity feed)
+ACTIVITY_SHOWN = 100
 #: /readyz fails when no unit's run has succeeded for this many cadences (plus a run timeout)
 RUN_STALE_CADENCES = 3
 
@@ -137,6 +139,15 @@ class StatusView:
                 "restart_pending": s.restart_pending,
             },
             "last_discovery": s.last_discovery.isoformat() if s.last_discovery else None,
+            "time_zone": self.cfg.discovery.time_zone,
+            "shows": {
+                str(pid): {
+                    "name": s.names.get(pid),
+                    "starts_at": start.isoformat() if start else None,
+                }
+                for pid, start in tuple(s.starts.items())
+            },
+            "activity": [h.to_json() for h in reversed(tuple(s.activity))][:ACTIVITY_SHOWN],
             "writeback": {
                 "mode": self.cfg.writeback.mode,
                 "hold_code": self.cfg.writeback.hold_code,
@@ -150,6 +161,7 @@ class StatusView:
                     "last_error": u.last_error or None,
                     "next_run": u.next_at.isoformat() if u.next_at else None,
                     "reason": u.next.reason if u.next else "first run",
+                    "last_success": u.last_success.isoformat() if u.last_success else None,
                     "instance": m.owner(key),
                 }
                 for key, u in sorted(s.units.items())

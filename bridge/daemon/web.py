@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import hmac
 import inspect
 import ipaddress
@@ -45,8 +46,9 @@ import socket
 import threading
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any, TypeAlias, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jinja2
 import uvicorn
@@ -60,7 +62,8 @@ from bridge.clock import SYSTEM, Clock
 from bridge.config.secrets import HTTP_TOKEN_ENV
 from bridge.core.explain import PerformanceFacts
 from bridge.daemon.metrics import BridgeMetrics
-from bridge.daemon.overview import units_of
+from bridge.daemon.overview import STATES as ROW_STATES
+from bridge.daemon.overview import counts_of, health_of, rows_of, units_of
 from bridge.daemon.seatmap import COLOURS, LEGEND, STATES, dots_of, render_seatmap
 from bridge.errors import BridgeError, ConfigError
 
@@ -158,7 +161,7 @@ def build_app(
             return _json({"error": str(exc)}, 503)
         if got is None:
             return PlainTextResponse("no status here", status_code=404)
-        return _json(dict(got))
+        return _json(dict(got), request=request)
 
     async def index(request: Request) -> Response:
         try:
@@ -167,11 +170,19 @@ def build_app(
             return PlainTextResponse(str(exc), status_code=503)
         if got is None:
             return PlainTextResponse("no status here", status_code=404)
+        rows = rows_of(got)
+        counts = counts_of(rows)
         return _page(
             request,
             "index.html",
             data=got,
             units=units_of(got),
+            rows=rows,
+            counts=counts,
+            health=health_of(str(got.get("role", "")), readiness().ready, counts),
+            zone=_zone(got.get("time_zone")),
+            request_state=request.query_params.get("state", ""),
+            request_q=request.query_params.get("q", ""),
             now=clock.now(),
         )
 
@@ -182,7 +193,10 @@ def build_app(
             return _json({"error": str(exc)}, 503)
         if got is None:
             return _json({"error": "no such performance"}, 404)
-        return _json(got[0])
+        body = got[0]
+        if request.query_params.get("seats") == "0":  # the page's poller: the map's digest only
+            body = {k: v for k, v in body.items() if k != "seats"}
+        return _json(body, request=request)
 
     async def performance_html(request: Request) -> Response:
         try:
@@ -197,7 +211,14 @@ def build_app(
             svg = render_seatmap(
                 dots_of(facts), title=f"Seat map of performance {detail['performance_id']}"
             )
-        return _page(request, "performance.html", p=detail, seatmap=svg, now=clock.now())
+        return _page(
+            request,
+            "performance.html",
+            p=detail,
+            seatmap=svg,
+            zone=_zone(detail.get("time_zone")),
+            now=clock.now(),
+        )
 
     async def _detail(
         request: Request,
@@ -221,6 +242,10 @@ def build_app(
         detail["seat_read_error"] = error or (
             facts.read_error or facts.places_error if facts is not None else None
         )
+        detail["seat_digest"] = _digest(detail["seats"])
+        if facts is not None:
+            detail["conflicts"] = named_hold_codes(detail.get("conflicts"), facts)
+        detail["page_digest"] = page_digest(detail)
         return detail, facts
 
     app = Starlette(
@@ -325,13 +350,90 @@ def _duration(s: float) -> str:
     return f"{s / 86400:.0f} d"
 
 
+def _zone(name: object) -> tzinfo:
+    """The venue's time zone by its IANA name (UTC when none or unknown)."""
+    if not isinstance(name, str) or not name:
+        return UTC
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC
+
+
+def _local(value: object, zone: tzinfo, form: str = "%a %d %b %H:%M") -> str:
+    """An ISO time in the venue's zone, as the box office says it: ``Sat 12 Dec 19:30``."""
+    if not isinstance(value, str) or not value:
+        return "-"
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)
+    return at.astimezone(zone).strftime(form)
+
+
+def named_hold_codes(conflicts: object, facts: PerformanceFacts) -> list[dict[str, Any]]:
+    """The conflicts, each with ``hold_codes``: the Tessitura holds on its seat(s) as the seat
+    facts read them (code, Tessitura's description, the hold-code row's action and target)."""
+    by_label = {f.label: f for f in facts.seats if f.label}
+    out = []
+    for c in conflicts if isinstance(conflicts, list) else ():
+        c = dict(c)
+        labels = [c["label"]] if c.get("label") else list(c.get("labels") or ())
+        named: dict[int, dict[str, Any]] = {}
+        for label in labels:
+            seat = by_label.get(label)
+            for h in seat.holds if seat is not None else ():
+                r = h.rule
+                named.setdefault(
+                    h.code,
+                    {
+                        "code": h.code,
+                        "description": h.description or (r.channel_name if r is not None else None),
+                        "maps_to": (f"{r.action.value} {r.target or ''}".strip() if r else None),
+                    },
+                )
+        code = c.get("hold_code_id")
+        if isinstance(code, int) and code not in named:
+            named[code] = {"code": code, "description": None, "maps_to": None}
+        c["hold_codes"] = sorted(named.values(), key=lambda n: int(n["code"]))
+        out.append(c)
+    return out
+
+
+#: What a performance page's poller patches in place; any other change fetches the page again.
+PATCHED = frozenset({"last_sync", "last_success", "next_run", "lease"})
+
+
+def page_digest(detail: Mapping[str, object]) -> str:
+    """A hash of what the performance page draws beyond the times it patches in place (the
+    seat map's seats, the tables, the status but its times): the poller fetches the HTML again
+    only when it changes."""
+    status = detail.get("status")
+    kept = (
+        {k: v for k, v in status.items() if k not in PATCHED} if isinstance(status, dict) else None
+    )
+    rest = {k: v for k, v in detail.items() if k not in ("status", "seats", "page_digest")}
+    return _digest({"status": kept, **rest})
+
+
+def _digest(value: object) -> str:
+    text = json.dumps(value, default=str, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 _templates.filters["when"] = _when
-_templates.globals.update(state_colours=COLOURS, state_legend=LEGEND, states=STATES)
+_templates.filters["local"] = _local
+_templates.globals.update(
+    state_colours=COLOURS, state_legend=LEGEND, states=STATES, row_states=ROW_STATES
+)
 
 
 def _page(request: Request, name: str, status_code: int = 200, **context: Any) -> Response:
     nonce = secrets.token_urlsafe(16)
     refresh = _refresh_s(request)
+    context.setdefault("zone", UTC)
     html = _templates.get_template(name).render(
         nonce=nonce, refresh_s=refresh, path=request.url.path, **context
     )
@@ -356,10 +458,23 @@ def _refresh_s(request: Request) -> int:
     return min(3600, max(1, int(raw))) if raw.isdigit() else REFRESH_S
 
 
-def _json(body: Mapping[str, object], status_code: int = 200) -> Response:
-    """JSON that also takes what ``status()`` tends to hold (datetimes, paths) as strings."""
+def _json(
+    body: Mapping[str, object], status_code: int = 200, *, request: Request | None = None
+) -> Response:
+    """JSON that also takes what ``status()`` tends to hold (datetimes, paths) as strings.
+
+    With ``request``: an ``ETag`` (a hash of the body), and 304 without a body when the request's
+    ``If-None-Match`` names it, so the page's poller downloads only what changed."""
     text = json.dumps(body, default=str, ensure_ascii=False)
-    return Response(text, status_code=status_code, media_type="application/json")
+    if request is None:
+        return Response(text, status_code=status_code, media_type="application/json")
+    raw = text.encode()
+    tag = f'"{hashlib.sha256(raw).hexdigest()[:32]}"'
+    headers = {"ETag": tag, "Cache-Control": "no-cache"}
+    asked = request.headers.get("if-none-match", "")
+    if status_code == 200 and tag in {t.strip().removeprefix("W/") for t in asked.split(",")}:
+        return Response(status_code=304, headers=headers)
+    return Response(raw, status_code=status_code, media_type="application/json", headers=headers)
 
 
 def parse_listen(listen: str) -> tuple[str, int]:

@@ -10,7 +10,7 @@ tomorrow in UTC, and looking after a performance that has just ended costs one r
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from datetime import date, datetime, timedelta
 
 from bridge.clock import SYSTEM, Clock
@@ -18,7 +18,11 @@ from bridge.config import DiscoverySettings
 from bridge.errors import BridgeError, ConfigError
 from bridge.mapping.model import MappingTables
 from bridge.tessitura.client import TessituraClient
-from bridge.tessitura.models import PerformanceSearchResult
+from bridge.tessitura.models import (
+    IdDescription,
+    PerformanceSearchResult,
+    ProductionSeasonSummary,
+)
 
 __all__ = ["MARGIN_DAYS", "discover", "discover_starts", "search_window"]
 
@@ -53,7 +57,9 @@ async def discover(
     ``now`` (default: ``clock``'s wall time) in the venue's time zone. ``on_found`` is given the
     search's items (the kept seat maps are checked against their facilities)."""
     ids = set(tables.performances)
-    ids |= set(await _search(settings, tessitura, now or clock.now(), on_found))
+    ids |= {
+        p.performance_id for p in await _search(settings, tessitura, now or clock.now(), on_found)
+    }
     return sorted(ids)
 
 
@@ -66,23 +72,40 @@ async def discover_starts(
     known: Mapping[int, datetime] | None = None,
     clock: Clock = SYSTEM,
     on_found: OnFound | None = None,
+    names: MutableMapping[int, str] | None = None,
 ) -> dict[int, datetime | None]:
     """What :func:`discover` finds, with each performance's start (the daemon's cadence and when
     a performance leaves the schedule). The search gives the start of what it finds; a table
     performance it does not list is read once (``known`` starts are not read again). A start that
     cannot be read is None: the daemon then treats the performance as imminent, never as over.
-    ``now`` defaults to ``clock``'s wall time."""
+    ``now`` defaults to ``clock``'s wall time. ``names``, when given, is told each production's
+    name the search or a read gives (what the status page shows instead of an id)."""
     known = known or {}
     starts: dict[int, datetime | None] = {pid: known.get(pid) for pid in tables.performances}
-    starts.update(await _search(settings, tessitura, now or clock.now(), on_found))
+    found = await _search(settings, tessitura, now or clock.now(), on_found)
+    for item in found:
+        starts[item.performance_id] = item.performance_date
+        name = _name(item.production_season, item.performance_description)
+        if names is not None and name:
+            names[item.performance_id] = name
     for pid in sorted(p for p, s in starts.items() if s is None):
         try:
-            starts[pid] = (await tessitura.performance(pid)).date
+            perf = await tessitura.performance(pid)
         except ConfigError:
             raise
         except BridgeError:
             starts[pid] = None
+            continue
+        starts[pid] = perf.date
+        name = _name(perf.production_season, perf.description)
+        if names is not None and name:
+            names[pid] = name
     return starts
+
+
+def _name(production: IdDescription | ProductionSeasonSummary | None, own: str | None) -> str:
+    """The production's name (``Macbeth``), else the performance's own description."""
+    return (production.description if production else None) or own or ""
 
 
 async def _search(
@@ -90,12 +113,12 @@ async def _search(
     tessitura: TessituraClient,
     now: datetime,
     on_found: OnFound | None = None,
-) -> dict[int, datetime]:
+) -> Sequence[PerformanceSearchResult]:
     """What Tessitura's performance search lists for the configured facilities or seasons within
-    the horizon, with each start; nothing when neither is configured."""
+    the horizon; nothing when neither is configured."""
     d = settings
     if not (d.facility_ids or d.season_ids):
-        return {}
+        return ()
     start, end = search_window(d, now)
     # dates, not instants: the client sends them without an offset, as venue-local days
     found = await tessitura.search_performances(
@@ -103,4 +126,4 @@ async def _search(
     )
     if on_found is not None:
         on_found(found)
-    return {p.performance_id: p.performance_date for p in found}
+    return found

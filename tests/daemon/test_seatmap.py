@@ -10,7 +10,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from bridge.daemon.seatmap import COLOURS, STATES, SeatDot, render_seatmap
+from bridge.daemon.seatmap import (
+    COLOURS,
+    STATES,
+    SeatDot,
+    channel_colour,
+    render_seatmap,
+    stage_side,
+)
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -139,3 +146,67 @@ def test_huge_and_equal_coordinates_still_fit() -> None:
     assert xs[0] < xs[1]
     (one,) = seats_of(render_seatmap([SeatDot("only", 5, 5)]))
     assert math.isfinite(float(one.get("cx")))
+
+
+def test_rows_sections_and_the_stage_are_labelled_on_the_front_rows_side() -> None:
+    seats = [
+        SeatDot(f"{s}-{r}-{n}", n, y, s, "free", row=r)
+        for s, rows, first in (("Orchestra", "AB", 1), ("Balcony", "AB", 10))
+        for y, r in enumerate(rows, start=first)
+        for n in (1, 2, 3)
+    ]
+    root = parse(render_seatmap(seats))
+    rows = [
+        (t.get("data-section"), t.text)
+        for t in root.iter(f"{SVG}text")
+        if t.get("class") == "row-label"
+    ]
+    assert sorted(rows) == [
+        ("Balcony", "A"),
+        ("Balcony", "B"),
+        ("Orchestra", "A"),
+        ("Orchestra", "B"),
+    ]
+    sections = [
+        g.get("data-section") for g in root.iter(f"{SVG}g") if g.get("class") == "section-label"
+    ]
+    assert sorted(sections) == ["Balcony", "Orchestra"]
+    assert stage_side(seats) == "top"  # the A rows sit above the middle: y grows downwards
+    (stage,) = [g for g in root.iter(f"{SVG}g") if g.get("class") == "stage"]
+    seat_ys = [float(c.get("cy")) for c in seats_of(render_seatmap(seats))]
+    assert float(stage.find(f"{SVG}rect").get("y")) < min(seat_ys)
+    flipped = [
+        SeatDot(d.label, d.x, -float(d.y or 0), d.section, d.state, row=d.row) for d in seats
+    ]
+    assert stage_side(flipped) == "bottom"
+    assert stage_side([SeatDot("X-1", 1, 1, "X", "free", row="X")]) is None
+
+
+def test_each_channel_has_its_table_colour_else_a_stable_one_and_a_legend_entry() -> None:
+    seats = [
+        SeatDot(
+            "A-1",
+            1,
+            1,
+            "S",
+            "channel",
+            channel="house",
+            channel_name="House seats",
+            channel_colour="#B03A2E",
+        ),
+        SeatDot("A-2", 2, 1, "S", "channel", channel="press"),
+        SeatDot("A-3", 3, 1, "S", "channel", channel="press"),
+        SeatDot("A-4", 4, 1, "S", "free"),
+    ]
+    svg = render_seatmap(seats)
+    fills = {c.get("data-label"): c.get("fill") for c in seats_of(svg)}
+    assert fills["A-1"] == "#b03a2e"
+    assert fills["A-2"] == fills["A-3"] == channel_colour("press") != fills["A-1"]
+    assert channel_colour("press") == channel_colour("press", "not a colour")
+    assert fills["A-4"] == COLOURS["free"]
+    legend = {
+        g.get("data-channel"): "".join(g.itertext())
+        for g in parse(svg).iter(f"{SVG}g")
+        if g.get("class") == "legend-item channel"
+    }
+    assert legend == {"house": "channel House seats (1)", "press": "channel press (2)"}

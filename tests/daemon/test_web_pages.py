@@ -155,7 +155,7 @@ def test_the_page_shows_each_unit_its_performances_and_the_refused_edit(
     assert 'data-unit="performance 201"' in html
     assert 'data-performance="201" data-outcome="conflicts"' in html
     assert 'data-performance="999" data-outcome="error"' in html  # in no unit: still shown
-    assert "Not scheduled by this daemon" in html
+    assert "not scheduled here" in html
     assert "seats-12.csv:4:1: not a valid row" in html
     assert "<code>[http]</code>" in html  # restart pending
     assert "&lt;b&gt;boom&lt;/b&gt;" in html and "<b>boom</b>" not in html

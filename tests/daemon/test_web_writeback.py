@@ -91,7 +91,7 @@ def test_the_overview_counts_each_performances_write_back_holds_in_one_read(
     store.ledger_reads = 0
     html = c.get("/").text
     assert "held in Tessitura" in html
-    assert '<td class="num writeback-holds">2</td>' in html
+    assert '<td data-th="held in Tessitura" class="num writeback-holds">2</td>' in html
     assert store.ledger_reads == 1
 
 

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from bridge.config import BridgeConfig, DiscoverySettings, load_config
-from bridge.reconcile.discovery import discover, search_window
+from bridge.reconcile.discovery import discover, discover_starts, search_window
 from bridge.sandbox import (
     TESSITURA_ASGI_BASE,
     TESSITURA_LOCATION,
@@ -89,6 +89,19 @@ async def test_tonights_late_show_west_of_utc_is_discovered(
     )
     assert LATE_SHOW not in {p.performance_id for p in old}
     assert {p.performance_id for p in old} < set(found)
+
+
+async def test_discovery_tells_each_performances_production_name(
+    tessitura: TessituraClient, tmp_path: Path
+) -> None:
+    """The page shows names: the search names what it finds, a read names a table performance
+    the search does not list (the symphony series, 101-108, is outside a 7-day horizon)."""
+    cfg = config(tmp_path, 'facility_ids = [47]\nhorizon_days = 7\ntime_zone = "Etc/GMT+8"')
+    names: dict[int, str] = {}
+    starts = await discover_starts(cfg.tables, cfg.discovery, tessitura, now=NOW, names=names)
+    assert names[LATE_SHOW] == "Gala Night"  # found by the search
+    assert names[108] == "2026/27 Symphony Series"  # read: day 94 is beyond the horizon
+    assert set(names) == {p for p, s in starts.items() if s is not None}
 
 
 async def test_without_a_time_zone_the_margin_still_finds_it(

@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 from collections.abc import Iterator
+from datetime import timedelta, timezone
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -127,9 +128,15 @@ def test_the_page_shows_every_unit_converged(daemon: tuple[Sandbox, str], page: 
         })""",
         arg=sorted(want),
     )
-    units = page.locator("section.unit").count()
+    units = page.locator("tr.unit").count()
     assert units >= 2  # a season together, the standalone performances each on their own
     assert page.locator("#config .badge").inner_text() == "loaded"
+    # the venue's terms: the production's name and its start in the venue's zone (-05:00)
+    gala = next(p for p in Sandbox().venue.performances if p.id == 201)
+    row = page.locator('tr.performance[data-performance="201"]')
+    assert row.locator(".show-name").inner_text() == gala.description
+    local = gala.start.astimezone(timezone(timedelta(hours=-5)))
+    assert row.locator(".when").inner_text() == local.strftime("%a %d %b %H:%M")
 
 
 def test_a_hold_placed_in_tessitura_shows_on_the_performance_page(
@@ -139,7 +146,8 @@ def test_a_hold_placed_in_tessitura_shows_on_the_performance_page(
     page.goto(f"{url}/?refresh=1")
     page.locator('tr.performance[data-performance="201"] a').click()
     page.wait_for_url(f"{url}/performances/201")
-    assert page.locator("h1").inner_text().startswith("Performance 201")
+    assert page.locator("h1 .show-name").inner_text() == "Gala Night"
+    assert "#201" in page.locator("#ids").inner_text()
     assert page.locator('[data-slot="seatmap"]').count() == 1
     label = "Orchestra-J-7"
     assert label not in page.locator("main").inner_text()
@@ -178,6 +186,77 @@ def test_the_seat_map_colours_held_sold_and_conflicting_seats(
     shot = os.environ.get("SEATBRIDGE_SCREENSHOT")  # the README's picture: docs/seatmap.png
     if shot:
         page.locator("#seatmap").screenshot(path=shot)
+
+
+def test_the_seat_map_labels_sections_rows_the_stage_and_each_channel(
+    daemon: tuple[Sandbox, str], page: Any
+) -> None:
+    box, url = daemon
+    page.goto(f"{url}/performances/201")
+    page.locator("svg.seatmap").wait_for()
+    sections = {s.description for s in box.venue.sections}
+    shown = set(
+        page.eval_on_selector_all("g.section-label", "gs => gs.map(g => g.dataset.section)")
+    )
+    assert shown == sections
+    rows = page.eval_on_selector_all(
+        'text.row-label[data-section="Orchestra"]', "ts => ts.map(t => t.textContent)"
+    )
+    assert rows[0] == "A" and "W" in rows
+    assert page.locator("g.stage text").text_content() == "STAGE"
+    stage_y = float(page.locator("g.stage rect").get_attribute("y") or "0")
+    front = page.locator('circle.seat[data-label="Orchestra-A-1"]')
+    assert stage_y < float(front.get_attribute("cy") or "0")  # the front row faces the stage
+    # each channel in its hold-code table colour (mappings/sample/hold-codes.csv), in the legend
+    house = page.locator('circle.seat[data-label="Orchestra-A-1"]')
+    assert house.get_attribute("data-channel") == "house"
+    assert house.evaluate("el => getComputedStyle(el).fill") == "rgb(176, 58, 46)"  # #B03A2E
+    assert "House seats" in (
+        page.locator('g.legend-item[data-channel="house"]').text_content() or ""
+    )
+
+
+def test_the_conflicts_table_names_the_hold_code(daemon: tuple[Sandbox, str], page: Any) -> None:
+    _, url = daemon
+    page.goto(f"{url}/performances/201")
+    cell = page.locator('#conflicts tr[data-label="Orchestra-A-2"] td.hold-codes')
+    assert "1 House Seats" in cell.inner_text()  # Tessitura's description of code 1
+    assert "channel house" in cell.inner_text()  # what the hold-code table maps it to
+
+
+def test_the_performance_page_fits_a_phone(daemon: tuple[Sandbox, str], browser: Any) -> None:
+    _, url = daemon
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        extra_http_headers={"Authorization": f"Bearer {TOKEN}"},
+    )
+    try:
+        pg = context.new_page()
+        for path in ("/", "/performances/201"):
+            pg.goto(url + path)
+            assert pg.evaluate("document.documentElement.scrollWidth") <= 390, path
+        box = pg.locator("svg.seatmap").bounding_box()
+        assert box is not None and box["width"] <= 390  # the map scales down
+    finally:
+        context.close()
+
+
+def test_the_performance_page_polls_its_json_with_the_last_etag(
+    daemon: tuple[Sandbox, str], page: Any
+) -> None:
+    _, url = daemon
+    polls: list[Any] = []
+    page.on("request", lambda r: polls.append(r) if ".json?seats=0" in r.url else None)
+    page.goto(f"{url}/performances/201?refresh=1")
+    page.locator("svg.seatmap").wait_for()
+    page.wait_for_function(  # three polls, a second apart
+        "() => performance.getEntriesByType('resource')"
+        ".filter(e => e.name.includes('.json?seats=0')).length >= 3"
+    )
+    assert "if-none-match" not in polls[0].headers
+    tags = [r.headers.get("if-none-match") for r in polls[1:3]]
+    assert all(t and t.startswith('"') for t in tags), tags
+    assert page.locator("svg.seatmap").count() == 1  # still there, patched or swapped
 
 
 def test_the_daemon_refuses_to_listen_beyond_loopback_without_a_token(tmp_path: Path) -> None:

@@ -1,0 +1,130 @@
+"""The page's JSON over real HTTP (loopback): an ETag on every answer, 304 without a body when the
+poller's If-None-Match names the data it has, the whole answer as soon as anything changed; and
+the performance page's digest, which moves only when more than the times it patches moved."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+
+from bridge.clock import ManualClock
+from bridge.daemon.metrics import BridgeMetrics
+from bridge.daemon.web import Readiness, build_app
+from bridge.sandbox.serve import serve_in_thread
+
+pytestmark = pytest.mark.loopback
+
+NOW = datetime(2026, 12, 8, 3, 0, tzinfo=UTC)
+TOKEN = "etag-test-token-0123456789abcdef"
+
+
+class Data:
+    """What the daemon would hand the app; the tests change it between requests."""
+
+    def __init__(self) -> None:
+        self.status: dict[str, Any] = {"role": "active", "units": {}, "performances": []}
+        self.detail: dict[str, Any] = {
+            "performance_id": 201,
+            "unit": "performance 201",
+            "status": {
+                "performance_id": 201,
+                "outcome": "converged",
+                "last_sync": "2026-12-08T02:59:00+00:00",
+                "next_run": {"at": "2026-12-08T03:00:04+00:00", "reason": "cadence"},
+            },
+            "conflicts": [],
+            "findings": [],
+            "pending_operations": [],
+            "history": [],
+            "seats": None,
+            "writeback": None,
+        }
+
+
+@pytest.fixture
+def served() -> Iterator[tuple[Data, httpx.Client]]:
+    data = Data()
+
+    def overview() -> Mapping[str, object]:
+        return data.status
+
+    def performance(pid: int) -> Mapping[str, object] | None:
+        return data.detail if pid == 201 else None
+
+    app = build_app(
+        lambda: Readiness(True, {}),
+        BridgeMetrics(clock=ManualClock(NOW)),
+        overview=overview,
+        performance=performance,
+        token=TOKEN,
+        clock=ManualClock(NOW),
+    )
+    with (
+        serve_in_thread(app) as base,
+        httpx.Client(
+            base_url=base, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=5
+        ) as client,
+    ):
+        yield data, client
+
+
+def test_the_status_json_is_not_sent_again_while_it_is_unchanged(
+    served: tuple[Data, httpx.Client],
+) -> None:
+    data, c = served
+    first = c.get("/status.json")
+    tag = first.headers["etag"]
+    assert first.status_code == 200 and tag.startswith('"') and first.json()["role"] == "active"
+    again = c.get("/status.json", headers={"If-None-Match": tag})
+    assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == tag
+    assert c.get("/status.json", headers={"If-None-Match": f'"other", W/{tag}'}).status_code == 304
+    data.status["role"] = "standby"
+    changed = c.get("/status.json", headers={"If-None-Match": tag})
+    assert changed.status_code == 200 and changed.json()["role"] == "standby"
+    assert changed.headers["etag"] != tag
+
+
+def test_a_performances_json_answers_304_and_an_unknown_one_404(
+    served: tuple[Data, httpx.Client],
+) -> None:
+    _, c = served
+    first = c.get("/performances/201.json?seats=0")
+    assert first.status_code == 200 and "seats" not in first.json()
+    tag = first.headers["etag"]
+    assert (
+        c.get("/performances/201.json?seats=0", headers={"If-None-Match": tag}).status_code == 304
+    )
+    whole = c.get("/performances/201.json", headers={"If-None-Match": tag})
+    assert whole.status_code == 200 and "seats" in whole.json()  # another body, another tag
+    missing = c.get("/performances/999.json", headers={"If-None-Match": tag})
+    assert missing.status_code == 404
+
+
+def test_the_token_comes_before_any_304(served: tuple[Data, httpx.Client]) -> None:
+    _, c = served
+    tag = c.get("/status.json").headers["etag"]
+    bare = httpx.get(str(c.base_url) + "/status.json", headers={"If-None-Match": tag})
+    assert bare.status_code == 401
+
+
+def test_the_page_digest_moves_only_beyond_the_times_the_page_patches(
+    served: tuple[Data, httpx.Client],
+) -> None:
+    data, c = served
+
+    def digest() -> str:
+        return str(c.get("/performances/201.json?seats=0").json()["page_digest"])
+
+    before = digest()
+    data.detail["status"]["next_run"] = {"at": "2026-12-08T03:00:08+00:00", "reason": "cadence"}
+    data.detail["status"]["last_sync"] = "2026-12-08T03:00:04+00:00"
+    assert digest() == before  # the poller patches these in place: no page fetched again
+    data.detail["conflicts"] = [{"kind": "sold_while_held", "label": "Orchestra-A-2"}]
+    assert digest() != before  # a new conflict: the page is fetched again
+    after = digest()
+    data.detail["status"]["outcome"] = "conflicts"
+    assert digest() != after
