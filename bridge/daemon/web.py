@@ -161,6 +161,8 @@ def build_app(
             return _json({"error": str(exc)}, 503)
         if got is None:
             return PlainTextResponse("no status here", status_code=404)
+        if request.query_params.get("poll") == "1":  # the index page's poller
+            return _json(index_poll(got, readiness().ready)[1], request=request)
         return _json(dict(got), request=request)
 
     async def index(request: Request) -> Response:
@@ -170,16 +172,14 @@ def build_app(
             return PlainTextResponse(str(exc), status_code=503)
         if got is None:
             return PlainTextResponse("no status here", status_code=404)
-        rows = rows_of(got)
-        counts = counts_of(rows)
+        view, poll = index_poll(got, readiness().ready)
         return _page(
             request,
             "index.html",
             data=got,
             units=units_of(got),
-            rows=rows,
-            counts=counts,
-            health=health_of(str(got.get("role", "")), readiness().ready, counts),
+            page_digest=poll["page_digest"],
+            **view,
             zone=_zone(got.get("time_zone")),
             request_state=request.query_params.get("state", ""),
             request_q=request.query_params.get("q", ""),
@@ -194,8 +194,8 @@ def build_app(
         if got is None:
             return _json({"error": "no such performance"}, 404)
         body = got[0]
-        if request.query_params.get("seats") == "0":  # the page's poller: the map's digest only
-            body = {k: v for k, v in body.items() if k != "seats"}
+        if request.query_params.get("poll") == "1":  # the page's poller: what it patches
+            body = {k: body.get(k) for k in ("performance_id", "status", "page_digest")}
         return _json(body, request=request)
 
     async def performance_html(request: Request) -> Response:
@@ -416,6 +416,48 @@ def page_digest(detail: Mapping[str, object]) -> str:
     )
     rest = {k: v for k, v in detail.items() if k not in ("status", "seats", "page_digest")}
     return _digest({"status": kept, **rest})
+
+
+def index_poll(data: Mapping[str, object], ready: bool) -> tuple[dict[str, Any], dict[str, object]]:
+    """The index page's rows, counts and health; and what its poller gets: the times it patches
+    in place (each row's and unit's) and a digest of the rest, which moves when the page must be
+    fetched again (a state, a name, a count, a happening, the config, the role's health)."""
+    rows = rows_of(data)
+    counts = counts_of(rows)
+    health = health_of(str(data.get("role", "")), ready, counts)
+    units = {
+        str(k): dict(u) for k, u in _mapping_of(data.get("units")).items() if isinstance(u, Mapping)
+    }
+    unit_times = ("next_run", "last_success", "reason")
+    times = {
+        "rows": {
+            str(r["performance_id"]): {
+                "last_success": r.get("last_success"),
+                "last_sync": r.get("last_sync"),
+                "next_run": _mapping_of(r.get("next_run")).get("at"),
+            }
+            for r in rows
+        },
+        "units": {k: {t: u.get(t) for t in unit_times} for k, u in units.items()},
+        "last_discovery": data.get("last_discovery"),
+    }
+    rest = {
+        k: v
+        for k, v in data.items()
+        if k not in ("performances", "units", "shows", "last_discovery")
+    }
+    kept = {
+        "rows": [{k: v for k, v in r.items() if k not in PATCHED} for r in rows],
+        "units": {k: {t: v for t, v in u.items() if t not in unit_times} for k, u in units.items()},
+        "health": health,
+        **rest,
+    }
+    view = {"rows": rows, "counts": counts, "health": health}
+    return view, {"page_digest": _digest(kept), **times}
+
+
+def _mapping_of(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
 
 
 def _digest(value: object) -> str:

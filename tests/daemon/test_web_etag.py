@@ -92,12 +92,11 @@ def test_a_performances_json_answers_304_and_an_unknown_one_404(
     served: tuple[Data, httpx.Client],
 ) -> None:
     _, c = served
-    first = c.get("/performances/201.json?seats=0")
-    assert first.status_code == 200 and "seats" not in first.json()
+    first = c.get("/performances/201.json?poll=1")
+    assert first.status_code == 200
+    assert set(first.json()) == {"performance_id", "status", "page_digest"}
     tag = first.headers["etag"]
-    assert (
-        c.get("/performances/201.json?seats=0", headers={"If-None-Match": tag}).status_code == 304
-    )
+    assert c.get("/performances/201.json?poll=1", headers={"If-None-Match": tag}).status_code == 304
     whole = c.get("/performances/201.json", headers={"If-None-Match": tag})
     assert whole.status_code == 200 and "seats" in whole.json()  # another body, another tag
     missing = c.get("/performances/999.json", headers={"If-None-Match": tag})
@@ -117,7 +116,7 @@ def test_the_page_digest_moves_only_beyond_the_times_the_page_patches(
     data, c = served
 
     def digest() -> str:
-        return str(c.get("/performances/201.json?seats=0").json()["page_digest"])
+        return str(c.get("/performances/201.json?poll=1").json()["page_digest"])
 
     before = digest()
     data.detail["status"]["next_run"] = {"at": "2026-12-08T03:00:08+00:00", "reason": "cadence"}
@@ -128,3 +127,28 @@ def test_the_page_digest_moves_only_beyond_the_times_the_page_patches(
     after = digest()
     data.detail["status"]["outcome"] = "conflicts"
     assert digest() != after
+
+
+def test_the_index_poll_digest_moves_only_beyond_the_times_it_patches(
+    served: tuple[Data, httpx.Client],
+) -> None:
+    data, c = served
+    data.status["units"] = {"performance 201": {"performances": [201], "next_run": "a"}}
+    data.status["performances"] = [dict(data.detail["status"])]
+
+    def poll() -> dict[str, Any]:
+        got = c.get("/status.json?poll=1").json()
+        assert isinstance(got, dict)
+        return got
+
+    before = poll()
+    assert before["rows"]["201"]["next_run"] == "2026-12-08T03:00:04+00:00"
+    row = data.status["performances"][0]
+    row["next_run"] = {"at": "2026-12-08T03:00:08+00:00", "reason": "cadence"}
+    data.status["units"]["performance 201"]["next_run"] = "2026-12-08T03:00:08+00:00"
+    after = poll()
+    assert after["page_digest"] == before["page_digest"]  # patched in place
+    assert after["rows"]["201"]["next_run"] == "2026-12-08T03:00:08+00:00"
+    assert after["units"]["performance 201"]["next_run"] == "2026-12-08T03:00:08+00:00"
+    row["outcome"] = "error"
+    assert poll()["page_digest"] != before["page_digest"]  # a new state: the page again

@@ -137,6 +137,13 @@ def test_the_page_shows_every_unit_converged(daemon: tuple[Sandbox, str], page: 
     assert row.locator(".show-name").inner_text() == gala.description
     local = gala.start.astimezone(timezone(timedelta(hours=-5)))
     assert row.locator(".when").inner_text() == local.strftime("%a %d %b %H:%M")
+    shots = os.environ.get("SEATBRIDGE_PAGE_SHOTS")
+    if shots:
+        page.set_viewport_size({"width": 1280, "height": 900})
+        page.screenshot(path=f"{shots}/index-1280.png", full_page=True)
+        page.goto(f"{url}/performances/201")
+        page.locator("svg.seatmap").wait_for()
+        page.screenshot(path=f"{shots}/performance-1280.png", full_page=True)
 
 
 def test_a_hold_placed_in_tessitura_shows_on_the_performance_page(
@@ -235,6 +242,10 @@ def test_the_performance_page_fits_a_phone(daemon: tuple[Sandbox, str], browser:
         for path in ("/", "/performances/201"):
             pg.goto(url + path)
             assert pg.evaluate("document.documentElement.scrollWidth") <= 390, path
+            shots = os.environ.get("SEATBRIDGE_PAGE_SHOTS")  # a folder: the closing note's
+            if shots:
+                name = "index" if path == "/" else "performance"
+                pg.screenshot(path=f"{shots}/{name}-390.png", full_page=True)
         box = pg.locator("svg.seatmap").bounding_box()
         assert box is not None and box["width"] <= 390  # the map scales down
     finally:
@@ -246,12 +257,12 @@ def test_the_performance_page_polls_its_json_with_the_last_etag(
 ) -> None:
     _, url = daemon
     polls: list[Any] = []
-    page.on("request", lambda r: polls.append(r) if ".json?seats=0" in r.url else None)
+    page.on("request", lambda r: polls.append(r) if ".json?poll=1" in r.url else None)
     page.goto(f"{url}/performances/201?refresh=1")
     page.locator("svg.seatmap").wait_for()
     page.wait_for_function(  # three polls, a second apart
         "() => performance.getEntriesByType('resource')"
-        ".filter(e => e.name.includes('.json?seats=0')).length >= 3"
+        ".filter(e => e.name.includes('.json?poll=1')).length >= 3"
     )
     assert "if-none-match" not in polls[0].headers
     tags = [r.headers.get("if-none-match") for r in polls[1:3]]
