@@ -133,8 +133,12 @@ def render_seatmap(seats: Iterable[SeatDot], *, width: float = WIDTH, title: str
 
     parts: list[str] = []
     # the legend: one row of swatches, wrapping; a state's, then each channel's (when named)
-    legend_items = [s for s in STATES if counts[s]] or ["unknown"]
     channels = _channels(dots)
+    named = sum(n for _, _, n in channels.values())
+    # a channel's own entries replace the state's when they cover every seat in a channel
+    legend_items = [
+        s for s in STATES if counts[s] and not (s == SeatState.CHANNEL and named == counts[s])
+    ] or ["unknown"]
     per_row = max(1, int(inner // _LEGEND_COLUMN))
     entries = [(f'data-state="{s}"', _paint(s), f"{LEGEND[s]} ({counts[s]})") for s in legend_items]
     entries += [

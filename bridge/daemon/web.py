@@ -8,10 +8,16 @@ set. Routes:
                   with the reason when ``liveness`` says the daemon's loop is stuck
 ``GET /readyz``   200 ``{"ready": true, "checks": {...}}``, else 503 with the same body
 ``GET /metrics``  the Prometheus exposition of :class:`~bridge.daemon.metrics.BridgeMetrics`
-``GET /``         the status page (HTML, refreshes itself): every unit with its performances
+``GET /``         the status page (HTML, updates itself): every performance by name and local
+                  start, a summary bar, the activity feed, the units
 ``GET /status.json`` (and ``/status``)  the same data as JSON; 404 when none was given
 ``GET /performances/{id}`` (HTML) and ``/performances/{id}.json``: one performance's status,
                   conflicts, pending operations, recent runs and (when given) its seat map
+
+The JSON routes carry an ``ETag`` (a hash of the body) and answer 304 to an ``If-None-Match``
+naming it; with ``?poll=1`` they answer the page's poller only the times it patches in place and
+a digest of the rest (:func:`index_poll`, :func:`page_digest`): a page is downloaded again only
+when more than its times changed.
 
 Every route is GET (and HEAD) only: the server changes nothing. With a ``token``, every route
 but ``/healthz`` needs ``Authorization: Bearer <token>`` (compared in constant time; 401

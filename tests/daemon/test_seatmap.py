@@ -210,3 +210,7 @@ def test_each_channel_has_its_table_colour_else_a_stable_one_and_a_legend_entry(
         if g.get("class") == "legend-item channel"
     }
     assert legend == {"house": "channel House seats (1)", "press": "channel press (2)"}
+    states = [
+        g.get("data-state") for g in parse(svg).iter(f"{SVG}g") if g.get("class") == "legend-item"
+    ]
+    assert states == ["free"]  # the channels' own entries stand for "in a bridge channel"
