@@ -91,12 +91,15 @@ def _measure(browser: Any, url: str, seconds: float) -> tuple[int, int, int]:
     page = context.new_page()
     cdp = context.new_cdp_session(page)
     cdp.send("Network.enable")
-    sizes: dict[str, float] = {}
+    sizes: dict[str, float] = {}  # bytes on the wire when the response finished loading
+    heads: dict[str, float] = {}  # bytes when its headers came (a 304 may never "finish")
     statuses: dict[str, int] = {}
-    cdp.on(
-        "Network.responseReceived",
-        lambda e: statuses.__setitem__(e["requestId"], e["response"]["status"]),
-    )
+
+    def received(e: dict[str, Any]) -> None:
+        statuses[e["requestId"]] = e["response"]["status"]
+        heads[e["requestId"]] = e["response"].get("encodedDataLength", 0)
+
+    cdp.on("Network.responseReceived", received)
     cdp.on(
         "Network.loadingFinished",
         lambda e: sizes.__setitem__(e["requestId"], e["encodedDataLength"]),
@@ -104,7 +107,8 @@ def _measure(browser: Any, url: str, seconds: float) -> tuple[int, int, int]:
     page.goto(url)
     page.wait_for_timeout(seconds * 1000)
     context.close()
-    return int(sum(sizes.values())), len(sizes), sum(1 for s in statuses.values() if s == 304)
+    total = sum(sizes.get(r, heads[r]) for r in statuses)
+    return int(total), len(statuses), sum(1 for s in statuses.values() if s == 304)
 
 
 if __name__ == "__main__":

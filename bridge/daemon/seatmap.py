@@ -339,7 +339,7 @@ def _circle(d: SeatDot, cx: float, cy: float, r: float, *, unplaced: bool = Fals
     state = d.drawn_state
     hover = d.title or d.label
     cls = "seat unplaced" if unplaced else "seat"
-    paint = _paint(state) if d.fill == COLOURS[state] else f'fill="{d.fill}"'
+    paint = _paint(state, r) if d.fill == COLOURS[state] else f'fill="{d.fill}"'
     channel = f' data-channel="{_attr(d.channel)}"' if d.channel else ""
     return (
         f'<circle class="{cls}" cx="{_n(cx)}" cy="{_n(cy)}" r="{_n(r)}" {paint} '
@@ -348,8 +348,15 @@ def _circle(d: SeatDot, cx: float, cy: float, r: float, *, unplaced: bool = Fals
     )
 
 
-def _paint(state: str) -> str:
-    stroke = {"unknown": ' stroke="#555" stroke-dasharray="2 1"', "conflict": ' stroke="#7f0000"'}
+def _paint(state: str, r: float = 7.0) -> str:
+    """A state's fill, and the strokes that tell states apart beyond colour: unknown dashed,
+    conflict dark red, a bridge status ringed (a channel's colour from the venue's table may
+    be close to the status colour)."""
+    stroke = {
+        "unknown": ' stroke="#555" stroke-dasharray="2 1"',
+        "conflict": ' stroke="#7f0000"',
+        "status": f' stroke="#ffffff" stroke-width="{_n(max(1.0, r * 0.45))}"',
+    }
     return f'fill="{COLOURS[state]}"{stroke.get(state, "")}'
 
 
