@@ -36,7 +36,7 @@ from bridge.core.outcome import Ending, ErrorKind, Requeue, RunReport
 from bridge.daemon import notes
 from bridge.daemon.health import STORE_TIMEOUT_S, in_thread
 from bridge.daemon.membership import Handover, Membership, Renewal, Role
-from bridge.daemon.metrics import BridgeMetrics
+from bridge.daemon.metrics import BridgeMetrics, unit_kind
 from bridge.daemon.reload import ConfigWatcher, restart_needed
 from bridge.daemon.schedule import Backoff, failures_after, jobs_for, next_run, owner_of
 from bridge.daemon.scheduler import SteadyScheduler
@@ -370,6 +370,7 @@ class Daemon:
     def _set_role(self, store: StateStore, role: Role) -> None:
         self.membership.set_role(store, role, self.listen)
         self.metrics.role(role is Role.ACTIVE)
+        self.metrics.membership(self.membership)
 
     async def _become_active(self, store: StateStore) -> bool:
         """Take the writer lease, waiting as a standby while another live daemon has it."""
@@ -418,6 +419,7 @@ class Daemon:
         if not await self._store_answers(rt.store):
             return
         renewal = self.membership.renew_writer_role(rt.store, self.cfg.daemon.writer_lease_ttl_s)
+        self.metrics.membership(self.membership)  # a lost role runs no unit
         if renewal is Renewal.LOST:
             log.error("lost the writer role to another daemon: stopping, to come back as standby")
             self.stop.set()
@@ -433,8 +435,7 @@ class Daemon:
     def _handover(self, change: Handover) -> None:
         """Run units just taken at once (or once a dead instance's requests are surely over)."""
         m = self.membership
-        if m.shared:
-            self.metrics.ownership(len(m.owned), len(m.live))
+        self.metrics.membership(m)  # on an SQLite store too: the active daemon runs every unit
         if not change:
             return
         for key, delay in change.gained.items():
@@ -587,10 +588,12 @@ class Daemon:
     async def _reconcile(self, reconciler: Reconciler, unit: UnitState) -> tuple[Requeue, Ending]:
         ids = list(unit.job.performance_ids)
         timeout = self.cfg.daemon.run_timeout_s
+        kind = unit_kind(ids, self.cfg.tables)
         with structlog.contextvars.bound_contextvars(unit_key=unit.job.key):
             try:
-                async with asyncio.timeout(timeout):
-                    report = await reconciler.reconcile(ids, apply=True)
+                with self.metrics.timing(kind):  # a timeout counts, with its duration
+                    async with asyncio.timeout(timeout):
+                        report = await reconciler.reconcile(ids, apply=True)
             except TimeoutError:
                 log.error("run timed out and was cancelled", timeout_s=timeout)
                 self.metrics.unit_reconciled(Ending.TIMEOUT.value)
@@ -604,6 +607,7 @@ class Daemon:
                 unit.last_error = str(exc)
                 return Requeue(ErrorKind.TERMINAL, None, str(exc)), Ending.ERROR
         self._count(report)
+        self.metrics.unit_ended(kind, report.ending)
         # the worst of the units' errors (a unit leased elsewhere is not an error: see requeue)
         errors = [e for u in report.units if not u.leased_elsewhere for e in u.all_errors]
         requeue = Requeue.of(errors)
