@@ -4,6 +4,7 @@ change, one resolution; retries that never hold anything up; no URL in any log l
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import threading
 from collections import deque
@@ -259,7 +260,7 @@ async def test_a_hanging_webhook_is_given_up_on_and_holds_up_no_other(
     hangs = serve("hang", "hang")
     fine = serve()
     with structlog.testing.capture_logs() as logs:
-        async with notifier(hook(hangs, "stuck"), hook(fine, "ok"), attempts=2, timeout_s=0.3) as n:
+        async with notifier(hook(hangs, "stuck"), hook(fine, "ok"), attempts=2, timeout_s=0.4) as n:
             n.alert(conflict())  # returns at once: the sink never waits for a webhook
             await asyncio.to_thread(fine.got.wait, 5)
             # the other webhook had its POST while the stuck one still waits for its answer
@@ -312,6 +313,19 @@ async def test_an_alert_from_another_thread_is_sent(serve: Serve) -> None:
         await asyncio.to_thread(n.alert, conflict())
         await n.flush()
     assert [b["key"] for b in rx.bodies] == ["conflict:201:A-1"]
+
+
+async def test_run_delivers_until_cancelled(serve: Serve) -> None:
+    rx = serve()
+    n = notifier(hook(rx))
+    task = asyncio.create_task(n.run())
+    await asyncio.sleep(0)  # one step: run() has started its workers
+    n.alert(conflict())
+    await n.flush()
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    assert [b["state"] for b in rx.bodies] == ["firing"]
 
 
 async def test_without_webhooks_alerts_cost_nothing() -> None:
