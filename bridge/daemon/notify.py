@@ -3,7 +3,8 @@
 
 :meth:`Notifications.alert` is the sink the daemon's activity feeds: it never waits. It decides
 at once whether the alert is news (a condition not firing yet, a firing one whose ``signature``
-changed, the resolution of one that was sent) and puts it on each matching webhook's queue
+changed, the resolution of one that was queued: even one given up on, so that no receiver is
+left holding a condition that ended) and puts it on each matching webhook's queue
 (bounded: past ``queue_size`` the oldest is dropped, with a warning). One worker per webhook
 sends them in order, so a webhook that hangs or fails delays only itself, never a unit's run nor
 another webhook. A 5xx, a 429 or a network error is tried again (``attempts``, backing off from
