@@ -285,6 +285,15 @@ class BridgeMetrics:
         PlatformCollector(registry=r)
         GCCollector(registry=r)
         self._clock = clock
+        # notifications (bridge.daemon.notify): one per webhook and alert, by how it ended
+        self._notifications = Counter(
+            "seatbridge_notifications",
+            "Webhook notifications by result (sent, failed: given up on, dropped: queue full).",
+            ["result"],
+            registry=r,
+        )
+        for result in ("sent", "failed", "dropped"):
+            self._notifications.labels(result)
         self._since_sync = _SinceLastSync(clock.now)
         r.register(self._since_sync)
         self._endpoints: dict[str, set[str]] = {}
@@ -442,6 +451,10 @@ class BridgeMetrics:
             if not u.all_errors and not u.leased_elsewhere:
                 for pid in u.performance_ids:
                     self.synced(pid, now)
+
+    def notification(self, result: str) -> None:
+        """A webhook notification ended in ``result``: sent, failed or dropped."""
+        self._notifications.labels(result).inc()
 
     # -- exposition ----------------------------------------------------------------------------
 

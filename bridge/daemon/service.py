@@ -37,6 +37,7 @@ from bridge.daemon import notes
 from bridge.daemon.health import STORE_TIMEOUT_S, in_thread
 from bridge.daemon.membership import Handover, Membership, Renewal, Role
 from bridge.daemon.metrics import BridgeMetrics, unit_kind
+from bridge.daemon.notify import FLUSH_S, Notifications
 from bridge.daemon.reload import ConfigWatcher, restart_needed
 from bridge.daemon.schedule import Backoff, failures_after, jobs_for, next_run, owner_of
 from bridge.daemon.scheduler import SteadyScheduler
@@ -105,6 +106,11 @@ class Daemon:
         )
         self.view = StatusView(cfg, self.state, self.membership, clock=clock)
         self.metrics = BridgeMetrics(clock=clock)
+        #: the webhooks' notifier: ``self.notifications.alert`` is the activity's alert sink;
+        #: ``[notify]`` webhooks take effect at restart (bridge.daemon.reload.RESTART_ONLY)
+        self.notifications = Notifications.from_config(
+            cfg, instance=self.membership.holder, clock=clock, count=self.metrics.notification
+        )
         self.watcher = ConfigWatcher(config_path, cfg)
         self.stop = asyncio.Event()
         self.hard_stop = asyncio.Event()
@@ -169,6 +175,7 @@ class Daemon:
             asyncio.ensure_future(self._keep_watchdog()),
             asyncio.ensure_future(self._watch_clock()),
         ]
+        self.notifications.start()
         try:
             await http.start()
             host = self.cfg.http.listen.rsplit(":", 1)[0]
@@ -182,6 +189,8 @@ class Daemon:
             for task in beside:
                 task.cancel()
             await asyncio.gather(*beside, return_exceptions=True)
+            # queued notifications get a few seconds to go out, none after a second signal
+            await self.notifications.aclose(flush_s=0 if self.hard_stop.is_set() else FLUSH_S)
             unobserve()
             beat.cancel()
             await http.stop()
