@@ -87,7 +87,7 @@ def op_happening(
     pid = op.performance_id if op.kind.is_tessitura else performance_id
     if op.kind in (OpKind.CREATE_CHANNEL, OpKind.UPDATE_CHANNEL):
         verb = "created" if op.kind is OpKind.CREATE_CHANNEL else "updated"
-        what = f"{verb} channel {op.target}"
+        what = f"{verb} channel {op.target}" + (f" with {_seats(n)}" if n else "")
     else:
         before, after = _OP_WORDS[op.kind]
         what = f"{before} {_seats(n)} {after.format(target=op.target)}"

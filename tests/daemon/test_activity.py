@@ -4,6 +4,7 @@ the alerts a notifier gets (see bridge.daemon.activity)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ import structlog
 from prometheus_client.parser import text_string_to_metric_families
 
 from bridge.clock import ManualClock
+from bridge.config.loading import load_config
 from bridge.config.settings import NotifySettings
 from bridge.core.applied import ApplyOutcome, OpResult
 from bridge.core.findings import Finding, FindingKind
@@ -20,8 +22,10 @@ from bridge.core.plan_model import Operation, OpKind, Plan
 from bridge.daemon.activity import Activity
 from bridge.daemon.metrics import BridgeMetrics
 from bridge.daemon.reload import Reload, ReloadResult
+from bridge.daemon.service import Daemon
 from bridge.daemon.state import DaemonState
 from bridge.http import Exchange
+from bridge.testing.sandbox import sandbox_config
 
 T0 = datetime(2026, 5, 1, 18, 0, tzinfo=UTC)
 UNIT = "perf-201"
@@ -290,3 +294,13 @@ def test_a_sink_that_raises_never_breaks_the_run(world: World) -> None:
     logs = run(world, report(CONFLICT))
     assert [x["log_level"] for x in logs] == ["error", "warning"]
     assert world.activity.open_findings(UNIT) == [CONFLICT]
+
+
+def test_the_daemons_alert_sink_is_where_alerts_leave(tmp_path: Path) -> None:
+    config = sandbox_config(tmp_path, "http://127.0.0.1:9", "http://127.0.0.1:9")
+    daemon = Daemon(config, load_config(config), clock=ManualClock(T0))
+    got: list[Alert] = []
+    daemon.alert_sink = got.append  # what the integrator does with the notifier
+    daemon.activity.after_run(UNIT, report(CONFLICT), failures=0, ending=Ending.CONFLICTS)
+    assert [(a.kind, a.firing) for a in got] == [(AlertKind.CONFLICT, True)]
+    assert [h.topic for h in daemon.state.activity] == [Topic.FINDING_OPENED]
