@@ -697,9 +697,6 @@ class Daemon:
         self.view.forget_seat_facts(unit.job.performance_ids)
         unit.last_ending = ending.value
         unit.failures = failures_after(unit.failures, requeue)
-        self.activity.after_run(
-            key, report, failures=unit.failures, ending=ending, reason=requeue.reason
-        )
         nxt = next_run(
             requeue, unit.failures, unit.job.every_s, self.backoff, self.rng, near=unit.job.near
         )
@@ -715,6 +712,10 @@ class Daemon:
                 reason=nxt.reason,
             )
         self._note_next_runs()
+        # last: the unit is rescheduled whatever telling it does
+        self.activity.after_run(
+            key, report, failures=unit.failures, ending=ending, reason=requeue.reason
+        )
 
     def _note_next_runs(self) -> None:
         rt = self._rt
