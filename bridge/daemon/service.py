@@ -32,8 +32,10 @@ from apscheduler.jobstores.base import JobLookupError
 
 from bridge.clock import SYSTEM, Clock, StepWatch, Timeline
 from bridge.config import BridgeConfig
+from bridge.core.happenings import Alert
 from bridge.core.outcome import Ending, ErrorKind, Requeue, RunReport
 from bridge.daemon import notes
+from bridge.daemon.activity import Activity
 from bridge.daemon.health import STORE_TIMEOUT_S, in_thread
 from bridge.daemon.membership import Handover, Membership, Renewal, Role
 from bridge.daemon.metrics import BridgeMetrics, unit_kind
@@ -106,10 +108,19 @@ class Daemon:
         )
         self.view = StatusView(cfg, self.state, self.membership, clock=clock)
         self.metrics = BridgeMetrics(clock=clock)
-        #: the webhooks' notifier: ``self.notifications.alert`` is the activity's alert sink;
-        #: ``[notify]`` webhooks take effect at restart (bridge.daemon.reload.RESTART_ONLY)
+        #: the webhooks' notifier; ``[notify]`` webhooks take effect at restart
+        #: (bridge.daemon.reload.RESTART_ONLY)
         self.notifications = Notifications.from_config(
             cfg, instance=self.membership.holder, clock=clock, count=self.metrics.notification
+        )
+        #: where alerts go: the webhooks' notifier (it queues and returns at once)
+        self.alert_sink: Callable[[Alert], None] = self.notifications.alert
+        self.activity = Activity(
+            self.state,
+            self.metrics,
+            error_after=lambda: self.cfg.notify.error_after_cadences,
+            alert=self._alert,
+            clock=clock,
         )
         self.watcher = ConfigWatcher(config_path, cfg)
         self.stop = asyncio.Event()
@@ -274,6 +285,7 @@ class Daemon:
             if not self.state.store_gone:  # a gone store: nothing there is ours to release
                 m.release(rt.store)
             self.metrics.role(False)
+            self.activity.role("stopped")
         return 0 if not (m.lost_role or self.state.store_gone) else 1
 
     def _housekeeping(self, job: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
@@ -376,10 +388,11 @@ class Daemon:
 
     # -- the role (see bridge.daemon.membership) --------------------------------------------------
 
-    def _set_role(self, store: StateStore, role: Role) -> None:
+    def _set_role(self, store: StateStore, role: Role, detail: str = "") -> None:
         self.membership.set_role(store, role, self.listen)
         self.metrics.role(role is Role.ACTIVE)
         self.metrics.membership(self.membership)
+        self.activity.role(role.value, detail)
 
     async def _become_active(self, store: StateStore) -> bool:
         """Take the writer lease, waiting as a standby while another live daemon has it."""
@@ -394,8 +407,7 @@ class Daemon:
                 log.error("another daemon is active on this store", holder=other)
                 return False
             if not announced:
-                log.info("standing by: another daemon is active on this store", holder=other)
-                self._set_role(store, Role.STANDBY)
+                self._set_role(store, Role.STANDBY, f"holder {other}")
                 self.notifier.ready("standing by: another daemon is active on this store")
                 announced = True
             await self._sleep_unless_stopped(ttl / 3)
@@ -430,7 +442,7 @@ class Daemon:
         renewal = self.membership.renew_writer_role(rt.store, self.cfg.daemon.writer_lease_ttl_s)
         self.metrics.membership(self.membership)  # a lost role runs no unit
         if renewal is Renewal.LOST:
-            log.error("lost the writer role to another daemon: stopping, to come back as standby")
+            self.activity.role("lost")
             self.stop.set()
 
     async def _keep_membership(self) -> None:
@@ -447,6 +459,8 @@ class Daemon:
         self.metrics.membership(m)  # on an SQLite store too: the active daemon runs every unit
         if not change:
             return
+        for key in change.lost:  # its new owner tells of what it finds there from now on
+            self.activity.forget_unit(key, resolve=False)
         for key, delay in change.gained.items():
             self._reschedule(key, delay)
         self._note_next_runs()
@@ -531,6 +545,7 @@ class Daemon:
                 log.debug("the unit's job was already gone", unit=key)
             for pid in self.state.units.pop(key).job.performance_ids:
                 self.metrics.forget(pid)
+            self.activity.forget_unit(key)
         for key, job in wanted.items():
             unit = self.state.units.get(key)
             if unit is None:
@@ -582,10 +597,10 @@ class Daemon:
                     return
                 self.metrics.units_in_flight(+1)
                 try:
-                    requeue, ending = await self._reconcile(reconciler, unit)
+                    requeue, ending, report = await self._reconcile(reconciler, unit)
                 finally:
                     self.metrics.units_in_flight(-1)
-            self._after_run(key, unit, requeue, ending)
+            self._after_run(key, unit, requeue, ending, report)
         except asyncio.CancelledError:
             if not self.stop.is_set():
                 raise
@@ -594,7 +609,9 @@ class Daemon:
         finally:
             self._in_flight.discard(task)
 
-    async def _reconcile(self, reconciler: Reconciler, unit: UnitState) -> tuple[Requeue, Ending]:
+    async def _reconcile(
+        self, reconciler: Reconciler, unit: UnitState
+    ) -> tuple[Requeue, Ending, RunReport | None]:
         ids = list(unit.job.performance_ids)
         timeout = self.cfg.daemon.run_timeout_s
         kind = unit_kind(ids, self.cfg.tables)
@@ -609,12 +626,12 @@ class Daemon:
                 reason = f"run timed out after {timeout:g} s"
                 unit.last_error = reason
                 await self._record_timeout(ids, reason)
-                return Requeue(ErrorKind.RETRYABLE, None, reason), Ending.TIMEOUT
+                return Requeue(ErrorKind.RETRYABLE, None, reason), Ending.TIMEOUT, None
             except ConfigError as exc:  # credentials: nothing else can succeed either
                 log.error("run refused by configuration", error=str(exc))
                 self.metrics.unit_reconciled(Ending.ERROR.value)
                 unit.last_error = str(exc)
-                return Requeue(ErrorKind.TERMINAL, None, str(exc)), Ending.ERROR
+                return Requeue(ErrorKind.TERMINAL, None, str(exc)), Ending.ERROR, None
         self._count(report)
         self.metrics.unit_ended(kind, report.ending)
         # the worst of the units' errors (a unit leased elsewhere is not an error: see requeue)
@@ -623,7 +640,7 @@ class Daemon:
         unit.last_error = requeue.reason
         if requeue.kind is None:  # a run that failed did not do its job: readiness says so
             self.state.last_run_done_mono = self.clock.monotonic()
-        return requeue, report.ending
+        return requeue, report.ending, report
 
     async def _record_timeout(self, performance_ids: list[int], reason: str) -> None:
         """A run cancelled by its timeout recorded nothing: say ``error`` with the reason for
@@ -684,7 +701,14 @@ class Daemon:
         except Exception as exc:  # a gauge: the next run sets it
             log.warning("could not read the write-back ledger", error=str(exc))
 
-    def _after_run(self, key: str, unit: UnitState, requeue: Requeue, ending: Ending) -> None:
+    def _after_run(
+        self,
+        key: str,
+        unit: UnitState,
+        requeue: Requeue,
+        ending: Ending,
+        report: RunReport | None = None,
+    ) -> None:
         self.view.forget_seat_facts(unit.job.performance_ids)
         unit.last_ending = ending.value
         unit.failures = failures_after(unit.failures, requeue)
@@ -703,6 +727,10 @@ class Daemon:
                 reason=nxt.reason,
             )
         self._note_next_runs()
+        # last: the unit is rescheduled whatever telling it does
+        self.activity.after_run(
+            key, report, failures=unit.failures, ending=ending, reason=requeue.reason
+        )
 
     def _note_next_runs(self) -> None:
         rt = self._rt
@@ -728,13 +756,11 @@ class Daemon:
         if reload is None:
             return
         self.metrics.config_reload(reload.result)
+        self.activity.config(reload)  # the log line: applied, refused, fixed
         rt = self._rt
         if reload.result == "refused":
             self.state.config_ok = False
             self.state.config_error = "; ".join(reload.errors)
-            log.error(
-                "config edit refused; the last good config keeps running", errors=reload.errors
-            )
             if rt is not None:
                 self._note(
                     lambda: notes.put_refused_config(rt.store, self.clock.now(), reload.errors)
@@ -745,7 +771,6 @@ class Daemon:
             self._note(lambda: notes.clear_refused_config(rt.store))
         if reload.result != "applied" or reload.config is None:
             return
-        log.info("config reloaded", changes=reload.changes)
         self.cfg = self.view.cfg = reload.config
         self.membership.grace_s = dead_grace_s(self.cfg)
         configure(self.cfg.log.level, self.cfg.log.format)
@@ -783,7 +808,12 @@ class Daemon:
         if gone:
             log.info("journal pruned", runs=gone, before=cutoff.isoformat())
 
+    def _alert(self, alert: Alert) -> None:
+        """The one point alerts leave the daemon: whatever :attr:`alert_sink` is now."""
+        self.alert_sink(alert)
+
     def _observe(self, exchange: Exchange) -> None:
+        self.activity.vendor(exchange)
         self.metrics.api_request(
             exchange.vendor, exchange.endpoint, exchange.status, exchange.elapsed_s, exchange.error
         )
