@@ -17,6 +17,9 @@ from typing import Any
 
 import pytest
 
+from bridge.commands.demo_live import WEBHOOK_SETTINGS
+from bridge.sandbox.inbox import WebhookInbox
+from bridge.sandbox.serve import serve_in_thread
 from bridge.testing.daemon import converged, eventually, fast_config
 from bridge.testing.sandbox import config_store, served_sandbox, spawn
 
@@ -37,8 +40,13 @@ def json_lines(text: str) -> list[dict[str, Any]]:
 
 @pytest.mark.slow  # over 3 s: `make test-slow` (CI runs it)
 def test_the_log_tells_a_standing_conflict_once_and_each_applied_change(tmp_path: Path) -> None:
-    with served_sandbox(tmp_path) as (box, config):
+    inbox = WebhookInbox()
+    with served_sandbox(tmp_path) as (box, config), serve_in_thread(inbox.app) as inbox_url:
         fast_config(config)
+        url_file = tmp_path / "webhook-url"
+        url_file.write_text(f"{inbox_url}/hooks/demo\n", encoding="utf-8")
+        with config.open("a", encoding="utf-8") as f:  # the live demo's webhook, to the inbox
+            f.write(WEBHOOK_SETTINGS.format(url_file=json.dumps(str(url_file))))
         box.seatsio_world.book("perf-201", ["Orchestra-A-2"])  # held at the box office: conflict
         proc = spawn(config, "--log-format", "json", "run")
         try:
@@ -49,6 +57,7 @@ def test_the_log_tells_a_standing_conflict_once_and_each_applied_change(tmp_path
                 "three more passes of performance 201",
                 lambda: (last_sync_of(config, 201) or first) > first + timedelta(seconds=3),
             )
+            eventually("the conflict's webhook", lambda: inbox.messages)
         finally:
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
@@ -76,3 +85,12 @@ def test_the_log_tells_a_standing_conflict_once_and_each_applied_change(tmp_path
         if x["topic"] == "finding_opened"
     ]
     assert len(opened) == len(set(opened))
+
+    # one webhook for the new conflict, none for the passes that found it again; the URL (a
+    # secret) is in no log line
+    sent = [b for _, b in inbox.messages]
+    assert [(b["kind"], b["state"], b["performance_id"]) for b in sent] == [
+        ("conflict", "firing", 201)
+    ]
+    assert "Orchestra-A-2" in sent[0]["summary"] and sent[0]["source"] == "seatbridge"
+    assert inbox_url.split("//")[1] not in err
