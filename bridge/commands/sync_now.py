@@ -71,7 +71,9 @@ def ask(listen: str, pid: int, token: str | None, timeout_s: float = ASK_TIMEOUT
     if not isinstance(body, dict) or "result" not in body:
         if r.status_code in (401, 403):
             return Asked(listen, r.status_code, {"message": r.text.strip()[:200]})
-        return Asked(listen, r.status_code, gone=f"HTTP {r.status_code}: not a daemon with sync")
+        error = body.get("error") if isinstance(body, dict) else None  # e.g. a stuck loop's 503
+        why = f"HTTP {r.status_code}: {error}" if error else f"HTTP {r.status_code}: no sync there"
+        return Asked(listen, r.status_code, gone=redact(str(why))[:300])
     return Asked(listen, r.status_code, body)
 
 

@@ -215,6 +215,9 @@ def test_a_standby_names_the_active_daemon_and_where_it_listens() -> None:
     a = not_here(201, "this daemon is standby", view, "me:1:a")
     assert a.http_status == 409 and (a.instance, a.listen) == ("live:3:c", "127.0.0.1:9464")
     assert "127.0.0.1:9464" in a.message
+    shared = DaemonView((*view.daemons, DaemonRole("other:4:d", "active", "10.0.0.2:9464", True)))
+    owner = not_here(201, "another instance runs unit:201", shared, "me:1:a", "other:4:d")
+    assert (owner.instance, owner.listen) == ("other:4:d", "10.0.0.2:9464")
     nobody = not_here(201, "this daemon is standby", DaemonView(), "me:1:a")
     assert nobody.listen is None and nobody.instance is None
 
