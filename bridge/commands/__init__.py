@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "mappings": ("bridge.commands.mappings", "mappings"),
     "plan": ("bridge.commands.sync", "plan"),
     "reconcile": ("bridge.commands.sync", "reconcile_cmd"),
+    "sync": ("bridge.commands.sync_now", "sync_now"),
     "status": ("bridge.commands.sync", "status"),
     "seasons": ("bridge.commands.seasons", "seasons"),
     "explain": ("bridge.commands.explain", "explain"),

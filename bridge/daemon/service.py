@@ -45,6 +45,14 @@ from bridge.daemon.schedule import Backoff, failures_after, jobs_for, next_run, 
 from bridge.daemon.scheduler import SteadyScheduler
 from bridge.daemon.state import DaemonState, UnitState
 from bridge.daemon.status_view import StatusView
+from bridge.daemon.sync_now import (
+    SyncAnswer,
+    SyncRequests,
+    accepted,
+    not_here,
+    not_scheduled,
+    on_loop,
+)
 from bridge.daemon.systemd import Notifier
 from bridge.daemon.web import HttpServer, build_app, check_exposure
 from bridge.errors import BridgeError, ConfigError
@@ -133,6 +141,7 @@ class Daemon:
         self._rt: Runtime | None = None
         self._reconciler: Reconciler | None = None
         self._gate: asyncio.Semaphore | None = None
+        self._syncs = SyncRequests()  # "sync now" requests (bridge.daemon.sync_now)
         #: where the HTTP server listens, with the port it bound (``[http] listen`` may say 0)
         self.listen = cfg.http.listen
 
@@ -177,6 +186,7 @@ class Daemon:
             performance=view.performance_page,
             seat_facts=view.seat_facts_page,
             liveness=view.liveness,
+            sync=lambda pid: on_loop(loop, lambda: self.sync_now(pid)),
             token=token,
             clock=self.clock,
         )
@@ -480,6 +490,43 @@ class Daemon:
         except JobLookupError:
             log.debug("no job to reschedule: the unit left the schedule", unit=key)
 
+    # -- sync now (see bridge.daemon.sync_now) ----------------------------------------------------
+
+    async def sync_now(self, performance_id: int) -> SyncAnswer:
+        """Run the unit of ``performance_id`` now, or right after its run in flight; on the
+        daemon's loop. A standby, or an instance that does not run the unit, says who does."""
+        pid, m = performance_id, self.membership
+        if m.role is not Role.ACTIVE or self._scheduler is None or self.stop.is_set():
+            why = f"this daemon is {m.role if m.role is not Role.ACTIVE else 'starting'}"
+            why = "this daemon is stopping" if self.stop.is_set() else why
+            return not_here(pid, why, await self._daemons(), self.holder)
+        key = next((k for k, u in self.state.units.items() if pid in u.job.performance_ids), None)
+        if key is None:
+            return not_scheduled(pid)
+        if not m.runs_here(key):
+            owner = m.owner(key)
+            why = f"another instance runs unit {key}"
+            return not_here(pid, why, await self._daemons(), self.holder, owner)
+        in_flight, already = self._syncs.request(key)
+        if not in_flight:
+            self._reschedule(key, 0)
+        log.info("sync requested", unit=key, performance=pid, in_flight=in_flight)
+        unit = self.state.units[key]
+        return accepted(
+            pid, key, in_flight=in_flight, already=already, waits_for_config=unit.waits_for_config
+        )
+
+    async def _daemons(self) -> notes.DaemonView | None:
+        """The daemons the store's role notes know (None: no store, or it did not answer)."""
+        rt = self._rt
+        if rt is None:
+            return None
+        try:
+            return await in_thread(lambda: notes.read(rt.store), STORE_TIMEOUT_S, "the store")
+        except Exception as exc:
+            log.warning("could not read the daemons' roles", error=str(exc))
+            return None
+
     # -- discovery and the unit jobs --------------------------------------------------------------
 
     def _reconciler_for(self, rt: Runtime) -> Reconciler:
@@ -578,6 +625,7 @@ class Daemon:
         self.metrics.seasons_sync(result)
 
     async def _run_unit(self, key: str) -> None:
+        self._syncs.fired(key)
         unit = self.state.units.get(key)
         gate, reconciler = self._gate, self._reconciler
         if unit is None or gate is None or reconciler is None or self.stop.is_set():
@@ -595,6 +643,7 @@ class Daemon:
             async with gate:
                 if self.stop.is_set():
                     return
+                self._syncs.started(key)
                 self.metrics.units_in_flight(+1)
                 try:
                     requeue, ending, report = await self._reconcile(reconciler, unit)
@@ -608,6 +657,8 @@ class Daemon:
             log.info("run cancelled at stop; the next start settles it", unit=key)
         finally:
             self._in_flight.discard(task)
+            if self._syncs.ended(key):  # asked for during the run: once this job has ended
+                task.add_done_callback(lambda _: self._reschedule(key, 0))
 
     async def _reconcile(
         self, reconciler: Reconciler, unit: UnitState

@@ -12,10 +12,16 @@ set. Routes:
 ``GET /status.json`` (and ``/status``)  the same data as JSON; 404 when none was given
 ``GET /performances/{id}`` (HTML) and ``/performances/{id}.json``: one performance's status,
                   conflicts, pending operations, recent runs and (when given) its seat map
+``POST /performances/{id}/sync``  "sync now": the performance's unit runs at once (202), or
+                  404 (not scheduled), 409 (not this daemon's to run); see
+                  :mod:`bridge.daemon.sync_now`. A form from the page gets a 303 back to it
 
-Every route is GET (and HEAD) only: the server changes nothing. With a ``token``, every route
-but ``/healthz`` needs ``Authorization: Bearer <token>`` (compared in constant time; 401
-otherwise); :func:`check_exposure` refuses a ``listen`` beyond loopback without one.
+Every route but the sync is GET (and HEAD) only, and changes nothing; the sync changes only when
+a unit runs, never what a run does. With a ``token``, every route but ``/healthz`` needs
+``Authorization: Bearer <token>`` (compared in constant time; 401 otherwise);
+:func:`check_exposure` refuses a ``listen`` beyond loopback without one. A POST also has to come
+from the server's own origin (:func:`cross_site`, 403 otherwise): a page elsewhere cannot make a
+browser on the operator's machine post to it. Those two are the CSRF defence: no form token.
 
 Responses only carry what the callables return; the daemon hands over redacted data.
 
@@ -52,7 +58,7 @@ import jinja2
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, PlainTextResponse, Response
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -62,6 +68,7 @@ from bridge.core.explain import PerformanceFacts
 from bridge.daemon.metrics import BridgeMetrics
 from bridge.daemon.overview import units_of
 from bridge.daemon.seatmap import COLOURS, LEGEND, STATES, dots_of, render_seatmap
+from bridge.daemon.sync_now import SyncAnswer
 from bridge.errors import BridgeError, ConfigError
 
 #: Seconds the server gives requests in flight once told to stop, before cancelling them.
@@ -115,6 +122,7 @@ def build_app(
     performance: Callable[[int], Maybe[Mapping[str, object] | None]] | None = None,
     seat_facts: Callable[[int], Awaitable[PerformanceFacts | None]] | None = None,
     liveness: Callable[[], str | None] | None = None,
+    sync: Callable[[int], Maybe[SyncAnswer]] | None = None,
     token: str | None = None,
     clock: Clock = SYSTEM,
     page_timeout_s: float = PAGE_TIMEOUT_S,
@@ -125,7 +133,8 @@ def build_app(
     store's performances added, see :mod:`bridge.daemon.overview`), used instead when given;
     ``performance`` one performance's detail (None: 404); ``seat_facts`` its seats as
     ``seatbridge explain`` sees them, for the map and the JSON (None: no map). ``liveness``: None
-    while the daemon works, else why it is stuck (/healthz 503). ``token``: the bearer token
+    while the daemon works, else why it is stuck (/healthz 503). ``sync``: "sync now" for a
+    performance (None: the route answers 404). ``token``: the bearer token
     every route but ``/healthz`` needs. ``clock``: the pages say how long ago things happened by
     its wall time. ``page_timeout_s``: how long a page waits for awaitable data."""
 
@@ -197,7 +206,34 @@ def build_app(
             svg = render_seatmap(
                 dots_of(facts), title=f"Seat map of performance {detail['performance_id']}"
             )
-        return _page(request, "performance.html", p=detail, seatmap=svg, now=clock.now())
+        flash = request.query_params.get("sync", "")
+        return _page(
+            request,
+            "performance.html",
+            p=detail,
+            seatmap=svg,
+            now=clock.now(),
+            sync_flash=SYNC_FLASH.get(flash, ""),
+        )
+
+    async def sync_(request: Request) -> Response:
+        pid = int(request.path_params["pid"])
+        refused = cross_site(request)
+        if refused is not None:
+            return PlainTextResponse(refused, status_code=403)
+        if sync is None:
+            answer: Mapping[str, object] = {"error": "no sync here"}
+            code = 404
+        else:
+            try:
+                got = await _within(sync(pid), page_timeout_s, "the daemon")
+            except NoAnswer as exc:
+                return _json({"error": str(exc)}, 503)
+            answer, code = got.to_json(), got.http_status
+        if _from_a_form(request):
+            result = str(answer.get("result", "not_scheduled"))
+            return RedirectResponse(f"/performances/{pid}?sync={result}", status_code=303)
+        return _json(answer, code)
 
     async def _detail(
         request: Request,
@@ -233,11 +269,48 @@ def build_app(
             Route("/status.json", status_, methods=["GET"]),
             Route("/performances/{pid:int}.json", performance_json, methods=["GET"]),
             Route("/performances/{pid:int}", performance_html, methods=["GET"]),
+            Route("/performances/{pid:int}/sync", sync_, methods=["POST"]),
         ]
     )
     if token:
         app.add_middleware(BearerToken, token=token)
     return app
+
+
+#: The page's line after a form's "Sync now", by the answer's ``result``.
+SYNC_FLASH = {
+    "accepted": "Sync requested: the unit runs now, or right after the run in flight.",
+    "waits_for_config": "Sync requested; its last run ended in an error that needs a fix.",
+    "not_scheduled": "Not synced: this daemon does not schedule this performance.",
+    "not_here": "Not synced: another daemon runs this performance (see /status.json).",
+}
+#: ``Sec-Fetch-Site`` values of a request the page (or no browser at all) made.
+SAME_SITE_FETCH = frozenset({"same-origin", "none"})
+
+
+def cross_site(request: Request) -> str | None:
+    """Why a POST comes from another site (None: it does not). A browser names where a request
+    comes from (``Origin``, ``Sec-Fetch-Site``); a page elsewhere must not make the operator's
+    browser sync. A request without those headers (curl, ``seatbridge sync``) passes: it has to
+    get past the bearer token like any other."""
+    origin = request.headers.get("origin")
+    host = request.headers.get("host", "")
+    own = f"{request.url.scheme}://{host}".lower()
+    if origin is not None and origin.lower() != own:
+        return "refused: a POST from another origin (Origin does not match this server)"
+    site = request.headers.get("sec-fetch-site")
+    if site is not None and site.lower() not in SAME_SITE_FETCH:
+        return f"refused: a POST from another site (Sec-Fetch-Site: {site[:20]})"
+    return None
+
+
+def _from_a_form(request: Request) -> bool:
+    """A browser's form (the page's button), answered with a redirect back to the page."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    accept = request.headers.get("accept", "").lower()
+    return kind in ("application/x-www-form-urlencoded", "multipart/form-data") or (
+        "text/html" in accept
+    )
 
 
 class BearerToken:
@@ -342,7 +415,7 @@ def _page(request: Request, name: str, status_code: int = 200, **context: Any) -
             "Content-Security-Policy": (
                 f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'unsafe-inline'; "
                 "connect-src 'self'; img-src 'self' data:; base-uri 'none'; "
-                "form-action 'none'; frame-ancestors 'none'"
+                "form-action 'self'; frame-ancestors 'none'"
             ),
             "X-Content-Type-Options": "nosniff",
             "Referrer-Policy": "no-referrer",
