@@ -513,7 +513,12 @@ class Daemon:
         log.info("sync requested", unit=key, performance=pid, in_flight=in_flight)
         unit = self.state.units[key]
         return accepted(
-            pid, key, in_flight=in_flight, already=already, waits_for_config=unit.waits_for_config
+            pid,
+            key,
+            in_flight=in_flight,
+            already=already,
+            waits_for_config=unit.waits_for_config,
+            quiet_s=m.quiet_left(key),
         )
 
     async def _daemons(self) -> notes.DaemonView | None:

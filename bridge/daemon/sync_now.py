@@ -99,9 +99,19 @@ class SyncAnswer:
 
 
 def accepted(
-    pid: int, unit: str, *, in_flight: bool, already: bool, waits_for_config: bool
+    pid: int,
+    unit: str,
+    *,
+    in_flight: bool,
+    already: bool,
+    waits_for_config: bool,
+    quiet_s: float = 0.0,
 ) -> SyncAnswer:
+    """``quiet_s``: the unit was taken from a daemon that died, and runs only once that
+    daemon's requests are surely over (see Membership.stay_quiet)."""
     when = "right after the run in flight" if in_flight else "now"
+    if quiet_s > 0:
+        when = f"in {quiet_s:.0f} s, once the requests of the daemon it was taken from are over"
     message = f"performance {pid}: unit {unit} runs {when}"
     if already:
         message += " (a request was pending already: it runs once)"

@@ -359,3 +359,16 @@ async def test_a_standby_points_at_the_active_daemon_and_the_cli_follows(
     finally:
         standby.send_signal(signal.SIGTERM)
         await asyncio.to_thread(standby.communicate, timeout=PATIENCE_S)
+
+
+def test_a_unit_taken_from_a_dead_daemon_says_when_it_runs() -> None:
+    """Taken over from a daemon that died, a unit waits out that daemon's requests: the answer
+    says so instead of "now"."""
+    from bridge.daemon.sync_now import accepted
+
+    quiet = accepted(
+        201, "perf-201", in_flight=False, already=False, waits_for_config=False, quiet_s=12.4
+    )
+    assert "in 12 s" in quiet.message and quiet.accepted
+    now = accepted(201, "perf-201", in_flight=False, already=False, waits_for_config=False)
+    assert now.message.endswith("runs now")
