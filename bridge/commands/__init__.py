@@ -16,6 +16,7 @@ import click
 COMMANDS: dict[str, tuple[str, str]] = {
     "sandbox": ("bridge.commands.sandbox", "sandbox"),
     "demo": ("bridge.commands.demo", "demo"),
+    "init": ("bridge.commands.init", "init"),
     "config": ("bridge.commands.config", "config"),
     "mappings": ("bridge.commands.mappings", "mappings"),
     "plan": ("bridge.commands.sync", "plan"),

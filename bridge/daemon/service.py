@@ -76,6 +76,9 @@ STARTUP_SETTLE_S = 2.0
 SEASONS_SYNC_UNIT = "seasons-sync"
 #: How often the clock watch compares the wall clock with the monotonic one.
 CLOCK_WATCH_EVERY_S = 1.0
+#: How often a standby tries the writer lease (a third of the lease period when that is
+#: shorter): a clean stop releases it, and the standby takes over within this, not a heartbeat.
+STANDBY_POLL_S = 1.0
 
 
 def dead_grace_s(cfg: BridgeConfig) -> float:
@@ -290,7 +293,7 @@ class Daemon:
             # pause first: shutdown() cancels the jobs in flight at once (AsyncIOExecutor), which
             # would cut the grace period short; they get it in _drain, then shutdown finds none
             scheduler.pause()
-            await self._drain()
+            await self._drain_holding_the_role()
             scheduler.shutdown(wait=False)
             if not self.state.store_gone:  # a gone store: nothing there is ours to release
                 m.release(rt.store)
@@ -364,6 +367,25 @@ class Daemon:
                 t.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
 
+    async def _drain_holding_the_role(self) -> None:
+        """:meth:`_drain`, renewing the writer lease meanwhile (its scheduled renewal is paused):
+        a drain longer than the lease must not let a standby write while our runs still may."""
+        if self.membership.shared:
+            return await self._drain()
+        every = self.cfg.daemon.writer_lease_ttl_s / 3
+
+        async def renew() -> None:
+            while True:
+                await asyncio.sleep(every)
+                await self._keep_writer_role()
+
+        renewing = asyncio.ensure_future(renew())
+        try:
+            await self._drain()
+        finally:
+            renewing.cancel()
+            await asyncio.gather(renewing, return_exceptions=True)
+
     async def _keep_watchdog(self) -> None:
         """``WATCHDOG=1`` at half systemd's interval, from the event loop itself: a loop that is
         stuck stops sending, and systemd restarts the daemon."""
@@ -420,7 +442,7 @@ class Daemon:
                 self._set_role(store, Role.STANDBY, f"holder {other}")
                 self.notifier.ready("standing by: another daemon is active on this store")
                 announced = True
-            await self._sleep_unless_stopped(ttl / 3)
+            await self._sleep_unless_stopped(min(ttl / 3, STANDBY_POLL_S))
         return False
 
     async def _store_answers(self, store: StateStore) -> bool:
