@@ -61,7 +61,18 @@ def wheel_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
             shutil.copy2(ROOT / name, src / name)
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check"]
     built = _run(
-        [*pip, "wheel", str(src), "--no-deps", "-q", "-w", str(tmp / "dist")], tmp, CLEAN_ENV
+        [
+            *pip,
+            "wheel",
+            str(src),
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp / "dist"),
+        ],
+        tmp,
+        CLEAN_ENV,
     )
     assert built.returncode == 0, built.stderr
     (wheel,) = (tmp / "dist").glob("seatbridge-*.whl")
