@@ -119,3 +119,55 @@ def test_an_unknown_metric_would_be_caught() -> None:
     assert "seatbridge_api_request_duration_seconds_bucket" in exposed
     assert "seatbridge_reconciles_total" in exposed
     assert "seatbridge_conflict_open" not in exposed
+
+
+#: a range function and the metric its argument reads
+RANGE_OF = re.compile(r"\b(rate|irate|increase)\(\s*((?:seatbridge|process)_[a-z0-9_]+)")
+#: functions that only make sense on a gauge
+GAUGE_ONLY = re.compile(r"\b(delta|deriv)\(\s*((?:seatbridge|process)_[a-z0-9_]+)")
+
+
+def _types() -> dict[str, str]:
+    """Sample name -> the type of its family (a counter's ``_total``, a histogram's
+    ``_bucket``...)."""
+    m = BridgeMetrics(clock=ManualClock())
+    out: dict[str, str] = {}
+    for family in m.registry.collect():
+        for suffix in SUFFIXES[family.type]:
+            out[family.name + suffix] = family.type
+    return out
+
+
+@pytest.mark.parametrize("where", ["rules", "dashboard"])
+def test_rates_are_taken_of_counters_and_deltas_of_gauges(where: str) -> None:
+    """``rate``/``increase`` of a gauge, or ``delta`` of a counter, parses and silently computes
+    nonsense: an alert that never fires."""
+    exprs = [r["expr"] for r in _rules()] if where == "rules" else _dashboard_exprs()
+    types = _types()
+    found = 0
+    for expr in exprs:
+        for fn, name in RANGE_OF.findall(expr):
+            found += 1
+            kind = types.get(name)
+            ok = kind == "counter" or (kind == "histogram" and not name.endswith("_created"))
+            assert ok, f"{fn}({name}) in {where}: {name} is a {kind}, not a counter"
+        for fn, name in GAUGE_ONLY.findall(expr):
+            assert types.get(name) == "gauge", f"{fn}({name}) in {where}: not a gauge"
+    if where == "rules":
+        assert found, "no rate() in the rules: the pattern is wrong"
+
+
+def test_a_daemon_that_never_succeeds_still_has_something_to_alert_on() -> None:
+    """The age rules compute from series that exist from the start: the last success is the
+    daemon's start until the first, and a scheduled performance ages before its first sync."""
+    m = BridgeMetrics(clock=ManualClock())
+    m.scheduled(201)
+    body = m.registry.collect()
+    have = {s.name for family in body for s in family.samples}
+    for rule in _rules():
+        for name in METRIC.findall(rule["expr"]):
+            if name in (
+                "seatbridge_last_success_timestamp_seconds",
+                "seatbridge_seconds_since_last_sync",
+            ):
+                assert name in have, f"{rule['alert']}: {name} has no series before a success"

@@ -80,6 +80,12 @@ class _SinceLastSync(Collector):
         self._lock = threading.Lock()
         self._last: dict[int, datetime] = {}
 
+    def scheduled(self, performance_id: int, at: datetime) -> None:
+        """The performance is on this daemon's schedule since ``at``: until its first sync,
+        the seconds count from then (a performance that never syncs still ages)."""
+        with self._lock:
+            self._last.setdefault(performance_id, at)
+
     def synced(self, performance_id: int, at: datetime) -> None:
         with self._lock:
             before = self._last.get(performance_id)
@@ -268,12 +274,14 @@ class BridgeMetrics:
         self._last_success = Gauge(
             "seatbridge_last_success_timestamp_seconds",
             "Unix time of the last unit run of this kind that ended without error (converged, "
-            "or only conflicts).",
+            "or only conflicts); the daemon's start until its first.",
             ["kind"],
             registry=r,
         )
+        started = clock.now().timestamp()  # so "none since the start" ages, and alerts fire
         for kind in UNIT_KINDS:
             self._reconcile_duration.labels(kind)
+            self._last_success.labels(kind).set(started)
         self._build_info = Gauge(
             "seatbridge_build_info",
             "Always 1: the seatbridge version and the Python version running it.",
@@ -298,6 +306,9 @@ class BridgeMetrics:
         r.register(self._since_sync)
         self._endpoints: dict[str, set[str]] = {}
         self._endpoints_lock = threading.Lock()
+        #: the events ``seatbridge_for_sale_edits_left`` has a series of
+        self._events: set[str] = set()
+        self._events_lock = threading.Lock()
 
     # -- reconciling ---------------------------------------------------------------------------
 
@@ -358,8 +369,23 @@ class BridgeMetrics:
         """The performance left the schedule: drop its series."""
         self._since_sync.forget(performance_id)
 
+    def scheduled(self, performance_id: int) -> None:
+        """The performance is on the schedule (now, if it was not): its seconds since a sync
+        count from now until it first syncs."""
+        self._since_sync.scheduled(performance_id, self._clock.now())
+
     def for_sale_edits_left(self, event_key: str, n: int) -> None:
+        with self._events_lock:
+            self._events.add(event_key)
         self._for_sale_left.labels(event_key).set(n)
+
+    def keep_events(self, event_keys: set[str]) -> None:
+        """Drop the for-sale budget of every event not in ``event_keys`` (the schedule's): a
+        spent budget of a show that ended must not keep an alert firing."""
+        with self._events_lock:
+            gone, self._events = self._events - event_keys, self._events & event_keys
+        for key in gone:
+            self._for_sale_left.remove(key)
 
     # -- vendor APIs ---------------------------------------------------------------------------
 

@@ -642,6 +642,16 @@ class Daemon:
                         next_run_time=self._fire_in(job.every_s),
                     )
         self.metrics.scheduled_units(len(self.state.units))
+        for pid in (p for job in wanted.values() for p in job.performance_ids):
+            self.metrics.scheduled(pid)
+        self.metrics.keep_events(
+            {
+                target.event_key
+                for job in wanted.values()
+                for pid in job.performance_ids
+                if (target := self.cfg.tables.target_for(pid)) is not None
+            }
+        )
         self.notifier.status(f"active: {len(self.state.units)} units scheduled")
         self._handover(m.units(set(self.state.units)))
 

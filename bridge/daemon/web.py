@@ -218,7 +218,7 @@ def build_app(
 
     async def sync_(request: Request) -> Response:
         pid = int(request.path_params["pid"])
-        refused = cross_site(request)
+        refused = cross_site(request) or (None if token else rebound(request))
         if refused is not None:
             return PlainTextResponse(refused, status_code=403)
         if sync is None:
@@ -302,6 +302,19 @@ def cross_site(request: Request) -> str | None:
     if site is not None and site.lower() not in SAME_SITE_FETCH:
         return f"refused: a POST from another site (Sec-Fetch-Site: {site[:20]})"
     return None
+
+
+def rebound(request: Request) -> str | None:
+    """Why a POST to a server without a token is refused for its ``Host`` (None: it is not).
+    Without a token the server listens on loopback only (:func:`check_exposure`), so a browser
+    reaching it by a name that is not a loopback one came through DNS rebinding: a page at
+    ``evil.example`` resolving to 127.0.0.1 sends a matching Origin and Host, and only the name
+    gives it away. With a token, the token is what keeps such a page out."""
+    host = request.headers.get("host", "")
+    name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    if host and is_loopback(name):
+        return None
+    return "refused: a POST must name this server by a loopback address (Host header)"
 
 
 def _from_a_form(request: Request) -> bool:

@@ -263,9 +263,17 @@ def test_the_last_success_is_the_wall_time_of_the_last_run_without_error() -> No
     clock = ManualClock(T0)
     m = BridgeMetrics(clock=clock)
     name = "seatbridge_last_success_timestamp_seconds"
-    assert value(m, name, kind="performance") is None  # never succeeded: absent, not 1970
-    m.unit_ended("performance", Ending.CONVERGED)
+    # none yet: the daemon's start, so an alert on its age fires when nothing ever succeeds
     assert value(m, name, kind="performance") == T0.timestamp()
+    assert value(m, name, kind="season") == T0.timestamp()
+    clock.advance(30)
+    m.unit_ended("performance", Ending.ERROR)
+    assert value(m, name, kind="performance") == T0.timestamp()
+    m.unit_ended("performance", Ending.CONVERGED)
+    assert value(m, name, kind="performance") == (T0 + timedelta(seconds=30)).timestamp()
+    clock.set(T0)
+    m = BridgeMetrics(clock=clock)
+    m.unit_ended("performance", Ending.CONVERGED)
     for failed in (Ending.ERROR, Ending.TIMEOUT, Ending.REFUSED, Ending.LEASED_ELSEWHERE):
         clock.advance(60)
         m.unit_ended("performance", failed)
@@ -273,6 +281,31 @@ def test_the_last_success_is_the_wall_time_of_the_last_run_without_error() -> No
     clock.advance(60)
     m.unit_ended("performance", Ending.CONFLICTS)  # converged but for seats sold online
     assert value(m, name, kind="performance") == (T0 + timedelta(minutes=5)).timestamp()
+
+
+def test_a_scheduled_performance_that_never_syncs_still_ages() -> None:
+    """Since-last-sync counts from when the performance was scheduled until its first sync, so
+    a performance whose runs all fail from the start is not invisible to the alert."""
+    clock = ManualClock(T0)
+    m = BridgeMetrics(clock=clock)
+    name = "seatbridge_seconds_since_last_sync"
+    m.scheduled(201)
+    clock.advance(900)
+    m.scheduled(201)  # scheduled again by the next discovery: still counts from the first
+    assert value(m, name, performance="201") == 900
+    m.synced(201, clock.now())
+    assert value(m, name, performance="201") == 0
+
+
+def test_the_for_sale_budget_of_an_event_that_left_the_schedule_is_dropped() -> None:
+    """A spent budget of a show that ended must not keep the alert on it firing forever."""
+    m = BridgeMetrics(clock=ManualClock(T0))
+    name = "seatbridge_for_sale_edits_left"
+    m.for_sale_edits_left("perf-201", 0)
+    m.for_sale_edits_left("perf-202", 7)
+    m.keep_events({"perf-202"})
+    assert value(m, name, event="perf-201") is None
+    assert value(m, name, event="perf-202") == 7
     assert value(m, name, kind="season") is None  # each kind its own
 
 

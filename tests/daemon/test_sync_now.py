@@ -142,6 +142,25 @@ def test_a_post_from_the_page_or_without_a_browser_passes(headers: dict[str, str
     assert log == [201]
 
 
+def test_a_rebound_name_is_refused_without_a_token_and_passes_with_one() -> None:
+    """DNS rebinding: a page at evil.example resolving to 127.0.0.1 sends an Origin and a Host
+    that match each other; only the name tells. Without a token (loopback only) the POST must
+    name a loopback address; with one, the token keeps such a page out."""
+    rebound = {"Host": "evil.example:9464", "Origin": "http://evil.example:9464",
+               "Sec-Fetch-Site": "same-origin"}  # fmt: skip
+    log: list[int] = []
+    r = app_client(log).post("/performances/201/sync", headers=rebound)
+    assert r.status_code == 403 and "loopback" in r.text and log == []
+    for host in ("localhost:9464", "[::1]:9464", "127.0.0.1"):
+        assert (
+            app_client(log).post("/performances/201/sync", headers={"Host": host}).status_code
+            == 202
+        )
+    with_token = {**rebound, "Authorization": "Bearer s3cret-token"}
+    r = app_client(log, token="s3cret-token").post("/performances/201/sync", headers=with_token)
+    assert r.status_code == 202
+
+
 def test_with_a_token_the_sync_needs_it_and_never_echoes_it() -> None:
     log: list[int] = []
     c = app_client(log, token=TOKEN)
