@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-slow lint sandbox bench soak clean
+.PHONY: demo test test-slow lint lock sandbox bench soak clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,13 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy bridge
 	$(BIN)/lint-imports
+
+# requirements.lock: every runtime dependency pinned with its hashes, for any platform (README,
+# "Without a checkout"); keeps the pins it can, `make lock UPGRADE=--upgrade` moves them all
+lock: $(STAMP)
+	$(BIN)/python -m pip install --quiet 'uv>=0.5'
+	$(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes \
+	  --custom-compile-command 'make lock' --quiet $(UPGRADE) -o requirements.lock
 
 sandbox: $(STAMP)
 	$(BIN)/seatbridge sandbox serve

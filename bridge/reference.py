@@ -20,6 +20,25 @@ HEADER = """\
 
 Every command also takes the global options of `seatbridge` itself, given before the command
 (`seatbridge --log-level debug plan --all`). Exit codes: see the [README](../README.md#exit-codes).
+`seatbridge --version` prints the installed version.
+
+## Shell completion
+
+click completes commands, options and their choices once the shell is told how; the script comes
+from `seatbridge` itself, so it always matches the installed version:
+
+```sh
+# bash (in ~/.bashrc; bash 4.4 or later)
+eval "$(_SEATBRIDGE_COMPLETE=bash_source seatbridge)"
+# zsh (in ~/.zshrc)
+eval "$(_SEATBRIDGE_COMPLETE=zsh_source seatbridge)"
+# fish
+_SEATBRIDGE_COMPLETE=fish_source seatbridge > ~/.config/fish/completions/seatbridge.fish
+```
+
+Running `seatbridge` at every shell start costs a fraction of a second; to avoid it, write the
+script to a file once (`_SEATBRIDGE_COMPLETE=bash_source seatbridge > ~/.seatbridge-complete.bash`)
+and source that file instead, again after each upgrade.
 """
 
 

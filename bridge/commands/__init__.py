@@ -16,10 +16,12 @@ import click
 COMMANDS: dict[str, tuple[str, str]] = {
     "sandbox": ("bridge.commands.sandbox", "sandbox"),
     "demo": ("bridge.commands.demo", "demo"),
+    "init": ("bridge.commands.init", "init"),
     "config": ("bridge.commands.config", "config"),
     "mappings": ("bridge.commands.mappings", "mappings"),
     "plan": ("bridge.commands.sync", "plan"),
     "reconcile": ("bridge.commands.sync", "reconcile_cmd"),
+    "sync": ("bridge.commands.sync_now", "sync_now"),
     "status": ("bridge.commands.sync", "status"),
     "seasons": ("bridge.commands.seasons", "seasons"),
     "explain": ("bridge.commands.explain", "explain"),

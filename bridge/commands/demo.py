@@ -27,13 +27,14 @@ from bridge.core.outcome import Ending, RunReport
 from bridge.logs import configure
 from bridge.reconcile.explain_gather import explain_performance
 from bridge.runtime import Runtime, connect
-from bridge.sandbox import SERVED_MAX_DELAY_S, Sandbox
+from bridge.sandbox import SAMPLE_CONFIG, SERVED_MAX_DELAY_S, Sandbox
 from bridge.sandbox.venue import Venue
 from bridge.store import open_store
 from bridge.tessitura.models import ReplaceMode, SeatHoldRequest
 
-#: The repository's sandbox config; the demo only borrows its tables and settings.
-DEFAULT_DEMO_CONFIG = Path(__file__).resolve().parents[2] / "config" / "sandbox.toml"
+#: The sample's sandbox config, shipped in the package; the demo only borrows its tables and
+#: settings.
+DEFAULT_DEMO_CONFIG = SAMPLE_CONFIG
 
 HOUSE, PRESS, SUBSCRIPTION, LIFT_ALL = 1, 2, 6, -1
 
@@ -44,7 +45,7 @@ HOUSE, PRESS, SUBSCRIPTION, LIFT_ALL = 1, 2, 6, -1
     "config_path",
     type=click.Path(dir_okay=False, path_type=Path),
     default=DEFAULT_DEMO_CONFIG,
-    show_default="config/sandbox.toml of this checkout",
+    show_default="the sample's sandbox.toml, shipped with seatbridge",
     help="Sandbox config whose mapping tables the demo uses.",
 )
 @click.option(
@@ -81,7 +82,7 @@ def demo(config_path: Path, live: bool, port: int, every_s: float, seed: int) ->
     it running with its status page and simulated traffic."""
     if not config_path.exists():
         raise click.ClickException(
-            f"{config_path} not found: run the demo from a seatbridge checkout, or pass --config"
+            f"{config_path} not found: pass --config the sandbox config to use"
         )
     if live:
         from bridge.commands.demo_live import run_live

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import random
 import socket
 import tempfile
@@ -25,6 +26,7 @@ from bridge.config import BridgeConfig
 from bridge.logs import configure
 from bridge.runtime import tessitura_client
 from bridge.sandbox import SEATSIO_SECRET_KEY, SERVED_MAX_DELAY_S, Sandbox
+from bridge.sandbox.inbox import WebhookInbox
 from bridge.sandbox.serve import serve_in_thread
 from bridge.testing.daemon import with_daemon_settings
 from bridge.testing.sandbox import sandbox_config
@@ -45,11 +47,29 @@ backoff_cap_s = 10
 """
 
 
-def live_config(folder: Path, template: Path, tessitura: str, seatsio: str, port: int) -> Path:
+def live_config(
+    folder: Path, template: Path, tessitura: str, seatsio: str, port: int, inbox: str = ""
+) -> Path:
     """``template`` pointed at the served fakes, a store in ``folder``, the page on
-    ``127.0.0.1:port`` (0: any free port) and quick cadences."""
+    ``127.0.0.1:port`` (0: any free port) and quick cadences; with ``inbox`` (a served
+    :class:`~bridge.sandbox.inbox.WebhookInbox`), a JSON webhook to it, its URL in a file as
+    a real one would be."""
     config = sandbox_config(folder, tessitura, seatsio, template=template)
-    return with_daemon_settings(config, LIVE_SETTINGS, port)
+    settings = LIVE_SETTINGS
+    if inbox:
+        url_file = folder / "webhook-url"
+        url_file.write_text(f"{inbox}/hooks/demo\n", encoding="utf-8")
+        settings += WEBHOOK_SETTINGS.format(url_file=json.dumps(str(url_file)))
+    return with_daemon_settings(config, settings, port)
+
+
+#: The demo's webhook: every alert, as JSON, to the served inbox (its URL in a file).
+WEBHOOK_SETTINGS = """
+[[notify.webhook]]
+name = "demo"
+format = "json"
+url_file = {url_file}
+"""
 
 
 def run_live(template: Path, *, port: int, seed: int, every_s: float) -> int:
@@ -60,12 +80,14 @@ def run_live(template: Path, *, port: int, seed: int, every_s: float) -> int:
         echo(f"error: --port {port}: cannot listen on 127.0.0.1: {why}", err=True)
         return 1
     box = Sandbox(seatsio_max_delay_s=SERVED_MAX_DELAY_S)
+    inbox = WebhookInbox(lambda _hook, body: console.print(notification_line(body)))
     with (
         tempfile.TemporaryDirectory(prefix="seatbridge-live-") as tmp,
         serve_in_thread(box.tessitura_app) as tessitura,
         serve_in_thread(box.seatsio_app) as seatsio,
+        serve_in_thread(inbox.app) as inbox_url,
     ):
-        config = live_config(Path(tmp), template, tessitura, seatsio, port)
+        config = live_config(Path(tmp), template, tessitura, seatsio, port, inbox_url)
         cfg = load_or_exit(config)
         try:
             return asyncio.run(_live(console, box, config, cfg, seatsio, seed, every_s))
@@ -73,6 +95,13 @@ def run_live(template: Path, *, port: int, seed: int, every_s: float) -> int:
             return 0
         finally:
             console.print("Stopped; the sandbox and its store are gone.")
+
+
+def notification_line(body: dict[str, object]) -> str:
+    """One received webhook as the demo prints it: what a chat channel would show."""
+    firing = body.get("state") == "firing"
+    mark = "[bold red]notified[/bold red]" if firing else "[green]notified[/green]"
+    return f"{mark} {body.get('summary', '')}"
 
 
 def _cannot_listen(port: int) -> str | None:
@@ -111,7 +140,8 @@ async def _live(
         f"{len(venue.performances)} performances, synced by a daemon every 2 s.\n"
         f"Open [bold]http://{daemon.listen}/[/bold] in a browser "
         "(each performance's page shows the hall's seat map, its conflicts and history).\n"
-        f"The box office and an online buyer act every {every_s:g} s. Ctrl-C stops everything."
+        f"The box office and an online buyer act every {every_s:g} s; a conflict they cause "
+        "reaches a webhook once (printed as 'notified'). Ctrl-C stops everything."
     )
 
     def show(move: Move, taken: bool) -> None:

@@ -85,7 +85,10 @@ def serve(
         f"(user {TESSITURA_USER}, group {TESSITURA_USER_GROUP}, location {TESSITURA_LOCATION})"
     )
     echo(f"seatsio    http://{host}:{seatsio_port}")
-    echo("secrets    the fixed sandbox ones, in config/sandbox-secrets/")
+    echo(
+        "secrets    the fixed sandbox ones: config/sandbox-secrets/ of a checkout, or the "
+        "secrets/ `seatbridge init` writes"
+    )
     echo(f"control    http://{host}:{seatsio_port}/_sandbox/requests  (and on :{tessitura_port})")
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_serve_both(box, sockets))

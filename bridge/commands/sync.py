@@ -173,6 +173,12 @@ def _run(
         sys.exit(EXIT_ERROR)
 
 
+def reconcile_once(config_path: Path, performance: int) -> RunReport:
+    """`seatbridge reconcile --performance ID`'s pass (not forced): what `seatbridge sync` falls
+    back to when no daemon can run the performance."""
+    return _run(config_path, (performance,), False, apply=True, force=False, progress=True)
+
+
 def exit_code(report: RunReport) -> int:
     """The exit code of `plan` and `reconcile`, read off the pass's one ending
     (:class:`bridge.core.outcome.Ending`): 1 wins over 2 and 3."""

@@ -27,6 +27,7 @@ from bridge.config.secrets import (
     STORE_PASSWORD_ENV,
     TESSITURA_PASSWORD_ENV,
     read_secret,
+    read_webhook_url,
     refuse_secrets,
     refuse_url_credentials,
 )
@@ -230,6 +231,25 @@ def load_config(
             False,
         )
 
+    webhook_urls: dict[str, SecretStr] = {}
+    notify = sections.get("notify")
+    if isinstance(notify, NotifySettings):
+        for i, hook in enumerate(notify.webhook):
+            url = read_webhook_url(
+                hook.name,
+                hook.url_env,
+                hook.url_file,
+                ("notify", "webhook", i),
+                env,
+                require_secrets,
+                at,
+                problems,
+            )
+            if url is not None:
+                webhook_urls[hook.name] = url
+            if hook.url_file is not None:
+                files.append(hook.url_file)
+
     if problems:
         raise InvalidConfigError(sorted(problems, key=_order))
     return BridgeConfig(
@@ -252,6 +272,7 @@ def load_config(
         seatsio_secret_key=key,
         http_token=token,
         store_password=store_password,
+        webhook_urls=webhook_urls,
         files=tuple(dict.fromkeys(files)),
     )
 

@@ -2,7 +2,8 @@
 
 Secrets never live in the config file: they come from ``SEATBRIDGE_TESSITURA_PASSWORD`` /
 ``SEATBRIDGE_SEATSIO_SECRET_KEY`` / ``SEATBRIDGE_HTTP_TOKEN`` or from files the config names, and the environment wins over
-a file. Every secret loaded is remembered so that :func:`redact` masks it wherever it turns up;
+a file. A webhook's URL (its path is its credential) comes from the variable or the file its
+``[[notify.webhook]]`` names (:func:`read_webhook_url`). Every secret loaded is remembered so that :func:`redact` masks it wherever it turns up;
 what a URL or a message may show otherwise is :mod:`bridge.redact`'s.
 """
 
@@ -105,6 +106,66 @@ def read_secret(
         return None
     if not value:
         problems.append(at(keys, f"the {what} file is empty", value=display_path(file)))
+        return None
+    _LOADED_SECRETS.add(value)
+    return SecretStr(value)
+
+
+#: A webhook URL: http or https, with a host.
+_WEBHOOK_URL = re.compile(r"^https?://[^/\s?#@]+(?:[/?#]\S*)?$", re.IGNORECASE)
+
+
+def read_webhook_url(
+    name: str,
+    url_env: str | None,
+    url_file: Path | None,
+    keys: tuple[str | int, ...],
+    env: Mapping[str, str],
+    required: bool,
+    at: At,
+    problems: list[Problem],
+) -> SecretStr | None:
+    """Webhook ``name``'s URL from the variable ``url_env`` or the file ``url_file`` (surrounding
+    whitespace stripped), checked to be an http(s) URL. No problem ever shows the URL: at most
+    its scheme. ``keys``: where the webhook's table is, for the problem's position."""
+    what = f"webhook {name!r}"
+    if url_env is not None:
+        where = f"${url_env}"
+        raw = env.get(url_env)
+        if raw is None:
+            if required:
+                problems.append(
+                    at(
+                        (*keys, "url_env"),
+                        f"{what}: {where} is not set",
+                        hint=f"set {url_env} to the webhook's URL, or name a file in url_file",
+                    )
+                )
+            return None
+    else:
+        assert url_file is not None
+        where = f"the file {display_path(url_file)}"
+        try:
+            raw = url_file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+            problems.append(at((*keys, "url_file"), f"{what}: cannot read its URL file: {reason}"))
+            return None
+    value = raw.strip()
+    key = (*keys, "url_env" if url_env is not None else "url_file")
+    if not value:
+        problems.append(at(key, f"{what}: {where} is empty"))
+        return None
+    if not _WEBHOOK_URL.match(value):
+        scheme = value.split("://", 1)[0] if "://" in value else None
+        got = f"scheme {scheme[:10]!r}" if scheme and scheme.isalnum() else "no http(s) URL"
+        problems.append(
+            at(
+                key,
+                f"{what}: {where} does not hold an http:// or https:// URL ({got})",
+                hint="a webhook URL looks like https://hooks.example.com/...",
+            )
+        )
         return None
     _LOADED_SECRETS.add(value)
     return SecretStr(value)

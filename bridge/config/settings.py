@@ -26,6 +26,7 @@ from pydantic import (
     model_validator,
 )
 
+from bridge.core.happenings import AlertKind
 from bridge.domain import SeasonPolicy
 from bridge.mapping.model import SEATSIO_BUILTIN_STATUSES, MappingTables
 
@@ -414,12 +415,79 @@ class LogSettings(Section):
     format: Literal["auto", "json", "console"] = "auto"
 
 
+#: A webhook's name: it labels log lines, so it is short and plain (never the URL, a secret).
+WEBHOOK_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$"
+
+
+def _no_url_in_file(data: object) -> object:
+    """A webhook URL carries its credential in its path: it is never written in the config."""
+    if isinstance(data, dict) and "url" in data:
+        raise ValueError(
+            "a webhook URL is a secret and never goes in the config file: remove url and set "
+            'url_env = "SOME_VARIABLE" (the variable holds the URL) or url_file = "path"'
+        )
+    return data
+
+
+class WebhookSettings(Section):
+    """One ``[[notify.webhook]]``: where alerts of the kinds in ``on`` are POSTed, and in what
+    shape. The URL itself comes from the environment variable ``url_env`` names or the file
+    ``url_file`` names (exactly one), resolved in :func:`bridge.config.load_config`."""
+
+    name: Annotated[str, Field(pattern=WEBHOOK_NAME_PATTERN)]
+    #: "json": the alert as JSON (generic receivers); "slack": Slack's incoming-webhook shape
+    format: Literal["json", "slack"] = "json"
+    url_env: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")] | None = None
+    url_file: ConfigPath | None = None
+    #: the alert kinds sent to this webhook (all of them by default)
+    on: Annotated[tuple[AlertKind, ...], Field(min_length=1), AfterValidator(_no_duplicates)] = (
+        tuple(AlertKind)
+    )
+
+    _no_url = model_validator(mode="before")(_no_url_in_file)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> WebhookSettings:
+        if (self.url_env is None) == (self.url_file is None):
+            raise ValueError(
+                "set exactly one of url_env (an environment variable holding the URL) or "
+                f"url_file (a file holding it), not {'both' if self.url_env else 'neither'}"
+            )
+        return self
+
+
 class NotifySettings(Section):
     """Who hears about a new conflict, a refused mass release or a unit failing
     (:mod:`bridge.daemon.notify`); nobody unless webhooks are configured."""
 
     #: a unit failing this many of its cadences in a row raises ``unit_in_error``
     error_after_cadences: int = Field(3, ge=1)
+    #: the webhooks (``[[notify.webhook]]``), each by name
+    webhook: tuple[WebhookSettings, ...] = ()
+    #: one POST may take this long (connect, send, answer) before it counts as failed
+    timeout_s: float = Field(10.0, gt=0)
+    #: tries per notification and webhook (a 5xx, 429 or network error is tried again)
+    attempts: int = Field(4, ge=1, le=20)
+    #: waits between tries grow from base to cap, doubling
+    backoff_base_s: float = Field(2.0, ge=0)
+    backoff_cap_s: float = Field(60.0, ge=0)
+    #: notifications waiting per webhook; past it the oldest is dropped (with a warning)
+    queue_size: int = Field(1000, ge=1)
+
+    @field_validator("webhook")
+    @classmethod
+    def _distinct_names(cls, hooks: tuple[WebhookSettings, ...]) -> tuple[WebhookSettings, ...]:
+        names = [h.name for h in hooks]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ValueError(f"webhook name {dup[0]!r} is given twice")
+        return hooks
+
+    @model_validator(mode="after")
+    def _cap_not_below_base(self) -> NotifySettings:
+        if self.backoff_cap_s < self.backoff_base_s:
+            raise ValueError("backoff_cap_s must not be below backoff_base_s")
+        return self
 
 
 SECTION_MODELS: Mapping[str, tuple[type[Section], bool]] = {
@@ -475,5 +543,7 @@ class BridgeConfig:
     writeback: WritebackSettings = field(default_factory=lambda: WritebackSettings())
     #: notifications (webhooks) of conflicts, refused releases and units in error
     notify: NotifySettings = field(default_factory=lambda: NotifySettings())
+    #: each ``[[notify.webhook]]``'s URL by webhook name (from its ``url_env`` or ``url_file``)
+    webhook_urls: Mapping[str, SecretStr] = field(default_factory=dict, repr=False)
     #: test-only knobs (a shifted wall clock); empty in production
     testing: TestingSettings = field(default_factory=lambda: TestingSettings())

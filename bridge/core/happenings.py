@@ -112,7 +112,11 @@ def finding_changes(
     for f in after:
         if f.severity is Severity.INFO:
             continue
-        now.setdefault(finding_key(f), f)
+        key = finding_key(f)
+        seen = now.get(key)
+        # one identity found twice (other words, another count): the first in canonical order
+        if seen is None or f.sort_key() < seen.sort_key():
+            now[key] = f
     opened = [f for k, f in now.items() if k not in before]
     if complete:
         cleared = [f for k, f in before.items() if k not in now]

@@ -11,29 +11,44 @@ number of series. ``performance`` and ``event`` follow the schedule: :meth:`Brid
 drops a performance that left it.
 
 ``seatbridge_seconds_since_last_sync`` is computed when Prometheus scrapes, from the wall time of
-the clock given to the constructor, so it keeps growing while nothing syncs.
+the clock given to the constructor, so it keeps growing while nothing syncs; the same clock times
+each unit's reconcile (its monotonic time) and dates its last success (its wall time).
+
+The standard ``process_*`` and ``python_*`` families (prometheus_client's own collectors) are
+registered on the private registry too: ``process_*`` exist on Linux only (they read ``/proc``).
+docs/daemon.md lists every family; ``tests/daemon/test_metrics_documented.py`` holds the two
+together.
 """
 
 from __future__ import annotations
 
+import platform
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
+from importlib import metadata
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
     Gauge,
+    GCCollector,
     Histogram,
+    PlatformCollector,
+    ProcessCollector,
     generate_latest,
 )
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+import bridge
 from bridge.clock import SYSTEM, Clock
 from bridge.core.findings import Severity
 from bridge.core.outcome import Ending, RunReport
+from bridge.daemon.membership import Membership, Role
+from bridge.mapping.model import MappingTables
 
 #: Reconcile results counted from zero, so ``increase()`` sees the first one.
 RECONCILE_RESULTS = tuple(e.value for e in Ending)
@@ -48,6 +63,11 @@ CLOCK_STEP_DIRECTIONS = ("backward", "forward")
 API_BUCKETS = (0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 #: At most this many distinct ``endpoint`` label values per vendor; later ones count as ``other``.
 MAX_ENDPOINTS = 100
+#: The ``kind`` label of a unit's reconcile: one performance, or a season's (see :func:`unit_kind`).
+UNIT_KINDS = ("performance", "season")
+#: Buckets for one unit's reconcile: a kept read of one performance (tens of milliseconds) to a
+#: season's full run against a slow vendor, cut off by ``run_timeout_s`` (ten minutes at most).
+RECONCILE_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0)
 
 _SINCE_SYNC = "seatbridge_seconds_since_last_sync"
 
@@ -59,6 +79,12 @@ class _SinceLastSync(Collector):
         self._now = now
         self._lock = threading.Lock()
         self._last: dict[int, datetime] = {}
+
+    def scheduled(self, performance_id: int, at: datetime) -> None:
+        """The performance is on this daemon's schedule since ``at``: until its first sync,
+        the seconds count from then (a performance that never syncs still ages)."""
+        with self._lock:
+            self._last.setdefault(performance_id, at)
 
     def synced(self, performance_id: int, at: datetime) -> None:
         with self._lock:
@@ -91,6 +117,27 @@ class _SinceLastSync(Collector):
         return [family]
 
 
+def unit_kind(performance_ids: Sequence[int], tables: MappingTables) -> str:
+    """``season`` for a unit of several performances or one whose performance is on a season's
+    key, else ``performance``: the two kinds take different times, and the label stays bounded."""
+    if len(performance_ids) > 1:
+        return "season"
+    season = any(
+        (target := tables.target_for(pid)) is not None and target.season_key
+        for pid in performance_ids
+    )
+    return "season" if season else "performance"
+
+
+def build_version() -> str:
+    """The installed distribution's version; ``bridge.__version__`` in a bare checkout, else
+    ``unknown``."""
+    try:
+        return metadata.version("seatbridge")
+    except metadata.PackageNotFoundError:
+        return str(getattr(bridge, "__version__", "unknown"))
+
+
 class BridgeMetrics:
     """Everything the daemon counts; the method names are the API the daemon calls.
 
@@ -115,7 +162,8 @@ class BridgeMetrics:
         )
         self._conflicts = Counter(
             "seatbridge_conflicts",
-            "Conflicts found between Tessitura and seats.io.",
+            "Conflicts found by unit runs; a standing conflict counts again on every run that "
+            "still finds it (seatbridge_conflicts_open is how many are open now).",
             registry=r,
         )
         self._objects = Counter(
@@ -216,16 +264,76 @@ class BridgeMetrics:
             "Seats the bridge holds in Tessitura (the write-back ledger's rows).",
             registry=r,
         )
+        self._reconcile_duration = Histogram(
+            "seatbridge_reconcile_duration_seconds",
+            "How long one unit's reconcile took, by unit kind (a run cut off by its timeout too).",
+            ["kind"],
+            buckets=RECONCILE_BUCKETS,
+            registry=r,
+        )
+        self._last_success = Gauge(
+            "seatbridge_last_success_timestamp_seconds",
+            "Unix time of the last unit run of this kind that ended without error (converged, "
+            "or only conflicts); the daemon's start until its first.",
+            ["kind"],
+            registry=r,
+        )
+        started = clock.now().timestamp()  # so "none since the start" ages, and alerts fire
+        for kind in UNIT_KINDS:
+            self._reconcile_duration.labels(kind)
+            self._last_success.labels(kind).set(started)
+        self._build_info = Gauge(
+            "seatbridge_build_info",
+            "Always 1: the seatbridge version and the Python version running it.",
+            ["version", "python"],
+            registry=r,
+        )
+        self._build_info.labels(build_version(), platform.python_version()).set(1)
+        ProcessCollector(registry=r)
+        PlatformCollector(registry=r)
+        GCCollector(registry=r)
+        self._clock = clock
+        # notifications (bridge.daemon.notify): one per webhook and alert, by how it ended
+        self._notifications = Counter(
+            "seatbridge_notifications",
+            "Webhook notifications by result (sent, failed: given up on, dropped: queue full).",
+            ["result"],
+            registry=r,
+        )
+        for result in ("sent", "failed", "dropped"):
+            self._notifications.labels(result)
         self._since_sync = _SinceLastSync(clock.now)
         r.register(self._since_sync)
         self._endpoints: dict[str, set[str]] = {}
         self._endpoints_lock = threading.Lock()
+        #: the events ``seatbridge_for_sale_edits_left`` has a series of
+        self._events: set[str] = set()
+        self._events_lock = threading.Lock()
 
     # -- reconciling ---------------------------------------------------------------------------
 
     def unit_reconciled(self, result: str) -> None:
         """One unit's reconcile ended with ``result`` (see :data:`RECONCILE_RESULTS`)."""
         self._reconciles.labels(result).inc()
+
+    @contextmanager
+    def timing(self, kind: str) -> Iterator[None]:
+        """Time one unit's reconcile (``kind``: see :func:`unit_kind`) on the clock's monotonic
+        time; a run that raises (its timeout) is counted with the time it took, a cancelled one
+        (the daemon stopping) is not."""
+        started = self._clock.monotonic()
+        try:
+            yield
+        except Exception:
+            self._reconcile_duration.labels(kind).observe(self._clock.monotonic() - started)
+            raise
+        self._reconcile_duration.labels(kind).observe(self._clock.monotonic() - started)
+
+    def unit_ended(self, kind: str, ending: Ending) -> None:
+        """A unit run of ``kind`` ended in ``ending``: one that did its job (not
+        :attr:`~bridge.core.outcome.Ending.failed`) is the kind's last success, now."""
+        if not ending.failed:
+            self._last_success.labels(kind).set(self._clock.now().timestamp())
 
     def operation(self, kind: str, result: str) -> None:
         """One planned operation of ``kind`` ended in ``result``."""
@@ -261,8 +369,23 @@ class BridgeMetrics:
         """The performance left the schedule: drop its series."""
         self._since_sync.forget(performance_id)
 
+    def scheduled(self, performance_id: int) -> None:
+        """The performance is on the schedule (now, if it was not): its seconds since a sync
+        count from now until it first syncs."""
+        self._since_sync.scheduled(performance_id, self._clock.now())
+
     def for_sale_edits_left(self, event_key: str, n: int) -> None:
+        with self._events_lock:
+            self._events.add(event_key)
         self._for_sale_left.labels(event_key).set(n)
+
+    def keep_events(self, event_keys: set[str]) -> None:
+        """Drop the for-sale budget of every event not in ``event_keys`` (the schedule's): a
+        spent budget of a show that ended must not keep an alert firing."""
+        with self._events_lock:
+            gone, self._events = self._events - event_keys, self._events & event_keys
+        for key in gone:
+            self._for_sale_left.remove(key)
 
     # -- vendor APIs ---------------------------------------------------------------------------
 
@@ -330,6 +453,13 @@ class BridgeMetrics:
         self._owned.set(owned)
         self._instances.set(live_instances)
 
+    def membership(self, membership: Membership) -> None:
+        """The owned units and live instances as ``membership`` knows them now: an active daemon
+        runs what it owns (every unit, on an SQLite store, where it counts itself the one live
+        instance); a standby, or a daemon that lost its role, runs none."""
+        running = membership.role is Role.ACTIVE and not membership.lost_role
+        self.ownership(len(membership.owned) if running else 0, len(membership.live))
+
     def count_report(self, report: RunReport, now: datetime) -> None:
         """Count one pass of the daemon: each unit by how it ended (its one
         :attr:`~bridge.core.outcome.UnitResult.ending`, so a unit with an ERROR finding counts
@@ -347,6 +477,10 @@ class BridgeMetrics:
             if not u.all_errors and not u.leased_elsewhere:
                 for pid in u.performance_ids:
                     self.synced(pid, now)
+
+    def notification(self, result: str) -> None:
+        """A webhook notification ended in ``result``: sent, failed or dropped."""
+        self._notifications.labels(result).inc()
 
     # -- exposition ----------------------------------------------------------------------------
 

@@ -159,6 +159,11 @@ RESTART_ONLY: Mapping[str, frozenset[str] | None] = {
         {"max_units_in_flight", "misfire_grace_s", "writer_lease_ttl_s", "reload_poll_s"}
     ),
     "testing": None,
+    # the webhooks and their delivery: the notifier is built once, at start (its record of
+    # what it sent stays whole); error_after_cadences applies at once
+    "notify": frozenset(
+        {"webhook", "timeout_s", "attempts", "backoff_base_s", "backoff_cap_s", "queue_size"}
+    ),
 }
 
 
@@ -187,7 +192,13 @@ def _secret_changes(old: BridgeConfig, new: BridgeConfig) -> list[str]:
         a, b = getattr(old, attr), getattr(new, attr)
         if (a and a.get_secret_value()) != (b and b.get_secret_value()):
             out.append(what)
+    if _urls(old) != _urls(new):
+        out.append("notify webhook URLs")
     return out
+
+
+def _urls(cfg: BridgeConfig) -> dict[str, str]:
+    return {name: url.get_secret_value() for name, url in cfg.webhook_urls.items()}
 
 
 def _file_line(

@@ -32,16 +32,27 @@ from apscheduler.jobstores.base import JobLookupError
 
 from bridge.clock import SYSTEM, Clock, StepWatch, Timeline
 from bridge.config import BridgeConfig
+from bridge.core.happenings import Alert
 from bridge.core.outcome import Ending, ErrorKind, Requeue, RunReport
 from bridge.daemon import notes
+from bridge.daemon.activity import Activity
 from bridge.daemon.health import STORE_TIMEOUT_S, in_thread
 from bridge.daemon.membership import Handover, Membership, Renewal, Role
-from bridge.daemon.metrics import BridgeMetrics
+from bridge.daemon.metrics import BridgeMetrics, unit_kind
+from bridge.daemon.notify import FLUSH_S, Notifications
 from bridge.daemon.reload import ConfigWatcher, restart_needed
 from bridge.daemon.schedule import Backoff, failures_after, jobs_for, next_run, owner_of
 from bridge.daemon.scheduler import SteadyScheduler
 from bridge.daemon.state import DaemonState, UnitState
 from bridge.daemon.status_view import StatusView
+from bridge.daemon.sync_now import (
+    SyncAnswer,
+    SyncRequests,
+    accepted,
+    not_here,
+    not_scheduled,
+    on_loop,
+)
 from bridge.daemon.systemd import Notifier
 from bridge.daemon.web import HttpServer, build_app, check_exposure
 from bridge.errors import BridgeError, ConfigError
@@ -65,6 +76,9 @@ STARTUP_SETTLE_S = 2.0
 SEASONS_SYNC_UNIT = "seasons-sync"
 #: How often the clock watch compares the wall clock with the monotonic one.
 CLOCK_WATCH_EVERY_S = 1.0
+#: How often a standby tries the writer lease (a third of the lease period when that is
+#: shorter): a clean stop releases it, and the standby takes over within this, not a heartbeat.
+STANDBY_POLL_S = 1.0
 
 
 def dead_grace_s(cfg: BridgeConfig) -> float:
@@ -105,6 +119,20 @@ class Daemon:
         )
         self.view = StatusView(cfg, self.state, self.membership, clock=clock)
         self.metrics = BridgeMetrics(clock=clock)
+        #: the webhooks' notifier; ``[notify]`` webhooks take effect at restart
+        #: (bridge.daemon.reload.RESTART_ONLY)
+        self.notifications = Notifications.from_config(
+            cfg, instance=self.membership.holder, clock=clock, count=self.metrics.notification
+        )
+        #: where alerts go: the webhooks' notifier (it queues and returns at once)
+        self.alert_sink: Callable[[Alert], None] = self.notifications.alert
+        self.activity = Activity(
+            self.state,
+            self.metrics,
+            error_after=lambda: self.cfg.notify.error_after_cadences,
+            alert=self._alert,
+            clock=clock,
+        )
         self.watcher = ConfigWatcher(config_path, cfg)
         self.stop = asyncio.Event()
         self.hard_stop = asyncio.Event()
@@ -116,6 +144,7 @@ class Daemon:
         self._rt: Runtime | None = None
         self._reconciler: Reconciler | None = None
         self._gate: asyncio.Semaphore | None = None
+        self._syncs = SyncRequests()  # "sync now" requests (bridge.daemon.sync_now)
         #: where the HTTP server listens, with the port it bound (``[http] listen`` may say 0)
         self.listen = cfg.http.listen
 
@@ -160,6 +189,7 @@ class Daemon:
             performance=view.performance_page,
             seat_facts=view.seat_facts_page,
             liveness=view.liveness,
+            sync=lambda pid: on_loop(loop, lambda: self.sync_now(pid)),
             token=token,
             clock=self.clock,
         )
@@ -169,6 +199,7 @@ class Daemon:
             asyncio.ensure_future(self._keep_watchdog()),
             asyncio.ensure_future(self._watch_clock()),
         ]
+        self.notifications.start()
         try:
             await http.start()
             host = self.cfg.http.listen.rsplit(":", 1)[0]
@@ -182,6 +213,8 @@ class Daemon:
             for task in beside:
                 task.cancel()
             await asyncio.gather(*beside, return_exceptions=True)
+            # queued notifications get a few seconds to go out, none after a second signal
+            await self.notifications.aclose(flush_s=0 if self.hard_stop.is_set() else FLUSH_S)
             unobserve()
             beat.cancel()
             await http.stop()
@@ -260,11 +293,12 @@ class Daemon:
             # pause first: shutdown() cancels the jobs in flight at once (AsyncIOExecutor), which
             # would cut the grace period short; they get it in _drain, then shutdown finds none
             scheduler.pause()
-            await self._drain()
+            await self._drain_holding_the_role()
             scheduler.shutdown(wait=False)
             if not self.state.store_gone:  # a gone store: nothing there is ours to release
                 m.release(rt.store)
             self.metrics.role(False)
+            self.activity.role("stopped")
         return 0 if not (m.lost_role or self.state.store_gone) else 1
 
     def _housekeeping(self, job: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
@@ -333,6 +367,25 @@ class Daemon:
                 t.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
 
+    async def _drain_holding_the_role(self) -> None:
+        """:meth:`_drain`, renewing the writer lease meanwhile (its scheduled renewal is paused):
+        a drain longer than the lease must not let a standby write while our runs still may."""
+        if self.membership.shared:
+            return await self._drain()
+        every = self.cfg.daemon.writer_lease_ttl_s / 3
+
+        async def renew() -> None:
+            while True:
+                await asyncio.sleep(every)
+                await self._keep_writer_role()
+
+        renewing = asyncio.ensure_future(renew())
+        try:
+            await self._drain()
+        finally:
+            renewing.cancel()
+            await asyncio.gather(renewing, return_exceptions=True)
+
     async def _keep_watchdog(self) -> None:
         """``WATCHDOG=1`` at half systemd's interval, from the event loop itself: a loop that is
         stuck stops sending, and systemd restarts the daemon."""
@@ -367,9 +420,11 @@ class Daemon:
 
     # -- the role (see bridge.daemon.membership) --------------------------------------------------
 
-    def _set_role(self, store: StateStore, role: Role) -> None:
+    def _set_role(self, store: StateStore, role: Role, detail: str = "") -> None:
         self.membership.set_role(store, role, self.listen)
         self.metrics.role(role is Role.ACTIVE)
+        self.metrics.membership(self.membership)
+        self.activity.role(role.value, detail)
 
     async def _become_active(self, store: StateStore) -> bool:
         """Take the writer lease, waiting as a standby while another live daemon has it."""
@@ -384,11 +439,10 @@ class Daemon:
                 log.error("another daemon is active on this store", holder=other)
                 return False
             if not announced:
-                log.info("standing by: another daemon is active on this store", holder=other)
-                self._set_role(store, Role.STANDBY)
+                self._set_role(store, Role.STANDBY, f"holder {other}")
                 self.notifier.ready("standing by: another daemon is active on this store")
                 announced = True
-            await self._sleep_unless_stopped(ttl / 3)
+            await self._sleep_unless_stopped(min(ttl / 3, STANDBY_POLL_S))
         return False
 
     async def _store_answers(self, store: StateStore) -> bool:
@@ -418,8 +472,9 @@ class Daemon:
         if not await self._store_answers(rt.store):
             return
         renewal = self.membership.renew_writer_role(rt.store, self.cfg.daemon.writer_lease_ttl_s)
+        self.metrics.membership(self.membership)  # a lost role runs no unit
         if renewal is Renewal.LOST:
-            log.error("lost the writer role to another daemon: stopping, to come back as standby")
+            self.activity.role("lost")
             self.stop.set()
 
     async def _keep_membership(self) -> None:
@@ -433,10 +488,11 @@ class Daemon:
     def _handover(self, change: Handover) -> None:
         """Run units just taken at once (or once a dead instance's requests are surely over)."""
         m = self.membership
-        if m.shared:
-            self.metrics.ownership(len(m.owned), len(m.live))
+        self.metrics.membership(m)  # on an SQLite store too: the active daemon runs every unit
         if not change:
             return
+        for key in change.lost:  # its new owner tells of what it finds there from now on
+            self.activity.forget_unit(key, resolve=False)
         for key, delay in change.gained.items():
             self._reschedule(key, delay)
         self._note_next_runs()
@@ -455,6 +511,48 @@ class Daemon:
             scheduler.modify_job(key, next_run_time=self._fire_in(delay_s))
         except JobLookupError:
             log.debug("no job to reschedule: the unit left the schedule", unit=key)
+
+    # -- sync now (see bridge.daemon.sync_now) ----------------------------------------------------
+
+    async def sync_now(self, performance_id: int) -> SyncAnswer:
+        """Run the unit of ``performance_id`` now, or right after its run in flight; on the
+        daemon's loop. A standby, or an instance that does not run the unit, says who does."""
+        pid, m = performance_id, self.membership
+        if m.role is not Role.ACTIVE or self._scheduler is None or self.stop.is_set():
+            why = f"this daemon is {m.role if m.role is not Role.ACTIVE else 'starting'}"
+            why = "this daemon is stopping" if self.stop.is_set() else why
+            return not_here(pid, why, await self._daemons(), self.holder)
+        key = next((k for k, u in self.state.units.items() if pid in u.job.performance_ids), None)
+        if key is None:
+            return not_scheduled(pid)
+        if not m.runs_here(key):
+            owner = m.owner(key)
+            why = f"another instance runs unit {key}"
+            return not_here(pid, why, await self._daemons(), self.holder, owner)
+        in_flight, already = self._syncs.request(key)
+        if not in_flight:
+            self._reschedule(key, 0)
+        log.info("sync requested", unit=key, performance=pid, in_flight=in_flight)
+        unit = self.state.units[key]
+        return accepted(
+            pid,
+            key,
+            in_flight=in_flight,
+            already=already,
+            waits_for_config=unit.waits_for_config,
+            quiet_s=m.quiet_left(key),
+        )
+
+    async def _daemons(self) -> notes.DaemonView | None:
+        """The daemons the store's role notes know (None: no store, or it did not answer)."""
+        rt = self._rt
+        if rt is None:
+            return None
+        try:
+            return await in_thread(lambda: notes.read(rt.store), STORE_TIMEOUT_S, "the store")
+        except Exception as exc:
+            log.warning("could not read the daemons' roles", error=str(exc))
+            return None
 
     # -- discovery and the unit jobs --------------------------------------------------------------
 
@@ -522,6 +620,7 @@ class Daemon:
                 log.debug("the unit's job was already gone", unit=key)
             for pid in self.state.units.pop(key).job.performance_ids:
                 self.metrics.forget(pid)
+            self.activity.forget_unit(key)
         for key, job in wanted.items():
             unit = self.state.units.get(key)
             if unit is None:
@@ -544,6 +643,16 @@ class Daemon:
                         next_run_time=self._fire_in(job.every_s),
                     )
         self.metrics.scheduled_units(len(self.state.units))
+        for pid in (p for job in wanted.values() for p in job.performance_ids):
+            self.metrics.scheduled(pid)
+        self.metrics.keep_events(
+            {
+                target.event_key
+                for job in wanted.values()
+                for pid in job.performance_ids
+                if (target := self.cfg.tables.target_for(pid)) is not None
+            }
+        )
         self.notifier.status(f"active: {len(self.state.units)} units scheduled")
         self._handover(m.units(set(self.state.units)))
 
@@ -554,6 +663,7 @@ class Daemon:
         self.metrics.seasons_sync(result)
 
     async def _run_unit(self, key: str) -> None:
+        self._syncs.fired(key)
         unit = self.state.units.get(key)
         gate, reconciler = self._gate, self._reconciler
         if unit is None or gate is None or reconciler is None or self.stop.is_set():
@@ -571,12 +681,13 @@ class Daemon:
             async with gate:
                 if self.stop.is_set():
                     return
+                self._syncs.started(key)
                 self.metrics.units_in_flight(+1)
                 try:
-                    requeue, ending = await self._reconcile(reconciler, unit)
+                    requeue, ending, report = await self._reconcile(reconciler, unit)
                 finally:
                     self.metrics.units_in_flight(-1)
-            self._after_run(key, unit, requeue, ending)
+            self._after_run(key, unit, requeue, ending, report)
         except asyncio.CancelledError:
             if not self.stop.is_set():
                 raise
@@ -584,27 +695,34 @@ class Daemon:
             log.info("run cancelled at stop; the next start settles it", unit=key)
         finally:
             self._in_flight.discard(task)
+            if self._syncs.ended(key):  # asked for during the run: once this job has ended
+                task.add_done_callback(lambda _: self._reschedule(key, 0))
 
-    async def _reconcile(self, reconciler: Reconciler, unit: UnitState) -> tuple[Requeue, Ending]:
+    async def _reconcile(
+        self, reconciler: Reconciler, unit: UnitState
+    ) -> tuple[Requeue, Ending, RunReport | None]:
         ids = list(unit.job.performance_ids)
         timeout = self.cfg.daemon.run_timeout_s
+        kind = unit_kind(ids, self.cfg.tables)
         with structlog.contextvars.bound_contextvars(unit_key=unit.job.key):
             try:
-                async with asyncio.timeout(timeout):
-                    report = await reconciler.reconcile(ids, apply=True)
+                with self.metrics.timing(kind):  # a timeout counts, with its duration
+                    async with asyncio.timeout(timeout):
+                        report = await reconciler.reconcile(ids, apply=True)
             except TimeoutError:
                 log.error("run timed out and was cancelled", timeout_s=timeout)
                 self.metrics.unit_reconciled(Ending.TIMEOUT.value)
                 reason = f"run timed out after {timeout:g} s"
                 unit.last_error = reason
                 await self._record_timeout(ids, reason)
-                return Requeue(ErrorKind.RETRYABLE, None, reason), Ending.TIMEOUT
+                return Requeue(ErrorKind.RETRYABLE, None, reason), Ending.TIMEOUT, None
             except ConfigError as exc:  # credentials: nothing else can succeed either
                 log.error("run refused by configuration", error=str(exc))
                 self.metrics.unit_reconciled(Ending.ERROR.value)
                 unit.last_error = str(exc)
-                return Requeue(ErrorKind.TERMINAL, None, str(exc)), Ending.ERROR
+                return Requeue(ErrorKind.TERMINAL, None, str(exc)), Ending.ERROR, None
         self._count(report)
+        self.metrics.unit_ended(kind, report.ending)
         # the worst of the units' errors (a unit leased elsewhere is not an error: see requeue)
         errors = [e for u in report.units if not u.leased_elsewhere for e in u.all_errors]
         requeue = Requeue.of(errors)
@@ -612,7 +730,7 @@ class Daemon:
         if requeue.kind is None:  # a run that failed did not do its job: readiness says so
             self.state.last_run_done_mono = self.clock.monotonic()
             unit.last_success = self.clock.now()
-        return requeue, report.ending
+        return requeue, report.ending, report
 
     async def _record_timeout(self, performance_ids: list[int], reason: str) -> None:
         """A run cancelled by its timeout recorded nothing: say ``error`` with the reason for
@@ -673,7 +791,14 @@ class Daemon:
         except Exception as exc:  # a gauge: the next run sets it
             log.warning("could not read the write-back ledger", error=str(exc))
 
-    def _after_run(self, key: str, unit: UnitState, requeue: Requeue, ending: Ending) -> None:
+    def _after_run(
+        self,
+        key: str,
+        unit: UnitState,
+        requeue: Requeue,
+        ending: Ending,
+        report: RunReport | None = None,
+    ) -> None:
         self.view.forget_seat_facts(unit.job.performance_ids)
         unit.last_ending = ending.value
         unit.failures = failures_after(unit.failures, requeue)
@@ -692,6 +817,10 @@ class Daemon:
                 reason=nxt.reason,
             )
         self._note_next_runs()
+        # last: the unit is rescheduled whatever telling it does
+        self.activity.after_run(
+            key, report, failures=unit.failures, ending=ending, reason=requeue.reason
+        )
 
     def _note_next_runs(self) -> None:
         rt = self._rt
@@ -717,13 +846,11 @@ class Daemon:
         if reload is None:
             return
         self.metrics.config_reload(reload.result)
+        self.activity.config(reload)  # the log line: applied, refused, fixed
         rt = self._rt
         if reload.result == "refused":
             self.state.config_ok = False
             self.state.config_error = "; ".join(reload.errors)
-            log.error(
-                "config edit refused; the last good config keeps running", errors=reload.errors
-            )
             if rt is not None:
                 self._note(
                     lambda: notes.put_refused_config(rt.store, self.clock.now(), reload.errors)
@@ -734,7 +861,6 @@ class Daemon:
             self._note(lambda: notes.clear_refused_config(rt.store))
         if reload.result != "applied" or reload.config is None:
             return
-        log.info("config reloaded", changes=reload.changes)
         self.cfg = self.view.cfg = reload.config
         self.membership.grace_s = dead_grace_s(self.cfg)
         configure(self.cfg.log.level, self.cfg.log.format)
@@ -772,7 +898,12 @@ class Daemon:
         if gone:
             log.info("journal pruned", runs=gone, before=cutoff.isoformat())
 
+    def _alert(self, alert: Alert) -> None:
+        """The one point alerts leave the daemon: whatever :attr:`alert_sink` is now."""
+        self.alert_sink(alert)
+
     def _observe(self, exchange: Exchange) -> None:
+        self.activity.vendor(exchange)
         self.metrics.api_request(
             exchange.vendor, exchange.endpoint, exchange.status, exchange.elapsed_s, exchange.error
         )

@@ -13,15 +13,21 @@ set. Routes:
 ``GET /status.json`` (and ``/status``)  the same data as JSON; 404 when none was given
 ``GET /performances/{id}`` (HTML) and ``/performances/{id}.json``: one performance's status,
                   conflicts, pending operations, recent runs and (when given) its seat map
+``POST /performances/{id}/sync``  "sync now": the performance's unit runs at once (202), or
+                  404 (not scheduled), 409 (not this daemon's to run); see
+                  :mod:`bridge.daemon.sync_now`. A form from the page gets a 303 back to it
+
+Every route but the sync is GET (and HEAD) only, and changes nothing; the sync changes only when
+a unit runs, never what a run does. With a ``token``, every route but ``/healthz`` needs
+``Authorization: Bearer <token>`` (compared in constant time; 401 otherwise);
+:func:`check_exposure` refuses a ``listen`` beyond loopback without one. A POST also has to come
+from the server's own origin (:func:`cross_site`, 403 otherwise): a page elsewhere cannot make a
+browser on the operator's machine post to it. Those two are the CSRF defence: no form token.
 
 The JSON routes carry an ``ETag`` (a hash of the body) and answer 304 to an ``If-None-Match``
 naming it; with ``?poll=1`` they answer the page's poller only the times it patches in place and
 a digest of the rest (:func:`index_poll`, :func:`page_digest`): a page is downloaded again only
 when more than its times changed.
-
-Every route is GET (and HEAD) only: the server changes nothing. With a ``token``, every route
-but ``/healthz`` needs ``Authorization: Bearer <token>`` (compared in constant time; 401
-otherwise); :func:`check_exposure` refuses a ``listen`` beyond loopback without one.
 
 Responses only carry what the callables return; the daemon hands over redacted data.
 
@@ -60,7 +66,7 @@ import jinja2
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, PlainTextResponse, Response
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -71,6 +77,7 @@ from bridge.daemon.metrics import BridgeMetrics
 from bridge.daemon.overview import STATES as ROW_STATES
 from bridge.daemon.overview import counts_of, health_of, rows_of, units_of
 from bridge.daemon.seatmap import COLOURS, LEGEND, STATES, dots_of, render_seatmap
+from bridge.daemon.sync_now import SyncAnswer
 from bridge.errors import BridgeError, ConfigError
 
 #: Seconds the server gives requests in flight once told to stop, before cancelling them.
@@ -124,6 +131,7 @@ def build_app(
     performance: Callable[[int], Maybe[Mapping[str, object] | None]] | None = None,
     seat_facts: Callable[[int], Awaitable[PerformanceFacts | None]] | None = None,
     liveness: Callable[[], str | None] | None = None,
+    sync: Callable[[int], Maybe[SyncAnswer]] | None = None,
     token: str | None = None,
     clock: Clock = SYSTEM,
     page_timeout_s: float = PAGE_TIMEOUT_S,
@@ -134,7 +142,8 @@ def build_app(
     store's performances added, see :mod:`bridge.daemon.overview`), used instead when given;
     ``performance`` one performance's detail (None: 404); ``seat_facts`` its seats as
     ``seatbridge explain`` sees them, for the map and the JSON (None: no map). ``liveness``: None
-    while the daemon works, else why it is stuck (/healthz 503). ``token``: the bearer token
+    while the daemon works, else why it is stuck (/healthz 503). ``sync``: "sync now" for a
+    performance (None: the route answers 404). ``token``: the bearer token
     every route but ``/healthz`` needs. ``clock``: the pages say how long ago things happened by
     its wall time. ``page_timeout_s``: how long a page waits for awaitable data."""
 
@@ -217,6 +226,7 @@ def build_app(
             svg = render_seatmap(
                 dots_of(facts), title=f"Seat map of performance {detail['performance_id']}"
             )
+        flash = request.query_params.get("sync", "")
         return _page(
             request,
             "performance.html",
@@ -224,7 +234,27 @@ def build_app(
             seatmap=svg,
             zone=_zone(detail.get("time_zone")),
             now=clock.now(),
+            sync_flash=SYNC_FLASH.get(flash, ""),
         )
+
+    async def sync_(request: Request) -> Response:
+        pid = int(request.path_params["pid"])
+        refused = cross_site(request) or (None if token else rebound(request))
+        if refused is not None:
+            return PlainTextResponse(refused, status_code=403)
+        if sync is None:
+            answer: Mapping[str, object] = {"error": "no sync here"}
+            code = 404
+        else:
+            try:
+                got = await _within(sync(pid), page_timeout_s, "the daemon")
+            except NoAnswer as exc:
+                return _json({"error": str(exc)}, 503)
+            answer, code = got.to_json(), got.http_status
+        if _from_a_form(request):
+            result = str(answer.get("result", "not_scheduled"))
+            return RedirectResponse(f"/performances/{pid}?sync={result}", status_code=303)
+        return _json(answer, code)
 
     async def _detail(
         request: Request,
@@ -264,11 +294,61 @@ def build_app(
             Route("/status.json", status_, methods=["GET"]),
             Route("/performances/{pid:int}.json", performance_json, methods=["GET"]),
             Route("/performances/{pid:int}", performance_html, methods=["GET"]),
+            Route("/performances/{pid:int}/sync", sync_, methods=["POST"]),
         ]
     )
     if token:
         app.add_middleware(BearerToken, token=token)
     return app
+
+
+#: The page's line after a form's "Sync now", by the answer's ``result``.
+SYNC_FLASH = {
+    "accepted": "Sync requested: the unit runs now, or right after the run in flight.",
+    "waits_for_config": "Sync requested; its last run ended in an error that needs a fix.",
+    "not_scheduled": "Not synced: this daemon does not schedule this performance.",
+    "not_here": "Not synced: another daemon runs this performance (see /status.json).",
+}
+#: ``Sec-Fetch-Site`` values of a request the page (or no browser at all) made.
+SAME_SITE_FETCH = frozenset({"same-origin", "none"})
+
+
+def cross_site(request: Request) -> str | None:
+    """Why a POST comes from another site (None: it does not). A browser names where a request
+    comes from (``Origin``, ``Sec-Fetch-Site``); a page elsewhere must not make the operator's
+    browser sync. A request without those headers (curl, ``seatbridge sync``) passes: it has to
+    get past the bearer token like any other."""
+    origin = request.headers.get("origin")
+    host = request.headers.get("host", "")
+    own = f"{request.url.scheme}://{host}".lower()
+    if origin is not None and origin.lower() != own:
+        return "refused: a POST from another origin (Origin does not match this server)"
+    site = request.headers.get("sec-fetch-site")
+    if site is not None and site.lower() not in SAME_SITE_FETCH:
+        return f"refused: a POST from another site (Sec-Fetch-Site: {site[:20]})"
+    return None
+
+
+def rebound(request: Request) -> str | None:
+    """Why a POST to a server without a token is refused for its ``Host`` (None: it is not).
+    Without a token the server listens on loopback only (:func:`check_exposure`), so a browser
+    reaching it by a name that is not a loopback one came through DNS rebinding: a page at
+    ``evil.example`` resolving to 127.0.0.1 sends a matching Origin and Host, and only the name
+    gives it away. With a token, the token is what keeps such a page out."""
+    host = request.headers.get("host", "")
+    name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    if host and is_loopback(name):
+        return None
+    return "refused: a POST must name this server by a loopback address (Host header)"
+
+
+def _from_a_form(request: Request) -> bool:
+    """A browser's form (the page's button), answered with a redirect back to the page."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    accept = request.headers.get("accept", "").lower()
+    return kind in ("application/x-www-form-urlencoded", "multipart/form-data") or (
+        "text/html" in accept
+    )
 
 
 class BearerToken:
@@ -492,7 +572,7 @@ def _page(request: Request, name: str, status_code: int = 200, **context: Any) -
             "Content-Security-Policy": (
                 f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'unsafe-inline'; "
                 "connect-src 'self'; img-src 'self' data:; base-uri 'none'; "
-                "form-action 'none'; frame-ancestors 'none'"
+                "form-action 'self'; frame-ancestors 'none'"
             ),
             "X-Content-Type-Options": "nosniff",
             "Referrer-Policy": "no-referrer",

@@ -39,6 +39,14 @@ SEATSIO_ASGI_BASE = "http://seatsio.sandbox"
 #: not read a quiet status-change feed as "nothing changed" (seats.io: processed asynchronously).
 SERVED_MAX_DELAY_S = 2.0
 
+#: The sample the demo and `seatbridge init` use, shipped in the package: ``config/`` (the
+#: sandbox config, its public secrets, the production template) and ``mappings/sample/`` (the
+#: tables). In a checkout these are links to the top-level ``config/`` and ``mappings/``, the one
+#: copy; a wheel carries the files. The config's relative paths hold in both.
+SAMPLE = Path(__file__).resolve().parent / "sample"
+#: The sample's sandbox config (``config/sandbox.toml`` of a checkout).
+SAMPLE_CONFIG = SAMPLE / "config" / "sandbox.toml"
+
 
 class Sandbox:
     """Both emulators over one venue, with their state and control surfaces at hand."""

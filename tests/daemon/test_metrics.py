@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import sys
 from datetime import UTC, datetime, timedelta
+from importlib import metadata
+from pathlib import Path
 
 import pytest
 from prometheus_client import REGISTRY
@@ -11,9 +15,14 @@ from prometheus_client.parser import text_string_to_metric_families
 from bridge.clock import ManualClock
 from bridge.core.applied import ApplyOutcome
 from bridge.core.findings import Finding, FindingKind
-from bridge.core.outcome import RunReport, UnitResult
+from bridge.core.outcome import Ending, RunReport, UnitResult
 from bridge.core.plan_model import Plan
-from bridge.daemon.metrics import MAX_ENDPOINTS, BridgeMetrics
+from bridge.daemon.membership import Membership, Role
+from bridge.daemon.metrics import MAX_ENDPOINTS, BridgeMetrics, unit_kind
+from bridge.mapping.model import MappingTables, PerformanceTarget
+from bridge.reconcile.leases import instance_id
+from bridge.store import open_store
+from bridge.store.base import WRITER_LEASE
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -210,3 +219,196 @@ def test_the_write_back_holds_gauge_is_what_the_ledger_says() -> None:
     assert value(m, "seatbridge_writeback_holds") == 3
     m.writeback_holds(0)
     assert value(m, "seatbridge_writeback_holds") == 0
+
+
+# -- reconcile duration, last success, build info ------------------------------------------------
+
+
+def test_a_units_reconcile_is_timed_on_the_injected_monotonic_clock() -> None:
+    clock = ManualClock(T0)
+    m = BridgeMetrics(clock=clock)
+    with m.timing("season"):
+        clock.advance(42)
+        clock.step(-3600)  # a wall-clock step during the run does not change its duration
+    name = "seatbridge_reconcile_duration_seconds"
+    assert value(m, f"{name}_count", kind="season") == 1
+    assert value(m, f"{name}_sum", kind="season") == 42
+    assert value(m, f"{name}_bucket", kind="season", le="30.0") == 0
+    assert value(m, f"{name}_bucket", kind="season", le="60.0") == 1
+    assert value(m, f"{name}_count", kind="performance") == 0  # counted from zero
+
+
+def test_a_run_cut_off_by_its_timeout_counts_with_its_duration() -> None:
+    clock = ManualClock(T0)
+    m = BridgeMetrics(clock=clock)
+    with pytest.raises(TimeoutError), m.timing("performance"):
+        clock.advance(600)
+        raise TimeoutError
+    name = "seatbridge_reconcile_duration_seconds"
+    assert value(m, f"{name}_count", kind="performance") == 1
+    assert value(m, f"{name}_sum", kind="performance") == 600
+    assert value(m, f"{name}_bucket", kind="performance", le="300.0") == 0
+
+
+def test_a_run_cancelled_at_stop_is_not_timed() -> None:
+    clock = ManualClock(T0)
+    m = BridgeMetrics(clock=clock)
+    with pytest.raises(asyncio.CancelledError), m.timing("performance"):
+        clock.advance(3)
+        raise asyncio.CancelledError
+    assert value(m, "seatbridge_reconcile_duration_seconds_count", kind="performance") == 0
+
+
+def test_the_last_success_is_the_wall_time_of_the_last_run_without_error() -> None:
+    clock = ManualClock(T0)
+    m = BridgeMetrics(clock=clock)
+    name = "seatbridge_last_success_timestamp_seconds"
+    # none yet: the daemon's start, so an alert on its age fires when nothing ever succeeds
+    assert value(m, name, kind="performance") == T0.timestamp()
+    assert value(m, name, kind="season") == T0.timestamp()
+    clock.advance(30)
+    m.unit_ended("performance", Ending.ERROR)
+    assert value(m, name, kind="performance") == T0.timestamp()
+    m.unit_ended("performance", Ending.CONVERGED)
+    assert value(m, name, kind="performance") == (T0 + timedelta(seconds=30)).timestamp()
+    clock.set(T0)
+    m = BridgeMetrics(clock=clock)
+    m.unit_ended("performance", Ending.CONVERGED)
+    for failed in (Ending.ERROR, Ending.TIMEOUT, Ending.REFUSED, Ending.LEASED_ELSEWHERE):
+        clock.advance(60)
+        m.unit_ended("performance", failed)
+        assert value(m, name, kind="performance") == T0.timestamp(), failed
+    clock.advance(60)
+    m.unit_ended("performance", Ending.CONFLICTS)  # converged but for seats sold online
+    assert value(m, name, kind="performance") == (T0 + timedelta(minutes=5)).timestamp()
+
+
+def test_a_scheduled_performance_that_never_syncs_still_ages() -> None:
+    """Since-last-sync counts from when the performance was scheduled until its first sync, so
+    a performance whose runs all fail from the start is not invisible to the alert."""
+    clock = ManualClock(T0)
+    m = BridgeMetrics(clock=clock)
+    name = "seatbridge_seconds_since_last_sync"
+    m.scheduled(201)
+    clock.advance(900)
+    m.scheduled(201)  # scheduled again by the next discovery: still counts from the first
+    assert value(m, name, performance="201") == 900
+    m.synced(201, clock.now())
+    assert value(m, name, performance="201") == 0
+
+
+def test_the_for_sale_budget_of_an_event_that_left_the_schedule_is_dropped() -> None:
+    """A spent budget of a show that ended must not keep the alert on it firing forever."""
+    m = BridgeMetrics(clock=ManualClock(T0))
+    name = "seatbridge_for_sale_edits_left"
+    m.for_sale_edits_left("perf-201", 0)
+    m.for_sale_edits_left("perf-202", 7)
+    m.keep_events({"perf-202"})
+    assert value(m, name, event="perf-201") is None
+    assert value(m, name, event="perf-202") == 7
+    assert value(m, name, kind="season") is None  # each kind its own
+
+
+def test_build_info_names_the_installed_version_and_the_python() -> None:
+    m = BridgeMetrics(clock=ManualClock(T0))
+    info = [dict(labels) for (name, labels) in samples(m) if name == "seatbridge_build_info"]
+    assert info == [{"version": metadata.version("seatbridge"), "python": sys.version.split()[0]}]
+    assert value(m, "seatbridge_build_info", **info[0]) == 1
+
+
+def test_build_info_says_unknown_when_seatbridge_is_not_installed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def missing(name: str) -> str:
+        raise metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(metadata, "version", missing)
+    m = BridgeMetrics(clock=ManualClock(T0))
+    versions = {dict(lb)["version"] for (n, lb) in samples(m) if n == "seatbridge_build_info"}
+    assert versions == {"unknown"}
+
+
+def test_process_and_python_families_are_on_the_private_registry() -> None:
+    names = {name for name, _ in samples(BridgeMetrics(clock=ManualClock(T0)))}
+    assert {"process_cpu_seconds_total", "process_resident_memory_bytes"} <= names
+    assert {"process_start_time_seconds", "process_open_fds", "python_info"} <= names
+    assert "python_gc_collections_total" in names
+
+
+def _tables(*targets: PerformanceTarget) -> MappingTables:
+    return MappingTables({}, {}, {t.performance_id: t for t in targets})
+
+
+def test_a_unit_is_a_season_when_it_has_several_performances_or_a_season_key() -> None:
+    tables = _tables(
+        PerformanceTarget(201, "perf-201"),
+        PerformanceTarget(301, "perf-301", season_key="season-3"),
+    )
+    assert unit_kind((201,), tables) == "performance"
+    assert unit_kind((999,), tables) == "performance"  # not in the tables: on its own
+    assert unit_kind((301,), tables) == "season"  # a season of one performance
+    assert unit_kind((201, 202), tables) == "season"
+
+
+# -- owned units and live instances --------------------------------------------------------------
+
+
+def test_an_active_daemon_on_sqlite_owns_every_unit_and_is_the_one_live_instance(
+    tmp_path: Path,
+) -> None:
+    clock = ManualClock(T0)
+    m = BridgeMetrics(clock=clock)
+    with open_store(tmp_path / "s.sqlite3") as store:
+        me = Membership(instance_id(), shared=False, grace_s=1.0, clock=clock)
+        assert me.take_writer_role(store, 30)
+        me.set_role(store, Role.ACTIVE, "127.0.0.1:9464")
+        m.membership(me)
+        assert value(m, "seatbridge_owned_units") == 0  # nothing discovered yet
+        assert value(m, "seatbridge_live_instances") == 1
+        me.units({"unit:201", "unit:202", "unit:301,302"})  # discovery
+        m.membership(me)
+        assert value(m, "seatbridge_owned_units") == 3
+        assert value(m, "seatbridge_live_instances") == 1
+
+        # another daemon takes the writer role: this one lost it and runs nothing more
+        store.release_lease(WRITER_LEASE, me.holder)
+        other = Membership("other:1:x", shared=False, grace_s=1.0, clock=clock)
+        assert other.take_writer_role(store, 30)
+        me.renew_writer_role(store, 30)
+        m.membership(me)
+        assert value(m, "seatbridge_owned_units") == 0
+
+
+def test_a_standby_on_sqlite_owns_no_unit(tmp_path: Path) -> None:
+    clock = ManualClock(T0)
+    m = BridgeMetrics(clock=clock)
+    with open_store(tmp_path / "s.sqlite3") as store:
+        assert store.acquire_lease(WRITER_LEASE, instance_id(), 30)  # the active one
+        standby = Membership("standby:2:y", shared=False, grace_s=1.0, clock=clock)
+        assert not standby.take_writer_role(store, 30)
+        standby.set_role(store, Role.STANDBY, "127.0.0.1:9465")
+        m.membership(standby)
+        assert value(m, "seatbridge_owned_units") == 0
+        assert value(m, "seatbridge_live_instances") == 1
+
+
+def test_instances_on_a_shared_store_count_each_other_and_split_the_units(
+    tmp_path: Path,
+) -> None:
+    clock = ManualClock(T0)
+    units = {f"unit:{n}" for n in range(200, 220)}
+    with open_store(tmp_path / "s.sqlite3") as store:
+        members = [Membership(h, shared=True, grace_s=1.0, clock=clock) for h in ("a:1:x", "b:2:y")]
+        for member in members:
+            member.set_role(store, Role.ACTIVE, "127.0.0.1:0")
+            member.units(units)
+            member.heartbeat(store, "127.0.0.1:0")
+        owned = []
+        for member in members:
+            member.heartbeat(store, "127.0.0.1:0")  # now each has seen the other
+            m = BridgeMetrics(clock=clock)
+            m.membership(member)
+            assert value(m, "seatbridge_live_instances") == 2
+            owned.append(value(m, "seatbridge_owned_units"))
+        assert sum(o or 0 for o in owned) == len(units)
+        assert all(o for o in owned)

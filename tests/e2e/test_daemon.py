@@ -16,6 +16,7 @@ from typing import TypeVar
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from bridge.sandbox import Sandbox
 from bridge.sandbox.control import Faults
@@ -91,6 +92,15 @@ def get(url: str) -> httpx.Response:
     return httpx.get(url, timeout=5)
 
 
+def sample(text: str, name: str, **labels: str) -> float | None:
+    """The value of one sample in a /metrics body (None when absent)."""
+    for family in text_string_to_metric_families(text):
+        for s in family.samples:
+            if s.name == name and s.labels == labels:
+                return s.value
+    return None
+
+
 def test_the_daemon_converges_the_venue_serves_its_health_and_stops_cleanly(
     daemon: tuple[Sandbox, Running, str],
 ) -> None:
@@ -104,6 +114,12 @@ def test_the_daemon_converges_the_venue_serves_its_health_and_stops_cleanly(
     assert 'seatbridge_reconciles_total{result="converged"}' in metrics
     assert "seatbridge_api_requests_total" in metrics
     assert "seatbridge_active 1.0" in metrics
+    # the active daemon on SQLite runs every scheduled unit and is the one live instance
+    scheduled = sample(metrics, "seatbridge_scheduled_units")
+    assert scheduled and sample(metrics, "seatbridge_owned_units") == scheduled
+    assert sample(metrics, "seatbridge_live_instances") == 1
+    assert sample(metrics, "seatbridge_reconcile_duration_seconds_count", kind="performance")
+    assert sample(metrics, "seatbridge_last_success_timestamp_seconds", kind="performance")
     status = run(d.config, "status")
     assert status.returncode == 0, status.stderr
     assert "active" in status.stdout and "next run" in status.stdout.lower()
@@ -210,6 +226,9 @@ def test_a_standby_takes_over_when_the_active_daemon_is_killed(
         standby_url = standby.wait_role("standby")
         waiting = get(f"{standby_url}/readyz")
         assert waiting.status_code == 503 and waiting.json()["checks"]["role"] == "standby"
+        standby_metrics = get(f"{standby_url}/metrics").text
+        assert sample(standby_metrics, "seatbridge_owned_units") == 0
+        assert sample(standby_metrics, "seatbridge_live_instances") == 1
         refused = run(active.config, "run", "--no-standby", timeout_s=30)
         assert refused.returncode == 75, refused.stderr
         active.proc.send_signal(signal.SIGKILL)

@@ -1,0 +1,422 @@
+"""Notifications: each alert (:class:`bridge.core.happenings.Alert`) POSTed to the webhooks of
+``[notify]`` whose ``on`` names its kind, once per condition.
+
+:meth:`Notifications.alert` is the sink the daemon's activity feeds: it never waits. It decides
+at once whether the alert is news (a condition not firing yet, a firing one whose ``signature``
+changed, the resolution of one that was queued: even one given up on, so that no receiver is
+left holding a condition that ended) and puts it on each matching webhook's queue
+(bounded: past ``queue_size`` the oldest is dropped, with a warning). One worker per webhook
+sends them in order, so a webhook that hangs or fails delays only itself, never a unit's run nor
+another webhook. A 5xx, a 429 or a network error is tried again (``attempts``, backing off from
+``backoff_base_s`` to ``backoff_cap_s``, no sooner than a 429's ``Retry-After``); any other 4xx
+is not: the receiver refused the payload. A notification given up on is logged, and counted.
+
+A webhook URL carries its credential in its path: no log line shows more of it than
+``https://host/…`` (:func:`shown_url`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections import deque
+from collections.abc import Awaitable, Callable, Collection, Mapping
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+import httpx
+import structlog
+from pydantic import SecretStr
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
+
+from bridge.clock import SYSTEM, Clock
+from bridge.config import BridgeConfig
+from bridge.config.settings import NotifySettings
+from bridge.core.happenings import Alert, AlertKind
+
+__all__ = [
+    "DELIVERY_RESULTS",
+    "Notifications",
+    "Webhook",
+    "json_payload",
+    "shown_url",
+    "slack_payload",
+]
+
+log = structlog.get_logger("seatbridge.notify")
+
+#: How a notification to one webhook ended: sent, given up on (failed), or dropped unsent
+#: (its queue was full).
+DELIVERY_RESULTS = ("sent", "failed", "dropped")
+#: At stop, notifications still queued get this long to go out.
+FLUSH_S = 5.0
+
+Format = Literal["json", "slack"]
+Sleep = Callable[[float], Awaitable[None]]
+
+_TITLES: Mapping[AlertKind, str] = {
+    AlertKind.CONFLICT: "Conflict",
+    AlertKind.MASS_RELEASE_REFUSED: "Mass release refused",
+    AlertKind.UNIT_IN_ERROR: "Unit in error",
+}
+
+
+def shown_url(url: str) -> str:
+    """What a log line may show of a webhook URL: its scheme and host (``https://host/…``)."""
+    parts = urlsplit(url)
+    host = parts.hostname or "?"
+    return f"{parts.scheme}://{host}/…"
+
+
+@dataclass(frozen=True, slots=True)
+class Webhook:
+    """Where notifications go: ``url`` is a secret (never in a repr or a log line)."""
+
+    name: str
+    url: SecretStr = field(repr=False)
+    format: Format = "json"
+    on: frozenset[AlertKind] = frozenset(AlertKind)
+
+
+# --------------------------------------------------------------------------- payloads
+
+
+def json_payload(alert: Alert, source: Mapping[str, str]) -> dict[str, Any]:
+    """The generic shape: the alert's own JSON, with ``source: seatbridge`` and where it came
+    from (``venue``, ``instance``)."""
+    return {**alert.to_json(), "source": "seatbridge", **source}
+
+
+def _mrkdwn(text: str) -> str:
+    """Text as Slack shows it literally: ``&``, ``<`` and ``>`` are its markup."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def slack_payload(alert: Alert, source: Mapping[str, str]) -> dict[str, Any]:
+    """Slack's incoming-webhook shape (also Mattermost's, Rocket.Chat's): ``text`` for the
+    notification itself, ``blocks`` for the message, firing and resolved told apart at a
+    glance."""
+    mark, state = (
+        (":rotating_light:", "FIRING") if alert.firing else (":white_check_mark:", "RESOLVED")
+    )
+    title = _TITLES.get(alert.kind, alert.kind.value)
+    summary = _mrkdwn(alert.summary)
+    where = [f"{k} `{_mrkdwn(v)}`" for k, v in source.items()]
+    if alert.performance_id is not None:
+        where.append(f"performance {alert.performance_id}")
+    if alert.event_key:
+        where.append(f"event `{_mrkdwn(alert.event_key)}`")
+    where.append(alert.at.strftime("%Y-%m-%d %H:%M:%S %Z").strip())
+    return {
+        "text": f"{mark} {state} · {title}: {summary}",
+        "blocks": [
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": f"{mark} *{state}* · *{title}*\n{summary}"},
+            },
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": " · ".join(where)}]},
+        ],
+    }
+
+
+_PAYLOADS: Mapping[str, Callable[[Alert, Mapping[str, str]], dict[str, Any]]] = {
+    "json": json_payload,
+    "slack": slack_payload,
+}
+
+
+# --------------------------------------------------------------------------- delivery
+
+
+class _Failed(Exception):
+    """One try that did not deliver: ``reason`` is fit to log (no URL)."""
+
+    def __init__(self, reason: str, *, retryable: bool, retry_after_s: float | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.retryable = retryable
+        self.retry_after_s = retry_after_s
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    try:
+        return max(0.0, float(response.headers.get("retry-after", "")))
+    except ValueError:
+        return None
+
+
+@dataclass(slots=True)
+class _Lane:
+    """One webhook's queue and its worker's state."""
+
+    hook: Webhook
+    items: deque[Alert] = field(default_factory=deque)
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    idle: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def __post_init__(self) -> None:
+        self.idle.set()
+
+
+class Notifications:
+    """The daemon's notifier: see the module docstring.
+
+    ``count`` is told each delivery's result (:data:`DELIVERY_RESULTS`, for a metric);
+    ``client_factory`` makes the HTTP client (one, at :meth:`start`); ``sleep`` waits between
+    tries (a test passes one that does not wait); ``source`` is added to every payload
+    (``venue``, ``instance``). Use it as ``start()`` ... ``await aclose()``, or ``async with``.
+    """
+
+    def __init__(
+        self,
+        settings: NotifySettings,
+        webhooks: Collection[Webhook],
+        *,
+        source: Mapping[str, str] | None = None,
+        clock: Clock = SYSTEM,
+        client_factory: Callable[[], httpx.AsyncClient] | None = None,
+        sleep: Sleep = asyncio.sleep,
+        count: Callable[[str], None] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.webhooks = tuple(webhooks)
+        self.source = dict(source or {})
+        self.clock = clock
+        self._client_factory = client_factory or self._default_client
+        self._sleep = sleep
+        self._count = count or (lambda result: None)
+        self._lanes = [_Lane(h) for h in self.webhooks]
+        self._lock = threading.Lock()
+        #: conditions notified as firing, by key: the signature sent
+        self._firing: dict[str, str] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._client: httpx.AsyncClient | None = None
+
+    @classmethod
+    def from_config(
+        cls,
+        cfg: BridgeConfig,
+        *,
+        instance: str | None = None,
+        clock: Clock = SYSTEM,
+        count: Callable[[str], None] | None = None,
+    ) -> Notifications:
+        """The notifier of ``cfg``'s ``[notify]`` webhooks (none: it sends nothing)."""
+        hooks = [
+            Webhook(h.name, cfg.webhook_urls[h.name], h.format, frozenset(h.on))
+            for h in cfg.notify.webhook
+            if h.name in cfg.webhook_urls  # a URL not required (offline check) is not there
+        ]
+        source = {"venue": cfg.store.venue}
+        if instance is not None:
+            source["instance"] = instance
+        return cls(cfg.notify, hooks, source=source, clock=clock, count=count)
+
+    def _default_client(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(
+            timeout=httpx.Timeout(self.settings.timeout_s),
+            follow_redirects=False,
+            headers={"User-Agent": "seatbridge"},
+        )
+
+    # -- the sink --------------------------------------------------------------------------------
+
+    def alert(self, alert: Alert) -> None:
+        """Queue ``alert`` for its webhooks if it is news; returns at once, from any thread."""
+        if not self._lanes:
+            return
+        with self._lock:
+            if alert.firing:
+                if self._firing.get(alert.key) == alert.signature:
+                    return  # still firing as sent
+                self._firing[alert.key] = alert.signature
+            elif self._firing.pop(alert.key, None) is None:
+                return  # nothing was sent about it: nothing to resolve
+            lanes = [lane for lane in self._lanes if alert.kind in lane.hook.on]
+            dropped = []
+            for lane in lanes:
+                if len(lane.items) >= self.settings.queue_size:
+                    dropped.append((lane.hook.name, lane.items.popleft()))
+                lane.items.append(alert)
+        for name, old in dropped:
+            self._count("dropped")
+            log.warning(
+                "notification dropped: its webhook's queue is full",
+                webhook=name,
+                kind=old.kind.value,
+                key=old.key,
+                queue_size=self.settings.queue_size,
+            )
+        for lane in lanes:
+            self._wake(lane)
+
+    def _wake(self, lane: _Lane) -> None:
+        def wake() -> None:
+            lane.idle.clear()
+            lane.wake.set()
+
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return  # not started: start() finds the queue as it is
+        try:
+            here = asyncio.get_running_loop()
+        except RuntimeError:
+            here = None
+        if here is loop:
+            wake()
+        else:
+            loop.call_soon_threadsafe(wake)
+
+    # -- lifetime --------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start one worker per webhook on the running loop (none without webhooks)."""
+        if self._tasks or not self._lanes:
+            return
+        self._loop = asyncio.get_running_loop()
+        self._client = self._client_factory()
+        for lane in self._lanes:
+            if lane.items:
+                lane.idle.clear()
+            self._tasks.append(
+                asyncio.create_task(self._work(lane), name=f"webhook {lane.hook.name}")
+            )
+        log.info(
+            "notifications on",
+            webhooks=[
+                f"{h.name} ({h.format}) {shown_url(h.url.get_secret_value())}"
+                for h in self.webhooks
+            ],
+        )
+
+    async def run(self) -> None:
+        """Deliver until cancelled (``start()`` then wait; :meth:`aclose` on the way out)."""
+        self.start()
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await self.aclose(flush_s=0)
+
+    async def flush(self) -> None:
+        """Wait until every queued notification was sent or given up on (only once started)."""
+        await asyncio.gather(*(lane.idle.wait() for lane in self._lanes))
+
+    async def aclose(self, flush_s: float = FLUSH_S) -> None:
+        """Give queued notifications ``flush_s`` to go out, then stop the workers and close the
+        client. Safe to call more than once."""
+        if self._tasks and flush_s > 0:
+            try:
+                await asyncio.wait_for(self.flush(), timeout=flush_s)
+            except TimeoutError:
+                with self._lock:
+                    left = sum(len(lane.items) for lane in self._lanes)
+                log.warning("notifications not sent at stop", queued=left)
+        tasks, self._tasks = self._tasks, []
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        client, self._client = self._client, None
+        if client is not None:
+            await client.aclose()
+
+    async def __aenter__(self) -> Notifications:
+        self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    # -- the workers -----------------------------------------------------------------------------
+
+    async def _work(self, lane: _Lane) -> None:
+        while True:
+            with self._lock:
+                alert = lane.items.popleft() if lane.items else None
+            if alert is None:
+                lane.idle.set()
+                lane.wake.clear()
+                await lane.wake.wait()
+                continue
+            try:
+                await self._deliver(lane.hook, alert)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # a bug here must not stop the webhook's worker
+                self._count("failed")
+                log.error(
+                    "notification failed",
+                    webhook=lane.hook.name,
+                    key=alert.key,
+                    error=type(exc).__name__,
+                )
+
+    async def _deliver(self, hook: Webhook, alert: Alert) -> None:
+        body = _PAYLOADS[hook.format](alert, self.source)
+        what = {
+            "webhook": hook.name,
+            "kind": alert.kind.value,
+            "key": alert.key,
+            "state": "firing" if alert.firing else "resolved",
+        }
+        s = self.settings
+        began = self.clock.monotonic()
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(s.attempts),
+            wait=self._wait,
+            retry=retry_if_exception(lambda e: isinstance(e, _Failed) and e.retryable),
+            sleep=self._sleep,
+            reraise=True,
+        )
+        tries = 0
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    tries += 1
+                    await self._post(hook, body)
+        except _Failed as failed:
+            self._count("failed")
+            log.warning(
+                "notification not delivered",
+                **what,
+                attempts=tries,
+                reason=failed.reason,
+                elapsed_s=round(self.clock.monotonic() - began, 3),
+            )
+            return
+        self._count("sent")
+        log.info("notification sent", **what, attempts=tries)
+
+    def _wait(self, state: RetryCallState) -> float:
+        """Doubling from ``backoff_base_s`` to ``backoff_cap_s``; a 429's Retry-After, capped."""
+        s = self.settings
+        wait: float = min(s.backoff_cap_s, s.backoff_base_s * 2.0 ** (state.attempt_number - 1))
+        exc = state.outcome.exception() if state.outcome is not None else None
+        if isinstance(exc, _Failed) and exc.retry_after_s is not None:
+            wait = max(wait, min(s.backoff_cap_s, exc.retry_after_s))
+        return wait
+
+    async def _post(self, hook: Webhook, body: dict[str, Any]) -> None:
+        client = self._client
+        assert client is not None, "start() first"
+        url = hook.url.get_secret_value()
+        try:
+            response = await client.post(url, json=body)
+        except httpx.TransportError as exc:
+            # the exception's text may quote the URL: only its type is told
+            raise _Failed(f"{type(exc).__name__} from {shown_url(url)}", retryable=True) from None
+        except httpx.HTTPError as exc:
+            raise _Failed(type(exc).__name__, retryable=False) from None
+        code = response.status_code
+        if code < 300:
+            return
+        retryable = code == 429 or code >= 500
+        after = _retry_after(response) if code == 429 else None
+        raise _Failed(f"HTTP {code}", retryable=retryable, retry_after_s=after)
