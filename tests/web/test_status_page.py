@@ -137,6 +137,10 @@ def test_the_page_shows_every_unit_converged(daemon: tuple[Sandbox, str], page: 
     assert row.locator(".show-name").inner_text() == gala.description
     local = gala.start.astimezone(timezone(timedelta(hours=-5)))
     assert row.locator(".when").inner_text() == local.strftime("%a %d %b %H:%M")
+    # the activity feed: what the daemon did to get there, the conflict it found among it
+    page.locator('#activity li[data-topic="applied"]').first.wait_for()
+    opened = page.locator('#activity li[data-topic="finding_opened"]', has_text="#201")
+    assert opened.count() >= 1
     shots = os.environ.get("SEATBRIDGE_PAGE_SHOTS")
     if shots:
         page.set_viewport_size({"width": 1280, "height": 900})
