@@ -196,7 +196,7 @@ def build_app(
             page_digest=poll["page_digest"],
             **view,
             zone=_zone(got.get("time_zone")),
-            request_state=request.query_params.get("state", ""),
+            request_state=_known(request.query_params.get("state", ""), ROW_STATES),
             request_q=request.query_params.get("q", ""),
             now=clock.now(),
         )
@@ -444,6 +444,11 @@ def _zone(name: object) -> tzinfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         return UTC
+
+
+def _known(value: str, known: Mapping[str, str]) -> str:
+    """``value`` when it is one of ``known``, else "" (an unknown filter filters nothing)."""
+    return value if value in known else ""
 
 
 def _local(value: object, zone: tzinfo, form: str = "%a %d %b %H:%M") -> str:

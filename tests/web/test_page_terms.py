@@ -196,6 +196,8 @@ def test_the_summary_bar_counts_and_filters_each_state(url: str, page: Any) -> N
 def test_a_filtered_link_opens_filtered(url: str, page: Any) -> None:
     page.goto(f"{url}/?state=error")
     assert sorted(visible_ids(page)) == sorted(10_000 + i for i in ERRORS)
+    page.goto(f"{url}/?state=bogus")  # an unknown state filters nothing
+    assert len(visible_ids(page)) == COUNT
 
 
 def test_the_search_finds_by_name_id_and_event(url: str, page: Any) -> None:
