@@ -131,6 +131,7 @@ class Daemon:
             self.metrics,
             error_after=lambda: self.cfg.notify.error_after_cadences,
             alert=self._alert,
+            settled=self.notifications.settle,
             clock=clock,
         )
         self.watcher = ConfigWatcher(config_path, cfg)
@@ -207,6 +208,7 @@ class Daemon:
             log.info("listening", listen=self.listen)
             async with connect(self.cfg, clock=self.clock) as rt:
                 self._rt = view.rt = rt
+                await self.notifications.remember_in(rt.store)  # what was sent before a restart
                 return await self._serve(rt)
         finally:
             self.notifier.stopping()
@@ -610,16 +612,20 @@ class Daemon:
         wanted = jobs_for(
             reconciler.units(starts), starts, now, self.cfg.schedule.every_s_for, margin
         )
-        reconciler.keep_holds_of({p for job in wanted.values() for p in job.performance_ids})
+        scheduled = {p for job in wanted.values() for p in job.performance_ids}
+        reconciler.keep_holds_of(scheduled)
         for key in set(self.state.units) - set(wanted):
             log.info("unit leaves the schedule", unit=key)
             try:
                 scheduler.remove_job(key)
             except JobLookupError:
                 log.debug("the unit's job was already gone", unit=key)
-            for pid in self.state.units.pop(key).job.performance_ids:
+            pids = self.state.units.pop(key).job.performance_ids
+            for pid in pids:
                 self.metrics.forget(pid)
-            self.activity.forget_unit(key)
+            # regrouped (a performance joined a season): its conditions go on under the new
+            # unit, which raises them again under the same keys; nothing was resolved
+            self.activity.forget_unit(key, resolve=not set(pids) <= scheduled)
         for key, job in wanted.items():
             unit = self.state.units.get(key)
             if unit is None:
@@ -807,7 +813,13 @@ class Daemon:
         self._note_next_runs()
         # last: the unit is rescheduled whatever telling it does
         self.activity.after_run(
-            key, report, failures=unit.failures, ending=ending, reason=requeue.reason
+            key,
+            report,
+            failures=unit.failures,
+            ending=ending,
+            every_s=unit.job.every_s,
+            kind=requeue.kind,
+            reason=requeue.reason,
         )
 
     def _note_next_runs(self) -> None:
