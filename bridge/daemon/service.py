@@ -41,7 +41,14 @@ from bridge.daemon.membership import Handover, Membership, Renewal, Role
 from bridge.daemon.metrics import BridgeMetrics, unit_kind
 from bridge.daemon.notify import FLUSH_S, Notifications
 from bridge.daemon.reload import ConfigWatcher, restart_needed
-from bridge.daemon.schedule import Backoff, failures_after, jobs_for, next_run, owner_of
+from bridge.daemon.schedule import (
+    Backoff,
+    failures_after,
+    jobs_for,
+    next_run,
+    owner_of,
+    regrouped,
+)
 from bridge.daemon.scheduler import SteadyScheduler
 from bridge.daemon.state import DaemonState, UnitState
 from bridge.daemon.status_view import StatusView
@@ -612,20 +619,18 @@ class Daemon:
         wanted = jobs_for(
             reconciler.units(starts), starts, now, self.cfg.schedule.every_s_for, margin
         )
-        scheduled = {p for job in wanted.values() for p in job.performance_ids}
-        reconciler.keep_holds_of(scheduled)
+        reconciler.keep_holds_of({p for job in wanted.values() for p in job.performance_ids})
         for key in set(self.state.units) - set(wanted):
             log.info("unit leaves the schedule", unit=key)
             try:
                 scheduler.remove_job(key)
             except JobLookupError:
                 log.debug("the unit's job was already gone", unit=key)
-            pids = self.state.units.pop(key).job.performance_ids
-            for pid in pids:
+            left = self.state.units.pop(key).job
+            for pid in left.performance_ids:
                 self.metrics.forget(pid)
-            # regrouped (a performance joined a season): its conditions go on under the new
-            # unit, which raises them again under the same keys; nothing was resolved
-            self.activity.forget_unit(key, resolve=not set(pids) <= scheduled)
+            # regrouped (a performance joined a season): its conditions go on in its new unit
+            self.activity.forget_unit(key, resolve=not regrouped(left, wanted))
         for key, job in wanted.items():
             unit = self.state.units.get(key)
             if unit is None:

@@ -394,3 +394,18 @@ def test_the_daemons_alert_sink_is_where_alerts_leave(tmp_path: Path) -> None:
     )
     assert [(a.kind, a.firing) for a in got] == [(AlertKind.CONFLICT, True)]
     assert [h.topic for h in daemon.state.activity] == [Topic.FINDING_OPENED]
+
+
+def test_a_regrouped_unit_raises_its_conflict_under_the_same_key(world: World) -> None:
+    """201 joins a season: its old unit is forgotten unresolved, the season's unit raises the
+    conflict again under the same key, which a notifier has sent already."""
+    run(world, report(CONFLICT))
+    world.activity.forget_unit(UNIT, resolve=False)
+    season = "unit:101,102,201"
+    world.activity.after_run(
+        season, report(CONFLICT), failures=0, ending=Ending.CONFLICTS, every_s=EVERY_S
+    )
+    assert [a.firing for a in world.alerts] == [True, True]
+    first, again = world.alerts
+    assert (again.key, again.signature) == (first.key, first.signature)
+    assert again.unit == season

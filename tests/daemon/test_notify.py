@@ -545,3 +545,12 @@ async def test_a_store_that_fails_never_stops_a_notification(serve: Serve) -> No
         "could not read what was notified before",
         "could not note what was notified",
     }
+
+
+async def test_a_condition_raised_again_by_its_new_unit_is_not_sent_again(serve: Serve) -> None:
+    rx = serve()
+    async with notifier(hook(rx)) as n:
+        n.alert(unit_conflict("A-1", unit="unit:201"))
+        n.alert(unit_conflict("A-1", unit="unit:101,102,201"))  # 201 joined a season
+        await n.flush()
+    assert [(b["key"], b["unit"]) for b in rx.bodies] == [("conflict:201:A-1", "unit:201")]
