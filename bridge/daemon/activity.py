@@ -175,14 +175,21 @@ class Activity:
         except Exception as exc:  # a notifier's trouble never stops a unit
             log.warning("the settle sink failed", unit=unit, error=str(exc))
 
-    def forget_unit(self, unit: str, *, resolve: bool = True) -> None:
+    def forget_unit(self, unit: str, *, resolve: bool = True, regrouped: bool = False) -> None:
         """Unit ``unit`` left the schedule (its performances ended, or are no longer mapped):
         its open findings go, and the alerts they raised are resolved, so no notifier keeps a
         condition firing that nobody will ever clear. Not told as "cleared": no run found them
         gone. ``resolve=False``: the unit was handed to another instance of a shared store,
-        which tells of (and alerts on) what it finds; only this instance's count drops."""
+        which tells of (and alerts on) what it finds; only this instance's count drops.
+        ``regrouped``: its performances went on in other units (one joined a season): its
+        findings' conditions go on there, under the same keys, unresolved; its own
+        ``unit_in_error`` ends (that unit is no more)."""
         self._since.pop(unit, None)
-        if not resolve:
+        if regrouped and unit in self._failing:
+            self._failing.discard(unit)
+            why = f"resolved: unit {unit} regrouped: its performances run in other units"
+            self._send(self._unit_alert(unit, False, why))
+        if not resolve or regrouped:
             self._open.pop(unit, None)
             self._failing.discard(unit)
             self._count_conflicts()

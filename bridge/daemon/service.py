@@ -630,7 +630,7 @@ class Daemon:
             for pid in left.performance_ids:
                 self.metrics.forget(pid)
             # regrouped (a performance joined a season): its conditions go on in its new unit
-            self.activity.forget_unit(key, resolve=not regrouped(left, wanted))
+            self.activity.forget_unit(key, regrouped=regrouped(left, wanted))
         for key, job in wanted.items():
             unit = self.state.units.get(key)
             if unit is None:

@@ -400,7 +400,7 @@ def test_a_regrouped_unit_raises_its_conflict_under_the_same_key(world: World) -
     """201 joins a season: its old unit is forgotten unresolved, the season's unit raises the
     conflict again under the same key, which a notifier has sent already."""
     run(world, report(CONFLICT))
-    world.activity.forget_unit(UNIT, resolve=False)
+    world.activity.forget_unit(UNIT, regrouped=True)
     season = "unit:101,102,201"
     world.activity.after_run(
         season, report(CONFLICT), failures=0, ending=Ending.CONFLICTS, every_s=EVERY_S
@@ -409,3 +409,15 @@ def test_a_regrouped_unit_raises_its_conflict_under_the_same_key(world: World) -
     first, again = world.alerts
     assert (again.key, again.signature) == (first.key, first.signature)
     assert again.unit == season
+
+
+def test_a_regrouped_failing_unit_ends_its_own_unit_in_error_only(world: World) -> None:
+    run(world, report(CONFLICT))
+    run(world, None, failures=1, kind=ErrorKind.TERMINAL)
+    assert [(a.kind, a.firing) for a in world.alerts] == [
+        (AlertKind.CONFLICT, True),
+        (AlertKind.UNIT_IN_ERROR, True),
+    ]
+    world.activity.forget_unit(UNIT, regrouped=True)
+    assert [(a.kind, a.firing) for a in world.alerts[2:]] == [(AlertKind.UNIT_IN_ERROR, False)]
+    assert world.activity.failing_units() == [] and world.activity.open_findings() == []
