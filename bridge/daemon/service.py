@@ -216,19 +216,26 @@ class Daemon:
             async with connect(self.cfg, clock=self.clock) as rt:
                 self._rt = view.rt = rt
                 await self.notifications.remember_in(rt.store)  # what was sent before a restart
-                return await self._serve(rt)
+                try:
+                    return await self._serve(rt)
+                finally:  # while the store is open, so what goes out now is noted there
+                    await self.notifications.aclose(flush_s=self._flush_s())
         finally:
             self.notifier.stopping()
             for task in beside:
                 task.cancel()
             await asyncio.gather(*beside, return_exceptions=True)
             # queued notifications get a few seconds to go out, none after a second signal
-            await self.notifications.aclose(flush_s=0 if self.hard_stop.is_set() else FLUSH_S)
+            await self.notifications.aclose(flush_s=self._flush_s())
             unobserve()
             beat.cancel()
             await http.stop()
             for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
                 loop.remove_signal_handler(sig)
+
+    def _flush_s(self) -> float:
+        """How long queued notifications get at stop: none after a second signal."""
+        return 0 if self.hard_stop.is_set() else FLUSH_S
 
     def _on_stop_signal(self, sig: signal.Signals) -> None:
         self._signals += 1
