@@ -460,11 +460,12 @@ class NotifySettings(Section):
     """Who hears about a new conflict, a refused mass release or a unit failing
     (:mod:`bridge.daemon.notify`); nobody unless webhooks are configured."""
 
-    #: a unit failing this many of its cadences in a row raises ``unit_in_error``
+    #: a unit failing for this many times its cadence (``job.every_s``) since its first failed
+    #: run in a row raises ``unit_in_error``; a TERMINAL failure (a person must act) at once
     error_after_cadences: int = Field(3, ge=1)
     #: the webhooks (``[[notify.webhook]]``), each by name
     webhook: tuple[WebhookSettings, ...] = ()
-    #: one POST may take this long (connect, send, answer) before it counts as failed
+    #: one POST may take this long as a whole (connect, send, answer) before it counts as failed
     timeout_s: float = Field(10.0, gt=0)
     #: tries per notification and webhook (a 5xx, 429 or network error is tried again)
     attempts: int = Field(4, ge=1, le=20)

@@ -46,7 +46,7 @@ class Topic(StrEnum):
     CONFIG = "config"
     #: a vendor API failing, or answering again after failing
     VENDOR = "vendor"
-    #: a unit has failed longer than ``[notify] error_after_cadences`` of its cadences
+    #: a unit has failed for ``[notify] error_after_cadences`` times its cadence (TERMINAL: at once)
     UNIT_FAILING = "unit_failing"
     #: a unit that was failing ran cleanly
     UNIT_RECOVERED = "unit_recovered"
@@ -136,7 +136,7 @@ class AlertKind(StrEnum):
     CONFLICT = "conflict"
     #: the bridge refused to release many seats at once: a person decides
     MASS_RELEASE_REFUSED = "mass_release_refused"
-    #: a unit has failed for longer than ``[notify] error_after_cadences`` cadences
+    #: a unit has failed for ``[notify] error_after_cadences`` times its cadence (TERMINAL: at once)
     UNIT_IN_ERROR = "unit_in_error"
 
 

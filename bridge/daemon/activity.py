@@ -12,7 +12,7 @@ line and one alert, not one per pass, and an unchanged converged pass says nothi
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 import structlog
@@ -20,20 +20,29 @@ import structlog
 from bridge.clock import SYSTEM, Clock
 from bridge.core.findings import Finding, Severity
 from bridge.core.happening_words import (
+    alert_key,
     finding_alert,
     finding_cleared,
     finding_opened,
     finding_signature,
     op_happening,
 )
-from bridge.core.happenings import Alert, AlertKind, FindingKey, Happening, Topic, finding_changes
-from bridge.core.outcome import Ending, RunReport
+from bridge.core.happenings import (
+    Alert,
+    AlertKind,
+    FindingKey,
+    Happening,
+    Topic,
+    alert_kind_of,
+    finding_changes,
+)
+from bridge.core.outcome import Ending, ErrorKind, RunReport
 from bridge.daemon.metrics import BridgeMetrics
 from bridge.daemon.reload import Reload, ReloadResult
 from bridge.daemon.state import DaemonState
 from bridge.http import Exchange
 
-__all__ = ["Activity", "drop_alert"]
+__all__ = ["Activity", "drop_alert", "drop_settled", "unit_alert_key"]
 
 log = structlog.get_logger("seatbridge.activity")
 
@@ -61,10 +70,22 @@ def drop_alert(alert: Alert) -> None:
     """The sink when no notifier is plugged in: alerts are only logged."""
 
 
+def unit_alert_key(unit: str) -> str:
+    """The key of unit ``unit``'s ``unit_in_error`` condition."""
+    return f"{AlertKind.UNIT_IN_ERROR.value}:{unit}"
+
+
+def drop_settled(unit: str, raised: Collection[str]) -> None:
+    """The settle sink when no notifier is plugged in."""
+
+
 class Activity:
     """See the module docstring. ``error_after``: ``[notify] error_after_cadences`` as it is now
     (a reload may change it); ``alert``: where alerts go, called on the event loop and never
-    allowed to break the daemon (an exception is logged)."""
+    allowed to break the daemon (an exception is logged). ``settled``: told, once per unit
+    after its first complete run since start, the alert keys that run left standing for it
+    (its open alerting findings, and its ``unit_in_error`` while it fails), so the notifier
+    resolves what it sent before a restart that no longer stands."""
 
     def __init__(
         self,
@@ -73,15 +94,21 @@ class Activity:
         *,
         error_after: Callable[[], int],
         alert: Callable[[Alert], None] = drop_alert,
+        settled: Callable[[str, Collection[str]], None] = drop_settled,
         clock: Clock = SYSTEM,
     ) -> None:
         self.state = state
         self.metrics = metrics
         self.error_after = error_after
         self.alert = alert
+        self.settled = settled
         self.clock = clock
         self._open: dict[str, dict[FindingKey, Finding]] = {}
         self._failing: set[str] = set()
+        #: unit -> monotonic time of the end of its first failed run in a row, while it fails
+        self._since: dict[str, float] = {}
+        #: units that had a complete run since start
+        self._settled: set[str] = set()
         #: vendor -> (failed attempts, monotonic time of the first) while it fails
         self._vendors: dict[str, tuple[int, float]] = {}
         self._role: str | None = None
@@ -96,7 +123,7 @@ class Activity:
         return sorted(out, key=Finding.sort_key)
 
     def failing_units(self) -> list[str]:
-        """Units failing longer than ``error_after`` of their runs."""
+        """Units failing for ``error_after`` of their cadences, or failing TERMINAL."""
         return sorted(self._failing)
 
     # -- units ----------------------------------------------------------------------------------
@@ -108,11 +135,14 @@ class Activity:
         *,
         failures: int,
         ending: Ending,
+        every_s: float,
+        kind: ErrorKind | None = None,
         reason: str = "",
     ) -> None:
         """Tell what unit ``unit``'s run did. ``report`` None: the run was cut off (a timeout, a
         refusal by configuration) and read nothing to go by; ``failures``: the unit's failed
-        runs in a row, this one counted."""
+        runs in a row, this one counted; ``every_s``: the unit's cadence; ``kind``: the worst
+        kind of this run's errors (its requeue's), None when it went through."""
         now = self.clock.now()
         if report is not None:
             ours = [u for u in report.units if not u.leased_elsewhere]
@@ -124,20 +154,42 @@ class Activity:
                     if h is not None:
                         self._tell(h)
             if ours:  # a unit another instance ran tells nothing here
-                # complete: every part was run here, and none met an error (an ERROR finding
-                # is a finding of a complete read, not a gap in it)
-                complete = len(ours) == len(report.units) and not any(u.all_errors for u in ours)
+                # complete: every part was run here and read and planned in full (no error of
+                # its own); a failed or unknown write does not make the findings of the plan
+                # it applied any less whole, nor does an ERROR finding (one of a full read)
+                complete = len(ours) == len(report.units) and not any(u.errors for u in ours)
                 self._findings(unit, [f for u in ours for f in u.plan.findings], complete)
-        self._health(unit, failures, ending, reason)
+                if complete and unit not in self._settled:
+                    self._settled.add(unit)
+                    self._settle(unit, failing=failures > 0)
+        self._health(unit, failures, ending, reason, every_s, kind)
         self._count_conflicts()
 
-    def forget_unit(self, unit: str, *, resolve: bool = True) -> None:
+    def _settle(self, unit: str, *, failing: bool) -> None:
+        found = self._open.get(unit, {}).values()
+        raised = {alert_key(f) for f in found if alert_kind_of(f) is not None}
+        if failing:
+            raised.add(unit_alert_key(unit))
+        try:
+            self.settled(unit, raised)
+        except Exception as exc:  # a notifier's trouble never stops a unit
+            log.warning("the settle sink failed", unit=unit, error=str(exc))
+
+    def forget_unit(self, unit: str, *, resolve: bool = True, regrouped: bool = False) -> None:
         """Unit ``unit`` left the schedule (its performances ended, or are no longer mapped):
         its open findings go, and the alerts they raised are resolved, so no notifier keeps a
         condition firing that nobody will ever clear. Not told as "cleared": no run found them
         gone. ``resolve=False``: the unit was handed to another instance of a shared store,
-        which tells of (and alerts on) what it finds; only this instance's count drops."""
-        if not resolve:
+        which tells of (and alerts on) what it finds; only this instance's count drops.
+        ``regrouped``: its performances went on in other units (one joined a season): its
+        findings' conditions go on there, under the same keys, unresolved; its own
+        ``unit_in_error`` ends (that unit is no more)."""
+        self._since.pop(unit, None)
+        if regrouped and unit in self._failing:
+            self._failing.discard(unit)
+            why = f"resolved: unit {unit} regrouped: its performances run in other units"
+            self._send(self._unit_alert(unit, False, why))
+        if not resolve or regrouped:
             self._open.pop(unit, None)
             self._failing.discard(unit)
             self._count_conflicts()
@@ -170,21 +222,47 @@ class Activity:
         else:
             self._open.pop(unit, None)
 
-    def _health(self, unit: str, failures: int, ending: Ending, reason: str) -> None:
-        now = self.clock.now()
-        if failures >= self.error_after() and unit not in self._failing:
+    def _health(
+        self,
+        unit: str,
+        failures: int,
+        ending: Ending,
+        reason: str,
+        every_s: float,
+        kind: ErrorKind | None,
+    ) -> None:
+        """A unit failing for ``error_after`` of its cadences since its first failed run (not
+        that many runs: a failing run comes back after a backoff, far sooner than a cadence),
+        or at once when its failure is TERMINAL (a person must act), raises ``unit_in_error``."""
+        now, mono = self.clock.now(), self.clock.monotonic()
+        if failures > 0:
+            since = self._since.setdefault(unit, mono)
+            failing_s = mono - since
+            due = kind is ErrorKind.TERMINAL or failing_s >= self.error_after() * every_s
+            if not due or unit in self._failing:
+                return
             self._failing.add(unit)
-            summary = f"unit {unit} failing: {failures} runs in a row" + (
-                f": {reason}" if reason else ""
+            summary = (
+                f"unit {unit} failing for {round(failing_s):g} s, "
+                f"{failures} run{'s' if failures != 1 else ''} in a row"
+                + (f": {reason}" if reason else "")
             )
-            fields = {"failures": failures, "result": ending.value, "reason": reason}
+            fields = {
+                "failures": failures,
+                "failing_s": round(failing_s, 1),
+                "result": ending.value,
+                "reason": reason,
+                "error_kind": kind.value if kind is not None else "",
+            }
             self._tell(
                 Happening(
                     Topic.UNIT_FAILING, now, summary, Severity.ERROR.value, unit=unit, fields=fields
                 )
             )
             self._send(self._unit_alert(unit, True, summary, fields))
-        elif failures == 0 and unit in self._failing:
+            return
+        self._since.pop(unit, None)
+        if unit in self._failing:
             self._failing.discard(unit)
             summary = f"unit {unit} recovered: its run went through"
             fields = {"result": ending.value}
@@ -196,7 +274,7 @@ class Activity:
     ) -> Alert:
         return Alert(
             AlertKind.UNIT_IN_ERROR,
-            f"{AlertKind.UNIT_IN_ERROR.value}:{unit}",
+            unit_alert_key(unit),
             firing,
             summary,
             self.clock.now(),

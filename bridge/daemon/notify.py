@@ -9,7 +9,18 @@ left holding a condition that ended) and puts it on each matching webhook's queu
 sends them in order, so a webhook that hangs or fails delays only itself, never a unit's run nor
 another webhook. A 5xx, a 429 or a network error is tried again (``attempts``, backing off from
 ``backoff_base_s`` to ``backoff_cap_s``, no sooner than a 429's ``Retry-After``); any other 4xx
-is not: the receiver refused the payload. A notification given up on is logged, and counted.
+is not: the receiver refused the payload. Each POST as a whole gets ``timeout_s`` (a receiver
+trickling its answer is cut off too). A notification given up on is logged, and counted; a
+firing one given up on after network trouble, a 5xx or a 429 is parked (one per condition and
+webhook) and tried again every ``backoff_cap_s``, with the same tries, until it is sent or a
+newer word on its condition (a change, its resolution) supersedes it. A resolution goes only to
+the webhooks that got the condition's firing: one that never heard of it is told nothing.
+
+What each webhook got (a condition firing, with its signature) is kept in the state store, one
+note per condition (``notify.sent:<venue>:<key>``, :meth:`Notifications.remember_in`), so a
+restart neither sends a standing condition again nor forgets to resolve one that ended while
+the daemon was down (:meth:`Notifications.settle`). On a shared store the instances share these
+notes; the instance running a unit sends its conditions, and resolves them.
 
 A webhook URL carries its credential in its path: no log line shows more of it than
 ``https://host/…`` (:func:`shown_url`).
@@ -18,6 +29,7 @@ A webhook URL carries its credential in its path: no log line shows more of it t
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 from collections import deque
 from collections.abc import Awaitable, Callable, Collection, Mapping
@@ -35,6 +47,7 @@ from bridge.clock import SYSTEM, Clock
 from bridge.config import BridgeConfig
 from bridge.config.settings import NotifySettings
 from bridge.core.happenings import Alert, AlertKind
+from bridge.store.base import Notes
 
 __all__ = [
     "DELIVERY_RESULTS",
@@ -52,6 +65,10 @@ log = structlog.get_logger("seatbridge.notify")
 DELIVERY_RESULTS = ("sent", "failed", "dropped")
 #: At stop, notifications still queued get this long to go out.
 FLUSH_S = 5.0
+#: What each webhook got, per venue and condition: ``notify.sent:<venue>:<key>``.
+SENT_NOTES = "notify.sent:"
+#: A store read or write of those notes may take this long before it is given up (logged).
+NOTE_TIMEOUT_S = 5.0
 
 Format = Literal["json", "slack"]
 Sleep = Callable[[float], Awaitable[None]]
@@ -147,12 +164,24 @@ def _retry_after(response: httpx.Response) -> float | None:
         return None
 
 
+@dataclass(frozen=True, slots=True)
+class _Sent:
+    """A condition some webhooks got as firing before this start (from the store)."""
+
+    kind: AlertKind
+    unit: str | None
+    summary: str
+
+
 @dataclass(slots=True)
 class _Lane:
-    """One webhook's queue and its worker's state."""
+    """One webhook's queue and its worker's state: ``sent``, the conditions it got as firing
+    (key -> signature); ``parked``, the firing ones given up on, to try again."""
 
     hook: Webhook
     items: deque[Alert] = field(default_factory=deque)
+    sent: dict[str, str] = field(default_factory=dict)
+    parked: dict[str, Alert] = field(default_factory=dict)
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     idle: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -189,8 +218,14 @@ class Notifications:
         self._count = count or (lambda result: None)
         self._lanes = [_Lane(h) for h in self.webhooks]
         self._lock = threading.Lock()
-        #: conditions notified as firing, by key: the signature sent
+        #: conditions notified as firing, by key: the signature queued
         self._firing: dict[str, str] = {}
+        #: what the conditions sent are about (for the notes), by key
+        self._about: dict[str, _Sent] = {}
+        #: conditions some webhook got before this start, not raised nor settled since
+        self._restored: dict[str, _Sent] = {}
+        self._store: Notes | None = None
+        self._note_lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._client: httpx.AsyncClient | None = None
@@ -229,15 +264,19 @@ class Notifications:
         if not self._lanes:
             return
         with self._lock:
+            restored = self._restored.pop(alert.key, None)
             if alert.firing:
                 if self._firing.get(alert.key) == alert.signature:
                     return  # still firing as sent
                 self._firing[alert.key] = alert.signature
-            elif self._firing.pop(alert.key, None) is None:
+            elif self._firing.pop(alert.key, None) is None and restored is None:
                 return  # nothing was sent about it: nothing to resolve
             lanes = [lane for lane in self._lanes if alert.kind in lane.hook.on]
+            if restored is not None and alert.firing:  # told before a restart, as it is now
+                lanes = [lane for lane in lanes if lane.sent.get(alert.key) != alert.signature]
             dropped = []
             for lane in lanes:
+                lane.parked.pop(alert.key, None)  # superseded by this newer word
                 if len(lane.items) >= self.settings.queue_size:
                     dropped.append((lane.hook.name, lane.items.popleft()))
                 lane.items.append(alert)
@@ -269,6 +308,95 @@ class Notifications:
             wake()
         else:
             loop.call_soon_threadsafe(wake)
+
+    def settle(self, unit: str, raised: Collection[str]) -> None:
+        """Unit ``unit``'s first complete run since start left ``raised`` standing: each
+        condition of the unit sent before this start that it did not raise has ended (while
+        the daemon was down, or since): its resolution goes to the webhooks that got it."""
+        now = self.clock.now()
+        with self._lock:
+            ended = [
+                (key, sent)
+                for key, sent in self._restored.items()
+                if sent.unit == unit and key not in raised
+            ]
+        for key, sent in ended:  # alert() takes each out of the restored
+            why = "no longer found after a restart"
+            self.alert(
+                Alert(
+                    sent.kind,
+                    key,
+                    False,
+                    f"resolved: {sent.summary} ({why})",
+                    now,
+                    unit=unit,
+                    fields={"why": why},
+                )
+            )
+
+    async def remember_in(self, store: Notes) -> None:
+        """Keep what each webhook got in ``store`` from now on, and take up what it got before
+        this start. A store that fails is logged: the notifier goes on, unremembered."""
+        if not self._lanes:
+            return
+        self._store = store
+        try:
+            found = await asyncio.wait_for(
+                asyncio.to_thread(store.notes, self._note_prefix), NOTE_TIMEOUT_S
+            )
+        except Exception as exc:
+            log.warning("could not read what was notified before", error=type(exc).__name__)
+            return
+        by_name = {lane.hook.name: lane for lane in self._lanes}
+        with self._lock:
+            for note in found:
+                key = note.key.removeprefix(self._note_prefix)
+                try:
+                    data = json.loads(note.value)
+                    sent = _Sent(AlertKind(data["kind"]), data.get("unit"), str(data["summary"]))
+                    to = {str(name): str(sig) for name, sig in data["to"].items()}
+                except (ValueError, KeyError, TypeError, AttributeError):
+                    log.warning("a notification note cannot be read; left out", key=key)
+                    continue
+                if key in self._firing or key in self._restored:
+                    continue  # raised since start: this start's word is newer
+                for name, sig in to.items():
+                    if name in by_name:
+                        by_name[name].sent[key] = sig
+                self._restored[key] = self._about[key] = sent
+        if found:
+            log.info("notified conditions taken up from the store", conditions=len(found))
+
+    @property
+    def _note_prefix(self) -> str:
+        return f"{SENT_NOTES}{self.source.get('venue', '')}:"
+
+    async def _note(self, key: str) -> None:
+        """Write (or drop) condition ``key``'s note as the webhooks' ``sent`` are now."""
+        if self._store is None:
+            return
+        try:
+            await asyncio.wait_for(asyncio.to_thread(self._write_note, key), NOTE_TIMEOUT_S)
+        except Exception as exc:  # remembering is a help, never a reason to stop
+            log.warning("could not note what was notified", key=key, error=type(exc).__name__)
+
+    def _write_note(self, key: str) -> None:
+        store = self._store
+        assert store is not None
+        with self._note_lock:  # one writer at a time, each writing the state as it is then
+            with self._lock:
+                to = {lane.hook.name: lane.sent[key] for lane in self._lanes if key in lane.sent}
+                about = self._about.get(key) if to else self._about.pop(key, None)
+            if not to or about is None:
+                store.delete_note(self._note_prefix + key)
+                return
+            value = {
+                "kind": about.kind.value,
+                "unit": about.unit,
+                "summary": about.summary,
+                "to": to,
+            }
+            store.put_note(self._note_prefix + key, json.dumps(value, sort_keys=True))
 
     # -- lifetime --------------------------------------------------------------------------------
 
@@ -343,10 +471,10 @@ class Notifications:
             if alert is None:
                 lane.idle.set()
                 lane.wake.clear()
-                await lane.wake.wait()
+                await self._idle(lane)
                 continue
             try:
-                await self._deliver(lane.hook, alert)
+                await self._send(lane, alert)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # a bug here must not stop the webhook's worker
@@ -358,7 +486,55 @@ class Notifications:
                     error=type(exc).__name__,
                 )
 
-    async def _deliver(self, hook: Webhook, alert: Alert) -> None:
+    async def _idle(self, lane: _Lane) -> None:
+        """Wait for news; with parked notifications, no longer than ``backoff_cap_s``, then
+        queue them again (those still current)."""
+        if not lane.parked:
+            await lane.wake.wait()
+            return
+        waits = [
+            asyncio.ensure_future(lane.wake.wait()),
+            asyncio.ensure_future(self._sleep(self.settings.backoff_cap_s)),
+        ]
+        try:
+            done, _ = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in waits:
+                task.cancel()
+        if waits[1] not in done:
+            return
+        with self._lock:
+            again = [a for a in lane.parked.values() if self._firing.get(a.key) == a.signature]
+            lane.parked.clear()
+            lane.items.extend(again)
+        if again:
+            lane.idle.clear()
+            log.info("notifications tried again", webhook=lane.hook.name, count=len(again))
+
+    async def _send(self, lane: _Lane, alert: Alert) -> None:
+        """Deliver ``alert`` to ``lane``'s webhook, and keep what it got."""
+        key = alert.key
+        if not alert.firing:
+            with self._lock:
+                told = key in lane.sent
+            if not told:
+                return  # its firing never reached this webhook (given up, or refused)
+        delivered = await self._deliver(lane.hook, alert)
+        with self._lock:
+            if alert.firing and delivered is True:
+                lane.sent[key] = alert.signature
+                self._about[key] = _Sent(alert.kind, alert.unit, alert.summary)
+            elif alert.firing:
+                if delivered == "retry" and self._firing.get(key) == alert.signature:
+                    lane.parked[key] = alert  # still the condition's latest word: try later
+                return
+            else:  # resolved, or given up on: nothing stands there that we could still clear
+                lane.sent.pop(key, None)
+        await self._note(key)
+
+    async def _deliver(self, hook: Webhook, alert: Alert) -> bool | Literal["retry"]:
+        """True when delivered; "retry" when given up on for something that may pass, False
+        when refused."""
         body = _PAYLOADS[hook.format](alert, self.source)
         what = {
             "webhook": hook.name,
@@ -390,9 +566,10 @@ class Notifications:
                 reason=failed.reason,
                 elapsed_s=round(self.clock.monotonic() - began, 3),
             )
-            return
+            return "retry" if failed.retryable else False
         self._count("sent")
         log.info("notification sent", **what, attempts=tries)
+        return True
 
     def _wait(self, state: RetryCallState) -> float:
         """Doubling from ``backoff_base_s`` to ``backoff_cap_s``; a 429's Retry-After, capped."""
@@ -408,7 +585,13 @@ class Notifications:
         assert client is not None, "start() first"
         url = hook.url.get_secret_value()
         try:
-            response = await client.post(url, json=body)
+            async with asyncio.timeout(self.settings.timeout_s):  # the whole POST, not a phase
+                response = await client.post(url, json=body)
+        except TimeoutError:
+            raise _Failed(
+                f"no answer within {self.settings.timeout_s:g} s from {shown_url(url)}",
+                retryable=True,
+            ) from None
         except httpx.TransportError as exc:
             # the exception's text may quote the URL: only its type is told
             raise _Failed(f"{type(exc).__name__} from {shown_url(url)}", retryable=True) from None

@@ -39,6 +39,7 @@ __all__ = [
     "jobs_for",
     "next_run",
     "owner_of",
+    "regrouped",
     "unit_key",
 ]
 
@@ -169,6 +170,14 @@ def jobs_for(
         near = any(s is None or s <= horizon for s in live)
         jobs[key] = UnitJob(key, tuple(sorted(unit)), cadence_s(live, now, every_s_for), near)
     return jobs
+
+
+def regrouped(leaving: UnitJob, wanted: Mapping[str, UnitJob]) -> bool:
+    """Whether a unit leaving the schedule only changed shape (a performance joined a season, a
+    season lost one): every one of its performances is still in one of the ``wanted`` units, so
+    its conditions go on there (an alert's key names no unit) and nothing of it is resolved."""
+    scheduled = {pid for job in wanted.values() for pid in job.performance_ids}
+    return set(leaving.performance_ids) <= scheduled
 
 
 def owner_of(key: str, instances: Iterable[str]) -> str | None:

@@ -41,7 +41,14 @@ from bridge.daemon.membership import Handover, Membership, Renewal, Role
 from bridge.daemon.metrics import BridgeMetrics, unit_kind
 from bridge.daemon.notify import FLUSH_S, Notifications
 from bridge.daemon.reload import ConfigWatcher, restart_needed
-from bridge.daemon.schedule import Backoff, failures_after, jobs_for, next_run, owner_of
+from bridge.daemon.schedule import (
+    Backoff,
+    failures_after,
+    jobs_for,
+    next_run,
+    owner_of,
+    regrouped,
+)
 from bridge.daemon.scheduler import SteadyScheduler
 from bridge.daemon.state import DaemonState, UnitState
 from bridge.daemon.status_view import StatusView
@@ -131,6 +138,7 @@ class Daemon:
             self.metrics,
             error_after=lambda: self.cfg.notify.error_after_cadences,
             alert=self._alert,
+            settled=self.notifications.settle,
             clock=clock,
         )
         self.watcher = ConfigWatcher(config_path, cfg)
@@ -207,19 +215,27 @@ class Daemon:
             log.info("listening", listen=self.listen)
             async with connect(self.cfg, clock=self.clock) as rt:
                 self._rt = view.rt = rt
-                return await self._serve(rt)
+                await self.notifications.remember_in(rt.store)  # what was sent before a restart
+                try:
+                    return await self._serve(rt)
+                finally:  # while the store is open, so what goes out now is noted there
+                    await self.notifications.aclose(flush_s=self._flush_s())
         finally:
             self.notifier.stopping()
             for task in beside:
                 task.cancel()
             await asyncio.gather(*beside, return_exceptions=True)
             # queued notifications get a few seconds to go out, none after a second signal
-            await self.notifications.aclose(flush_s=0 if self.hard_stop.is_set() else FLUSH_S)
+            await self.notifications.aclose(flush_s=self._flush_s())
             unobserve()
             beat.cancel()
             await http.stop()
             for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
                 loop.remove_signal_handler(sig)
+
+    def _flush_s(self) -> float:
+        """How long queued notifications get at stop: none after a second signal."""
+        return 0 if self.hard_stop.is_set() else FLUSH_S
 
     def _on_stop_signal(self, sig: signal.Signals) -> None:
         self._signals += 1
@@ -618,9 +634,11 @@ class Daemon:
                 scheduler.remove_job(key)
             except JobLookupError:
                 log.debug("the unit's job was already gone", unit=key)
-            for pid in self.state.units.pop(key).job.performance_ids:
+            left = self.state.units.pop(key).job
+            for pid in left.performance_ids:
                 self.metrics.forget(pid)
-            self.activity.forget_unit(key)
+            # regrouped (a performance joined a season): its conditions go on in its new unit
+            self.activity.forget_unit(key, regrouped=regrouped(left, wanted))
         for key, job in wanted.items():
             unit = self.state.units.get(key)
             if unit is None:
@@ -819,7 +837,13 @@ class Daemon:
         self._note_next_runs()
         # last: the unit is rescheduled whatever telling it does
         self.activity.after_run(
-            key, report, failures=unit.failures, ending=ending, reason=requeue.reason
+            key,
+            report,
+            failures=unit.failures,
+            ending=ending,
+            every_s=unit.job.every_s,
+            kind=requeue.kind,
+            reason=requeue.reason,
         )
 
     def _note_next_runs(self) -> None:

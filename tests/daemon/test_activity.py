@@ -17,7 +17,7 @@ from bridge.config.settings import NotifySettings
 from bridge.core.applied import ApplyOutcome, OpResult
 from bridge.core.findings import Finding, FindingKind
 from bridge.core.happenings import Alert, AlertKind, Topic
-from bridge.core.outcome import Ending, RunReport, UnitError, UnitResult
+from bridge.core.outcome import Ending, ErrorKind, RunReport, UnitError, UnitResult
 from bridge.core.plan_model import Operation, OpKind, Plan
 from bridge.daemon.activity import Activity
 from bridge.daemon.metrics import BridgeMetrics
@@ -94,11 +94,19 @@ def report(
     return RunReport((unit,))
 
 
-def run(w: World, r: RunReport | None, *, failures: int = 0) -> list[dict[str, Any]]:
-    """One unit run told to the activity; the log lines it wrote."""
+EVERY_S = 60.0
+
+
+def run(
+    w: World, r: RunReport | None, *, failures: int = 0, kind: ErrorKind | None = None
+) -> list[dict[str, Any]]:
+    """One unit run told to the activity; the log lines it wrote. A failed run (``failures``)
+    is RETRYABLE unless ``kind`` says otherwise."""
     ending = r.ending if r is not None else Ending.TIMEOUT
+    if failures and kind is None:
+        kind = ErrorKind.RETRYABLE
     with structlog.testing.capture_logs() as logs:
-        w.activity.after_run(UNIT, r, failures=failures, ending=ending)
+        w.activity.after_run(UNIT, r, failures=failures, ending=ending, every_s=EVERY_S, kind=kind)
     return logs
 
 
@@ -172,6 +180,41 @@ def test_an_incomplete_run_opens_what_it_found_and_clears_nothing(world: World) 
     }
 
 
+def test_a_failing_write_does_not_keep_a_solved_conflict_open(world: World) -> None:
+    """The findings came from a plan built on a full read: a write of that plan that failed
+    (or whose outcome is unknown) leaves them whole, so what they no longer show is cleared."""
+    run(world, report(CONFLICT))
+    written = [
+        OpResult(op(OpKind.MARK_NOT_FOR_SALE, ("B-1",)), "failed", error="HTTP 500"),
+        OpResult(op(OpKind.MARK_NOT_FOR_SALE, ("B-2",)), "unknown", error="no answer"),
+    ]
+    logs = run(world, report(results=written), failures=1)
+    assert [line["topic"] for line in logs] == ["applied", "applied", "finding_cleared"]
+    assert [a.firing for a in world.alerts] == [True, False]
+    assert world.activity.open_findings() == [] and world.conflicts_open() == 0
+
+
+def test_a_read_error_beside_a_failed_write_clears_nothing(world: World) -> None:
+    run(world, report(CONFLICT))
+    written = [OpResult(op(OpKind.MARK_NOT_FOR_SALE, ("B-1",)), "failed", error="HTTP 500")]
+    errors = [UnitError("performance 201: cannot read holds: HTTP 503", 201)]
+    run(world, report(results=written, errors=errors), failures=1)
+    assert world.activity.open_findings(UNIT) == [CONFLICT]
+    assert [a.firing for a in world.alerts] == [True]
+
+
+def test_the_first_complete_run_tells_what_it_left_standing_once(world: World) -> None:
+    settled: list[tuple[str, set[str]]] = []
+    world.activity.settled = lambda unit, raised: settled.append((unit, set(raised)))
+    run(world, None, failures=1)  # cut off: nothing to go by
+    run(world, report(CONFLICT, errors=[UnitError("tessitura: no answer")]), failures=2)
+    assert settled == []
+    run(world, report(CONFLICT, REFUSED, UNMAPPED), failures=3)  # complete, a write failed
+    run(world, report())
+    keys = {a.key for a in world.alerts if a.kind is not AlertKind.UNIT_IN_ERROR}
+    assert settled == [(UNIT, keys | {f"unit_in_error:{UNIT}"})]
+
+
 def test_a_unit_leased_elsewhere_changes_nothing(world: World) -> None:
     run(world, report(CONFLICT))
     assert run(world, report(leased_elsewhere=True)) == []
@@ -202,18 +245,52 @@ def test_a_finding_without_an_alert_is_logged_but_not_sent(world: World) -> None
     assert world.alerts == []
 
 
-def test_a_unit_in_error_alerts_after_n_failures_and_recovers_once(world: World) -> None:
+def test_a_unit_in_error_alerts_after_n_cadences_failing_and_recovers_once(
+    world: World,
+) -> None:
     told: list[list[dict[str, Any]]] = []
-    for n in range(1, ERROR_AFTER + 3):
+    n, first = 0, world.clock.monotonic()
+    # failing runs come back after a backoff, far sooner than the cadence: N cadences, not N runs
+    while world.clock.monotonic() - first < ERROR_AFTER * EVERY_S:
+        n += 1
         told.append(run(world, None, failures=n))
-    failing = [line for lines in told for line in lines]
-    assert len(failing) == 1 and failing[0]["topic"] == "unit_failing"
-    assert told[ERROR_AFTER - 1] == failing  # on the Nth failure, not before
+        world.clock.advance(EVERY_S / 4)
+    assert [line for lines in told for line in lines] == []
+    failing = run(world, None, failures=n + 1)
+    assert [line["topic"] for line in failing] == ["unit_failing"]
+    assert failing[0]["failures"] == n + 1 and failing[0]["failing_s"] >= ERROR_AFTER * EVERY_S
+    assert run(world, None, failures=n + 2) == []  # told once
     assert [(a.kind, a.firing) for a in world.alerts] == [(AlertKind.UNIT_IN_ERROR, True)]
+    assert world.activity.failing_units() == [UNIT]
     recovered = run(world, report())
     assert [(x["topic"], x["log_level"]) for x in recovered] == [("unit_recovered", "info")]
     assert run(world, report()) == []
     assert [a.firing for a in world.alerts] == [True, False]
+
+
+def test_a_short_vendor_blip_raises_no_unit_in_error(world: World) -> None:
+    """15 s of 503s at the default backoff: several failed runs, then one that goes through."""
+    for n in range(1, 5):
+        assert run(world, report(errors=[UnitError("seats.io: HTTP 503")]), failures=n) == []
+        world.clock.advance(5.0)
+    assert run(world, report()) == []
+    assert world.alerts == [] and world.activity.failing_units() == []
+
+
+def test_a_failure_a_person_must_fix_alerts_at_once(world: World) -> None:
+    refused = run(world, None, failures=1, kind=ErrorKind.TERMINAL)
+    assert [line["topic"] for line in refused] == ["unit_failing"]
+    assert [(a.kind, a.firing) for a in world.alerts] == [(AlertKind.UNIT_IN_ERROR, True)]
+
+
+def test_the_failing_time_starts_again_after_a_run_that_went_through(world: World) -> None:
+    run(world, None, failures=1)
+    world.clock.advance(ERROR_AFTER * EVERY_S - 1)
+    run(world, report())
+    run(world, None, failures=1)
+    world.clock.advance(2)
+    assert run(world, None, failures=2) == []
+    assert world.alerts == []
 
 
 def test_a_unit_that_leaves_resolves_its_alerts_without_saying_cleared(world: World) -> None:
@@ -312,6 +389,35 @@ def test_the_daemons_alert_sink_is_where_alerts_leave(tmp_path: Path) -> None:
     daemon = Daemon(config, load_config(config), clock=ManualClock(T0))
     got: list[Alert] = []
     daemon.alert_sink = got.append  # what the integrator does with the notifier
-    daemon.activity.after_run(UNIT, report(CONFLICT), failures=0, ending=Ending.CONFLICTS)
+    daemon.activity.after_run(
+        UNIT, report(CONFLICT), failures=0, ending=Ending.CONFLICTS, every_s=EVERY_S
+    )
     assert [(a.kind, a.firing) for a in got] == [(AlertKind.CONFLICT, True)]
     assert [h.topic for h in daemon.state.activity] == [Topic.FINDING_OPENED]
+
+
+def test_a_regrouped_unit_raises_its_conflict_under_the_same_key(world: World) -> None:
+    """201 joins a season: its old unit is forgotten unresolved, the season's unit raises the
+    conflict again under the same key, which a notifier has sent already."""
+    run(world, report(CONFLICT))
+    world.activity.forget_unit(UNIT, regrouped=True)
+    season = "unit:101,102,201"
+    world.activity.after_run(
+        season, report(CONFLICT), failures=0, ending=Ending.CONFLICTS, every_s=EVERY_S
+    )
+    assert [a.firing for a in world.alerts] == [True, True]
+    first, again = world.alerts
+    assert (again.key, again.signature) == (first.key, first.signature)
+    assert again.unit == season
+
+
+def test_a_regrouped_failing_unit_ends_its_own_unit_in_error_only(world: World) -> None:
+    run(world, report(CONFLICT))
+    run(world, None, failures=1, kind=ErrorKind.TERMINAL)
+    assert [(a.kind, a.firing) for a in world.alerts] == [
+        (AlertKind.CONFLICT, True),
+        (AlertKind.UNIT_IN_ERROR, True),
+    ]
+    world.activity.forget_unit(UNIT, regrouped=True)
+    assert [(a.kind, a.firing) for a in world.alerts[2:]] == [(AlertKind.UNIT_IN_ERROR, False)]
+    assert world.activity.failing_units() == [] and world.activity.open_findings() == []

@@ -8,7 +8,7 @@ import contextlib
 import json
 import threading
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -26,6 +26,7 @@ from bridge.core.happenings import Alert, AlertKind
 from bridge.daemon.metrics import BridgeMetrics
 from bridge.daemon.notify import Notifications, Webhook
 from bridge.daemon.service import Daemon
+from bridge.store.sqlite import open_store
 
 pytestmark = pytest.mark.loopback
 
@@ -99,12 +100,30 @@ def serve() -> Iterator[Serve]:
 
 @dataclass
 class Sleeps:
-    """Waits between tries, recorded, not waited."""
+    """Waits between tries, recorded, not waited; a wait of ``hold_from`` seconds or more
+    (a parked notification's) lasts until ``go`` is set."""
 
     seconds: list[float] = field(default_factory=list)
+    hold_from: float | None = None
+    go: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def __call__(self, s: float) -> None:
         self.seconds.append(s)
+        if self.hold_from is not None and s >= self.hold_from:
+            await self.go.wait()
+
+
+async def until(done: Callable[[], bool], within_s: float = 5.0) -> None:
+    """Poll ``done`` (on the loop, letting the workers work) until true; fail after
+    ``within_s``."""
+    try:
+        async with asyncio.timeout(within_s):
+            while True:
+                if done():
+                    return
+                await asyncio.sleep(0.01)
+    except TimeoutError:
+        raise AssertionError(f"not within {within_s:g} s") from None
 
 
 def notifier(
@@ -260,7 +279,13 @@ async def test_a_hanging_webhook_is_given_up_on_and_holds_up_no_other(
     hangs = serve("hang", "hang")
     fine = serve()
     with structlog.testing.capture_logs() as logs:
-        async with notifier(hook(hangs, "stuck"), hook(fine, "ok"), attempts=2, timeout_s=0.4) as n:
+        async with notifier(
+            hook(hangs, "stuck"),
+            hook(fine, "ok"),
+            sleeps=Sleeps(hold_from=5.0),  # not tried again later within this test
+            attempts=2,
+            timeout_s=0.4,
+        ) as n:
             n.alert(conflict())  # returns at once: the sink never waits for a webhook
             await asyncio.to_thread(fine.got.wait, 5)
             # the other webhook had its POST while the stuck one still waits for its answer
@@ -270,7 +295,7 @@ async def test_a_hanging_webhook_is_given_up_on_and_holds_up_no_other(
     assert len(hangs.bodies) == 2
     (failed,) = [e for e in logs if e["event"] == "notification not delivered"]
     assert failed["webhook"] == "stuck" and failed["attempts"] == 2
-    assert failed["reason"].startswith("ReadTimeout")
+    assert failed["reason"] == "no answer within 0.4 s from http://127.0.0.1/…"
 
 
 async def test_no_log_line_shows_the_webhook_url(serve: Serve) -> None:
@@ -278,7 +303,9 @@ async def test_no_log_line_shows_the_webhook_url(serve: Serve) -> None:
     ok = serve()
     closed = Webhook("gone", SecretStr(f"http://127.0.0.1:9{SECRET_PATH}"))  # nothing listens
     with structlog.testing.capture_logs() as logs:
-        async with notifier(hook(failing, "failing"), hook(ok, "ok"), closed) as n:
+        async with notifier(
+            hook(failing, "failing"), hook(ok, "ok"), closed, sleeps=Sleeps(hold_from=5.0)
+        ) as n:
             n.alert(conflict())
             await n.flush()
     text = repr(logs)
@@ -287,6 +314,85 @@ async def test_no_log_line_shows_the_webhook_url(serve: Serve) -> None:
     reasons = {e["webhook"]: e["reason"] for e in logs if "reason" in e}
     assert reasons["failing"] == "HTTP 500"
     assert reasons["gone"].startswith("ConnectError from http://127.0.0.1/…")
+
+
+async def test_a_notification_given_up_on_is_tried_again_until_sent(serve: Serve) -> None:
+    rx = serve(500, 500, 500, 503)  # given up after 3 tries; the next round's 2nd try goes
+    sleeps = Sleeps()
+    metrics = BridgeMetrics()
+    async with notifier(hook(rx), sleeps=sleeps, metrics=metrics) as n:
+        n.alert(conflict())
+        await until(lambda: len(rx.bodies) == 5)
+        await n.flush()
+        n.alert(conflict(firing=False))  # it was delivered: its resolution goes too
+        await n.flush()
+    assert [b["state"] for b in rx.bodies] == ["firing"] * 5 + ["resolved"]
+    assert sleeps.seconds == [1.0, 2.0, 5.0, 1.0]  # a round every backoff_cap_s, same tries
+    assert sent_count(metrics, "failed") == 1 and sent_count(metrics, "sent") == 2
+
+
+async def test_a_parked_notification_gives_way_to_newer_words(serve: Serve) -> None:
+    """Given up on, then resolved before the next round: the webhook never got the firing, so
+    it gets neither it nor the resolution; a change supersedes it the same way."""
+    rx = serve(500, 500, 500, 500, 500, 500)
+    sleeps = Sleeps(hold_from=5.0)
+    with structlog.testing.capture_logs() as logs:
+        async with notifier(hook(rx), sleeps=sleeps) as n:
+            n.alert(conflict())
+            n.alert(conflict(key="conflict:202:B-1"))
+            await until(lambda: len(rx.bodies) == 6)
+            await n.flush()
+            n.alert(conflict(firing=False))
+            n.alert(conflict(key="conflict:202:B-1", signature="B-1,B-2"))
+            await n.flush()
+            sleeps.go.set()  # a round would come now: nothing is parked any more
+            await n.flush()
+            n.alert(conflict(key="conflict:203:C-1"))
+            await until(lambda: len(rx.bodies) == 8)
+            await n.flush()
+    got = [(b["key"], b["state"]) for b in rx.bodies]
+    assert got == (
+        [("conflict:201:A-1", "firing")] * 3
+        + [("conflict:202:B-1", "firing")] * 4
+        + [("conflict:203:C-1", "firing")]
+    )
+    assert "tried again" not in repr(logs)
+
+
+async def test_a_trickling_receiver_is_cut_off_at_timeout_s() -> None:
+    """httpx's timeouts limit each read; a byte every 0.2 s would pass them for ever."""
+    stop = asyncio.Event()
+
+    async def trickle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 1000:
+                if stop.is_set() or writer.is_closing():
+                    break
+                writer.write(bytes([byte]))
+                await writer.drain()
+                await asyncio.sleep(0.2)
+        except ConnectionError:
+            pass  # the client hung up: that is what the test wants
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(trickle, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    slow = Webhook("slow", SecretStr(f"http://127.0.0.1:{port}{SECRET_PATH}"))
+    clock = asyncio.get_running_loop().time
+    try:
+        with structlog.testing.capture_logs() as logs:
+            async with notifier(slow, sleeps=Sleeps(hold_from=5.0), attempts=1, timeout_s=0.5) as n:
+                began = clock()
+                n.alert(conflict())
+                await until(lambda: any("reason" in e for e in logs))
+                took = clock() - began
+    finally:
+        stop.set()
+        server.close()
+    (failed,) = [e for e in logs if e["event"] == "notification not delivered"]
+    assert failed["reason"] == "no answer within 0.5 s from http://127.0.0.1/…"
+    assert 0.5 <= took < 1.5
 
 
 # --------------------------------------------------------------------------- the queue
@@ -368,3 +474,83 @@ async def test_the_daemon_builds_its_notifier_from_the_config(
         )
         == 1
     )
+
+
+# --------------------------------------------------------------------------- across a restart
+
+
+def unit_conflict(
+    seat: str, firing: bool = True, signature: str = "s1", unit: str = "perf-201"
+) -> Alert:
+    return Alert(
+        AlertKind.CONFLICT,
+        f"conflict:201:{seat}",
+        firing,
+        f"conflict: seat {seat} sold online while held at the box office",
+        AT,
+        signature=signature,
+        unit=unit,
+    )
+
+
+async def test_a_restart_neither_sends_again_nor_forgets_to_resolve(
+    serve: Serve, tmp_path: Path
+) -> None:
+    rx = serve()
+    store = open_store(tmp_path / "state.db", durable=False, venue="grand-hall")
+    try:
+        async with notifier(hook(rx)) as before:
+            await before.remember_in(store)
+            for seat in ("A-1", "A-2", "A-3"):
+                before.alert(unit_conflict(seat))
+            before.alert(unit_conflict("B-1", unit="perf-202"))
+            await before.flush()
+        assert len(rx.bodies) == 4
+        async with notifier(hook(rx)) as after:  # the daemon started again
+            await after.remember_in(store)
+            after.alert(unit_conflict("A-1"))  # still standing, as sent: not sent again
+            after.alert(unit_conflict("A-2", signature="s2"))  # it changed: sent
+            after.settle("perf-201", {"conflict:201:A-1", "conflict:201:A-2"})
+            after.settle("perf-201", set())  # once per start: the first complete run's word
+            await after.flush()
+        got = [(b["key"], b["state"]) for b in rx.bodies[4:]]
+        assert got == [("conflict:201:A-2", "firing"), ("conflict:201:A-3", "resolved")]
+        assert "no longer found after a restart" in rx.bodies[-1]["summary"]
+        assert "A-3" in rx.bodies[-1]["summary"]
+        kept = {n.key.rsplit(":", 1)[-1] for n in store.notes("notify.sent:grand-hall:")}
+        assert kept == {"A-1", "A-2", "B-1"}  # the resolved one is gone; another unit's stays
+    finally:
+        store.close()
+
+
+async def test_a_store_that_fails_never_stops_a_notification(serve: Serve) -> None:
+    class Broken:
+        def put_note(self, key: str, value: str, now: datetime | None = None) -> None:
+            raise OSError("disk full")
+
+        def notes(self, prefix: str = "") -> list[Any]:
+            raise OSError("disk full")
+
+        def delete_note(self, key: str) -> None:
+            raise OSError("disk full")
+
+    rx = serve()
+    with structlog.testing.capture_logs() as logs:
+        async with notifier(hook(rx)) as n:
+            await n.remember_in(Broken())  # type: ignore[arg-type]
+            n.alert(conflict())
+            await n.flush()
+    assert [b["state"] for b in rx.bodies] == ["firing"]
+    assert {e["event"] for e in logs if e["log_level"] in ("warning", "error")} == {
+        "could not read what was notified before",
+        "could not note what was notified",
+    }
+
+
+async def test_a_condition_raised_again_by_its_new_unit_is_not_sent_again(serve: Serve) -> None:
+    rx = serve()
+    async with notifier(hook(rx)) as n:
+        n.alert(unit_conflict("A-1", unit="unit:201"))
+        n.alert(unit_conflict("A-1", unit="unit:101,102,201"))  # 201 joined a season
+        await n.flush()
+    assert [(b["key"], b["unit"]) for b in rx.bodies] == [("conflict:201:A-1", "unit:201")]

@@ -15,6 +15,7 @@ from bridge.daemon.schedule import (
     failures_after,
     jobs_for,
     next_run,
+    regrouped,
     retry_cap_s,
     unit_key,
 )
@@ -191,3 +192,13 @@ def test_units_run_on_their_soonest_performance_and_leave_when_over() -> None:
 
 def test_a_unit_key_does_not_depend_on_order() -> None:
     assert unit_key((203, 201, 202)) == unit_key([201, 202, 203]) == "unit:201,202,203"
+
+
+def test_a_unit_whose_performances_moved_to_other_units_was_regrouped_not_ended() -> None:
+    alone = UnitJob(unit_key([201]), (201,), 60.0)
+    season = UnitJob(unit_key([101, 102, 201]), (101, 102, 201), 60.0)
+    other = UnitJob(unit_key([202]), (202,), 60.0)
+    assert regrouped(alone, {season.key: season, other.key: other})  # 201 joined a season
+    assert not regrouped(alone, {other.key: other})  # 201 is over: its conditions end
+    # a season that lost a performance that is over: not every one of them goes on
+    assert not regrouped(season, {alone.key: alone, other.key: other})

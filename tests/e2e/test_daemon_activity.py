@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import signal
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -94,3 +95,55 @@ def test_the_log_tells_a_standing_conflict_once_and_each_applied_change(tmp_path
     ]
     assert "Orchestra-A-2" in sent[0]["summary"] and sent[0]["source"] == "seatbridge"
     assert inbox_url.split("//")[1] not in err
+
+
+def run_until(config: Path, what: str, done: Callable[[], object]) -> str:
+    """Run the daemon until ``done()``, then stop it (SIGTERM); its stderr."""
+    proc = spawn(config, "--log-format", "json", "run")
+    try:
+        eventually(what, done)
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    return str(err)
+
+
+def passes_of_201_after(config: Path, seconds: float) -> Callable[[], bool]:
+    """True once performance 201 has been synced ``seconds`` after its last sync now."""
+    first = last_sync_of(config, 201)
+
+    def done() -> bool:
+        last = last_sync_of(config, 201)
+        return last is not None and (first is None or last > first + timedelta(seconds=seconds))
+
+    return done
+
+
+@pytest.mark.slow  # over 3 s: `make test-slow` (CI runs it)
+def test_a_restart_neither_sends_a_standing_conflict_again_nor_forgets_its_end(
+    tmp_path: Path,
+) -> None:
+    inbox = WebhookInbox()
+    with served_sandbox(tmp_path) as (box, config), serve_in_thread(inbox.app) as inbox_url:
+        fast_config(config)
+        url_file = tmp_path / "webhook-url"
+        url_file.write_text(f"{inbox_url}/hooks/demo\n", encoding="utf-8")
+        with config.open("a", encoding="utf-8") as f:
+            f.write(WEBHOOK_SETTINGS.format(url_file=json.dumps(str(url_file))))
+        box.seatsio_world.book("perf-201", ["Orchestra-A-2"])  # held at the box office: conflict
+        run_until(config, "the conflict's webhook", lambda: inbox.messages)
+        # started again while the conflict stands: passes find it, nobody hears of it again
+        run_until(config, "two more passes of 201", passes_of_201_after(config, 2))
+        assert [(b["kind"], b["state"]) for _, b in inbox.messages] == [("conflict", "firing")]
+        # it ends while the daemon is down: the next start's first complete run resolves it
+        box.seatsio_world.release("perf-201", ["Orchestra-A-2"])
+        run_until(config, "the resolution", lambda: len(inbox.messages) > 1)
+    sent = [b for _, b in inbox.messages]
+    assert [(b["kind"], b["state"]) for b in sent] == [
+        ("conflict", "firing"),
+        ("conflict", "resolved"),
+    ]
+    # its end is told once: by the first complete run ("no longer found after a restart"), or,
+    # when that run went by a read kept from before the stop, by the run that reads it again
+    assert sent[0]["key"] == sent[1]["key"]
