@@ -11,6 +11,7 @@ Both sources ship in the package (:data:`bridge.sandbox.SAMPLE`): one copy each,
 from __future__ import annotations
 
 import json
+import os
 import re
 import tomllib
 from dataclasses import dataclass
@@ -161,7 +162,9 @@ def init(folder: Path, force: bool) -> None:
       64  usage error
     """
     plan = starter()
-    there = [name for name in plan.files if (folder / name).exists()]
+    there = [
+        name for name in plan.files if (folder / name).is_symlink() or (folder / name).exists()
+    ]
     if there and not force:
         more = f" (and {len(there) - 1} more)" if len(there) > 1 else ""
         raise click.ClickException(
@@ -186,10 +189,22 @@ def init(folder: Path, force: bool) -> None:
 
 
 def _write(path: Path, text: str, *, secret: bool) -> None:
-    """``text`` to ``path``; a secret readable by its owner only, in a folder only they enter."""
+    """``text`` to ``path``; a secret readable by its owner only, in a folder only they enter.
+
+    A symlink in the way is replaced, never written through: ``--force`` must not overwrite,
+    or chmod, a file elsewhere that a link points at. The file is written beside its name and
+    renamed over it, so a failure halfway leaves the old file (or none), never a torn one."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700 if secret else 0o777)
     if secret:
         path.parent.chmod(0o700)
-        path.touch(mode=0o600)
-        path.chmod(0o600)
-    path.write_text(text, encoding="utf-8")
+    part = path.with_name(f".{path.name}.part")
+    part.unlink(missing_ok=True)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(part, flags, 0o600 if secret else 0o644)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(part, path)  # replaces a link itself, not its target
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise

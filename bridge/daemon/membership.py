@@ -125,7 +125,15 @@ class Membership:
     # -- the writer role (an SQLite store) --------------------------------------------------------
 
     def take_writer_role(self, store: MemberStore, ttl: float) -> bool:
-        """Take the writer lease if it is free or its holder is dead (then stay quiet a while)."""
+        """Take the writer lease if it is free or its holder is dead (then stay quiet a while).
+
+        A standby asks every second: it reads first, and writes only when the lease looks free
+        or its holder dead, so waiting costs the store a read, not a write transaction that a
+        busy active daemon's writes would queue behind."""
+        current = store.lease_holder(WRITER_LEASE)
+        if current is not None and current != self.holder:
+            if holder_liveness(current) is not Liveness.DEAD:
+                return False
         if store.acquire_lease(WRITER_LEASE, self.holder, ttl):
             return True
         current = store.lease_holder(WRITER_LEASE)

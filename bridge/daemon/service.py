@@ -393,7 +393,14 @@ class Daemon:
         async def renew() -> None:
             while True:
                 await asyncio.sleep(every)
-                await self._keep_writer_role()
+                try:
+                    await self._keep_writer_role()
+                except Exception as exc:  # keep renewing: a standby must not take over early
+                    log.warning("writer lease renewal during the drain failed", error=str(exc))
+                if self.membership.lost_role:  # another daemon writes now: ours must not
+                    log.error("lost the writer role while draining: cancelling runs in flight")
+                    self.hard_stop.set()
+                    return
 
         renewing = asyncio.ensure_future(renew())
         try:

@@ -100,3 +100,30 @@ def test_init_into_a_folder_it_cannot_write_is_one_line(tmp_path: Path) -> None:
     code, out = _init(str(blocker / "site"))
     assert code == 1
     assert out.startswith("Error: cannot write in ") and "Traceback" not in out
+
+
+def test_a_symlink_in_the_way_is_replaced_never_written_through(tmp_path: Path) -> None:
+    """``--force`` over a link (dangling or not) replaces the link: the file it points at,
+    maybe an operator's real secret elsewhere, is neither overwritten nor made 0600."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    target = elsewhere / "precious.txt"
+    target.write_text("keep me\n", encoding="utf-8")
+    target.chmod(0o644)
+    site = tmp_path / "site"
+    (site / "secrets").mkdir(parents=True)
+    link = site / "secrets" / "seatsio-secret-key"
+    link.symlink_to(target)
+    dangling = site / "seatbridge.toml"
+    dangling.symlink_to(elsewhere / "not-there.toml")
+
+    code, out = _init(str(site))
+    assert code == 1 and "exists" in out  # a dangling link counts as there
+    code, out = _init("--force", str(site))
+    assert code == 0, out
+    assert target.read_text(encoding="utf-8") == "keep me\n"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o644
+    assert not (elsewhere / "not-there.toml").exists()
+    assert not link.is_symlink() and stat.S_IMODE(link.stat().st_mode) == 0o600
+    assert link.read_text(encoding="utf-8").strip() == SEATSIO_SECRET_KEY
+    assert not dangling.is_symlink() and load_config(dangling) is not None
