@@ -409,33 +409,6 @@ _templates = jinja2.Environment(
 )
 
 
-def _when(value: object, now: datetime | None = None) -> str:
-    """An ISO time as ``2026-11-21 14:03:05 UTC``, with how long ago (or ahead) it is."""
-    if not isinstance(value, str) or not value:
-        return "-"
-    try:
-        at = datetime.fromisoformat(value)
-    except ValueError:
-        return value
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=UTC)
-    text = at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-    if now is None:
-        return text
-    delta = (at - now).total_seconds()
-    return f"{text} ({_duration(abs(delta))} {'ago' if delta < 0 else 'from now'})"
-
-
-def _duration(s: float) -> str:
-    if s < 90:
-        return f"{s:.0f} s"
-    if s < 5400:
-        return f"{s / 60:.0f} min"
-    if s < 2 * 86400:
-        return f"{s / 3600:.0f} h"
-    return f"{s / 86400:.0f} d"
-
-
 def _zone(name: object) -> tzinfo:
     """The venue's time zone by its IANA name (UTC when none or unknown)."""
     if not isinstance(name, str) or not name:
@@ -571,7 +544,6 @@ def _digest(value: object) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-_templates.filters["when"] = _when
 _templates.filters["local"] = _local
 _templates.globals.update(
     state_colours=COLOURS, state_legend=LEGEND, states=STATES, row_states=ROW_STATES
