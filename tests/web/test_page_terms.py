@@ -325,11 +325,11 @@ def test_a_daemon_that_stops_answering_greys_the_page_and_the_badge_until_it_ans
 
 def stops_and_comes_back(page: Any, base: str, switch: Switch) -> None:
     switch.answering = True
+    before = datetime.now(ZoneInfo(ZONE))  # the page's last good answer is at or after this
     page.goto(f"{base}/?refresh=1")
     badge = page.locator("#role")
     health = badge.get_attribute("data-health")
     assert badge.inner_text() == "active" and health in ("ok", "warn")
-    before = datetime.now(ZoneInfo(ZONE))  # the page's last good answer is at or after this
     switch.answering = False
     note = page.locator("#stale")
     note.wait_for()
