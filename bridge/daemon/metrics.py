@@ -460,11 +460,11 @@ class BridgeMetrics:
         running = membership.role is Role.ACTIVE and not membership.lost_role
         self.ownership(len(membership.owned) if running else 0, len(membership.live))
 
-    def count_report(self, report: RunReport, now: datetime) -> None:
+    def count_report(self, report: RunReport) -> None:
         """Count one pass of the daemon: each unit by how it ended (its one
         :attr:`~bridge.core.outcome.UnitResult.ending`, so a unit with an ERROR finding counts
-        as ``error``), its conflicts, operations and objects; a unit that went through without
-        an error is synced ``now``."""
+        as ``error``), its conflicts, operations and objects. Which performances it synced is
+        the caller's to say (:meth:`synced`), from their own outcome."""
         for u in report.units:
             self.unit_reconciled(u.ending.value)
             self.conflicts(sum(1 for f in u.plan.findings if f.severity is Severity.CONFLICT))
@@ -474,9 +474,6 @@ class BridgeMetrics:
                     self.writeback_operation(r.op.kind.value, r.state)
                 if r.state == "done" and r.op.labels:
                     self.objects(r.op.kind.value, len(r.op.labels))
-            if not u.all_errors and not u.leased_elsewhere:
-                for pid in u.performance_ids:
-                    self.synced(pid, now)
 
     def notification(self, result: str) -> None:
         """A webhook notification ended in ``result``: sent, failed or dropped."""

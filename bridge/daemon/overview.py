@@ -193,8 +193,7 @@ def state_of(row: Mapping[str, object]) -> str:
 def rows_of(data: Mapping[str, object]) -> list[dict[str, object]]:
     """Every performance the overview knows (a status row, or a unit's performance not synced
     yet), each with its ``name``, ``starts_at`` (from the daemon's discovery, ``shows``),
-    ``unit``, ``state`` and ``last_success`` (the last sync when it went well, else the unit's
-    last run without an error: the page never shows a failed attempt as a sync), sorted by
+    ``unit``, ``state`` and ``last_success`` (see :func:`last_success`), sorted by
     start (the next show first; unknown starts last, then by id)."""
     shows = _mapping(data.get("shows"))
     units = _mapping(data.get("units"))
@@ -211,14 +210,28 @@ def rows_of(data: Mapping[str, object]) -> list[dict[str, object]]:
         row.setdefault("name", show.get("name"))
         row.setdefault("starts_at", show.get("starts_at"))
         row.setdefault("unit", unit_of.get(pid))
-        state = row.setdefault("state", state_of(row))
+        row.setdefault("state", state_of(row))
         if "last_success" not in row:
-            unit = _mapping(units.get(str(row["unit"]))) if row["unit"] else {}
-            ok = state not in ("error", "refused") and row.get("last_sync")
-            row["last_success"] = row.get("last_sync") if ok else unit.get("last_success")
+            row["last_success"] = last_success(row, data)
         out.append(row)
     out.sort(key=lambda r: (r["starts_at"] is None, str(r["starts_at"] or ""), r["performance_id"]))
     return out
+
+
+#: Outcomes that mean the performance was brought in step (its conflicts reported, not undone).
+SYNCED = frozenset({"converged", "conflicts"})
+
+
+def last_success(row: Mapping[str, object], data: Mapping[str, object]) -> str | None:
+    """The performance's own last good sync (ISO time), None when none is known: this daemon's
+    memory (``last_synced``), else the store's last sync when its outcome is converged or
+    conflicts. Never its unit's time, nor a failed attempt's: a performance that joined a unit,
+    or whose runs fail, shows no sync it did not have."""
+    mine = _mapping(data.get("last_synced")).get(str(row["performance_id"]))
+    times = [str(mine)] if mine else []
+    if row.get("outcome") in SYNCED and row.get("last_sync"):
+        times.append(str(row["last_sync"]))
+    return max(times, key=datetime.fromisoformat) if times else None
 
 
 def counts_of(rows: Sequence[Mapping[str, object]]) -> dict[str, int]:
@@ -230,15 +243,15 @@ def counts_of(rows: Sequence[Mapping[str, object]]) -> dict[str, int]:
     return counts
 
 
-def health_of(role: str, ready: bool, counts: Mapping[str, int]) -> str:
+def health_of(role: str, ready: bool, counts: Mapping[str, int], *, config_ok: bool = True) -> str:
     """The role badge's colour: ``bad`` when the daemon is not ready (an active daemon whose
-    checks fail), ``warn`` when a performance needs a person (or the daemon stands by),
-    ``ok`` only when nothing is in error or conflict."""
+    checks fail), ``warn`` when a performance needs a person, the last config edit was refused
+    (or the daemon stands by), ``ok`` only when nothing is in error or conflict."""
     if role != "active":
         return "warn" if role in ("standby", "starting") else "bad"
     if not ready:
         return "bad"
-    if any(counts.get(s, 0) for s in TROUBLE):
+    if not config_ok or any(counts.get(s, 0) for s in TROUBLE):
         return "warn"
     return "ok"
 
@@ -309,9 +322,7 @@ def performance_detail(
                 pending.append(row_op)
     if row is not None:
         row["state"] = state_of(row)
-        ok = row["state"] not in ("error", "refused")
-        unit = _mapping(_mapping(daemon.get("units")).get(str(unit_key)))
-        row["last_success"] = row.get("last_sync") if ok else unit.get("last_success")
+        row["last_success"] = last_success(row, daemon)
     show = _mapping(_mapping(daemon.get("shows")).get(str(pid)))
     return {
         "performance_id": pid,

@@ -68,7 +68,7 @@ from bridge.logs import configure
 from bridge.provision.sync import sync_seasons
 from bridge.reconcile.discovery import discover_starts
 from bridge.reconcile.leases import instance_id
-from bridge.reconcile.run import Reconciler
+from bridge.reconcile.run import Reconciler, synced_performances
 from bridge.runtime import Runtime, connect, reconciler_for
 from bridge.store.base import WRITER_LEASE, PerformanceStatus, StateStore, SyncOutcome
 
@@ -747,6 +747,8 @@ class Daemon:
                 unit.last_error = str(exc)
                 return Requeue(ErrorKind.TERMINAL, None, str(exc)), Ending.ERROR, None
         self._count(report)
+        if not report.failed:  # no error, refusal, nor a part another process held: synced
+            unit.last_success = self.clock.now()
         self.metrics.unit_ended(kind, report.ending)
         # the worst of the units' errors (a unit leased elsewhere is not an error: see requeue)
         errors = [e for u in report.units if not u.leased_elsewhere for e in u.all_errors]
@@ -754,7 +756,6 @@ class Daemon:
         unit.last_error = requeue.reason
         if requeue.kind is None:  # a run that failed did not do its job: readiness says so
             self.state.last_run_done_mono = self.clock.monotonic()
-            unit.last_success = self.clock.now()
         return requeue, report.ending, report
 
     async def _record_timeout(self, performance_ids: list[int], reason: str) -> None:
@@ -796,7 +797,12 @@ class Daemon:
             log.warning("could not record the timed-out run's status", error=str(exc))
 
     def _count(self, report: RunReport) -> None:
-        self.metrics.count_report(report, self.clock.now())
+        now = self.clock.now()
+        self.metrics.count_report(report)
+        # one judge of "synced" for the metrics and the page: the performance's own outcome
+        for pid in synced_performances(self.cfg.tables, report):
+            self.metrics.synced(pid, now)
+            self.state.last_synced[pid] = now
         rt = self._rt
         if rt is None:
             return

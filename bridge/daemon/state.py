@@ -29,7 +29,8 @@ class UnitState:
     last_ending: str | None = None
     #: why its last run failed, when it did (a timeout says after how long)
     last_error: str = ""
-    #: when a run of it last ended without an error (the page's "last sync"); None: not yet
+    #: when a run of it last did its job: no error, refusal nor part leased elsewhere; None: not
+    #: yet. The page's "last sync" of a performance is its own (DaemonState.last_synced)
     last_success: datetime | None = None
 
 
@@ -56,5 +57,8 @@ class DaemonState:
     names: dict[int, str] = field(default_factory=dict)
     #: performance id -> its start, as the last discovery found it (None: could not be read)
     starts: dict[int, datetime | None] = field(default_factory=dict)
+    #: performance id -> when a run of this daemon last brought it in step (its outcome converged
+    #: or conflicts: see bridge.reconcile.run.synced_performances); the page's "last sync"
+    last_synced: dict[int, datetime] = field(default_factory=dict)
     #: the latest happenings, oldest first: the page's activity feed (see bridge.daemon.activity)
     activity: deque[Happening] = field(default_factory=lambda: deque(maxlen=ACTIVITY_KEPT))

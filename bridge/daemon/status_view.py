@@ -147,6 +147,7 @@ class StatusView:
                 }
                 for pid, start in tuple(s.starts.items())
             },
+            "last_synced": {str(pid): at.isoformat() for pid, at in tuple(s.last_synced.items())},
             "activity": [h.to_json() for h in reversed(tuple(s.activity))][:ACTIVITY_SHOWN],
             "writeback": {
                 "mode": self.cfg.writeback.mode,

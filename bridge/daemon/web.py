@@ -409,33 +409,6 @@ _templates = jinja2.Environment(
 )
 
 
-def _when(value: object, now: datetime | None = None) -> str:
-    """An ISO time as ``2026-11-21 14:03:05 UTC``, with how long ago (or ahead) it is."""
-    if not isinstance(value, str) or not value:
-        return "-"
-    try:
-        at = datetime.fromisoformat(value)
-    except ValueError:
-        return value
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=UTC)
-    text = at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-    if now is None:
-        return text
-    delta = (at - now).total_seconds()
-    return f"{text} ({_duration(abs(delta))} {'ago' if delta < 0 else 'from now'})"
-
-
-def _duration(s: float) -> str:
-    if s < 90:
-        return f"{s:.0f} s"
-    if s < 5400:
-        return f"{s / 60:.0f} min"
-    if s < 2 * 86400:
-        return f"{s / 3600:.0f} h"
-    return f"{s / 86400:.0f} d"
-
-
 def _zone(name: object) -> tzinfo:
     """The venue's time zone by its IANA name (UTC when none or unknown)."""
     if not isinstance(name, str) or not name:
@@ -515,7 +488,8 @@ def index_poll(data: Mapping[str, object], ready: bool) -> tuple[dict[str, Any],
     fetched again (a state, a name, a count, a happening, the config, the role's health)."""
     rows = rows_of(data)
     counts = counts_of(rows)
-    health = health_of(str(data.get("role", "")), ready, counts)
+    config_ok = _mapping_of(data.get("config")).get("ok") is not False
+    health = health_of(str(data.get("role", "")), ready, counts, config_ok=config_ok)
     units = {
         str(k): dict(u) for k, u in _mapping_of(data.get("units")).items() if isinstance(u, Mapping)
     }
@@ -532,19 +506,33 @@ def index_poll(data: Mapping[str, object], ready: bool) -> tuple[dict[str, Any],
         "units": {k: {t: u.get(t) for t in unit_times} for k, u in units.items()},
         "last_discovery": data.get("last_discovery"),
     }
+    # the rows' last good syncs say it (patched); the store's rows are drawn from ``rows``
     rest = {
         k: v
         for k, v in data.items()
-        if k not in ("performances", "units", "shows", "last_discovery")
+        if k not in ("performances", "units", "shows", "last_discovery", "last_synced")
     }
     kept = {
-        "rows": [{k: v for k, v in r.items() if k not in PATCHED} for r in rows],
+        "rows": [_index_kept(r) for r in rows],
         "units": {k: {t: v for t, v in u.items() if t not in unit_times} for k, u in units.items()},
         "health": health,
         **rest,
     }
     view = {"rows": rows, "counts": counts, "health": health}
     return view, {"page_digest": _digest(kept), **times}
+
+
+#: What the index's poller patches in place in a row: these times, and the next run's time
+#: (``next_run.at``; its reason and "waits for a config fix" are drawn, so they are digested).
+INDEX_PATCHED = frozenset({"last_sync", "last_success"})
+
+
+def _index_kept(row: Mapping[str, object]) -> dict[str, object]:
+    """A row as the index's digest sees it: all it draws but the times its poller patches."""
+    kept = {k: v for k, v in row.items() if k not in INDEX_PATCHED}
+    if isinstance(row.get("next_run"), Mapping):
+        kept["next_run"] = {k: v for k, v in _mapping_of(row["next_run"]).items() if k != "at"}
+    return kept
 
 
 def _mapping_of(value: object) -> Mapping[str, Any]:
@@ -556,7 +544,6 @@ def _digest(value: object) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-_templates.filters["when"] = _when
 _templates.filters["local"] = _local
 _templates.globals.update(
     state_colours=COLOURS, state_legend=LEGEND, states=STATES, row_states=ROW_STATES

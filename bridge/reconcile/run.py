@@ -1092,45 +1092,63 @@ def _record_status(
     tables: MappingTables, store: StateStore, result: UnitResult, clock: Clock
 ) -> None:
     now = clock.now()
-    statuses: list[PerformanceStatus] = []
-    for pid in result.performance_ids:
-        target = tables.target_for(pid)
-        keys = {target.event_key, target.season_key} if target else set()
-        ops = [o for o in result.plan.api_operations if keys & set(o.event_keys)]
-        findings = [
-            f for f in result.plan.findings if f.performance_id == pid or f.event_key in keys
-        ]
-        conflicts = sum(1 for f in findings if f.severity is Severity.CONFLICT)
-        op_errors = [
-            r.error or ""
-            for r in (result.outcome.errors if result.outcome else [])
-            if keys & set(r.op.event_keys)
-        ]
-        errors = [e.message for e in result.errors if e.performance_id in (pid, None)]
-        errors += op_errors
-        errors += [f"{f.kind.value}: {f.detail}" for f in error_findings(findings)]
-        refusals = [f for f in findings if f.kind is FindingKind.MASS_RELEASE_REFUSED]
-        refused = bool(refusals)
-        pending = len(ops) if result.outcome is None else len(op_errors)
-        # work the planner held back is drift too: the bridge is not where it should be
-        pending += sum(1 for f in findings if f.kind in HELD_BACK)
-        # an applied run's drift is not a dry run's pending work: its ending has no PENDING
-        outcome = SyncOutcome(
-            ending_of(errors=len(errors), refused=refused, conflicts=conflicts).value
-        )
-        statuses.append(
-            PerformanceStatus(
-                performance_id=pid,
-                last_sync=now,
-                outcome=outcome,
-                event_key=target.event_key if target else None,
-                drift=pending,
-                conflicts=conflicts,
-                errors=len(errors),
-                last_error=errors[-1] if errors else refusal_text(pid, refusals),
-            )
-        )
+    statuses = [performance_status(tables, result, pid, now) for pid in result.performance_ids]
     store.set_performance_statuses(statuses)  # the unit's word at once: one transaction
+
+
+def performance_status(
+    tables: MappingTables, result: UnitResult, pid: int, now: datetime
+) -> PerformanceStatus:
+    """What a unit's run says of one of its performances: its outcome, drift, conflicts and
+    errors, from the findings and operations on its event and season."""
+    target = tables.target_for(pid)
+    keys = {target.event_key, target.season_key} if target else set()
+    ops = [o for o in result.plan.api_operations if keys & set(o.event_keys)]
+    findings = [f for f in result.plan.findings if f.performance_id == pid or f.event_key in keys]
+    conflicts = sum(1 for f in findings if f.severity is Severity.CONFLICT)
+    op_errors = [
+        r.error or ""
+        for r in (result.outcome.errors if result.outcome else [])
+        if keys & set(r.op.event_keys)
+    ]
+    errors = [e.message for e in result.errors if e.performance_id in (pid, None)]
+    errors += op_errors
+    errors += [f"{f.kind.value}: {f.detail}" for f in error_findings(findings)]
+    refusals = [f for f in findings if f.kind is FindingKind.MASS_RELEASE_REFUSED]
+    refused = bool(refusals)
+    pending = len(ops) if result.outcome is None else len(op_errors)
+    # work the planner held back is drift too: the bridge is not where it should be
+    pending += sum(1 for f in findings if f.kind in HELD_BACK)
+    # an applied run's drift is not a dry run's pending work: its ending has no PENDING
+    outcome = SyncOutcome(ending_of(errors=len(errors), refused=refused, conflicts=conflicts).value)
+    return PerformanceStatus(
+        performance_id=pid,
+        last_sync=now,
+        outcome=outcome,
+        event_key=target.event_key if target else None,
+        drift=pending,
+        conflicts=conflicts,
+        errors=len(errors),
+        last_error=errors[-1] if errors else refusal_text(pid, refusals),
+    )
+
+
+#: The outcomes that mean a performance was brought in step (conflicts are reported, not undone).
+SYNCED = frozenset({SyncOutcome.CONVERGED, SyncOutcome.CONFLICTS})
+
+
+def synced_performances(tables: MappingTables, report: RunReport) -> list[int]:
+    """The performances an applied run brought in step with seats.io: their recorded outcome is
+    converged or conflicts, in a unit this process held. The one judge of "last sync" for the
+    metrics and the status page; a dry run's pending work is not a sync."""
+    epoch = datetime.min
+    return [
+        pid
+        for u in report.units
+        if not u.leased_elsewhere and (u.outcome is not None or not u.plan.api_operations)
+        for pid in u.performance_ids
+        if performance_status(tables, u, pid, epoch).outcome in SYNCED
+    ]
 
 
 #: How the planner's refusal ends; the status says the whole command instead.

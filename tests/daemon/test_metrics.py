@@ -169,14 +169,14 @@ def test_a_unit_with_an_error_finding_counts_as_an_error_never_as_converged(
     kind: FindingKind, result: str
 ) -> None:
     m = BridgeMetrics(clock=ManualClock(T0))
-    m.count_report(RunReport((_unit(kind),)), T0)
+    m.count_report(RunReport((_unit(kind),)))
     assert value(m, "seatbridge_reconciles_total", result=result) == 1
     assert value(m, "seatbridge_reconciles_total", result="converged") == 0
 
 
 def test_a_clean_unit_counts_as_converged() -> None:
     m = BridgeMetrics(clock=ManualClock(T0))
-    m.count_report(RunReport((_unit(),)), T0)
+    m.count_report(RunReport((_unit(),)))
     assert value(m, "seatbridge_reconciles_total", result="converged") == 1
     assert value(m, "seatbridge_reconciles_total", result="error") == 0
 
@@ -197,7 +197,7 @@ def test_tessitura_write_back_operations_count_by_kind_and_result() -> None:
     )
     m = BridgeMetrics(clock=ManualClock(T0))
     assert value(m, "seatbridge_writeback_operations_total", kind="hold", result="failed") == 0
-    m.count_report(RunReport((UnitResult((201,), Plan(), outcome=outcome),)), T0)
+    m.count_report(RunReport((UnitResult((201,), Plan(), outcome=outcome),)))
     assert value(m, "seatbridge_writeback_operations_total", kind="hold", result="done") == 1
     assert value(m, "seatbridge_writeback_operations_total", kind="lift", result="unknown") == 1
     assert value(m, "seatbridge_writeback_operations_total", kind="lift", result="done") == 0

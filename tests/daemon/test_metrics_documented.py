@@ -68,7 +68,7 @@ def exercised() -> BridgeMetrics:
     with m.timing("performance"):
         clock.advance(0.2)
     m.unit_ended("performance", Ending.CONVERGED)
-    m.count_report(RunReport((UnitResult((201,), Plan()),)), T0)
+    m.count_report(RunReport((UnitResult((201,), Plan()),)))
     return m
 
 

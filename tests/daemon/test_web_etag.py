@@ -152,3 +152,40 @@ def test_the_index_poll_digest_moves_only_beyond_the_times_it_patches(
     assert after["units"]["performance 201"]["next_run"] == "2026-12-08T03:00:08+00:00"
     row["outcome"] = "error"
     assert poll()["page_digest"] != before["page_digest"]  # a new state: the page again
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(
+            {
+                "lease": {
+                    "holder": "b:2:x",
+                    "expires_at": "2026-12-08T03:01:00+00:00",
+                    "stale": False,
+                }
+            },
+            id="a lease taken",
+        ),
+        pytest.param({"waits_for_config": True}, id="waits for a config fix"),
+        pytest.param({"stale": True}, id="the lease's holder died"),
+    ],
+)
+def test_the_index_poll_is_no_304_when_a_drawn_lease_or_wait_changed(
+    served: tuple[Data, httpx.Client], change: dict[str, Any]
+) -> None:
+    data, c = served
+    row = dict(data.detail["status"])
+    row["lease"] = {"holder": "a:1:x", "expires_at": "2026-12-08T03:01:00+00:00", "stale": False}
+    row["next_run"] = {"at": "2026-12-08T03:00:04+00:00", "reason": "cadence"}
+    data.status["performances"] = [row]
+    tag = c.get("/status.json?poll=1").headers["etag"]
+    assert c.get("/status.json?poll=1", headers={"If-None-Match": tag}).status_code == 304
+    if "waits_for_config" in change:
+        row["next_run"] = row["next_run"] | change
+    elif "stale" in change:
+        row["lease"] = row["lease"] | change
+    else:
+        row.update(change)
+    again = c.get("/status.json?poll=1", headers={"If-None-Match": tag})
+    assert again.status_code == 200  # the index draws it: the page must be fetched again

@@ -239,3 +239,140 @@ def test_no_sideways_scroll(url: str, page: Any) -> None:
     page.goto(url)
     width = page.viewport_size["width"]
     assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+
+class Switch:
+    """The daemon's answers, switched off and on: off, every request gets a 503 (a daemon that
+    is gone, or a proxy in front of one)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.answering = True
+        self.detail: dict[str, Any] = {}
+        self.reset()
+
+    def reset(self) -> None:
+        """Performance 201's page data, as at the start."""
+        self.detail = {
+            "performance_id": 201,
+            "name": "Gala Night",
+            "time_zone": ZONE,
+            "unit": "performance 201",
+            "status": {
+                "performance_id": 201,
+                "event_key": "perf-201",
+                "outcome": "converged",
+                "state": "converged",
+                "last_sync": NOW.isoformat(),
+                "last_success": NOW.isoformat(),
+                "drift": 0,
+                "conflicts": 0,
+                "errors": 0,
+                "next_run": {"at": (NOW + timedelta(seconds=60)).isoformat(), "reason": "cadence"},
+            },
+            "conflicts": [],
+            "findings": [],
+            "pending_operations": [],
+            "history": [],
+            "seats": None,
+            "writeback": None,
+        }
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and not self.answering:
+            await send({"type": "http.response.start", "status": 503, "headers": []})
+            await send({"type": "http.response.body", "body": b"no daemon"})
+            return
+        await self.app(scope, receive, send)
+
+
+@pytest.fixture(scope="module")
+def switched() -> Iterator[tuple[str, Switch]]:
+    data = synthetic_overview()
+    data["performances"] = [row(i) for i in range(0, COUNT, 50)]  # a few rows: a quick page
+
+    def overview() -> Mapping[str, object]:
+        return data
+
+    def performance(pid: int) -> Mapping[str, object] | None:
+        return switch.detail if pid == 201 else None
+
+    switch = Switch(
+        build_app(
+            lambda: Readiness(True, {"role": "ok"}),
+            BridgeMetrics(clock=ManualClock(NOW)),
+            overview=overview,
+            performance=performance,
+            clock=ManualClock(NOW),
+        )
+    )
+    with serve_in_thread(switch) as base:
+        yield base, switch
+
+
+def test_a_daemon_that_stops_answering_greys_the_page_and_the_badge_until_it_answers(
+    switched: tuple[str, Switch], browser: Any
+) -> None:
+    base, switch = switched
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        stops_and_comes_back(page, base, switch)
+    finally:
+        context.close()
+
+
+def stops_and_comes_back(page: Any, base: str, switch: Switch) -> None:
+    switch.answering = True
+    before = datetime.now(ZoneInfo(ZONE))  # the page's last good answer is at or after this
+    page.goto(f"{base}/?refresh=1")
+    badge = page.locator("#role")
+    health = badge.get_attribute("data-health")
+    assert badge.inner_text() == "active" and health in ("ok", "warn")
+    switch.answering = False
+    note = page.locator("#stale")
+    note.wait_for()
+    after = datetime.now(ZoneInfo(ZONE))
+    assert "No answer from the daemon since" in note.inner_text()
+    # the time of the last good answer, in the venue's zone
+    assert any(t.strftime("%H:%M") in note.inner_text() for t in (before, after))
+    assert page.locator("main.stale").count() == 1
+    assert badge.inner_text() == "unknown" and badge.get_attribute("data-health") == "unknown"
+    assert badge.evaluate("el => getComputedStyle(el).backgroundColor") == "rgb(102, 102, 102)"
+    switch.answering = True
+    page.locator("main:not(.stale)").wait_for()
+    assert note.count() == 0
+    assert badge.inner_text() == "active" and badge.get_attribute("data-health") == health
+
+
+def test_the_performance_page_gets_304_while_nothing_changed_and_shows_a_change(
+    switched: tuple[str, Switch], browser: Any
+) -> None:
+    base, switch = switched
+    switch.answering = True
+    switch.reset()
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    answers: list[Any] = []
+    try:
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        page.on("response", lambda r: answers.append(r) if ".json?poll=1" in r.url else None)
+        page.goto(f"{base}/performances/201?refresh=1")
+        assert page.locator("#outcome").inner_text() == "converged"
+        # nothing changed: the poller names the ETag it has and gets no body back
+        if not any(r.status == 304 for r in answers):
+            page.wait_for_event("response", lambda r: ".json?poll=1" in r.url and r.status == 304)
+        assert answers[0].status == 200  # the first poll has no ETag yet
+        assert answers[-1].request.headers.get("if-none-match") == answers[0].headers["etag"]
+        # a patched time moves in place; a new state fetches the page again
+        later = NOW + timedelta(minutes=7)
+        switch.detail["status"]["next_run"] = {"at": later.isoformat(), "reason": "asked for"}
+        shown = later.astimezone(ZoneInfo(ZONE)).strftime("%H:%M:%S")
+        page.locator('#summary [data-field="next_run"]', has_text=shown).wait_for()
+        assert page.locator('#summary [data-field="next_reason"]').inner_text() == "asked for"
+        switch.detail["status"] |= {"outcome": "error", "state": "error", "errors": 1}
+        page.locator("#outcome", has_text="error").wait_for()
+    finally:
+        context.close()
+        switch.reset()
