@@ -131,9 +131,9 @@ class Membership:
         or its holder dead, so waiting costs the store a read, not a write transaction that a
         busy active daemon's writes would queue behind."""
         current = store.lease_holder(WRITER_LEASE)
-        if current is not None and current != self.holder:
-            if holder_liveness(current) is not Liveness.DEAD:
-                return False
+        alive = current is not None and holder_liveness(current) is not Liveness.DEAD
+        if current != self.holder and alive:
+            return False
         if store.acquire_lease(WRITER_LEASE, self.holder, ttl):
             return True
         current = store.lease_holder(WRITER_LEASE)
