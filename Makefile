@@ -15,8 +15,11 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/seatbridge demo
 
+# the default suite on TEST_JOBS workers (pytest-xdist), a test file per worker at a time: the
+# suite's servers, databases and folders are each test's own, so files run side by side
+TEST_JOBS ?= 2
 test: $(STAMP)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_JOBS) --dist loadfile
 
 # the slow scenario tests (marked slow; CI runs them after `make test`)
 test-slow: $(STAMP)

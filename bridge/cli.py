@@ -112,7 +112,9 @@ def _unexpected(ctx: click.Context, exc: Exception) -> None:
 
 
 @click.group(cls=SeatbridgeGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="seatbridge")
+@click.version_option(
+    package_name="seatbridge", prog_name="seatbridge"
+)  # not argv[0]: `python -m bridge` too
 @click.option(
     "--log-level",
     type=click.Choice(["debug", "info", "warning", "error", "critical"], case_sensitive=False),
