@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -169,3 +169,20 @@ class LoopBeat:
             return 0.0
         silent = self.clock.monotonic() - last
         return silent if silent > self.stall_s else 0.0
+
+
+async def on_loop(loop: asyncio.AbstractEventLoop | None, call: Callable[[], Awaitable[T]]) -> T:
+    """``call()`` awaited on ``loop`` (at once when that is this loop or None): the HTTP server
+    runs on a thread of its own, and the daemon's state and schedule live on its loop; a
+    caller's timeout cancels it there too."""
+    try:
+        here = asyncio.get_running_loop()
+    except RuntimeError:
+        here = None
+    if loop is None or loop is here:
+        return await call()
+
+    async def awaited() -> T:
+        return await call()
+
+    return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(awaited(), loop))

@@ -34,8 +34,7 @@ import threading
 from collections import deque
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field
-from types import TracebackType
-from typing import Any, Literal
+from typing import Any, Literal, Self
 from urllib.parse import urlsplit
 
 import httpx
@@ -44,6 +43,7 @@ from pydantic import SecretStr
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
 from bridge.clock import SYSTEM, Clock
+from bridge.closing import AsyncClosing
 from bridge.config import BridgeConfig
 from bridge.config.settings import NotifySettings
 from bridge.core.happenings import Alert, AlertKind
@@ -189,7 +189,7 @@ class _Lane:
         self.idle.set()
 
 
-class Notifications:
+class Notifications(AsyncClosing):
     """The daemon's notifier: see the module docstring.
 
     ``count`` is told each delivery's result (:data:`DELIVERY_RESULTS`, for a metric);
@@ -450,17 +450,9 @@ class Notifications:
         if client is not None:
             await client.aclose()
 
-    async def __aenter__(self) -> Notifications:
+    async def __aenter__(self) -> Self:
         self.start()
         return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     # -- the workers -----------------------------------------------------------------------------
 

@@ -36,7 +36,7 @@ from bridge.core.happenings import Alert
 from bridge.core.outcome import Ending, ErrorKind, Requeue, RunReport
 from bridge.daemon import notes
 from bridge.daemon.activity import Activity
-from bridge.daemon.health import STORE_TIMEOUT_S, in_thread
+from bridge.daemon.health import STORE_TIMEOUT_S, in_thread, on_loop
 from bridge.daemon.membership import Handover, Membership, Renewal, Role
 from bridge.daemon.metrics import BridgeMetrics, unit_kind
 from bridge.daemon.notify import FLUSH_S, Notifications
@@ -58,7 +58,6 @@ from bridge.daemon.sync_now import (
     accepted,
     not_here,
     not_scheduled,
-    on_loop,
 )
 from bridge.daemon.systemd import Notifier
 from bridge.daemon.web import HttpServer, build_app, check_exposure

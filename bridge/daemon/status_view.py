@@ -19,7 +19,7 @@ from bridge.clock import SYSTEM, Clock
 from bridge.config import BridgeConfig
 from bridge.core.explain import PerformanceFacts
 from bridge.daemon import overview
-from bridge.daemon.health import STORE_TIMEOUT_S, LoopBeat, StoreProbe, in_thread
+from bridge.daemon.health import STORE_TIMEOUT_S, LoopBeat, StoreProbe, in_thread, on_loop
 from bridge.daemon.membership import Membership, Role
 from bridge.daemon.state import DaemonState
 from bridge.daemon.web import Readiness
@@ -184,16 +184,7 @@ class StatusView:
     # -- what the HTTP server's thread calls ------------------------------------------------------
 
     async def _on_loop(self, call: Callable[[], Awaitable[T]]) -> T:
-        """``call()`` awaited on the daemon's loop (at once when that is this loop); a caller's
-        timeout cancels it there too."""
-        loop = self.loop
-        try:
-            here = asyncio.get_running_loop()
-        except RuntimeError:
-            here = None
-        if loop is None or loop is here:
-            return await call()
-        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(_awaited(call), loop))
+        return await on_loop(self.loop, call)
 
     async def status_page(self) -> dict[str, object]:
         """:meth:`status`, read on the daemon's loop."""
@@ -258,10 +249,6 @@ class StatusView:
         if cached is not None and self.clock.monotonic() - cached[0] < SEAT_FACTS_TTL_S:
             return cached[1]
         return None
-
-
-async def _awaited(call: Callable[[], Awaitable[T]]) -> T:
-    return await call()
 
 
 def _async(call: Callable[[], T]) -> Callable[[], Awaitable[T]]:

@@ -19,8 +19,7 @@ this module's, so both sides share them.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TypeVar
@@ -34,7 +33,6 @@ __all__ = [
     "accepted",
     "not_here",
     "not_scheduled",
-    "on_loop",
 ]
 
 T = TypeVar("T")
@@ -201,19 +199,3 @@ class SyncRequests:
             self._pending.add(key)
             return True
         return False
-
-
-async def on_loop(loop: asyncio.AbstractEventLoop | None, call: Callable[[], Awaitable[T]]) -> T:
-    """``call()`` awaited on ``loop`` (at once when that is this loop or None): the HTTP server
-    runs on a thread of its own, and the daemon's schedule lives on its loop."""
-    try:
-        here = asyncio.get_running_loop()
-    except RuntimeError:
-        here = None
-    if loop is None or loop is here:
-        return await call()
-
-    async def awaited() -> T:
-        return await call()
-
-    return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(awaited(), loop))
