@@ -18,8 +18,12 @@ demo: $(STAMP)
 # the default suite on TEST_JOBS workers (pytest-xdist), a test file per worker at a time: the
 # suite's servers, databases and folders are each test's own, so files run side by side
 TEST_JOBS ?= 2
+# property tests draw the same examples on every run of `make test` (CI's verdict never depends on
+# a lucky draw); `make test HYPOTHESIS_SEED=random` explores new ones, as plain `pytest` does
+HYPOTHESIS_SEED ?= 28
+SEED_OPT := $(if $(filter random,$(HYPOTHESIS_SEED)),,--hypothesis-seed=$(HYPOTHESIS_SEED))
 test: $(STAMP)
-	$(BIN)/pytest -q -n $(TEST_JOBS) --dist loadfile
+	$(BIN)/pytest -q -n $(TEST_JOBS) --dist loadfile $(SEED_OPT)
 
 # the slow scenario tests (marked slow; CI runs them after `make test`)
 test-slow: $(STAMP)
