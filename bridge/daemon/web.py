@@ -567,7 +567,10 @@ def _page(request: Request, name: str, status_code: int = 200, **context: Any) -
                 "form-action 'self'; frame-ancestors 'none'"
             ),
             "X-Content-Type-Options": "nosniff",
-            "Referrer-Policy": "no-referrer",
+            # nothing leaves for another site; "no-referrer" would also make a browser send
+            # `Origin: null` with the page's own form POST (Fetch), which the same-origin check
+            # of "Sync now" must refuse
+            "Referrer-Policy": "same-origin",
             "Cache-Control": "no-store",
         },
     )

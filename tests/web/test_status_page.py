@@ -266,3 +266,19 @@ def test_the_daemon_refuses_to_listen_beyond_loopback_without_a_token(tmp_path: 
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "beyond loopback" in lines[0], done.stderr
     assert "SEATBRIDGE_HTTP_TOKEN" in lines[0]
+
+
+def test_the_sync_now_button_asks_the_daemon_and_says_so_once(
+    daemon: tuple[Sandbox, str], page: Any
+) -> None:
+    """A real browser's click: its POST carries the page's own Origin and Sec-Fetch-Site, which
+    the server's same-origin check lets through; the answer comes back as a message on the
+    page, shown once (the address loses its ?sync=)."""
+    _, url = daemon
+    page.goto(f"{url}/performances/201")
+    page.locator("#sync-now button").click()
+    flash = page.locator("#sync-flash")
+    flash.wait_for()
+    assert "Sync requested" in flash.inner_text()
+    page.wait_for_function("() => !location.search.includes('sync=')")
+    assert page.locator("h1 .show-name").inner_text() == "Gala Night"
