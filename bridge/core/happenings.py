@@ -70,16 +70,7 @@ class Happening:
     fields: Mapping[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "topic": self.topic.value,
-            "at": self.at.isoformat(),
-            "summary": self.summary,
-            "severity": self.severity,
-            "unit": self.unit,
-            "performance_id": self.performance_id,
-            "event_key": self.event_key,
-            "fields": dict(self.fields),
-        }
+        return {"topic": self.topic.value, "severity": self.severity, **_told(self)}
 
 
 #: A finding's identity across runs: what it is about, not its wording or its counts.
@@ -177,10 +168,17 @@ class Alert:
             "kind": self.kind.value,
             "key": self.key,
             "state": "firing" if self.firing else "resolved",
-            "summary": self.summary,
-            "at": self.at.isoformat(),
-            "unit": self.unit,
-            "performance_id": self.performance_id,
-            "event_key": self.event_key,
-            "fields": dict(self.fields),
+            **_told(self),
         }
+
+
+def _told(x: Happening | Alert) -> dict[str, Any]:
+    """What a happening and an alert both say, in the same JSON: the line, when, and where."""
+    return {
+        "summary": x.summary,
+        "at": x.at.isoformat(),
+        "unit": x.unit,
+        "performance_id": x.performance_id,
+        "event_key": x.event_key,
+        "fields": dict(x.fields),
+    }

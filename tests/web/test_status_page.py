@@ -82,16 +82,6 @@ def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Sandbox, 
                     proc.communicate()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True)
-        try:
-            yield b
-        finally:
-            b.close()
-
-
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
     context = browser.new_context(extra_http_headers={"Authorization": f"Bearer {TOKEN}"})
